@@ -1,0 +1,71 @@
+"""byok-ci: keep bring-your-own AI API keys out of code and artifacts.
+
+The public API is listed in ``__all__``; everything else is private and may change.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from byok_ci._version import __version__
+
+__all__ = [
+    "__version__",
+    "scan_paths",
+    "scan_text",
+    "load_rules",
+    "Settings",
+    "resolve_settings",
+    "Finding",
+    "Report",
+    "ScanError",
+    "RuleSet",
+    "Rule",
+    "ByokError",
+    "ConfigError",
+    "RuleError",
+    "InputError",
+    "exit_code",
+]
+
+# Attributes resolve lazily (PEP 562) so `import byok_ci` stays cheap for the CLI.
+_HOMES = {
+    "scan_paths": "byok_ci.scan",
+    "scan_text": "byok_ci.scan",
+    "load_rules": "byok_ci.rules",
+    "RuleSet": "byok_ci.rules",
+    "Rule": "byok_ci.rules",
+    "Settings": "byok_ci.config",
+    "resolve_settings": "byok_ci.config",
+    "Finding": "byok_ci.model",
+    "Report": "byok_ci.model",
+    "ScanError": "byok_ci.model",
+    "ByokError": "byok_ci.errors",
+    "ConfigError": "byok_ci.errors",
+    "RuleError": "byok_ci.errors",
+    "InputError": "byok_ci.errors",
+    "exit_code": "byok_ci.exitcodes",
+}
+
+if TYPE_CHECKING:
+    from byok_ci.config import Settings, resolve_settings
+    from byok_ci.errors import ByokError, ConfigError, InputError, RuleError
+    from byok_ci.exitcodes import exit_code
+    from byok_ci.model import Finding, Report, ScanError
+    from byok_ci.rules import Rule, RuleSet, load_rules
+    from byok_ci.scan import scan_paths, scan_text
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'byok_ci' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,3 @@
+from byok_ci.cli import main
+
+main(prog_name="byok-ci")

@@ -1,0 +1,71 @@
+"""YAML loading that keeps line numbers, so errors can name the file and line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineDict(dict):
+    """A mapping that remembers the line it starts on and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+    def line_of(self, key: Any) -> int:
+        return getattr(self, "key_lines", {}).get(key, self.line)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    pass
+
+
+def _construct_map(loader: Any, node: yaml.MappingNode):  # type: ignore[no-untyped-def]
+    data = LineDict()
+    data.line = node.start_mark.line + 1
+    yield data
+    data.update(loader.construct_mapping(node))
+    data.key_lines = {}
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            data.key_lines[key_node.value] = key_node.start_mark.line + 1
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+_LONG_QUOTED = re.compile(r"(['\"])[^'\"]{9,}\1")
+
+
+def describe_yaml_error(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """Line and a one-line reason, without quoting the offending text (it could be a key)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or type(exc).__name__
+    problem = _LONG_QUOTED.sub("'…'", str(problem))
+    return line, " ".join(problem.split())
+
+
+def load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def load_yaml_file(path: Path) -> Any:
+    """Parse ``path``; raise ValueError('line N: reason') for malformed YAML."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError as exc:
+        line, reason = describe_yaml_error(exc)
+        raise MalformedYaml(line, reason) from None
+
+
+class MalformedYaml(ValueError):
+    def __init__(self, line: int | None, reason: str) -> None:
+        super().__init__(f"malformed YAML: {reason}")
+        self.line = line
+        self.reason = reason

@@ -1,0 +1,176 @@
+"""Settings from `.byok-ci.yaml`, the environment and the command line.
+
+Precedence: command line > environment (``BYOK_CI_*``) > config file > shipped defaults.
+Lists (excludes, extra rule files, disabled rules, allowed fingerprints) from each layer
+extend the ones below; scalars replace them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from byok_ci._yaml import LineDict, MalformedYaml, load_yaml_file
+from byok_ci.errors import ConfigError
+from byok_ci.model import ScanError
+from byok_ci.sources.files import DEFAULT_MAX_FILE_SIZE
+
+CONFIG_NAME = ".byok-ci.yaml"
+_SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_KNOWN = {"version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    exclude: tuple[str, ...] = ()
+    rule_files: tuple[Path, ...] = ()
+    disable_rules: tuple[str, ...] = ()
+    allow_fingerprints: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    config_path: Path | None = None
+
+    def extended(
+        self,
+        *,
+        exclude: tuple[str, ...] = (),
+        rule_files: tuple[Path, ...] = (),
+        disable_rules: tuple[str, ...] = (),
+        allow_fingerprints: tuple[str, ...] = (),
+        max_file_size: int | None = None,
+    ) -> Settings:
+        return replace(
+            self,
+            exclude=self.exclude + exclude,
+            rule_files=self.rule_files + rule_files,
+            disable_rules=self.disable_rules + disable_rules,
+            allow_fingerprints=self.allow_fingerprints + allow_fingerprints,
+            max_file_size=self.max_file_size if max_file_size is None else max_file_size,
+        )
+
+
+def parse_size(text: str | int) -> int:
+    """``1048576``, ``512k``, ``10MB``, ``2GiB`` → bytes. Raises ValueError."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        if text <= 0:
+            raise ValueError("must be positive")
+        return text
+    match = _SIZE.fullmatch(str(text))
+    if not match:
+        raise ValueError("must be a size such as 1048576, 512k or 10MB")
+    number, unit = int(match.group(1)), (match.group(2) or "").lower()[:1]
+    if number <= 0:
+        raise ValueError("must be positive")
+    return number * _UNITS[unit]
+
+
+def find_config(start: Path) -> Path | None:
+    """`.byok-ci.yaml` at the git root, or in ``start`` outside git."""
+    root = git_root(start) or start
+    candidate = root / CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def git_root(start: Path) -> Path | None:
+    # Walk up for .git rather than run git: cheaper, and no git needed for a plain scan.
+    for directory in (start.resolve(), *start.resolve().parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+def load_config(path: Path, base: Settings | None = None) -> Settings:
+    """Read one config file on top of ``base``. Raises ConfigError naming file, line and field."""
+    base = base or Settings()
+    shown = path.as_posix()
+    try:
+        data = load_yaml_file(path)
+    except MalformedYaml as exc:
+        raise ConfigError(shown, exc.line, exc.args[0]) from None
+    except OSError as exc:
+        raise ConfigError(shown, None, f"cannot read config: {(exc.strerror or str(exc)).lower()}") from None
+    if data is None:
+        return replace(base, config_path=path)
+    if not isinstance(data, LineDict):
+        raise ConfigError(shown, 1, "the config must be a mapping")
+    for key in data:
+        if key not in _KNOWN:
+            raise ConfigError(shown, data.line_of(key), f"unknown field '{key}' (known: {', '.join(sorted(_KNOWN))})")
+
+    def strings(name: str) -> tuple[str, ...]:
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(shown, data.line_of(name), f"field '{name}' must be a list of strings")
+        return tuple(value)
+
+    max_size = None
+    if "max_file_size" in data:
+        try:
+            max_size = parse_size(data["max_file_size"])
+        except ValueError as exc:
+            raise ConfigError(shown, data.line_of("max_file_size"), f"field 'max_file_size' {exc}") from None
+    rule_files = tuple((path.parent / p) for p in strings("rule_files"))
+    return replace(
+        base.extended(
+            exclude=strings("exclude"),
+            rule_files=rule_files,
+            disable_rules=strings("disable_rules"),
+            allow_fingerprints=strings("allow_fingerprints"),
+            max_file_size=max_size,
+        ),
+        config_path=path,
+    )
+
+
+def _env_list(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def from_environment(base: Settings, environ: Mapping[str, str]) -> Settings:
+    """``BYOK_CI_EXCLUDE``, ``BYOK_CI_DISABLE_RULES`` (comma-separated) and ``BYOK_CI_MAX_FILE_SIZE``."""
+    max_size = None
+    if environ.get("BYOK_CI_MAX_FILE_SIZE"):
+        try:
+            max_size = parse_size(environ["BYOK_CI_MAX_FILE_SIZE"])
+        except ValueError as exc:
+            raise ConfigError("BYOK_CI_MAX_FILE_SIZE", None, f"environment variable {exc}") from None
+    return base.extended(
+        exclude=_env_list(environ.get("BYOK_CI_EXCLUDE")),
+        disable_rules=_env_list(environ.get("BYOK_CI_DISABLE_RULES")),
+        max_file_size=max_size,
+    )
+
+
+def resolve_settings(
+    *,
+    config_file: Path | None = None,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Settings, list[ScanError]]:
+    """Defaults, then the config file (explicit, ``BYOK_CI_CONFIG``, or found), then the environment.
+
+    A broken layer is reported and skipped, so the run goes on with the others. The command
+    line applies its own options on top with :meth:`Settings.extended`.
+    """
+    environ = os.environ if environ is None else environ
+    cwd = cwd or Path.cwd()
+    settings = Settings()
+    errors: list[ScanError] = []
+    path = config_file or (Path(environ["BYOK_CI_CONFIG"]) if environ.get("BYOK_CI_CONFIG") else None)
+    try:
+        if path is None:
+            path = find_config(cwd)
+        elif not path.is_file():
+            raise ConfigError(path.as_posix(), None, "config file not found")
+        if path is not None:
+            settings = load_config(path, settings)
+    except ConfigError as exc:
+        errors.append(ScanError(exc.path, exc.reason, exc.line))
+    try:
+        settings = from_environment(settings, environ)
+    except ConfigError as exc:
+        errors.append(ScanError(exc.path, exc.reason, exc.line))
+    return settings, errors

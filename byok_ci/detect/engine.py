@@ -1,0 +1,143 @@
+"""Run compiled rules over chunks of text and yield redacted findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from byok_ci.detect import filters
+from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
+from byok_ci.model import Chunk, Finding, fingerprint, redact
+from byok_ci.rules import Rule, RuleSet
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    rule: Rule
+    start: int  # of the secret
+    end: int
+    match_start: int
+    match_end: int
+    context_matched: bool
+    secret: str
+
+    def strength(self) -> tuple[int, int, int, int]:
+        rule = self.rule
+        return (rule.fixed_chars, int(self.context_matched), rule.priority, self.end - self.start)
+
+
+def _message(rule: Rule) -> str:
+    where = f"; revoke and rotate it: {rule.key_management}" if rule.key_management else "; revoke and rotate it"
+    return f"{rule.description} in plain text{where}"
+
+
+class Detector:
+    """Finds keys in text. Stateless after construction, so it can be shared or pickled."""
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        prefilter: Prefilter | None = None,
+        allowed_fingerprints: Iterable[str] = (),
+    ) -> None:
+        self.rules = ruleset.rules
+        self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
+        self.allowed = frozenset(allowed_fingerprints)
+
+    def detect(self, chunk: Chunk) -> list[Finding]:
+        text = chunk.text
+        candidates: list[_Candidate] = []
+        for index, spans in self.prefilter.spans(text).items():
+            candidates.extend(self._candidates(self.rules[index], text, spans))
+        if not candidates:
+            return []
+        return self._findings(chunk, _resolve_overlaps(candidates))
+
+    def _candidates(self, rule: Rule, text: str, spans: list[tuple[int, int]]) -> list[_Candidate]:
+        out: list[_Candidate] = []
+        seen: set[int] = set()
+        pattern = rule.pattern
+        size = len(text)
+        for span_start, span_end in spans:
+            for match in pattern.finditer(text, span_start, span_end):
+                if match.end() == span_end and span_end < size:
+                    # The span may have cut the match short: take the full-text match here.
+                    full = pattern.match(text, match.start())
+                    if full is None:
+                        continue
+                    match = full
+                if match.start() in seen:
+                    continue
+                seen.add(match.start())
+                candidate = self._check(rule, text, match)
+                if candidate is not None:
+                    out.append(candidate)
+        return out
+
+    def _check(self, rule: Rule, text: str, match) -> _Candidate | None:  # type: ignore[no-untyped-def]
+        group = "secret" if "secret" in rule.pattern.groupindex else 0
+        start, end = match.span(group)
+        if start < 0:
+            return None
+        secret = match.group(group)
+        if rule.boundary and not filters.has_boundaries(text, match.start(), match.end()):
+            return None
+        if any(allow.search(secret) for allow in rule.allow):
+            return None
+        body = filters.body_of(rule, secret)
+        if filters.is_placeholder(body) or filters.fails_strength(rule, body):
+            return None
+        if filters.is_env_reference(text, match.start()):
+            return None
+        context_matched = False
+        if rule.context is not None:
+            ctx = rule.context
+            if not ctx.pattern.search(text, max(0, match.start() - ctx.before), match.end() + ctx.after):
+                return None
+            context_matched = True
+        if filters.is_suppressed_inline(text, start, end):
+            return None
+        if self.allowed and fingerprint(secret) in self.allowed:
+            return None
+        return _Candidate(rule, start, end, match.start(), match.end(), context_matched, secret)
+
+    def _findings(self, chunk: Chunk, candidates: list[_Candidate]) -> list[Finding]:
+        text = chunk.text
+        findings = []
+        line, line_start, scanned_to = 1, 0, 0
+        for cand in sorted(candidates, key=lambda c: c.start):
+            newlines = text.count("\n", scanned_to, cand.start)
+            if newlines:
+                line += newlines
+                line_start = text.rfind("\n", scanned_to, cand.start) + 1
+            scanned_to = cand.start
+            findings.append(
+                Finding(
+                    rule_id=cand.rule.id,
+                    provider=cand.rule.provider,
+                    severity=cand.rule.severity,
+                    path=chunk.path,
+                    line=line + chunk.line_offset,
+                    column=cand.start - line_start + 1,
+                    message=_message(cand.rule),
+                    redacted=redact(cand.secret, cand.rule.prefix),
+                    fingerprint=fingerprint(cand.secret),
+                    commit=chunk.commit,
+                    commit_info=chunk.commit_info,
+                    scanned_as=chunk.scanned_as,
+                )
+            )
+        return findings
+
+
+def _resolve_overlaps(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Report text that several rules match once, under the most specific rule."""
+    candidates.sort(key=lambda c: (c.match_start, -c.match_end))
+    kept: list[_Candidate] = []
+    for cand in candidates:
+        if kept and cand.match_start < kept[-1].match_end:
+            if cand.strength() > kept[-1].strength():
+                kept[-1] = cand
+            continue
+        kept.append(cand)
+    return kept

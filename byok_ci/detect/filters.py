@@ -1,0 +1,104 @@
+"""False-positive filters. They see the raw secret, so they run inside detection.
+
+Each returns True when a candidate is *not* a real key.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from byok_ci.rules import Rule
+
+DEFAULT_MIN_ENTROPY = 2.5
+# Words that mark documentation and sample values. Six letters or more (or with a
+# separator), so a random body contains one by chance with negligible probability.
+_PLACEHOLDER = re.compile(
+    r"(?i)x{5}|\*{3}|\.{3}|…|<|>|\{\{|example|redacted|placeholder|your[_-]|dummy_|_here|changeme|insert[_-]"
+)
+_REPEATED = re.compile(r"(.)\1{5}")
+INLINE_MARKERS = ("byok-ci: allow", "byok-ci:allow", "pragma: allowlist secret", "gitleaks:allow")
+NEXT_LINE_MARKER = "pragma: allowlist nextline secret"
+_ENV_REFERENCE_TAILS = (
+    "${", "$", "{{", "%(", "process.env.", "import.meta.env.", "os.environ[", "os.getenv(", "getenv(",
+    "secrets.", "env.", "vars.", "ENV[", "ENV.fetch(",
+)
+_QUOTES_AND_SPACE = " \t\"'`[("
+
+
+def body_of(rule: Rule, secret: str) -> str:
+    return secret[len(rule.prefix):] if rule.prefix and secret.startswith(rule.prefix) else secret
+
+
+def shannon_entropy(text: str) -> float:
+    if not text:
+        return 0.0
+    size = len(text)
+    return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
+
+
+def _longest_sequence(body: str) -> int:
+    longest = run = 1
+    for a, b in zip(body, body[1:]):
+        run = run + 1 if ord(b) - ord(a) in (1, -1) else 1
+        longest = max(longest, run)
+    return longest
+
+
+def is_placeholder(body: str) -> bool:
+    """Runs of one character, alphabet or digit sequences, and sample-value words."""
+    if _PLACEHOLDER.search(body) or _REPEATED.search(body):
+        return True
+    if len(body) >= 8 and len(set(body)) <= 3:
+        return True
+    return _longest_sequence(body) >= 6
+
+
+def fails_strength(rule: Rule, body: str) -> bool:
+    """Below the rule's entropy floor, or missing a required character class."""
+    floor = rule.entropy if rule.entropy is not None else (DEFAULT_MIN_ENTROPY if len(body) >= 12 else 0.0)
+    if floor and shannon_entropy(body) < floor:
+        return True
+    for required in rule.require:
+        if required == "upper" and not any(c.isupper() for c in body):
+            return True
+        if required == "lower" and not any(c.islower() for c in body):
+            return True
+        if required == "digit" and not any(c.isdigit() for c in body):
+            return True
+    return False
+
+
+def is_env_reference(text: str, start: int) -> bool:
+    """The value is the name in an environment or secret-store lookup, not a key."""
+    before = text[max(0, start - 20):start].rstrip(_QUOTES_AND_SPACE)
+    return before.endswith(_ENV_REFERENCE_TAILS)
+
+
+def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return line_start, len(text) if line_end < 0 else line_end
+
+
+def is_suppressed_inline(text: str, start: int, end: int) -> bool:
+    """An allow marker on the finding's line, or a next-line marker on the line above."""
+    line_start, line_end = line_bounds(text, start, end)
+    for marker in INLINE_MARKERS:
+        if text.find(marker, line_start, line_end) >= 0:
+            return True
+    if line_start > 0:
+        previous_start = text.rfind("\n", 0, line_start - 1) + 1
+        if text.find(NEXT_LINE_MARKER, previous_start, line_start) >= 0:
+            return True
+    return False
+
+
+def has_boundaries(text: str, start: int, end: int) -> bool:
+    """Not glued to an identifier: ``hf_`` inside a word is no Hugging Face token."""
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        return False
+    if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        return False
+    return True

@@ -1,0 +1,74 @@
+"""Which rules can match a text, and where: the swappable first stage of detection.
+
+A prefilter answers, for a text, the spans each rule's regex must search. Any prefilter
+that returns spans covering every place a rule's keyword occurs (widened by the rule's
+reach) gives the same findings; a faster one can replace :class:`KeywordPrefilter`
+without changing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from byok_ci.rules import Rule
+
+Spans = list[tuple[int, int]]
+
+
+class Prefilter(Protocol):
+    def spans(self, text: str) -> dict[int, Spans]:
+        """Map rule index → merged, sorted (start, end) spans of ``text`` to search."""
+        ...
+
+
+def reach(rule: Rule) -> tuple[int, int]:
+    """How far before and after a keyword hit a match of ``rule`` can lie.
+
+    Without context the keyword lies inside the match. With context the keyword lies in
+    the context region, which reaches ``context.before`` before the match and
+    ``context.after`` after it.
+    """
+    if rule.context is None:
+        return rule.max_length, rule.max_length
+    return rule.context.after + rule.max_length, rule.context.before + rule.max_length
+
+
+def merge(spans: Spans) -> Spans:
+    spans.sort()
+    merged: Spans = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+class KeywordPrefilter:
+    """Plain ``str.find`` for each distinct keyword: no dependencies, no build cost."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self._by_keyword: dict[str, list[int]] = {}
+        for index, rule in enumerate(rules):
+            for keyword in rule.keywords:
+                self._by_keyword.setdefault(keyword, []).append(index)
+        self._reach = [reach(rule) for rule in rules]
+
+    def spans(self, text: str) -> dict[int, Spans]:
+        found: dict[int, Spans] = {}
+        size = len(text)
+        for keyword, rule_indexes in self._by_keyword.items():
+            pos = text.find(keyword)
+            if pos < 0:
+                continue
+            positions = []
+            while pos >= 0:
+                positions.append(pos)
+                pos = text.find(keyword, pos + 1)
+            for index in rule_indexes:
+                before, after = self._reach[index]
+                bucket = found.setdefault(index, [])
+                bucket.extend((max(0, p - before), min(size, p + len(keyword) + after)) for p in positions)
+        return {index: merge(spans) for index, spans in found.items()}

@@ -1,0 +1,33 @@
+"""Exceptions raised by byok-ci's library API.
+
+    ByokError                 base of everything byok-ci raises on purpose
+    ├── ConfigError           a configuration file is malformed (file, line, field)
+    ├── RuleError             a rule file or rule is malformed or unsafe (file, rule id, field)
+    └── InputError            an input cannot be read (path and reason)
+
+Messages never quote a value that could be a key: they name the file, the line, the rule
+id and the field instead.
+"""
+
+from __future__ import annotations
+
+
+class ByokError(Exception):
+    """Base class of byok-ci's own errors."""
+
+
+class ConfigError(ByokError):
+    """A configuration file or setting is malformed; ``path`` and ``line`` say where."""
+
+    def __init__(self, path: str, line: int | None, reason: str) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {reason}")
+        self.path, self.line, self.reason = path, line, reason
+
+
+class RuleError(ByokError):
+    """A rule file or a single rule is malformed or unsafe."""
+
+
+class InputError(ByokError):
+    """An input path cannot be read."""

@@ -1,0 +1,162 @@
+"""The result types every byok-ci command shares.
+
+A scan, a manifest check and a drift test all produce a :class:`Report` holding
+:class:`Finding` records and :class:`ScanError` entries, so every reporter serves all three.
+A finding is born redacted: it carries the redacted form and a fingerprint, never the secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("error", "warning")
+FINGERPRINT_HEX_CHARS = 16
+
+
+def fingerprint(secret: str) -> str:
+    """A truncated SHA-256 of the secret alone: same key, same fingerprint, anywhere."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:FINGERPRINT_HEX_CHARS]
+
+
+def redact(secret: str, prefix: str = "") -> str:
+    """Show at most the fixed provider prefix and the last four characters."""
+    body = secret[len(prefix):] if prefix and secret.startswith(prefix) else secret
+    if not (prefix and secret.startswith(prefix)):
+        prefix = ""
+    # Short bodies show nothing of themselves: four characters of a 16-character secret
+    # would be a quarter of it.
+    tail = body[-4:] if len(body) >= 20 else ""
+    return f"{prefix}…{tail}"
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """Who made the commit a finding came from, and when (ISO 8601)."""
+
+    author: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of text to scan and where it came from.
+
+    ``line_offset`` is added to line numbers found in ``text``; ``path`` is already in the
+    POSIX form reports show.
+    """
+
+    text: str
+    path: str
+    line_offset: int = 0
+    commit: str | None = None
+    commit_info: CommitInfo | None = None
+    scanned_as: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One leaked key, policy violation or drift failure."""
+
+    rule_id: str
+    provider: str
+    severity: str
+    path: str
+    line: int
+    column: int
+    message: str
+    redacted: str
+    fingerprint: str
+    commit: str | None = None
+    commit_info: CommitInfo | None = None
+    history_only: bool = False
+    encoding: str | None = None
+    source: str | None = None
+    key: str | None = None
+    env: str | None = None
+    scanned_as: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        return (self.path, self.line, self.column, self.rule_id, self.fingerprint, self.commit or "")
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "rule_id": self.rule_id,
+            "provider": self.provider,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "commit": self.commit,
+            "message": self.message,
+            "redacted": self.redacted,
+            "fingerprint": self.fingerprint,
+        }
+        if self.commit_info is not None:
+            data["commit_info"] = {"author": self.commit_info.author, "date": self.commit_info.date}
+        if self.history_only:
+            data["history_only"] = True
+        for name in ("encoding", "source", "key", "env", "scanned_as"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        return data
+
+
+@dataclass(frozen=True)
+class ScanError:
+    """Something the run could not do; the rest of the run still completes."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def one_line(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "message": self.message}
+        if self.line:
+            data["line"] = self.line
+        return data
+
+
+@dataclass
+class Stats:
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    skipped_binary: int = 0
+    skipped_excluded: int = 0
+    skipped_other: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "skipped_binary": self.skipped_binary,
+            "skipped_excluded": self.skipped_excluded,
+            "skipped_other": self.skipped_other,
+        }
+
+
+@dataclass
+class Report:
+    """What one command found, could not do, and how much it read."""
+
+    command: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+    rules_count: int = 0
+    rules_digest: str = ""
+
+    def sorted_findings(self) -> list[Finding]:
+        return sorted(self.findings, key=Finding.sort_key)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)

@@ -1,0 +1,31 @@
+"""The versioned JSON envelope every byok-ci command writes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from byok_ci._version import __version__
+from byok_ci.model import Report
+
+ENVELOPE_VERSION = 1
+
+
+def envelope(report: Report) -> dict[str, Any]:
+    return {
+        "version": ENVELOPE_VERSION,
+        "tool": {
+            "name": "byok-ci",
+            "version": __version__,
+            "rules": {"count": report.rules_count, "digest": report.rules_digest},
+        },
+        "command": report.command,
+        "findings": [f.to_dict() for f in report.sorted_findings()],
+        "errors": [e.to_dict() for e in sorted(report.errors, key=lambda e: (e.path, e.line or 0, e.message))],
+        "stats": report.stats.to_dict(),
+    }
+
+
+def write(report: Report, stream: TextIO, **_options: object) -> None:
+    json.dump(envelope(report), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")

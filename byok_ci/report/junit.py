@@ -1,0 +1,101 @@
+"""JUnit XML that release checklists and CI test tabs read.
+
+Written with junit-xml, then post-processed: the Jenkins schema rejects junit-xml's
+``disabled`` attribute, and junit-xml omits ``time`` when it is zero while some readers
+need it on every testcase and suite. ``file`` and ``line`` stay on testcases for GitHub
+reporters.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import TextIO
+
+from byok_ci.model import Finding, Report, ScanError
+
+
+def _seconds(value: float) -> str:
+    return f"{max(value, 0.0):.3f}"
+
+
+def _details(f: Finding) -> str:
+    lines = [
+        f"rule: {f.rule_id}",
+        f"provider: {f.provider}",
+        f"severity: {f.severity}",
+        f"location: {f.path}:{f.line}:{f.column}",
+        f"redacted: {f.redacted}",
+        f"fingerprint: {f.fingerprint}",
+    ]
+    for name in ("commit", "source", "encoding", "scanned_as", "key", "env"):
+        value = getattr(f, name)
+        if value:
+            lines.append(f"{name}: {value}")
+    if f.commit_info is not None:
+        lines.append(f"author: {f.commit_info.author} ({f.commit_info.date})")
+    lines.append(f.message)
+    return "\n".join(lines)
+
+
+def _finding_case(f: Finding, classname: str):  # type: ignore[no-untyped-def]
+    from junit_xml import TestCase
+
+    case = TestCase(
+        name=f"{f.rule_id} in {f.path}:{f.line}",
+        classname=classname,
+        file=f.path,
+        line=f.line,
+        elapsed_sec=0.0,
+    )
+    summary = f"{f.rule_id} ({f.provider}) at {f.path}:{f.line}:{f.column}: {f.redacted} [fp {f.fingerprint}]"
+    if f.severity == "error":
+        case.add_failure_info(message=summary, output=_details(f), failure_type=f.rule_id)
+    else:
+        case.stdout = "warning: " + summary + "\n" + _details(f)
+    return case
+
+
+def _error_case(error: ScanError, classname: str):  # type: ignore[no-untyped-def]
+    from junit_xml import TestCase
+
+    case = TestCase(name=f"could not check {error.path}", classname=classname, file=error.path, elapsed_sec=0.0)
+    if error.line:
+        case.line = error.line
+    case.add_error_info(message=error.one_line(), output=error.one_line(), error_type="input-error")
+    return case
+
+
+def to_xml(report: Report) -> str:
+    from junit_xml import TestCase, TestSuite, to_xml_report_string
+
+    classname = f"byok-ci.{report.command}"
+    cases = [_finding_case(f, classname) for f in report.sorted_findings()]
+    cases += [_error_case(e, classname) for e in sorted(report.errors, key=lambda e: (e.path, e.line or 0))]
+    if not any(f.severity == "error" for f in report.findings):
+        # An empty suite reads as "nothing ran" in CI test tabs: say what passed.
+        stats = report.stats
+        cases.insert(0, TestCase(
+            name=f"{report.command}: no leaks found in {stats.files} files",
+            classname=classname,
+            elapsed_sec=stats.seconds,
+        ))
+    suite = TestSuite(f"byok-ci {report.command}", cases)
+    raw = to_xml_report_string([suite], prettyprint=False, encoding="utf-8")
+    return _conform(raw, report.stats.seconds)
+
+
+def _conform(raw: str, seconds: float) -> str:
+    root = ET.fromstring(raw)
+    for element in root.iter():
+        element.attrib.pop("disabled", None)
+    for case in root.iter("testcase"):
+        case.set("time", _seconds(float(case.get("time") or 0.0)))
+    for suite in root.iter("testsuite"):
+        suite.set("time", _seconds(seconds))
+    root.set("time", _seconds(seconds))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def write(report: Report, stream: TextIO, **_options: object) -> None:
+    stream.write(to_xml(report))

@@ -1,0 +1,303 @@
+"""Load rule files into typed, immutable rules.
+
+Raw YAML → validation with a precise error (file, line, rule id, field) → frozen
+:class:`Rule` records with compiled regexes. A bad rule is dropped and reported; the other
+rules of the file still load, so one typo never silently disables a whole provider.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from byok_ci._yaml import LineDict, MalformedYaml, load_yaml_file
+from byok_ci.keygen import Segment, leading_literal, parse_format
+from byok_ci.model import SEVERITIES, ScanError
+from byok_ci.redos import catastrophic_backtracking, max_width
+
+MAX_PATTERN_WIDTH = 8192
+CHAR_CLASSES = ("upper", "lower", "digit")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*")
+_PROVIDER = re.compile(r"[a-z0-9][a-z0-9-]*")
+_NOT_RULE_FILES = {"policy.yaml"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Provider context that must occur near a match for prefix-less key formats."""
+
+    pattern: re.Pattern[str]
+    before: int = 200
+    after: int = 80
+
+
+@dataclass(frozen=True)
+class Examples:
+    positive: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    provider: str
+    description: str
+    severity: str
+    keywords: tuple[str, ...]
+    pattern: re.Pattern[str]
+    format: tuple[Segment, ...]
+    prefix: str
+    entropy: float | None = None
+    require: frozenset[str] = frozenset()
+    context: Context | None = None
+    allow: tuple[re.Pattern[str], ...] = ()
+    boundary: bool = True
+    priority: int = 0
+    max_length: int = 0
+    key_management: str = ""
+    examples: Examples = Examples()
+    source: str = ""
+
+    @property
+    def fixed_chars(self) -> int:
+        """How many characters of the format are fixed: more means more specific."""
+        return sum(len(seg.literal) for seg in self.format if not seg.charset)
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    key_management: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules in force, the providers they belong to, and what failed to load."""
+
+    rules: tuple[Rule, ...]
+    providers: dict[str, Provider] = field(default_factory=dict)
+    errors: tuple[ScanError, ...] = ()
+    digest: str = ""
+
+    def get(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def without(self, disabled: Iterable[str]) -> RuleSet:
+        drop = set(disabled)
+        return RuleSet(tuple(r for r in self.rules if r.id not in drop), self.providers, self.errors, self.digest)
+
+
+def default_rules_dir() -> Path:
+    """The shipped rules: inside the wheel, or the repository's ``rules/`` in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_rules", here.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    return here / "_rules"
+
+
+def rule_files_in(directory: Path) -> list[Path]:
+    return sorted(
+        p for p in directory.glob("*.yaml") if p.name not in _NOT_RULE_FILES and not p.name.startswith("_")
+    )
+
+
+class _RuleProblem(Exception):
+    def __init__(self, line: int, rule_id: str, field_name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.line, self.rule_id, self.field_name, self.reason = line, rule_id, field_name, reason
+
+
+def _compile(raw: Any, rule: LineDict, rid: str, name: str) -> re.Pattern[str]:
+    line = rule.line_of(name)
+    if not isinstance(raw, str) or not raw:
+        raise _RuleProblem(line, rid, name, "must be a non-empty string")
+    try:
+        compiled = re.compile(raw)
+    except re.error as exc:
+        raise _RuleProblem(line, rid, name, f"invalid regular expression ({exc.msg} at position {exc.pos})") from None
+    risk = catastrophic_backtracking(raw)
+    if risk:
+        raise _RuleProblem(line, rid, name, f"can backtrack catastrophically: {risk}")
+    return compiled
+
+
+def _build_rule(raw: Any, provider: Provider, source: str) -> Rule:
+    if not isinstance(raw, LineDict):
+        raise _RuleProblem(getattr(raw, "line", 0), "?", "rules", "each rule must be a mapping")
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not _ID.fullmatch(rid):
+        raise _RuleProblem(raw.line_of("id"), str(rid)[:40] if rid else "?", "id", "must look like <provider>.<key-type>")
+    if rid.split(".", 1)[0] != provider.id:
+        raise _RuleProblem(raw.line_of("id"), rid, "id", f"must start with the file's provider id '{provider.id}.'")
+    known = {
+        "id", "description", "severity", "keywords", "pattern", "format", "prefix", "entropy", "require",
+        "context", "allow", "boundary", "priority", "examples",
+    }
+    for key in raw:
+        if key not in known:
+            raise _RuleProblem(raw.line_of(key), rid, str(key), "unknown field")
+
+    description = raw.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise _RuleProblem(raw.line_of("description"), rid, "description", "must be a non-empty string")
+    severity = raw.get("severity", "error")
+    if severity not in SEVERITIES:
+        raise _RuleProblem(raw.line_of("severity"), rid, "severity", "must be 'error' or 'warning'")
+    keywords = raw.get("keywords")
+    if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) and k for k in keywords):
+        raise _RuleProblem(raw.line_of("keywords"), rid, "keywords", "must be a non-empty list of strings")
+
+    pattern = _compile(raw.get("pattern"), raw, rid, "pattern")
+    width = max_width(pattern.pattern)
+    if width > MAX_PATTERN_WIDTH:
+        raise _RuleProblem(raw.line_of("pattern"), rid, "pattern", f"must match at most {MAX_PATTERN_WIDTH} characters")
+    if pattern.pattern.startswith("(?<"):
+        raise _RuleProblem(raw.line_of("pattern"), rid, "pattern", "must not start with a look-behind; use boundary")
+    try:
+        segments = parse_format(raw.get("format"))
+    except ValueError as exc:
+        raise _RuleProblem(raw.line_of("format"), rid, "format", str(exc)) from None
+    prefix = raw.get("prefix", leading_literal(segments))
+    if not isinstance(prefix, str):
+        raise _RuleProblem(raw.line_of("prefix"), rid, "prefix", "must be a string")
+
+    entropy = raw.get("entropy")
+    if entropy is not None and (not isinstance(entropy, (int, float)) or isinstance(entropy, bool) or not 0 <= entropy <= 8):
+        raise _RuleProblem(raw.line_of("entropy"), rid, "entropy", "must be a number between 0 and 8")
+    require = raw.get("require", [])
+    if not isinstance(require, list) or any(r not in CHAR_CLASSES for r in require):
+        raise _RuleProblem(raw.line_of("require"), rid, "require", f"must be a list of {', '.join(CHAR_CLASSES)}")
+
+    context = None
+    raw_context = raw.get("context")
+    if raw_context is not None:
+        if not isinstance(raw_context, LineDict):
+            raise _RuleProblem(raw.line_of("context"), rid, "context", "must be a mapping with a pattern")
+        before, after = raw_context.get("before", 200), raw_context.get("after", 80)
+        for name, value in (("before", before), ("after", after)):
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 4096:
+                raise _RuleProblem(raw_context.line_of(name), rid, f"context.{name}", "must be an integer 0..4096")
+        context = Context(_compile(raw_context.get("pattern"), raw_context, rid, "context.pattern"), before, after)
+
+    allow_raw = raw.get("allow", [])
+    if not isinstance(allow_raw, list):
+        raise _RuleProblem(raw.line_of("allow"), rid, "allow", "must be a list of regular expressions")
+    allow = tuple(_compile(a, raw, rid, "allow") for a in allow_raw)
+
+    boundary = raw.get("boundary", True)
+    if not isinstance(boundary, bool):
+        raise _RuleProblem(raw.line_of("boundary"), rid, "boundary", "must be true or false")
+    priority = raw.get("priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise _RuleProblem(raw.line_of("priority"), rid, "priority", "must be an integer")
+
+    examples_raw = raw.get("examples", {}) or {}
+    if not isinstance(examples_raw, dict):
+        raise _RuleProblem(raw.line_of("examples"), rid, "examples", "must map positive/negative to lists")
+    lists = {}
+    for kind in ("positive", "negative"):
+        items = examples_raw.get(kind, []) or []
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise _RuleProblem(raw.line_of("examples"), rid, f"examples.{kind}", "must be a list of strings")
+        lists[kind] = tuple(items)
+
+    return Rule(
+        id=rid,
+        provider=provider.id,
+        description=description.strip(),
+        severity=severity,
+        keywords=tuple(keywords),
+        pattern=pattern,
+        format=segments,
+        prefix=prefix,
+        entropy=float(entropy) if entropy is not None else None,
+        require=frozenset(require),
+        context=context,
+        allow=allow,
+        boundary=boundary,
+        priority=priority,
+        max_length=width,
+        key_management=provider.key_management,
+        examples=Examples(lists["positive"], lists["negative"]),
+        source=source,
+    )
+
+
+def load_rule_file(path: Path, display: str | None = None) -> tuple[Provider | None, list[Rule], list[ScanError]]:
+    """Load one provider file. Errors name the file, line, rule id and field, never a value."""
+    shown = display or path.as_posix()
+    try:
+        data = load_yaml_file(path)
+    except MalformedYaml as exc:
+        return None, [], [ScanError(shown, exc.args[0], exc.line)]
+    except OSError as exc:
+        return None, [], [ScanError(shown, f"cannot read rule file: {exc.strerror or exc}")]
+    if not isinstance(data, LineDict):
+        return None, [], [ScanError(shown, "a rule file must be a mapping with provider, name and rules", 1)]
+    pid = data.get("provider")
+    if not isinstance(pid, str) or not _PROVIDER.fullmatch(pid):
+        return None, [], [ScanError(shown, "field 'provider' must be a lower-case provider id", data.line_of("provider"))]
+    name = data.get("name", pid)
+    key_management = data.get("key_management", "")
+    provider = Provider(pid, str(name), str(key_management or ""))
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list):
+        return provider, [], [ScanError(shown, "field 'rules' must be a list", data.line_of("rules"))]
+    rules: list[Rule] = []
+    errors: list[ScanError] = []
+    for raw in raw_rules:
+        try:
+            rules.append(_build_rule(raw, provider, shown))
+        except _RuleProblem as problem:
+            errors.append(
+                ScanError(shown, f"rule {problem.rule_id}: field '{problem.field_name}' {problem.reason}", problem.line)
+            )
+    return provider, rules, errors
+
+
+def load_rules(
+    paths: Sequence[Path | str] | None = None,
+    *,
+    extra: Sequence[Path | str] = (),
+    disabled: Iterable[str] = (),
+) -> RuleSet:
+    """Load rule files (default: the shipped rules), plus ``extra`` files, minus ``disabled`` ids.
+
+    Each path may be a rule file or a directory of them. Problems are collected in
+    ``RuleSet.errors``; rules that loaded are kept. A later rule with an id already loaded is
+    reported and ignored.
+    """
+    sources = [Path(p) for p in paths] if paths is not None else [default_rules_dir()]
+    files: list[Path] = []
+    for source in [*sources, *(Path(p) for p in extra)]:
+        files.extend(rule_files_in(source) if source.is_dir() else [source])
+    digest = hashlib.sha256()
+    rules: list[Rule] = []
+    providers: dict[str, Provider] = {}
+    errors: list[ScanError] = []
+    seen: set[str] = set()
+    for path in files:
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            pass
+        provider, file_rules, file_errors = load_rule_file(path)
+        errors.extend(file_errors)
+        if provider is not None:
+            providers.setdefault(provider.id, provider)
+        for rule in file_rules:
+            if rule.id in seen:
+                errors.append(ScanError(path.as_posix(), f"rule {rule.id}: duplicate id; the first definition is kept"))
+                continue
+            seen.add(rule.id)
+            rules.append(rule)
+    drop = set(disabled)
+    kept = tuple(r for r in rules if r.id not in drop)
+    digest.update(",".join(sorted(drop)).encode())
+    return RuleSet(kept, providers, tuple(errors), digest.hexdigest()[:16])

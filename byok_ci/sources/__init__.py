@@ -1,0 +1,1 @@
+"""Sources yield chunks of text with where they came from; they know nothing of rules."""

@@ -1,0 +1,215 @@
+"""Files and directory trees on disk, and standard input.
+
+Walks skip ``.git`` and dependency environments, never follow symlinks, and keep build
+output and git-ignored files (an ignored ``.env`` is exactly where keys sit). A path given
+explicitly is followed even when it is a symlink, and every problem with it is reported.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import os
+import stat
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from byok_ci.model import Chunk, ScanError, Stats
+
+SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "site-packages", "__pycache__", ".tox"})
+DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
+STDIN = "-"
+STDIN_DISPLAY = "<stdin>"
+_SNIFF = 8192
+
+
+@dataclass
+class WalkOptions:
+    root: Path
+    exclude: Sequence[str] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+
+
+@dataclass
+class FileSource:
+    """Chunks of every text file under ``paths``; problems land in ``errors``."""
+
+    paths: Sequence[str]
+    options: WalkOptions
+    errors: list[ScanError] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+
+    def chunks(self) -> Iterator[Chunk]:
+        for path, shown in self.files():
+            chunk = self.read(path, shown)
+            if chunk is not None:
+                yield chunk
+
+    def files(self) -> Iterator[tuple[str, str]]:
+        """(filesystem path, display path) of each regular file to read, in a stable order."""
+        for raw in self.paths:
+            if raw == STDIN:
+                yield STDIN, STDIN_DISPLAY
+                continue
+            shown = display_path(raw, self.options.root)
+            try:
+                info = os.stat(raw)
+            except OSError as exc:
+                self._error(shown, _stat_problem(raw, exc))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                yield from self._walk(raw)
+            elif stat.S_ISREG(info.st_mode):
+                if not self._excluded(shown):
+                    yield raw, shown
+                else:
+                    self.stats.skipped_excluded += 1
+            else:
+                self._error(shown, f"not a regular file ({_kind(info.st_mode)}); skipped")
+
+    def _walk(self, top: str) -> Iterator[tuple[str, str]]:
+        stack = [top]
+        while stack:
+            directory = stack.pop()
+            try:
+                with os.scandir(directory) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                self._error(display_path(directory, self.options.root), f"cannot list directory: {_reason(exc)}")
+                continue
+            subdirs = []
+            for entry in entries:
+                shown = display_path(entry.path, self.options.root)
+                try:
+                    if entry.is_symlink():
+                        self.stats.skipped_other += 1
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name in SKIPPED_DIRS or self._excluded(shown):
+                            self.stats.skipped_excluded += 1
+                        else:
+                            subdirs.append(entry.path)
+                        continue
+                    if not entry.is_file(follow_symlinks=False):
+                        self.stats.skipped_other += 1  # FIFOs, sockets, devices: never opened
+                        continue
+                except OSError as exc:
+                    self._error(shown, _reason(exc))
+                    continue
+                if self._excluded(shown):
+                    self.stats.skipped_excluded += 1
+                    continue
+                yield entry.path, shown
+            stack.extend(reversed(subdirs))
+
+    def read(self, path: str, shown: str) -> Chunk | None:
+        if path == STDIN:
+            data = sys.stdin.buffer.read()
+        else:
+            try:
+                size = os.path.getsize(path)
+                if size > self.options.max_file_size:
+                    self._error(
+                        shown,
+                        f"skipped: {size:,} bytes is over the maximum file size {self.options.max_file_size:,} "
+                        "(raise it with --max-file-size)",
+                    )
+                    return None
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError as exc:
+                self._error(shown, f"cannot read: {_reason(exc)}")
+                return None
+        text = decode(data)
+        if text is None:
+            self.stats.skipped_binary += 1
+            return None
+        self.stats.files += 1
+        self.stats.bytes += len(data)
+        return Chunk(text=text, path=shown)
+
+    def _excluded(self, shown: str) -> bool:
+        return is_excluded(shown, self.options.exclude)
+
+    def _error(self, shown: str, message: str) -> None:
+        self.errors.append(ScanError(shown, message))
+
+
+def is_excluded(shown: str, patterns: Sequence[str]) -> bool:
+    """Glob match on the display path, or on its last component for patterns without '/'."""
+    if not patterns:
+        return False
+    name = shown.rsplit("/", 1)[-1]
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if fnmatchcase(shown, pattern) or fnmatchcase(shown, pattern + "/*"):
+            return True
+        if "/" not in pattern and fnmatchcase(name, pattern):
+            return True
+        if pattern.startswith("**/") and is_excluded(shown, [pattern[3:]]):
+            return True
+    return False
+
+
+def display_path(path: str, root: Path) -> str:
+    """POSIX path relative to the scan root when inside it, else absolute."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        relative = absolute.relative_to(root)
+    except ValueError:
+        return absolute.as_posix()
+    text = relative.as_posix()
+    return text if text != "." else absolute.name or "."
+
+
+def decode(data: bytes) -> str | None:
+    """Text of a file, or None for binary. Bad UTF-8 bytes become U+FFFD, one per byte,
+    so line numbers never shift."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", "replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace")
+    sample = data[:_SNIFF]
+    if b"\0" in sample:
+        encoding = _utf16_without_bom(sample)
+        return data.decode(encoding, "replace") if encoding else None
+    return data.decode("utf-8", "replace")
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 text of mostly ASCII characters has a NUL in every other byte."""
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) < 4:
+        return None
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.EACCES:
+        return "permission denied"
+    return (exc.strerror or str(exc)).lower()
+
+
+def _stat_problem(raw: str, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    if exc.errno == errno.ENOENT:
+        return "broken symlink" if os.path.islink(raw) else "no such file or directory"
+    return f"cannot read: {_reason(exc)}"
