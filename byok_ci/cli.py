@@ -231,17 +231,16 @@ def rules_show(rule_id: str, rule_files: tuple[Path, ...]) -> None:
 @click.option("--seed", type=int, default=None, help="Seed for generated example keys.")
 def rules_test(files: tuple[Path, ...], seed: int | None) -> None:
     """Run the examples of rule FILES (default: the shipped rules); report which fail."""
-    from byok_ci.rules import load_rules, rule_files_in
+    from byok_ci.rules import default_rules_dir, load_rules, rule_files_in
     from byok_ci.ruletest import DEFAULT_SEED, run_examples
 
-    ruleset = load_rules(extra=files) if files else load_rules()
-    only = None
-    if files:
-        only = set()
-        for path in files:
-            for f in rule_files_in(path) if path.is_dir() else [path]:
-                only |= {r.id for r in ruleset.rules if r.source == f.as_posix()}
-    for error in ruleset.errors:
+    # The tested files come first, so their rules win over shipped rules of the same id;
+    # the shipped rules stay loaded so overlaps resolve as they would in a scan.
+    tested = [f.resolve() for path in files for f in (rule_files_in(path) if path.is_dir() else [path])]
+    ruleset = load_rules([*tested, default_rules_dir()])
+    only = {r.id for r in ruleset.rules if Path(r.source).resolve() in tested} if files else None
+    own_errors = [e for e in ruleset.errors if not files or Path(e.path).resolve() in tested]
+    for error in own_errors:
         _say_error(error)
     results = run_examples(ruleset, only, seed if seed is not None else DEFAULT_SEED)
     failed = [r for r in results if not r.passed]
@@ -249,4 +248,4 @@ def rules_test(files: tuple[Path, ...], seed: int | None) -> None:
         click.echo(f"FAIL {result.describe()}\n     template: {result.template}")
     rules_run = len({r.rule_id for r in results})
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({rules_run} rules)")
-    sys.exit(1 if failed else INCOMPLETE if ruleset.errors else 0)
+    sys.exit(1 if failed else INCOMPLETE if own_errors else 0)

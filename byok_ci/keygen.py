@@ -92,8 +92,20 @@ def generate(segments: tuple[Segment, ...], rng: random.Random, length: Length =
 
 
 def generate_key(rule: Rule, rng: random.Random, length: Length = "random") -> str:
-    """A random key in the rule's format."""
-    return generate(rule.format, rng, length)
+    """A random key in the rule's format that a real key of that format could be.
+
+    Draws again (rarely) when the draw misses the rule's own strength floor or looks like a
+    placeholder, so examples never fail on an unlucky seed.
+    """
+    from byok_ci.detect.filters import body_of, fails_strength, is_placeholder
+
+    key = generate(rule.format, rng, length)
+    for _ in range(100):
+        body = body_of(rule, key)
+        if not fails_strength(rule, body) and not is_placeholder(body):
+            break
+        key = generate(rule.format, rng, length)
+    return key
 
 
 def shorter_key(rule: Rule, rng: random.Random) -> str:

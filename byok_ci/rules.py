@@ -275,8 +275,13 @@ def load_rules(
     """
     sources = [Path(p) for p in paths] if paths is not None else [default_rules_dir()]
     files: list[Path] = []
+    seen_files: set[Path] = set()
     for source in [*sources, *(Path(p) for p in extra)]:
-        files.extend(rule_files_in(source) if source.is_dir() else [source])
+        for path in rule_files_in(source) if source.is_dir() else [source]:
+            # The same file named twice (e.g. `--rules rules/` in a checkout) loads once.
+            if path.resolve() not in seen_files:
+                seen_files.add(path.resolve())
+                files.append(path)
     digest = hashlib.sha256()
     rules: list[Rule] = []
     providers: dict[str, Provider] = {}

@@ -17,7 +17,9 @@ DEFAULT_MIN_ENTROPY = 2.5
 _PLACEHOLDER = re.compile(
     r"(?i)x{5}|\*{3}|\.{3}|…|<|>|\{\{|example|redacted|placeholder|your[_-]|dummy_|_here|changeme|insert[_-]"
 )
-_REPEATED = re.compile(r"(.)\1{5}")
+_REPEATED = re.compile(r"(.)\1{7}")
+# Long enough that a random 64-character hex key holds one by chance about once in 10^7.
+_SEQUENCE_RUN = 8
 INLINE_MARKERS = ("byok-ci: allow", "byok-ci:allow", "pragma: allowlist secret", "gitleaks:allow")
 NEXT_LINE_MARKER = "pragma: allowlist nextline secret"
 _ENV_REFERENCE_TAILS = (
@@ -39,9 +41,16 @@ def shannon_entropy(text: str) -> float:
 
 
 def _longest_sequence(body: str) -> int:
+    """Longest run of characters that climb (abcd, 1234) or fall (dcba) one step at a time."""
     longest = run = 1
+    step = 0
     for a, b in zip(body, body[1:]):
-        run = run + 1 if ord(b) - ord(a) in (1, -1) else 1
+        diff = ord(b) - ord(a)
+        if diff in (1, -1) and (diff == step or run == 1):
+            run += 1
+        else:
+            run = 2 if diff in (1, -1) else 1
+        step = diff
         longest = max(longest, run)
     return longest
 
@@ -52,7 +61,7 @@ def is_placeholder(body: str) -> bool:
         return True
     if len(body) >= 8 and len(set(body)) <= 3:
         return True
-    return _longest_sequence(body) >= 6
+    return _longest_sequence(body) >= _SEQUENCE_RUN
 
 
 def fails_strength(rule: Rule, body: str) -> bool:

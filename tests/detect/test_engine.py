@@ -1,0 +1,186 @@
+"""Detection on the shipped rules: filters, overlaps, positions."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from byok_ci.detect.engine import Detector
+from byok_ci.detect.prefilter import KeywordPrefilter
+from byok_ci.keygen import generate_key
+from byok_ci.model import Chunk
+from byok_ci.rules import RuleSet
+from tests.conftest import key_for
+
+
+def detect(ruleset: RuleSet, text: str):  # type: ignore[no-untyped-def]
+    return Detector(ruleset).detect(Chunk(text=text, path="f.txt"))
+
+
+def test_finding_is_redacted_and_fingerprinted(shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "anthropic.api-key", rng)
+    (finding,) = detect(shipped_rules, f'ANTHROPIC_API_KEY="{key}"\n')
+    assert finding.rule_id == "anthropic.api-key"
+    assert finding.redacted == "sk-ant-api03-…" + key[-4:]
+    assert key not in repr(finding) and key[13:25] not in repr(finding)
+    assert len(finding.fingerprint) == 16
+
+
+def test_same_key_same_fingerprint_anywhere(shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    a = detect(shipped_rules, f"x = '{key}'")
+    b = detect(shipped_rules, f"\n\n\nGROQ_API_KEY={key}\n")
+    assert a[0].fingerprint == b[0].fingerprint and a[0].line != b[0].line
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{key} # byok-ci: allow",
+        "{key}  # pragma: allowlist secret",
+        "{key} // gitleaks:allow",
+        "# pragma: allowlist nextline secret\n{key}",
+    ],
+)
+def test_inline_suppression(shipped_rules: RuleSet, rng: random.Random, template: str) -> None:
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    assert detect(shipped_rules, template.format(key=key)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OPENAI_API_KEY=sk-...",
+        "OPENAI_API_KEY=sk-proj-" + "x" * 150,
+        "api_key: YOUR_API_KEY",
+        "key = '<your-key>'",
+        "token: REDACTED",
+        "password: ****",
+        "OPENAI_API_KEY=os.environ['OPENAI_API_KEY']",
+        "key: ${OPENAI_API_KEY}",
+        "key: ${{ secrets.OPENAI_API_KEY }}",
+        "class='sk-button-primary'",
+        "[NSString hf_abcdefghijklmnopqrstuvwxyzabcdefgh]",
+    ],
+)
+def test_placeholders_and_references_are_not_findings(shipped_rules: RuleSet, text: str) -> None:
+    assert detect(shipped_rules, text) == []
+
+
+def test_placeholder_body_with_right_prefix_and_length(shipped_rules: RuleSet) -> None:
+    rule = shipped_rules.get("huggingface.user-token")
+    assert rule is not None
+    assert detect(shipped_rules, "HF_TOKEN=hf_" + "abcdefghijklmnopqrstuvwxyzABCDEFGH") == []
+    assert detect(shipped_rules, "HF_TOKEN=hf_" + "A" * 34) == []
+
+
+def test_prefix_glued_to_identifier_is_not_a_finding(shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "huggingface.user-token", rng)
+    assert detect(shipped_rules, f"my_{key}") == []
+    assert detect(shipped_rules, f"{key}x") == []
+    assert len(detect(shipped_rules, f"({key})")) == 1
+
+
+def test_context_rules_need_context(shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "cohere.api-key", rng)
+    assert detect(shipped_rules, f"value = '{key}'") == []
+    (finding,) = detect(shipped_rules, f"COHERE_API_KEY='{key}'")
+    assert finding.rule_id == "cohere.api-key"
+    (finding,) = detect(shipped_rules, f"cohere:\n  api_key: {key}\n")
+    assert finding.line == 2
+
+
+def test_aws_secret_needs_context_and_git_shas_never_match(shipped_rules: RuleSet, rng: random.Random) -> None:
+    secret = key_for(shipped_rules, "aws.secret-access-key", rng)
+    assert detect(shipped_rules, f"value = {secret}") == []
+    found = detect(shipped_rules, f"aws_secret_access_key = {secret}")
+    assert [f.rule_id for f in found] == ["aws.secret-access-key"]
+    sha = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    assert detect(shipped_rules, f"aws_secret_access_key = {sha}") == []
+
+
+def test_aws_key_id_and_secret_are_separate_findings(shipped_rules: RuleSet, rng: random.Random) -> None:
+    key_id = key_for(shipped_rules, "aws.access-key-id", rng)
+    secret = key_for(shipped_rules, "aws.secret-access-key", rng)
+    text = f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"
+    assert [f.rule_id for f in detect(shipped_rules, text)] == ["aws.access-key-id", "aws.secret-access-key"]
+
+
+def test_aws_documentation_key_is_allowed(shipped_rules: RuleSet) -> None:
+    assert detect(shipped_rules, "aws_access_key_id = AKIA" + "IOSFODNN7" + "EXAMPLE") == []
+
+
+def test_overlap_reported_once_under_most_specific_rule(shipped_rules: RuleSet, rng: random.Random) -> None:
+    legacy = key_for(shipped_rules, "openai.legacy-key", rng)
+    # Stability context nearby, but the OpenAI marker makes the legacy OpenAI rule more specific.
+    found = detect(shipped_rules, f"STABILITY_API_KEY={legacy}")
+    assert [f.rule_id for f in found] == ["openai.legacy-key"]
+    stability = key_for(shipped_rules, "stability.api-key", rng)
+    found = detect(shipped_rules, f"STABILITY_API_KEY={stability}")
+    assert [f.rule_id for f in found] == ["stability.api-key"]
+
+
+def test_positions_survive_crlf_and_bad_utf8(shipped_rules: RuleSet, rng: random.Random) -> None:
+    from byok_ci.sources.files import decode
+
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    data = b"a\r\n\xff\xfe\xfd bad bytes\r\nX=" + key.encode() + b"\r\n"
+    text = decode(data)
+    assert text is not None
+    (finding,) = detect(shipped_rules, text)
+    assert (finding.line, finding.column) == (3, 3)
+
+
+def test_utf16_text_is_scanned(shipped_rules: RuleSet, rng: random.Random) -> None:
+    from byok_ci.sources.files import decode
+
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    for data in (("\n\nK=" + key).encode("utf-16"), ("\n\nK=" + key).encode("utf-16-le")):
+        text = decode(data)
+        assert text is not None
+        (finding,) = detect(shipped_rules, text)
+        assert (finding.line, finding.column) == (3, 3)
+
+
+def test_minified_line_reports_column(shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    text = "var a=1;" * 20000 + f'const k="{key}";' + "b();" * 1000
+    (finding,) = detect(shipped_rules, text)
+    assert finding.line == 1 and finding.column == 8 * 20000 + 10
+
+
+def test_two_keys_on_one_line_two_findings(shipped_rules: RuleSet, rng: random.Random) -> None:
+    a = key_for(shipped_rules, "xai.api-key", rng)
+    b = key_for(shipped_rules, "perplexity.api-key", rng)
+    found = detect(shipped_rules, f"{a} {b}")
+    assert [(f.rule_id, f.column) for f in found] == [("xai.api-key", 1), ("perplexity.api-key", len(a) + 2)]
+
+
+def _full_search_findings(ruleset: RuleSet, text: str) -> list:  # type: ignore[type-arg]
+    """Reference: every rule's regex over the whole text, no prefilter."""
+
+    class Everything:
+        def spans(self, t: str) -> dict[int, list[tuple[int, int]]]:
+            return {i: [(0, len(t))] for i in range(len(ruleset.rules))}
+
+    return Detector(ruleset, prefilter=Everything()).detect(Chunk(text=text, path="f.txt"))
+
+
+def test_prefilter_changes_no_finding(shipped_rules: RuleSet) -> None:
+    rng = random.Random(99)
+    lines = []
+    for rule in shipped_rules.rules:
+        for template in rule.examples.positive + rule.examples.negative:
+            from byok_ci.keygen import expand_example
+
+            lines.append(expand_example(template, rule, rng))
+            lines.append("filler " * rng.randint(0, 40) + generate_key(rule, rng)[: rng.randint(1, 20)])
+    rng.shuffle(lines)
+    text = "\n".join(lines)
+    fast = Detector(shipped_rules, prefilter=KeywordPrefilter(shipped_rules.rules)).detect(Chunk(text=text, path="f"))
+    slow = _full_search_findings(shipped_rules, text)
+    assert [(f.rule_id, f.line, f.column, f.fingerprint) for f in fast] == [
+        (f.rule_id, f.line, f.column, f.fingerprint) for f in slow
+    ]
+    assert len(fast) > len(shipped_rules.rules) // 2

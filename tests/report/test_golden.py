@@ -1,0 +1,57 @@
+"""Golden reports for a fixed-seed corpus. Regenerate on purpose: BYOK_CI_REGEN_GOLDEN=1 pytest."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from byok_ci.report import write_report
+from byok_ci.rules import RuleSet
+from byok_ci.scan import scan_paths
+from tests.conftest import key_for
+
+GOLDEN = Path(__file__).resolve().parent.parent / "data" / "golden"
+SEED = 20261127
+
+
+def corpus(root: Path, ruleset: RuleSet) -> None:
+    rng = random.Random(SEED)
+    (root / "src").mkdir()
+    (root / "src" / "settings.py").write_text(
+        "import os\n\n"
+        f'OPENAI_API_KEY = "{key_for(ruleset, "openai.project-key", rng)}"\n'
+        'FALLBACK = os.environ["ANTHROPIC_API_KEY"]\n'
+    )
+    (root / ".env").write_text(
+        f"ANTHROPIC_API_KEY={key_for(ruleset, 'anthropic.api-key', rng)}\r\n"
+        f"COHERE_API_KEY={key_for(ruleset, 'cohere.api-key', rng)}\r\n"
+        "GROQ_API_KEY=gsk_your_key_here\r\n"
+    )
+    (root / "README.md").write_text("Set `OPENAI_API_KEY=sk-...` before running.\n")
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r'time="[0-9.]+"', 'time="T"', text)
+    text = re.sub(r'"seconds": [0-9.]+', '"seconds": 0', text)
+    text = re.sub(r'"digest": "[0-9a-f]+"', '"digest": "D"', text)
+    text = re.sub(r'"count": \d+', '"count": N', text)
+    return re.sub(r"in [0-9.]+s\)", "in Ts)", text)
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("text", "txt"), ("json", "json"), ("junit", "xml")])
+def test_golden(tmp_path: Path, shipped_rules: RuleSet, fmt: str, suffix: str) -> None:
+    corpus(tmp_path, shipped_rules)
+    report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
+    stream = io.StringIO()
+    write_report(report, fmt, stream)
+    actual = normalise(stream.getvalue())
+    golden = GOLDEN / f"scan.{suffix}"
+    if os.environ.get("BYOK_CI_REGEN_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual)
+    assert actual == golden.read_text()

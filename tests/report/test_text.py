@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import io
+
+from byok_ci.model import Finding, Report, Stats
+from byok_ci.report.text import write
+
+
+def rep() -> Report:
+    f = Finding("groq.api-key", "groq", "error", "src/a.py", 2, 5, "Groq API key in plain text", "gsk_…abcd", "f" * 16)
+    return Report("scan", [f], [], Stats(files=1, bytes=2048, seconds=0.01))
+
+
+def test_grouped_by_file_and_plain_by_default() -> None:
+    out = io.StringIO()
+    write(rep(), out)
+    text = out.getvalue()
+    assert text.splitlines()[0] == "src/a.py"
+    assert "2:5" in text and "groq.api-key" in text and "gsk_…abcd" in text
+    assert "\033[" not in text and "1 finding in 1 file" in text
+
+
+def test_colour_only_when_asked() -> None:
+    out = io.StringIO()
+    write(rep(), out, color=True)
+    assert "\033[31m" in out.getvalue()
+
+
+def test_quiet_drops_the_summary() -> None:
+    out = io.StringIO()
+    write(rep(), out, quiet=True)
+    assert "finding in" not in out.getvalue() and "groq.api-key" in out.getvalue()

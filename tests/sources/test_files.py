@@ -1,0 +1,127 @@
+"""Walking trees and reading files: what is skipped, what is an error, and what still runs."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+from pathlib import Path
+
+import pytest
+
+from byok_ci.config import Settings
+from byok_ci.rules import RuleSet
+from byok_ci.scan import scan_paths
+from tests.conftest import key_for
+
+
+def plant(path: Path, ruleset: RuleSet, rng: random.Random, rule_id: str = "groq.api-key") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"TOKEN={key_for(ruleset, rule_id, rng)}\n")
+
+
+def paths_found(report) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(f.path for f in report.findings)
+
+
+def test_walk_skips_dependency_dirs_but_not_build_output_or_ignored_files(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random
+) -> None:
+    for rel in (".git/config", ".venv/x.py", "venv/x.py", "node_modules/a/i.js", "lib/site-packages/m.py",
+                "__pycache__/c.py", ".tox/t.py", "dist/app.js", "build/cfg.py", "vendor/v.go", ".env", "src/a.py"):
+        plant(tmp_path / rel, shipped_rules, rng)
+    (tmp_path / ".gitignore").write_text(".env\n")
+    report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
+    assert paths_found(report) == [".env", "build/cfg.py", "dist/app.js", "src/a.py", "vendor/v.go"]
+    assert report.errors == []
+
+
+def test_symlinks_are_not_followed_in_walks(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    outside = tmp_path / "outside"
+    plant(outside / "secret.txt", shipped_rules, rng)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "link-dir").symlink_to(outside)
+    (tree / "link-file").symlink_to(outside / "secret.txt")
+    (tree / "broken").symlink_to(tmp_path / "missing")
+    (tree / "loop").symlink_to(tree / "loop")
+    report = scan_paths([str(tree)], rules=shipped_rules, root=tmp_path)
+    assert report.findings == [] and report.errors == []
+    assert report.stats.skipped_other == 4
+
+
+def test_excludes(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    for rel in ("keep/a.py", "fixtures/b.py", "deep/x/fixtures/c.py", "d.lock", "e.py"):
+        plant(tmp_path / rel, shipped_rules, rng)
+    settings = Settings(exclude=("fixtures", "*.lock"))
+    report = scan_paths([str(tmp_path)], rules=shipped_rules, settings=settings, root=tmp_path)
+    assert paths_found(report) == ["e.py", "keep/a.py"]
+
+
+def test_binary_files_are_skipped(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01\x02" + key.encode() + b"\x00" * 100)
+    report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
+    assert report.findings == [] and report.stats.skipped_binary == 1
+
+
+def test_bad_inputs_are_one_line_errors_and_the_rest_still_scans(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random
+) -> None:
+    good = tmp_path / "good.py"
+    plant(good, shipped_rules, rng)
+    broken = tmp_path / "broken"
+    broken.symlink_to(tmp_path / "nowhere")
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    sock_path = tmp_path / "sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock_path))
+    try:
+        paths = [str(tmp_path / "missing.py"), str(broken), str(loop), str(fifo), str(sock_path), str(good)]
+        report = scan_paths(paths, rules=shipped_rules, root=tmp_path)
+    finally:
+        server.close()
+    assert paths_found(report) == ["good.py"]
+    messages = {e.path: e.message for e in report.errors}
+    assert messages == {
+        "missing.py": "no such file or directory",
+        "broken": "broken symlink",
+        "loop": "symlink loop",
+        "fifo": "not a regular file (FIFO); skipped",
+        "sock": "not a regular file (socket); skipped",
+    }
+    assert all("\n" not in m for m in messages.values())
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_permission_denied(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    locked = tmp_path / "locked.py"
+    plant(locked, shipped_rules, rng)
+    locked.chmod(0)
+    report = scan_paths([str(locked)], rules=shipped_rules, root=tmp_path)
+    assert [(e.path, e.message) for e in report.errors] == [("locked.py", "cannot read: permission denied")]
+
+
+def test_files_over_the_size_limit_are_errors(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    plant(tmp_path / "small.py", shipped_rules, rng)
+    (tmp_path / "big.txt").write_text("x" * 5000)
+    report = scan_paths([str(tmp_path)], rules=shipped_rules, settings=Settings(max_file_size=1000), root=tmp_path)
+    assert paths_found(report) == ["small.py"]
+    (error,) = report.errors
+    assert error.path == "big.txt" and "maximum file size" in error.message
+
+
+def test_paths_outside_root_are_absolute(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    plant(tmp_path / "a" / "k.py", shipped_rules, rng)
+    report = scan_paths([str(tmp_path / "a")], rules=shipped_rules, root=tmp_path / "elsewhere")
+    assert paths_found(report) == [(tmp_path / "a" / "k.py").as_posix()]
+
+
+def test_findings_are_sorted_deterministically(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    for name in ("b.py", "a.py", "c/d.py"):
+        plant(tmp_path / name, shipped_rules, rng)
+    report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
+    assert paths_found(report) == [f.path for f in report.findings]

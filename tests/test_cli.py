@@ -1,0 +1,149 @@
+"""The command line contract: formats, outputs, exit codes, errors on stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from byok_ci.cli import main
+from byok_ci.rules import RuleSet
+from tests.conftest import key_for
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def leaky(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> Path:
+    (tmp_path / "app.py").write_text(f'KEY = "{key_for(shipped_rules, "openai.project-key", rng)}"\n')
+    return tmp_path
+
+
+def invoke(runner: CliRunner, args: list[str], cwd: Path, **kw):  # type: ignore[no-untyped-def]
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return runner.invoke(main, args, catch_exceptions=False, **kw)
+    finally:
+        os.chdir(old)
+
+
+def test_clean_tree_exits_0(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text("print('hello')\n")
+    result = invoke(runner, ["scan", "."], tmp_path)
+    assert result.exit_code == 0 and "no leaks found" in result.output
+
+
+def test_leak_exits_1(runner: CliRunner, leaky: Path) -> None:
+    result = invoke(runner, ["scan"], leaky)
+    assert result.exit_code == 1 and "app.py" in result.output and "openai.project-key" in result.output
+
+
+def test_unreadable_input_and_nothing_found_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    result = invoke(runner, ["scan", "missing.py"], tmp_path)
+    assert result.exit_code == 2
+    assert "byok-ci: error: missing.py: no such file or directory" in result.stderr
+
+
+def test_leak_plus_error_exits_1_and_reports_both(runner: CliRunner, leaky: Path) -> None:
+    result = invoke(runner, ["scan", "app.py", "missing.py", "--format", "json"], leaky)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert len(data["findings"]) == 1 and data["errors"][0]["path"] == "missing.py"
+
+
+def test_usage_error_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    assert invoke(runner, ["scan", "--format", "yaml"], tmp_path).exit_code == 2
+    assert invoke(runner, ["scan", "--max-file-size", "lots"], tmp_path).exit_code == 2
+
+
+def test_output_and_extra_report_files(runner: CliRunner, leaky: Path) -> None:
+    result = invoke(runner, ["scan", "--format", "json", "--output", "r.json", "--junit", "r.xml"], leaky)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert json.loads((leaky / "r.json").read_text())["findings"][0]["rule_id"] == "openai.project-key"
+    assert "<testsuites" in (leaky / "r.xml").read_text()
+
+
+def test_stdin(runner: CliRunner, tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    result = invoke(runner, ["scan", "-", "--format", "json"], tmp_path, input=f"x\nGROQ={key}\n")
+    assert result.exit_code == 1
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["path"], finding["line"]) == ("<stdin>", 2)
+
+
+def test_malformed_config_is_reported_and_scan_still_runs(runner: CliRunner, leaky: Path) -> None:
+    (leaky / ".byok-ci.yaml").write_text("exclude: [unclosed\n")
+    result = invoke(runner, ["scan", "--format", "json"], leaky)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["findings"] and data["errors"][0]["path"].endswith(".byok-ci.yaml")
+    assert ".byok-ci.yaml:2: malformed YAML" in result.stderr
+
+
+def test_config_excludes_and_disables(runner: CliRunner, leaky: Path) -> None:
+    (leaky / ".byok-ci.yaml").write_text("disable_rules: [openai.project-key]\n")
+    assert invoke(runner, ["scan"], leaky).exit_code == 0
+    (leaky / ".byok-ci.yaml").write_text("exclude: ['*.py']\n")
+    assert invoke(runner, ["scan"], leaky).exit_code == 0
+
+
+def test_quiet_and_verbose(runner: CliRunner, leaky: Path) -> None:
+    quiet = invoke(runner, ["scan", "-q"], leaky)
+    assert "finding in" not in quiet.stdout and "openai.project-key" in quiet.stdout
+    verbose = invoke(runner, ["scan", "-v"], leaky)
+    assert "rules; skipped" in verbose.stderr
+
+
+def test_no_color_env(runner: CliRunner, leaky: Path) -> None:
+    result = invoke(runner, ["scan"], leaky, env={"NO_COLOR": "1"})
+    assert "\033[" not in result.output
+
+
+def test_rules_list_show_and_test(runner: CliRunner, tmp_path: Path) -> None:
+    listed = invoke(runner, ["rules", "list"], tmp_path)
+    assert listed.exit_code == 0 and "anthropic.admin-key" in listed.stdout
+    shown = invoke(runner, ["rules", "show", "openai.project-key"], tmp_path)
+    assert shown.exit_code == 0 and "revoke at:" in shown.stdout and '"sk-proj-"' in shown.stdout
+    assert invoke(runner, ["rules", "show", "nope.nope"], tmp_path).exit_code == 2
+    tested = invoke(runner, ["rules", "test"], tmp_path)
+    assert tested.exit_code == 0 and " 0 failed" in tested.stdout
+
+
+def test_rules_test_reports_failing_user_examples(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text(
+        "provider: mine\nrules:\n  - id: mine.key\n    description: my key\n    keywords: [mk_]\n"
+        "    pattern: 'mk_[a-z0-9]{32}'\n    format: [mk_, {lower_alnum: 32}]\n"
+        "    examples:\n      positive: ['K={key}', 'K={short}']\n      negative: ['K={placeholder}']\n"
+    )
+    result = invoke(runner, ["rules", "test", "mine.yaml"], tmp_path)
+    assert result.exit_code == 1
+    assert "FAIL mine.key positive example 2" in result.stdout and "template: K={short}" in result.stdout
+    assert "2 passed, 1 failed (1 rules)" in result.stdout
+
+
+def test_internal_error_exits_3_without_traceback(runner: CliRunner, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import byok_ci.scan
+
+    def boom(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a value that must not be printed")
+
+    monkeypatch.setattr(byok_ci.scan, "scan_paths", boom)
+    result = invoke(runner, ["scan"], tmp_path)
+    assert result.exit_code == 3
+    assert "internal error (RuntimeError" in result.stderr and "must not be printed" not in result.stderr
+
+
+def test_module_and_console_script_entry_points(tmp_path: Path) -> None:
+    for cmd in ([sys.executable, "-m", "byok_ci", "--version"], [str(Path(sys.executable).parent / "byok-ci"), "--version"]):
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+        assert out.returncode == 0 and out.stdout.startswith("byok-ci, version")

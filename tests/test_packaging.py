@@ -1,0 +1,21 @@
+"""The wheel ships the top-level rules/ and byok-ci loads them from there by default."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def test_wheel_contains_the_rules(tmp_path: Path) -> None:
+    builders = pytest.importorskip("hatchling.builders.wheel")
+    wheel = Path(next(iter(builders.WheelBuilder(str(REPO)).build(directory=str(tmp_path), versions=["standard"]))))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {p.name for p in (REPO / "rules").glob("*.yaml")}
+    assert shipped and {f"byok_ci/_rules/{name}" for name in shipped} <= names
+    assert "byok_ci/cli.py" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "byok-ci = byok_ci.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
