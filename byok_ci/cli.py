@@ -107,6 +107,8 @@ def main() -> None:
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path),
               help="Extra rule file or directory (repeatable).")
 @click.option("--disable-rule", multiple=True, metavar="ID", help="Turn off a rule (repeatable).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
+              help="Worker processes for large scans (default: one per CPU; 1 = no workers).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings and errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print settings and what was skipped.")
 @click.option("--no-color", is_flag=True, help="Never colour text output (NO_COLOR is honoured too).")
@@ -121,6 +123,7 @@ def scan(
     max_file_size: str | None,
     rule_files: tuple[Path, ...],
     disable_rule: tuple[str, ...],
+    jobs: int | None,
     quiet: bool,
     verbose: bool,
     no_color: bool,
@@ -138,7 +141,7 @@ def scan(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--max-file-size") from None
     settings = settings.extended(
-        exclude=exclude, rule_files=rule_files, disable_rules=disable_rule, max_file_size=size
+        exclude=exclude, rule_files=rule_files, disable_rules=disable_rule, max_file_size=size, jobs=jobs
     )
     if verbose:
         config = settings.config_path.as_posix() if settings.config_path else "none"

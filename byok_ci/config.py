@@ -21,7 +21,7 @@ from byok_ci.sources.files import DEFAULT_MAX_FILE_SIZE
 CONFIG_NAME = ".byok-ci.yaml"
 _SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-_KNOWN = {"version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size"}
+_KNOWN = {"version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size", "jobs"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Settings:
     disable_rules: tuple[str, ...] = ()
     allow_fingerprints: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    jobs: int = 0  # worker processes for large scans; 0 = one per CPU
     config_path: Path | None = None
 
     def extended(
@@ -41,6 +42,7 @@ class Settings:
         disable_rules: tuple[str, ...] = (),
         allow_fingerprints: tuple[str, ...] = (),
         max_file_size: int | None = None,
+        jobs: int | None = None,
     ) -> Settings:
         return replace(
             self,
@@ -49,6 +51,7 @@ class Settings:
             disable_rules=self.disable_rules + disable_rules,
             allow_fingerprints=self.allow_fingerprints + allow_fingerprints,
             max_file_size=self.max_file_size if max_file_size is None else max_file_size,
+            jobs=self.jobs if jobs is None else jobs,
         )
 
 
@@ -112,6 +115,9 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
             max_size = parse_size(data["max_file_size"])
         except ValueError as exc:
             raise ConfigError(shown, data.line_of("max_file_size"), f"field 'max_file_size' {exc}") from None
+    jobs = data.get("jobs")
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
+        raise ConfigError(shown, data.line_of("jobs"), "field 'jobs' must be a non-negative integer")
     rule_files = tuple((path.parent / p) for p in strings("rule_files"))
     return replace(
         base.extended(
@@ -120,6 +126,7 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
             disable_rules=strings("disable_rules"),
             allow_fingerprints=strings("allow_fingerprints"),
             max_file_size=max_size,
+            jobs=jobs,
         ),
         config_path=path,
     )
@@ -137,7 +144,13 @@ def from_environment(base: Settings, environ: Mapping[str, str]) -> Settings:
             max_size = parse_size(environ["BYOK_CI_MAX_FILE_SIZE"])
         except ValueError as exc:
             raise ConfigError("BYOK_CI_MAX_FILE_SIZE", None, f"environment variable {exc}") from None
+    jobs = None
+    if environ.get("BYOK_CI_JOBS"):
+        if not environ["BYOK_CI_JOBS"].isdigit():
+            raise ConfigError("BYOK_CI_JOBS", None, "environment variable must be a non-negative integer")
+        jobs = int(environ["BYOK_CI_JOBS"])
     return base.extended(
+        jobs=jobs,
         exclude=_env_list(environ.get("BYOK_CI_EXCLUDE")),
         disable_rules=_env_list(environ.get("BYOK_CI_DISABLE_RULES")),
         max_file_size=max_size,

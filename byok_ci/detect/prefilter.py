@@ -56,10 +56,14 @@ class KeywordPrefilter:
                 self._by_keyword.setdefault(keyword, []).append(index)
         self._reach = [reach(rule) for rule in rules]
 
-    def spans(self, text: str) -> dict[int, Spans]:
+    def spans(self, text: str, only: set[int] | None = None) -> dict[int, Spans]:
+        """Spans for every rule whose keyword occurs (restricted to ``only`` if given)."""
         found: dict[int, Spans] = {}
         size = len(text)
-        for keyword, rule_indexes in self._by_keyword.items():
+        for keyword, all_indexes in self._by_keyword.items():
+            rule_indexes = all_indexes if only is None else [i for i in all_indexes if i in only]
+            if not rule_indexes:
+                continue
             pos = text.find(keyword)
             if pos < 0:
                 continue
@@ -72,3 +76,22 @@ class KeywordPrefilter:
                 bucket = found.setdefault(index, [])
                 bucket.extend((max(0, p - before), min(size, p + len(keyword) + after)) for p in positions)
         return {index: merge(spans) for index, spans in found.items()}
+
+
+def fast_prefilter(rules: Sequence[Rule], digest: str) -> Prefilter:
+    """Hyperscan where its wheel is installed, else the pure-Python keyword prefilter.
+
+    Both give the same findings; Hyperscan pays a one-off build (cached on disk) and is
+    worth it only on inputs of a few megabytes or more. ``BYOK_CI_PREFILTER=python``
+    forces the pure-Python path.
+    """
+    import os
+
+    if os.environ.get("BYOK_CI_PREFILTER", "").lower() != "python":
+        try:
+            from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter
+
+            return HyperscanPrefilter(rules, digest)
+        except ImportError:
+            pass
+    return KeywordPrefilter(rules)

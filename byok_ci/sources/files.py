@@ -14,6 +14,7 @@ import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -24,6 +25,12 @@ DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 STDIN = "-"
 STDIN_DISPLAY = "<stdin>"
 _SNIFF = 8192
+
+
+class FileEntry(NamedTuple):
+    path: str  # on the filesystem
+    shown: str  # in reports: POSIX, relative to the scan root when inside it
+    size: int  # -1 when unknown (standard input)
 
 
 @dataclass
@@ -43,16 +50,16 @@ class FileSource:
     stats: Stats = field(default_factory=Stats)
 
     def chunks(self) -> Iterator[Chunk]:
-        for path, shown in self.files():
-            chunk = self.read(path, shown)
+        for entry in self.files():
+            chunk = self.read(entry)
             if chunk is not None:
                 yield chunk
 
-    def files(self) -> Iterator[tuple[str, str]]:
-        """(filesystem path, display path) of each regular file to read, in a stable order."""
+    def files(self) -> Iterator[FileEntry]:
+        """Each regular file to read, in a stable order."""
         for raw in self.paths:
             if raw == STDIN:
-                yield STDIN, STDIN_DISPLAY
+                yield FileEntry(STDIN, STDIN_DISPLAY, -1)
                 continue
             shown = display_path(raw, self.options.root)
             try:
@@ -64,13 +71,13 @@ class FileSource:
                 yield from self._walk(raw)
             elif stat.S_ISREG(info.st_mode):
                 if not self._excluded(shown):
-                    yield raw, shown
+                    yield FileEntry(raw, shown, info.st_size)
                 else:
                     self.stats.skipped_excluded += 1
             else:
                 self._error(shown, f"not a regular file ({_kind(info.st_mode)}); skipped")
 
-    def _walk(self, top: str) -> Iterator[tuple[str, str]]:
+    def _walk(self, top: str) -> Iterator[FileEntry]:
         stack = [top]
         while stack:
             directory = stack.pop()
@@ -102,15 +109,20 @@ class FileSource:
                 if self._excluded(shown):
                     self.stats.skipped_excluded += 1
                     continue
-                yield entry.path, shown
+                try:
+                    size = entry.stat(follow_symlinks=False).st_size
+                except OSError as exc:
+                    self._error(shown, f"cannot read: {_reason(exc)}")
+                    continue
+                yield FileEntry(entry.path, shown, size)
             stack.extend(reversed(subdirs))
 
-    def read(self, path: str, shown: str) -> Chunk | None:
+    def read(self, entry: FileEntry) -> Chunk | None:
+        path, shown, size = entry
         if path == STDIN:
             data = sys.stdin.buffer.read()
         else:
             try:
-                size = os.path.getsize(path)
                 if size > self.options.max_file_size:
                     self._error(
                         shown,
@@ -156,13 +168,14 @@ def is_excluded(shown: str, patterns: Sequence[str]) -> bool:
 
 def display_path(path: str, root: Path) -> str:
     """POSIX path relative to the scan root when inside it, else absolute."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        relative = absolute.relative_to(root)
-    except ValueError:
-        return absolute.as_posix()
-    text = relative.as_posix()
-    return text if text != "." else absolute.name or "."
+    absolute = os.path.abspath(path)
+    base = str(root)
+    if absolute == base:
+        return os.path.basename(absolute) or "."
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if absolute.startswith(prefix):
+        absolute = absolute[len(prefix):]
+    return absolute.replace(os.sep, "/") if os.sep != "/" else absolute
 
 
 def decode(data: bytes) -> str | None:

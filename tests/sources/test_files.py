@@ -125,3 +125,28 @@ def test_findings_are_sorted_deterministically(tmp_path: Path, shipped_rules: Ru
         plant(tmp_path / name, shipped_rules, rng)
     report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
     assert paths_found(report) == [f.path for f in report.findings]
+
+
+def test_parallel_scan_gives_the_same_findings_in_the_same_order(
+    tmp_path: Path, shipped_rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import byok_ci.scan
+
+    rng = random.Random(77)
+    for n in range(60):
+        rule = shipped_rules.rules[n % len(shipped_rules.rules)]
+        text = "\n".join(["filler line"] * rng.randint(0, 200) + [rule.examples.positive[0]])
+        from byok_ci.keygen import expand_example
+
+        (tmp_path / f"d{n % 7}").mkdir(exist_ok=True)
+        (tmp_path / f"d{n % 7}" / f"f{n}.txt").write_text(expand_example(text, rule, rng))
+    (tmp_path / "missing-link").symlink_to(tmp_path / "nowhere")
+    sequential = scan_paths([str(tmp_path), str(tmp_path / "missing-link")], rules=shipped_rules,
+                            settings=Settings(jobs=1), root=tmp_path)
+    monkeypatch.setattr(byok_ci.scan, "PARALLEL_MIN_BYTES", {"python": 0, "hyperscan": 0})
+    monkeypatch.setattr(byok_ci.scan, "BATCH_BYTES", 2000)
+    parallel = scan_paths([str(tmp_path), str(tmp_path / "missing-link")], rules=shipped_rules,
+                          settings=Settings(jobs=2), root=tmp_path)
+    assert parallel.findings == sequential.findings and len(parallel.findings) >= 50
+    assert parallel.errors == sequential.errors
+    assert (parallel.stats.files, parallel.stats.bytes) == (sequential.stats.files, sequential.stats.bytes)

@@ -1,0 +1,103 @@
+"""Hyperscan and the pure-Python keyword prefilter give identical findings."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from byok_ci.detect.engine import Detector
+from byok_ci.detect.prefilter import KeywordPrefilter, fast_prefilter
+from byok_ci.keygen import expand_example, generate_key
+from byok_ci.model import Chunk
+from byok_ci.rules import RuleSet
+
+hyperscan = pytest.importorskip("hyperscan")
+
+from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter, strip_lookarounds  # noqa: E402
+
+NOISE = [
+    "task-list disk-usage risk-badge sk-button-primary use_hf_token api_org_chart",
+    "commit 4b825dc642cb6eb9a060e54bf8d69288fbee4904 uuid 123e4567-e89b-12d3-a456-426614174000",
+    'OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]  # cohere mistral deepgram wandb',
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk",
+    "const x = {a: 'sk-', b: 'gsk_', c: 'AIza', d: 'xai-', e: 'pplx-', f: 'r8_', g: 'hf_'};",
+]
+
+
+def corpus(ruleset: RuleSet, seed: int, files: int = 40) -> list[Chunk]:
+    """Files of noise with every rule's examples and stray key fragments mixed in."""
+    rng = random.Random(seed)
+    chunks = []
+    for n in range(files):
+        lines = []
+        for _ in range(rng.randint(50, 400)):
+            roll = rng.random()
+            if roll < 0.03:
+                rule = rng.choice(ruleset.rules)
+                template = rng.choice(rule.examples.positive + rule.examples.negative)
+                lines.append(expand_example(template, rule, rng))
+            elif roll < 0.06:
+                rule = rng.choice(ruleset.rules)
+                key = generate_key(rule, rng)
+                lines.append("x = '" + key[: rng.randint(1, len(key))] + "'")
+            else:
+                lines.append(rng.choice(NOISE))
+        chunks.append(Chunk(text="\n".join(lines), path=f"f{n}.txt"))
+    return chunks
+
+
+def fingerprints(detector: Detector, chunks: list[Chunk]) -> list[tuple[str, str, int, int, str]]:
+    return [(f.path, f.rule_id, f.line, f.column, f.fingerprint) for c in chunks for f in detector.detect(c)]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_hyperscan_and_pure_python_find_the_same(shipped_rules: RuleSet, seed: int, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    chunks = corpus(shipped_rules, seed)
+    fast = fingerprints(Detector(shipped_rules, prefilter=HyperscanPrefilter(shipped_rules.rules, "t")), chunks)
+    slow = fingerprints(Detector(shipped_rules, prefilter=KeywordPrefilter(shipped_rules.rules)), chunks)
+    assert fast == slow
+    assert len({f[1] for f in fast}) > len(shipped_rules.rules) // 2  # the corpus really exercises the rules
+
+
+def test_database_is_cached_by_rules_digest(shipped_rules: RuleSet, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    HyperscanPrefilter(shipped_rules.rules, "digest-a")
+    (cached,) = tmp_path.glob("hyperscan-*.db")
+    HyperscanPrefilter(shipped_rules.rules, "digest-a")
+    assert list(tmp_path.glob("hyperscan-*.db")) == [cached]
+    HyperscanPrefilter(shipped_rules.rules, "digest-b")
+    assert len(list(tmp_path.glob("hyperscan-*.db"))) == 2
+
+
+def test_corrupt_cache_is_rebuilt(shipped_rules: RuleSet, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    HyperscanPrefilter(shipped_rules.rules, "d")
+    (cached,) = tmp_path.glob("hyperscan-*.db")
+    cached.write_bytes(b"garbage")
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "d")
+    rule = shipped_rules.get("groq.api-key")
+    assert rule is not None
+    key = generate_key(rule, random.Random(1))
+    assert Detector(shipped_rules, prefilter=prefilter).detect(Chunk(text=f"K={key}", path="p"))
+
+
+def test_pure_python_can_be_forced(shipped_rules: RuleSet, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("BYOK_CI_PREFILTER", "python")
+    assert isinstance(fast_prefilter(shipped_rules.rules, shipped_rules.digest), KeywordPrefilter)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "stripped"),
+    [
+        ("ab(?![A-Za-z0-9_-])", "ab"),
+        ("(?<![a-z])ab(?=c)d", "abd"),
+        ("a[(?!]b(?!x(y)z)c", "a[(?!]bc"),
+        (r"a\(?!b", r"a\(?!b"),
+        ("a[]x](?!q)", "a[]x]"),
+    ],
+)
+def test_strip_lookarounds(pattern: str, stripped: str) -> None:
+    assert strip_lookarounds(pattern) == stripped
