@@ -5,10 +5,13 @@ Heavy modules are imported inside commands so `byok-ci scan` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 import click
 
@@ -39,8 +42,7 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
         if path is None:
             continue
         try:
-            with open(path, "w", encoding="utf-8") as handle:
-                write_report(report, name, handle, quiet=text_opts.get("quiet", False))
+            _write_atomically(path, lambda handle, n=name: write_report(report, n, handle, quiet=text_opts.get("quiet", False)))
         except OSError as exc:
             error = ScanError(path, f"cannot write {name} report: {(exc.strerror or str(exc)).lower()}")
             report.errors.append(error)
@@ -57,16 +59,33 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
             os.dup2(devnull, sys.stdout.fileno())
 
 
+def _write_atomically(path: str, write: Callable[[TextIO], None]) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place, so an interrupted
+    run never leaves a partial report that looks complete."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, partial = tempfile.mkstemp(prefix=".byok-ci-", suffix=".partial", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            write(handle)
+        os.replace(partial, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
+
+
 class _Main(click.Group):
     """Maps anything unexpected to exit code 3 with a one-line message (no traceback, no values)."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        # SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so partial reports are removed.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("byok-ci: interrupted", err=True)
+            click.echo("byok-ci: interrupted; no report was completed", err=True)
             ctx.exit(130)
         except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into exit code 3
             if os.environ.get("BYOK_CI_DEBUG"):

@@ -147,3 +147,32 @@ def test_module_and_console_script_entry_points(tmp_path: Path) -> None:
     for cmd in ([sys.executable, "-m", "byok_ci", "--version"], [str(Path(sys.executable).parent / "byok-ci"), "--version"]):
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
         assert out.returncode == 0 and out.stdout.startswith("byok-ci, version")
+
+
+def test_unwritable_report_path_is_an_error_and_stdout_still_written(runner: CliRunner, leaky: Path) -> None:
+    result = invoke(runner, ["scan", "--junit", "no-such-dir/r.xml"], leaky)
+    assert result.exit_code == 1 and "openai.project-key" in result.stdout
+    assert "byok-ci: error: no-such-dir/r.xml: cannot write junit report" in result.stderr
+    assert not list(leaky.glob("**/.byok-ci-*.partial"))
+
+
+def test_interrupted_scan_leaves_no_report(leaky: Path) -> None:
+    """SIGTERM mid-scan: exit 130, message on stderr, no report file at all."""
+    import signal
+    import time
+
+    big = leaky / "big"
+    big.mkdir()
+    for n in range(150):
+        (big / f"f{n}.txt").write_text("plain text line with sk- and hf_ in it\n" * 4000)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "byok_ci", "scan", ".", "--jobs", "1", "--json", "r.json"],
+        cwd=leaky, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "BYOK_CI_PREFILTER": "python"},
+    )
+    time.sleep(0.8)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=30)
+    if proc.returncode in (0, 1):
+        pytest.skip("the scan finished before the signal arrived")
+    assert proc.returncode == 130 and b"interrupted" in err
+    assert not (leaky / "r.json").exists() and not list(leaky.glob(".byok-ci-*"))
