@@ -21,7 +21,7 @@ from byok_ci.exitcodes import INCOMPLETE, INTERNAL_ERROR
 if TYPE_CHECKING:
     from byok_ci.model import Report, ScanError
 
-FORMATS = ("text", "json", "junit")
+FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
 def _use_color(stream: TextIO, no_color: bool) -> bool:
@@ -119,6 +119,7 @@ def main() -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the --format report to FILE instead of stdout.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write a JSON report to FILE.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE.")
+@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False), help="Also write a SARIF 2.1.0 report to FILE.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Config file (default: .byok-ci.yaml at the git root or here).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
@@ -137,6 +138,7 @@ def scan(
     output: str | None,
     json_path: str | None,
     junit_path: str | None,
+    sarif_path: str | None,
     config_file: Path | None,
     exclude: tuple[str, ...],
     max_file_size: str | None,
@@ -176,7 +178,7 @@ def scan(
             f"{s.skipped_excluded} excluded, {s.skipped_other} symlinks/special files",
             err=True,
         )
-    _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path}, quiet=quiet, no_color=no_color)
+    _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path}, quiet=quiet, no_color=no_color)
     sys.exit(exit_code(report))
 
 
@@ -246,6 +248,22 @@ def rules_show(rule_id: str, rule_files: tuple[Path, ...]) -> None:
     lines.append(f"revoke at:   {rule.key_management or 'see the provider console'}")
     lines.append(f"defined in:  {rule.source}")
     click.echo("\n".join(lines))
+
+
+@rules.command("docs")
+@click.option("--write", "write_path", is_flag=False, flag_value="docs/rules.md", default=None,
+              help="Refresh the generated section of FILE (default docs/rules.md) instead of printing it.")
+def rules_docs(write_path: str | None) -> None:
+    """Print (or refresh in docs/rules.md) the per-rule reference that SARIF help links point to."""
+    from byok_ci import rulesdoc
+    from byok_ci.rules import load_rules
+
+    ruleset = load_rules()
+    if write_path is None:
+        click.echo(rulesdoc.render(ruleset), nl=False)
+        return
+    changed = rulesdoc.write(Path(write_path), ruleset)
+    click.echo(f"{write_path}: {'updated' if changed else 'already up to date'}")
 
 
 @rules.command("test")

@@ -123,6 +123,18 @@ class ScanError:
         return data
 
 
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a report needs to describe a rule (SARIF rules, help links), for any command."""
+
+    id: str
+    provider: str
+    description: str
+    severity: str = "error"
+    help_uri: str = ""
+    key_management: str = ""
+
+
 @dataclass
 class Stats:
     files: int = 0
@@ -153,6 +165,7 @@ class Report:
     stats: Stats = field(default_factory=Stats)
     rules_count: int = 0
     rules_digest: str = ""
+    rules: dict[str, RuleInfo] = field(default_factory=dict)
 
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)

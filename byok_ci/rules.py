@@ -16,10 +16,12 @@ from typing import Any
 
 from byok_ci._yaml import LineDict, MalformedYaml, load_yaml_file
 from byok_ci.keygen import Segment, leading_literal, parse_format
-from byok_ci.model import SEVERITIES, ScanError
+from byok_ci.model import SEVERITIES, RuleInfo, ScanError
 from byok_ci.redos import catastrophic_backtracking, max_width
 
 MAX_PATTERN_WIDTH = 8192
+PROJECT_URL = "https://github.com/byok-ci/byok-ci"
+RULES_DOC_URL = f"{PROJECT_URL}/blob/main/docs/rules.md"
 CHAR_CLASSES = ("upper", "lower", "digit")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*")
 _PROVIDER = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -62,6 +64,9 @@ class Rule:
     examples: Examples = Examples()
     source: str = ""
 
+    def info(self) -> RuleInfo:
+        return RuleInfo(self.id, self.provider, self.description, self.severity, rule_help_uri(self.id), self.key_management)
+
     @property
     def fixed_chars(self) -> int:
         """How many characters of the format are fixed: more means more specific."""
@@ -90,6 +95,15 @@ class RuleSet:
     def without(self, disabled: Iterable[str]) -> RuleSet:
         drop = set(disabled)
         return RuleSet(tuple(r for r in self.rules if r.id not in drop), self.providers, self.errors, self.digest)
+
+
+def rule_anchor(rule_id: str) -> str:
+    """The Markdown heading anchor of a rule's section in docs/rules.md."""
+    return rule_id.replace(".", "")
+
+
+def rule_help_uri(rule_id: str) -> str:
+    return f"{RULES_DOC_URL}#{rule_anchor(rule_id)}"
 
 
 def default_rules_dir() -> Path:

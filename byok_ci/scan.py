@@ -72,7 +72,12 @@ def scan_paths(
             max_file_size=settings.max_file_size,
         ),
     )
-    report = Report(command="scan", rules_count=len(ruleset.rules), rules_digest=ruleset.digest)
+    report = Report(
+        command="scan",
+        rules_count=len(ruleset.rules),
+        rules_digest=ruleset.digest,
+        rules={rule.id: rule.info() for rule in ruleset.rules},
+    )
     report.errors.extend(ruleset.errors)
     entries = list(source.files())
     total = sum(max(e.size, 0) for e in entries if e.size <= settings.max_file_size)

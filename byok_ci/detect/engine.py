@@ -92,7 +92,16 @@ class Detector:
         context_matched = False
         if rule.context is not None:
             ctx = rule.context
-            if not ctx.pattern.search(text, max(0, match.start() - ctx.before), match.end() + ctx.after):
+            name = filters.assigned_name(text, match.start())
+            if name is not None and not ctx.pattern.search(name) and not filters.is_generic_key_name(name):
+                # `DEPLOY_REV=<sha>` names its own value: provider context elsewhere is not about it.
+                return None
+            # Context may come from lines above (a YAML parent key, an endpoint line) but only
+            # from the rest of the key's own line after it: a provider named on the next line
+            # belongs to the next value, not to this one (e.g. a git SHA above DEEPGRAM_API_KEY=).
+            line_end = text.find("\n", match.end())
+            after_end = match.end() + ctx.after if line_end < 0 else min(match.end() + ctx.after, line_end)
+            if not ctx.pattern.search(text, max(0, match.start() - ctx.before), after_end):
                 return None
             context_matched = True
         if filters.is_suppressed_inline(text, start, end):

@@ -111,3 +111,22 @@ def has_boundaries(text: str, start: int, end: int) -> bool:
     if end < len(text) and (text[end].isalnum() or text[end] == "_"):
         return False
     return True
+
+
+_ASSIGNED_NAME = re.compile(r"""([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?::=|=>|[:=])\s*["'`]?$""")
+_GENERIC_KEY_NAME = re.compile(
+    r"(?i)(?:[a-z0-9]+[_.-])*(?:api[_.-]?key|apikey|key|token|secret|secret[_.-]?key|access[_.-]?key|"
+    r"auth[_.-]?token|access[_.-]?token|password|passwd|credentials?|bearer|value|authorization)"
+)
+
+
+def assigned_name(text: str, start: int) -> str | None:
+    """The name a value on its line is assigned to (``NAME=`` / ``name:`` / ``"name": "``), if any."""
+    line_start = text.rfind("\n", max(0, start - 200), start) + 1
+    found = _ASSIGNED_NAME.search(text, max(line_start, start - 120), start)
+    return found.group(1) if found else None
+
+
+def is_generic_key_name(name: str) -> bool:
+    """``api_key``, ``token``, ``secret``…: a name that leaves the provider to the context around it."""
+    return _GENERIC_KEY_NAME.fullmatch(name.rsplit(".", 1)[-1]) is not None

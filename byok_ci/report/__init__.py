@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable, TextIO
 if TYPE_CHECKING:
     from byok_ci.model import Report
 
-FORMATS = ("text", "json", "junit")
+FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
 def writer(name: str) -> Callable[..., None]:
@@ -21,6 +21,10 @@ def writer(name: str) -> Callable[..., None]:
         from byok_ci.report.json import write
     elif name == "junit":
         from byok_ci.report.junit import write
+    elif name == "sarif":
+        from byok_ci.report.sarif import write
+    elif name == "github":
+        from byok_ci.report.github import write
     else:
         raise ValueError(f"unknown report format {name!r}")
     return write

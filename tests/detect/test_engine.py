@@ -184,3 +184,22 @@ def test_prefilter_changes_no_finding(shipped_rules: RuleSet) -> None:
         (f.rule_id, f.line, f.column, f.fingerprint) for f in slow
     ]
     assert len(fast) > len(shipped_rules.rules) // 2
+
+
+def test_context_on_the_next_line_does_not_count(shipped_rules: RuleSet, rng: random.Random) -> None:
+    sha = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    key = key_for(shipped_rules, "deepgram.api-key", rng)
+    found = detect(shipped_rules, f"DEPLOY_REV={sha}\nDEEPGRAM_API_KEY={key}\n")
+    assert [(f.rule_id, f.line) for f in found] == [("deepgram.api-key", 2)]
+
+
+def test_a_specific_name_on_the_line_overrides_context_from_the_line_above(
+    shipped_rules: RuleSet, rng: random.Random
+) -> None:
+    sha = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    key = key_for(shipped_rules, "deepgram.api-key", rng)
+    found = detect(shipped_rules, f"DEEPGRAM_API_KEY={key}\nDEPLOY_REV={sha}\n")
+    assert [(f.rule_id, f.line) for f in found] == [("deepgram.api-key", 1)]
+    # A generic name still takes its provider from the parent key above it.
+    cohere = key_for(shipped_rules, "cohere.api-key", rng)
+    assert [f.rule_id for f in detect(shipped_rules, f"cohere:\n  api_key: {cohere}\n")] == ["cohere.api-key"]
