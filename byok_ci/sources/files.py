@@ -56,7 +56,17 @@ class FileSource:
                 yield chunk
 
     def files(self) -> Iterator[FileEntry]:
-        """Each regular file to read, in a stable order."""
+        """Each regular file to read once, in a stable order (a path given twice, or a file
+        inside a directory also given, is read once)."""
+        seen: set[str] = set()
+        for entry in self._all_files():
+            key = os.path.abspath(entry.path) if entry.path != STDIN else STDIN
+            if key in seen:
+                continue
+            seen.add(key)
+            yield entry
+
+    def _all_files(self) -> Iterator[FileEntry]:
         for raw in self.paths:
             if raw == STDIN:
                 yield FileEntry(STDIN, STDIN_DISPLAY, -1)
