@@ -114,9 +114,9 @@ def has_boundaries(text: str, start: int, end: int) -> bool:
 
 
 _ASSIGNED_NAME = re.compile(r"""([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?::=|=>|[:=])\s*["'`]?$""")
+# Names ending in one of these (snake, kebab or camelCase) leave the provider to the context.
 _GENERIC_KEY_NAME = re.compile(
-    r"(?i)(?:[a-z0-9]+[_.-])*(?:api[_.-]?key|apikey|key|token|secret|secret[_.-]?key|access[_.-]?key|"
-    r"auth[_.-]?token|access[_.-]?token|password|passwd|credentials?|bearer|value|authorization)"
+    r"(?i)(?:api[_.-]?key|key|token|secret|password|passwd|credentials?|bearer|value|authorization)$"
 )
 
 
@@ -129,4 +129,4 @@ def assigned_name(text: str, start: int) -> str | None:
 
 def is_generic_key_name(name: str) -> bool:
     """``api_key``, ``token``, ``secret``…: a name that leaves the provider to the context around it."""
-    return _GENERIC_KEY_NAME.fullmatch(name.rsplit(".", 1)[-1]) is not None
+    return _GENERIC_KEY_NAME.search(name) is not None

@@ -203,3 +203,9 @@ def test_a_specific_name_on_the_line_overrides_context_from_the_line_above(
     # A generic name still takes its provider from the parent key above it.
     cohere = key_for(shipped_rules, "cohere.api-key", rng)
     assert [f.rule_id for f in detect(shipped_rules, f"cohere:\n  api_key: {cohere}\n")] == ["cohere.api-key"]
+
+
+def test_camel_case_key_names_are_generic(shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "azure.openai-key", rng)
+    text = f'var Az={{endpoint:"https://acme.openai.azure.com/",azureOpenaiApiKey:"{key}"}};'
+    assert [f.rule_id for f in detect(shipped_rules, text)] == ["azure.openai-key"]
