@@ -343,3 +343,21 @@ def baseline_update(
         count = len(result.baseline.entries)
         click.echo(f"{target.as_posix()}: {count} {'entry' if count == 1 else 'entries'} ({len(result.added)} added, {stale})")
     _baseline_exit(outcome, setting_errors)
+
+
+@rules.command("fixture")
+@click.argument("rule_id")
+@click.option("--seed", type=int, default=None, help="Seed, for the same fake key every time.")
+def rules_fixture(rule_id: str, seed: int | None) -> None:
+    """Print a realistic fake key for RULE_ID that byok-ci never reports (a test fixture)."""
+    import random
+
+    from byok_ci.keygen import fixture_key
+
+    rule = _loaded(()).get(rule_id)
+    if rule is None:
+        raise click.UsageError(f"no rule with id {rule_id!r}; see `byok-ci rules list`")
+    try:
+        click.echo(fixture_key(rule, random.Random(seed)))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
