@@ -34,6 +34,8 @@ def false_positive_hashes(path: Path) -> frozenset[str]:
             raise DetectSecretsError("not a detect-secrets baseline: 'results' must be an object")
         try:
             collection = SecretsCollection.load_from_baseline({"results": results})
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise DetectSecretsError(f"malformed detect-secrets baseline entry (missing or bad {exc})") from None
+        except KeyError as exc:
+            raise DetectSecretsError(f"malformed detect-secrets baseline entry: missing field {exc}") from None
+        except (TypeError, AttributeError):
+            raise DetectSecretsError("malformed detect-secrets baseline: 'results' must map file names to lists of objects") from None
         return frozenset(secret.secret_hash for _, secret in collection if secret.is_secret is False)

@@ -73,7 +73,7 @@ def test_update_of_a_broken_baseline_leaves_it_alone(tree: Path) -> None:
 def test_scan_with_a_missing_baseline_reports_everything(tree: Path) -> None:
     result = run("scan", "--baseline", "nope.json")
     assert result.exit_code == 1
-    assert "nope.json: cannot read baseline" in result.stderr
+    assert "nope.json: baseline not found; create one with `byok-ci baseline create`" in result.stderr
 
 
 def test_rules_fixture_prints_a_key_the_scanner_does_not_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

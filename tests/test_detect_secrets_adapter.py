@@ -75,7 +75,8 @@ def test_reading_never_loads_plugins_named_by_path_and_leaves_settings_alone(tmp
 @pytest.mark.parametrize(
     ("content", "message"),
     [("{", "malformed baseline JSON"), ('{"results": []}', "'results' must be an object"),
-     ('{"results": {"a.py": [{"type": "T"}]}}', "malformed detect-secrets baseline entry")],
+     ('{"results": {"a.py": [{"type": "T"}]}}', "missing field 'hashed_secret'"),
+     ('{"results": {"a.py": "x"}}', "must map file names to lists of objects")],
 )
 def test_a_bad_secrets_baseline_is_an_error_and_suppresses_nothing(
     tmp_path: Path, content: str, message: str, shipped_rules: RuleSet

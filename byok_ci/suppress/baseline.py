@@ -77,11 +77,11 @@ def from_findings(
     """A baseline of ``findings``; one entry per secret, bound to where it was seen if asked."""
     entries: dict[str, BaselineEntry] = {}
     for finding in sorted(findings, key=lambda f: (f.fingerprint, f.rule_id, f.path)):
-        paths = (relative_path(finding.path, root, base_dir),) if bind_paths else ()
+        paths: tuple[str, ...] = (relative_path(finding.path, root, base_dir),) if bind_paths else ()
         known = entries.get(finding.fingerprint)
         if known is None:
             entries[finding.fingerprint] = BaselineEntry(finding.fingerprint, finding.rule_id, finding.redacted, paths, reason)
-        elif bind_paths and paths[0] not in known.paths:
+        elif paths and paths[0] not in known.paths:
             entries[finding.fingerprint] = replace(known, paths=tuple(sorted(known.paths + paths)))
     return Baseline(entries, base_dir)
 
@@ -146,11 +146,17 @@ def is_byok_baseline(data: object) -> bool:
     return isinstance(data, dict) and "entries" in data
 
 
+def not_found(path: Path) -> ScanError:
+    return ScanError(path.as_posix(), "baseline not found; create one with `byok-ci baseline create`")
+
+
 def read_baseline(path: Path) -> tuple[Baseline, list[ScanError]]:
     """Load a baseline file. A malformed entry is reported and skipped; the rest still load."""
     shown = path.as_posix()
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Baseline(base_dir=path.parent), [not_found(path)]
     except OSError as exc:
         return Baseline(base_dir=path.parent), [ScanError(shown, f"cannot read baseline: {(exc.strerror or str(exc)).lower()}")]
     try:

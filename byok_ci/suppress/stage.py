@@ -9,7 +9,7 @@ from pathlib import Path
 
 from byok_ci.config import Settings
 from byok_ci.model import Report, ScanError
-from byok_ci.suppress.baseline import Baseline, is_byok_baseline, parse_baseline
+from byok_ci.suppress.baseline import Baseline, is_byok_baseline, not_found, parse_baseline
 from byok_ci.suppress.ignorefile import IgnoreEntry, read_ignore_file
 
 
@@ -96,6 +96,8 @@ def _read_any_baseline(path: Path) -> tuple[Baseline | None, frozenset[str], lis
     shown = path.as_posix()
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, frozenset(), [not_found(path)]
     except OSError as exc:
         return None, frozenset(), [ScanError(shown, f"cannot read baseline: {(exc.strerror or str(exc)).lower()}")]
     try:
