@@ -12,7 +12,7 @@ ENVELOPE_VERSION = 1
 
 
 def envelope(report: Report) -> dict[str, Any]:
-    data = {
+    data: dict[str, Any] = {
         "version": ENVELOPE_VERSION,
         "tool": {
             "name": "byok-ci",

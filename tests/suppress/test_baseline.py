@@ -150,3 +150,16 @@ def test_dumps_is_sorted_with_a_final_newline(tree: dict[str, str]) -> None:
     text = dumps(outcome.baseline)
     assert text.endswith("}\n") and json.loads(text)["version"] == 1
     assert not Path(".byok-ci-baseline.json").exists()
+
+
+def test_an_entry_ignores_line_and_commit_so_rebases_and_squashes_keep_it(tmp_path: Path) -> None:
+    from byok_ci.model import Finding
+    from byok_ci.suppress.baseline import Baseline, BaselineEntry
+
+    entry = BaselineEntry("0123456789abcdef", "groq.api-key", "gsk_…abcd", first_seen="1111111")
+    baseline = Baseline({entry.fingerprint: entry}, tmp_path)
+    for commit, line in (("1111111", 3), ("2222222", 40), (None, 1)):  # before/after a rebase, squashed
+        finding = Finding("groq.api-key", "groq", "error", "a.py", line, 1, "m", "gsk_…abcd", entry.fingerprint, commit)
+        assert baseline.covers(finding, tmp_path)
+    other = Finding("groq.api-key", "groq", "error", "a.py", 3, 1, "m", "gsk_…abcd", "fedcba9876543210", "1111111")
+    assert not baseline.covers(other, tmp_path)  # a new key on an accepted line is still new
