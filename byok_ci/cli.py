@@ -32,6 +32,11 @@ def _say_error(error: ScanError) -> None:
     click.echo(f"byok-ci: error: {error.one_line()}", err=True)
 
 
+def _say_warnings(report: Report) -> None:
+    for warning in report.warnings:
+        click.echo(f"byok-ci: warning: {warning.one_line()}", err=True)
+
+
 def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str, str | None], **text_opts: object) -> None:
     """Files first, standard output last, so a closed pipe never costs a report file."""
     from byok_ci.model import ScanError
@@ -129,6 +134,8 @@ def main() -> None:
 @click.option("--disable-rule", multiple=True, metavar="ID", help="Turn off a rule (repeatable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
               help="Worker processes for large scans (default: one per CPU; 1 = no workers).")
+@click.option("--baseline", "baselines", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings this baseline (byok-ci or detect-secrets) does not know (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings and errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print settings and what was skipped.")
 @click.option("--no-color", is_flag=True, help="Never colour text output (NO_COLOR is honoured too).")
@@ -145,6 +152,7 @@ def scan(
     rule_files: tuple[Path, ...],
     disable_rule: tuple[str, ...],
     jobs: int | None,
+    baselines: tuple[Path, ...],
     quiet: bool,
     verbose: bool,
     no_color: bool,
@@ -162,7 +170,8 @@ def scan(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--max-file-size") from None
     settings = settings.extended(
-        exclude=exclude, rule_files=rule_files, disable_rules=disable_rule, max_file_size=size, jobs=jobs
+        exclude=exclude, rule_files=rule_files, disable_rules=disable_rule, max_file_size=size, jobs=jobs,
+        baselines=baselines,
     )
     if verbose:
         config = settings.config_path.as_posix() if settings.config_path else "none"
@@ -171,6 +180,7 @@ def scan(
     report.errors[:0] = setting_errors
     for error in report.errors:
         _say_error(error)
+    _say_warnings(report)
     if verbose:
         s = report.stats
         click.echo(
@@ -289,3 +299,102 @@ def rules_test(files: tuple[Path, ...], seed: int | None) -> None:
     rules_run = len({r.rule_id for r in results})
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({rules_run} rules)")
     sys.exit(1 if failed else INCOMPLETE if own_errors else 0)
+
+
+@main.group()
+def baseline() -> None:
+    """Accept the findings a tree already has, so scans report only new ones."""
+
+
+def _baseline_settings(config_file: Path | None, exclude: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    from byok_ci.config import resolve_settings
+
+    settings, errors = resolve_settings(config_file=config_file)
+    for error in errors:
+        _say_error(error)
+    return settings.extended(exclude=exclude), errors
+
+
+def _baseline_exit(outcome, setting_errors: list) -> None:  # type: ignore[no-untyped-def]
+    for error in outcome.report.errors:
+        _say_error(error)
+    _say_warnings(outcome.report)
+    sys.exit(INCOMPLETE if outcome.report.errors or setting_errors or not outcome.written else 0)
+
+
+_config_option = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                              help="Config file (default: .byok-ci.yaml at the git root or here).")
+_exclude_option = click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
+
+
+@baseline.command("create")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Baseline file to write (default: .byok-ci-baseline.json, or the config's baseline).")
+@click.option("--bind-paths", is_flag=True, help="Cover each secret only at the paths it is found at now.")
+@click.option("--reason", default="", help="Reason recorded with every entry.")
+@_config_option
+@_exclude_option
+def baseline_create(
+    paths: tuple[str, ...], output: Path | None, bind_paths: bool, reason: str, config_file: Path | None,
+    exclude: tuple[str, ...],
+) -> None:
+    """Scan PATHS (default: .) and write a baseline of every finding."""
+    from byok_ci.suppress.baseline import BASELINE_NAME
+    from byok_ci.suppress.build import create_baseline
+
+    settings, setting_errors = _baseline_settings(config_file, exclude)
+    target = output or (settings.baselines[0] if settings.baselines else Path(BASELINE_NAME))
+    outcome = create_baseline(paths or (".",), target, settings=settings, bind_paths=bind_paths, reason=reason)
+    if outcome.written and outcome.baseline is not None:
+        count = len(outcome.baseline.entries)
+        click.echo(f"{target.as_posix()}: {count} {'entry' if count == 1 else 'entries'}")
+    _baseline_exit(outcome, setting_errors)
+
+
+@baseline.command("update")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--baseline", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Baseline file (default: the config's baseline, or .byok-ci-baseline.json).")
+@click.option("--prune", is_flag=True, help="Remove entries whose secret no longer appears.")
+@_config_option
+@_exclude_option
+def baseline_update(
+    paths: tuple[str, ...], path: Path | None, prune: bool, config_file: Path | None, exclude: tuple[str, ...]
+) -> None:
+    """Rescan PATHS (default: .), add new findings to the baseline and report stale entries."""
+    from byok_ci.suppress.baseline import BASELINE_NAME
+    from byok_ci.suppress.build import update_baseline
+
+    settings, setting_errors = _baseline_settings(config_file, exclude)
+    target = path or (settings.baselines[0] if settings.baselines else Path(BASELINE_NAME))
+    outcome = update_baseline(paths or (".",), target, settings=settings, prune=prune)
+    result = outcome.update
+    if result is not None:
+        for entry in result.added:
+            click.echo(f"added  {entry.fingerprint}  {entry.rule_id}  {entry.redacted}")
+        verb = "removed" if result.pruned else "stale "
+        for entry in result.stale:
+            click.echo(f"{verb} {entry.fingerprint}  {entry.rule_id}  {entry.redacted}  (no longer found)")
+        stale = f"{len(result.stale)} stale {'removed' if result.pruned else 'kept; --prune removes them'}"
+        count = len(result.baseline.entries)
+        click.echo(f"{target.as_posix()}: {count} {'entry' if count == 1 else 'entries'} ({len(result.added)} added, {stale})")
+    _baseline_exit(outcome, setting_errors)
+
+
+@rules.command("fixture")
+@click.argument("rule_id")
+@click.option("--seed", type=int, default=None, help="Seed, for the same fake key every time.")
+def rules_fixture(rule_id: str, seed: int | None) -> None:
+    """Print a realistic fake key for RULE_ID that byok-ci never reports (a test fixture)."""
+    import random
+
+    from byok_ci.keygen import fixture_key
+
+    rule = _loaded(()).get(rule_id)
+    if rule is None:
+        raise click.UsageError(f"no rule with id {rule_id!r}; see `byok-ci rules list`")
+    try:
+        click.echo(fixture_key(rule, random.Random(seed)))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None

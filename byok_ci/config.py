@@ -19,9 +19,13 @@ from byok_ci.model import ScanError
 from byok_ci.sources.files import DEFAULT_MAX_FILE_SIZE
 
 CONFIG_NAME = ".byok-ci.yaml"
+IGNORE_NAME = ".byok-ci-ignore"
 _SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-_KNOWN = {"version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size", "jobs"}
+_KNOWN = {
+    "version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size", "jobs",
+    "baseline", "ignore_file",
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,9 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     jobs: int = 0  # worker processes for large scans; 0 = one per CPU
     config_path: Path | None = None
+    # byok-ci baselines or detect-secrets `.secrets.baseline` files, and the ignore file.
+    baselines: tuple[Path, ...] = ()
+    ignore_file: Path | None = None
 
     def extended(
         self,
@@ -43,9 +50,11 @@ class Settings:
         allow_fingerprints: tuple[str, ...] = (),
         max_file_size: int | None = None,
         jobs: int | None = None,
+        baselines: tuple[Path, ...] = (),
     ) -> Settings:
         return replace(
             self,
+            baselines=self.baselines + baselines,
             exclude=self.exclude + exclude,
             rule_files=self.rule_files + rule_files,
             disable_rules=self.disable_rules + disable_rules,
@@ -74,6 +83,12 @@ def find_config(start: Path) -> Path | None:
     """`.byok-ci.yaml` at the git root, or in ``start`` outside git."""
     root = git_root(start) or start
     candidate = root / CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def find_ignore_file(start: Path) -> Path | None:
+    """`.byok-ci-ignore` at the git root, or in ``start`` outside git."""
+    candidate = (git_root(start) or start) / IGNORE_NAME
     return candidate if candidate.is_file() else None
 
 
@@ -119,6 +134,13 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
         raise ConfigError(shown, data.line_of("jobs"), "field 'jobs' must be a non-negative integer")
     rule_files = tuple((path.parent / p) for p in strings("rule_files"))
+    baseline = data.get("baseline", [])
+    baselines = strings("baseline") if isinstance(baseline, list) else (baseline,)
+    if not all(isinstance(b, str) for b in baselines):
+        raise ConfigError(shown, data.line_of("baseline"), "field 'baseline' must be a path or a list of paths")
+    ignore_file = data.get("ignore_file")
+    if ignore_file is not None and not isinstance(ignore_file, str):
+        raise ConfigError(shown, data.line_of("ignore_file"), "field 'ignore_file' must be a path")
     return replace(
         base.extended(
             exclude=strings("exclude"),
@@ -127,8 +149,10 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
             allow_fingerprints=strings("allow_fingerprints"),
             max_file_size=max_size,
             jobs=jobs,
+            baselines=tuple(path.parent / b for b in baselines),
         ),
         config_path=path,
+        ignore_file=path.parent / ignore_file if ignore_file is not None else base.ignore_file,
     )
 
 
@@ -182,6 +206,8 @@ def resolve_settings(
             settings = load_config(path, settings)
     except ConfigError as exc:
         errors.append(ScanError(exc.path, exc.reason, exc.line))
+    if settings.ignore_file is None:
+        settings = replace(settings, ignore_file=find_ignore_file(cwd))
     try:
         settings = from_environment(settings, environ)
     except ConfigError as exc:

@@ -160,3 +160,35 @@ def describe_format(segments: tuple[Segment, ...]) -> str:
             count = str(seg.min_len) if seg.min_len == seg.max_len else f"{seg.min_len}–{seg.max_len}"
             parts.append(f"{count} {seg.charset}")
     return " + ".join(parts)
+
+
+_MARKER_CASE = {"HEX": str.upper, "upper_alnum": str.upper, "upper_b32": str.upper, "lower_alnum": str.lower}
+
+
+def fixture_key(rule: Rule, rng: random.Random) -> str:
+    """A realistic fake key: the rule's format, its random part starting with a fixture marker.
+
+    The scanner never reports such keys (README "Test fixtures"). Raises ValueError when the
+    format has no random run where a marker fits.
+    """
+    from byok_ci.detect.filters import FIXTURE_MARKERS, FIXTURE_WINDOW
+
+    parts: list[str] = []
+    offset, placed = 0, False  # offset counts from the first random run
+    for seg in rule.format:
+        piece = generate((seg,), rng)
+        if seg.charset and not placed and offset <= FIXTURE_WINDOW:
+            marker = FIXTURE_MARKERS[1] if seg.charset.lower() == "hex" else FIXTURE_MARKERS[0]
+            marker = _MARKER_CASE.get(seg.charset, str)(marker)
+            # Leave a few random characters after the marker so the key stays key-like.
+            if all(c in CHARSETS[seg.charset] for c in marker) and len(marker) + 4 <= seg.max_len:
+                if len(piece) < len(marker) + 4:
+                    piece = generate((seg,), rng, "max")
+                piece = marker + piece[len(marker):]
+                placed = True
+        if seg.charset or offset:
+            offset += len(piece)
+        parts.append(piece)
+    if not placed:
+        raise ValueError(f"rule {rule.id}: no random run of its format can hold a fixture marker")
+    return "".join(parts)

@@ -143,9 +143,12 @@ class Stats:
     skipped_binary: int = 0
     skipped_excluded: int = 0
     skipped_other: int = 0
+    # Findings held back by a baseline / an ignore file; None when none was in use.
+    baselined: int | None = None
+    ignored: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "files": self.files,
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
@@ -153,6 +156,10 @@ class Stats:
             "skipped_excluded": self.skipped_excluded,
             "skipped_other": self.skipped_other,
         }
+        for name in ("baselined", "ignored"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        return data
 
 
 @dataclass
@@ -163,6 +170,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
+    # Things the user should know that do not make the run incomplete (an expired ignore entry).
+    warnings: list[ScanError] = field(default_factory=list)
     rules_count: int = 0
     rules_digest: str = ""
     rules: dict[str, RuleInfo] = field(default_factory=dict)

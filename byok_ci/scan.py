@@ -13,6 +13,7 @@ from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter, fast_prefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
 from byok_ci.rules import RuleSet, load_rules
 from byok_ci.sources.files import STDIN, FileEntry, FileSource, WalkOptions
+from byok_ci.suppress.stage import load_suppression
 
 # Below this many bytes the pure-Python prefilter beats loading Hyperscan.
 FAST_PREFILTER_MIN_BYTES = 1 << 20
@@ -57,17 +58,19 @@ def scan_paths(
     """Scan files and directory trees (``-`` reads standard input) and return the report.
 
     Paths in findings are POSIX and relative to ``root`` (default: the current directory)
-    when inside it. Problems with inputs, rules or settings are collected in
+    when inside it. Findings known to the settings' baselines and ignore file are left out
+    and counted in ``report.stats``. Problems with inputs, rules or settings are collected in
     ``report.errors``; the rest of the scan still runs. Large scans use every CPU; the
     findings are the same, in the same order, as a single-process scan.
     """
     started = time.perf_counter()
     settings = settings or Settings()
     ruleset = rules if rules is not None else ruleset_for(settings)
+    root_dir = Path(root).resolve() if root is not None else Path.cwd()
     source = FileSource(
         [str(p) for p in paths],
         WalkOptions(
-            root=Path(root).resolve() if root is not None else Path.cwd(),
+            root=root_dir,
             exclude=settings.exclude,
             max_file_size=settings.max_file_size,
         ),
@@ -79,10 +82,15 @@ def scan_paths(
         rules={rule.id: rule.info() for rule in ruleset.rules},
     )
     report.errors.extend(ruleset.errors)
+    suppression, suppression_errors = load_suppression(settings)
+    report.errors.extend(suppression_errors)
     entries = list(source.files())
     total = sum(max(e.size, 0) for e in entries if e.size <= settings.max_file_size)
     detector = Detector(
-        ruleset, prefilter=choose_prefilter(ruleset, total), allowed_fingerprints=settings.allow_fingerprints
+        ruleset,
+        prefilter=choose_prefilter(ruleset, total),
+        allowed_fingerprints=settings.allow_fingerprints,
+        suppressed_sha1=suppression.sha1_hashes,
     )
     jobs = settings.jobs or available_cpus()
     kind = "python" if isinstance(detector.prefilter, KeywordPrefilter) else "hyperscan"
@@ -93,6 +101,7 @@ def scan_paths(
     report.findings.sort(key=Finding.sort_key)
     report.errors.extend(source.errors)
     report.stats = source.stats
+    suppression.apply(report, root_dir)
     report.stats.seconds = time.perf_counter() - started
     return report
 

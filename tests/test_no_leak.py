@@ -87,6 +87,8 @@ OUTPUT_RUNS = [
     ["scan", ".", "missing-file", "--format", "json"],
     ["scan", "-"],
     ["rules", "test", "bad-rules.yaml"],
+    ["baseline", "create", ".", "--output", "out/baseline.json", "--bind-paths"],
+    ["scan", ".", "--baseline", "bad-rules.yaml", "--format", "json"],
 ]
 
 
@@ -117,3 +119,35 @@ def test_every_rule_was_detected_in_the_seeded_tree(tmp_path: Path, shipped_rule
     (tmp_path / ".byok-ci.yaml").unlink()
     report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
     assert {f.rule_id for f in report.findings} == {r.id for r in shipped_rules.rules}
+
+
+def test_baselines_and_ignore_files_hold_no_key(tmp_path: Path, shipped_rules: RuleSet) -> None:
+    """Baseline files, their updates, and scans through them and the ignore file: no key anywhere."""
+    from byok_ci.scan import scan_paths
+
+    planted = seed_tree(tmp_path, shipped_rules)
+    (tmp_path / ".byok-ci.yaml").unlink()
+    (tmp_path / "out").mkdir()
+    fps = sorted({f.fingerprint for f in scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path).findings})
+    (tmp_path / ".byok-ci-ignore").write_text(
+        f"{fps[0]} expires=2020-01-01 expired on purpose\n{fps[1]} accepted\n"
+        f"{''.join(planted[2].random_parts)} a key where a fingerprint belongs\n"
+    )
+    runs = [
+        ["baseline", "create", ".", "--output", "out/baseline.json"],
+        ["baseline", "update", ".", "--baseline", "out/baseline.json"],
+        ["scan", ".", "--baseline", "out/baseline.json", "--format", "json"],
+        ["baseline", "update", "--baseline", "out/baseline.json", "--prune", "--exclude", "*.txt"],
+        ["scan", ".", "--baseline", "out/baseline.json", "-v"],
+    ]
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        for args in runs:
+            result = CliRunner().invoke(main, args, env={"NO_COLOR": None})
+            assert result.exit_code in (0, 1, 2), result.output
+            for name, text in {"stdout": result.stdout, "stderr": result.stderr}.items():
+                assert leaked_runs(text, planted) == [], (args, name)
+            assert leaked_runs((tmp_path / "out" / "baseline.json").read_text(), planted) == [], args
+    finally:
+        os.chdir(old)

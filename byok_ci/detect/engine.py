@@ -39,19 +39,24 @@ class Detector:
         ruleset: RuleSet,
         prefilter: Prefilter | None = None,
         allowed_fingerprints: Iterable[str] = (),
+        suppressed_sha1: Iterable[str] = (),
     ) -> None:
         self.rules = ruleset.rules
         self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
         self.allowed = frozenset(allowed_fingerprints)
+        # detect-secrets' hashed secrets (SHA-1 of the value) of audited false positives:
+        # only this package sees the value, so the hash is taken here.
+        self.suppressed_sha1 = frozenset(suppressed_sha1)
 
     def detect(self, chunk: Chunk) -> list[Finding]:
-        text = chunk.text
+        candidates = self._resolved(chunk.text)
+        return self._findings(chunk, candidates) if candidates else []
+
+    def _resolved(self, text: str) -> list[_Candidate]:
         candidates: list[_Candidate] = []
         for index, spans in self.prefilter.spans(text).items():
             candidates.extend(self._candidates(self.rules[index], text, spans))
-        if not candidates:
-            return []
-        return self._findings(chunk, _resolve_overlaps(candidates))
+        return _resolve_overlaps(candidates) if candidates else []
 
     def _candidates(self, rule: Rule, text: str, spans: list[tuple[int, int]]) -> list[_Candidate]:
         out: list[_Candidate] = []
@@ -85,7 +90,7 @@ class Detector:
         if any(allow.search(secret) for allow in rule.allow):
             return None
         body = filters.body_of(rule, secret)
-        if filters.is_placeholder(body) or filters.fails_strength(rule, body):
+        if filters.is_placeholder(body) or filters.is_fixture(rule, secret) or filters.fails_strength(rule, body):
             return None
         if filters.is_env_reference(text, match.start()):
             return None
@@ -107,6 +112,8 @@ class Detector:
         if filters.is_suppressed_inline(text, start, end):
             return None
         if self.allowed and fingerprint(secret) in self.allowed:
+            return None
+        if self.suppressed_sha1 and filters.sha1_of(secret) in self.suppressed_sha1:
             return None
         return _Candidate(rule, start, end, match.start(), match.end(), context_matched, secret)
 

@@ -5,6 +5,7 @@ Each returns True when a candidate is *not* a real key.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import Counter
@@ -27,10 +28,29 @@ _ENV_REFERENCE_TAILS = (
     "secrets.", "env.", "vars.", "ENV[", "ENV.fetch(",
 )
 _QUOTES_AND_SPACE = " \t\"'`[("
+# Reserved tokens that mark a realistic fake key (README "Test fixtures"): the letter form
+# for letter and base64 alphabets, the hex form for hex keys. Matched without regard to case,
+# and only where a key's random part begins (up to FIXTURE_WINDOW characters in, so a short
+# key id such as Pinecone's may come first): a real key pasted next to a fixture, glued
+# to a marker or under a comment naming one is still a finding. A random body starts with
+# a marker by chance with probability below 10^-16.
+FIXTURE_MARKERS = ("FAKEbyokFAKE", "fa4eb10cfa4eb10c")
+FIXTURE_WINDOW = 8
+_FIXTURE_LOWER = tuple(m.lower() for m in FIXTURE_MARKERS)
 
 
 def body_of(rule: Rule, secret: str) -> str:
     return secret[len(rule.prefix):] if rule.prefix and secret.startswith(rule.prefix) else secret
+
+
+def fixed_lead(rule: Rule, secret: str) -> int:
+    """Where the first random run of ``secret`` starts: after the format's leading literals."""
+    lead = 0
+    for seg in rule.format:
+        if seg.charset or not secret.startswith(seg.literal, lead):
+            break
+        lead += len(seg.literal)
+    return lead
 
 
 def shannon_entropy(text: str) -> float:
@@ -62,6 +82,18 @@ def is_placeholder(body: str) -> bool:
     if len(body) >= 8 and len(set(body)) <= 3:
         return True
     return _longest_sequence(body) >= _SEQUENCE_RUN
+
+
+def is_fixture(rule: Rule, secret: str) -> bool:
+    """A documented fake key: its random part begins with a reserved fixture marker."""
+    start = fixed_lead(rule, secret)
+    head = secret[start:start + FIXTURE_WINDOW + len(FIXTURE_MARKERS[1])].lower()
+    return any(0 <= head.find(marker) <= FIXTURE_WINDOW for marker in _FIXTURE_LOWER)
+
+
+def sha1_of(secret: str) -> str:
+    """detect-secrets' ``hashed_secret``: the SHA-1 of the value."""
+    return hashlib.sha1(secret.encode("utf-8")).hexdigest()  # noqa: S324 - an identity, not security
 
 
 def fails_strength(rule: Rule, body: str) -> bool:

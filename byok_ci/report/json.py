@@ -12,7 +12,7 @@ ENVELOPE_VERSION = 1
 
 
 def envelope(report: Report) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "version": ENVELOPE_VERSION,
         "tool": {
             "name": "byok-ci",
@@ -24,6 +24,9 @@ def envelope(report: Report) -> dict[str, Any]:
         "errors": [e.to_dict() for e in sorted(report.errors, key=lambda e: (e.path, e.line or 0, e.message))],
         "stats": report.stats.to_dict(),
     }
+    if report.warnings:
+        data["warnings"] = [w.to_dict() for w in report.warnings]
+    return data
 
 
 def write(report: Report, stream: TextIO, **_options: object) -> None:

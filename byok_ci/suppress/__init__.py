@@ -1,0 +1,23 @@
+"""Suppression after detection: baselines, the ignore file and detect-secrets' audited false positives.
+
+source -> detect -> **suppress** -> report. Everything here matches a finding by its
+fingerprint (the secret alone), never by line or commit, so edits above a finding, rebases
+and squashes leave suppressions intact. detect-secrets' hashed secrets are the one
+exception that must be matched inside detection (they need the value), so this package only
+hands them to the Detector.
+"""
+
+from byok_ci.suppress.baseline import Baseline, BaselineEntry, read_baseline, write_baseline
+from byok_ci.suppress.ignorefile import IgnoreEntry, read_ignore_file
+from byok_ci.suppress.stage import Suppression, load_suppression
+
+__all__ = [
+    "Baseline",
+    "BaselineEntry",
+    "IgnoreEntry",
+    "Suppression",
+    "load_suppression",
+    "read_baseline",
+    "read_ignore_file",
+    "write_baseline",
+]

@@ -1,0 +1,115 @@
+"""The suppression stage of a scan: what to hold back, loaded once, applied to the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from byok_ci.config import Settings
+from byok_ci.model import Report, ScanError
+from byok_ci.suppress.baseline import Baseline, is_byok_baseline, not_found, parse_baseline
+from byok_ci.suppress.ignorefile import IgnoreEntry, read_ignore_file
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Baselines, ignore entries, and detect-secrets' false positives (as SHA-1 hashes)."""
+
+    baselines: tuple[Baseline, ...] = ()
+    ignore: dict[str, IgnoreEntry] = field(default_factory=dict)
+    expired: dict[str, IgnoreEntry] = field(default_factory=dict)
+    sha1_hashes: frozenset[str] = frozenset()
+    warnings: tuple[ScanError, ...] = ()
+    uses_baseline: bool = False
+    uses_ignore_file: bool = False
+
+    def apply(self, report: Report, root: Path) -> None:
+        """Drop known findings from ``report`` and count them in its stats."""
+        kept = []
+        baselined = ignored = 0
+        for finding in report.findings:
+            if any(b.covers(finding, root) for b in self.baselines):
+                baselined += 1
+                continue
+            if finding.fingerprint in self.ignore:
+                ignored += 1
+                continue
+            old = self.expired.get(finding.fingerprint)
+            if old is not None:
+                finding = replace(
+                    finding, message=f"{finding.message} (its ignore entry at {old.where()} expired on {old.expires})"
+                )
+            kept.append(finding)
+        report.findings[:] = kept
+        if self.uses_baseline:
+            report.stats.baselined = baselined
+        if self.uses_ignore_file:
+            report.stats.ignored = ignored
+        report.warnings.extend(self.warnings)
+
+
+def load_suppression(settings: Settings, today: dt.date | None = None) -> tuple[Suppression, list[ScanError]]:
+    """Read the settings' baselines and ignore file. Bad entries are errors; the rest still apply."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    errors: list[ScanError] = []
+    baselines: list[Baseline] = []
+    hashes: set[str] = set()
+    for path in settings.baselines:
+        baseline, sha1s, problems = _read_any_baseline(path)
+        errors.extend(problems)
+        if baseline is not None:
+            baselines.append(baseline)
+        hashes |= sha1s
+    active: dict[str, IgnoreEntry] = {}
+    expired: dict[str, IgnoreEntry] = {}
+    warnings: list[ScanError] = []
+    if settings.ignore_file is not None:
+        entries, problems = read_ignore_file(settings.ignore_file)
+        errors.extend(problems)
+        for entry in entries:
+            if entry.expired(today):
+                expired.setdefault(entry.fingerprint, entry)
+                warnings.append(
+                    ScanError(entry.path, f"ignore entry for {entry.fingerprint} expired on {entry.expires}; "
+                              "it no longer suppresses (renew or remove it)", entry.line)
+                )
+            else:
+                active.setdefault(entry.fingerprint, entry)
+    for fp in active:
+        expired.pop(fp, None)  # a renewed entry further down wins over an expired one
+    suppression = Suppression(
+        baselines=tuple(baselines),
+        ignore=active,
+        expired=expired,
+        sha1_hashes=frozenset(hashes),
+        warnings=tuple(warnings),
+        uses_baseline=bool(settings.baselines),
+        uses_ignore_file=settings.ignore_file is not None,
+    )
+    return suppression, errors
+
+
+def _read_any_baseline(path: Path) -> tuple[Baseline | None, frozenset[str], list[ScanError]]:
+    """A byok-ci baseline, or detect-secrets' `.secrets.baseline` (its audited false positives)."""
+    shown = path.as_posix()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, frozenset(), [not_found(path)]
+    except OSError as exc:
+        return None, frozenset(), [ScanError(shown, f"cannot read baseline: {(exc.strerror or str(exc)).lower()}")]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, frozenset(), [ScanError(shown, f"malformed baseline JSON: {exc.msg}", exc.lineno)]
+    if isinstance(data, dict) and "results" in data and not is_byok_baseline(data):
+        from byok_ci._detect_secrets import DetectSecretsError, false_positive_hashes
+
+        try:
+            return None, false_positive_hashes(path), []
+        except DetectSecretsError as exc:
+            return None, frozenset(), [ScanError(shown, str(exc))]
+    baseline, errors = parse_baseline(data, text, path)
+    return baseline, frozenset(), errors
