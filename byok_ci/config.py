@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from byok_ci._yaml import LineDict, MalformedYaml, load_yaml_file
@@ -21,7 +21,7 @@ from byok_ci.sources.files import DEFAULT_MAX_FILE_SIZE
 CONFIG_NAME = ".byok-ci.yaml"
 _SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-_KNOWN = {"version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size"}
+_KNOWN = {"version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size", "policy"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ class Settings:
     allow_fingerprints: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     config_path: Path | None = None
+    # The manifest policy layer, validated by byok_ci.manifest.policy (which names its lines).
+    policy: Mapping[str, object] | None = field(default=None, compare=False)
 
     def extended(
         self,
@@ -112,6 +114,9 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
             max_size = parse_size(data["max_file_size"])
         except ValueError as exc:
             raise ConfigError(shown, data.line_of("max_file_size"), f"field 'max_file_size' {exc}") from None
+    policy = data.get("policy")
+    if policy is not None and not isinstance(policy, LineDict):
+        raise ConfigError(shown, data.line_of("policy"), "field 'policy' must be a mapping (see README: Environment key manifests)")
     rule_files = tuple((path.parent / p) for p in strings("rule_files"))
     return replace(
         base.extended(
@@ -122,6 +127,7 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
             max_file_size=max_size,
         ),
         config_path=path,
+        policy=policy if policy is not None else base.policy,
     )
 
 
