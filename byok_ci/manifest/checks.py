@@ -136,8 +136,7 @@ def check_isolation(entry: KeyEntry, ctx: Context) -> Verdict:
     if entry.env:
         tokens = entry.secret.tokens()
         own = policy.words_for(entry.env)
-        others = set(policy.environments) | set(policy.environment_aliases)
-        for env in sorted(others - {entry.env}):
+        for env in [e for e in policy.environments if e != entry.env]:
             foreign = (policy.words_for(env) - own) & tokens
             if not foreign:
                 continue

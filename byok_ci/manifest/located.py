@@ -77,6 +77,10 @@ def load_located(text: str, path: str, *, max_nodes: int = MAX_NODES) -> Any:
         line, reason = describe_yaml_error(exc)
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         column = mark.column + 1 if mark is not None else None
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None and context_mark is not mark:
+            # Where the unclosed bracket or block began is usually where the mistake is.
+            reason += f" ({' '.join(str(context).split())} at line {context_mark.line + 1}, column {context_mark.column + 1})"
         raise ManifestError(path, line, column, f"malformed YAML: {reason}") from None
     except RecursionError:
         raise ManifestError(path, None, None, "YAML nested too deeply") from None

@@ -66,8 +66,14 @@ class Policy:
 
     def words_for(self, env: str) -> set[str]:
         """The words that name ``env`` in a reference: its own name and its aliases."""
-        words = {w for w in _WORD.findall(env.lower())} | {env.lower()}
-        return words | {a.lower() for a in self.environment_aliases.get(env, ())}
+        name = env.lower()
+        words = {name}
+        for group, aliases in self.environment_aliases.items():
+            members = {group.lower(), *(a.lower() for a in aliases)}
+            # `production` is spelled `prod` by the shipped aliases: either side can name the group.
+            if name in members:
+                words |= members
+        return words
 
     def naming_regex(self, known: Mapping[str, str] | None = None) -> re.Pattern[str]:
         """The naming pattern as a regex; placeholders with a value in ``known`` must equal it."""
@@ -155,6 +161,8 @@ def apply_layer(policy: Policy, layer: Mapping[str, Any], path: str) -> tuple[Po
                 continue
             merged = dict(policy.checks)
             for check_id, level in value.items():
+                if level is False:
+                    level = "off"  # YAML 1.1 reads a bare `off` as false
                 line, column = _pos(value, check_id)
                 if check_id not in CHECK_IDS:
                     hint = difflib.get_close_matches(str(check_id), CHECK_IDS, n=1)

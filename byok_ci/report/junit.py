@@ -113,7 +113,7 @@ def _checks_xml(report: Report) -> str:
 def to_xml(report: Report) -> str:
     from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-    if report.checks:
+    if report.checks or report.command != "scan":
         return _checks_xml(report)
     classname = f"byok-ci.{report.command}"
     cases = [_finding_case(f, classname) for f in report.sorted_findings()]

@@ -38,7 +38,7 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
             )
     if quiet:
         return
-    if report.checks:
+    if report.checks or report.command != "scan":
         _write_checks(report, stream, paint)
         return
     stats = report.stats
