@@ -119,7 +119,8 @@ def check_isolation(entry: KeyEntry, ctx: Context) -> Verdict:
     for other in m.keys:
         if other is entry or not other.env or other.env == entry.env:
             continue
-        if entry.secret and other.secret and entry.secret.identity == other.secret.identity:
+        if (entry.secret and other.secret and not entry.secret.runtime_local
+                and entry.secret.identity == other.secret.identity):
             issues.append(Issue(
                 f"secret reference is shared with '{other.label}' of environment '{other.env}'",
                 entry.at("secret"), identity=f"shared-ref:{other.label}",

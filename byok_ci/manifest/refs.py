@@ -57,6 +57,13 @@ class SecretRef:
         return str(self)
 
     @property
+    def runtime_local(self) -> bool:
+        """``env://`` and ``file://`` name a place in whatever runtime reads them: each
+        environment's deployment sets its own ``OPENAI_API_KEY``, so sharing the name is
+        not sharing the key."""
+        return self.scheme in ("env", "file")
+
+    @property
     def github_environment(self) -> str | None:
         """For ``github://ENV/NAME``, the environment; None for a repository secret."""
         if self.scheme != "github" or "/" not in self.path:

@@ -11,6 +11,7 @@ from byok_ci.detect.engine import Detector
 from byok_ci.errors import ManifestError
 from byok_ci.manifest.checks import KEY_CHECKS, Context, Issue, Verdict, check_workflows
 from byok_ci.manifest.load import load_manifest
+from byok_ci.manifest.located import MAX_BYTES
 from byok_ci.manifest.model import KeyEntry, Manifest
 from byok_ci.manifest.policy import Policy, Problem, apply_layer, load_shipped_policy
 from byok_ci.manifest.workflows import SecretUse, secret_uses, workflow_files
@@ -113,6 +114,25 @@ def _inline_issues(manifest: Manifest, detector: Detector) -> tuple[dict[int, tu
     return {k: tuple(v) for k, v in by_entry.items()}, loose
 
 
+def _scan_unloadable(path: Path, shown: str, ruleset: RuleSet, settings: Settings, report: Report) -> None:
+    """A manifest that is not valid YAML can still hold a key: scan its text anyway."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return
+    if not raw or len(raw) > MAX_BYTES:
+        return
+    detector = Detector(ruleset, allowed_fingerprints=settings.allow_fingerprints)
+    text = raw.decode("utf-8", errors="replace")
+    manifest = Manifest(path=shown, project="", keys=(), policy=Policy(), text=text)
+    _, loose = _inline_issues(manifest, detector)
+    if loose:
+        build = _Builder(manifest, detector, False, report)
+        build.add("manifest.inline-secret", Verdict(tuple(loose)), suite_env="", key=None, provider="",
+                  pos=(1, 1), seconds=0.0, name="manifest: inline-secret")
+        report.findings.sort(key=Finding.sort_key)
+
+
 def _workflow_uses(root: Path, report: Report) -> list[SecretUse]:
     uses: list[SecretUse] = []
     for path in workflow_files(root):
@@ -155,6 +175,7 @@ def check_manifest(
         manifest = load_manifest(path, base_policy=policy, providers=ruleset.providers, shown=shown)
     except ManifestError as exc:
         report.errors.append(ScanError(exc.path, exc.reason, exc.line, exc.column))
+        _scan_unloadable(path, shown, ruleset, settings, report)
         report.stats.seconds = time.perf_counter() - started
         return report
     report.stats.files, report.stats.bytes = 1, len(manifest.text.encode("utf-8", "surrogatepass"))

@@ -74,4 +74,4 @@ def _write_checks(report: Report, stream: TextIO, paint) -> None:  # type: ignor
     style = "error" if counts["failed"] else "warning" if counts["warning"] or counts["inconclusive"] else "ok"
     errors = len(report.errors)
     problems = f", {errors} problem{'s' if errors != 1 else ''} reported as errors" if errors else ""
-    stream.write(paint(style, f"{len(report.checks)} checks: {_counts_text(report.checks)}") + f" ({report.stats.seconds:.2f}s{problems})\n")
+    stream.write(paint(style, f"{len(report.checks)} check{'s' if len(report.checks) != 1 else ''}: {_counts_text(report.checks)}") + f" ({report.stats.seconds:.2f}s{problems})\n")
