@@ -92,6 +92,7 @@ def check_naming(entry: KeyEntry, ctx: Context) -> Verdict:
     wrong = [
         (part, value) for part, value in match.groupdict().items()
         if expected.get(part) and value.lower() != expected[part].lower()
+        and not (part == "env" and value.lower() in policy.words_for(entry.env))
     ]
     if len(wrong) == 1:
         # One part off is a mix-up worth naming (a staging name on a prod key); more is

@@ -82,7 +82,14 @@ class Policy:
         for match in _PLACEHOLDER.finditer(self.naming):
             parts.append(re.escape(self.naming[last:match.start()]))
             name = match.group(1)
-            parts.append(f"(?P<{name}>{re.escape(known[name])})" if name in known else f"(?P<{name}>.+?)")
+            if name == "env" and name in known:
+                # An environment may be spelled by any of its aliases: acme-prod-x for `production`.
+                words = sorted(self.words_for(known[name]) | {known[name]}, key=len, reverse=True)
+                parts.append(f"(?P<env>{'|'.join(re.escape(w) for w in words)})")
+            elif name in known:
+                parts.append(f"(?P<{name}>{re.escape(known[name])})")
+            else:
+                parts.append(f"(?P<{name}>.+?)")
             last = match.end()
         parts.append(re.escape(self.naming[last:]))
         return re.compile("".join(parts), re.IGNORECASE if known else 0)
