@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from byok_ci.manifest.model import KeyEntry, Manifest
+from byok_ci.manifest.policy import Problem
 from byok_ci.manifest.workflows import SecretUse
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -49,6 +50,30 @@ class Context:
     today: dt.date
     inline: Mapping[int, tuple[Issue, ...]] = field(default_factory=dict)  # by entry index
     workflow_uses: tuple[SecretUse, ...] = ()
+    # Indexes, so checks that compare a key with all others stay linear.
+    by_reference: Mapping[str, tuple[KeyEntry, ...]] = field(default_factory=dict)
+    by_name: Mapping[str, tuple[KeyEntry, ...]] = field(default_factory=dict)
+    problems_of: Mapping[int | None, tuple[Problem, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, manifest: Manifest, today: dt.date, inline: Mapping[int, tuple[Issue, ...]] | None = None,
+              workflow_uses: tuple[SecretUse, ...] = ()) -> Context:
+        by_reference: dict[str, list[KeyEntry]] = {}
+        by_name: dict[str, list[KeyEntry]] = {}
+        problems_of: dict[int | None, list[Problem]] = {}
+        for entry in manifest.keys:
+            if entry.secret is not None:
+                by_reference.setdefault(entry.secret.identity, []).append(entry)
+            if entry.name:
+                by_name.setdefault(entry.name, []).append(entry)
+        for problem, index in zip(manifest.problems, manifest.problem_keys):
+            problems_of.setdefault(index, []).append(problem)
+        return cls(
+            manifest, today, inline or {}, workflow_uses,
+            {k: tuple(v) for k, v in by_reference.items()},
+            {k: tuple(v) for k, v in by_name.items()},
+            {k: tuple(v) for k, v in problems_of.items()},
+        )
 
 
 def _words(*texts: str) -> set[str]:
@@ -56,11 +81,10 @@ def _words(*texts: str) -> set[str]:
 
 
 def check_schema(entry: KeyEntry, ctx: Context) -> Verdict:
-    m = ctx.manifest
     issues = tuple(
         Issue(p.message, (p.line or 0, p.column or 0), identity=p.message)
-        for p, index in zip(m.problems, m.problem_keys)
-        if index == entry.index and p.rule_id == "manifest.schema"
+        for p in ctx.problems_of.get(entry.index, ())
+        if p.rule_id == "manifest.schema"
     )
     return Verdict(issues, detail="fields, types and required fields are valid")
 
@@ -106,31 +130,31 @@ def check_naming(entry: KeyEntry, ctx: Context) -> Verdict:
 
 def check_inline_secret(entry: KeyEntry, ctx: Context) -> Verdict:
     found = list(ctx.inline.get(entry.index, ()))
-    m = ctx.manifest
     detected_lines = {i.pos[0] for i in found}
-    for p, index in zip(m.problems, m.problem_keys):
-        if index == entry.index and p.rule_id == "manifest.inline-secret" and p.line not in detected_lines:
+    for p in ctx.problems_of.get(entry.index, ()):
+        if p.rule_id == "manifest.inline-secret" and p.line not in detected_lines:
             found.append(Issue(p.message, (p.line or 0, p.column or 0), identity="secret-value"))
     return Verdict(tuple(found), detail="no key-shaped value; the secret is a reference")
 
 
 def check_isolation(entry: KeyEntry, ctx: Context) -> Verdict:
-    m, policy = ctx.manifest, ctx.manifest.policy
+    policy = ctx.manifest.policy
     issues = []
-    for other in m.keys:
-        if other is entry or not other.env or other.env == entry.env:
-            continue
-        if (entry.secret and other.secret and not entry.secret.runtime_local
-                and entry.secret.identity == other.secret.identity):
+
+    def elsewhere(entries: tuple[KeyEntry, ...]) -> list[KeyEntry]:
+        return [o for o in entries if o is not entry and o.env and o.env != entry.env]
+
+    if entry.secret is not None and not entry.secret.runtime_local:
+        for other in elsewhere(ctx.by_reference.get(entry.secret.identity, ())):
             issues.append(Issue(
                 f"secret reference is shared with '{other.label}' of environment '{other.env}'",
                 entry.at("secret"), identity=f"shared-ref:{other.label}",
             ))
-        if entry.name and entry.name == other.name:
-            issues.append(Issue(
-                f"key name is also used in environment '{other.env}' (line {other.at('name')[0]})",
-                entry.at("name"), identity=f"shared-name:{other.env}",
-            ))
+    for other in elsewhere(ctx.by_name.get(entry.name, ())) if entry.name else ():
+        issues.append(Issue(
+            f"key name is also used in environment '{other.env}' (line {other.at('name')[0]})",
+            entry.at("name"), identity=f"shared-name:{other.env}",
+        ))
     if entry.secret is None:
         if not issues:
             return Verdict(skipped="no valid secret reference to compare")

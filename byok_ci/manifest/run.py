@@ -42,13 +42,15 @@ class _Builder:
 
     def __init__(self, manifest: Manifest, detector: Detector, strict: bool, report: Report) -> None:
         self.manifest, self.detector, self.strict, self.report = manifest, detector, strict, report
+        self._safe: dict[str, str] = {}
 
     def safe(self, text: str) -> str:
         # Messages quote names, environments and scopes; none should hold a key, but if one
         # does, the key must not reach a report through the message.
-        if text and self.detector.detect(Chunk(text=text, path="<message>")):
-            return _WITHHELD
-        return text
+        if text not in self._safe:
+            found = text and self.detector.detect(Chunk(text=text, path="<message>"))
+            self._safe[text] = _WITHHELD if found else text
+        return self._safe[text]
 
     def add(self, rule_id: str, verdict: Verdict, *, suite_env: str, key: str | None, provider: str,
             pos: tuple[int, int], seconds: float, name: str) -> None:
@@ -183,7 +185,7 @@ def check_manifest(
     inline, loose = _inline_issues(manifest, detector)
     root = Path(workflows_root) if workflows_root is not None else path.resolve().parent
     uses = _workflow_uses(root, report)
-    ctx = Context(manifest, today or dt.date.today(), inline, tuple(uses))
+    ctx = Context.build(manifest, today or dt.date.today(), inline, tuple(uses))
     build = _Builder(manifest, detector, strict, report)
 
     # The manifest as a whole: problems outside any key entry.
