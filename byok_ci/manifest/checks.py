@@ -66,7 +66,7 @@ class Context:
                 by_reference.setdefault(entry.secret.identity, []).append(entry)
             if entry.name:
                 by_name.setdefault(entry.name, []).append(entry)
-        for problem, index in zip(manifest.problems, manifest.problem_keys):
+        for problem, index in zip(manifest.problems, manifest.problem_keys, strict=True):
             problems_of.setdefault(index, []).append(problem)
         return cls(
             manifest, today, inline or {}, workflow_uses,

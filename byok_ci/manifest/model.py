@@ -66,7 +66,7 @@ class Manifest:
         return tuple(k for k in self.keys if k.env == env)
 
     def entry_at_line(self, line: int) -> KeyEntry | None:
-        for entry, (first, last) in zip(self.keys, self.key_lines):
+        for entry, (first, last) in zip(self.keys, self.key_lines, strict=True):
             if first <= line <= last:
                 return entry
         return None

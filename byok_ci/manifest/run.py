@@ -53,7 +53,8 @@ class _Builder:
         return self._safe[text]
 
     def add(self, rule_id: str, verdict: Verdict, *, suite_env: str, key: str | None, provider: str,
-            pos: tuple[int, int], seconds: float, name: str) -> None:
+            pos: tuple[int, int], seconds: float, name: str, path: str | None = None) -> None:
+        """One check from one verdict; ``path`` and ``pos`` say where a passing check looked."""
         level = self.manifest.policy.level(rule_id)
         suite = f"manifest/{suite_env}" if suite_env else "manifest"
         key = self.safe(key) if key else key
@@ -68,7 +69,7 @@ class _Builder:
         else:
             outcome = "skipped" if verdict.skipped else "inconclusive" if verdict.inconclusive else "passed"
             detail = self.safe(verdict.skipped or verdict.inconclusive or verdict.detail)
-            check = Check(suite, name, outcome, seconds, self.manifest.path, pos[0], None, detail)
+            check = Check(suite, name, outcome, seconds, path or self.manifest.path, pos[0], None, detail)
         self.report.checks.append(check)
 
     def finding(self, rule_id: str, issue: Issue, level: str, env: str, key: str | None, provider: str) -> Finding:
@@ -191,7 +192,7 @@ def check_manifest(
     # The manifest as a whole: problems outside any key entry.
     top = tuple(
         Issue(p.message, (p.line or 0, p.column or 0), identity=p.message)
-        for p, index in zip(manifest.problems, manifest.problem_keys) if index is None
+        for p, index in zip(manifest.problems, manifest.problem_keys, strict=True) if index is None
     )
     build.add("manifest.schema", Verdict(top, detail="version, project, policy and keys are valid"),
               suite_env="", key=None, provider="", pos=(1, 1), seconds=0.0, name="manifest: schema")
@@ -217,12 +218,7 @@ def check_manifest(
             key = result.key.label if result.key else None
             provider = result.key.provider if result.key else ""
             build.add("manifest.workflow", result.verdict, suite_env=result.env, key=key, provider=provider,
-                      pos=(use.line, use.column), seconds=0.0, name=name)
-            if not result.verdict.issues:
-                # A passing check points at the workflow, not the manifest.
-                last = report.checks[-1]
-                report.checks[-1] = Check(last.suite, last.name, last.outcome, last.seconds, use.path, use.line,
-                                          None, last.detail)
+                      pos=(use.line, use.column), seconds=0.0, name=name, path=use.path)
     report.findings.sort(key=Finding.sort_key)
     report.stats.seconds = time.perf_counter() - started
     return report
