@@ -26,6 +26,8 @@ __all__ = [
     "RuleError",
     "InputError",
     "exit_code",
+    "Check",
+    "check_manifest",
 ]
 
 # Attributes resolve lazily (PEP 562) so `import byok_ci` stays cheap for the CLI.
@@ -45,13 +47,16 @@ _HOMES = {
     "RuleError": "byok_ci.errors",
     "InputError": "byok_ci.errors",
     "exit_code": "byok_ci.exitcodes",
+    "Check": "byok_ci.model",
+    "check_manifest": "byok_ci.manifest",
 }
 
 if TYPE_CHECKING:
     from byok_ci.config import Settings, resolve_settings
     from byok_ci.errors import ByokError, ConfigError, InputError, RuleError
     from byok_ci.exitcodes import exit_code
-    from byok_ci.model import Finding, Report, ScanError
+    from byok_ci.manifest import check_manifest
+    from byok_ci.model import Check, Finding, Report, ScanError
     from byok_ci.rules import Rule, RuleSet, load_rules
     from byok_ci.scan import scan_paths, scan_text
 

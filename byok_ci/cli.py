@@ -398,3 +398,142 @@ def rules_fixture(rule_id: str, seed: int | None) -> None:
         click.echo(fixture_key(rule, random.Random(seed)))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+@main.group()
+def manifest() -> None:
+    """Check, start and document environment key manifests (byok.yaml)."""
+
+
+_MANIFEST_HELP = "Manifest file (default: byok.yaml here, else at the git root)."
+
+
+def _manifest_path(given: str | None) -> Path:
+    from byok_ci.config import git_root
+    from byok_ci.manifest import DEFAULT_MANIFEST
+
+    if given is not None:
+        return Path(given)
+    here = Path(DEFAULT_MANIFEST)
+    root = git_root(Path.cwd())
+    if not here.is_file() and root is not None and (root / DEFAULT_MANIFEST).is_file():
+        return root / DEFAULT_MANIFEST
+    return here
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@manifest.command("check")
+@click.option("--manifest", "manifest_file", type=click.Path(dir_okay=False), help=_MANIFEST_HELP)
+@click.option("--today", metavar="DATE", help="Judge rotation and expiry as of DATE (YYYY-MM-DD), for reproducible runs.")
+@click.option("--strict", is_flag=True, help="Warnings (and inconclusive checks) fail the run.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Format for standard output (or --output).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the --format report to FILE instead of stdout.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write a JSON report to FILE.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Config file (default: .byok-ci.yaml at the git root or here).")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings and errors only.")
+@click.option("--no-color", is_flag=True, help="Never colour text output.")
+def manifest_check(
+    manifest_file: str | None,
+    today: str | None,
+    strict: bool,
+    fmt: str,
+    output: str | None,
+    json_path: str | None,
+    junit_path: str | None,
+    config_file: Path | None,
+    quiet: bool,
+    no_color: bool,
+) -> None:
+    """Check every key of the manifest: naming, isolation, rotation, scopes, owners, workflows."""
+    from byok_ci.config import resolve_settings
+    from byok_ci.exitcodes import FAILED, INCONCLUSIVE, exit_code
+    from byok_ci.manifest import check_manifest, parse_iso_date
+
+    as_of = None
+    if today is not None:
+        try:
+            as_of = parse_iso_date(today)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--today") from None
+    path = _manifest_path(manifest_file)
+    if manifest_file is None and not path.is_file():
+        raise click.UsageError(f"no {path.as_posix()} here; write one with `byok-ci manifest init` or pass --manifest FILE")
+    settings, setting_errors = resolve_settings(config_file=config_file)
+    report = check_manifest(path, today=as_of, settings=settings, strict=strict, shown=_shown(path))
+    report.errors[:0] = setting_errors
+    for error in report.errors:
+        _say_error(error)
+    _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path}, quiet=quiet, no_color=no_color)
+    code = exit_code(report)
+    sys.exit(FAILED if strict and code == INCONCLUSIVE else code)
+
+
+@manifest.command("init")
+@click.option("--manifest", "manifest_file", default="byok.yaml", show_default=True, type=click.Path(dir_okay=False),
+              help="Where to write the starter manifest; - for standard output.")
+@click.option("--project", help="Project name (default: the repository directory's name).")
+@click.option("--force", is_flag=True, help="Overwrite an existing manifest.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Config file whose policy (environments) to use.")
+def manifest_init(manifest_file: str, project: str | None, force: bool, config_file: Path | None) -> None:
+    """Write a starter manifest from the key names the repository uses (never a value)."""
+    import re
+
+    from byok_ci.config import git_root, resolve_settings
+    from byok_ci.manifest import starter_manifest
+    from byok_ci.manifest.run import base_policy
+    from byok_ci.rules import load_rules
+
+    settings, errors = resolve_settings(config_file=config_file)
+    policy = base_policy(settings, errors)
+    for error in errors:
+        _say_error(error)
+    root = git_root(Path.cwd()) or Path.cwd()
+    name = re.sub(r"[^a-z0-9]+", "-", (project or root.name).lower()).strip("-") or "project"
+    target = None if manifest_file == "-" else Path(manifest_file)
+    if target is not None and target.exists() and not force:
+        raise click.UsageError(f"{target.as_posix()} exists; pass --force to overwrite it")
+    skip = [_shown(target)] if target is not None else []
+    text = starter_manifest(root, name, load_rules().providers, policy, skip=skip)
+    if target is None:
+        click.echo(text, nl=False)
+    else:
+        target.write_text(text, encoding="utf-8")
+        click.echo(f"byok-ci: wrote {target.as_posix()}; fill in the TODOs, then run `byok-ci manifest check`", err=True)
+    sys.exit(INCOMPLETE if errors else 0)
+
+
+@manifest.command("docs")
+@click.option("--manifest", "manifest_file", type=click.Path(dir_okay=False), help=_MANIFEST_HELP)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the Markdown to FILE instead of stdout.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Config file (its policy sets the rotation period).")
+def manifest_docs(manifest_file: str | None, output: str | None, config_file: Path | None) -> None:
+    """Render the manifest as a Markdown table: where each key lives, owner, rotation due, models."""
+    from byok_ci.config import resolve_settings
+    from byok_ci.errors import ManifestError
+    from byok_ci.manifest.docs import docs_for
+
+    path = _manifest_path(manifest_file)
+    settings, errors = resolve_settings(config_file=config_file)
+    for error in errors:
+        _say_error(error)
+    try:
+        text = docs_for(path, settings, shown=_shown(path))
+    except ManifestError as exc:
+        click.echo(f"byok-ci: error: {exc}", err=True)
+        sys.exit(INCOMPLETE)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(INCOMPLETE if errors else 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from byok_ci._yaml import LineDict, MalformedYaml, load_yaml_file
@@ -24,7 +24,7 @@ _SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _KNOWN = {
     "version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size", "jobs",
-    "baseline", "ignore_file",
+    "baseline", "ignore_file", "policy",
 }
 
 
@@ -40,6 +40,8 @@ class Settings:
     # byok-ci baselines or detect-secrets `.secrets.baseline` files, and the ignore file.
     baselines: tuple[Path, ...] = ()
     ignore_file: Path | None = None
+    # The manifest policy layer, validated by byok_ci.manifest.policy (which names its lines).
+    policy: Mapping[str, object] | None = field(default=None, compare=False)
 
     def extended(
         self,
@@ -133,6 +135,9 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
     jobs = data.get("jobs")
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
         raise ConfigError(shown, data.line_of("jobs"), "field 'jobs' must be a non-negative integer")
+    policy = data.get("policy")
+    if policy is not None and not isinstance(policy, LineDict):
+        raise ConfigError(shown, data.line_of("policy"), "field 'policy' must be a mapping (see README: Environment key manifests)")
     rule_files = tuple((path.parent / p) for p in strings("rule_files"))
     baseline = data.get("baseline", [])
     baselines = strings("baseline") if isinstance(baseline, list) else (baseline,)
@@ -153,6 +158,7 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
         ),
         config_path=path,
         ignore_file=path.parent / ignore_file if ignore_file is not None else base.ignore_file,
+        policy=policy if policy is not None else base.policy,
     )
 
 

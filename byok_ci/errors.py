@@ -3,7 +3,8 @@
     ByokError                 base of everything byok-ci raises on purpose
     ├── ConfigError           a configuration file is malformed (file, line, field)
     ├── RuleError             a rule file or rule is malformed or unsafe (file, rule id, field)
-    └── InputError            an input cannot be read (path and reason)
+    ├── InputError            an input cannot be read (path and reason)
+    └── ManifestError         a key manifest cannot be loaded at all (file, line, column)
 
 Messages never quote a value that could be a key: they name the file, the line, the rule
 id and the field instead.
@@ -31,3 +32,16 @@ class RuleError(ByokError):
 
 class InputError(ByokError):
     """An input path cannot be read."""
+
+
+class ManifestError(ByokError):
+    """A key manifest (or a workflow it is checked against) cannot be loaded at all.
+
+    Raised for malformed YAML, an empty file, unsafe tags and alias bombs; problems inside a
+    well-formed manifest are check findings instead.
+    """
+
+    def __init__(self, path: str, line: int | None, column: int | None, reason: str) -> None:
+        where = f"{path}:{line}:{column}" if line and column else f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {reason}")
+        self.path, self.line, self.column, self.reason = path, line, column, reason

@@ -17,6 +17,8 @@ INCONCLUSIVE = 4
 
 
 def exit_code(report: Report, *, inconclusive: bool = False) -> int:
+    """The code for ``report``; an inconclusive check in ``report.checks`` counts as ``inconclusive``."""
+    inconclusive = inconclusive or any(c.outcome == "inconclusive" for c in report.checks)
     if report.failed:
         return FAILED
     if report.errors:

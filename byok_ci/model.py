@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("error", "warning")
+OUTCOMES = ("passed", "failed", "warning", "inconclusive", "skipped")
 FINGERPRINT_HEX_CHARS = 16
 
 
@@ -111,15 +112,20 @@ class ScanError:
     path: str
     message: str
     line: int | None = None
+    column: int | None = None
 
     def one_line(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
+        if self.line and self.column:
+            where += f":{self.column}"
         return f"{where}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"path": self.path, "message": self.message}
         if self.line:
             data["line"] = self.line
+        if self.line and self.column:
+            data["column"] = self.column
         return data
 
 
@@ -133,6 +139,38 @@ class RuleInfo:
     severity: str = "error"
     help_uri: str = ""
     key_management: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check that ran, whatever its outcome: a release checklist counts these.
+
+    ``suite`` groups checks (``manifest/prod``, ``drift/prod``): one JUnit testsuite each.
+    ``outcome`` is one of :data:`OUTCOMES`; a ``failed`` or ``warning`` check carries the
+    first :class:`Finding` it produced (every finding is also in ``Report.findings``), and
+    ``detail`` says in words what was checked or why it could not be decided.
+    """
+
+    suite: str
+    name: str
+    outcome: str
+    seconds: float = 0.0
+    path: str = ""
+    line: int = 0
+    finding: Finding | None = None
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown check outcome {self.outcome!r}")
+
+
+def check_counts(checks: list[Check]) -> dict[str, int]:
+    """How many checks had each outcome, every outcome present (zero if none)."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for check in checks:
+        counts[check.outcome] += 1
+    return counts
 
 
 @dataclass
@@ -175,6 +213,7 @@ class Report:
     rules_count: int = 0
     rules_digest: str = ""
     rules: dict[str, RuleInfo] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
 
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)

@@ -151,3 +151,66 @@ def test_baselines_and_ignore_files_hold_no_key(tmp_path: Path, shipped_rules: R
             assert leaked_runs((tmp_path / "out" / "baseline.json").read_text(), planted) == [], args
     finally:
         os.chdir(old)
+MANIFEST_RUNS = [
+    ["manifest", "check"],
+    ["manifest", "check", "--format", "json"],
+    ["manifest", "check", "--format", "junit"],
+    ["manifest", "check", "--strict", "-q", "--output", "out/m.txt", "--json", "out/m.json", "--junit", "out/m.xml"],
+    ["manifest", "check", "--manifest", "broken.yaml", "--format", "junit"],
+    ["manifest", "docs"],
+    ["manifest", "init", "--manifest", "-"],
+]
+
+
+def seed_manifest(root: Path, ruleset: RuleSet) -> list[Planted]:
+    """The seeded tree plus a byok.yaml holding keys as a secret, a name, an owner and notes."""
+    planted = seed_tree(root, ruleset)
+    rng = random.Random(77)
+    rule_a, rule_b = ruleset.get("openai.project-key"), ruleset.get("anthropic.api-key")
+    assert rule_a is not None and rule_b is not None
+    secret, secret_parts = generate_with_parts(rule_a, rng)
+    name, name_parts = generate_with_parts(rule_b, rng)
+    notes = "".join(
+        f"      {line}\n" for r in ruleset.rules for line in (root / f"{r.id}.txt").read_text().strip().splitlines()
+    )
+    (root / "byok.yaml").write_text(
+        f"version: 1\nproject: acme\nkeys:\n  - name: {name}\n    env: prod\n    provider: openai\n"
+        f"    secret: {secret}\n    owner: {name}\n    scopes: [{name}]\n    x-notes: |\n{notes}"
+    )
+    (root / "broken.yaml").write_text(f"version: 1\nkeys: [{secret}\n")
+    workflows = root / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(
+        f"jobs:\n  deploy:\n    environment: {name}\n    steps:\n      - run: echo {secret}\n"
+        "        env:\n          K: ${{ secrets.OPENAI_API_KEY }}\n"
+    )
+    return planted + [Planted("manifest secret", secret_parts), Planted("manifest name", name_parts)]
+
+
+@pytest.mark.parametrize("args", MANIFEST_RUNS, ids=lambda a: " ".join(a))
+def test_no_manifest_output_contains_a_key(tmp_path: Path, shipped_rules: RuleSet, args: list[str]) -> None:
+    planted = seed_manifest(tmp_path, shipped_rules)
+    (tmp_path / "out").mkdir()
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(main, args, env={"NO_COLOR": None})
+    finally:
+        os.chdir(old)
+    assert result.exit_code in (0, 1, 2), result.output
+    outputs = {"stdout": result.stdout, "stderr": result.stderr}
+    for path in (tmp_path / "out").iterdir():
+        outputs[path.name] = path.read_text()
+    for name, text in outputs.items():
+        assert leaked_runs(text, planted) == [], name
+
+
+def test_the_seeded_manifest_reports_every_planted_key(tmp_path: Path, shipped_rules: RuleSet) -> None:
+    """Guard for the test above: every rule's key really is found in the manifest."""
+    from byok_ci.manifest import check_manifest
+
+    seed_manifest(tmp_path, shipped_rules)
+    report = check_manifest(tmp_path / "byok.yaml", rules=shipped_rules)
+    assert report.errors == []
+    inline = {f.provider for f in report.findings if f.rule_id == "manifest.inline-secret"}
+    assert inline == {r.provider for r in shipped_rules.rules}

@@ -24,6 +24,8 @@ EXPECTED = {
     "RuleError",
     "InputError",
     "exit_code",
+    "Check",
+    "check_manifest",
 }
 
 

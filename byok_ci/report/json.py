@@ -6,12 +6,15 @@ import json
 from typing import Any, TextIO
 
 from byok_ci._version import __version__
-from byok_ci.model import Report
+from byok_ci.model import Report, check_counts
 
 ENVELOPE_VERSION = 1
 
 
 def envelope(report: Report) -> dict[str, Any]:
+    stats = report.stats.to_dict()
+    if report.checks:
+        stats["checks"] = check_counts(report.checks)
     data: dict[str, Any] = {
         "version": ENVELOPE_VERSION,
         "tool": {
@@ -22,7 +25,7 @@ def envelope(report: Report) -> dict[str, Any]:
         "command": report.command,
         "findings": [f.to_dict() for f in report.sorted_findings()],
         "errors": [e.to_dict() for e in sorted(report.errors, key=lambda e: (e.path, e.line or 0, e.message))],
-        "stats": report.stats.to_dict(),
+        "stats": stats,
     }
     if report.warnings:
         data["warnings"] = [w.to_dict() for w in report.warnings]

@@ -4,6 +4,10 @@ Written with junit-xml, then post-processed: the Jenkins schema rejects junit-xm
 ``disabled`` attribute, and junit-xml omits ``time`` when it is zero while some readers
 need it on every testcase and suite. ``file`` and ``line`` stay on testcases for GitHub
 reporters.
+
+A report with ``checks`` (manifest checks, drift tests) is written as one testsuite per
+``Check.suite`` with one testcase per check: failed → failure, warning → passing testcase
+with the warning in system-out, inconclusive and skipped → skipped with the reason.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
-from byok_ci.model import Finding, Report, ScanError
+from byok_ci.model import Check, Finding, Report, ScanError
 
 
 def _seconds(value: float) -> str:
@@ -65,9 +69,52 @@ def _error_case(error: ScanError, classname: str):  # type: ignore[no-untyped-de
     return case
 
 
+def _check_case(check: Check):  # type: ignore[no-untyped-def]
+    from junit_xml import TestCase
+
+    case = TestCase(name=check.name, classname=check.suite, elapsed_sec=check.seconds)
+    if check.path:
+        case.file = check.path
+    if check.line:
+        case.line = check.line
+    f = check.finding
+    if check.outcome == "failed" and f is not None:
+        summary = f"{f.rule_id} at {f.path}:{f.line}:{f.column}: {f.message}"
+        if f.redacted:
+            summary += f" ({f.redacted}, fp {f.fingerprint})"
+        case.add_failure_info(message=summary, output=_details(f) + "\n" + check.detail, failure_type=f.rule_id)
+    elif check.outcome == "failed":
+        case.add_failure_info(message=check.detail or "failed", output=check.detail)
+    elif check.outcome == "warning":
+        case.stdout = "warning: " + (check.detail or (f.message if f else ""))
+    elif check.outcome in ("inconclusive", "skipped"):
+        case.add_skipped_info(message=f"{check.outcome}: {check.detail}", output=check.detail)
+    elif check.detail:
+        case.stdout = check.detail
+    return case
+
+
+def _checks_xml(report: Report) -> str:
+    from junit_xml import TestSuite, to_xml_report_string
+
+    by_suite: dict[str, list[Check]] = {}
+    for check in report.checks:
+        by_suite.setdefault(check.suite, []).append(check)
+    suites = [TestSuite(name, [_check_case(c) for c in checks]) for name, checks in by_suite.items()]
+    if report.errors:
+        classname = f"byok-ci.{report.command}"
+        errors = sorted(report.errors, key=lambda e: (e.path, e.line or 0))
+        suites.append(TestSuite(f"byok-ci {report.command}", [_error_case(e, classname) for e in errors]))
+    raw = to_xml_report_string(suites, prettyprint=False, encoding="utf-8")
+    times = {name: sum(c.seconds for c in checks) for name, checks in by_suite.items()}
+    return _conform(raw, report.stats.seconds, times)
+
+
 def to_xml(report: Report) -> str:
     from junit_xml import TestCase, TestSuite, to_xml_report_string
 
+    if report.checks or report.command != "scan":
+        return _checks_xml(report)
     classname = f"byok-ci.{report.command}"
     cases = [_finding_case(f, classname) for f in report.sorted_findings()]
     cases += [_error_case(e, classname) for e in sorted(report.errors, key=lambda e: (e.path, e.line or 0))]
@@ -84,14 +131,15 @@ def to_xml(report: Report) -> str:
     return _conform(raw, report.stats.seconds)
 
 
-def _conform(raw: str, seconds: float) -> str:
+def _conform(raw: str, seconds: float, suite_times: dict[str, float] | None = None) -> str:
     root = ET.fromstring(raw)
     for element in root.iter():
         element.attrib.pop("disabled", None)
     for case in root.iter("testcase"):
         case.set("time", _seconds(float(case.get("time") or 0.0)))
     for suite in root.iter("testsuite"):
-        suite.set("time", _seconds(seconds))
+        own = (suite_times or {}).get(suite.get("name", ""))
+        suite.set("time", _seconds(seconds if own is None else own))
     root.set("time", _seconds(seconds))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

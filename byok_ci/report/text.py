@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import TextIO
 
-from byok_ci.model import Report
+from byok_ci.model import Check, Report, check_counts
 
 _STYLES = {"path": "\033[1m", "error": "\033[31m", "warning": "\033[33m", "dim": "\033[2m", "ok": "\033[32m"}
 _RESET = "\033[0m"
@@ -38,6 +38,9 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
             )
     if quiet:
         return
+    if report.checks or report.command != "scan":
+        _write_checks(report, stream, paint)
+        return
     stats = report.stats
     scanned = f"{stats.files} files, {_human_bytes(stats.bytes)} in {stats.seconds:.2f}s"
     if findings:
@@ -51,3 +54,26 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
     held = ", ".join(f"{n} {name}" for name, n in (("baselined", stats.baselined), ("ignored", stats.ignored)) if n)
     held = f"; known and held back: {held}" if held else ""
     stream.write(f"{summary} ({scanned}{problems}{held})\n")
+
+
+def _counts_text(checks: list[Check]) -> str:
+    counts = check_counts(checks)
+    words = {"warning": "warnings"}
+    return ", ".join(f"{n} {words.get(outcome, outcome)}" for outcome, n in counts.items() if n or outcome in ("passed", "failed"))
+
+
+def _write_checks(report: Report, stream: TextIO, paint) -> None:  # type: ignore[no-untyped-def]
+    """One line per suite ("manifest/prod: 14 passed, 1 failed"), then the whole run."""
+    suites: dict[str, list[Check]] = {}
+    for check in report.checks:
+        suites.setdefault(check.suite, []).append(check)
+    for suite, checks in suites.items():
+        stream.write(f"{suite}: {_counts_text(checks)}\n")
+        for check in checks:
+            if check.outcome in ("inconclusive",):
+                stream.write(f"  {paint('warning', check.outcome)}  {check.name}: {check.detail}\n")
+    counts = check_counts(report.checks)
+    style = "error" if counts["failed"] else "warning" if counts["warning"] or counts["inconclusive"] else "ok"
+    errors = len(report.errors)
+    problems = f", {errors} problem{'s' if errors != 1 else ''} reported as errors" if errors else ""
+    stream.write(paint(style, f"{len(report.checks)} check{'s' if len(report.checks) != 1 else ''}: {_counts_text(report.checks)}") + f" ({report.stats.seconds:.2f}s{problems})\n")

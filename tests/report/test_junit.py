@@ -75,3 +75,43 @@ def test_writer_does_not_close_the_stream() -> None:
     stream = io.StringIO()
     write(report(), stream)
     assert not stream.closed and stream.getvalue().startswith("<?xml")
+
+
+def test_checks_become_one_suite_each_with_every_outcome() -> None:
+    from junitparser import Skipped
+
+    from byok_ci.model import Check
+
+    fail = finding(path="byok.yaml", line=5)
+    warn = finding(path="byok.yaml", line=7, severity="warning")
+    rep = Report("drift", [fail, warn], [], Stats(seconds=0.5), checks=[
+        Check("drift/prod", "prod / k / real key accepted", "passed", 0.25, "byok.yaml", 3, None, "200 OK"),
+        Check("drift/prod", "prod / k / invalid key refused", "failed", 0.25, "byok.yaml", 5, fail, "accepted"),
+        Check("drift/dev", "dev / k / rotation", "warning", 0.0, "byok.yaml", 7, warn, "due soon"),
+        Check("drift/dev", "dev / k / real key accepted", "inconclusive", 0.0, "byok.yaml", 9, None, "429 twice"),
+        Check("drift/dev", "dev / k / metadata", "skipped", 0.0, "", 0, None, "no free probe"),
+    ])
+    xml = to_xml(rep)
+    SCHEMA.validate(xml)
+    prod, dev = JUnitXml.fromstring(xml)
+    assert (prod.name, prod.tests, prod.failures, prod.skipped, prod.time) == ("drift/prod", 2, 1, 0, 0.5)
+    assert (dev.name, dev.tests, dev.failures, dev.skipped) == ("drift/dev", 3, 0, 2)
+    warning, inconclusive, skipped = list(dev)
+    assert warning.is_passed and warning.system_out == "warning: due soon"
+    assert [r.message for r in inconclusive.result if isinstance(r, Skipped)] == ["inconclusive: 429 twice"]
+    assert skipped.is_skipped and skipped._elem.get("file") is None
+
+
+def test_check_rejects_an_unknown_outcome() -> None:
+    from byok_ci.model import Check
+
+    with pytest.raises(ValueError, match="unknown check outcome"):
+        Check("s", "n", "maybe")
+
+
+def test_inconclusive_check_makes_exit_code_4() -> None:
+    from byok_ci.exitcodes import exit_code
+    from byok_ci.model import Check
+
+    assert exit_code(Report("drift", checks=[Check("s", "n", "inconclusive")])) == 4
+    assert exit_code(Report("drift", [finding()], checks=[Check("s", "n", "inconclusive")])) == 1

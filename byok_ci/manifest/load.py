@@ -1,0 +1,250 @@
+"""Load ``byok.yaml``: YAML → validation (the ``manifest.schema`` check) → :class:`Manifest`.
+
+Loading never stops at the first problem: a bad field is a :class:`Problem` with its line
+and column and the entry keeps going with that field empty, so every other check still
+runs. Only a file that cannot be read as YAML at all raises :class:`ManifestError`.
+Messages name fields, never their values (a value could be a key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from byok_ci.errors import ManifestError
+from byok_ci.manifest.located import YList, YMap, read_located
+from byok_ci.manifest.model import KeyEntry, Manifest
+from byok_ci.manifest.policy import Policy, Problem, apply_layer
+from byok_ci.manifest.refs import SecretRefError, looks_like_reference, parse_secret_ref
+
+DEFAULT_MANIFEST = "byok.yaml"
+TOP_FIELDS = ("version", "project", "policy", "keys")
+REQUIRED_KEY_FIELDS = ("name", "env", "provider", "secret")
+KEY_FIELDS = (
+    *REQUIRED_KEY_FIELDS, "owner", "scopes", "models", "rotated", "expires", "base_url", "admin", "allow_admin",
+    "description",
+)
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
+_URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?")
+
+
+def parse_iso_date(value: Any) -> dt.date:
+    """``YYYY-MM-DD`` (a time part is allowed and ignored); raise ValueError otherwise."""
+    match = _DATE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("must be an ISO 8601 date (YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        raise ValueError("is not a valid date (YYYY-MM-DD)") from None
+
+
+def _unknown(name: Any, known: Iterable[str], where: str) -> str:
+    hint = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+    suggestion = f"; did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(known)})"
+    return f"unknown field '{name}' {where}{suggestion}"
+
+
+def _is_extension(name: Any) -> bool:
+    """``x-…`` fields are the team's own and are ignored."""
+    return isinstance(name, str) and name.startswith("x-")
+
+
+class _Loader:
+    def __init__(self, path: str, providers: Iterable[str]) -> None:
+        self.path = path
+        self.providers = sorted(providers)
+        self.problems: list[Problem] = []
+        self.problem_keys: list[int | None] = []
+
+    def problem(self, pos: tuple[int, int], message: str, index: int | None, rule_id: str = "manifest.schema") -> None:
+        self.problems.append(Problem(self.path, pos[0], pos[1], message, rule_id))
+        self.problem_keys.append(index)
+
+    def duplicates(self, mapping: YMap, index: int | None, where: str) -> None:
+        for key, pos in mapping.duplicates:
+            self.problem(pos, f"field '{key}' {where} is given twice; the last one wins", index)
+
+    def string(self, entry: YMap, name: str, index: int) -> str:
+        value = entry.get(name)
+        if value is None:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.problem(entry.value_at(name), f"field '{name}' must be a non-empty string", index)
+            return ""
+        return value.strip()
+
+    def string_list(self, entry: YMap, name: str, index: int) -> tuple[str, ...] | None:
+        if name not in entry:
+            return None
+        value = entry[name]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.problem(entry.value_at(name), f"field '{name}' must be a list of strings", index)
+            return None
+        return tuple(v.strip() for v in value)
+
+    def date(self, entry: YMap, name: str, index: int) -> dt.date | None:
+        if entry.get(name) is None:
+            return None
+        try:
+            return parse_iso_date(entry[name])
+        except ValueError as exc:
+            self.problem(entry.value_at(name), f"field '{name}' {exc}", index)
+            return None
+
+    def flag(self, entry: YMap, name: str, index: int) -> bool | None:
+        value = entry.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.problem(entry.value_at(name), f"field '{name}' must be true or false", index)
+            return None
+        return value
+
+    def key_entry(self, raw: Any, index: int, pos: tuple[int, int]) -> KeyEntry:
+        if not isinstance(raw, YMap):
+            self.problem(pos, f"keys[{index}] must be a mapping with name, env, provider and secret", index)
+            return KeyEntry(index=index, name="", env="", provider="", pos=pos)
+        self.duplicates(raw, index, f"in keys[{index}]")
+        for name in raw:
+            if name not in KEY_FIELDS and not _is_extension(name):
+                self.problem(raw.key_at(name), _unknown(name, KEY_FIELDS, f"in keys[{index}]"), index)
+        for name in REQUIRED_KEY_FIELDS:
+            if raw.get(name) is None:
+                self.problem(raw.pos, f"keys[{index}] is missing required field '{name}'", index)
+        provider = self.string(raw, "provider", index)
+        if provider and self.providers and provider not in self.providers:
+            hint = difflib.get_close_matches(provider, self.providers, n=1)
+            why = f"; did you mean '{hint[0]}'?" if hint else " (see `byok-ci rules list`)"
+            self.problem(raw.value_at("provider"), f"field 'provider' is not a known provider id{why}", index)
+            provider = ""
+        secret, secret_text = None, ""
+        value = raw.get("secret")
+        if value is not None:
+            if not isinstance(value, str) or not value.strip():
+                self.problem(raw.value_at("secret"), "field 'secret' must be a secret reference string", index)
+            elif not looks_like_reference(value):
+                # A value that is not a reference is treated as the key itself, so it is
+                # never shown; the inline-secret check reports it.
+                secret_text = value
+                self.problem(
+                    raw.value_at("secret"),
+                    "field 'secret' holds a value instead of a reference (e.g. env://NAME, vault://…); "
+                    "if it is a key, revoke it and store it in a secret manager",
+                    index,
+                    "manifest.inline-secret",
+                )
+            else:
+                secret_text = value
+                try:
+                    secret = parse_secret_ref(value)
+                except SecretRefError as exc:
+                    self.problem(raw.value_at("secret"), f"field 'secret' {exc}", index)
+        base_url = raw.get("base_url")
+        if base_url is not None and not (isinstance(base_url, str) and _URL.fullmatch(base_url.strip())):
+            self.problem(raw.value_at("base_url"), "field 'base_url' must be an http(s) URL", index)
+            base_url = None
+        positions = {name: raw.value_at(name) for name in raw if isinstance(name, str)}
+        return KeyEntry(
+            index=index,
+            name=self.string(raw, "name", index),
+            env=self.string(raw, "env", index),
+            provider=provider,
+            secret=secret,
+            secret_text=secret_text,
+            owner=self.string(raw, "owner", index),
+            scopes=self.string_list(raw, "scopes", index),
+            models=self.string_list(raw, "models", index),
+            rotated=self.date(raw, "rotated", index),
+            expires=self.date(raw, "expires", index),
+            base_url=base_url.strip() if isinstance(base_url, str) else None,
+            admin=self.flag(raw, "admin", index),
+            allow_admin=bool(self.flag(raw, "allow_admin", index)),
+            pos=raw.pos,
+            positions=positions,
+        )
+
+
+def load_manifest(
+    path: Path,
+    *,
+    base_policy: Policy | None = None,
+    providers: Iterable[str] = (),
+    shown: str | None = None,
+) -> Manifest:
+    """Load and validate a manifest on top of ``base_policy`` (shipped defaults and config).
+
+    ``providers`` are the known provider ids (from the rules). Raises :class:`ManifestError`
+    when the file cannot be read or parsed at all.
+    """
+    shown = shown or path.as_posix()
+    text, data = read_located(path, shown)
+    loader = _Loader(shown, providers)
+    policy = base_policy or Policy()
+    if not isinstance(data, YMap):
+        raise ManifestError(shown, 1, 1, "a manifest must be a mapping with version, project and keys")
+    loader.duplicates(data, None, "at the top level")
+    for name in data:
+        if name not in TOP_FIELDS and not _is_extension(name):
+            loader.problem(data.key_at(name), _unknown(name, TOP_FIELDS, "at the top level"), None)
+    version = data.get("version")
+    if version is None:
+        loader.problem(data.pos, "missing required field 'version' (this byok-ci reads version 1)", None)
+    elif version != 1 or isinstance(version, bool):
+        loader.problem(data.value_at("version"), "field 'version' must be 1", None)
+    project = data.get("project")
+    if project is None:
+        loader.problem(data.pos, "missing required field 'project'", None)
+        project = ""
+    elif not isinstance(project, str) or not project.strip():
+        loader.problem(data.value_at("project"), "field 'project' must be a non-empty string", None)
+        project = ""
+    raw_policy = data.get("policy")
+    if raw_policy is not None:
+        if isinstance(raw_policy, YMap):
+            loader.duplicates(raw_policy, None, "in policy")
+            policy, policy_problems = apply_layer(policy, raw_policy, shown)
+            for problem in policy_problems:
+                loader.problem((problem.line or 0, problem.column or 0), problem.message, None)
+        else:
+            loader.problem(data.value_at("policy"), "field 'policy' must be a mapping", None)
+    raw_keys = data.get("keys")
+    entries: list[KeyEntry] = []
+    if raw_keys is None:
+        loader.problem(data.pos, "missing required field 'keys'", None)
+    elif not isinstance(raw_keys, YList):
+        loader.problem(data.value_at("keys"), "field 'keys' must be a list of key entries", None)
+    else:
+        entries = [loader.key_entry(raw, i, raw_keys.at(i)) for i, raw in enumerate(raw_keys)]
+    _same_env_duplicates(loader, entries)
+    starts = [e.pos[0] for e in entries]
+    last_line = text.count("\n") + 1
+    key_lines = tuple((start, (starts[i + 1] - 1) if i + 1 < len(starts) else last_line) for i, start in enumerate(starts))
+    return Manifest(
+        path=shown,
+        project=project.strip(),
+        keys=tuple(entries),
+        policy=policy,
+        version=1,
+        problems=tuple(loader.problems),
+        problem_keys=tuple(loader.problem_keys),
+        key_lines=key_lines,
+        text=text,
+    )
+
+
+def _same_env_duplicates(loader: _Loader, entries: list[KeyEntry]) -> None:
+    """Two entries of one environment with one name; across environments it is an isolation failure."""
+    first: dict[tuple[str, str], KeyEntry] = {}
+    for entry in entries:
+        if not entry.name:
+            continue
+        seen = first.setdefault((entry.env, entry.name), entry)
+        if seen is not entry:
+            loader.problem(
+                entry.at("name"), f"duplicate key name '{entry.name}' (first at line {seen.at('name')[0]})", entry.index
+            )
