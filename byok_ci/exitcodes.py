@@ -19,7 +19,7 @@ INCONCLUSIVE = 4
 def exit_code(report: Report, *, inconclusive: bool = False) -> int:
     if report.failed:
         return FAILED
-    if report.errors:
+    if any(error.blocking for error in report.errors):
         return INCOMPLETE
     if inconclusive:
         return INCONCLUSIVE

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 SEVERITIES = ("error", "warning")
 FINGERPRINT_HEX_CHARS = 16
@@ -39,12 +39,20 @@ class CommitInfo:
     date: str
 
 
+class Origin(Protocol):
+    """Where text decoded from a file (a source map's embedded sources, a notebook cell)
+    lies in that file: moves a finding from the decoded text to the file's line and column."""
+
+    def relocate(self, finding: Finding, text: str) -> Finding: ...
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A piece of text to scan and where it came from.
 
     ``line_offset`` is added to line numbers found in ``text``; ``path`` is already in the
-    POSIX form reports show.
+    POSIX form reports show. ``origin`` is set when ``text`` was decoded from the file, so
+    its positions are not the file's.
     """
 
     text: str
@@ -53,6 +61,7 @@ class Chunk:
     commit: str | None = None
     commit_info: CommitInfo | None = None
     scanned_as: str | None = None
+    origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -106,11 +115,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class ScanError:
-    """Something the run could not do; the rest of the run still completes."""
+    """Something the run could not do; the rest of the run still completes.
+
+    ``blocking`` is False for problems the user chose to accept (``--allow-partial-archives``):
+    still reported, but they do not change the exit code.
+    """
 
     path: str
     message: str
     line: int | None = None
+    blocking: bool = True
 
     def one_line(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -120,6 +134,8 @@ class ScanError:
         data: dict[str, Any] = {"path": self.path, "message": self.message}
         if self.line:
             data["line"] = self.line
+        if not self.blocking:
+            data["blocking"] = False
         return data
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from byok_ci.config import Settings
 from byok_ci.detect.engine import Detector
@@ -12,15 +13,31 @@ from byok_ci.model import Chunk, Finding, Report
 from byok_ci.rules import RuleSet, load_rules
 from byok_ci.sources.files import FileSource, WalkOptions
 
+if TYPE_CHECKING:
+    from byok_ci.sources.artifacts import ArtifactReader
+
 
 def ruleset_for(settings: Settings) -> RuleSet:
     """The shipped rules plus the settings' extra rule files, minus disabled rules."""
     return load_rules(extra=settings.rule_files, disabled=settings.disable_rules)
 
 
+def _artifact_reader(source: FileSource, settings: Settings) -> ArtifactReader:
+    from byok_ci.sources.artifacts import ArtifactReader
+
+    return ArtifactReader(
+        settings.archive_limits(), source.errors, source.stats, settings.exclude, archives=settings.archives
+    )
+
+
 def scan_chunks(chunks: Iterable[Chunk], detector: Detector, report: Report) -> Report:
     for chunk in chunks:
-        report.findings.extend(detector.detect(chunk))
+        findings = detector.detect(chunk)
+        if chunk.origin is not None:
+            # Text decoded from the file (a source map's sources, a notebook cell): report
+            # the file's own line and column.
+            findings = [chunk.origin.relocate(f, chunk.text) for f in findings]
+        report.findings.extend(findings)
     report.findings.sort(key=Finding.sort_key)
     return report
 
@@ -49,9 +66,12 @@ def scan_paths(
             max_file_size=settings.max_file_size,
         ),
     )
+    source.artifacts = _artifact_reader(source, settings)
     report = Report(command="scan", rules_count=len(ruleset.rules), rules_digest=ruleset.digest)
     report.errors.extend(ruleset.errors)
-    detector = Detector(ruleset, allowed_fingerprints=settings.allow_fingerprints)
+    detector = Detector(
+        ruleset, allowed_fingerprints=settings.allow_fingerprints, decode_depth=settings.max_decode_depth
+    )
     scan_chunks(source.chunks(), detector, report)
     report.errors.extend(source.errors)
     report.stats = source.stats

@@ -39,10 +39,12 @@ class Detector:
         ruleset: RuleSet,
         prefilter: Prefilter | None = None,
         allowed_fingerprints: Iterable[str] = (),
+        decode_depth: int = 0,
     ) -> None:
         self.rules = ruleset.rules
         self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
         self.allowed = frozenset(allowed_fingerprints)
+        self.decode_depth = decode_depth
 
     def detect(self, chunk: Chunk) -> list[Finding]:
         text = chunk.text

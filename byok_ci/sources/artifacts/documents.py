@@ -1,0 +1,3 @@
+from __future__ import annotations
+def chunks(chunk):
+    yield chunk
