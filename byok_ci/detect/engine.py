@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from byok_ci.detect import filters
+from byok_ci.detect import encoded, filters
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.model import Chunk, Finding, fingerprint, redact
 from byok_ci.rules import Rule, RuleSet
@@ -39,14 +39,21 @@ class Detector:
         ruleset: RuleSet,
         prefilter: Prefilter | None = None,
         allowed_fingerprints: Iterable[str] = (),
-        decode_depth: int = 0,
+        decode_depth: int = encoded.DEFAULT_DEPTH,
     ) -> None:
         self.rules = ruleset.rules
         self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
         self.allowed = frozenset(allowed_fingerprints)
         self.decode_depth = decode_depth
+        self._reach = encoded.reach(self.rules)
 
     def detect(self, chunk: Chunk) -> list[Finding]:
+        found = self._detect_plain(chunk)
+        if self.decode_depth > 0:
+            found += encoded.findings(chunk, self._detect_plain, self.decode_depth, self._reach, found)
+        return found
+
+    def _detect_plain(self, chunk: Chunk) -> list[Finding]:
         text = chunk.text
         candidates: list[_Candidate] = []
         for index, spans in self.prefilter.spans(text).items():

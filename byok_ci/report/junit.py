@@ -48,6 +48,10 @@ def _finding_case(f: Finding, classname: str):  # type: ignore[no-untyped-def]
         elapsed_sec=0.0,
     )
     summary = f"{f.rule_id} ({f.provider}) at {f.path}:{f.line}:{f.column}: {f.redacted} [fp {f.fingerprint}]"
+    if f.source:
+        summary += f" (original source {f.source})"
+    if f.encoding:
+        summary += f" ({f.encoding}-encoded)"
     if f.severity == "error":
         case.add_failure_info(message=summary, output=_details(f), failure_type=f.rule_id)
     else:
