@@ -43,6 +43,7 @@ _RUN = b"a" * MIN_BASE64
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _URL_TOKEN = re.compile(r"[^\s\"'<>`]*")
 _URL_DELIMITERS = " \t\"'<>`"
+_HOW = re.compile(r" in plain text| hidden in \S+ encoding")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 Scan = Callable[[Chunk], list[Finding]]
@@ -82,6 +83,7 @@ def findings(chunk: Chunk, scan: Scan, depth: int, reach: tuple[int, int], plain
         if not inside:
             continue
         for finding, at in inside:
+            label = encoding if finding.encoding is None else f"{encoding}+{finding.encoding}"
             where = start + (_url_raw_offset(text[start:end], at) if encoding == "url" else 0)
             line = text.count("\n", 0, where) + 1
             column = where - (text.rfind("\n", 0, where) + 1) + 1
@@ -96,7 +98,8 @@ def findings(chunk: Chunk, scan: Scan, depth: int, reach: tuple[int, int], plain
                 commit=chunk.commit,
                 commit_info=chunk.commit_info,
                 scanned_as=chunk.scanned_as,
-                encoding=encoding if finding.encoding is None else f"{encoding}+{finding.encoding}",
+                encoding=label,
+                message=_HOW.sub(f" hidden in {label} encoding", finding.message, count=1),
             ))
     return out
 

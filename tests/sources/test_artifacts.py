@@ -353,3 +353,79 @@ def test_config_file_sets_archive_limits(dist: Path, tmp_path: Path, key) -> Non
     (tmp_path / ".byok-ci.yaml").write_text("version: 1\nmax_archive_bytes: lots\n")
     result = _cli(tmp_path)
     assert ".byok-ci.yaml:2: field 'max_archive_bytes' must be a size" in result.stderr
+
+
+def source_map(sources: dict[str, str]) -> str:
+    return json.dumps({
+        "version": 3, "file": "app.min.js", "sources": list(sources), "names": [],
+        "sourcesContent": list(sources.values()), "mappings": "AAAA,SAASA;AACA",
+    })
+
+
+def test_source_map_findings_name_the_original_source_and_line(
+    dist: Path, tmp_path: Path, shipped_rules: RuleSet, key  # type: ignore[no-untyped-def]
+) -> None:
+    first, second = key(), key()
+    config = f'export const a = 1;\n\n{first}\nexport const k = "{second}";\n'
+    text = source_map({"src/index.ts": "import './config';\n", "src/config.ts": config})
+    (dist / "app.min.js.map").write_text(text)
+    # Inside an npm tarball, the same map is found with the same lines and sources.
+    (dist / "web-1.0.0.tgz").write_bytes(tar_bytes({"package/dist/app.min.js.map": text}, "w:gz"))
+    report = scan(tmp_path, shipped_rules)
+    assert report.errors == []
+    # The first key follows a \n escape: only the decoded source shows it on a line of its own.
+    column_1 = text.index(first) + 1
+    column_2 = text.index(second) + 1
+    found = sorted((f.path, f.line, f.column, f.source) for f in report.findings)
+    assert found == [
+        ("dist/app.min.js.map", 1, column_1, "src/config.ts:3"),
+        ("dist/app.min.js.map", 1, column_2, "src/config.ts:4"),
+        ("dist/web-1.0.0.tgz!package/dist/app.min.js.map", 1, column_1, "src/config.ts:3"),
+        ("dist/web-1.0.0.tgz!package/dist/app.min.js.map", 1, column_2, "src/config.ts:4"),
+    ]
+
+
+def test_notebook_code_and_output_cells(dist: Path, tmp_path: Path, shipped_rules: RuleSet, key) -> None:  # type: ignore[no-untyped-def]
+    code, printed, shown = key(), key(), key()
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Setup\n"]},
+            {"cell_type": "code", "execution_count": 1, "metadata": {},
+             "source": ["import os\n", f'os.environ["GROQ_API_KEY"] = "{code}"\n'],
+             "outputs": [
+                 {"output_type": "stream", "name": "stdout", "text": ["using key\n", f"{printed}\n"]},
+                 {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                  "data": {"image/png": base64_png(), "text/plain": [f"'{shown}'"]}},
+             ]},
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }
+    text = json.dumps(notebook, indent=1)
+    (dist / "setup.ipynb").write_text(text)
+    lines = text.splitlines()
+
+    def where(secret: str) -> tuple[int, int]:
+        number = next(i for i, line in enumerate(lines, 1) if secret in line)
+        return number, lines[number - 1].index(secret) + 1
+
+    report = scan(tmp_path, shipped_rules)
+    found = sorted((f.path, f.line, f.column, f.source) for f in report.findings)
+    assert found == sorted([
+        ("dist/setup.ipynb", *where(code), "cell 2:2"),
+        ("dist/setup.ipynb", *where(printed), "cell 2 output:2"),
+        ("dist/setup.ipynb", *where(shown), "cell 2 output:1"),
+    ])
+
+
+def base64_png() -> str:
+    import base64
+
+    return base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4).decode()
+
+
+def test_text_and_junit_show_the_original_source(dist: Path, tmp_path: Path, key) -> None:  # type: ignore[no-untyped-def]
+    (dist / "a.js.map").write_text(source_map({"src/config.ts": f"\n{key()}\n"}))
+    text = _cli(tmp_path)
+    assert "source src/config.ts:2" in text.stdout
+    junit = _cli(tmp_path, "--format", "junit")
+    assert "(original source src/config.ts:2)" in junit.stdout
