@@ -147,7 +147,7 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
         except ValueError as exc:
             raise ConfigError(shown, data.line_of("max_file_size"), f"field 'max_file_size' {exc}") from None
     rule_files = tuple((path.parent / p) for p in strings("rule_files"))
-    base = replace(base, **artifact_values(data, shown))
+    base = replace(base, **artifact_values(data, shown))  # type: ignore[arg-type]
     return replace(
         base.extended(
             exclude=strings("exclude"),

@@ -9,6 +9,7 @@ under a member's name, so ``../`` names and symlink members cannot reach the fil
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import io
 import lzma
@@ -21,7 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from byok_ci.sources.artifacts.limits import ArchiveProblem, Budget, LimitExceeded, MemberSkipped, human_size
 from byok_ci.sources.files import decode
@@ -35,11 +36,13 @@ _BLOCK = 1024 * 1024
 _IN_MEMORY = 8 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _COMPRESSED_SUFFIXES = {"gzip": (".gz", ".gzip"), "bzip2": (".bz2",), "xz": (".xz",)}
-_OPENERS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
+_OPENERS: dict[str, Callable[[IO[bytes]], io.BufferedIOBase]] = {
     "gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
     "bzip2": lambda raw: bz2.BZ2File(raw, mode="rb"),
     "xz": lambda raw: lzma.LZMAFile(raw, mode="rb"),
 }
+# Opens a member for reading: a zip or tar member stream, or a view of a spool.
+MemberOpener = Callable[[], Any]
 _STREAM_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError, ValueError)
 
 
@@ -150,7 +153,7 @@ class Walk:
                     ))
                     continue
                 yield from self._guarded_member(
-                    lambda info=info: archive.open(info), name, info.file_size, shown, depth, seekable=False
+                    functools.partial(archive.open, info), name, info.file_size, shown, depth, seekable=False
                 )
         if encrypted:
             more = f" and {len(encrypted) - 1} more" if len(encrypted) > 1 else ""
@@ -238,7 +241,7 @@ class Walk:
 
     def _guarded_member(
         self,
-        open_member: Callable[[], IO[bytes]],
+        open_member: MemberOpener,
         name: str,
         size: int,
         shown: str,
@@ -265,7 +268,7 @@ class Walk:
 
     def _member(
         self,
-        open_member: Callable[[], IO[bytes]],
+        open_member: MemberOpener,
         inner: str,
         size: int,
         shown: str,
