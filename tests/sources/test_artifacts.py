@@ -163,7 +163,8 @@ def test_corrupt_truncated_and_encrypted_archives_are_one_line_errors(
     (dist / "good.zip").write_bytes(good)
     (dist / "truncated.zip").write_bytes(good[: len(good) // 2])
     big = random.Random(6).randbytes(50_000).hex()
-    (dist / "truncated.tar.gz").write_bytes(tar_bytes({"a.txt": big}, "w:gz")[:-2000])
+    # Members before the damage are still scanned.
+    (dist / "truncated.tar.gz").write_bytes(tar_bytes({"first.env": f"K={key()}\n", "a.txt": big}, "w:gz")[:-2000])
     corrupt = bytearray(zip_bytes({"c.txt": random.Random(5).randbytes(3000).hex()}))
     corrupt[135:185] = b"\xff" * 50  # inside the deflated data, after the 35-byte local header
     (dist / "corrupt.zip").write_bytes(bytes(corrupt))
@@ -173,11 +174,12 @@ def test_corrupt_truncated_and_encrypted_archives_are_one_line_errors(
     locked[central + 8] |= 1
     (dist / "locked.zip").write_bytes(bytes(locked))
     report = scan(tmp_path, shipped_rules)
-    assert located(report) == [("dist/good.zip!ok.py", 1, 6)]
+    assert located(report) == [("dist/good.zip!ok.py", 1, 6), ("dist/truncated.tar.gz!first.env", 1, 3)]
     assert sorted((e.path, e.message) for e in report.errors) == [
         ("dist/corrupt.zip", "cannot read member c.txt: corrupt, truncated or unsupported"),
         ("dist/locked.zip", "not fully scanned: password-protected member secret.txt"),
-        ("dist/truncated.tar.gz", "cannot read: corrupt or truncated gzip stream"),
+        ("dist/truncated.tar.gz", "not fully scanned: corrupt or truncated gzip stream "
+                                  "(what came before the damage was scanned)"),
         ("dist/truncated.zip", "cannot read: corrupt or truncated zip archive"),
     ]
     assert all(e.blocking for e in report.errors) and exit_code(report) == 1

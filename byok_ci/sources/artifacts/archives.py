@@ -105,6 +105,13 @@ class Walk:
 
     reader: ArtifactReader
     budget: Budget
+    # Archives whose bytes were counted when decompressed: reading their members again from
+    # the spool costs no new uncompressed bytes.
+    counted: set[str] = field(default_factory=set)
+
+    def _spend(self, n: int, shown: str) -> None:
+        if shown not in self.counted:
+            self.budget.spend(n, shown)
 
     # -- archives ---------------------------------------------------------------------------
 
@@ -206,25 +213,44 @@ class Walk:
     def _compressed(
         self, handle: IO[bytes], kind: str, shown: str, depth: int, layer: Layer | None
     ) -> Iterator[Chunk]:
-        spool = self._decompress(handle, kind, shown)
-        with spool:
-            if sniff(spool.read(512)) == "tar":
-                spool.seek(0)
-                yield from self._tar(spool, shown, depth, layer)
-                return
-            size = spool.seek(0, io.SEEK_END)
-            spool.seek(0)
-            yield from self._guarded_member(
-                lambda: _Unclosed(spool), _decompressed_name(shown, kind), size, shown, depth, seekable=True
+        spool, damaged = self._decompress(handle, kind, shown)
+        errors = self.reader.errors
+        mark = len(errors)
+        try:
+            with spool:
+                if sniff(spool.read(512)) == "tar":
+                    spool.seek(0)
+                    yield from self._tar(spool, shown, depth, layer)
+                else:
+                    size = spool.seek(0, io.SEEK_END)
+                    spool.seek(0)
+                    yield from self._guarded_member(
+                        lambda: _Unclosed(spool), _decompressed_name(shown, kind), size, shown, depth, seekable=True
+                    )
+        except LimitExceeded:
+            raise
+        except ArchiveProblem:
+            if not damaged:
+                raise  # else the damaged stream is the one problem to report
+        if damaged:
+            # The members cut short by the damage need no error of their own.
+            errors[mark:] = [e for e in errors[mark:] if e.path != shown]
+            raise ArchiveProblem(
+                shown, f"not fully scanned: corrupt or truncated {kind} stream (what came before the damage was scanned)"
             )
 
-    def _decompress(self, handle: IO[bytes], kind: str, shown: str) -> IO[bytes]:
+    def _decompress(self, handle: IO[bytes], kind: str, shown: str) -> tuple[IO[bytes], bool]:
+        """The decompressed stream in a spool, and whether the stream broke off."""
         start = handle.tell()
+        self.counted.add(shown)
         spool = _Spool()
         produced = 0
+        damaged = False
         try:
             with _OPENERS[kind](handle) as stream:
-                while block := stream.read(_BLOCK):
+                # read1: one step of decompression at a time, so a stream that breaks off
+                # keeps what came before the break.
+                while block := stream.read1(_BLOCK):
                     produced += len(block)
                     self.budget.spend(len(block), shown)
                     self.budget.check_ratio(produced, handle.tell() - start, shown)
@@ -233,9 +259,8 @@ class Walk:
             spool.close()
             raise
         except _STREAM_ERRORS:
-            spool.close()
-            raise ArchiveProblem(shown, f"cannot read: corrupt or truncated {kind} stream") from None
-        return spool.rewound()
+            damaged = True
+        return spool.rewound(), damaged
 
     # -- members ----------------------------------------------------------------------------
 
@@ -291,7 +316,7 @@ class Walk:
                     stream.seek(0)
                     yield from self.archive(stream, inner, depth + 1)
                     return
-                self.budget.spend(len(head), shown)
+                self._spend(len(head), shown)
                 with self._spool_rest(head, stream, shown) as spool:
                     yield from self.archive(spool, inner, depth + 1)
                 return
@@ -304,9 +329,9 @@ class Walk:
                     f"member {inner.rsplit('!', 1)[1]} is {human_size(size)}, over the member "
                     f"size limit of {human_size(limits.max_member_size)} (raise --max-archive-member-size)",
                 )
-            self.budget.spend(len(head), shown)
+            self._spend(len(head), shown)
             rest = stream.read(limits.max_member_size + 1 - len(head)) if len(head) == HEAD else b""
-            self.budget.spend(len(rest), shown)
+            self._spend(len(rest), shown)
         data = head + rest
         if len(data) > limits.max_member_size:
             raise MemberSkipped(shown, f"member {inner.rsplit('!', 1)[1]} is over the member size limit (raise --max-archive-member-size)")
@@ -317,7 +342,7 @@ class Walk:
         spool.write(head)
         try:
             while block := stream.read(_BLOCK):
-                self.budget.spend(len(block), shown)
+                self._spend(len(block), shown)
                 spool.write(block)
         except BaseException:
             spool.close()
