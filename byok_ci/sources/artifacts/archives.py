@@ -24,7 +24,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from byok_ci.sources.artifacts.limits import ArchiveProblem, Budget, LimitExceeded, MemberSkipped, human_size
+from byok_ci.sources.artifacts.limits import (
+    RATIO_FLOOR,
+    ArchiveProblem,
+    Budget,
+    LimitExceeded,
+    MemberSkipped,
+    human_size,
+)
 from byok_ci.sources.files import decode
 
 if TYPE_CHECKING:
@@ -152,7 +159,7 @@ class Walk:
                 if info.flag_bits & 0x1:
                     encrypted.append(name)
                     continue
-                if info.file_size > self.budget.limits.max_ratio * max(info.compress_size, 1) and info.file_size > (1 << 20):
+                if info.file_size > RATIO_FLOOR and info.file_size > self.budget.limits.max_ratio * max(info.compress_size, 1):
                     self.reader.problem(MemberSkipped(
                         shown,
                         f"member {name} has a compression ratio over {self.budget.limits.max_ratio}:1, "
