@@ -65,7 +65,11 @@ def _error_case(error: ScanError, classname: str):  # type: ignore[no-untyped-de
     case = TestCase(name=f"could not check {error.path}", classname=classname, file=error.path, elapsed_sec=0.0)
     if error.line:
         case.line = error.line
-    case.add_error_info(message=error.one_line(), output=error.one_line(), error_type="input-error")
+    if error.blocking:
+        case.add_error_info(message=error.one_line(), output=error.one_line(), error_type="input-error")
+    else:
+        # Accepted by the user (e.g. --allow-partial-archives): visible, but no failing case.
+        case.add_skipped_info(message=error.one_line(), output=error.one_line())
     return case
 
 

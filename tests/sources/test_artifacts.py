@@ -340,6 +340,11 @@ def test_cli_limits_exit_2_unless_partial_archives_are_allowed(dist: Path, tmp_p
     allowed = _cli(tmp_path, "--allow-partial-archives", "--format", "json")
     assert allowed.exit_code == 0
     assert json.loads(allowed.stdout)["errors"][0]["blocking"] is False
+    junit = _cli(tmp_path, "--allow-partial-archives", "--format", "junit")
+    assert junit.exit_code == 0 and "<skipped" in junit.stdout and "<error" not in junit.stdout
+    from tests.report.test_junit import SCHEMA
+
+    SCHEMA.validate(junit.stdout)
     deeper = _cli(tmp_path, "--max-archive-depth", "4", "-q")
     assert deeper.exit_code == 1 and "dist/nest.zip!level1.zip!level2.zip!level3.zip!deep.txt" in deeper.stdout
     assert _cli(tmp_path, "--no-archives").exit_code == 0
