@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
 from byok_ci.model import Chunk, ScanError, Stats
+from byok_ci.sources.artifacts import documents
 from byok_ci.sources.artifacts.archives import Walk, sniff
 from byok_ci.sources.artifacts.limits import ArchiveLimits, ArchiveProblem, Budget, LimitExceeded, MemberSkipped
 from byok_ci.sources.files import decode, is_excluded
@@ -79,8 +80,6 @@ class ArtifactReader:
 
     def expand(self, chunk: Chunk) -> Iterator[Chunk]:
         """Source maps and notebooks as their decoded parts; other text as it is."""
-        from byok_ci.sources.artifacts import documents
-
         yield from documents.chunks(chunk)
 
     def excluded(self, inner: str) -> bool:
