@@ -436,3 +436,11 @@ def test_text_and_junit_show_the_original_source(dist: Path, tmp_path: Path, key
     assert "source src/config.ts:2" in text.stdout
     junit = _cli(tmp_path, "--format", "junit")
     assert "(original source src/config.ts:2)" in junit.stdout
+
+
+def test_member_names_are_one_line_and_depth_0_opens_nothing(dist: Path, tmp_path: Path, shipped_rules: RuleSet, key) -> None:  # type: ignore[no-untyped-def]
+    (dist / "odd.zip").write_bytes(zip_bytes({"bad\nname\x1b[31m.py": key()}))
+    report = scan(tmp_path, shipped_rules)
+    assert located(report) == [("dist/odd.zip!bad?name?[31m.py", 1, 1)]
+    closed = scan(tmp_path, shipped_rules, Settings(max_archive_depth=0))
+    assert closed.findings == [] and closed.errors == [] and closed.stats.skipped_binary == 1
