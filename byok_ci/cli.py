@@ -117,6 +117,49 @@ def main() -> None:
     """
 
 
+def _store_artifact_option(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    if value is None or value is False or param.name is None:
+        return
+    name = "archives" if param.name == "no_archives" else param.name
+    kind = "bool" if name in ("archives", "allow_partial_archives") else (
+        "size" if name in ("max_archive_member_size", "max_archive_bytes") else "count")
+    from byok_ci.config import artifact_value
+
+    try:
+        stored = (not value) if name == "archives" else artifact_value(kind, value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    ctx.meta.setdefault("byok_ci.artifacts", {})[name] = stored
+
+
+def _artifact_options(command):  # type: ignore[no-untyped-def]
+    """Options for archives, container images and encoded secrets (README "Build artifacts")."""
+    opts = [
+        click.option("--no-archives", is_flag=True, help="Do not open archives (zip, wheels, tarballs, images)."),
+        click.option("--max-archive-depth", type=int, metavar="N", help="Open archives nested N deep (default 3)."),
+        click.option("--max-archive-member-size", metavar="SIZE", help="Largest archive member read as text (default 50MB)."),
+        click.option("--max-archive-bytes", metavar="SIZE", help="Uncompressed bytes read per archive (default 1GB)."),
+        click.option("--max-archive-ratio", type=int, metavar="N", help="Highest compression ratio, against zip bombs (default 200)."),
+        click.option("--max-archive-members", type=int, metavar="N", help="Members per archive (default 100000)."),
+        click.option("--allow-partial-archives", is_flag=True,
+                     help="Archives cut short by a limit are still reported but do not set exit code 2."),
+        click.option("--max-decode-depth", type=int, metavar="N",
+                     help="Decode base64/URL-encoded text N levels deep (default 2; 0 turns it off)."),
+    ]
+    for option in reversed(opts):
+        command = option(command)
+    for param in command.__click_params__[-len(opts):]:
+        param.expose_value = False
+        param.callback = _store_artifact_option
+    return command
+
+
+def _with_artifact_options(settings):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(settings, **click.get_current_context().meta.get("byok_ci.artifacts", {}))
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -139,6 +182,7 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print findings and errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print settings and what was skipped.")
 @click.option("--no-color", is_flag=True, help="Never colour text output (NO_COLOR is honoured too).")
+@_artifact_options
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -173,6 +217,7 @@ def scan(
         exclude=exclude, rule_files=rule_files, disable_rules=disable_rule, max_file_size=size, jobs=jobs,
         baselines=baselines,
     )
+    settings = _with_artifact_options(settings)
     if verbose:
         config = settings.config_path.as_posix() if settings.config_path else "none"
         click.echo(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes", err=True)

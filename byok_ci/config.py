@@ -26,6 +26,18 @@ _KNOWN = {
     "version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size", "jobs",
     "baseline", "ignore_file", "policy",
 }
+# Artifact settings: config key -> kind of value. The same names (with dashes) are options.
+ARTIFACT_KEYS = {
+    "archives": "bool",
+    "max_archive_depth": "count",
+    "max_archive_member_size": "size",
+    "max_archive_bytes": "size",
+    "max_archive_ratio": "count",
+    "max_archive_members": "count",
+    "allow_partial_archives": "bool",
+    "max_decode_depth": "count",
+}
+_KNOWN |= set(ARTIFACT_KEYS)
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,28 @@ class Settings:
     ignore_file: Path | None = None
     # The manifest policy layer, validated by byok_ci.manifest.policy (which names its lines).
     policy: Mapping[str, object] | None = field(default=None, compare=False)
+    # Archives, container images and encoded secrets (see README "Build artifacts").
+    archives: bool = True
+    max_archive_depth: int = 3
+    max_archive_member_size: int = 50 * 1024 * 1024
+    max_archive_bytes: int = 1024 * 1024 * 1024
+    max_archive_ratio: int = 200
+    max_archive_members: int = 100_000
+    allow_partial_archives: bool = False
+    max_decode_depth: int = 2
+
+    def archive_limits(self):  # type: ignore[no-untyped-def]
+        """The :class:`~byok_ci.sources.artifacts.ArchiveLimits` these settings ask for."""
+        from byok_ci.sources.artifacts.limits import ArchiveLimits
+
+        return ArchiveLimits(
+            max_depth=self.max_archive_depth,
+            max_member_size=self.max_archive_member_size,
+            max_total_bytes=self.max_archive_bytes,
+            max_ratio=self.max_archive_ratio,
+            max_members=self.max_archive_members,
+            allow_partial=self.allow_partial_archives,
+        )
 
     def extended(
         self,
@@ -146,6 +180,7 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
     ignore_file = data.get("ignore_file")
     if ignore_file is not None and not isinstance(ignore_file, str):
         raise ConfigError(shown, data.line_of("ignore_file"), "field 'ignore_file' must be a path")
+    base = replace(base, **artifact_values(data, shown))  # type: ignore[arg-type]
     return replace(
         base.extended(
             exclude=strings("exclude"),
@@ -160,6 +195,30 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
         ignore_file=path.parent / ignore_file if ignore_file is not None else base.ignore_file,
         policy=policy if policy is not None else base.policy,
     )
+
+
+def artifact_value(kind: str, value: object) -> bool | int:
+    """A value of an artifact setting (see ``ARTIFACT_KEYS``). Raises ValueError."""
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
+    if kind == "size":
+        return parse_size(value)  # type: ignore[arg-type]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("must be a whole number, 0 or more")
+    return value
+
+
+def artifact_values(data: LineDict, shown: str) -> dict[str, bool | int]:
+    values = {}
+    for key, kind in ARTIFACT_KEYS.items():
+        if key in data:
+            try:
+                values[key] = artifact_value(kind, data[key])
+            except ValueError as exc:
+                raise ConfigError(shown, data.line_of(key), f"field '{key}' {exc}") from None
+    return values
 
 
 def _env_list(value: str | None) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 SEVERITIES = ("error", "warning")
 OUTCOMES = ("passed", "failed", "warning", "inconclusive", "skipped")
@@ -40,12 +40,20 @@ class CommitInfo:
     date: str
 
 
+class Origin(Protocol):
+    """Where text decoded from a file (a source map's embedded sources, a notebook cell)
+    lies in that file: moves a finding from the decoded text to the file's line and column."""
+
+    def relocate(self, finding: Finding, text: str) -> Finding: ...
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A piece of text to scan and where it came from.
 
     ``line_offset`` is added to line numbers found in ``text``; ``path`` is already in the
-    POSIX form reports show.
+    POSIX form reports show. ``origin`` is set when ``text`` was decoded from the file, so
+    its positions are not the file's.
     """
 
     text: str
@@ -54,6 +62,7 @@ class Chunk:
     commit: str | None = None
     commit_info: CommitInfo | None = None
     scanned_as: str | None = None
+    origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -107,12 +116,17 @@ class Finding:
 
 @dataclass(frozen=True)
 class ScanError:
-    """Something the run could not do; the rest of the run still completes."""
+    """Something the run could not do; the rest of the run still completes.
+
+    ``blocking`` is False for problems the user chose to accept (``--allow-partial-archives``):
+    still reported, but they do not change the exit code.
+    """
 
     path: str
     message: str
     line: int | None = None
     column: int | None = None
+    blocking: bool = True
 
     def one_line(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -126,6 +140,8 @@ class ScanError:
             data["line"] = self.line
         if self.line and self.column:
             data["column"] = self.column
+        if not self.blocking:
+            data["blocking"] = False
         return data
 
 
@@ -184,6 +200,11 @@ class Stats:
     # Findings held back by a baseline / an ignore file; None when none was in use.
     baselined: int | None = None
     ignored: int | None = None
+
+    def add(self, other: Stats) -> None:
+        """Add another part's counts (a worker's share of a parallel scan)."""
+        for name in ("files", "bytes", "skipped_binary", "skipped_excluded", "skipped_other"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {

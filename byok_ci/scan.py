@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from byok_ci.config import Settings
 from byok_ci.detect.engine import Detector
@@ -22,15 +23,35 @@ FAST_PREFILTER_MIN_BYTES = 1 << 20
 PARALLEL_MIN_BYTES = {"python": 16 << 20, "hyperscan": 256 << 20}
 BATCH_BYTES = 4 << 20
 
+if TYPE_CHECKING:
+    from byok_ci.sources.artifacts import ArtifactReader
+
 
 def ruleset_for(settings: Settings) -> RuleSet:
     """The shipped rules plus the settings' extra rule files, minus disabled rules."""
     return load_rules(extra=settings.rule_files, disabled=settings.disable_rules)
 
 
+def _artifact_reader(source: FileSource, settings: Settings) -> ArtifactReader:
+    from byok_ci.sources.artifacts import ArtifactReader
+
+    return ArtifactReader(
+        settings.archive_limits(), source.errors, source.stats, settings.exclude, archives=settings.archives
+    )
+
+
+def chunk_findings(chunk: Chunk, detector: Detector) -> list[Finding]:
+    findings = detector.detect(chunk)
+    if chunk.origin is not None:
+        # Text decoded from the file (a source map's sources, a notebook cell): report the
+        # file's own line and column.
+        findings = [chunk.origin.relocate(f, chunk.text) for f in findings]
+    return findings
+
+
 def scan_chunks(chunks: Iterable[Chunk], detector: Detector, report: Report) -> Report:
     for chunk in chunks:
-        report.findings.extend(detector.detect(chunk))
+        report.findings.extend(chunk_findings(chunk, detector))
     report.findings.sort(key=Finding.sort_key)
     return report
 
@@ -57,11 +78,12 @@ def scan_paths(
 ) -> Report:
     """Scan files and directory trees (``-`` reads standard input) and return the report.
 
-    Paths in findings are POSIX and relative to ``root`` (default: the current directory)
-    when inside it. Findings known to the settings' baselines and ignore file are left out
-    and counted in ``report.stats``. Problems with inputs, rules or settings are collected in
-    ``report.errors``; the rest of the scan still runs. Large scans use every CPU; the
-    findings are the same, in the same order, as a single-process scan.
+    Archives are opened and source maps and notebooks decoded unless the settings say
+    otherwise. Paths in findings are POSIX and relative to ``root`` (default: the current
+    directory) when inside it. Findings known to the settings' baselines and ignore file
+    are left out and counted in ``report.stats``. Problems with inputs, rules or settings
+    are collected in ``report.errors``; the rest of the scan still runs. Large scans use
+    every CPU; the findings are the same, in the same order, as a single-process scan.
     """
     started = time.perf_counter()
     settings = settings or Settings()
@@ -69,12 +91,9 @@ def scan_paths(
     root_dir = Path(root).resolve() if root is not None else Path.cwd()
     source = FileSource(
         [str(p) for p in paths],
-        WalkOptions(
-            root=root_dir,
-            exclude=settings.exclude,
-            max_file_size=settings.max_file_size,
-        ),
+        WalkOptions(root=root_dir, exclude=settings.exclude, max_file_size=settings.max_file_size),
     )
+    source.artifacts = _artifact_reader(source, settings)
     report = Report(
         command="scan",
         rules_count=len(ruleset.rules),
@@ -85,19 +104,20 @@ def scan_paths(
     suppression, suppression_errors = load_suppression(settings)
     report.errors.extend(suppression_errors)
     entries = list(source.files())
-    total = sum(max(e.size, 0) for e in entries if e.size <= settings.max_file_size)
+    total = sum(max(e.size, 0) for e in entries)
     detector = Detector(
         ruleset,
         prefilter=choose_prefilter(ruleset, total),
         allowed_fingerprints=settings.allow_fingerprints,
         suppressed_sha1=suppression.sha1_hashes,
+        decode_depth=settings.max_decode_depth,
     )
     jobs = settings.jobs or available_cpus()
     kind = "python" if isinstance(detector.prefilter, KeywordPrefilter) else "hyperscan"
     if jobs > 1 and total >= PARALLEL_MIN_BYTES[kind] and _can_fork() and all(e.path != STDIN for e in entries):
-        _scan_in_workers(entries, source, detector, report, jobs)
+        _scan_in_workers(entries, source, settings, detector, report, jobs)
     else:
-        scan_chunks((c for c in map(source.read, entries) if c is not None), detector, report)
+        scan_chunks((c for entry in entries for c in source.entry_chunks(entry)), detector, report)
     report.findings.sort(key=Finding.sort_key)
     report.errors.extend(source.errors)
     report.stats = source.stats
@@ -132,34 +152,33 @@ def _batches(entries: list[FileEntry], target: int) -> list[list[FileEntry]]:
 
 # Set in the parent just before forking, so workers inherit the compiled rules and the
 # prefilter instead of unpickling them.
-_WORKER_STATE: tuple[FileSource, Detector] | None = None
+_WORKER_STATE: tuple[FileSource, Settings, Detector] | None = None
 
 
 def _scan_batch(batch: list[FileEntry]) -> tuple[list[Finding], list[ScanError], Stats]:
     assert _WORKER_STATE is not None
-    parent_source, detector = _WORKER_STATE
+    parent_source, settings, detector = _WORKER_STATE
     source = FileSource([], parent_source.options)
+    source.artifacts = _artifact_reader(source, settings)
     findings: list[Finding] = []
     for entry in batch:
-        chunk = source.read(entry)
-        if chunk is not None:
-            findings.extend(detector.detect(chunk))
+        for chunk in source.entry_chunks(entry):
+            findings.extend(chunk_findings(chunk, detector))
     return findings, source.errors, source.stats
 
 
-def _scan_in_workers(entries: list[FileEntry], source: FileSource, detector: Detector, report: Report, jobs: int) -> None:
+def _scan_in_workers(
+    entries: list[FileEntry], source: FileSource, settings: Settings, detector: Detector, report: Report, jobs: int
+) -> None:
     import multiprocessing
 
     global _WORKER_STATE
-    _WORKER_STATE = (source, detector)
+    _WORKER_STATE = (source, settings, detector)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for findings, errors, stats in pool.imap(_scan_batch, _batches(entries, BATCH_BYTES)):
                 report.findings.extend(findings)
                 source.errors.extend(errors)
-                source.stats.files += stats.files
-                source.stats.bytes += stats.bytes
-                source.stats.skipped_binary += stats.skipped_binary
-                source.stats.skipped_other += stats.skipped_other
+                source.stats.add(stats)
     finally:
         _WORKER_STATE = None

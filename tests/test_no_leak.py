@@ -151,6 +151,8 @@ def test_baselines_and_ignore_files_hold_no_key(tmp_path: Path, shipped_rules: R
             assert leaked_runs((tmp_path / "out" / "baseline.json").read_text(), planted) == [], args
     finally:
         os.chdir(old)
+
+
 MANIFEST_RUNS = [
     ["manifest", "check"],
     ["manifest", "check", "--format", "json"],
@@ -214,3 +216,84 @@ def test_the_seeded_manifest_reports_every_planted_key(tmp_path: Path, shipped_r
     assert report.errors == []
     inline = {f.provider for f in report.findings if f.rule_id == "manifest.inline-secret"}
     assert inline == {r.provider for r in shipped_rules.rules}
+
+
+def seed_artifacts(root: Path, ruleset: RuleSet) -> list[Planted]:
+    """Keys inside archives, an image, a source map, a notebook and encoded text, plus
+    archives that end in errors (a limit, corruption): none may reach any output."""
+    import base64
+    import gzip
+    import io
+    import json
+    import tarfile
+    import zipfile
+    from urllib.parse import quote
+
+    rng = random.Random(99)
+    planted, keys = [], []
+    for rule_id in ("groq.api-key", "openai.project-key", "anthropic.api-key", "huggingface.user-token"):
+        rule = next(r for r in ruleset.rules if r.id == rule_id)
+        key, parts = generate_with_parts(rule, rng)
+        keys.append(key)
+        planted.append(Planted(rule_id, parts))
+
+    def zipped(members: dict[str, str | bytes]) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+        return out.getvalue()
+
+    def tarred(members: dict[str, str | bytes], mode: str = "w") -> bytes:
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode=mode) as archive:  # type: ignore[call-overload]
+            for name, data in members.items():
+                raw = data.encode() if isinstance(data, str) else data
+                info = tarfile.TarInfo(name)
+                info.size = len(raw)
+                archive.addfile(info, io.BytesIO(raw))
+        return out.getvalue()
+
+    dist = root / "dist"
+    dist.mkdir()
+    a, b, c, d = keys
+    (dist / "app.whl").write_bytes(zipped({"app/settings.py": f"KEY = '{a}'\n"}))
+    (dist / "nested.tar.gz").write_bytes(tarred({"x.zip": zipped({"y.env": f"K={b}\n"})}, "w:gz"))
+    layer = tarred({"app/.env": f"K={c}\n"})
+    (dist / "image.tar").write_bytes(tarred({"l/layer.tar": layer, "manifest.json": json.dumps([{"Layers": ["l/layer.tar"]}])}))
+    (dist / "app.js.map").write_text(json.dumps({"version": 3, "sources": ["src/k.ts"], "sourcesContent": [f"\n{d}\n"]}))
+    (dist / "n.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "source": [f"k = '{a}'\n"]}]}))
+    (dist / "secret.yaml").write_text(f"data:\n  KEY: {base64.b64encode(b.encode()).decode()}\n")
+    (dist / "url.txt").write_text(f"?cfg=%7B%22k%22%3A%22{quote(c)}%22%7D\n")
+    deep = zipped({"k.txt": d})
+    for level in range(4):
+        deep = zipped({f"l{level}.zip": deep})
+    (dist / "deep.zip").write_bytes(deep)
+    (dist / "bomb.gz").write_bytes(gzip.compress(b" " * (4 << 20) + a.encode()))
+    (dist / "broken.tar.gz").write_bytes(tarred({"k.txt": f"{b}\n" * 2000}, "w:gz")[:-100])
+    return planted
+
+
+ARTIFACT_RUNS = [
+    ["scan", "dist"],
+    ["scan", "dist", "-v", "--format", "json"],
+    ["scan", "dist", "--format", "junit"],
+    ["scan", "dist", "--allow-partial-archives", "--max-archive-depth", "1", "--max-archive-bytes", "1k"],
+    ["scan", "dist", "--no-archives", "--max-decode-depth", "0"],
+]
+
+
+@pytest.mark.parametrize("args", ARTIFACT_RUNS, ids=lambda a: " ".join(a))
+def test_no_artifact_output_contains_a_key(tmp_path: Path, shipped_rules: RuleSet, args: list[str]) -> None:
+    planted = seed_artifacts(tmp_path, shipped_rules)
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(main, args, env={"NO_COLOR": None})
+    finally:
+        os.chdir(old)
+    assert result.exit_code in (0, 1, 2), result.output
+    if "--no-archives" not in args:
+        assert result.exit_code == 1 and "dist/app.whl!app/settings.py" in result.stdout
+    for name, text in {"stdout": result.stdout, "stderr": result.stderr}.items():
+        assert leaked_runs(text, planted) == [], name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from byok_ci.detect import filters
+from byok_ci.detect import encoded, filters
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.model import Chunk, Finding, fingerprint, redact
 from byok_ci.rules import Rule, RuleSet
@@ -40,6 +40,7 @@ class Detector:
         prefilter: Prefilter | None = None,
         allowed_fingerprints: Iterable[str] = (),
         suppressed_sha1: Iterable[str] = (),
+        decode_depth: int = encoded.DEFAULT_DEPTH,
     ) -> None:
         self.rules = ruleset.rules
         self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
@@ -47,8 +48,16 @@ class Detector:
         # detect-secrets' hashed secrets (SHA-1 of the value) of audited false positives:
         # only this package sees the value, so the hash is taken here.
         self.suppressed_sha1 = frozenset(suppressed_sha1)
+        self.decode_depth = decode_depth
+        self._reach = encoded.reach(self.rules)
 
     def detect(self, chunk: Chunk) -> list[Finding]:
+        found = self._detect_plain(chunk)
+        if self.decode_depth > 0:
+            found += encoded.findings(chunk, self._detect_plain, self.decode_depth, self._reach, found)
+        return found
+
+    def _detect_plain(self, chunk: Chunk) -> list[Finding]:
         candidates = self._resolved(chunk.text)
         return self._findings(chunk, candidates) if candidates else []
 

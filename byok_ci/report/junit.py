@@ -52,6 +52,10 @@ def _finding_case(f: Finding, classname: str):  # type: ignore[no-untyped-def]
         elapsed_sec=0.0,
     )
     summary = f"{f.rule_id} ({f.provider}) at {f.path}:{f.line}:{f.column}: {f.redacted} [fp {f.fingerprint}]"
+    if f.source:
+        summary += f" (original source {f.source})"
+    if f.encoding:
+        summary += f" ({f.encoding}-encoded)"
     if f.severity == "error":
         case.add_failure_info(message=summary, output=_details(f), failure_type=f.rule_id)
     else:
@@ -65,7 +69,11 @@ def _error_case(error: ScanError, classname: str):  # type: ignore[no-untyped-de
     case = TestCase(name=f"could not check {error.path}", classname=classname, file=error.path, elapsed_sec=0.0)
     if error.line:
         case.line = error.line
-    case.add_error_info(message=error.one_line(), output=error.one_line(), error_type="input-error")
+    if error.blocking:
+        case.add_error_info(message=error.one_line(), output=error.one_line(), error_type="input-error")
+    else:
+        # Accepted by the user (e.g. --allow-partial-archives): visible, but no failing case.
+        case.add_skipped_info(message=error.one_line(), output=error.one_line())
     return case
 
 

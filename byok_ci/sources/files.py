@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from byok_ci.model import Chunk, ScanError, Stats
+
+if TYPE_CHECKING:
+    from byok_ci.sources.artifacts import ArtifactReader
 
 SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "site-packages", "__pycache__", ".tox"})
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
@@ -48,12 +52,21 @@ class FileSource:
     options: WalkOptions
     errors: list[ScanError] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
+    # Opens archives and decodes source maps and notebooks (byok_ci.sources.artifacts).
+    artifacts: ArtifactReader | None = None
 
     def chunks(self) -> Iterator[Chunk]:
         for entry in self.files():
-            chunk = self.read(entry)
-            if chunk is not None:
-                yield chunk
+            yield from self.entry_chunks(entry)
+
+    def entry_chunks(self, entry: FileEntry) -> Iterator[Chunk]:
+        """The chunks of one file: its text, or an archive's members and a document's contents."""
+        if self.artifacts is not None and entry.path != STDIN:
+            yield from self.artifacts.file_chunks(entry.path, entry.shown, self)
+            return
+        chunk = self.read(entry)
+        if chunk is not None:
+            yield chunk
 
     def files(self) -> Iterator[FileEntry]:
         """Each regular file to read once, in a stable order (a path given twice, or a file
@@ -133,18 +146,31 @@ class FileSource:
             data = sys.stdin.buffer.read()
         else:
             try:
-                if size > self.options.max_file_size:
-                    self._error(
-                        shown,
-                        f"skipped: {size:,} bytes is over the maximum file size {self.options.max_file_size:,} "
-                        "(raise it with --max-file-size)",
-                    )
+                if self.too_big(shown, size):
                     return None
                 with open(path, "rb") as handle:
                     data = handle.read()
             except OSError as exc:
-                self._error(shown, f"cannot read: {_reason(exc)}")
+                self.read_failed(shown, exc)
                 return None
+        return self.text_chunk(data, shown)
+
+    def too_big(self, shown: str, size: int) -> bool:
+        """Report a file over the size limit; True when it is."""
+        if size <= self.options.max_file_size:
+            return False
+        self._error(
+            shown,
+            f"skipped: {size:,} bytes is over the maximum file size {self.options.max_file_size:,} "
+            "(raise it with --max-file-size)",
+        )
+        return True
+
+    def read_failed(self, shown: str, exc: OSError) -> None:
+        self._error(shown, f"cannot read: {_reason(exc)}")
+
+    def text_chunk(self, data: bytes, shown: str) -> Chunk | None:
+        """The file's text as a chunk, or None (counted) for binary content."""
         text = decode(data)
         if text is None:
             self.stats.skipped_binary += 1

@@ -57,7 +57,8 @@ def test_scanning_random_files_never_raises(tmp_path: Path, data: bytes, name: s
     path = tmp_path / name
     path.write_bytes(data)
     report = scan_paths([str(path)], rules=RULES, root=tmp_path)
-    assert report.errors == []
+    # Bytes that start like an archive but are not one are a one-line error about that file.
+    assert all(e.path == name and "\n" not in e.message for e in report.errors)
 
 
 def test_huge_single_line_and_empty_file(tmp_path: Path) -> None:

@@ -1,0 +1,93 @@
+"""Build artifacts: archives, saved container images, source maps and notebooks.
+
+:class:`ArtifactReader` is what :class:`~byok_ci.sources.files.FileSource` hands each file
+to. An archive (known by its first bytes) yields a chunk per text member, with inner paths
+written ``dist/app-1.0.whl!app/settings.py``; a source map or notebook yields its decoded
+contents; any other file is read as text as before.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING
+
+from byok_ci.model import Chunk, ScanError, Stats
+from byok_ci.sources.artifacts import documents
+from byok_ci.sources.artifacts.archives import Walk, sniff
+from byok_ci.sources.artifacts.limits import ArchiveLimits, ArchiveProblem, Budget, LimitExceeded, MemberSkipped
+from byok_ci.sources.files import decode, is_excluded
+
+if TYPE_CHECKING:
+    from byok_ci.sources.files import FileSource
+
+__all__ = ["ArchiveLimits", "ArtifactReader", "sniff"]
+_PARTIAL = "not fully scanned: "
+
+
+@dataclass
+class ArtifactReader:
+    """Reads files for a :class:`FileSource`, opening archives and decoding documents."""
+
+    limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+    errors: list[ScanError] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+    exclude: Sequence[str] = ()
+    archives: bool = True  # source maps and notebooks are decoded even without archives
+
+    def file_chunks(self, path: str, shown: str, source: FileSource) -> Iterator[Chunk]:
+        """The chunks of one file on disk (one open; archives are streamed from it)."""
+        try:
+            handle = open(path, "rb")
+        except OSError as exc:
+            source.read_failed(shown, exc)
+            return
+        with handle:
+            try:
+                head = handle.read(512)
+                if self.archives and self.limits.max_depth > 0 and sniff(head) not in (None, "zstd"):
+                    handle.seek(0)
+                    yield from self.archive_chunks(handle, shown)
+                    return
+                if source.too_big(shown, os.fstat(handle.fileno()).st_size):
+                    return
+                data = head + handle.read()
+            except OSError as exc:
+                source.read_failed(shown, exc)
+                return
+        chunk = source.text_chunk(data, shown)
+        if chunk is not None:
+            yield from self.expand(chunk)
+
+    def archive_chunks(self, handle: IO[bytes], shown: str) -> Iterator[Chunk]:
+        """Chunks of a top-level archive; a spent budget ends it with one error."""
+        walk = Walk(self, Budget(self.limits, shown))
+        try:
+            yield from walk.archive(handle, shown, 1)
+        except LimitExceeded as exc:
+            self.problem(exc)
+
+    def text_chunks(self, data: bytes, shown: str, scanned_as: str | None = None) -> Iterator[Chunk]:
+        """A member's bytes as chunks, or nothing for binary content."""
+        text = decode(data)
+        if text is None:
+            self.stats.skipped_binary += 1
+            return
+        self.stats.files += 1
+        self.stats.bytes += len(data)
+        yield from self.expand(Chunk(text=text, path=shown, scanned_as=scanned_as))
+
+    def expand(self, chunk: Chunk) -> Iterator[Chunk]:
+        """Source maps and notebooks as their decoded parts; other text as it is."""
+        yield from documents.chunks(chunk)
+
+    def excluded(self, inner: str) -> bool:
+        return is_excluded(inner, self.exclude)
+
+    def problem(self, exc: ArchiveProblem) -> None:
+        reason = exc.reason
+        limit = isinstance(exc, (LimitExceeded, MemberSkipped))
+        if limit and not reason.startswith(_PARTIAL):
+            reason = _PARTIAL + reason
+        self.errors.append(ScanError(exc.path, reason, blocking=not (limit and self.limits.allow_partial)))
