@@ -12,7 +12,7 @@ ENVELOPE_VERSION = 1
 
 
 def envelope(report: Report) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "version": ENVELOPE_VERSION,
         "tool": {
             "name": "byok-ci",
@@ -24,6 +24,12 @@ def envelope(report: Report) -> dict[str, Any]:
         "errors": [e.to_dict() for e in sorted(report.errors, key=lambda e: (e.path, e.line or 0, e.message))],
         "stats": report.stats.to_dict(),
     }
+    checks = getattr(report, "checks", None)
+    if checks is not None:
+        # Reports of checks (drift tests) list every check, passed or not, before the findings.
+        head = {k: data.pop(k) for k in ("version", "tool", "command")}
+        data = {**head, "checks": [c.to_dict() for c in checks], **data}
+    return data
 
 
 def write(report: Report, stream: TextIO, **_options: object) -> None:
