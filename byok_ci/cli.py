@@ -298,12 +298,10 @@ DRIFT_FORMATS = ("text", "json", "junit")
 
 
 def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) -> None:
-    if name == "text":
-        from byok_ci.report.drift_text import write
-    elif name == "junit":
-        from byok_ci.report.drift_junit import write
-    else:
-        from byok_ci.report.json import write
+    from byok_ci.report import drift_junit, drift_text
+    from byok_ci.report import json as json_report
+
+    write: Callable[..., None] = {"text": drift_text.write, "junit": drift_junit.write}.get(name, json_report.write)
     write(report, stream, **options)
 
 
