@@ -157,6 +157,10 @@ def _drift_tree(root: Path, ruleset: RuleSet, base: str) -> tuple[dict[str, str]
     key, parts = generate_with_parts(groq, rng)
     planted.append(Planted("groq.api-key", parts))
     env["KEY_GROQ"] = key
+    # And one key pasted inline instead of a reference.
+    inline, parts = generate_with_parts(groq, rng)
+    planted.append(Planted("groq.api-key inline", parts))
+    lines += ["  - name: acme-prod-groq-inline", "    env: prod", "    provider: groq", f"    secret: {inline}"]
     (root / "byok.yaml").write_text("\n".join(lines) + "\n")
     return env, planted, argv
 

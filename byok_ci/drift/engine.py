@@ -151,8 +151,7 @@ def _probe_key(target: DriftTarget, run: _Run) -> _KeyResult:
     try:
         secret = resolve_secret(target, run.options.environ, timeout=run.options.limits.read_timeout)
     except DriftError as exc:
-        scheme = target.secret_ref.split("://", 1)[0]
-        return _cannot_probe(target, result, f"secret ({scheme}://) unavailable: {run.scrubber.scrub(str(exc))}")
+        return _cannot_probe(target, result, f"secret unavailable: {run.scrubber.scrub(str(exc))}")
     rules = run.rules.get(target.provider, [])
     rule = key_rule(secret, rules)
     prefix = rule.prefix if rule else ""
@@ -184,7 +183,7 @@ def _probe_key(target: DriftTarget, run: _Run) -> _KeyResult:
     result.checks.append(_judge(target, probe, "no-auth", _exchange(run, target, probe, base_url, "no-auth", None),
                                 run.scrubber))
     if probe.metadata and probe.metadata in CHECKERS:
-        result.checks.append(_metadata(target, probe, real, result.checks[0]))
+        result.checks.append(_metadata(target, probe, real, result.checks[0], run.scrubber))
     return result
 
 
@@ -281,7 +280,7 @@ def _judge(target: DriftTarget, probe: Probe, kind: str, ex: Exchange, scrubber:
     return done("inconclusive", f"unexpected answer {status}")
 
 
-def _metadata(target: DriftTarget, probe: Probe, real: Exchange, real_check: m.Check) -> m.Check:
+def _metadata(target: DriftTarget, probe: Probe, real: Exchange, real_check: m.Check, scrubber: Scrubber) -> m.Check:
     if real_check.outcome != "pass":
         return _check(target, "metadata", "skipped", "not checked: the real key was not accepted")
     try:
@@ -290,5 +289,6 @@ def _metadata(target: DriftTarget, probe: Probe, real: Exchange, real_check: m.C
         return _check(target, "metadata", "inconclusive", "the metadata answer is not JSON", real.status)
     problems = CHECKERS[probe.metadata or ""](body, target)
     if problems:
-        return _check(target, "metadata", "fail", "; ".join(problems), real.status, rule_id=m.METADATA_MISMATCH)
+        reason = scrubber.scrub("; ".join(problems))
+        return _check(target, "metadata", "fail", reason, real.status, rule_id=m.METADATA_MISMATCH)
     return _check(target, "metadata", "pass", "expiry, limits and scopes agree with the manifest", real.status)

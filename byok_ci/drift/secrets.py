@@ -18,6 +18,7 @@ from byok_ci.drift.errors import SecretUnavailable
 from byok_ci.drift.targets import DriftTarget
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,30}")
 
 
 def override_variable(key_name: str) -> str:
@@ -32,7 +33,13 @@ def resolve_secret(target: DriftTarget, environ: Mapping[str, str] | None = None
     if env.get(override):
         return env[override].strip()
     ref = target.secret_ref
-    scheme, _, rest = ref.partition("://")
+    scheme, sep, rest = ref.partition("://")
+    if not sep or not _SCHEME.fullmatch(scheme):
+        # Never quote it: a value without a scheme may be the key itself, pasted inline.
+        raise SecretUnavailable(
+            "the secret is not a reference such as env://VAR (a raw value in the manifest is itself a leak); "
+            f"fix the manifest or set {override}"
+        )
     if scheme == "env":
         value = env.get(rest, "")
         if not value:
@@ -52,7 +59,7 @@ def resolve_secret(target: DriftTarget, environ: Mapping[str, str] | None = None
     if scheme == "vault":
         return _vault(rest, env, timeout)
     raise SecretUnavailable(
-        f"resolver for {scheme or ref.split(':', 1)[0]}:// references is not available; "
+        f"resolver for {scheme}:// references is not available; "
         f"set the value in environment variable {override}"
     )
 

@@ -35,6 +35,15 @@ def test_file_relative_to_the_manifest(tmp_path: Path) -> None:
         resolve_secret(target("file://secrets/none", str(tmp_path / "byok.yaml")), {})
 
 
+def test_inline_value_is_never_quoted(shipped_rules, rng) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import key_for
+
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    with pytest.raises(SecretUnavailable) as info:
+        resolve_secret(target(key), {})
+    assert key[8:20] not in str(info.value) and "not a reference" in str(info.value)
+
+
 def test_missing_and_unsupported() -> None:
     with pytest.raises(SecretUnavailable, match="OPENAI_KEY is not set .*BYOK_CI_SECRET_ACME_PROD_OPENAI"):
         resolve_secret(target("env://OPENAI_KEY"), {})
