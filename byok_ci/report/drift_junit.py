@@ -37,14 +37,16 @@ def to_xml(report: Report) -> str:
             case.add_skipped_info(message=f"{c.outcome}: {c.reason}{status}", output=details)
         envs.setdefault(c.env, []).append(case)
     errors = sorted(report.errors, key=lambda e: (e.path, e.line or 0, e.message))
+    cases: list[TestCase] = []
     if errors:
-        cases = envs.setdefault(next(iter(envs), "run"), [])
+        # Keys that could not be probed belong to the run's environment (a run has one).
+        cases = envs[next(iter(envs))] if envs else []
         for error in errors:
             case = TestCase(name=f"could not probe: {error.message}", classname="drift", elapsed_sec=0.0)
             case.add_error_info(message=error.one_line(), output=error.one_line(), error_type="input-error")
             cases.append(case)
-    suites = [TestSuite(f"drift/{env}", cases) for env, cases in envs.items()] or [
-        TestSuite("drift", [TestCase(name="drift: no keys to probe", classname="drift", elapsed_sec=0.0)])
+    suites = [TestSuite(f"drift/{env}", env_cases) for env, env_cases in envs.items()] or [
+        TestSuite("drift", cases or [TestCase(name="drift: no keys to probe", classname="drift", elapsed_sec=0.0)])
     ]
     raw = to_xml_report_string(suites, prettyprint=False, encoding="utf-8")
     root = ET.fromstring(_conform(raw, report.stats.seconds).split("\n", 1)[1])

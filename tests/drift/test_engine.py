@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -129,7 +130,7 @@ def test_connection_refused(fake: FakeProviders, shipped_rules: RuleSet, rng: ra
     keys = make_keys(shipped_rules, rng, ["openai"])
     opts = options(fake, keys, ["openai"])
     policy = EndpointPolicy(HostAllowlist(), True, {name("openai"): f"http://127.0.0.1:{free_port()}/v1"})
-    report = run_drift(targets(["openai"]), opts.__class__(**{**opts.__dict__, "policy": policy}))
+    report = run_drift(targets(["openai"]), dataclasses.replace(opts, policy=policy))
     assert {c.outcome for c in report.checks} == {"inconclusive"}
     assert all("connection failed" in c.reason for c in report.checks)
 
