@@ -25,6 +25,8 @@ KEY_RULES = {
     "openrouter": "openrouter.api-key",
     "huggingface": "huggingface.user-token",
     "aws": "aws.access-key-id",
+    "azure": "azure.openai-key",
+    "jina": "jina.api-key",
 }
 FAST = Limits(connect_timeout=1.0, read_timeout=0.3, max_retries=2, max_retry_after=2.0, backoff=0.01)
 

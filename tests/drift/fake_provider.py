@@ -33,6 +33,7 @@ AUTH = {
     "huggingface": ("Authorization", "Bearer "),
     "deepgram": ("Authorization", "Token "),
     "mistral": ("Authorization", "Bearer "),
+    "azure": ("api-key", ""),
 }
 
 Reply = tuple[int, dict[str, str], Any]

@@ -234,3 +234,35 @@ def test_audit_log_has_a_line_per_request_and_no_key(fake: FakeProviders, shippe
     text = audit.getvalue()
     sent = {cred for _, _, cred in fake.hits if cred}
     assert len(sent) == 4 and not any(cred in text for cred in sent)
+
+
+def test_azure_resource_from_the_manifest_with_the_allowlist(fake: FakeProviders, shipped_rules: RuleSet,
+                                                            rng: random.Random) -> None:
+    keys = make_keys(shipped_rules, rng, ["azure"])
+    fake.valid_keys.add(keys.by_provider["azure"])
+    allowed = EndpointPolicy(HostAllowlist.parse([f"127.0.0.1:{fake.port}"]), True, {})
+    report = run_drift(targets(["azure"], base_url=fake.base("azure")), options(fake, keys, [], policy=allowed))
+    assert {c.outcome for c in report.checks} == {"pass"}
+    assert {path for _, path, _ in fake.hits} == {"/azure/openai/models"}
+
+
+def test_key_type_picks_its_own_endpoint(fake: FakeProviders, shipped_rules: RuleSet, rng: random.Random) -> None:
+    from tests.conftest import key_for
+
+    admin = key_for(shipped_rules, "openai.admin-key", rng)
+    fake.valid_keys.add(admin)
+    report = run_drift(targets(["openai"]), options(fake, Keys({"openai": admin}), ["openai"]))
+    assert {c.outcome for c in report.checks} == {"pass"}
+    assert {path for _, path, _ in fake.hits} == {"/openai/organization/admin_api_keys"}
+
+
+def test_paid_probe_only_on_request(fake: FakeProviders, shipped_rules: RuleSet, rng: random.Random) -> None:
+    keys = make_keys(shipped_rules, rng, ["jina"])
+    fake.valid_keys.add(keys.by_provider["jina"])
+    free = run_drift(targets(["jina"]), options(fake, keys, ["jina"]))
+    assert {c.outcome for c in free.checks} == {"skipped"} and fake.hits == []
+    paid = run_drift(targets(["jina"]), options(fake, keys, ["jina"], paid_probes={"jina": "embeddings"}))
+    assert {c.outcome for c in paid.checks} == {"pass"}
+    assert {(method, path) for method, path, _ in fake.hits} == {("POST", "/jina/embeddings")}
+    unknown = run_drift(targets(["jina"]), options(fake, keys, ["jina"], paid_probes={"jina": "chat"}))
+    assert "no paid probe named 'chat' for jina (known: embeddings)" in unknown.errors[0].message
