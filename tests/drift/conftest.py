@@ -28,7 +28,10 @@ KEY_RULES = {
     "azure": "azure.openai-key",
     "jina": "jina.api-key",
 }
-FAST = Limits(connect_timeout=1.0, read_timeout=0.3, max_retries=2, max_retry_after=2.0, backoff=0.01)
+# Generous timeouts: the machine is shared, and a loaded loopback server can take a while.
+# Timeout tests set their own, short read timeout.
+FAST = Limits(connect_timeout=3.0, read_timeout=3.0, max_retries=2, max_retry_after=2.0, backoff=0.01)
+SHORT_READ = Limits(connect_timeout=3.0, read_timeout=0.3, max_retries=2, max_retry_after=2.0, backoff=0.01)
 
 
 @pytest.fixture

@@ -151,6 +151,7 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
             if reply == "slow":
                 time.sleep(fake.delay)
                 reply = valid_answer("openai")
+                self.close_connection = True
             if reply == "reset":
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self.close_connection = True
@@ -158,13 +159,16 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
             assert not isinstance(reply, str)
             status, headers, payload = reply
             data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain" if isinstance(payload, str) else "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain" if isinstance(payload, str) else "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (a timeout test)
 
         do_GET = do_POST = _serve
 

@@ -39,7 +39,7 @@ def setup(tmp_path: Path, fake: FakeProviders, shipped_rules: RuleSet, rng: rand
 
 def drift(tmp_path: Path, fake: FakeProviders, keys: Keys, *args: str, env: dict[str, str] | None = None,
           base_urls: bool = True) -> Result:
-    argv = ["drift", "--env", "prod", "--allow-insecure-loopback", "--timeout", "0.5"]
+    argv = ["drift", "--env", "prod", "--allow-insecure-loopback", "--timeout", "5"]
     if base_urls:
         for p in PROVIDERS:
             argv += ["--base-url", f"{name(p)}={fake.base(p)}"]

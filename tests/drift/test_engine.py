@@ -15,7 +15,7 @@ from byok_ci.drift import model as m
 from byok_ci.drift.endpoints import EndpointPolicy, HostAllowlist
 from byok_ci.exitcodes import exit_code
 from byok_ci.rules import RuleSet
-from tests.drift.conftest import Keys, make_keys, name, options, targets
+from tests.drift.conftest import SHORT_READ, Keys, make_keys, name, options, targets
 from tests.drift.fake_provider import FakeProviders, free_port, serve
 
 ALL = ["openai", "anthropic", "google", "deepseek", "elevenlabs", "xai", "pinecone", "cohere", "openrouter",
@@ -110,7 +110,8 @@ def test_inconclusive_answers(fake: FakeProviders, shipped_rules: RuleSet, rng: 
                               reason: str) -> None:
     keys = make_keys(shipped_rules, rng, ["openai"])
     fake.modes["openai"] = mode
-    report = run(fake, keys, ["openai"])
+    fake.delay = 1.5
+    report = run(fake, keys, ["openai"], limits=SHORT_READ)
     assert {c.outcome for c in report.checks} == {"inconclusive"}, [c.reason for c in report.checks]
     assert all(reason in c.reason for c in report.checks), [c.reason for c in report.checks]
     assert {f.rule_id for f in report.findings} == {m.INCONCLUSIVE}
