@@ -119,7 +119,6 @@ def _findings(target: DriftTarget, result: _KeyResult, strict: bool) -> list[Fin
             message=f"{check.env} / {check.key}: {check.title}: {check.reason}" if check.outcome == "fail"
             else f"{check.env} / {check.key}: {check.title} is inconclusive: {check.reason}",
             redacted=result.redacted, fingerprint=result.fingerprint, key=check.key, env=check.env,
-            source=f"probe:{check.probe}",
         ))
     return out
 

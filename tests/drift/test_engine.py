@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from byok_ci.drift import run_drift
+from byok_ci.drift import DriftTarget, run_drift
 from byok_ci.drift import model as m
 from byok_ci.drift.endpoints import EndpointPolicy, HostAllowlist
 from byok_ci.exitcodes import exit_code
@@ -267,3 +267,14 @@ def test_paid_probe_only_on_request(fake: FakeProviders, shipped_rules: RuleSet,
     assert {(method, path) for method, path, _ in fake.hits} == {("POST", "/jina/embeddings")}
     unknown = run_drift(targets(["jina"]), options(fake, keys, ["jina"], paid_probes={"jina": "chat"}))
     assert "no paid probe named 'chat' for jina (known: embeddings)" in unknown.errors[0].message
+
+
+def test_unknown_provider_is_an_error_for_that_key_only(fake: FakeProviders, shipped_rules: RuleSet,
+                                                        rng: random.Random) -> None:
+    keys = make_keys(shipped_rules, rng, ["openai"])
+    fake.valid_keys.add(keys.by_provider["openai"])
+    wanted = [*targets(["openai"]), DriftTarget("prod", "acme-prod-nosuch", "nosuch", "env://KEY_OPENAI")]
+    report = run_drift(wanted, options(fake, keys, ["openai"]))
+    assert [e.message for e in report.errors] == [
+        "key acme-prod-nosuch: provider 'nosuch' has no drift probe in the shipped rules"]
+    assert {c.outcome for c in report.checks if c.provider == "openai"} == {"pass"}

@@ -45,10 +45,10 @@ def sample() -> DriftReport:
     findings = [
         Finding("drift.invalid-key-accepted", "openai", "error", "byok.yaml", 4, 1,
                 "prod / acme-prod-openai: invalid key refused: an invalidated key was accepted", "sk-proj-…abcd",
-                "0123456789abcdef", key="acme-prod-openai", env="prod", source="probe:invalid"),
+                "0123456789abcdef", key="acme-prod-openai", env="prod"),
         Finding("drift.inconclusive", "anthropic", "warning", "byok.yaml", 8, 1,
                 "prod / acme-prod-anthropic: real key accepted is inconclusive: overloaded", "sk-ant-api03-…wxAA",
-                "fedcba9876543210", key="acme-prod-anthropic", env="prod", source="probe:real"),
+                "fedcba9876543210", key="acme-prod-anthropic", env="prod"),
     ]
     errors = [ScanError("byok.yaml", "key acme-prod-mistral: secret unavailable: environment variable "
                                      "MISTRAL_KEY is not set", 16)]
