@@ -61,6 +61,7 @@ def vault() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
         def do_GET(self) -> None:
             seen.append({"path": self.path, "token": self.headers.get("X-Vault-Token")})
+            body: dict[str, Any]
             if self.headers.get("X-Vault-Token") != "root-token":
                 status, body = 403, {"errors": ["permission denied"]}
             elif self.path == "/v1/secret/data/acme/prod/openai":
