@@ -270,7 +270,10 @@ def _judge(target: DriftTarget, probe: Probe, kind: str, ex: Exchange, scrubber:
                         m.INVALID_KEY_ACCEPTED)
         return done("fail", f"refused with {status}, but not with the provider's authentication error",
                     m.REFUSED_WITHOUT_AUTH_ERROR)
-    # no-auth: any refusal will do; the provider may word it differently from a bad key.
+    # no-auth: any refusal will do (the provider may word it differently from a bad key),
+    # including a 200 the answer table reads as invalid (Cohere's valid: false).
+    if meaning == "invalid":
+        return _check(target, kind, "pass", f"refused ({status}{noted})", status, ex.seconds)
     if status < 300:
         return done("fail", f"a request without a key was accepted ({status}): authentication is not enforced",
                     m.NO_AUTH_ACCEPTED)

@@ -278,3 +278,17 @@ def test_unknown_provider_is_an_error_for_that_key_only(fake: FakeProviders, shi
     assert [e.message for e in report.errors] == [
         "key acme-prod-nosuch: provider 'nosuch' has no drift probe in the shipped rules"]
     assert {c.outcome for c in report.checks if c.provider == "openai"} == {"pass"}
+
+
+def test_no_auth_refusal_can_be_a_200_the_answer_table_reads_as_invalid() -> None:
+    from byok_ci.drift.engine import _judge
+    from byok_ci.drift.http import Exchange
+    from byok_ci.drift.probes import load_probes
+    from byok_ci.drift.scrub import Scrubber
+
+    probe = load_probes()[0]["wandb"].default
+    target = DriftTarget("prod", "acme-prod-wandb", "wandb", "env://X")
+    refused = _judge(target, probe, "no-auth", Exchange(200, '{"data": {"viewer": null}}'), Scrubber(None))
+    accepted = _judge(target, probe, "no-auth", Exchange(200, '{"data": {"viewer": {"username": "ci"}}}'),
+                      Scrubber(None))
+    assert (refused.outcome, accepted.outcome, accepted.rule_id) == ("pass", "fail", m.NO_AUTH_ACCEPTED)

@@ -60,6 +60,8 @@ def test_no_default_probe_is_a_paid_inference_call() -> None:
         ("openai", 401, '{"error": {"message": "Missing scopes: api.model.read"}}', "valid"),
         ("openai", 403, "{}", "inconclusive"),
         ("voyage", 400, '{"detail": "model not found"}', "valid"),
+        ("wandb", 200, '{"data": {"viewer": null}}', "invalid"),
+        ("wandb", 200, '{"data": {"viewer": {"username": "ci"}}}', "valid"),
     ],
 )
 def test_provider_answers_are_read_as_documented(provider: str, status: int, body: str, meaning: str) -> None:
