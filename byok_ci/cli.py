@@ -38,14 +38,14 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
     from byok_ci.model import ScanError
     from byok_ci.report import write_report
 
-    write_report = writer or write_report  # type: ignore[assignment]
+    write = writer or write_report
 
     targets = [(fmt, output)] + [(name, path) for name, path in extra.items() if path]
     for name, path in targets:
         if path is None:
             continue
         try:
-            _write_atomically(path, lambda handle, n=name: write_report(report, n, handle, quiet=text_opts.get("quiet", False)))
+            _write_atomically(path, lambda handle, n=name: write(report, n, handle, quiet=text_opts.get("quiet", False)))
         except OSError as exc:
             error = ScanError(path, f"cannot write {name} report: {(exc.strerror or str(exc)).lower()}")
             report.errors.append(error)
@@ -54,7 +54,7 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
         opts = dict(text_opts)
         opts["color"] = _use_color(sys.stdout, bool(opts.pop("no_color", False))) if fmt == "text" else False
         try:
-            write_report(report, fmt, sys.stdout, **opts)
+            write(report, fmt, sys.stdout, **opts)
             sys.stdout.flush()
         except BrokenPipeError:
             # The reader went away (e.g. `| head`); the exit code still tells the result.
