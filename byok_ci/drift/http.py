@@ -145,11 +145,18 @@ def send(
                     size += len(chunk)
                     if size >= MAX_BODY:
                         break
+                    if time.monotonic() > deadline_at:
+                        # A server trickling its answer never trips the per-read timeout.
+                        error = "total deadline exceeded while reading the answer"
+                        break
                 text = b"".join(chunks)[:MAX_BODY].decode("utf-8", "replace")
                 location = response.headers.get("location", "")
                 retry_after = _retry_after(response.headers.get("retry-after"))
         except httpx.HTTPError as exc:
             error = _describe_error(exc, scrubber, limits)
+        if error:
+            # A transport failure after the status line leaves a partial answer: judge nothing.
+            status, text = None, ""
         latency = time.monotonic() - t0
         log.append({"method": request["method"], "endpoint": endpoint, "attempt": attempt, "status": status,
                     "latency_ms": round(latency * 1000), "error": error or None})

@@ -117,7 +117,7 @@ class FakeProviders:
             return 429, {"Retry-After": "3600"}, {"error": {"message": "Rate limit reached"}}
         if mode == "500":
             return 500, {}, {"error": {"message": "The server had an error", "type": "server_error"}}
-        if mode in ("slow", "reset"):
+        if mode in ("slow", "reset", "trickle", "cut"):
             return mode
         if mode == "redirect":
             return 302, {"Location": self.redirect_to}, ""
@@ -152,6 +152,20 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fake.delay)
                 reply = valid_answer("openai")
                 self.close_connection = True
+            if reply in ("trickle", "cut"):
+                # 200 and a promise of 100 bytes, then one byte at a time, or 10 and a reset.
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "100")
+                    self.end_headers()
+                    for _ in range(100 if reply == "trickle" else 10):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        if reply == "trickle":
+                            time.sleep(0.05)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                reply = "reset"
             if reply == "reset":
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self.close_connection = True

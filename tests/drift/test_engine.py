@@ -292,3 +292,13 @@ def test_no_auth_refusal_can_be_a_200_the_answer_table_reads_as_invalid() -> Non
     accepted = _judge(target, probe, "no-auth", Exchange(200, '{"data": {"viewer": {"username": "ci"}}}'),
                       Scrubber(None))
     assert (refused.outcome, accepted.outcome, accepted.rule_id) == ("pass", "fail", m.NO_AUTH_ACCEPTED)
+
+
+@pytest.mark.parametrize(("mode", "reason"), [("trickle", "deadline exceeded while reading"), ("cut", "connection")])
+def test_a_partial_answer_is_never_judged(fake: FakeProviders, shipped_rules: RuleSet, rng: random.Random,
+                                          mode: str, reason: str) -> None:
+    keys = make_keys(shipped_rules, rng, ["openai"])
+    fake.modes["openai"] = mode
+    report = run(fake, keys, ["openai"], deadline=1.0)
+    real = next(c for c in report.checks if c.probe == "real")
+    assert (real.outcome, real.status) == ("inconclusive", None) and reason in real.reason, real.reason
