@@ -132,8 +132,8 @@ def _check(target: DriftTarget, probe: str, outcome: str, reason: str, status: i
 
 def _cannot_probe(target: DriftTarget, result: _KeyResult, reason: str) -> _KeyResult:
     result.errors.append(ScanError(target.manifest, f"key {target.key_name}: {reason}", target.line or None))
-    check = _check(target, "real", "inconclusive", f"not probed: {reason}")
-    result.checks.append(m.Check(**{**check.__dict__, "rule_id": None, "error": True}))
+    result.checks.append(m.Check(target.env, target.key_name, target.provider, "real", "inconclusive",
+                                 reason=f"not probed: {reason}", error=True))
     return result
 
 
