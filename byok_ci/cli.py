@@ -308,7 +308,7 @@ def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) 
 @main.command()
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default="byok.yaml", show_default=True,
               help="The key manifest.")
-@click.option("--env", "env", required=True, help="Environment whose keys are probed.")
+@click.option("--env", "env", required=True, metavar="ENV", help="Environment whose keys are probed.")
 @click.option("--key", "keys", multiple=True, metavar="NAME", help="Probe only this key (repeatable).")
 @click.option("--base-url", "base_urls", multiple=True, metavar="NAME=URL",
               help="Base URL for key NAME, trusted (also BYOK_CI_BASE_URL_<NAME>).")
@@ -319,9 +319,9 @@ def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) 
               help="Opt into a named probe that costs money, for a provider without a free one.")
 @click.option("--strict", is_flag=True, help="Count inconclusive checks as failed.")
 @click.option("--audit-log", type=click.Path(dir_okay=False), help="Append one JSON line per request to FILE.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True, metavar="SECONDS",
               help="Read timeout per request, seconds.")
-@click.option("--deadline", type=click.FloatRange(min=1), default=120.0, show_default=True,
+@click.option("--deadline", type=click.FloatRange(min=1), default=120.0, show_default=True, metavar="SECONDS",
               help="Total time for the run, seconds.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 32), default=4, show_default=True, help="Keys probed at once.")
 @click.option("--format", "fmt", type=click.Choice(DRIFT_FORMATS), default="text", show_default=True)
