@@ -294,14 +294,14 @@ def rules_test(files: tuple[Path, ...], seed: int | None) -> None:
     sys.exit(1 if failed else INCOMPLETE if own_errors else 0)
 
 
-DRIFT_FORMATS = ("text", "json", "junit")
+DRIFT_FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
 def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) -> None:
-    from byok_ci.report import drift_junit, drift_text
-    from byok_ci.report import json as json_report
+    """Checks have their own text and JUnit; JSON, SARIF and GitHub serve drift findings as they are."""
+    from byok_ci.report import drift_junit, drift_text, writer
 
-    write: Callable[..., None] = {"text": drift_text.write, "junit": drift_junit.write}.get(name, json_report.write)
+    write: Callable[..., None] = {"text": drift_text.write, "junit": drift_junit.write}.get(name) or writer(name)
     write(report, stream, **options)
 
 
@@ -328,12 +328,13 @@ def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) 
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the --format report to FILE.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write a JSON report to FILE.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE.")
+@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False), help="Also write a SARIF 2.1.0 report to FILE.")
 @click.option("--quiet", "-q", is_flag=True, help="Print failed and inconclusive checks only.")
 @click.option("--no-color", is_flag=True, help="Never colour text output.")
 def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str, ...], allow_hosts: tuple[str, ...],
           allow_insecure_loopback: bool, paid_probes: tuple[str, ...], strict: bool, audit_log: str | None,
           timeout: float, deadline: float, jobs: int, fmt: str, output: str | None, json_path: str | None,
-          junit_path: str | None, quiet: bool, no_color: bool) -> None:
+          junit_path: str | None, sarif_path: str | None, quiet: bool, no_color: bool) -> None:
     """Prove each key of ENV works, and that an invalid key and no key are refused.
 
     Exit codes: 1 a check failed, 4 some inconclusive and none failed, 2 usage or a key
@@ -365,7 +366,8 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
     report.errors[:0] = errors
     for error in report.errors:
         _say_error(error)
-    _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path}, writer=_drift_writer,
+    _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
+                   writer=_drift_writer,
                    quiet=quiet, no_color=no_color)
     sys.exit(exit_code(report, inconclusive=report.inconclusive))
 

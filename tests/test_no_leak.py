@@ -128,8 +128,9 @@ DRIFT_RUNS = [
     ["-q"],
     ["--format", "json"],
     ["--format", "junit"],
+    ["--format", "github"],
     ["--strict", "--output", "out/drift.txt", "--json", "out/drift.json", "--junit", "out/drift.xml",
-     "--audit-log", "out/audit.jsonl"],
+     "--sarif", "out/drift.sarif", "--audit-log", "out/audit.jsonl"],
 ]
 DRIFT_KEYS = {"openai": "openai.project-key", "deepseek": "deepseek.api-key", "xai": "xai.api-key",
               "google": "google.api-key", "anthropic": "anthropic.api-key"}

@@ -116,3 +116,16 @@ def test_audit_log_appends_json_lines(tmp_path: Path, fake: FakeProviders, setup
     lines = (tmp_path / "audit.jsonl").read_text().splitlines()
     assert len(lines) == 12 and all(json.loads(line)["env"] == "prod" for line in lines)
     assert not any(key in "\n".join(lines) for key in setup.by_provider.values())
+
+
+def test_sarif_and_github_serve_drift_findings(tmp_path: Path, fake: FakeProviders, setup: Keys) -> None:
+    fake.modes["openai"] = "revoked"
+    result = drift(tmp_path, fake, setup, "--format", "github", "--sarif", "drift.sarif")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("::error file=byok.yaml,line=4") and "drift.real-key-refused" in result.stdout
+    sarif = json.loads((tmp_path / "drift.sarif").read_text())
+    from tests.report.test_sarif import validate
+
+    validate(sarif)
+    (rule,) = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["id"] == "drift.real-key-refused" and "refused" in rule["shortDescription"]["text"]
