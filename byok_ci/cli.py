@@ -37,17 +37,20 @@ def _say_warnings(report: Report) -> None:
         click.echo(f"byok-ci: warning: {warning.one_line()}", err=True)
 
 
-def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str, str | None], **text_opts: object) -> None:
+def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str, str | None],
+                   writer: Callable[..., None] | None = None, **text_opts: object) -> None:
     """Files first, standard output last, so a closed pipe never costs a report file."""
     from byok_ci.model import ScanError
     from byok_ci.report import write_report
+
+    write = writer or write_report
 
     targets = [(fmt, output)] + [(name, path) for name, path in extra.items() if path]
     for name, path in targets:
         if path is None:
             continue
         try:
-            _write_atomically(path, lambda handle, n=name: write_report(report, n, handle, quiet=text_opts.get("quiet", False)))
+            _write_atomically(path, lambda handle, n=name: write(report, n, handle, quiet=text_opts.get("quiet", False)))
         except OSError as exc:
             error = ScanError(path, f"cannot write {name} report: {(exc.strerror or str(exc)).lower()}")
             report.errors.append(error)
@@ -56,7 +59,7 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
         opts = dict(text_opts)
         opts["color"] = _use_color(sys.stdout, bool(opts.pop("no_color", False))) if fmt == "text" else False
         try:
-            write_report(report, fmt, sys.stdout, **opts)
+            write(report, fmt, sys.stdout, **opts)
             sys.stdout.flush()
         except BrokenPipeError:
             # The reader went away (e.g. `| head`); the exit code still tells the result.
@@ -582,3 +585,85 @@ def manifest_docs(manifest_file: str | None, output: str | None, config_file: Pa
     else:
         click.echo(text, nl=False)
     sys.exit(INCOMPLETE if errors else 0)
+DRIFT_FORMATS = ("text", "json", "junit", "sarif", "github")
+
+
+def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) -> None:
+    """Checks have their own text and JUnit; JSON, SARIF and GitHub serve drift findings as they are."""
+    from byok_ci.report import drift_junit, drift_text, writer
+
+    write: Callable[..., None] = {"text": drift_text.write, "junit": drift_junit.write}.get(name) or writer(name)
+    write(report, stream, **options)
+
+
+@main.command()
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default="byok.yaml", show_default=True,
+              help="The key manifest.")
+@click.option("--env", "env", required=True, metavar="ENV", help="Environment whose keys are probed.")
+@click.option("--key", "keys", multiple=True, metavar="NAME", help="Probe only this key (repeatable).")
+@click.option("--base-url", "base_urls", multiple=True, metavar="NAME=URL",
+              help="Base URL for key NAME, trusted (also BYOK_CI_BASE_URL_<NAME>).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
+              help="Host a manifest base_url may point to (repeatable; also BYOK_CI_ALLOW_HOSTS).")
+@click.option("--allow-insecure-loopback", is_flag=True, help="Allow plain http to 127.0.0.1/localhost/::1.")
+@click.option("--paid-probe", "paid_probes", multiple=True, metavar="PROVIDER=NAME",
+              help="Opt into a named probe that costs money, for a provider without a free one.")
+@click.option("--strict", is_flag=True, help="Count inconclusive checks as failed.")
+@click.option("--audit-log", type=click.Path(dir_okay=False), help="Append one JSON line per request to FILE.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True, metavar="SECONDS",
+              help="Read timeout per request, seconds.")
+@click.option("--deadline", type=click.FloatRange(min=1), default=120.0, show_default=True, metavar="SECONDS",
+              help="Total time for the run, seconds.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=4, show_default=True, help="Keys probed at once.")
+@click.option("--format", "fmt", type=click.Choice(DRIFT_FORMATS), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the --format report to FILE.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write a JSON report to FILE.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE.")
+@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False), help="Also write a SARIF 2.1.0 report to FILE.")
+@click.option("--quiet", "-q", is_flag=True, help="Print failed and inconclusive checks only.")
+@click.option("--no-color", is_flag=True, help="Never colour text output.")
+def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str, ...], allow_hosts: tuple[str, ...],
+          allow_insecure_loopback: bool, paid_probes: tuple[str, ...], strict: bool, audit_log: str | None,
+          timeout: float, deadline: float, jobs: int, fmt: str, output: str | None, json_path: str | None,
+          junit_path: str | None, sarif_path: str | None, quiet: bool, no_color: bool) -> None:
+    """Prove each key of ENV works, and that an invalid key and no key are refused.
+
+    Exit codes: 1 a check failed, 4 some inconclusive and none failed, 2 usage or a key
+    could not be probed; --strict counts inconclusive as failed.
+    """
+    from byok_ci.drift import DriftOptions, load_targets, run_drift
+    from byok_ci.drift.endpoints import policy_from
+    from byok_ci.drift.http import Limits
+    from byok_ci.exitcodes import exit_code
+
+    targets, errors = load_targets(manifest, env, keys)
+    try:
+        policy = policy_from(base_urls, allow_hosts, allow_insecure_loopback, os.environ, [t.key_name for t in targets])
+        paid = dict(item.split("=", 1) for item in paid_probes if "=" in item)
+        if len(paid) != len(paid_probes):
+            raise ValueError("--paid-probe takes PROVIDER=NAME")
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not targets and not errors:
+        errors.append(_drift_no_keys(manifest, env))
+    options = DriftOptions(policy=policy, limits=Limits(read_timeout=timeout), deadline=deadline, jobs=jobs,
+                           strict=strict, paid_probes=paid)
+    audit = open(audit_log, "a", encoding="utf-8") if audit_log else None  # noqa: SIM115 - closed below
+    try:
+        report = run_drift(targets, options, audit_stream=audit)
+    finally:
+        if audit is not None:
+            audit.close()
+    report.errors[:0] = errors
+    for error in report.errors:
+        _say_error(error)
+    _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
+                   writer=_drift_writer,
+                   quiet=quiet, no_color=no_color)
+    sys.exit(exit_code(report, inconclusive=report.inconclusive))
+
+
+def _drift_no_keys(manifest: Path, env: str) -> ScanError:
+    from byok_ci.model import ScanError
+
+    return ScanError(manifest.as_posix(), f"no keys for environment {env!r}: nothing was probed")

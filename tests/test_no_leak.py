@@ -297,3 +297,115 @@ def test_no_artifact_output_contains_a_key(tmp_path: Path, shipped_rules: RuleSe
         assert result.exit_code == 1 and "dist/app.whl!app/settings.py" in result.stdout
     for name, text in {"stdout": result.stdout, "stderr": result.stderr}.items():
         assert leaked_runs(text, planted) == [], name
+# --- byok-ci drift -------------------------------------------------------------------------
+# Providers echo keys in error bodies (whole or in part) and URLs carry ?key=: every drift
+# output and the audit log must still hold no run of a key's random part.
+
+DRIFT_RUNS = [
+    [],
+    ["-q"],
+    ["--format", "json"],
+    ["--format", "junit"],
+    ["--format", "github"],
+    ["--strict", "--output", "out/drift.txt", "--json", "out/drift.json", "--junit", "out/drift.xml",
+     "--sarif", "out/drift.sarif", "--audit-log", "out/audit.jsonl"],
+]
+DRIFT_KEYS = {"openai": "openai.project-key", "deepseek": "deepseek.api-key", "xai": "xai.api-key",
+              "google": "google.api-key", "anthropic": "anthropic.api-key"}
+
+
+def _drift_tree(root: Path, ruleset: RuleSet, base: str) -> tuple[dict[str, str], list[Planted], list[str]]:
+    rng = random.Random(77)
+    env, planted, argv = {}, [], []
+    lines = ["version: 1", "project: acme", "keys:"]
+    for provider, rule_id in DRIFT_KEYS.items():
+        rule = ruleset.get(rule_id)
+        assert rule is not None
+        key, parts = generate_with_parts(rule, rng)
+        planted.append(Planted(rule_id, parts))
+        env[f"KEY_{provider.upper()}"] = key
+        lines += [f"  - name: acme-prod-{provider}", "    env: prod", f"    provider: {provider}",
+                  f"    secret: env://KEY_{provider.upper()}"]
+        argv += ["--base-url", f"acme-prod-{provider}={base}/{provider}"]
+    # One key whose manifest base URL is refused, one whose secret is missing.
+    lines += ["  - name: acme-prod-groq", "    env: prod", "    provider: groq", "    secret: env://KEY_GROQ",
+              "    base_url: https://evil.example/v1",
+              "  - name: acme-prod-mistral", "    env: prod", "    provider: mistral", "    secret: env://UNSET"]
+    groq = ruleset.get("groq.api-key")
+    assert groq is not None
+    key, parts = generate_with_parts(groq, rng)
+    planted.append(Planted("groq.api-key", parts))
+    env["KEY_GROQ"] = key
+    # And one key pasted inline instead of a reference.
+    inline, parts = generate_with_parts(groq, rng)
+    planted.append(Planted("groq.api-key inline", parts))
+    lines += ["  - name: acme-prod-groq-inline", "    env: prod", "    provider: groq", f"    secret: {inline}"]
+    (root / "byok.yaml").write_text("\n".join(lines) + "\n")
+    return env, planted, argv
+
+
+@pytest.mark.parametrize("args", DRIFT_RUNS, ids=lambda a: " ".join(["drift", *a]))
+def test_no_drift_output_contains_a_key(tmp_path: Path, shipped_rules: RuleSet, args: list[str]) -> None:
+    from tests.drift.fake_provider import serve
+
+    (tmp_path / "out").mkdir()
+    with serve() as fake:
+        env, planted, argv = _drift_tree(tmp_path, shipped_rules, fake.url)
+        fake.valid_keys.update(env.values())
+        fake.modes.update({"deepseek": "revoked", "anthropic": "500", "google": "bypass"})
+        fake.echo = "full"  # invalid-key bodies echo the whole key they were sent
+        old = os.getcwd()
+        os.chdir(tmp_path)
+        try:
+            result = CliRunner().invoke(main, ["drift", "--env", "prod", "--allow-insecure-loopback", *argv, *args],
+                                        env={**env, "NO_COLOR": None})
+        finally:
+            os.chdir(old)
+        fake_sent = [cred for _, _, cred in fake.hits if cred]
+    assert result.exit_code in (1, 2), result.output
+    assert len(fake_sent) >= 8  # the real and invalidated keys really went out and were echoed back
+    outputs = {"stdout": result.stdout, "stderr": result.stderr}
+    for path in (tmp_path / "out").iterdir():
+        outputs[path.name] = path.read_text()
+    prefixes = sorted({r.prefix for r in shipped_rules.rules if r.prefix}, key=len, reverse=True)
+    invalid = [Planted("sent", [c[len(next((p for p in prefixes if c.startswith(p)), "")):]]) for c in fake_sent]
+    for name, text in outputs.items():
+        assert leaked_runs(text, planted + invalid) == [], name
+
+
+def test_drift_with_key_in_the_query_string_leaks_nothing(tmp_path: Path, shipped_rules: RuleSet) -> None:
+    """A probe that sends ?key= (Google's alternative form), a body echoing the URL, and a refused connection."""
+    import io
+    import shutil
+
+    from byok_ci.drift import DriftOptions, DriftTarget, run_drift
+    from byok_ci.drift.endpoints import EndpointPolicy, HostAllowlist
+    from byok_ci.report import drift_junit, drift_text, json as json_report
+    from byok_ci.rules import default_rules_dir
+    from tests.drift.fake_provider import free_port, serve
+
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    google = rules / "google.yaml"
+    google.write_text(google.read_text().replace("auth: {header: x-goog-api-key}", "auth: {query: key}"))
+    rule = shipped_rules.get("google.api-key")
+    assert rule is not None
+    rng = random.Random(3)
+    key, parts = generate_with_parts(rule, rng)
+    with serve() as fake:
+        fake.modes["google"] = "echo-url"
+        targets = [DriftTarget("prod", "acme-prod-google", "google", "env://K"),
+                   DriftTarget("prod", "acme-prod-gemini", "google", "env://K")]
+        policy = EndpointPolicy(HostAllowlist(), True, {"acme-prod-google": fake.base("google"),
+                                                       "acme-prod-gemini": f"http://127.0.0.1:{free_port()}"})
+        audit = io.StringIO()
+        report = run_drift(targets, DriftOptions(policy=policy, environ={"K": key}, rules_dir=rules), audit_stream=audit)
+    texts = [audit.getvalue()]
+    for module in (drift_text, drift_junit, json_report):
+        stream = io.StringIO()
+        module.write(report, stream)
+        texts.append(stream.getvalue())
+    assert any("No route for GET" in c.reason for c in report.probes)
+    assert any("key=REDACTED" in c.reason for c in report.probes)
+    for text in texts:
+        assert leaked_runs(text, [Planted("google.api-key", parts)]) == []

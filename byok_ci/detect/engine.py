@@ -67,6 +67,19 @@ class Detector:
             candidates.extend(self._candidates(self.rules[index], text, spans))
         return _resolve_overlaps(candidates) if candidates else []
 
+    def redact_text(self, text: str) -> str:
+        """``text`` with every key-like match replaced by its redacted form.
+
+        For text byok-ci did not write but must show (a provider's error body, an HTTP
+        library's message): the raw match never leaves this module.
+        """
+        candidates: list[_Candidate] = []
+        for index, spans in self.prefilter.spans(text).items():
+            candidates.extend(self._candidates(self.rules[index], text, spans))
+        for cand in sorted(_resolve_overlaps(candidates), key=lambda c: c.start, reverse=True):
+            text = text[:cand.start] + redact(cand.secret, cand.rule.prefix) + text[cand.end:]
+        return text
+
     def _candidates(self, rule: Rule, text: str, spans: list[tuple[int, int]]) -> list[_Candidate]:
         out: list[_Candidate] = []
         seen: set[int] = set()

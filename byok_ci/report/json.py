@@ -29,6 +29,11 @@ def envelope(report: Report) -> dict[str, Any]:
     }
     if report.warnings:
         data["warnings"] = [w.to_dict() for w in report.warnings]
+    probes = getattr(report, "probes", None)
+    if probes is not None:
+        # Drift reports list every probe, passed or not, before the findings.
+        head = {k: data.pop(k) for k in ("version", "tool", "command")}
+        data = {**head, "checks": [c.to_dict() for c in probes], **data}
     return data
 
 

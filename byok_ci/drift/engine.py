@@ -1,0 +1,301 @@
+"""Run the drift probes of each key and turn their answers into checks and findings.
+
+For each key: resolve its secret, pick the probe (by the key's type), pick the endpoint
+under the security policy, then three probes — the real key must be accepted, a
+deliberately invalidated twin must be refused with the provider's authentication error, no
+credential must be refused — and, where the provider exposes it for free, a metadata check
+against the manifest. Keys run concurrently (bounded); one key's probes run in order.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urlsplit
+
+from byok_ci.drift import model as m
+from byok_ci.drift.audit import AuditLog
+from byok_ci.drift.endpoints import EndpointPolicy, choose_base_url
+from byok_ci.drift.errors import DriftError
+from byok_ci.drift.http import Exchange, Limits, build_request, send
+from byok_ci.drift.invalidate import invalidate, key_rule
+from byok_ci.drift.metadata import CHECKERS
+from byok_ci.drift.probes import Probe, ProviderProbes, load_probes
+from byok_ci.drift.scrub import Scrubber
+from byok_ci.drift.secrets import resolve_secret
+from byok_ci.drift.targets import DriftTarget
+from byok_ci.model import Finding, RuleInfo, ScanError, fingerprint, redact
+from byok_ci.rules import Rule, RuleSet, load_rules
+
+if TYPE_CHECKING:
+    import httpx
+
+
+@dataclass(frozen=True)
+class DriftOptions:
+    """How a drift run behaves; the defaults suit CI."""
+
+    policy: EndpointPolicy = field(default_factory=EndpointPolicy)
+    limits: Limits = field(default_factory=Limits)
+    deadline: float = 120.0
+    jobs: int = 4
+    strict: bool = False
+    paid_probes: Mapping[str, str] = field(default_factory=dict)  # provider -> paid probe name
+    environ: Mapping[str, str] | None = None
+    rules_dir: Path | None = None
+    rng: random.Random | None = None
+
+
+@dataclass
+class _Run:
+    client: httpx.Client
+    probes: dict[str, ProviderProbes]
+    rules: dict[str, list[Rule]]
+    scrubber: Scrubber
+    audit: AuditLog
+    options: DriftOptions
+    deadline_at: float
+
+
+@dataclass
+class _KeyResult:
+    checks: list[m.Check] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    redacted: str = ""
+    fingerprint: str = ""
+
+
+def run_drift(
+    targets: Sequence[DriftTarget],
+    options: DriftOptions | None = None,
+    *,
+    audit_stream: TextIO | None = None,
+    ruleset: RuleSet | None = None,
+) -> m.DriftReport:
+    """Probe every target; a problem with one key never stops the others."""
+    import httpx
+
+    from byok_ci.detect.engine import Detector
+
+    options = options or DriftOptions()
+    started = time.monotonic()
+    ruleset = ruleset or load_rules([options.rules_dir] if options.rules_dir else None)
+    probes, probe_errors = load_probes(options.rules_dir)
+    report = m.DriftReport("drift", rules_count=len(ruleset.rules), rules_digest=ruleset.digest)
+    report.errors.extend(probe_errors)
+    report.rules = {rid: RuleInfo(rid, "drift", text) for rid, text in m.RULE_DESCRIPTIONS.items()}
+    by_provider: dict[str, list[Rule]] = {}
+    for rule in ruleset.rules:
+        by_provider.setdefault(rule.provider, []).append(rule)
+    scrubber = Scrubber(Detector(ruleset))
+    with httpx.Client(follow_redirects=False, trust_env=True) as client:
+        run = _Run(client, probes, by_provider, scrubber, AuditLog(audit_stream), options, started + options.deadline)
+        jobs = max(1, min(options.jobs, len(targets) or 1))
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="byok-drift") as pool:
+            results = list(pool.map(lambda t: _probe_key(t, run), targets))
+    for target, result in zip(targets, results):
+        report.probes.extend(result.checks)
+        report.errors.extend(result.errors)
+        findings = _findings(target, result, options.strict)
+        report.findings.extend(findings)
+        by_title = {f.message.split(": ")[1] if ": " in f.message else "": f for f in findings}
+        for check in result.checks:
+            finding = by_title.get(check.title) if check.outcome in ("fail", "inconclusive") else None
+            report.checks.append(check.as_check(target.manifest, target.line or 0, finding))
+    report.stats.seconds = time.monotonic() - started
+    return report
+
+
+def _findings(target: DriftTarget, result: _KeyResult, strict: bool) -> list[Finding]:
+    out = []
+    for check in result.checks:
+        if check.outcome not in ("fail", "inconclusive") or check.rule_id is None:
+            continue
+        severity = "error" if check.outcome == "fail" or strict else "warning"
+        out.append(Finding(
+            rule_id=check.rule_id, provider=check.provider, severity=severity, path=target.manifest,
+            line=target.line or 1, column=1,
+            message=f"{check.env} / {check.key}: {check.title}: {check.reason}" if check.outcome == "fail"
+            else f"{check.env} / {check.key}: {check.title} is inconclusive: {check.reason}",
+            redacted=result.redacted, fingerprint=result.fingerprint, key=check.key, env=check.env,
+        ))
+    return out
+
+
+def _check(target: DriftTarget, probe: str, outcome: str, reason: str, status: int | None = None,
+           seconds: float = 0.0, rule_id: str | None = None) -> m.Check:
+    if outcome == "inconclusive" and rule_id is None:
+        rule_id = m.INCONCLUSIVE
+    return m.Check(target.env, target.key_name, target.provider, probe, outcome, status, reason, round(seconds, 3), rule_id)
+
+
+def _cannot_probe(target: DriftTarget, result: _KeyResult, reason: str) -> _KeyResult:
+    result.errors.append(ScanError(target.manifest, f"key {target.key_name}: {reason}", target.line or None))
+    result.checks.append(m.Check(target.env, target.key_name, target.provider, "real", "inconclusive",
+                                 reason=f"not probed: {reason}", error=True))
+    return result
+
+
+def _probe_key(target: DriftTarget, run: _Run) -> _KeyResult:
+    result = _KeyResult()
+    provider = run.probes.get(target.provider)
+    if provider is None:
+        return _cannot_probe(target, result, f"provider {target.provider!r} has no drift probe in the shipped rules")
+    paid = run.options.paid_probes.get(target.provider)
+    if provider.default.none and not provider.key_types and not paid:
+        for kind in ("real", "invalid", "no-auth"):
+            result.checks.append(_check(target, kind, "skipped", f"no free probe: {provider.default.none}"))
+        return result
+    try:
+        secret = resolve_secret(target, run.options.environ, timeout=run.options.limits.read_timeout)
+    except DriftError as exc:
+        return _cannot_probe(target, result, f"secret unavailable: {run.scrubber.scrub(str(exc))}")
+    rules = run.rules.get(target.provider, [])
+    rule = key_rule(secret, rules)
+    prefix = rule.prefix if rule else ""
+    run.scrubber.add(secret, prefix)
+    result.redacted, result.fingerprint = redact(secret, prefix), fingerprint(secret)
+
+    probe = provider.for_rule(rule.id if rule else None)
+    if paid:
+        if paid not in provider.paid:
+            known = ", ".join(sorted(provider.paid)) or "none"
+            return _cannot_probe(target, result, f"no paid probe named {paid!r} for {target.provider} (known: {known})")
+        probe = provider.paid[paid]
+    if probe.none:
+        for kind in ("real", "invalid", "no-auth"):
+            result.checks.append(_check(target, kind, "skipped", f"no free probe: {probe.none}"))
+        return result
+    try:
+        base_url = choose_base_url(probe.base_url, target.base_url, run.options.policy.override_for(target.key_name),
+                                   run.options.policy)
+    except DriftError as exc:
+        return _cannot_probe(target, result, str(exc))
+
+    invalid = invalidate(secret, rules, run.options.rng)
+    run.scrubber.add(invalid, prefix)
+    real = _exchange(run, target, probe, base_url, "real", secret)
+    result.checks.append(_judge(target, probe, "real", real, run.scrubber))
+    result.checks.append(_judge(target, probe, "invalid", _exchange(run, target, probe, base_url, "invalid", invalid),
+                                run.scrubber))
+    result.checks.append(_judge(target, probe, "no-auth", _exchange(run, target, probe, base_url, "no-auth", None),
+                                run.scrubber))
+    if probe.metadata and probe.metadata in CHECKERS:
+        result.checks.append(_metadata(target, probe, real, result.checks[0], run.scrubber))
+    return result
+
+
+def _exchange(run: _Run, target: DriftTarget, probe: Probe, base_url: str, kind: str, credential: str | None) -> Exchange:
+    exchange = send(run.client, build_request(probe, base_url, credential), limits=run.options.limits,
+                    deadline_at=run.deadline_at, scrubber=run.scrubber)
+    meaning = _meaning(probe, exchange)[0]
+    for i, entry in enumerate(exchange.log):
+        run.audit.record(
+            env=target.env, key=target.key_name, provider=target.provider, probe=kind,
+            fingerprint=fingerprint(credential) if credential else None, **entry,
+            outcome=meaning if i == len(exchange.log) - 1 else "retry",
+        )
+    return exchange
+
+
+def _meaning(probe: Probe, ex: Exchange) -> tuple[str, str]:
+    """valid | invalid | inconclusive | rate-limited | server-error | redirect | unexpected | error."""
+    if ex.status is None:
+        return "error", ex.error
+    if ex.status == 429 and ex.error:
+        return "rate-limited", ex.error
+    if 300 <= ex.status < 400:
+        host = urlsplit(ex.location).hostname or "elsewhere"
+        return "redirect", f"redirected ({ex.status}) to {host}; redirects are never followed with a key"
+    classified = probe.classify(ex.status, ex.text)
+    if classified is not None:
+        return classified
+    if ex.status >= 500:
+        return "server-error", f"server error {ex.status}"
+    return "unexpected", ""
+
+
+def error_summary(text: str, scrubber: Scrubber) -> str:
+    """The provider's error code and message, scrubbed; a short excerpt of a non-JSON body."""
+    try:
+        body: Any = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    parts: list[str] = []
+    if isinstance(body, dict):
+        error = body.get("error", body.get("detail", body))
+        if isinstance(error, dict):
+            for name in ("status", "code", "type", "reason", "title"):
+                value = error.get(name)
+                if isinstance(value, (str, int)) and str(value) not in parts:
+                    parts.append(str(value))
+            message = error.get("message", error.get("detail"))
+            if isinstance(message, str):
+                parts.append(message)
+        elif isinstance(error, str):
+            parts.append(error)
+    elif text:
+        parts.append(text[:200])
+    return scrubber.scrub(": ".join(parts), limit=200)
+
+
+def _judge(target: DriftTarget, probe: Probe, kind: str, ex: Exchange, scrubber: Scrubber) -> m.Check:
+    meaning, note = _meaning(probe, ex)
+    status = ex.status
+
+    def done(outcome: str, reason: str, rule_id: str | None = None) -> m.Check:
+        summary = error_summary(ex.text, scrubber) if status and status >= 300 and outcome != "pass" else ""
+        if summary:
+            reason = f"{reason} ({summary})"
+        return _check(target, kind, outcome, reason, status, ex.seconds, rule_id)
+
+    if meaning in ("error", "rate-limited", "redirect", "server-error", "inconclusive"):
+        return done("inconclusive", note or f"answer {status} tells nothing about the key")
+    noted = f"; {note}" if note else ""
+    assert status is not None
+    if kind == "real":
+        if meaning == "valid":
+            return done("pass", f"accepted ({status}{noted})")
+        if meaning == "invalid":
+            return done("fail", f"refused with the provider's authentication error {status}{noted}", m.REAL_KEY_REFUSED)
+        if status < 300:
+            return done("inconclusive", f"unexpected answer {status}")
+        return done("fail", f"refused with {status}, an answer the probe does not expect", m.REAL_KEY_REFUSED)
+    if kind == "invalid":
+        if meaning == "invalid":
+            return done("pass", f"refused with the provider's authentication error ({status}{noted})")
+        if meaning == "valid" or status < 300:
+            return done("fail", f"an invalidated key was accepted ({status}{noted}): authentication is not enforced",
+                        m.INVALID_KEY_ACCEPTED)
+        return done("fail", f"refused with {status}, but not with the provider's authentication error",
+                    m.REFUSED_WITHOUT_AUTH_ERROR)
+    # no-auth: any refusal will do (the provider may word it differently from a bad key),
+    # including a 200 the answer table reads as invalid (Cohere's valid: false).
+    if meaning == "invalid":
+        return _check(target, kind, "pass", f"refused ({status}{noted})", status, ex.seconds)
+    if status < 300:
+        return done("fail", f"a request without a key was accepted ({status}): authentication is not enforced",
+                    m.NO_AUTH_ACCEPTED)
+    if 400 <= status < 500:
+        return _check(target, kind, "pass", f"refused ({status})", status, ex.seconds)
+    return done("inconclusive", f"unexpected answer {status}")
+
+
+def _metadata(target: DriftTarget, probe: Probe, real: Exchange, real_check: m.Check, scrubber: Scrubber) -> m.Check:
+    if real_check.outcome != "pass":
+        return _check(target, "metadata", "skipped", "not checked: the real key was not accepted")
+    try:
+        body = json.loads(real.text)
+    except ValueError:
+        return _check(target, "metadata", "inconclusive", "the metadata answer is not JSON", real.status)
+    problems = CHECKERS[probe.metadata or ""](body, target)
+    if problems:
+        reason = scrubber.scrub("; ".join(problems))
+        return _check(target, "metadata", "fail", reason, real.status, rule_id=m.METADATA_MISMATCH)
+    return _check(target, "metadata", "pass", "expiry, limits and scopes agree with the manifest", real.status)

@@ -1,0 +1,65 @@
+"""The manifest's v1 shape read into DriftTargets (the seam the manifest package replaces)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from byok_ci.drift.targets import load_targets
+
+MANIFEST = """\
+version: 1
+project: acme
+keys:
+  - name: acme-prod-openai
+    env: prod
+    provider: openai
+    secret: env://OPENAI_KEY
+    scopes: [models.read]
+    expires: 2027-03-31
+    base_url: https://acme.openai.azure.com
+  - name: acme-staging-openai
+    env: staging
+    provider: openai
+    secret: env://OPENAI_STAGING_KEY
+  - name: acme-prod-anthropic
+    env: prod
+    provider: anthropic
+    secret: vault://secret/acme/prod/anthropic#key
+    models: [claude-haiku]
+  - name: acme-prod-broken
+    env: prod
+    provider: openai
+    expires: 31/03/2027
+    secret: env://X
+"""
+
+
+def test_reads_the_environments_keys(tmp_path: Path) -> None:
+    path = tmp_path / "byok.yaml"
+    path.write_text(MANIFEST)
+    targets, errors = load_targets(path, "prod")
+    assert [t.key_name for t in targets] == ["acme-prod-openai", "acme-prod-anthropic"]
+    first = targets[0]
+    assert (first.expires, first.declared_scopes, first.base_url, first.line) == (
+        dt.date(2027, 3, 31), ("models.read",), "https://acme.openai.azure.com", 4)
+    assert targets[1].declared_scopes == ("claude-haiku",)
+    (error,) = errors
+    assert (error.line, error.message) == (23, "key acme-prod-broken: expires must be an ISO 8601 date (YYYY-MM-DD)")
+
+
+def test_key_filter_and_unknown_names(tmp_path: Path) -> None:
+    path = tmp_path / "byok.yaml"
+    path.write_text(MANIFEST)
+    targets, errors = load_targets(path, "prod", ["acme-prod-anthropic", "acme-prod-nope"])
+    assert [t.key_name for t in targets] == ["acme-prod-anthropic"]
+    assert [e.message for e in errors] == ["no key named 'acme-prod-nope' in environment 'prod'"]
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    assert "cannot read manifest" in load_targets(tmp_path / "none.yaml", "prod")[1][0].message
+    (tmp_path / "bad.yaml").write_text("keys: [\n")
+    (error,) = load_targets(tmp_path / "bad.yaml", "prod")[1]
+    assert "malformed YAML" in error.message and error.line
+    (tmp_path / "list.yaml").write_text("- a\n")
+    assert "'keys' list" in load_targets(tmp_path / "list.yaml", "prod")[1][0].message
