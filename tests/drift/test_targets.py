@@ -1,4 +1,4 @@
-"""The manifest's v1 shape read into DriftTargets (the seam the manifest package replaces)."""
+"""The manifest's keys read into DriftTargets through the manifest package's loader."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_reads_the_environments_keys(tmp_path: Path) -> None:
         dt.date(2027, 3, 31), ("models.read",), "https://acme.openai.azure.com", 4)
     assert targets[1].declared_scopes == ("claude-haiku",)
     (error,) = errors
-    assert (error.line, error.message) == (23, "key acme-prod-broken: expires must be an ISO 8601 date (YYYY-MM-DD)")
+    assert error.line == 23 and error.message.startswith("key acme-prod-broken: ") and "expires" in error.message
 
 
 def test_key_filter_and_unknown_names(tmp_path: Path) -> None:
@@ -57,9 +57,9 @@ def test_key_filter_and_unknown_names(tmp_path: Path) -> None:
 
 
 def test_bad_files(tmp_path: Path) -> None:
-    assert "cannot read manifest" in load_targets(tmp_path / "none.yaml", "prod")[1][0].message
+    assert "cannot read" in load_targets(tmp_path / "none.yaml", "prod")[1][0].message
     (tmp_path / "bad.yaml").write_text("keys: [\n")
     (error,) = load_targets(tmp_path / "bad.yaml", "prod")[1]
-    assert "malformed YAML" in error.message and error.line
+    assert error.line and "\n" not in error.message
     (tmp_path / "list.yaml").write_text("- a\n")
-    assert "'keys' list" in load_targets(tmp_path / "list.yaml", "prod")[1][0].message
+    assert "mapping" in load_targets(tmp_path / "list.yaml", "prod")[1][0].message
