@@ -4,6 +4,7 @@
     ├── ConfigError           a configuration file is malformed (file, line, field)
     ├── RuleError             a rule file or rule is malformed or unsafe (file, rule id, field)
     └── InputError            an input cannot be read (path and reason)
+        └── GitError          git cannot give what was asked (no repository, bad ref, git failed)
 
 Messages never quote a value that could be a key: they name the file, the line, the rule
 id and the field instead.
@@ -31,3 +32,7 @@ class RuleError(ByokError):
 
 class InputError(ByokError):
     """An input path cannot be read."""
+
+
+class GitError(InputError):
+    """Git could not give what was asked: not a repository, an unknown revision, git failed."""

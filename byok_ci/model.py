@@ -131,9 +131,14 @@ class Stats:
     skipped_binary: int = 0
     skipped_excluded: int = 0
     skipped_other: int = 0
+    # Git scans only (None elsewhere, and then left out of reports):
+    commits: int | None = None
+    skipped_large: int = 0
+    skipped_submodules: int = 0
+    lfs_pointers: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "files": self.files,
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
@@ -141,6 +146,14 @@ class Stats:
             "skipped_excluded": self.skipped_excluded,
             "skipped_other": self.skipped_other,
         }
+        if self.commits is not None:
+            data.update(
+                commits=self.commits,
+                skipped_large=self.skipped_large,
+                skipped_submodules=self.skipped_submodules,
+                lfs_pointers=self.lfs_pointers,
+            )
+        return data
 
 
 @dataclass

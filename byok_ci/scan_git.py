@@ -1,0 +1,246 @@
+"""Scan what git holds: the index, commit ranges, the whole history. Library entry point.
+
+GitPython (repository discovery, refs, revision parsing, and its long-lived
+`git cat-file --batch` for blobs) is imported only here and only for commit modes, so a
+plain `byok-ci scan` never loads it; `--staged` needs one `git diff` and nothing more.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from byok_ci.config import Settings
+from byok_ci.detect.engine import Detector
+from byok_ci.errors import GitError
+from byok_ci.model import Chunk, Finding, Report, ScanError
+from byok_ci.rules import RuleSet
+from byok_ci.scan import ruleset_for, scan_chunks
+from byok_ci.sources.git.chunker import Chunker
+from byok_ci.sources.git.commits import CommitSource
+from byok_ci.sources.git.staged import StagedSource
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+MODES = ("staged", "range", "since", "history", "pre-push")
+HERE = "git"  # the "path" of errors about the repository as a whole
+
+
+@dataclass(frozen=True)
+class GitTarget:
+    """What to scan. ``revision`` is ``A..B`` for ``range`` and a ref for ``since``;
+    ``push_from``/``push_to`` are the shas pre-commit's pre-push stage hands over."""
+
+    mode: str
+    revision: str | None = None
+    push_from: str | None = None
+    push_to: str | None = None
+
+
+def scan_git(
+    target: GitTarget,
+    pathspecs: Sequence[str] = (),
+    *,
+    rules: RuleSet | None = None,
+    settings: Settings | None = None,
+    allow_shallow: bool = False,
+    cwd: str | None = None,
+    on_note: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Scan staged changes, a commit range or the whole history and return the report.
+
+    Findings from commits carry ``commit`` and ``commit_info``; a history scan reports each
+    key once per path, at the commit that introduced it, marking ``history_only`` those no
+    longer at HEAD. Git problems land in ``report.errors``; whatever could be read is still
+    scanned. ``progress(done, total)`` hears of each commit of a history scan.
+    """
+    if target.mode not in MODES:
+        raise ValueError(f"unknown git scan mode {target.mode!r}")
+    started = time.perf_counter()
+    settings = settings or Settings()
+    ruleset = rules if rules is not None else ruleset_for(settings)
+    report = Report(command="scan", rules_count=len(ruleset.rules), rules_digest=ruleset.digest)
+    report.errors.extend(ruleset.errors)
+    detector = Detector(ruleset, allowed_fingerprints=settings.allow_fingerprints)
+    chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size)
+    note = on_note or (lambda _message: None)
+    try:
+        if target.mode == "staged":
+            _scan_into(StagedSource(pathspecs, chunker, cwd).chunks(), detector, report)
+        else:
+            _scan_commits(target, pathspecs, detector, chunker, report, allow_shallow, cwd, note, progress)
+    except GitError as exc:
+        report.errors.append(ScanError(HERE, str(exc)))
+    report.errors.extend(chunker.errors)
+    if chunker.submodules:
+        note(
+            f"{len(chunker.submodules)} submodule(s) not scanned (their content lives in other repositories; "
+            f"scan each one there): {', '.join(sorted(chunker.submodules)[:5])}"
+        )
+    if chunker.stats.lfs_pointers:
+        note(f"{chunker.stats.lfs_pointers} Git LFS pointer file(s): their content is on the LFS server, "
+             "not in git; scan the checked-out files too (byok-ci scan .)")
+    report.findings.sort(key=Finding.sort_key)
+    report.stats = chunker.stats
+    report.stats.seconds = time.perf_counter() - started
+    return report
+
+
+def _scan_into(chunks: Iterable[Chunk], detector: Detector, report: Report) -> None:
+    # Findings so far stay in the report if git fails half-way.
+    scan_chunks(chunks, detector, report)
+
+
+def _scan_commits(
+    target: GitTarget,
+    pathspecs: Sequence[str],
+    detector: Detector,
+    chunker: Chunker,
+    report: Report,
+    allow_shallow: bool,
+    cwd: str | None,
+    note: Callable[[str], None],
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    repo = open_repo(cwd)
+    try:
+        if is_shallow(repo):
+            message = (
+                "shallow clone: history before the clone's depth is not here and was not scanned; "
+                "fetch it with `git fetch --unshallow` (in CI: fetch-depth: 0)"
+            )
+            if allow_shallow:
+                note(message)
+            else:
+                report.errors.append(ScanError(HERE, message + ", or pass --allow-shallow to accept this"))
+        history = target.mode == "history"
+        revisions = [] if history else revisions_for(repo, target, note)
+        if revisions is None:
+            return
+        if history and not any(True for _ in repo.references):
+            note("empty repository: no commits to scan")
+            return
+        source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd)
+        if progress is not None and history:
+            total = int(repo.git.rev_list("--all", "--count") or 0)
+            done = [0]
+
+            def tick() -> None:
+                done[0] += 1
+                progress(done[0], total)
+
+            source.on_commit = tick
+        findings: list[Finding] = []
+        try:
+            for chunk in source.chunks():
+                findings.extend(detector.detect(chunk))
+        finally:
+            if history:
+                findings = mark_history_only(repo, first_per_path(findings), detector)
+            report.findings.extend(findings)
+    finally:
+        repo.close()
+
+
+def open_repo(cwd: str | None) -> Any:
+    import git
+
+    where = os.path.abspath(cwd or os.getcwd())
+    try:
+        return git.Repo(where, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitError(
+            f"not a git repository: {where} (nor any parent directory); run byok-ci inside a repository"
+        ) from None
+
+
+def is_shallow(repo: Any) -> bool:
+    return os.path.exists(os.path.join(repo.common_dir, "shallow"))
+
+
+def _is_null(sha: str | None) -> bool:
+    return not sha or set(sha) == {"0"}
+
+
+def resolve(repo: Any, ref: str) -> str:
+    """The commit sha ``ref`` names, or a GitError saying what is wrong with it."""
+    import gitdb.exc
+
+    if not ref or ref.startswith("-"):
+        raise GitError(f"{ref!r} is not a revision")
+    if ref == "HEAD" and not repo.head.is_valid():
+        raise GitError("HEAD has no commits yet (unborn branch); commit first, or scan with --staged")
+    try:
+        obj = repo.rev_parse(ref)
+        while obj.type == "tag":
+            obj = obj.object
+    except (gitdb.exc.BadName, gitdb.exc.BadObject, ValueError, IndexError, KeyError):
+        raise GitError(f"unknown revision {ref!r}; check the name with `git rev-parse {ref}`") from None
+    if obj.type != "commit":
+        raise GitError(f"{ref!r} names a {obj.type}, not a commit")
+    return str(obj.hexsha)
+
+
+def revisions_for(repo: Any, target: GitTarget, note: Callable[[str], None]) -> list[str] | None:
+    """`git log` revision arguments for a range, --since or a push; None: nothing to scan."""
+    if target.mode == "since":
+        return [f"^{resolve(repo, target.revision or '')}", resolve(repo, "HEAD")]
+    if target.mode == "range":
+        text = target.revision or ""
+        symmetric = "..." in text
+        base, sep, head = text.partition("..." if symmetric else "..")
+        if not sep:
+            raise GitError(f"--range wants BASE..HEAD, got {text!r} (use --since REF for REF..HEAD)")
+        base_sha, head_sha = resolve(repo, base or "HEAD"), resolve(repo, head or "HEAD")
+        return [f"{base_sha}...{head_sha}"] if symmetric else [f"^{base_sha}", head_sha]
+    # pre-push: pre-commit passes the remote's old sha and the local sha being pushed.
+    if _is_null(target.push_to):
+        note("pushing a deletion: no commits to scan")
+        return None
+    to_sha = resolve(repo, target.push_to or "")
+    if not _is_null(target.push_from):
+        try:
+            return [f"^{resolve(repo, target.push_from or '')}", to_sha]
+        except GitError:
+            note("the remote's current commit is not here; scanning every commit not on a remote ref")
+    return [to_sha, "--not", "--remotes"]
+
+
+def first_per_path(findings: list[Finding]) -> list[Finding]:
+    """One finding per key and path: the first in parents-first order introduced it."""
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for finding in findings:
+        key = (finding.fingerprint, finding.path, finding.rule_id)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
+
+
+def mark_history_only(repo: Any, findings: list[Finding], detector: Detector) -> list[Finding]:
+    """Mark findings whose key is no longer in that file at HEAD (deleted, but in history)."""
+    if not findings:
+        return findings
+    head_valid = repo.head.is_valid()
+    present: dict[str, set[str]] = {}
+    for finding in findings:
+        if finding.path in present:
+            continue
+        present[finding.path] = set()
+        if not head_valid:
+            continue
+        try:
+            _sha, _type, _size, data = repo.git.get_object_data(f"HEAD:{finding.path}")
+        except Exception:  # noqa: BLE001 - git says "missing": the file is gone at HEAD
+            continue
+        text = data.decode("utf-8", "replace")
+        present[finding.path] = {f.fingerprint for f in detector.detect(Chunk(text=text, path=finding.path))}
+    return [f if f.fingerprint in present[f.path] else replace(f, history_only=True) for f in findings]
+
+
