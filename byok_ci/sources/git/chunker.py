@@ -18,6 +18,20 @@ class Chunker:
     errors: list[ScanError] = field(default_factory=list)
     submodules: set[str] = field(default_factory=set)
 
+    def fork(self) -> Chunker:
+        """A chunker with the same settings and its own counters (for another thread)."""
+        return Chunker(self.exclude, self.max_file_size)
+
+    def absorb(self, other: Chunker) -> None:
+        """Add another chunker's counters, errors and submodules to this one's."""
+        mine, theirs = self.stats, other.stats
+        for name in ("files", "bytes", "skipped_binary", "skipped_excluded", "skipped_other",
+                     "skipped_large", "skipped_submodules", "lfs_pointers"):
+            setattr(mine, name, getattr(mine, name) + getattr(theirs, name))
+        mine.commits = (mine.commits or 0) + (theirs.commits or 0)
+        self.errors.extend(other.errors)
+        self.submodules |= other.submodules
+
     def chunks(self, patch: FilePatch) -> Iterator[Chunk]:
         stats = self.stats
         if patch.deleted:

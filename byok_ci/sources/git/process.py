@@ -33,6 +33,15 @@ def _environment() -> dict[str, str]:
     return env
 
 
+def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(data)
+        proc.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass  # git stopped early; its exit status tells why
+
+
 def run(args: Sequence[str], cwd: str | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([git_executable(), *_CONFIG, *args], cwd=cwd, capture_output=True, env=_environment())
 
@@ -47,17 +56,20 @@ def first_error_line(stderr: bytes) -> str:
 
 
 @contextmanager
-def stream(args: Sequence[str], cwd: str | None = None) -> Iterator[Iterator[bytes]]:
+def stream(args: Sequence[str], cwd: str | None = None, input: bytes | None = None) -> Iterator[Iterator[bytes]]:
     """Lines of a git command's standard output as it produces them.
 
     Standard error is collected on a thread (so a chatty git cannot block on a full pipe);
-    a non-zero exit raises :class:`GitError` with git's own first error line.
+    a non-zero exit raises :class:`GitError` with git's own first error line. ``input`` is
+    written to git's standard input from another thread.
     """
     proc = subprocess.Popen(
         [git_executable(), *_CONFIG, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL, env=_environment(), bufsize=1 << 16,
+        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, env=_environment(), bufsize=1 << 16,
     )
     assert proc.stdout is not None and proc.stderr is not None
+    if input is not None:
+        threading.Thread(target=_feed, args=(proc, input), daemon=True).start()
     errors: list[bytes] = []
     reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
     reader.start()

@@ -175,3 +175,30 @@ def test_history_progress(tmp_path: Path, shipped_rules: RuleSet) -> None:
     calls: list[tuple[int, int]] = []
     scan_git(HISTORY, rules=shipped_rules, cwd=str(tmp_path), progress=lambda d, t: calls.append((d, t)))
     assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_history_split_across_git_processes_finds_the_same(
+    tmp_path: Path, shipped_rules: RuleSet, keys, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    import byok_ci.sources.git.commits as commits
+
+    repo = GitRepo(tmp_path)
+    key = keys()
+    for i in range(7):
+        repo.write("a.py", f"v = {i}\n" + (f'K = "{key}"\n' if 2 <= i <= 4 else ""))
+        repo.write(f"f{i}.py", f'G = "{keys("groq.api-key")}"\n' if i % 3 == 0 else "x\n")
+        repo.commit(str(i))
+    repo.git("checkout", "-q", "-b", "side", "HEAD~3")
+    repo.write("a.py", f'v = 9\nK = "{key}"\n')
+    repo.commit("same key again on a branch")
+    repo.git("checkout", "-q", "main")
+
+    def scan() -> set[tuple[object, ...]]:
+        report = scan_git(HISTORY, rules=shipped_rules, cwd=str(tmp_path))
+        assert report.errors == [] and report.stats.commits == 8
+        return {(f.path, f.line, f.commit, f.fingerprint, f.history_only) for f in report.findings}
+
+    whole = scan()
+    monkeypatch.setattr(commits, "MIN_COMMITS_PER_PART", 1)
+    monkeypatch.setattr(commits.os, "cpu_count", lambda: 3)
+    assert scan() == whole and len(whole) == 4
