@@ -8,6 +8,7 @@ plain `byok-ci scan` never loads it; `--staged` needs one `git diff` and nothing
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -176,7 +177,7 @@ def _scan_commits(
             raise
         finally:
             if history:
-                findings = mark_history_only(repo, first_per_path(findings), detector)
+                findings = mark_history_only(repo, first_per_path(findings), detector, chunker.max_file_size)
             report.findings.extend(findings)
     finally:
         repo.close()
@@ -312,22 +313,36 @@ def first_per_path(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-def mark_history_only(repo: Any, findings: list[Finding], detector: Detector) -> list[Finding]:
+def raw_path(shown: str) -> bytes:
+    """The bytes of a repository path as reports show it (``\\xNN`` escapes undone)."""
+    raw = shown.encode("utf-8")
+    if b"\\x" not in raw:
+        return raw
+    return re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
+def mark_history_only(repo: Any, findings: list[Finding], detector: Detector, max_size: int) -> list[Finding]:
     """Mark findings whose key is no longer in that file at HEAD (deleted, but in history)."""
     if not findings:
         return findings
-    head_valid = repo.head.is_valid()
+    head_tree = repo.head.commit.tree if repo.head.is_valid() else None
     present: dict[str, set[str]] = {}
     for finding in findings:
         if finding.path in present:
             continue
         present[finding.path] = set()
-        if not head_valid:
+        if head_tree is None:
             continue
         try:
-            _sha, _type, _size, data = repo.git.get_object_data(f"HEAD:{finding.path}")
-        except Exception:  # noqa: BLE001 - git says "missing": the file is gone at HEAD
-            continue
+            # GitPython names tree entries with surrogate escapes for non-UTF-8 bytes; the
+            # blob comes from its long-lived `git cat-file --batch` process.
+            blob = head_tree / raw_path(finding.path).decode("utf-8", "surrogateescape")
+            if blob.size > max_size:  # too big to read again: do not claim the key is gone
+                present[finding.path] = {f.fingerprint for f in findings if f.path == finding.path}
+                continue
+            data = blob.data_stream.read()
+        except (KeyError, TypeError, ValueError):
+            continue  # the file is gone at HEAD (or is no longer a file)
         text = data.decode("utf-8", "replace")
         present[finding.path] = {f.fingerprint for f in detector.detect(Chunk(text=text, path=finding.path))}
     return [f if f.fingerprint in present[f.path] else replace(f, history_only=True) for f in findings]

@@ -11,6 +11,8 @@ EXPECTED = {
     "__version__",
     "scan_paths",
     "scan_text",
+    "scan_git",
+    "GitTarget",
     "load_rules",
     "Settings",
     "resolve_settings",
@@ -23,6 +25,7 @@ EXPECTED = {
     "ConfigError",
     "RuleError",
     "InputError",
+    "GitError",
     "exit_code",
 }
 

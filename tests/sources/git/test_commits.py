@@ -202,3 +202,19 @@ def test_history_split_across_git_processes_finds_the_same(
     monkeypatch.setattr(commits, "MIN_COMMITS_PER_PART", 1)
     monkeypatch.setattr(commits.os, "cpu_count", lambda: 3)
     assert scan() == whole and len(whole) == 4
+
+
+def test_history_odd_paths_binaries_and_size_limit(tmp_path: Path, shipped_rules: RuleSet, keys) -> None:  # type: ignore[no-untyped-def]
+    from byok_ci.config import Settings
+
+    repo = GitRepo(tmp_path)
+    repo.write(b"caf\xe9.env", f"OPENAI_API_KEY={keys()}\n".encode())
+    repo.write("logo.png", b"\x89PNG\0\0" + keys().encode())
+    repo.write("big.txt", "filler line\n" * 2000 + f"GROQ={keys('groq.api-key')}\n")
+    sha = repo.commit("odd things")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(tmp_path), settings=Settings(max_file_size=10_000))
+    (finding,) = report.findings
+    assert (finding.path, finding.history_only) == ("caf\\xe9.env", False)  # still at HEAD
+    assert (report.stats.skipped_binary, report.stats.skipped_large) == (1, 1)
+    (error,) = report.errors
+    assert error.path == f"big.txt@{sha[:12]}" and "--max-file-size" in error.message
