@@ -152,26 +152,32 @@ def _scan_commits(
 ) -> None:
     repo = open_repo(cwd)
     try:
-        if is_shallow(repo):
-            message = (
-                "shallow clone: history before the clone's depth is not here and was not scanned; "
-                "fetch it with `git fetch --unshallow` (in CI: fetch-depth: 0)"
-            )
-            if allow_shallow:
-                note(message)
-            else:
-                report.errors.append(ScanError(HERE, message + ", or pass --allow-shallow to accept this"))
         history = target.mode == "history"
-        revisions = [] if history else revisions_for(repo, target, note)
+        boundary = shallow_boundary(repo)
+        try:
+            revisions = [] if history else revisions_for(repo, target, note)
+        except GitError as exc:
+            if boundary:
+                raise GitError(f"{exc} (this is a shallow clone: {FETCH_HINT})") from None
+            raise
         if revisions is None:
             return
         if history and not any(True for _ in repo.references):
             note("empty repository: no commits to scan")
             return
         source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd)
+        parts = source.parts()
+        # A range is truncated only when it reaches a commit whose parents were not fetched
+        # (whose diff would show its whole tree as added); the whole history always is.
+        if boundary and (history or any(sha in boundary for part in parts for sha in part.shas.split())):
+            message = f"shallow clone: history before the clone's depth is not here and was not scanned; {FETCH_HINT}"
+            if allow_shallow:
+                note(message)
+            else:
+                report.errors.append(ScanError(HERE, message + ", or pass --allow-shallow to accept this"))
         findings: list[Finding] = []
         try:
-            findings.extend(_run_parts(source.parts(), detector, chunker, progress if history else None))
+            findings.extend(_run_parts(parts, detector, chunker, progress if history else None))
         except _PartialScan as partial:
             findings.extend(partial.findings)
             raise
@@ -249,8 +255,16 @@ def open_repo(cwd: str | None) -> Any:
         ) from None
 
 
-def is_shallow(repo: Any) -> bool:
-    return os.path.exists(os.path.join(repo.common_dir, "shallow"))
+FETCH_HINT = "fetch it with `git fetch --unshallow` (in CI: fetch-depth: 0)"
+
+
+def shallow_boundary(repo: Any) -> frozenset[bytes]:
+    """The commits of a shallow clone whose parents were not fetched (empty: not shallow)."""
+    try:
+        with open(os.path.join(repo.common_dir, "shallow"), "rb") as handle:
+            return frozenset(handle.read().split())
+    except FileNotFoundError:
+        return frozenset()
 
 
 def _is_null(sha: str | None) -> bool:

@@ -218,3 +218,19 @@ def test_history_odd_paths_binaries_and_size_limit(tmp_path: Path, shipped_rules
     assert (report.stats.skipped_binary, report.stats.skipped_large) == (1, 1)
     (error,) = report.errors
     assert error.path == f"big.txt@{sha[:12]}" and "--max-file-size" in error.message
+
+
+def test_shallow_clone_ranges(tmp_path: Path, shipped_rules: RuleSet, keys) -> None:  # type: ignore[no-untyped-def]
+    origin = GitRepo(tmp_path / "origin")
+    for i in range(4):
+        origin.write("f.py", f"v = {i}\n")
+        origin.commit(str(i))
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{origin.path}", str(tmp_path / "clone")],
+                   check=True, env=git_env())
+    cwd = str(tmp_path / "clone")
+    inside = scan_git(GitTarget("range", "HEAD~1..HEAD"), rules=shipped_rules, cwd=cwd)
+    assert inside.errors == []  # every commit of the range has its parents here
+    reaching = scan_git(GitTarget("since", "HEAD~1"), rules=shipped_rules, cwd=cwd)
+    assert reaching.errors == []
+    missing = scan_git(GitTarget("range", "HEAD~3..HEAD"), rules=shipped_rules, cwd=cwd)
+    assert "shallow clone" in missing.errors[0].message and "fetch-depth: 0" in missing.errors[0].message
