@@ -74,7 +74,7 @@ def scan_git(
     note = on_note or (lambda _message: None)
     try:
         if target.mode == "staged":
-            _scan_into(StagedSource(pathspecs, chunker, cwd).chunks(), detector, report)
+            scan_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector, report)
         else:
             _scan_commits(target, pathspecs, detector, chunker, report, allow_shallow, cwd, note, progress)
     except GitError as exc:
@@ -92,10 +92,6 @@ def scan_git(
     report.stats = chunker.stats
     report.stats.seconds = time.perf_counter() - started
     return report
-
-
-def _scan_into(chunks: Iterable[Chunk], detector: Detector, report: Report) -> None:
-    scan_chunks(chunks, detector, report)
 
 
 BATCH_CHARS = 1 << 20
@@ -175,16 +171,12 @@ def _scan_commits(
                 note(message)
             else:
                 report.errors.append(ScanError(HERE, message + ", or pass --allow-shallow to accept this"))
-        findings: list[Finding] = []
-        try:
-            findings.extend(_run_parts(parts, detector, chunker, progress if history else None))
-        except _PartialScan as partial:
-            findings.extend(partial.findings)
-            raise
-        finally:
-            if history:
-                findings = mark_history_only(repo, first_per_path(findings), detector, chunker.max_file_size)
-            report.findings.extend(findings)
+        findings, failure = _run_parts(parts, detector, chunker, progress if history else None)
+        if history:
+            findings = mark_history_only(repo, first_per_path(findings), detector, chunker.max_file_size)
+        report.findings.extend(findings)  # whatever was found before a failure is kept
+        if failure is not None:
+            raise failure
     finally:
         repo.close()
 
@@ -194,8 +186,9 @@ def _run_parts(
     detector: Detector,
     chunker: Chunker,
     progress: Callable[[int, int], None] | None,
-) -> list[Finding]:
-    """Findings of every part, parts in order, each part scanned on its own thread.
+) -> tuple[list[Finding], BaseException | None]:
+    """Findings of every part, parts in order, each part scanned on its own thread, and
+    the first failure if a part failed (the other parts' findings still count).
 
     Git computes the diffs in its own processes, so threads here keep every core busy;
     detection is Python and takes the smaller share.
@@ -211,14 +204,14 @@ def _run_parts(
                 progress(done[0], total)
 
     results: list[list[Finding]] = [[] for _ in parts]
-    failures: list[GitError] = []
+    failures: list[BaseException] = []
 
     def work(part: CommitPart) -> None:
         part.on_commit = tick
         try:
             for finding in detect_batched(part.chunks(), detector):
                 results[part.index].append(finding)
-        except GitError as exc:
+        except Exception as exc:  # noqa: BLE001 - handed to the main thread, never lost
             failures.append(exc)
 
     threads = [threading.Thread(target=work, args=(part,), daemon=True) for part in parts[1:]]
@@ -231,16 +224,7 @@ def _run_parts(
     for part in parts[1:]:
         chunker.absorb(part.chunker)
     findings = [finding for result in results for finding in result]
-    if failures:
-        # Whatever the parts found is kept; the first failure says what went wrong.
-        raise _PartialScan(findings, failures[0])
-    return findings
-
-
-class _PartialScan(GitError):
-    def __init__(self, findings: list[Finding], cause: GitError) -> None:
-        super().__init__(str(cause))
-        self.findings = findings
+    return findings, (failures[0] if failures else None)
 
 
 def open_repo(cwd: str | None) -> Any:
