@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from byok_ci.config import Settings
 from byok_ci.detect.engine import Detector
@@ -28,6 +28,8 @@ from byok_ci.sources.git.staged import StagedSource
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+
+    from git import Repo
 
 MODES = ("staged", "range", "since", "history", "pre-push")
 HERE = "git"  # the "path" of errors about the repository as a whole
@@ -227,7 +229,7 @@ def _run_parts(
     return findings, (failures[0] if failures else None)
 
 
-def open_repo(cwd: str | None) -> Any:
+def open_repo(cwd: str | None) -> Repo:
     import git
 
     where = os.path.abspath(cwd or os.getcwd())
@@ -242,7 +244,7 @@ def open_repo(cwd: str | None) -> Any:
 FETCH_HINT = "fetch it with `git fetch --unshallow` (in CI: fetch-depth: 0)"
 
 
-def shallow_boundary(repo: Any) -> frozenset[bytes]:
+def shallow_boundary(repo: Repo) -> frozenset[bytes]:
     """The commits of a shallow clone whose parents were not fetched (empty: not shallow)."""
     try:
         with open(os.path.join(repo.common_dir, "shallow"), "rb") as handle:
@@ -255,9 +257,9 @@ def _is_null(sha: str | None) -> bool:
     return not sha or set(sha) == {"0"}
 
 
-def resolve(repo: Any, ref: str) -> str:
+def resolve(repo: Repo, ref: str) -> str:
     """The commit sha ``ref`` names, or a GitError saying what is wrong with it."""
-    import gitdb.exc
+    from git.exc import BadName, BadObject
 
     if not ref or ref.startswith("-"):
         raise GitError(f"{ref!r} is not a revision")
@@ -267,14 +269,14 @@ def resolve(repo: Any, ref: str) -> str:
         obj = repo.rev_parse(ref)
         while obj.type == "tag":
             obj = obj.object
-    except (gitdb.exc.BadName, gitdb.exc.BadObject, ValueError, IndexError, KeyError):
+    except (BadName, BadObject, ValueError, IndexError, KeyError):
         raise GitError(f"unknown revision {ref!r}; check the name with `git rev-parse {ref}`") from None
     if obj.type != "commit":
         raise GitError(f"{ref!r} names a {obj.type}, not a commit")
     return str(obj.hexsha)
 
 
-def revisions_for(repo: Any, target: GitTarget, note: Callable[[str], None]) -> list[str] | None:
+def revisions_for(repo: Repo, target: GitTarget, note: Callable[[str], None]) -> list[str] | None:
     """`git log` revision arguments for a range, --since or a push; None: nothing to scan."""
     if target.mode == "since":
         return [f"^{resolve(repo, target.revision or '')}", resolve(repo, "HEAD")]
@@ -319,7 +321,7 @@ def raw_path(shown: str) -> bytes:
     return re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
 
 
-def mark_history_only(repo: Any, findings: list[Finding], detector: Detector, max_size: int) -> list[Finding]:
+def mark_history_only(repo: Repo, findings: list[Finding], detector: Detector, max_size: int) -> list[Finding]:
     """Mark findings whose key is no longer in that file at HEAD (deleted, but in history)."""
     if not findings:
         return findings
