@@ -230,7 +230,10 @@ def _run_parts(
 
 
 def open_repo(cwd: str | None) -> Repo:
-    import git
+    try:
+        import git
+    except ImportError as exc:  # GitPython refuses to import when it finds no git
+        raise GitError(f"cannot use git: {exc}".splitlines()[0] + "; install git to scan commits") from None
 
     where = os.path.abspath(cwd or os.getcwd())
     try:

@@ -86,3 +86,9 @@ def test_shallow_exit_code(repo: GitRepo, tmp_path: Path) -> None:
     assert strict.exit_code == 2 and "git fetch --unshallow" in strict.stderr
     allowed = invoke(["scan", "--history", "--allow-shallow"], clone.path)
     assert allowed.exit_code == 0 and "shallow clone" in allowed.stderr
+
+
+def test_text_report_shows_commits_and_history_only(repo: GitRepo) -> None:
+    result = invoke(["scan", "--history"], repo.path)
+    assert "history only" in result.stdout and f"commit {repo.git('rev-parse', 'HEAD~1')[:12]}" in result.stdout
+    assert "(3 commits, " in result.stdout

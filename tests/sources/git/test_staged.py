@@ -76,3 +76,13 @@ def test_bare_repository_has_no_index(tmp_path: Path, shipped_rules: RuleSet) ->
     GitRepo(tmp_path / "bare", init=False).git("init", "-q", "--bare")
     report = scan_git(STAGED, rules=shipped_rules, cwd=str(tmp_path / "bare"))
     assert "bare repository" in report.errors[0].message
+
+
+def test_config_excludes_apply(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    from byok_ci.config import Settings
+
+    repo = GitRepo(tmp_path)
+    repo.write("tests/fixtures/fake.env", f"OPENAI_API_KEY={key_for(shipped_rules, 'openai.project-key', rng)}\n")
+    repo.git("add", "-A")
+    report = scan_git(STAGED, rules=shipped_rules, cwd=str(tmp_path), settings=Settings(exclude=("tests/fixtures",)))
+    assert report.findings == [] and report.stats.skipped_excluded == 1
