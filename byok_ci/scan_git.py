@@ -174,6 +174,8 @@ def _scan_commits(
             else:
                 report.errors.append(ScanError(HERE, message + ", or pass --allow-shallow to accept this"))
         findings, failure = _run_parts(parts, detector, chunker, progress if history else None)
+        # Parents first again, so the first finding of a key is at its introducing commit.
+        findings.sort(key=lambda f: source.position(f.commit or ""))
         if history:
             findings = mark_history_only(repo, first_per_path(findings), detector, chunker.max_file_size)
         report.findings.extend(findings)  # whatever was found before a failure is kept
@@ -189,8 +191,8 @@ def _run_parts(
     chunker: Chunker,
     progress: Callable[[int, int], None] | None,
 ) -> tuple[list[Finding], BaseException | None]:
-    """Findings of every part, parts in order, each part scanned on its own thread, and
-    the first failure if a part failed (the other parts' findings still count).
+    """Findings of every part, each part scanned on its own thread, and the first failure
+    if a part failed (the other parts' findings still count).
 
     Git computes the diffs in its own processes, so threads here keep every core busy;
     detection is Python and takes the smaller share.
