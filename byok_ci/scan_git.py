@@ -175,7 +175,8 @@ def _scan_commits(
                 report.errors.append(ScanError(HERE, message + ", or pass --allow-shallow to accept this"))
         findings, failure = _run_parts(parts, detector, chunker, progress if history else None)
         # Parents first again, so the first finding of a key is at its introducing commit.
-        findings.sort(key=lambda f: source.position(f.commit or ""))
+        order = source.positions({f.commit for f in findings if f.commit})
+        findings.sort(key=lambda f: order.get(f.commit or "", -1))
         if history:
             findings = mark_history_only(repo, first_per_path(findings), detector, chunker.max_file_size)
         report.findings.extend(findings)  # whatever was found before a failure is kept

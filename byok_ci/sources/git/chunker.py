@@ -46,7 +46,7 @@ class Chunker:
         if patch.binary:
             stats.skipped_binary += 1
             return
-        if patch.skipped or not patch.runs:
+        if not patch.runs:
             return
         if is_excluded(patch.path, self.exclude):
             stats.skipped_excluded += 1

@@ -47,7 +47,6 @@ class FilePatch:
     blob: str | None = None
     mode: str | None = None
     binary: bool = False
-    skipped: bool = False  # the caller asked not to collect its lines
     runs: list[Run] = field(default_factory=list)
     added_bytes: int = 0
 
@@ -110,14 +109,9 @@ def _commit(line: bytes) -> Commit:
     return Commit(sha, CommitInfo(author=author, date=date))
 
 
-def parse(
-    stream: Iterable[bytes],
-    skip: Callable[[FilePatch], bool] | None = None,
-    on_commit: Callable[[Commit], None] | None = None,
-) -> Iterator[FilePatch]:
-    """File patches in stream order. ``skip(patch)`` is asked once the new path and blob are
-    known; when it says yes, that file's lines are not collected (``patch.skipped``).
-    ``on_commit`` hears of every commit, including those that change no file."""
+def parse(stream: Iterable[bytes], on_commit: Callable[[Commit], None] | None = None) -> Iterator[FilePatch]:
+    """File patches in stream order; ``on_commit`` hears of every commit, including those
+    that change no file."""
     commit: Commit | None = None
     current: FilePatch | None = None
     in_hunk = False
@@ -198,9 +192,6 @@ def parse(
         elif first == b"+" and line.startswith(b"+++ "):
             current.path = _path_of(line, 4)
             collect = not current.deleted and current.mode != SUBMODULE_MODE
-            if collect and skip is not None and skip(current):
-                current.skipped = True
-                collect = False
         elif first == b"B" and line.startswith(b"Binary files "):
             current.binary = True
     if current is not None:

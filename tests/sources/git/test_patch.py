@@ -55,11 +55,6 @@ def test_merge_reports_only_lines_no_parent_had() -> None:
     assert [(r.first, r.text()) for r in patch.runs] == [(2, "EVIL\n"), (4, "ALSO-EVIL\n")]
 
 
-def test_skip_leaves_lines_uncollected() -> None:
-    patches = list(parse(ORDINARY.splitlines(keepends=True), skip=lambda p: p.path == "f.txt"))
-    assert patches[0].skipped and patches[0].runs == []
-
-
 def test_submodule_lines_are_not_collected() -> None:
     text = b"diff --git sub sub\nnew file mode 160000\nindex 0000..abcd\n--- /dev/null\n+++ sub\n@@ -0,0 +1 @@\n+Subproject commit abcd\n"
     (patch,) = parse(text.splitlines(keepends=True))
