@@ -170,7 +170,11 @@ class Builder:
         at = rng.randint(0, len(lines))
         lines[at:at] = block
         for key in keys:
-            fp = fingerprint(key)
+            # Tools report a key's secret part (e.g. a PEM body without its JSON field):
+            # that is what the fingerprint is of.
+            match = rule.pattern.search(key)
+            secret = match.group("secret") if match and "secret" in rule.pattern.groupindex else key
+            fp = fingerprint(secret)
             self.planted.append(Planted(rule.id, fp, self.commits + 1))
             self.key_lines += [(line, fp) for line in block if key in line]
 

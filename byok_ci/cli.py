@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -16,7 +16,9 @@ from byok_ci._version import __version__
 from byok_ci.exitcodes import INCOMPLETE, INTERNAL_ERROR
 
 if TYPE_CHECKING:
+    from byok_ci.config import Settings
     from byok_ci.model import Report, ScanError
+    from byok_ci.scan_git import GitTarget
 
 FORMATS = ("text", "json", "junit")
 
@@ -178,9 +180,9 @@ def scan(
     sys.exit(exit_code(report))
 
 
-def _git_target(staged: bool, git_range: str | None, since: str | None, history: bool, pre_push: bool):  # type: ignore[no-untyped-def]
-    from byok_ci.scan_git import GitTarget
-
+def _git_target(
+    staged: bool, git_range: str | None, since: str | None, history: bool, pre_push: bool
+) -> GitTarget | None:
     chosen = [name for name, on in (("--staged", staged), ("--range", git_range is not None),
                                     ("--since", since is not None), ("--history", history),
                                     ("--pre-push", pre_push)) if on]
@@ -188,6 +190,8 @@ def _git_target(staged: bool, git_range: str | None, since: str | None, history:
         raise click.UsageError(f"choose one of {', '.join(chosen)}")
     if not chosen:
         return None
+    from byok_ci.scan_git import GitTarget
+
     if git_range is not None:
         return GitTarget("range", revision=git_range)
     if since is not None:
@@ -198,10 +202,10 @@ def _git_target(staged: bool, git_range: str | None, since: str | None, history:
     return GitTarget("history" if history else "staged")
 
 
-def _scan_git(target, paths: tuple[str, ...], settings, allow_shallow: bool) -> Report:  # type: ignore[no-untyped-def]
+def _scan_git(target: GitTarget, paths: tuple[str, ...], settings: Settings, allow_shallow: bool) -> Report:
     from byok_ci.scan_git import scan_git
 
-    bar = None
+    bar: Any = None
 
     def progress(done: int, total: int) -> None:
         nonlocal bar
