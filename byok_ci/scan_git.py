@@ -295,6 +295,11 @@ def revisions_for(repo: Repo, target: GitTarget, note: Callable[[str], None]) ->
         base_sha, head_sha = resolve(repo, base or "HEAD"), resolve(repo, head or "HEAD")
         return [f"{base_sha}...{head_sha}"] if symmetric else [f"^{base_sha}", head_sha]
     # pre-push: pre-commit passes the remote's old sha and the local sha being pushed.
+    if target.push_to is None:
+        raise GitError(
+            "--pre-push reads PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF, which pre-commit sets for "
+            "pre-push hooks; outside pre-commit use --range BASE..HEAD"
+        )
     if _is_null(target.push_to):
         note("pushing a deletion: no commits to scan")
         return None
