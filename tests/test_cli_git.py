@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -94,3 +95,26 @@ def test_text_report_shows_commits_and_history_only(repo: GitRepo) -> None:
     result = invoke(["scan", "--history"], repo.path)
     assert "history only" in result.stdout and f"commit {repo.git('rev-parse', 'HEAD~1')[:12]}" in result.stdout
     assert "(3 commits, " in result.stdout
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_history_progress_bar_only_on_a_terminal(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from byok_ci import cli
+    from byok_ci.config import Settings
+    from byok_ci.scan_git import GitTarget
+
+    monkeypatch.chdir(repo.path)
+    for name, value in GIT_ENV.items():
+        monkeypatch.setenv(name, value)
+    terminal = _Terminal()
+    monkeypatch.setattr(cli.sys, "stderr", terminal)
+    report = cli._scan_git(GitTarget("history"), (), Settings(), False)
+    assert report.stats.commits == 3 and "byok-ci: commits" in terminal.getvalue() and "100%" in terminal.getvalue()
+    terminal = _Terminal()
+    monkeypatch.setattr(cli.sys, "stderr", terminal)
+    cli._scan_git(GitTarget("range", "HEAD~2..HEAD"), (), Settings(), False)
+    assert terminal.getvalue() == ""  # ranges are quick: no bar
