@@ -78,7 +78,8 @@ class CommitSource:
 
     def options(self) -> list[str]:
         # --diff-filter=d: a deleted file adds nothing, and diffing it costs as much as adding it.
-        return ["-p", "--cc", *DIFF_OPTIONS, f"--format={LOG_FORMAT}", "--diff-filter=d",
+        # --root: a root commit's files are all added, even if log.showRoot says otherwise.
+        return ["-p", "--cc", "--root", *DIFF_OPTIONS, f"--format={LOG_FORMAT}", "--diff-filter=d",
                 "--no-renames" if self.all_refs else "-M"]
 
     def commit_list(self) -> bytes:

@@ -11,9 +11,12 @@ from contextlib import contextmanager
 
 from byok_ci.errors import GitError
 
-# Options every diff-producing command gets: no colour, no external diff or textconv (their
-# output is not the file), no a/ b/ prefixes, full blob ids, paths relative to the root.
-DIFF_OPTIONS = ("--no-color", "--no-ext-diff", "--no-textconv", "--no-prefix", "--full-index", "--no-relative", "-U0")
+# Options every diff-producing command gets, so user config cannot change the output's
+# shape: no colour, no external diff or textconv (their output is not the file), no a/ b/
+# prefixes, full blob ids, paths relative to the root, submodules as "Subproject commit"
+# lines, and git's default (fastest) diff algorithm.
+DIFF_OPTIONS = ("--no-color", "--no-ext-diff", "--no-textconv", "--no-prefix", "--full-index", "--no-relative",
+                "--submodule=short", "--diff-algorithm=myers", "-U0")
 # Config that would change the output shape or run user programs.
 _CONFIG = ("-c", "core.quotePath=true", "-c", "diff.noprefix=false", "-c", "log.showSignature=false",
            "-c", "core.fsmonitor=false")

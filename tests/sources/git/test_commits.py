@@ -235,3 +235,15 @@ def test_shallow_clone_ranges(tmp_path: Path, shipped_rules: RuleSet, keys) -> N
     assert reaching.errors == []
     missing = scan_git(GitTarget("range", "HEAD~3..HEAD"), rules=shipped_rules, cwd=cwd)
     assert "shallow clone" in missing.errors[0].message and "fetch-depth: 0" in missing.errors[0].message
+
+
+def test_user_config_does_not_change_what_is_read(tmp_path: Path, shipped_rules: RuleSet, keys) -> None:  # type: ignore[no-untyped-def]
+    repo = GitRepo(tmp_path)
+    repo.write("root.env", f"OPENAI_API_KEY={keys()}\n")
+    root = repo.commit("root commit")
+    for setting in ("log.showRoot=false", "diff.noprefix=true", "diff.mnemonicPrefix=true", "color.ui=always",
+                    "diff.submodule=log", "diff.relative=true", "core.quotePath=false", "diff.algorithm=histogram"):
+        repo.git("config", *setting.split("="))
+    (tmp_path / "sub").mkdir()
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(tmp_path / "sub"))
+    assert [(f.path, f.commit) for f in report.findings] == [("root.env", root)]
