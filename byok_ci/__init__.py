@@ -13,6 +13,8 @@ __all__ = [
     "__version__",
     "scan_paths",
     "scan_text",
+    "scan_git",
+    "GitTarget",
     "load_rules",
     "Settings",
     "resolve_settings",
@@ -25,6 +27,7 @@ __all__ = [
     "ConfigError",
     "RuleError",
     "InputError",
+    "GitError",
     "exit_code",
     "Check",
     "check_manifest",
@@ -34,6 +37,9 @@ __all__ = [
 _HOMES = {
     "scan_paths": "byok_ci.scan",
     "scan_text": "byok_ci.scan",
+    "scan_git": "byok_ci.scan_git",
+    "GitTarget": "byok_ci.scan_git",
+    "GitError": "byok_ci.errors",
     "load_rules": "byok_ci.rules",
     "RuleSet": "byok_ci.rules",
     "Rule": "byok_ci.rules",
@@ -53,12 +59,13 @@ _HOMES = {
 
 if TYPE_CHECKING:
     from byok_ci.config import Settings, resolve_settings
-    from byok_ci.errors import ByokError, ConfigError, InputError, RuleError
+    from byok_ci.errors import ByokError, ConfigError, GitError, InputError, RuleError
     from byok_ci.exitcodes import exit_code
     from byok_ci.manifest import check_manifest
     from byok_ci.model import Check, Finding, Report, ScanError
     from byok_ci.rules import Rule, RuleSet, load_rules
     from byok_ci.scan import scan_paths, scan_text
+    from byok_ci.scan_git import GitTarget, scan_git
 
 
 def __getattr__(name: str) -> Any:

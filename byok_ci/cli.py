@@ -11,7 +11,7 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 import click
 
@@ -19,7 +19,9 @@ from byok_ci._version import __version__
 from byok_ci.exitcodes import INCOMPLETE, INTERNAL_ERROR
 
 if TYPE_CHECKING:
+    from byok_ci.config import Settings
     from byok_ci.model import Report, ScanError
+    from byok_ci.scan_git import GitTarget
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
 
@@ -186,6 +188,12 @@ def _with_artifact_options(settings):  # type: ignore[no-untyped-def]
 @click.option("--verbose", "-v", is_flag=True, help="Also print settings and what was skipped.")
 @click.option("--no-color", is_flag=True, help="Never colour text output (NO_COLOR is honoured too).")
 @_artifact_options
+@click.option("--staged", is_flag=True, help="Scan the lines the index adds (what the next commit holds).")
+@click.option("--range", "git_range", metavar="BASE..HEAD", help="Scan the lines each commit in the range adds.")
+@click.option("--since", metavar="REF", help="Scan the commits since REF (REF..HEAD).")
+@click.option("--history", is_flag=True, help="Scan every commit reachable from any ref.")
+@click.option("--pre-push", is_flag=True, help="Scan the commits being pushed (pre-commit's PRE_COMMIT_FROM_REF/TO_REF).")
+@click.option("--allow-shallow", is_flag=True, help="Accept a shallow clone's truncated history (exit 0 if clean).")
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -203,8 +211,18 @@ def scan(
     quiet: bool,
     verbose: bool,
     no_color: bool,
+    staged: bool,
+    git_range: str | None,
+    since: str | None,
+    history: bool,
+    pre_push: bool,
+    allow_shallow: bool,
 ) -> None:
-    """Scan files and directories (default: .) for leaked AI-provider keys. Use - for stdin."""
+    """Scan files and directories (default: .) for leaked AI-provider keys. Use - for stdin.
+
+    With --staged, --range, --since, --history or --pre-push, scan what git holds instead;
+    PATHS then limit the scan as git pathspecs do.
+    """
     from byok_ci.config import parse_size, resolve_settings
     from byok_ci.exitcodes import exit_code
     from byok_ci.scan import scan_paths
@@ -224,7 +242,11 @@ def scan(
     if verbose:
         config = settings.config_path.as_posix() if settings.config_path else "none"
         click.echo(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes", err=True)
-    report = scan_paths(paths or (".",), settings=settings)
+    git_target = _git_target(staged, git_range, since, history, pre_push)
+    if git_target is not None:
+        report = _scan_git(git_target, paths, settings, allow_shallow)
+    else:
+        report = scan_paths(paths or (".",), settings=settings)
     report.errors[:0] = setting_errors
     for error in report.errors:
         _say_error(error)
@@ -238,6 +260,52 @@ def scan(
         )
     _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path}, quiet=quiet, no_color=no_color)
     sys.exit(exit_code(report))
+
+
+def _git_target(
+    staged: bool, git_range: str | None, since: str | None, history: bool, pre_push: bool
+) -> GitTarget | None:
+    chosen = [name for name, on in (("--staged", staged), ("--range", git_range is not None),
+                                    ("--since", since is not None), ("--history", history),
+                                    ("--pre-push", pre_push)) if on]
+    if len(chosen) > 1:
+        raise click.UsageError(f"choose one of {', '.join(chosen)}")
+    if not chosen:
+        return None
+    from byok_ci.scan_git import GitTarget
+
+    if git_range is not None:
+        return GitTarget("range", revision=git_range)
+    if since is not None:
+        return GitTarget("since", revision=since)
+    if pre_push:
+        return GitTarget("pre-push", push_from=os.environ.get("PRE_COMMIT_FROM_REF"),
+                         push_to=os.environ.get("PRE_COMMIT_TO_REF"))
+    return GitTarget("history" if history else "staged")
+
+
+def _scan_git(target: GitTarget, paths: tuple[str, ...], settings: Settings, allow_shallow: bool) -> Report:
+    from byok_ci.scan_git import scan_git
+
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="byok-ci: commits", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    interactive = target.mode == "history" and sys.stderr.isatty()
+    try:
+        return scan_git(
+            target, paths, settings=settings, allow_shallow=allow_shallow,
+            on_note=lambda message: click.echo(f"byok-ci: note: {message}", err=True),
+            progress=progress if interactive else None,
+        )
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @main.group()

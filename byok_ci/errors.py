@@ -4,6 +4,7 @@
     ├── ConfigError           a configuration file is malformed (file, line, field)
     ├── RuleError             a rule file or rule is malformed or unsafe (file, rule id, field)
     ├── InputError            an input cannot be read (path and reason)
+    │   └── GitError          git cannot give what was asked (no repository, bad ref, git failed)
     └── ManifestError         a key manifest cannot be loaded at all (file, line, column)
 
 Messages never quote a value that could be a key: they name the file, the line, the rule
@@ -45,3 +46,7 @@ class ManifestError(ByokError):
         where = f"{path}:{line}:{column}" if line and column else f"{path}:{line}" if line else path
         super().__init__(f"{where}: {reason}")
         self.path, self.line, self.column, self.reason = path, line, column, reason
+
+
+class GitError(InputError):
+    """Git could not give what was asked: not a repository, an unknown revision, git failed."""

@@ -197,6 +197,11 @@ class Stats:
     skipped_binary: int = 0
     skipped_excluded: int = 0
     skipped_other: int = 0
+    # Git scans only (None elsewhere, and then left out of reports):
+    commits: int | None = None
+    skipped_large: int = 0
+    skipped_submodules: int = 0
+    lfs_pointers: int = 0
     # Findings held back by a baseline / an ignore file; None when none was in use.
     baselined: int | None = None
     ignored: int | None = None
@@ -218,6 +223,13 @@ class Stats:
         for name in ("baselined", "ignored"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
+        if self.commits is not None:
+            data.update(
+                commits=self.commits,
+                skipped_large=self.skipped_large,
+                skipped_submodules=self.skipped_submodules,
+                lfs_pointers=self.lfs_pointers,
+            )
         return data
 
 

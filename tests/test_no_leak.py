@@ -409,3 +409,46 @@ def test_drift_with_key_in_the_query_string_leaks_nothing(tmp_path: Path, shippe
     assert any("key=REDACTED" in c.reason for c in report.probes)
     for text in texts:
         assert leaked_runs(text, [Planted("google.api-key", parts)]) == []
+
+
+GIT_RUNS = [
+    ["scan", "--staged"],
+    ["scan", "--staged", "--format", "json"],
+    ["scan", "--history", "-v"],
+    ["scan", "--history", "--format", "junit"],
+    ["scan", "--history", "--output", "out/report.txt", "--json", "out/report.json", "--junit", "out/report.xml"],
+    ["scan", "--since", "HEAD~2", "--format", "json"],
+    ["scan", "--pre-push", "--format", "json"],
+]
+
+
+@pytest.mark.parametrize("args", GIT_RUNS, ids=lambda a: " ".join(a))
+def test_no_git_scan_output_contains_a_key(tmp_path: Path, shipped_rules: RuleSet, args: list[str]) -> None:
+    """Keys committed, deleted again (history only), and staged: every git mode."""
+    from tests.gitrepo import GIT_ENV, GitRepo
+
+    repo = GitRepo(tmp_path)
+    repo.commit("empty start")
+    planted = seed_tree(tmp_path, shipped_rules)
+    repo.commit("keys")
+    for path in sorted(tmp_path.glob("*.txt"))[::2]:
+        path.unlink()
+    repo.commit("half of them deleted")
+    (tmp_path / "staged").mkdir()
+    for path in sorted(tmp_path.glob("*.txt")):
+        (tmp_path / "staged" / path.name).write_text(path.read_text())
+    repo.git("add", "staged")
+    (tmp_path / "out").mkdir()
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        env = {**GIT_ENV, "NO_COLOR": None, "PRE_COMMIT_FROM_REF": "0" * 40, "PRE_COMMIT_TO_REF": "HEAD"}
+        result = CliRunner().invoke(main, args, env=env)
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1, result.output
+    outputs = {"stdout": result.stdout, "stderr": result.stderr}
+    for path in (tmp_path / "out").iterdir():
+        outputs[path.name] = path.read_text()
+    for name, text in outputs.items():
+        assert leaked_runs(text, planted) == [], name

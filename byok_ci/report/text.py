@@ -31,6 +31,7 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
             where = f"{f.line}:{f.column}"
             commit = f"  commit {f.commit[:12]}" if f.commit else ""
             extra = "".join(f"  {name} {value}" for name, value in (("source", f.source), ("encoding", f.encoding)) if value)
+            extra += "  history only" if f.history_only else ""
             stream.write(
                 f"  {where:>9}  {paint(f.severity, f.severity)}  {f.rule_id}  {f.redacted}"
                 f"  {paint('dim', 'fp ' + f.fingerprint)}{commit}{extra}\n"
@@ -43,6 +44,8 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
         return
     stats = report.stats
     scanned = f"{stats.files} files, {_human_bytes(stats.bytes)} in {stats.seconds:.2f}s"
+    if stats.commits is not None:  # git scans: files are file versions, bytes are added lines
+        scanned = f"{stats.commits} commits, " + scanned
     if findings:
         files = len({f.path for f in findings})
         noun = "finding" if len(findings) == 1 else "findings"

@@ -1,0 +1,77 @@
+"""Turn file patches into chunks, counting what is skipped and why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from byok_ci.model import Chunk, ScanError, Stats
+from byok_ci.sources.files import is_excluded
+from byok_ci.sources.git.patch import LFS_POINTER, SUBMODULE_MODE, SYMLINK_MODE, FilePatch
+
+
+@dataclass
+class Chunker:
+    exclude: Sequence[str] = ()
+    max_file_size: int = 50 * 1024 * 1024
+    stats: Stats = field(default_factory=lambda: Stats(commits=0))
+    errors: list[ScanError] = field(default_factory=list)
+    submodules: set[str] = field(default_factory=set)
+
+    def fork(self) -> Chunker:
+        """A chunker with the same settings and its own counters (for another thread)."""
+        return Chunker(self.exclude, self.max_file_size)
+
+    def absorb(self, other: Chunker) -> None:
+        """Add another chunker's counters, errors and submodules to this one's."""
+        mine, theirs = self.stats, other.stats
+        for name in ("files", "bytes", "skipped_binary", "skipped_excluded", "skipped_other",
+                     "skipped_large", "skipped_submodules", "lfs_pointers"):
+            setattr(mine, name, getattr(mine, name) + getattr(theirs, name))
+        mine.commits = (mine.commits or 0) + (theirs.commits or 0)
+        self.errors.extend(other.errors)
+        self.submodules |= other.submodules
+
+    def chunks(self, patch: FilePatch) -> Iterator[Chunk]:
+        stats = self.stats
+        if patch.deleted:
+            return
+        if patch.mode == SUBMODULE_MODE:
+            stats.skipped_submodules += 1
+            self.submodules.add(patch.path)
+            return
+        if patch.mode == SYMLINK_MODE:
+            stats.skipped_other += 1  # a link target, not content: as the directory walk does
+            return
+        if patch.binary:
+            stats.skipped_binary += 1
+            return
+        if not patch.runs:
+            return
+        if is_excluded(patch.path, self.exclude):
+            stats.skipped_excluded += 1
+            return
+        where = f"{patch.path}@{patch.commit.sha[:12]}" if patch.commit else patch.path
+        if patch.added_bytes > self.max_file_size:
+            stats.skipped_large += 1
+            self.errors.append(ScanError(
+                where,
+                f"skipped: {patch.added_bytes:,} added bytes is over the maximum file size "
+                f"{self.max_file_size:,} (raise it with --max-file-size)",
+            ))
+            return
+        first = patch.runs[0]
+        if first.first == 1 and first.lines and first.lines[0].startswith(LFS_POINTER.encode()):
+            # The content lives on the LFS server, not in git; the pointer itself is scanned.
+            stats.lfs_pointers += 1
+        stats.files += 1
+        stats.bytes += patch.added_bytes
+        commit = patch.commit
+        for run in patch.runs:
+            yield Chunk(
+                text=run.text(),
+                path=patch.path,
+                line_offset=run.first - 1,
+                commit=commit.sha if commit else None,
+                commit_info=commit.info if commit else None,
+            )

@@ -1,0 +1,125 @@
+"""Commits: the lines each commit adds, attributed to it.
+
+`git rev-list --topo-order --reverse` lists the commits parents-first; parts of the list
+each stream their patches from their own `git log -p --cc -U0 --no-walk --stdin` process,
+so computing diffs (most of the cost) uses every core. :meth:`CommitSource.positions` puts
+what the parts found back in parents-first order. Only added lines are read: content a
+commit leaves unchanged is never read again, however many commits carry it. Merge
+commits come as combined diffs: a merge yields only lines none of its parents had (an
+"evil merge"), never what its parents already added.
+
+For the full history (``all_refs``) the list covers every ref and rename detection is off
+(it is costly, and a moved key is then reported at its new path too).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from byok_ci.model import Chunk
+from byok_ci.sources.git.chunker import Chunker
+from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
+from byok_ci.sources.git.process import DIFF_OPTIONS, run, first_error_line, stream
+from byok_ci.errors import GitError
+
+# Below this many commits per part, another git process costs more than it saves.
+MIN_COMMITS_PER_PART = 400
+MAX_PARTS = 4
+# Parts take turns at blocks of commits, BLOCKS_PER_PART each: files grow over a history,
+# so later commits cost more to diff and consecutive halves would leave one process idle
+# early, while long runs of neighbouring commits let git reuse what it has unpacked.
+BLOCKS_PER_PART = 4
+MIN_BLOCK = 256
+
+
+@dataclass
+class CommitPart:
+    """Commits whose patches one git process streams, newest first."""
+
+    index: int
+    shas: bytes  # newline-separated
+    count: int
+    options: list[str]
+    pathspecs: Sequence[str]
+    chunker: Chunker
+    cwd: str | None
+    on_commit: Callable[[], None] | None = None
+
+    def chunks(self) -> Iterator[Chunk]:
+        args = ["log", *self.options, "--no-walk=unsorted", "--stdin", "--", *self.pathspecs]
+        with stream(args, cwd=self.cwd, input=self.shas) as lines:
+            for patch in parse(lines, on_commit=self._count):
+                yield from self.chunker.chunks(patch)
+
+    def _count(self, _commit: Commit) -> None:
+        stats = self.chunker.stats
+        stats.commits = (stats.commits or 0) + 1
+        if self.on_commit is not None:
+            self.on_commit()
+
+
+@dataclass
+class CommitSource:
+    """What each commit selected by ``revisions`` (git rev-list arguments) adds.
+
+    :meth:`parts` splits the work; :meth:`positions` orders what the parts found
+    parents-first again.
+    """
+
+    revisions: Sequence[str] = ()
+    pathspecs: Sequence[str] = ()
+    all_refs: bool = False
+    chunker: Chunker = field(default_factory=Chunker)
+    cwd: str | None = None
+    max_parts: int = 0  # 0: one per core, at most MAX_PARTS
+    _listed: bytes = b""
+
+    def options(self) -> list[str]:
+        # --diff-filter=d: a deleted file adds nothing, and diffing it costs as much as adding it.
+        # --root: a root commit's files are all added, even if log.showRoot says otherwise.
+        return ["-p", "--cc", "--root", *DIFF_OPTIONS, f"--format={LOG_FORMAT}", "--diff-filter=d",
+                "--no-renames" if self.all_refs else "-M"]
+
+    def commit_list(self) -> bytes:
+        selection = ["--all"] if self.all_refs else list(self.revisions)
+        done = run(["rev-list", "--topo-order", "--reverse", *selection, "--", *self.pathspecs], cwd=self.cwd)
+        if done.returncode != 0:
+            raise GitError(first_error_line(done.stderr))
+        return done.stdout
+
+    def parts(self) -> list[CommitPart]:
+        self._listed = listed = self.commit_list()
+        lines = listed.splitlines(keepends=True)
+        total = len(lines)
+        if total == 0:
+            return []  # (an empty --stdin would make git log show HEAD)
+        wanted = self.max_parts or min(MAX_PARTS, os.cpu_count() or 1)
+        count = max(1, min(wanted, total // MIN_COMMITS_PER_PART))
+        block = max(MIN_BLOCK, -(-total // (count * BLOCKS_PER_PART)))
+        mine: list[list[bytes]] = [[] for _ in range(count)]
+        for number, start in enumerate(range(0, total, block)):
+            mine[number % count].extend(lines[start:start + block])
+        mine = [shas for shas in mine if shas]
+        # Newest first: git reads a pack's objects fastest in that order (newer versions
+        # are stored whole, older ones as deltas against them), about 10% less work.
+        return [
+            CommitPart(index, b"".join(reversed(shas)), len(shas), self.options(), self.pathspecs,
+                       self.chunker if index == 0 else self.chunker.fork(), self.cwd)
+            for index, shas in enumerate(mine)
+        ]
+
+    def positions(self, shas: set[str]) -> dict[str, int]:
+        """Where each of ``shas`` is in the parents-first list of the last :meth:`parts`."""
+        wanted = {sha.encode("ascii") for sha in shas}
+        found = {}
+        for index, line in enumerate(self._listed.split(b"\n")):
+            if line in wanted:
+                found[line.decode("ascii")] = index
+        return found
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every part's chunks, one part after the other (no parallelism, not in order)."""
+        for part in self.parts():
+            yield from part.chunks()

@@ -1,0 +1,105 @@
+"""Run git with settings that make its output parseable whatever the user's config says."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from byok_ci.errors import GitError
+
+# Options every diff-producing command gets, so user config cannot change the output's
+# shape: no colour, no external diff or textconv (their output is not the file), no a/ b/
+# prefixes, full blob ids, paths relative to the root, submodules as "Subproject commit"
+# lines, and git's default (fastest) diff algorithm.
+DIFF_OPTIONS = ("--no-color", "--no-ext-diff", "--no-textconv", "--no-prefix", "--full-index", "--no-relative",
+                "--submodule=short", "--diff-algorithm=myers", "-U0")
+# Config that would change the output shape or run user programs.
+_CONFIG = ("-c", "core.quotePath=true", "-c", "diff.noprefix=false", "-c", "log.showSignature=false",
+           "-c", "core.fsmonitor=false")
+
+
+def git_executable() -> str:
+    found = shutil.which("git")
+    if found is None:
+        raise GitError("git is not installed or not on PATH; install git to scan staged changes or history")
+    return found
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"GIT_PAGER": "cat", "PAGER": "cat", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"})
+    env.pop("GIT_EXTERNAL_DIFF", None)
+    return env
+
+
+def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(data)
+        proc.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass  # git stopped early; its exit status tells why
+
+
+def run(args: Sequence[str], cwd: str | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([git_executable(), *_CONFIG, *args], cwd=cwd, capture_output=True, env=_environment())
+
+
+def first_error_line(stderr: bytes) -> str:
+    for raw in stderr.decode("utf-8", "replace").splitlines():
+        line = raw.strip()
+        if line.startswith(("fatal:", "error:")):
+            return line.split(":", 1)[1].strip()
+    lines = [x.strip() for x in stderr.decode("utf-8", "replace").splitlines() if x.strip()]
+    return lines[-1] if lines else "git failed"
+
+
+@contextmanager
+def stream(args: Sequence[str], cwd: str | None = None, input: bytes | None = None) -> Iterator[Iterator[bytes]]:
+    """Lines of a git command's standard output as it produces them.
+
+    Standard error is collected on a thread (so a chatty git cannot block on a full pipe);
+    a non-zero exit raises :class:`GitError` with git's own first error line. ``input`` is
+    written to git's standard input from another thread.
+    """
+    proc = subprocess.Popen(
+        [git_executable(), *_CONFIG, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, env=_environment(), bufsize=1 << 16,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    if input is not None:
+        threading.Thread(target=_feed, args=(proc, input), daemon=True).start()
+    errors: list[bytes] = []
+    reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    finished = False
+    try:
+        yield iter(proc.stdout)
+        finished = True
+    finally:
+        if not finished:
+            proc.kill()
+        proc.stdout.close()
+        code = proc.wait()
+        reader.join()
+        proc.stderr.close()
+    if code != 0:
+        raise GitError(first_error_line(b"".join(errors)))
+
+
+def check_work_tree(cwd: str | None = None) -> None:
+    """Raise GitError unless ``cwd`` is inside a work tree (outside one, `git diff --cached`
+    silently turns into a `--no-index` diff)."""
+    where = os.path.abspath(cwd or os.getcwd())
+    done = run(["rev-parse", "--is-inside-work-tree"], cwd=where)
+    if done.returncode != 0:
+        reason = first_error_line(done.stderr)
+        if "not a git repository" in reason:
+            raise GitError(f"not a git repository: {where} (nor any parent directory); run byok-ci inside a repository")
+        raise GitError(reason)
+    if done.stdout.strip() != b"true":
+        raise GitError(f"{where} is not inside a work tree (a bare repository has no index to scan)")

@@ -1,0 +1,52 @@
+"""Real git repositories built in a test's tmp_path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+# Tests must not depend on the machine's git config (signing, hooks, default branch).
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Ada Lovelace",
+    "GIT_AUTHOR_EMAIL": "ada@example.com",
+    "GIT_COMMITTER_NAME": "Ada Lovelace",
+    "GIT_COMMITTER_EMAIL": "ada@example.com",
+}
+
+
+def git_env() -> dict[str, str]:
+    return {**os.environ, **GIT_ENV}
+
+
+class GitRepo:
+    def __init__(self, path: Path, *, init: bool = True) -> None:
+        self.path = path
+        self._tick = 0
+        if init:
+            path.mkdir(parents=True, exist_ok=True)
+            self.git("init", "-q", "-b", "main")
+
+    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+        done = subprocess.run(
+            ["git", "-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com", *args],
+            cwd=self.path, capture_output=True, text=True, env={**git_env(), **(env or {})},
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    def write(self, name: str | bytes, text: str | bytes) -> None:
+        path = os.path.join(os.fsencode(self.path), os.fsencode(name))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(text.encode() if isinstance(text, str) else text)
+
+    def commit(self, message: str, *args: str) -> str:
+        self._tick += 1
+        date = f"2024-01-01T00:{self._tick // 60:02d}:{self._tick % 60:02d}+00:00"
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message, *args,
+                 env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+        return self.git("rev-parse", "HEAD")

@@ -1,0 +1,120 @@
+"""`byok-ci scan --staged/--range/--since/--history/--pre-push` on the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from byok_ci.cli import main
+from byok_ci.rules import RuleSet
+from tests.conftest import key_for
+from tests.gitrepo import GIT_ENV, GitRepo
+
+
+def invoke(args: list[str], cwd: Path, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, args, env={**GIT_ENV, "NO_COLOR": "1", **(env or {})}, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> GitRepo:
+    repo = GitRepo(tmp_path)
+    repo.write("README", "hello\n")
+    repo.commit("clean start")
+    repo.write("app.py", f'KEY = "{key_for(shipped_rules, "openai.project-key", rng)}"\n')
+    repo.commit("leak")
+    repo.write("app.py", "KEY = os.environ['OPENAI_API_KEY']\n")
+    repo.commit("fix")
+    return repo
+
+
+def test_staged_exit_codes(repo: GitRepo, shipped_rules: RuleSet, rng: random.Random) -> None:
+    assert invoke(["scan", "--staged"], repo.path).exit_code == 0
+    repo.write("new.py", f'K = "{key_for(shipped_rules, "groq.api-key", rng)}"\n')
+    repo.git("add", "new.py")
+    result = invoke(["scan", "--staged"], repo.path)
+    assert result.exit_code == 1 and "new.py" in result.stdout and "groq.api-key" in result.stdout
+
+
+def test_history_json_marks_deleted_keys(repo: GitRepo) -> None:
+    result = invoke(["scan", "--history", "--format", "json"], repo.path)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    (finding,) = data["findings"]
+    assert finding["history_only"] is True and finding["commit"] == repo.git("rev-parse", "HEAD~1")
+    assert finding["commit_info"]["author"] == "Ada Lovelace <ada@example.com>"
+    assert data["stats"]["commits"] == 3
+    assert "\r" not in result.stderr  # no progress bar off a terminal
+
+
+def test_range_and_since(repo: GitRepo) -> None:
+    assert invoke(["scan", "--range", "HEAD~1..HEAD"], repo.path).exit_code == 0
+    assert invoke(["scan", "--range", "HEAD~2..HEAD"], repo.path).exit_code == 1
+    assert invoke(["scan", "--since", "HEAD~2"], repo.path).exit_code == 1
+
+
+def test_pre_push_from_pre_commit_environment(repo: GitRepo) -> None:
+    env: dict[str, str | None] = {"PRE_COMMIT_FROM_REF": repo.git("rev-parse", "HEAD~1"),
+                                  "PRE_COMMIT_TO_REF": repo.git("rev-parse", "HEAD")}
+    assert invoke(["scan", "--pre-push"], repo.path, env).exit_code == 0
+    env["PRE_COMMIT_FROM_REF"] = "0" * 40
+    assert invoke(["scan", "--pre-push"], repo.path, env).exit_code == 1  # no remotes: all of it is new
+    outside = invoke(["scan", "--pre-push"], repo.path, {"PRE_COMMIT_FROM_REF": None, "PRE_COMMIT_TO_REF": None})
+    assert outside.exit_code == 2 and "outside pre-commit use --range" in outside.stderr
+
+
+def test_git_errors_exit_2_with_one_line(repo: GitRepo, tmp_path_factory: pytest.TempPathFactory) -> None:
+    bad = invoke(["scan", "--range", "nope..HEAD"], repo.path)
+    assert bad.exit_code == 2 and "byok-ci: error: git: unknown revision 'nope'" in bad.stderr
+    outside = invoke(["scan", "--history"], tmp_path_factory.mktemp("plain"))
+    assert outside.exit_code == 2 and "not a git repository" in outside.stderr
+    both = invoke(["scan", "--history", "--staged"], repo.path)
+    assert both.exit_code == 2 and "choose one of --staged, --history" in both.stderr
+
+
+def test_shallow_exit_code(repo: GitRepo, tmp_path: Path) -> None:
+    clone = GitRepo(tmp_path / "clone", init=False)
+    GitRepo(tmp_path, init=False).git("clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone.path))
+    strict = invoke(["scan", "--history"], clone.path)
+    assert strict.exit_code == 2 and "git fetch --unshallow" in strict.stderr
+    allowed = invoke(["scan", "--history", "--allow-shallow"], clone.path)
+    assert allowed.exit_code == 0 and "shallow clone" in allowed.stderr
+
+
+def test_text_report_shows_commits_and_history_only(repo: GitRepo) -> None:
+    result = invoke(["scan", "--history"], repo.path)
+    assert "history only" in result.stdout and f"commit {repo.git('rev-parse', 'HEAD~1')[:12]}" in result.stdout
+    assert "(3 commits, " in result.stdout
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_history_progress_bar_only_on_a_terminal(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from byok_ci import cli
+    from byok_ci.config import Settings
+    from byok_ci.scan_git import GitTarget
+
+    monkeypatch.chdir(repo.path)
+    for name, value in GIT_ENV.items():
+        monkeypatch.setenv(name, value)
+    terminal = _Terminal()
+    monkeypatch.setattr(cli.sys, "stderr", terminal)
+    report = cli._scan_git(GitTarget("history"), (), Settings(), False)
+    assert report.stats.commits == 3 and "byok-ci: commits" in terminal.getvalue() and "100%" in terminal.getvalue()
+    terminal = _Terminal()
+    monkeypatch.setattr(cli.sys, "stderr", terminal)
+    cli._scan_git(GitTarget("range", "HEAD~2..HEAD"), (), Settings(), False)
+    assert terminal.getvalue() == ""  # ranges are quick: no bar
