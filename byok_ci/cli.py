@@ -735,3 +735,93 @@ def _drift_no_keys(manifest: Path, env: str) -> ScanError:
     from byok_ci.model import ScanError
 
     return ScanError(manifest.as_posix(), f"no keys for environment {env!r}: nothing was probed")
+
+
+def _env_list(value: str | None) -> tuple[str, ...]:
+    return tuple(v for v in (value or "").replace(",", " ").split() if v)
+
+
+@main.command()
+@click.option("--run", "run_jobs", envvar="BYOK_CI_CHECK_RUN", metavar="JOBS",
+              help="Jobs to run, comma-separated: scan, artifacts, manifest, drift (default: the config's check: section).")
+@click.option("--paths", envvar="BYOK_CI_CHECK_PATHS", metavar="PATHS", help="Paths for a working-tree scan (space-separated).")
+@click.option("--artifacts", envvar="BYOK_CI_CHECK_ARTIFACTS", metavar="PATHS", help="Build artifact paths (space-separated).")
+@click.option("--manifest", envvar="BYOK_CI_CHECK_MANIFEST", metavar="FILE", help="Key manifest (default byok.yaml).")
+@click.option("--drift-env", envvar="BYOK_CI_CHECK_DRIFT_ENV", metavar="ENV", help="Environment whose keys drift probes.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
+              help="Host a manifest base URL may use for drift probes (also BYOK_CI_ALLOW_HOSTS).")
+@click.option("--range", "git_range", metavar="BASE..HEAD", help="Scan these commits (other CI systems; GitHub's event is read by itself).")
+@click.option("--scheduled", envvar="BYOK_CI_CHECK_SCHEDULED", type=click.Choice(("history", "tree")), default=None,
+              help="What schedule/workflow_dispatch events scan (default history).")
+@click.option("--allow-shallow", is_flag=True, help="Accept a shallow clone's truncated history.")
+@click.option("--fail-on", envvar="BYOK_CI_CHECK_FAIL_ON", metavar="WHAT",
+              help="What fails the run: leaks, policy, drift, inconclusive (default leaks,policy,drift).")
+@click.option("--baseline", "baselines", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Baseline of accepted findings (repeatable; also BYOK_CI_CHECK_BASELINE).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
+@click.option("--junit", "junit_path", envvar="BYOK_CI_CHECK_JUNIT", type=click.Path(dir_okay=False), help="JUnit report file.")
+@click.option("--sarif", "sarif_path", envvar="BYOK_CI_CHECK_SARIF", type=click.Path(dir_okay=False), help="SARIF report file.")
+@click.option("--json", "json_path", envvar="BYOK_CI_CHECK_JSON", type=click.Path(dir_okay=False), help="JSON report file.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Standard output format.")
+@click.option("--annotate/--no-annotate", default=None,
+              help="GitHub annotations on stdout (default: on under GitHub Actions).")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings and errors only.")
+@click.option("--no-color", is_flag=True, help="Never colour text output.")
+def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manifest: str | None, drift_env: str | None,
+          allow_hosts: tuple[str, ...], git_range: str | None, scheduled: str | None, allow_shallow: bool,
+          fail_on: str | None, baselines: tuple[Path, ...], config_file: Path | None, junit_path: str | None,
+          sarif_path: str | None, json_path: str | None, fmt: str, annotate: bool | None, quiet: bool,
+          no_color: bool) -> None:
+    """Run every configured job (scan, artifacts, manifest, drift) with one set of reports.
+
+    Under GitHub Actions it reads the event payload to pick the commits to scan, writes
+    the job summary ($GITHUB_STEP_SUMMARY), outputs ($GITHUB_OUTPUT) and annotations.
+    """
+    from byok_ci.check import CheckOptions, CheckUsageError, drift_matrix, resolve_options, run_check
+    from byok_ci.config import resolve_settings
+    from byok_ci.github_event import write_outputs
+    from byok_ci.report.github import write as write_annotations
+    from byok_ci.report.github import write_summary
+
+    settings, setting_errors = resolve_settings(config_file=config_file)
+    extra_baselines = tuple(Path(p) for p in _env_list(os.environ.get("BYOK_CI_CHECK_BASELINE")))
+    settings = settings.extended(baselines=baselines + extra_baselines)
+    hosts = allow_hosts + _env_list(os.environ.get("BYOK_CI_ALLOW_HOSTS"))
+    try:
+        options = resolve_options(CheckOptions(
+            run=_env_list(run_jobs), paths=_env_list(paths), artifacts=_env_list(artifacts), manifest=manifest or None,
+            drift_env=drift_env or None, git_range=git_range, scheduled=scheduled, fail_on=_env_list(fail_on),
+            allow_hosts=hosts, allow_shallow=allow_shallow,
+        ), settings)
+        result = run_check(options, settings)
+    except CheckUsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    report = result.report
+    report.errors[:0] = setting_errors
+    for notice in result.notices:
+        click.echo(f"byok-ci: notice: {notice}", err=True)
+    for error in report.errors:
+        _say_error(error)
+    _say_warnings(report)
+    _write_outputs(report, fmt, None, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
+                   quiet=quiet, no_color=no_color)
+    under_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    if annotate if annotate is not None else under_actions:
+        write_annotations(report, sys.stdout)
+        for notice in result.notices:
+            click.echo(f"::notice title=byok-ci::{notice}")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            write_summary(report, handle, title="byok-ci")
+            for notice in result.notices:
+                handle.write(f"> {notice}\n\n")
+            matrix = drift_matrix(report)
+            if matrix:
+                handle.write("### Drift\n\n" + matrix + "\n")
+    code = result.exit_code()
+    write_outputs(os.environ.get("GITHUB_OUTPUT"), {
+        "result": result.result(), **result.counts(),
+        "junit": junit_path or "", "sarif": sarif_path or "", "json": json_path or "",
+    })
+    sys.exit(code)

@@ -24,7 +24,7 @@ _SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _KNOWN = {
     "version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size", "jobs",
-    "baseline", "ignore_file", "policy",
+    "baseline", "ignore_file", "policy", "check",
 }
 # Artifact settings: config key -> kind of value. The same names (with dashes) are options.
 ARTIFACT_KEYS = {
@@ -54,6 +54,8 @@ class Settings:
     ignore_file: Path | None = None
     # The manifest policy layer, validated by byok_ci.manifest.policy (which names its lines).
     policy: Mapping[str, object] | None = field(default=None, compare=False)
+    # The `check:` section: which jobs `byok-ci check` runs (validated by byok_ci.check).
+    check: Mapping[str, object] | None = field(default=None, compare=False)
     # Archives, container images and encoded secrets (see README "Build artifacts").
     archives: bool = True
     max_archive_depth: int = 3
@@ -169,6 +171,9 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
     jobs = data.get("jobs")
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
         raise ConfigError(shown, data.line_of("jobs"), "field 'jobs' must be a non-negative integer")
+    check = data.get("check")
+    if check is not None and not isinstance(check, LineDict):
+        raise ConfigError(shown, data.line_of("check"), "field 'check' must be a mapping (see README: One command for CI)")
     policy = data.get("policy")
     if policy is not None and not isinstance(policy, LineDict):
         raise ConfigError(shown, data.line_of("policy"), "field 'policy' must be a mapping (see README: Environment key manifests)")
@@ -194,6 +199,7 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
         config_path=path,
         ignore_file=path.parent / ignore_file if ignore_file is not None else base.ignore_file,
         policy=policy if policy is not None else base.policy,
+        check=check if check is not None else base.check,
     )
 
 

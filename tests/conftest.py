@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import random
+import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +30,13 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(autouse=True)
+def _not_under_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests decide for themselves whether they run "under GitHub Actions"."""
+    for name in ("GITHUB_ACTIONS", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def shipped_rules() -> RuleSet:
     return load_rules()
@@ -41,3 +51,31 @@ def key_for(ruleset: RuleSet, rule_id: str, rng: random.Random) -> str:
     rule = ruleset.get(rule_id)
     assert rule is not None, rule_id
     return generate_key(rule, rng)
+
+
+@pytest.fixture(scope="session")
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed copy of this checkout (uncommitted edits included), for tools that
+    install byok-ci the way users do (pre-commit, the Action)."""
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path_factory.mktemp("byok-ci-snapshot"))
+    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, check=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        source = REPO / name
+        if source.is_file():
+            target = repo.path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    repo.commit("snapshot of the checkout under test")
+    return repo.path
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory, snapshot: Path) -> Path:
+    """Wheels of byok-ci and its dependencies, built once, so installs need no index."""
+    house = tmp_path_factory.mktemp("wheelhouse")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(house), str(snapshot), "hatchling"],
+                   check=True, capture_output=True)
+    return house

@@ -9,7 +9,6 @@ environment once per session under one PRE_COMMIT_HOME.
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from byok_ci.rules import RuleSet
-from tests.conftest import REPO, key_for
+from tests.conftest import key_for
 from tests.gitrepo import GitRepo, git_env
 
 pytest.importorskip("pre_commit")
@@ -31,27 +30,12 @@ class Hooks:
 
 
 @pytest.fixture(scope="session")
-def hooks(tmp_path_factory: pytest.TempPathFactory) -> Hooks:
-    # A committed snapshot of this checkout (uncommitted edits included): try-repo then pins
-    # one (path, rev), and pre-commit's environment for it is built once.
-    snapshot = GitRepo(tmp_path_factory.mktemp("hook-repo"))
-    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, check=True).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        source = REPO / name
-        if source.is_file():
-            target = snapshot.path / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    snapshot.commit("snapshot of the checkout under test")
-    wheelhouse = tmp_path_factory.mktemp("wheelhouse")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(wheelhouse), str(snapshot.path), "hatchling"],
-                   check=True, capture_output=True)
+def hooks(tmp_path_factory: pytest.TempPathFactory, snapshot: Path, wheelhouse: Path) -> Hooks:
     env = {**git_env(), "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse),
            "PRE_COMMIT_HOME": str(tmp_path_factory.mktemp("pre-commit-home")), "NO_COLOR": "1"}
     env.pop("PRE_COMMIT_FROM_REF", None)
     env.pop("PRE_COMMIT_TO_REF", None)
-    return Hooks(snapshot.path, env)
+    return Hooks(snapshot, env)
 
 
 def try_repo(hooks: Hooks, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

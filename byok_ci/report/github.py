@@ -59,6 +59,16 @@ def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci") -> 
     """A Markdown job summary for ``$GITHUB_STEP_SUMMARY``."""
     findings = report.sorted_findings()
     stream.write(f"## {title}: {report.command}\n\n")
+    if report.checks:
+        suites: dict[str, dict[str, int]] = {}
+        for check in report.checks:
+            counts = suites.setdefault(check.suite, {})
+            counts[check.outcome] = counts.get(check.outcome, 0) + 1
+        stream.write("| suite | passed | failed | warning | inconclusive | skipped |\n|---|---:|---:|---:|---:|---:|\n")
+        for suite, counts in suites.items():
+            cells = " | ".join(str(counts.get(o, 0)) for o in ("passed", "failed", "warning", "inconclusive", "skipped"))
+            stream.write(f"| {_cell(suite)} | {cells} |\n")
+        stream.write("\n")
     if not findings:
         stream.write(f"No leaks found ({report.stats.files} files checked).\n")
     else:

@@ -1,0 +1,114 @@
+"""`byok-ci check` outside GitHub: jobs from options or config, one combined report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+import xmlschema
+from click.testing import CliRunner
+from junitparser import JUnitXml
+
+from byok_ci.cli import main
+from byok_ci.rules import RuleSet
+from tests.conftest import key_for
+
+SCHEMA = xmlschema.XMLSchema(str(Path(__file__).resolve().parent / "data" / "junit-10-file-line.xsd"))
+
+
+def manifest(today: dt.date) -> str:
+    rotated = (today - dt.timedelta(days=10)).isoformat()
+    return f"""version: 1
+project: acme
+keys:
+  - name: acme-prod-openai
+    env: prod
+    provider: openai
+    secret: env://OPENAI_API_KEY
+    owner: ml-platform
+    scopes: [models.read]
+    rotated: {rotated}
+  - name: acme-staging-openai
+    env: staging
+    provider: openai
+    secret: env://OPENAI_API_KEY_STAGING
+    owner: ml-platform
+    scopes: [models.read]
+    rotated: {rotated}
+"""
+
+
+@pytest.fixture
+def tree(tmp_path: Path, shipped_rules: RuleSet) -> Path:
+    (tmp_path / "app.py").write_text(f'KEY = "{key_for(shipped_rules, "groq.api-key", random.Random(2))}"\n')
+    (tmp_path / "byok.yaml").write_text(manifest(dt.date.today()))
+    return tmp_path
+
+
+def invoke(cwd: Path, args: list[str]):  # type: ignore[no-untyped-def]
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def test_default_jobs_scan_and_manifest_one_junit(tree: Path) -> None:
+    result = invoke(tree, ["check", "--junit", "r.xml", "--json", "r.json", "--sarif", "r.sarif"])
+    assert result.exit_code == 1, result.output
+    xml = (tree / "r.xml").read_text()
+    SCHEMA.validate(xml)
+    suites = {s.name: s for s in JUnitXml.fromstring(xml)}
+    assert {"scan", "manifest/prod", "manifest/staging"} <= set(suites)
+    assert suites["scan"].failures == 1 and suites["manifest/prod"].failures == 0
+    data = json.loads((tree / "r.json").read_text())
+    assert data["command"] == "check" and [f["rule_id"] for f in data["findings"]] == ["groq.api-key"]
+
+
+def test_fail_on_policy_only_passes_with_a_leak(tree: Path) -> None:
+    assert invoke(tree, ["check", "--fail-on", "policy"]).exit_code == 0
+
+
+def test_config_section_chooses_the_jobs(tree: Path) -> None:
+    (tree / ".byok-ci.yaml").write_text("check:\n  run: [manifest]\n")
+    result = invoke(tree, ["check", "--json", "r.json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tree / "r.json").read_text())["findings"] == []
+
+
+@pytest.mark.parametrize("args", [["check", "--run", "lint"], ["check", "--fail-on", "everything"]])
+def test_usage_errors(tree: Path, args: list[str]) -> None:
+    assert invoke(tree, args).exit_code == 2
+
+
+def test_artifacts_job_has_its_own_suite(tree: Path, shipped_rules: RuleSet) -> None:
+    import zipfile
+
+    (tree / "dist").mkdir()
+    with zipfile.ZipFile(tree / "dist" / "app.whl", "w") as wheel:
+        wheel.writestr("app/settings.py", f"K = '{key_for(shipped_rules, 'xai.api-key', random.Random(3))}'\n")
+    result = invoke(tree, ["check", "--run", "artifacts", "--artifacts", "dist", "--junit", "r.xml"])
+    assert result.exit_code == 1
+    (suite,) = JUnitXml.fromstring((tree / "r.xml").read_text())
+    assert suite.name == "artifacts" and "dist/app.whl!app/settings.py" in (tree / "r.xml").read_text()
+
+
+def test_range_outside_github(tmp_path: Path, shipped_rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.gitrepo import GitRepo, git_env
+
+    for name, value in git_env().items():
+        monkeypatch.setenv(name, value)
+    repo = GitRepo(tmp_path / "r")
+    repo.write("a.txt", "a\n")
+    base = repo.commit("a")
+    repo.write("b.env", f"K={key_for(shipped_rules, 'perplexity.api-key', random.Random(4))}\n")
+    repo.commit("b")
+    result = invoke(repo.path, ["check", "--run", "scan", "--range", f"{base}..HEAD", "--format", "json"])
+    assert result.exit_code == 1
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["path"] == "b.env" and finding["commit"]
