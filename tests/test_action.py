@@ -28,7 +28,6 @@ ACTION = yaml.safe_load((REPO / "action.yml").read_text())
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
 
 
-@pytest.mark.skipif(not CHECK_JSONSCHEMA.exists(), reason="check-jsonschema is a test extra")
 @pytest.mark.parametrize(("schema", "path"), [("vendor.github-actions", "action.yml"),
                                               ("vendor.github-workflows", "docs/github-workflow.yml")])
 def test_metadata_validates_against_githubs_schemas(schema: str, path: str) -> None:
