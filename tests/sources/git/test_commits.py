@@ -200,7 +200,7 @@ def test_history_split_across_git_processes_finds_the_same(
 
     whole = scan()
     monkeypatch.setattr(commits, "MIN_COMMITS_PER_PART", 1)
-    monkeypatch.setattr(commits, "MIN_BLOCK", 1)  # three parts, each newest first
+    # three parts, each newest first
     monkeypatch.setattr(commits.os, "cpu_count", lambda: 3)
     assert scan() == whole and len(whole) == 4
 
