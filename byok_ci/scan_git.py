@@ -1,8 +1,9 @@
 """Scan what git holds: the index, commit ranges, the whole history. Library entry point.
 
-GitPython (repository discovery, refs, revision parsing, and its long-lived
-`git cat-file --batch` for blobs) is imported only here and only for commit modes, so a
-plain `byok-ci scan` never loads it; `--staged` needs one `git diff` and nothing more.
+GitPython (repository discovery, refs, revision parsing) is imported only here and only
+for commit modes, so a plain `byok-ci scan` never loads it; `--staged` needs one `git diff`
+and nothing more. Blobs come from one long-lived `git cat-file --batch` process fed all
+requests at once (GitPython's own helpers take one ASCII name per round trip).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from byok_ci.scan import FAST_PREFILTER_MIN_BYTES, choose_prefilter, ruleset_for
 from byok_ci.suppress.stage import load_suppression
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
+from byok_ci.sources.git.process import read_blobs
 from byok_ci.sources.git.staged import StagedSource
 
 if TYPE_CHECKING:
@@ -196,7 +198,7 @@ def _scan_commits(
         order = source.positions({f.commit for f in findings if f.commit})
         findings.sort(key=lambda f: order.get(f.commit or "", -1))
         if history:
-            findings = mark_history_only(repo, first_per_path(findings), detector, chunker.max_file_size)
+            findings = mark_history_only(first_per_path(findings), detector, chunker.max_file_size, cwd)
         report.findings.extend(findings)  # whatever was found before a failure is kept
         if failure is not None:
             raise failure
@@ -350,30 +352,23 @@ def raw_path(shown: str) -> bytes:
     return re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
 
 
-def mark_history_only(repo: Repo, findings: list[Finding], detector: Detector, max_size: int) -> list[Finding]:
-    """Mark findings whose key is no longer in that file at HEAD (deleted, but in history)."""
-    if not findings:
-        return findings
-    head_tree = repo.head.commit.tree if repo.head.is_valid() else None
-    present: dict[str, set[str]] = {}
-    for finding in findings:
-        if finding.path in present:
+def mark_history_only(findings: list[Finding], detector: Detector, max_size: int, cwd: str | None) -> list[Finding]:
+    """Mark findings whose key is no longer in that file at HEAD (deleted, but in history).
+
+    The files come from one `git cat-file --batch` process; a file too big to read again
+    keeps its findings unmarked rather than claim a key is gone.
+    """
+    paths = sorted({f.path for f in findings if "\n" not in f.path})
+    present: dict[str, set[str]] = {f.path: set() for f in findings}
+    contents = read_blobs([b"HEAD:" + raw_path(path) for path in paths], max_size, cwd)
+    for path, data in zip(paths, contents):
+        if data is None:
+            continue  # gone at HEAD
+        if isinstance(data, int):  # too big to read again: do not claim the key is gone
+            present[path] = {f.fingerprint for f in findings if f.path == path}
             continue
-        present[finding.path] = set()
-        if head_tree is None:
-            continue
-        try:
-            # GitPython names tree entries with surrogate escapes for non-UTF-8 bytes; the
-            # blob comes from its long-lived `git cat-file --batch` process.
-            blob = head_tree / raw_path(finding.path).decode("utf-8", "surrogateescape")
-            if blob.size > max_size:  # too big to read again: do not claim the key is gone
-                present[finding.path] = {f.fingerprint for f in findings if f.path == finding.path}
-                continue
-            data = blob.data_stream.read()
-        except (KeyError, TypeError, ValueError):
-            continue  # the file is gone at HEAD (or is no longer a file)
         text = data.decode("utf-8", "replace")
-        present[finding.path] = {f.fingerprint for f in detector.detect(Chunk(text=text, path=finding.path))}
+        present[path] = {f.fingerprint for f in detector.detect(Chunk(text=text, path=path))}
     return [f if f.fingerprint in present[f.path] else replace(f, history_only=True) for f in findings]
 
 

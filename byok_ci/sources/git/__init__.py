@@ -2,6 +2,7 @@
 
     patch       parses `git diff`/`git log -p` output into the lines each file gains
     process     runs git and turns its failures into one-line messages
+    chunker     file patches -> chunks, counting binaries, submodules, LFS pointers, big files
     staged      the index: added lines, line numbers as they will be committed
     commits     commit ranges (`--range`, `--since`, pre-push) and the full history
 

@@ -6,14 +6,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from byok_ci.model import Chunk, ScanError, Stats
-from byok_ci.sources.files import is_excluded
+from byok_ci.sources.files import DEFAULT_MAX_FILE_SIZE, is_excluded
 from byok_ci.sources.git.patch import LFS_POINTER, SUBMODULE_MODE, SYMLINK_MODE, FilePatch
 
 
 @dataclass
 class Chunker:
+    """Chunks of a file patch's added lines; what it cannot scan lands in ``stats`` and
+    ``errors``, never silently."""
+
     exclude: Sequence[str] = ()
-    max_file_size: int = 50 * 1024 * 1024
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     stats: Stats = field(default_factory=lambda: Stats(commits=0))
     errors: list[ScanError] = field(default_factory=list)
     submodules: set[str] = field(default_factory=set)

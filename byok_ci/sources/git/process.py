@@ -8,6 +8,7 @@ import subprocess
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import IO
 
 from byok_ci.errors import GitError
 
@@ -59,8 +60,8 @@ def first_error_line(stderr: bytes) -> str:
 
 
 @contextmanager
-def stream(args: Sequence[str], cwd: str | None = None, input: bytes | None = None) -> Iterator[Iterator[bytes]]:
-    """Lines of a git command's standard output as it produces them.
+def stream(args: Sequence[str], cwd: str | None = None, input: bytes | None = None) -> Iterator[IO[bytes]]:
+    """A git command's standard output as it produces it (iterate it for lines).
 
     Standard error is collected on a thread (so a chatty git cannot block on a full pipe);
     a non-zero exit raises :class:`GitError` with git's own first error line. ``input`` is
@@ -78,7 +79,7 @@ def stream(args: Sequence[str], cwd: str | None = None, input: bytes | None = No
     reader.start()
     finished = False
     try:
-        yield iter(proc.stdout)
+        yield proc.stdout
         finished = True
     finally:
         if not finished:
@@ -103,3 +104,39 @@ def check_work_tree(cwd: str | None = None) -> None:
         raise GitError(reason)
     if done.stdout.strip() != b"true":
         raise GitError(f"{where} is not inside a work tree (a bare repository has no index to scan)")
+
+
+def read_blobs(names: Sequence[bytes], max_size: int, cwd: str | None = None) -> list[bytes | int | None]:
+    """Contents of objects named like ``HEAD:path`` from one `git cat-file --batch` process.
+
+    For each name: the blob's bytes; its size if it is over ``max_size`` (read past, never
+    held); None if git knows no such object (e.g. a path gone at HEAD) or it is not a blob.
+    Names must not hold a newline: one request is one line.
+    """
+    if not names:
+        return []
+    results: list[bytes | int | None] = []
+    with stream(["cat-file", "--batch"], cwd=cwd, input=b"".join(name + b"\n" for name in names)) as out:
+        for _name in names:
+            header = out.readline().split()
+            if len(header) != 3 or not header[2].isdigit():
+                results.append(None)  # "<name> missing" (or "ambiguous")
+                continue
+            size = int(header[2])
+            keep = header[1] == b"blob" and size <= max_size
+            data = _read_exactly(out, size, keep)
+            _read_exactly(out, 1, False)  # the newline after the content
+            results.append(data if keep else size if header[1] == b"blob" else None)
+    return results
+
+
+def _read_exactly(out: IO[bytes], size: int, keep: bool) -> bytes:
+    chunks = []
+    while size > 0:
+        piece = out.read(min(size, 1 << 20))
+        if not piece:
+            raise GitError("git cat-file --batch ended early")
+        if keep:
+            chunks.append(piece)
+        size -= len(piece)
+    return b"".join(chunks)

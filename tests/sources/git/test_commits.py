@@ -200,7 +200,7 @@ def test_history_split_across_git_processes_finds_the_same(
 
     whole = scan()
     monkeypatch.setattr(commits, "MIN_COMMITS_PER_PART", 1)
-    monkeypatch.setattr(commits, "MIN_BLOCK", 1)  # three parts, each newest first
+    # three parts, each newest first
     monkeypatch.setattr(commits.os, "cpu_count", lambda: 3)
     assert scan() == whole and len(whole) == 4
 
@@ -247,3 +247,19 @@ def test_user_config_does_not_change_what_is_read(tmp_path: Path, shipped_rules:
     (tmp_path / "sub").mkdir()
     report = scan_git(HISTORY, rules=shipped_rules, cwd=str(tmp_path / "sub"))
     assert [(f.path, f.commit) for f in report.findings] == [("root.env", root)]
+
+
+def test_history_only_is_not_claimed_for_a_file_too_big_to_reread(
+    tmp_path: Path, shipped_rules: RuleSet, keys  # type: ignore[no-untyped-def]
+) -> None:
+    from byok_ci.config import Settings
+
+    repo = GitRepo(tmp_path)
+    repo.write("data.env", f"OPENAI_API_KEY={keys()}\n")
+    leak = repo.commit("key")
+    repo.write("data.env", (tmp_path / "data.env").read_text() + "padding line\n" * 3000)
+    repo.commit("grows")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(tmp_path), settings=Settings(max_file_size=20_000))
+    (finding,) = report.findings
+    assert finding.commit == leak and finding.history_only is False
+    assert report.stats.skipped_large == 1
