@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -129,8 +130,9 @@ class HyperscanPrefilter:
         self._hyperscan = hyperscan
         self._keywords = KeywordPrefilter(rules)
         self._database = self._load_or_build(rules, digest)
-        self._scratch: Any = None
-        self._scratch_pid = -1
+        # Hyperscan scratch space may be used by one scan at a time: one per thread, and
+        # a forked worker (which inherits the parent's) makes its own.
+        self._local = threading.local()
 
     def _load_or_build(self, rules: Sequence[Rule], digest: str) -> Any:
         hyperscan = self._hyperscan
@@ -156,16 +158,16 @@ class HyperscanPrefilter:
         return database
 
     def spans(self, text: str) -> dict[int, Spans]:
-        if self._scratch_pid != os.getpid():
-            # Scratch space is per process: a forked worker makes its own.
-            self._scratch = self._hyperscan.Scratch(self._database)
-            self._scratch_pid = os.getpid()
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.scratch = self._hyperscan.Scratch(self._database)
+            local.pid = os.getpid()
         fired: set[int] = set()
 
         def on_match(rule_index: int, _start: int, _end: int, _flags: int, _context: object) -> None:
             fired.add(rule_index)
 
-        self._database.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match, scratch=self._scratch)
+        self._database.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match, scratch=local.scratch)
         if not fired:
             return {}
         return self._keywords.spans(text, only=fired)

@@ -101,3 +101,16 @@ def test_pure_python_can_be_forced(shipped_rules: RuleSet, monkeypatch) -> None:
 )
 def test_strip_lookarounds(pattern: str, stripped: str) -> None:
     assert strip_lookarounds(pattern) == stripped
+
+
+def test_one_prefilter_shared_by_threads(shipped_rules: RuleSet, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Git history parts scan on threads: each needs its own Hyperscan scratch space."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    chunks = corpus(shipped_rules, 5, files=60)
+    detector = Detector(shipped_rules, prefilter=HyperscanPrefilter(shipped_rules.rules, "t"))
+    expected = [fingerprints(detector, [c]) for c in chunks]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            assert list(pool.map(lambda c: fingerprints(detector, [c]), chunks)) == expected
