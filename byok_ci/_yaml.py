@@ -62,6 +62,10 @@ def load_yaml_file(path: Path) -> Any:
     except yaml.YAMLError as exc:
         line, reason = describe_yaml_error(exc)
         raise MalformedYaml(line, reason) from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # An explicit tag whose value cannot be built (`!!int abc`, `!!timestamp x`): PyYAML
+        # raises these bare, and their text quotes the value.
+        raise MalformedYaml(None, f"a value does not match its YAML tag ({type(exc).__name__})") from None
 
 
 class MalformedYaml(ValueError):
