@@ -14,7 +14,7 @@ import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -142,18 +142,32 @@ class FileSource:
 
     def read(self, entry: FileEntry) -> Chunk | None:
         path, shown, size = entry
-        if path == STDIN:
-            data = sys.stdin.buffer.read()
-        else:
-            try:
+        try:
+            if path == STDIN:
+                data = self.read_limited(sys.stdin.buffer, shown)
+            else:
                 if self.too_big(shown, size):
                     return None
                 with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError as exc:
-                self.read_failed(shown, exc)
-                return None
-        return self.text_chunk(data, shown)
+                    data = self.read_limited(handle, shown)
+        except OSError as exc:
+            self.read_failed(shown, exc)
+            return None
+        return None if data is None else self.text_chunk(data, shown)
+
+    def read_limited(self, handle: BinaryIO, shown: str, head: bytes = b"") -> bytes | None:
+        """The rest of an open file, never more than the size limit: a file that grew after
+        it was listed (a log being written) or a pipe is reported as too big, not read whole."""
+        limit = self.options.max_file_size
+        data = head + handle.read(max(0, limit + 1 - len(head)))
+        if len(data) <= limit:
+            return data
+        size = _size_of(handle)
+        if size > limit:
+            self.too_big(shown, size)
+        else:
+            self._error(shown, f"skipped: more than the maximum file size {limit:,} bytes (raise it with --max-file-size)")
+        return None
 
     def too_big(self, shown: str, size: int) -> bool:
         """Report a file over the size limit; True when it is."""
@@ -238,6 +252,15 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
         return "utf-16-be"
     return None
+
+
+def _size_of(handle: BinaryIO) -> int:
+    """Size of a regular file now; 0 for pipes and terminals."""
+    try:
+        info = os.fstat(handle.fileno())
+        return info.st_size if stat.S_ISREG(info.st_mode) else 0
+    except (OSError, ValueError):
+        return 0
 
 
 def _kind(mode: int) -> str:

@@ -52,9 +52,11 @@ class ArtifactReader:
                     return
                 if source.too_big(shown, os.fstat(handle.fileno()).st_size):
                     return
-                data = head + handle.read()
+                data = source.read_limited(handle, shown, head)
             except OSError as exc:
                 source.read_failed(shown, exc)
+                return
+            if data is None:
                 return
         chunk = source.text_chunk(data, shown)
         if chunk is not None:
