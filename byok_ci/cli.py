@@ -67,6 +67,13 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
             # The reader went away (e.g. `| head`); the exit code still tells the result.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
+        except OSError as exc:
+            # Standard output redirected to a full disk: say so; the exit code counts it.
+            error = ScanError("<stdout>", f"cannot write {fmt} report: {(exc.strerror or str(exc)).lower()}")
+            report.errors.append(error)
+            _say_error(error)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
 
 
 def _write_atomically(path: str, write: Callable[[TextIO], None]) -> None:

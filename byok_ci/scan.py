@@ -167,6 +167,15 @@ def _scan_batch(batch: list[FileEntry]) -> tuple[list[Finding], list[ScanError],
     return findings, source.errors, source.stats
 
 
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the parent and die quietly when it stops them: they inherit
+    the CLI's SIGTERM-as-KeyboardInterrupt handler, which printed a traceback per worker."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _scan_in_workers(
     entries: list[FileEntry], source: FileSource, settings: Settings, detector: Detector, report: Report, jobs: int
 ) -> None:
@@ -175,7 +184,7 @@ def _scan_in_workers(
     global _WORKER_STATE
     _WORKER_STATE = (source, settings, detector)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker) as pool:
             for findings, errors, stats in pool.imap(_scan_batch, _batches(entries, BATCH_BYTES)):
                 report.findings.extend(findings)
                 source.errors.extend(errors)
