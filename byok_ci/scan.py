@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -118,12 +119,25 @@ def scan_paths(
         _scan_in_workers(entries, source, settings, detector, report, jobs)
     else:
         scan_chunks((c for entry in entries for c in source.entry_chunks(entry)), detector, report)
-    report.findings.sort(key=Finding.sort_key)
+    report.findings = _unique(sorted(report.findings, key=Finding.sort_key))
     report.errors.extend(source.errors)
     report.stats = source.stats
     suppression.apply(report, root_dir)
     report.stats.seconds = time.perf_counter() - started
     return report
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """Sorted findings without repeats: a large file is read in chunks that overlap, and
+    what is found in an overlap is found twice, at the same line and column."""
+    seen: set[tuple[object, ...]] = set()
+    out: list[Finding] = []
+    for finding in findings:
+        key = (*finding.sort_key(), finding.encoding, finding.scanned_as, finding.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
 
 
 def scan_text(text: str, path: str = "<text>", *, rules: RuleSet | None = None) -> list[Finding]:
@@ -167,13 +181,16 @@ def _scan_batch(batch: list[FileEntry]) -> tuple[list[Finding], list[ScanError],
     return findings, source.errors, source.stats
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _quiet_worker() -> None:
     """Workers leave Ctrl-C to the parent and die quietly when it stops them: they inherit
-    the CLI's SIGTERM-as-KeyboardInterrupt handler, which printed a traceback per worker."""
-    import signal
-
+    the CLI's SIGTERM-as-KeyboardInterrupt handler, which printed a traceback per worker.
+    The parent forks them with both signals blocked, so none arrives before this runs."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
 
 def _scan_in_workers(
@@ -184,7 +201,12 @@ def _scan_in_workers(
     global _WORKER_STATE
     _WORKER_STATE = (source, settings, detector)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker) as pool:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        with pool:
             for findings, errors, stats in pool.imap(_scan_batch, _batches(entries, BATCH_BYTES)):
                 report.findings.extend(findings)
                 source.errors.extend(errors)

@@ -72,6 +72,27 @@ def test_a_closed_pipe_keeps_the_exit_code_and_prints_no_traceback(many_leaks: P
     assert done.stderr == ""
 
 
+def wait_until_reading(pid: int, tree: Path, timeout: float = 20) -> None:
+    """Until the scan (or one of its workers) has a file of ``tree`` open: on a busy machine
+    a fixed sleep can signal a process still importing, before the CLI handles signals."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = [pid]
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                pids += [int(p) for p in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        for each in pids:
+            try:
+                links = [os.readlink(fd) for fd in Path(f"/proc/{each}/fd").iterdir()]
+            except OSError:
+                continue
+            if any(link.startswith(str(tree)) for link in links):
+                return
+        time.sleep(0.005)
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_mid_scan_leaves_no_report(many_leaks: Path, jobs: str) -> None:
     big = many_leaks / "big"
@@ -83,7 +104,7 @@ def test_ctrl_c_mid_scan_leaves_no_report(many_leaks: Path, jobs: str) -> None:
         cwd=many_leaks, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "BYOK_CI_PREFILTER": "python"},
     )
-    time.sleep(0.8)
+    wait_until_reading(proc.pid, many_leaks / "big")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     if proc.returncode in (0, 1):

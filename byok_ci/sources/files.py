@@ -29,6 +29,14 @@ DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 STDIN = "-"
 STDIN_DISPLAY = "<stdin>"
 _SNIFF = 8192
+# Files larger than this are read in blocks of STREAM_BLOCK bytes, cut at line ends, each
+# chunk repeating up to STREAM_OVERLAP characters of whole lines before it (more than any
+# key plus the provider context a rule looks back for), so memory stays bounded by the
+# block size (and the longest line) whatever the file size.
+STREAM_ABOVE = 64 * 1024 * 1024
+STREAM_BLOCK = 16 * 1024 * 1024
+STREAM_OVERLAP = 64 * 1024
+_STREAMED_DOCUMENTS = (".map", ".ipynb")  # decoded as a whole JSON document, never in blocks
 
 
 class FileEntry(NamedTuple):
@@ -64,9 +72,7 @@ class FileSource:
         if self.artifacts is not None and entry.path != STDIN:
             yield from self.artifacts.file_chunks(entry.path, entry.shown, self)
             return
-        chunk = self.read(entry)
-        if chunk is not None:
-            yield chunk
+        yield from self.read_chunks(entry)
 
     def files(self) -> Iterator[FileEntry]:
         """Each regular file to read once, in a stable order (a path given twice, or a file
@@ -140,6 +146,21 @@ class FileSource:
                 yield FileEntry(entry.path, shown, size)
             stack.extend(reversed(subdirs))
 
+    def read_chunks(self, entry: FileEntry) -> Iterator[Chunk]:
+        """:meth:`read`, or :meth:`stream_chunks` for a file too large to hold whole."""
+        if entry.path == STDIN or not self.streams(entry.shown, entry.size):
+            chunk = self.read(entry)
+            if chunk is not None:
+                yield chunk
+            return
+        if self.too_big(entry.shown, entry.size):
+            return
+        try:
+            with open(entry.path, "rb") as handle:
+                yield from self.stream_chunks(handle, entry.shown)
+        except OSError as exc:
+            self.read_failed(entry.shown, exc)
+
     def read(self, entry: FileEntry) -> Chunk | None:
         path, shown, size = entry
         try:
@@ -154,6 +175,43 @@ class FileSource:
             self.read_failed(shown, exc)
             return None
         return None if data is None else self.text_chunk(data, shown)
+
+    def streams(self, shown: str, size: int) -> bool:
+        """Whether a file this big is read in blocks (:meth:`stream_chunks`) rather than whole."""
+        return size > STREAM_ABOVE and not shown.endswith(_STREAMED_DOCUMENTS)
+
+    def stream_chunks(self, handle: BinaryIO, shown: str, head: bytes = b"") -> Iterator[Chunk]:
+        """A large file's text as consecutive chunks cut at line ends, each starting with up
+        to STREAM_OVERLAP characters of the lines before it (findings there come twice and
+        are merged by the scan), with line numbers of the file. Stops at the size limit."""
+        first = head + handle.read(max(0, STREAM_BLOCK - len(head)))
+        encoding = _stream_encoding(first)
+        if encoding is None:
+            self.stats.skipped_binary += 1
+            return
+        decoder = codecs.getincrementaldecoder(encoding)("replace")
+        if first.startswith(codecs.BOM_UTF8):
+            first = first[3:]
+        total, pending, tail, line = len(first), decoder.decode(first), "", 0
+        limit = self.options.max_file_size
+        self.stats.files += 1
+        while True:
+            block = handle.read(STREAM_BLOCK) if total <= limit else b""
+            total += len(block)
+            pending += decoder.decode(block, final=not block)
+            cut = len(pending) if not block else pending.rfind("\n") + 1
+            if cut > 0:
+                text, pending = pending[:cut], pending[cut:]
+                yield Chunk(text=tail + text, path=shown, line_offset=line - tail.count("\n"))
+                line += text.count("\n")
+                start = text.find("\n", max(0, len(text) - STREAM_OVERLAP)) + 1
+                tail = text[start:] if 0 < start < len(text) else ""
+            if not block:
+                break
+        self.stats.bytes += total
+        if total > limit:
+            self._error(shown, f"scanned only the first {total:,} bytes: the file grew past the maximum file size "
+                               f"{limit:,} while it was read (raise it with --max-file-size)")
 
     def read_limited(self, handle: BinaryIO, shown: str, head: bytes = b"") -> bytes | None:
         """The rest of an open file, never more than the size limit: a file that grew after
@@ -240,6 +298,16 @@ def decode(data: bytes) -> str | None:
         encoding = _utf16_without_bom(sample)
         return data.decode(encoding, "replace") if encoding else None
     return data.decode("utf-8", "replace")
+
+
+def _stream_encoding(first: bytes) -> str | None:
+    """The codec :func:`decode` would use for a file starting with ``first``; None for binary."""
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if first.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    sample = first[:_SNIFF]
+    return _utf16_without_bom(sample) if b"\0" in sample else "utf-8"
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:
