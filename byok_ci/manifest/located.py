@@ -196,7 +196,8 @@ def read_located(path: Path, shown: str | None = None) -> tuple[str, Any]:
     """Read and parse a file; the text is returned too, for the inline-secret scan."""
     shown = shown or path.as_posix()
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # a 100 MB file is refused without reading it all
     except OSError as exc:
         raise ManifestError(shown, None, None, f"cannot read: {(exc.strerror or str(exc)).lower()}") from None
     if len(raw) > MAX_BYTES:
