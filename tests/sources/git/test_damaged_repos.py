@@ -137,7 +137,7 @@ NAMES = st.text(st.characters(blacklist_characters="/\0", blacklist_categories=(
 @given(files=st.lists(st.tuples(NAMES, st.binary(max_size=300), st.integers(0, 5)), min_size=1, max_size=4,
                       unique_by=lambda f: f[0]),
        seed=st.integers(0, 10**6))
-def test_history_of_random_files_never_raises_and_finds_keys_at_their_lines(
+def test_staged_and_history_of_random_files_never_raise_and_find_keys_at_their_lines(
     tmp_path_factory: pytest.TempPathFactory, files: list[tuple[str, bytes, int]], seed: int
 ) -> None:
     """Random names and bytes, each with a key on a known line (or not): the scan never
@@ -155,9 +155,12 @@ def test_history_of_random_files_never_raises_and_finds_keys_at_their_lines(
             lines.insert(position, f"K={key}".encode())
             expected.add((name, position + 1))
         repo.write(name.encode("utf-8", "surrogateescape"), b"\n".join(lines))
+    repo.git("add", "-A")
+    staged = scan_git(GitTarget("staged"), rules=RULES, cwd=str(root), settings=Settings())
     repo.commit("random files")
-    report = scan_git(HISTORY, rules=RULES, cwd=str(root), settings=Settings())
-    found = {(f.path, f.line) for f in report.findings}
-    assert {line for _, line in found} <= {line for _, line in expected}
-    assert len(found) == len(expected), (found, expected, report.errors)
-    assert all("\n" not in e.message for e in report.errors)
+    history = scan_git(HISTORY, rules=RULES, cwd=str(root), settings=Settings())
+    for report in (staged, history):
+        found = {(f.path, f.line) for f in report.findings}
+        assert {line for _, line in found} <= {line for _, line in expected}
+        assert len(found) == len(expected), (found, expected, report.errors)
+        assert all("\n" not in e.message for e in report.errors)
