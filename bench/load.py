@@ -187,7 +187,7 @@ def main() -> int:
         lines = make_big_file(big, int(opts.big_gb * (1 << 30)), 10, rng)
         size = big.stat().st_size
         print(f"generated {size / (1 << 30):.2f} GB in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
-        cases = [("big-default", [])]
+        cases: list[tuple[str, list[str]]] = [("big-default", [])]
         if not opts.skip_whole:
             cases.append(("big-whole", ["--max-file-size", str(size + 1)]))
         for name, extra in cases:

@@ -61,10 +61,15 @@ def test_standard_output_on_a_full_disk(many_leaks: Path, tmp_path_factory: pyte
     assert out.stat().st_size <= 4096
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
-def test_a_closed_pipe_keeps_the_exit_code_and_prints_no_traceback(many_leaks: Path, fmt: str) -> None:
-    """`byok-ci scan | head -1`."""
-    done = subprocess.run(f"{sys.executable} -m byok_ci scan . --format {fmt} | head -1; exit ${{PIPESTATUS[0]}}",
+@pytest.mark.parametrize("command", ["scan . --format text", "scan . --format json", "scan . --format sarif",
+                                     "check --run scan --paths . --annotate"])
+def test_a_closed_pipe_keeps_the_exit_code_and_prints_no_traceback(many_leaks: Path, shipped_rules: RuleSet,
+                                                                    command: str) -> None:
+    """`byok-ci scan | head -1`, with far more output than a pipe buffers (so writes fail)."""
+    rng = random.Random(6)
+    (many_leaks / "lots.env").write_text(
+        "".join(f"K{n}={key_for(shipped_rules, 'groq.api-key', rng)}\n" for n in range(3000)))
+    done = subprocess.run(f"{sys.executable} -m byok_ci {command} | head -1; exit ${{PIPESTATUS[0]}}",
                           shell=True, executable="/bin/bash", cwd=many_leaks, capture_output=True, text=True,
                           env={**os.environ, "NO_COLOR": "1"})
     assert done.returncode == 1, done.stderr

@@ -128,7 +128,7 @@ def test_a_blob_just_over_the_size_limit(tmp_path: Path, keys, mode: list[str]) 
 
 RULES = load_rules()
 KEY_RULE = RULES.get("groq.api-key")
-NAMES = st.text(st.characters(blacklist_characters="/\0", blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(
+NAMES = st.text(st.characters(blacklist_characters="/\0", blacklist_categories=["Cs"]), min_size=1, max_size=12).filter(
     lambda n: n not in (".", "..", ".git") and not n.startswith(".git")
 )
 
