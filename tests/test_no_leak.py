@@ -488,6 +488,8 @@ def test_an_internal_error_quoting_a_key_prints_no_key(
         raise ValueError(f"cannot handle {quoted}")
 
     monkeypatch.setattr(Detector, "detect", crash)
+    if "--jobs" in args:  # make the small tree big enough for worker processes
+        monkeypatch.setattr("byok_ci.scan.PARALLEL_MIN_BYTES", {"python": 0, "hyperscan": 0})
     monkeypatch.setattr("byok_ci.drift.run_drift", crash)
     monkeypatch.setattr("byok_ci.drift.load_targets", crash)
     old = os.getcwd()
