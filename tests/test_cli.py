@@ -160,7 +160,8 @@ def test_unwritable_report_path_is_an_error_and_stdout_still_written(runner: Cli
 def test_interrupted_scan_leaves_no_report(leaky: Path) -> None:
     """SIGTERM mid-scan: exit 130, message on stderr, no report file at all."""
     import signal
-    import time
+
+    from tests.procs import wait_until_reading
 
     big = leaky / "big"
     big.mkdir()
@@ -170,7 +171,7 @@ def test_interrupted_scan_leaves_no_report(leaky: Path) -> None:
         [sys.executable, "-m", "byok_ci", "scan", ".", "--jobs", "1", "--json", "r.json"],
         cwd=leaky, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "BYOK_CI_PREFILTER": "python"},
     )
-    time.sleep(0.8)
+    wait_until_reading(proc.pid, big)
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=30)
     if proc.returncode in (0, 1):

@@ -8,13 +8,13 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from byok_ci.rules import RuleSet
 from tests.conftest import key_for
+from tests.procs import wait_until_reading
 
 
 @pytest.fixture
@@ -75,27 +75,6 @@ def test_a_closed_pipe_keeps_the_exit_code_and_prints_no_traceback(many_leaks: P
     assert done.returncode == 1, done.stderr
     assert done.stdout.count("\n") == 1
     assert done.stderr == ""
-
-
-def wait_until_reading(pid: int, tree: Path, timeout: float = 20) -> None:
-    """Until the scan (or one of its workers) has a file of ``tree`` open: on a busy machine
-    a fixed sleep can signal a process still importing, before the CLI handles signals."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pids = [pid]
-        for task in Path(f"/proc/{pid}/task").glob("*"):
-            try:
-                pids += [int(p) for p in (task / "children").read_text().split()]
-            except OSError:
-                pass
-        for each in pids:
-            try:
-                links = [os.readlink(fd) for fd in Path(f"/proc/{each}/fd").iterdir()]
-            except OSError:
-                continue
-            if any(link.startswith(str(tree)) for link in links):
-                return
-        time.sleep(0.005)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
