@@ -36,6 +36,7 @@ _SNIFF = 8192
 STREAM_ABOVE = 64 * 1024 * 1024
 STREAM_BLOCK = 16 * 1024 * 1024
 STREAM_OVERLAP = 64 * 1024
+STREAM_LONG_LINE = 1024 * 1024
 _STREAMED_DOCUMENTS = (".map", ".ipynb")  # decoded as a whole JSON document, never in blocks
 
 
@@ -204,8 +205,13 @@ class FileSource:
                 text, pending = pending[:cut], pending[cut:]
                 yield Chunk(text=tail + text, path=shown, line_offset=line - tail.count("\n"))
                 line += text.count("\n")
-                start = text.find("\n", max(0, len(text) - STREAM_OVERLAP)) + 1
-                tail = text[start:] if 0 < start < len(text) else ""
+                # From the start of the line the overlap mark falls in, so the context a rule
+                # looks back for is there even after a long line (up to STREAM_LONG_LINE).
+                mark = max(0, len(text) - STREAM_OVERLAP)
+                start = text.rfind("\n", 0, mark) + 1
+                if mark - start > STREAM_LONG_LINE:
+                    start = text.find("\n", mark) + 1
+                tail = text[start:] if start < len(text) else ""
             if not block:
                 break
         self.stats.bytes += total

@@ -89,3 +89,19 @@ def test_binary_and_documents_are_not_streamed(tmp_path: Path, monkeypatch: pyte
     source = files.FileSource([], files.WalkOptions(root=tmp_path))
     assert source.streams("big.txt", 1000) and not source.streams("app.js.map", 1000)
     assert not source.streams("n.ipynb", 1000) and not source.streams("small.txt", 99)
+
+
+def test_context_on_a_long_line_before_a_block_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The provider named at the end of a line longer than the overlap, the key at the start
+    of the next block: the whole long line is repeated, so the context is still seen."""
+    rule = RULES.get("cohere.api-key")
+    assert rule is not None
+    path = tmp_path / "big.yaml"
+    key_line = "  api_key: " + generate_key(rule, random.Random(2)) + " " * 400  # runs past the first cut
+    path.write_text("x" * 1000 + " cohere\n" + key_line + "\n" + "y\n" * 200)
+    with monkeypatch.context() as patch:
+        patch.setattr(files, "STREAM_ABOVE", 100)
+        patch.setattr(files, "STREAM_BLOCK", 600)  # the first cut (after 1,200 bytes) ends the long line
+        patch.setattr(files, "STREAM_OVERLAP", 300)
+        streamed = scan_paths([str(path)], rules=RULES, root=tmp_path, settings=Settings(jobs=1))
+    assert [(f.rule_id, f.line, f.column) for f in streamed.findings] == [("cohere.api-key", 2, 12)]
