@@ -54,18 +54,30 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
 
 
+MAX_YAML_BYTES = 16 * 1024 * 1024  # configs and rule files are kilobytes; parsing 100 MB takes minutes
+
+
 def load_yaml_file(path: Path) -> Any:
     """Parse ``path``; raise ValueError('line N: reason') for malformed YAML."""
-    text = path.read_text(encoding="utf-8", errors="replace")
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_YAML_BYTES + 1)
+    if len(raw) > MAX_YAML_BYTES:
+        raise MalformedYaml(None, f"file is larger than {MAX_YAML_BYTES // (1024 * 1024)} MB; refusing to parse it",
+                            prefix="")
+    text = raw.decode("utf-8", errors="replace")
     try:
         return load_yaml(text)
     except yaml.YAMLError as exc:
         line, reason = describe_yaml_error(exc)
         raise MalformedYaml(line, reason) from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # An explicit tag whose value cannot be built (`!!int abc`, `!!timestamp x`): PyYAML
+        # raises these bare, and their text quotes the value.
+        raise MalformedYaml(None, f"a value does not match its YAML tag ({type(exc).__name__})") from None
 
 
 class MalformedYaml(ValueError):
-    def __init__(self, line: int | None, reason: str) -> None:
-        super().__init__(f"malformed YAML: {reason}")
+    def __init__(self, line: int | None, reason: str, prefix: str = "malformed YAML: ") -> None:
+        super().__init__(f"{prefix}{reason}")
         self.line = line
         self.reason = reason

@@ -67,6 +67,13 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
             # The reader went away (e.g. `| head`); the exit code still tells the result.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
+        except OSError as exc:
+            # Standard output redirected to a full disk: say so; the exit code counts it.
+            error = ScanError("<stdout>", f"cannot write {fmt} report: {(exc.strerror or str(exc)).lower()}")
+            report.errors.append(error)
+            _say_error(error)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
 
 
 def _write_atomically(path: str, write: Callable[[TextIO], None]) -> None:
@@ -225,7 +232,6 @@ def scan(
     """
     from byok_ci.config import parse_size, resolve_settings
     from byok_ci.exitcodes import exit_code
-    from byok_ci.scan import scan_paths
 
     settings, setting_errors = resolve_settings(config_file=config_file)
     size = None
@@ -246,7 +252,7 @@ def scan(
     if git_target is not None:
         report = _scan_git(git_target, paths, settings, allow_shallow)
     else:
-        report = scan_paths(paths or (".",), settings=settings)
+        report = _scan_files(paths or (".",), settings, show_progress=not quiet)
     report.errors[:0] = setting_errors
     for error in report.errors:
         _say_error(error)
@@ -282,6 +288,33 @@ def _git_target(
         return GitTarget("pre-push", push_from=os.environ.get("PRE_COMMIT_FROM_REF"),
                          push_to=os.environ.get("PRE_COMMIT_TO_REF"))
     return GitTarget("history" if history else "staged")
+
+
+PROGRESS_MIN_BYTES = 64 * 1024 * 1024  # smaller scans take a second or two: no bar
+
+
+def _scan_files(paths: tuple[str, ...], settings: Settings, show_progress: bool) -> Report:
+    """scan_paths with a progress bar (in megabytes) on a terminal for large scans."""
+    from byok_ci.scan import scan_paths
+
+    bar: Any = None
+    shown = [0]
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if total < PROGRESS_MIN_BYTES:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total >> 20, label="byok-ci: MB", file=sys.stderr)
+            bar.__enter__()
+        bar.update((done >> 20) - shown[0])
+        shown[0] = done >> 20
+
+    try:
+        return scan_paths(paths, settings=settings, progress=progress if show_progress and sys.stderr.isatty() else None)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 def _scan_git(target: GitTarget, paths: tuple[str, ...], settings: Settings, allow_shallow: bool) -> Report:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,6 +77,7 @@ def scan_paths(
     rules: RuleSet | None = None,
     settings: Settings | None = None,
     root: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Scan files and directory trees (``-`` reads standard input) and return the report.
 
@@ -85,6 +87,7 @@ def scan_paths(
     are left out and counted in ``report.stats``. Problems with inputs, rules or settings
     are collected in ``report.errors``; the rest of the scan still runs. Large scans use
     every CPU; the findings are the same, in the same order, as a single-process scan.
+    ``progress(bytes_done, bytes_total)`` is called as files are finished.
     """
     started = time.perf_counter()
     settings = settings or Settings()
@@ -116,15 +119,39 @@ def scan_paths(
     jobs = settings.jobs or available_cpus()
     kind = "python" if isinstance(detector.prefilter, KeywordPrefilter) else "hyperscan"
     if jobs > 1 and total >= PARALLEL_MIN_BYTES[kind] and _can_fork() and all(e.path != STDIN for e in entries):
-        _scan_in_workers(entries, source, settings, detector, report, jobs)
+        _scan_in_workers(entries, source, settings, detector, report, jobs, progress, total)
     else:
-        scan_chunks((c for entry in entries for c in source.entry_chunks(entry)), detector, report)
-    report.findings.sort(key=Finding.sort_key)
+        scan_chunks(_chunks_with_progress(entries, source, progress, total), detector, report)
+    report.findings = _unique(sorted(report.findings, key=Finding.sort_key))
     report.errors.extend(source.errors)
     report.stats = source.stats
     suppression.apply(report, root_dir)
     report.stats.seconds = time.perf_counter() - started
     return report
+
+
+def _chunks_with_progress(
+    entries: list[FileEntry], source: FileSource, progress: Callable[[int, int], None] | None, total: int
+) -> Iterator[Chunk]:
+    done = 0
+    for entry in entries:
+        yield from source.entry_chunks(entry)
+        done += max(entry.size, 0)
+        if progress is not None:
+            progress(done, total)
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """Sorted findings without repeats: a large file is read in chunks that overlap, and
+    what is found in an overlap is found twice, at the same line and column."""
+    seen: set[tuple[object, ...]] = set()
+    out: list[Finding] = []
+    for finding in findings:
+        key = (*finding.sort_key(), finding.encoding, finding.scanned_as, finding.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
 
 
 def scan_text(text: str, path: str = "<text>", *, rules: RuleSet | None = None) -> list[Finding]:
@@ -168,18 +195,41 @@ def _scan_batch(batch: list[FileEntry]) -> tuple[list[Finding], list[ScanError],
     return findings, source.errors, source.stats
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the parent and die quietly when it stops them: they inherit
+    the CLI's SIGTERM-as-KeyboardInterrupt handler, which printed a traceback per worker.
+    The parent forks them with both signals blocked, so none arrives before this runs."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
 def _scan_in_workers(
-    entries: list[FileEntry], source: FileSource, settings: Settings, detector: Detector, report: Report, jobs: int
+    entries: list[FileEntry], source: FileSource, settings: Settings, detector: Detector, report: Report, jobs: int,
+    progress: Callable[[int, int], None] | None = None, total: int = 0,
 ) -> None:
     import multiprocessing
 
     global _WORKER_STATE
     _WORKER_STATE = (source, settings, detector)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for findings, errors, stats in pool.imap(_scan_batch, _batches(entries, BATCH_BYTES)):
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        with pool:
+            batches = _batches(entries, BATCH_BYTES)
+            done = 0
+            for batch, (findings, errors, stats) in zip(batches, pool.imap(_scan_batch, batches)):
                 report.findings.extend(findings)
                 source.errors.extend(errors)
                 source.stats.add(stats)
+                done += sum(max(e.size, 0) for e in batch)
+                if progress is not None:
+                    progress(done, total)
     finally:
         _WORKER_STATE = None

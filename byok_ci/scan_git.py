@@ -128,12 +128,17 @@ def detect_batched(chunks: Iterable[Chunk], detector: Detector) -> Iterator[Find
     """
     batch: list[Chunk] = []
     size = 0
-    for chunk in chunks:
-        batch.append(chunk)
-        size += len(chunk.text) + 1
-        if size >= BATCH_CHARS:
-            yield from _detect_batch(batch, detector)
-            batch, size = [], 0
+    try:
+        for chunk in chunks:
+            batch.append(chunk)
+            size += len(chunk.text) + 1
+            if size >= BATCH_CHARS:
+                yield from _detect_batch(batch, detector)
+                batch, size = [], 0
+    except Exception:
+        # git failed part-way: what it produced before that is still scanned.
+        yield from _detect_batch(batch, detector)
+        raise
     if batch:
         yield from _detect_batch(batch, detector)
 

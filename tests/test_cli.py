@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -159,7 +160,8 @@ def test_unwritable_report_path_is_an_error_and_stdout_still_written(runner: Cli
 def test_interrupted_scan_leaves_no_report(leaky: Path) -> None:
     """SIGTERM mid-scan: exit 130, message on stderr, no report file at all."""
     import signal
-    import time
+
+    from tests.procs import wait_until_reading
 
     big = leaky / "big"
     big.mkdir()
@@ -169,10 +171,51 @@ def test_interrupted_scan_leaves_no_report(leaky: Path) -> None:
         [sys.executable, "-m", "byok_ci", "scan", ".", "--jobs", "1", "--json", "r.json"],
         cwd=leaky, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "BYOK_CI_PREFILTER": "python"},
     )
-    time.sleep(0.8)
+    wait_until_reading(proc.pid, big)
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=30)
     if proc.returncode in (0, 1):
         pytest.skip("the scan finished before the signal arrived")
     assert proc.returncode == 130 and b"interrupted" in err
     assert not (leaky / "r.json").exists() and not list(leaky.glob(".byok-ci-*"))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_for_large_scans_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from byok_ci import cli
+    from byok_ci.config import Settings
+
+    for n in range(5):
+        (tmp_path / f"f{n}.txt").write_text("plain text\n" * 200_000)  # 2.2 MB each
+    monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", 1 << 20)
+    terminal = _Terminal()
+    monkeypatch.setattr(cli.sys, "stderr", terminal)
+    cli._scan_files((str(tmp_path),), Settings(jobs=1), show_progress=True)
+    assert "byok-ci: MB" in terminal.getvalue() and "100%" in terminal.getvalue()
+    for show, threshold in ((False, 1 << 20), (True, 1 << 30)):  # -q, or a small scan: no bar
+        terminal = _Terminal()
+        monkeypatch.setattr(cli.sys, "stderr", terminal)
+        monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", threshold)
+        cli._scan_files((str(tmp_path),), Settings(jobs=1), show_progress=show)
+        assert terminal.getvalue() == ""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_scan_progress_reaches_the_total(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    import byok_ci.scan
+    from byok_ci.config import Settings
+
+    for n in range(30):
+        (tmp_path / f"f{n}.txt").write_text("plain text\n" * (1000 + n))
+    monkeypatch.setattr(byok_ci.scan, "PARALLEL_MIN_BYTES", {"python": 0, "hyperscan": 0})
+    monkeypatch.setattr(byok_ci.scan, "BATCH_BYTES", 50_000)
+    calls: list[tuple[int, int]] = []
+    byok_ci.scan.scan_paths([str(tmp_path)], settings=Settings(jobs=jobs), root=tmp_path,
+                            progress=lambda done, total: calls.append((done, total)))
+    total = sum(p.stat().st_size for p in tmp_path.iterdir())
+    assert len(calls) > 1 and calls[-1] == (total, total)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)

@@ -452,3 +452,127 @@ def test_no_git_scan_output_contains_a_key(tmp_path: Path, shipped_rules: RuleSe
         outputs[path.name] = path.read_text()
     for name, text in outputs.items():
         assert leaked_runs(text, planted) == [], name
+
+
+# --- Issue 10: forced internal errors, `check` under GitHub, YAML errors ---------------------
+
+FAULT_RUNS = [
+    ["scan", "."],
+    ["scan", ".", "-v", "--format", "json", "--json", "out/r.json"],
+    ["scan", ".", "--jobs", "2"],
+    ["scan", "--history"],
+    ["check", "--run", "scan,manifest", "--paths", ".", "--annotate", "--json", "out/c.json"],
+    ["manifest", "check", "--format", "json"],
+    ["manifest", "docs"],
+    ["baseline", "create", ".", "--output", "out/b.json"],
+    ["drift", "--env", "prod"],
+]
+
+
+@pytest.mark.parametrize("args", FAULT_RUNS, ids=lambda a: " ".join(a))
+def test_an_internal_error_quoting_a_key_prints_no_key(
+    tmp_path: Path, shipped_rules: RuleSet, args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash whose message holds a key (detection and drift raise with the key text): exit 3,
+    a one-line message naming the exception type only, and no report file left behind."""
+    from byok_ci.detect.engine import Detector
+    from tests.gitrepo import GIT_ENV, GitRepo
+
+    planted = seed_manifest(tmp_path, shipped_rules)
+    (tmp_path / ".byok-ci.yaml").unlink()
+    GitRepo(tmp_path).commit("keys")
+    (tmp_path / "out").mkdir()
+    quoted = " ".join("".join(p.random_parts) for p in planted)
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise ValueError(f"cannot handle {quoted}")
+
+    monkeypatch.setattr(Detector, "detect", crash)
+    if "--jobs" in args:  # make the small tree big enough for worker processes
+        monkeypatch.setattr("byok_ci.scan.PARALLEL_MIN_BYTES", {"python": 0, "hyperscan": 0})
+    monkeypatch.setattr("byok_ci.drift.run_drift", crash)
+    monkeypatch.setattr("byok_ci.drift.load_targets", crash)
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(main, args, env={**GIT_ENV, "NO_COLOR": None, "BYOK_CI_DEBUG": None})
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 3, result.output
+    assert "internal error (ValueError" in result.stderr
+    assert leaked_runs(result.stdout + result.stderr, planted) == []
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_check_under_github_actions_leaks_nothing(tmp_path: Path, shipped_rules: RuleSet) -> None:
+    """`byok-ci check` with annotations, job summary, step outputs and every report file."""
+    from tests.gitrepo import GIT_ENV, GitRepo
+
+    planted = seed_manifest(tmp_path, shipped_rules)
+    planted += seed_artifacts(tmp_path, shipped_rules)
+    (tmp_path / ".byok-ci.yaml").unlink()
+    repo = GitRepo(tmp_path)
+    repo.commit("keys")
+    (tmp_path / "out").mkdir()
+    summary, outputs_file = tmp_path / "out" / "summary.md", tmp_path / "out" / "outputs.txt"
+    event = tmp_path / "out" / "event.json"
+    event.write_text('{"repository": {"default_branch": "main"}}')
+    env = {**GIT_ENV, "NO_COLOR": None, "BYOK_CI_DEBUG": None, "GITHUB_ACTIONS": "true",
+           "GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_EVENT_PATH": str(event),
+           "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs_file)}
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(main, [
+            "check", "--run", "scan,artifacts,manifest", "--artifacts", "dist", "--scheduled", "tree",
+            "--junit", "out/c.xml", "--sarif", "out/c.sarif", "--json", "out/c.json",
+        ], env=env)
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1, result.output
+    assert "::error" in result.stdout and summary.read_text() and "result=" in outputs_file.read_text()
+    texts = {"stdout": result.stdout, "stderr": result.stderr}
+    for path in (tmp_path / "out").iterdir():
+        texts[path.name] = path.read_text()
+    for name, text in texts.items():
+        assert leaked_runs(text, planted) == [], name
+
+
+YAML_BREAKERS = [
+    "k: [{key}\n", "k: {{{key}\n", "k: '{key}\n", 'k: "{key}\n', "k: {key}: v: w\n", "- {key}\nk: v\n",
+    "k: *{key}\n", "k: !{key} v\n", "k: &{key}\n  - a\n b\n", "k: |\n  {key}\n x: [\n", "{key}\n\t- x\n",
+    "k: v\n{key}\n", "k: \"\\q{key}\"\n", "k: %{key}\n", "? {key}\n? {key}\n:\n  - ]\n", "k: @{key}\n",
+    "k: `{key}`\n", "k: '{key}'x\n", "---\n{key}: [\n...\n{key}\n", "k: !!python/object:{key} {{}}\n",
+    "k: !!binary {key}\n", "k: !!int {key}\n", "k: !!timestamp {key}\n",
+]
+
+
+@pytest.mark.parametrize("template", YAML_BREAKERS)
+def test_yaml_errors_never_quote_a_key(tmp_path: Path, shipped_rules: RuleSet, template: str) -> None:
+    """Every YAML loader (config, rules, manifest, baseline) names the line, never the text on it."""
+    from byok_ci.config import load_config
+    from byok_ci.errors import ConfigError
+    from byok_ci.manifest import check_manifest
+    from byok_ci.rules import load_rules
+
+    rng = random.Random(template)
+    rule = shipped_rules.rules[len(template) % len(shipped_rules.rules)]
+    key, parts = generate_with_parts(rule, rng)
+    planted = [Planted(rule.id, parts)]
+    text = template.format(key=key)
+    messages = []
+    (tmp_path / ".byok-ci.yaml").write_text(text)
+    try:
+        load_config(tmp_path / ".byok-ci.yaml")
+    except ConfigError as exc:
+        messages.append(str(exc))
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "mine.yaml").write_text(text)
+    messages += [e.one_line() if hasattr(e, "one_line") else str(e) for e in load_rules([rules_dir]).errors]
+    (tmp_path / "byok.yaml").write_text("version: 1\n" + text)
+    messages += [e.one_line() for e in check_manifest(tmp_path / "byok.yaml", rules=shipped_rules).errors]
+    assert messages  # the text really was rejected somewhere
+    for message in messages:
+        assert "\n" not in message
+        assert leaked_runs(message, planted) == [], message

@@ -10,6 +10,7 @@ refused after counting a few dozen nodes instead of building a billion.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -134,15 +135,26 @@ def _check_graph(root: yaml.Node, path: str, max_nodes: int) -> None:
     size(root, 0)
 
 
+_KNOWN_TAG = re.compile(r"(python/[a-z]+(/[a-z]+)?|binary|set|omap|pairs|value|yaml|map|seq|str|int|float|bool|null|timestamp)")
+
+
 def _short(tag: str) -> str:
-    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+    """The tag for an error message; a custom tag is never quoted (it could be a pasted key)."""
+    name = tag[len(_TAG):].split(":", 1)[0] if tag.startswith(_TAG) else ""
+    return f"!!{name}" if _KNOWN_TAG.fullmatch(name) else "(a custom tag)"
 
 
 def _to_python(node: yaml.Node, path: str) -> Any:
     if isinstance(node, yaml.ScalarNode):
         if node.tag == _TAG + "timestamp":
             return node.value
-        value = _constructor.construct_object(node)
+        try:
+            value = _constructor.construct_object(node)
+        except (ValueError, TypeError, AttributeError, OverflowError, yaml.YAMLError):
+            # `!!int abc`: PyYAML raises bare errors whose text quotes the value.
+            mark = node.start_mark
+            raise ManifestError(path, mark.line + 1, mark.column + 1,
+                                f"the value does not match its YAML tag {_short(node.tag)}") from None
         return value.isoformat() if isinstance(value, (_dt.date, _dt.datetime)) else value
     if isinstance(node, yaml.SequenceNode):
         items = YList(_to_python(child, path) for child in node.value)
@@ -184,7 +196,8 @@ def read_located(path: Path, shown: str | None = None) -> tuple[str, Any]:
     """Read and parse a file; the text is returned too, for the inline-secret scan."""
     shown = shown or path.as_posix()
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # a 100 MB file is refused without reading it all
     except OSError as exc:
         raise ManifestError(shown, None, None, f"cannot read: {(exc.strerror or str(exc)).lower()}") from None
     if len(raw) > MAX_BYTES:

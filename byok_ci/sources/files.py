@@ -14,7 +14,7 @@ import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +29,15 @@ DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 STDIN = "-"
 STDIN_DISPLAY = "<stdin>"
 _SNIFF = 8192
+# Files larger than this are read in blocks of STREAM_BLOCK bytes, cut at line ends, each
+# chunk repeating up to STREAM_OVERLAP characters of whole lines before it (more than any
+# key plus the provider context a rule looks back for), so memory stays bounded by the
+# block size (and the longest line) whatever the file size.
+STREAM_ABOVE = 64 * 1024 * 1024
+STREAM_BLOCK = 16 * 1024 * 1024
+STREAM_OVERLAP = 64 * 1024
+STREAM_LONG_LINE = 1024 * 1024
+_STREAMED_DOCUMENTS = (".map", ".ipynb")  # decoded as a whole JSON document, never in blocks
 
 
 class FileEntry(NamedTuple):
@@ -64,9 +73,7 @@ class FileSource:
         if self.artifacts is not None and entry.path != STDIN:
             yield from self.artifacts.file_chunks(entry.path, entry.shown, self)
             return
-        chunk = self.read(entry)
-        if chunk is not None:
-            yield chunk
+        yield from self.read_chunks(entry)
 
     def files(self) -> Iterator[FileEntry]:
         """Each regular file to read once, in a stable order (a path given twice, or a file
@@ -140,20 +147,91 @@ class FileSource:
                 yield FileEntry(entry.path, shown, size)
             stack.extend(reversed(subdirs))
 
+    def read_chunks(self, entry: FileEntry) -> Iterator[Chunk]:
+        """:meth:`read`, or :meth:`stream_chunks` for a file too large to hold whole."""
+        if entry.path == STDIN or not self.streams(entry.shown, entry.size):
+            chunk = self.read(entry)
+            if chunk is not None:
+                yield chunk
+            return
+        if self.too_big(entry.shown, entry.size):
+            return
+        try:
+            with open(entry.path, "rb") as handle:
+                yield from self.stream_chunks(handle, entry.shown)
+        except OSError as exc:
+            self.read_failed(entry.shown, exc)
+
     def read(self, entry: FileEntry) -> Chunk | None:
         path, shown, size = entry
-        if path == STDIN:
-            data = sys.stdin.buffer.read()
-        else:
-            try:
+        try:
+            if path == STDIN:
+                data = self.read_limited(sys.stdin.buffer, shown)
+            else:
                 if self.too_big(shown, size):
                     return None
                 with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError as exc:
-                self.read_failed(shown, exc)
-                return None
-        return self.text_chunk(data, shown)
+                    data = self.read_limited(handle, shown)
+        except OSError as exc:
+            self.read_failed(shown, exc)
+            return None
+        return None if data is None else self.text_chunk(data, shown)
+
+    def streams(self, shown: str, size: int) -> bool:
+        """Whether a file this big is read in blocks (:meth:`stream_chunks`) rather than whole."""
+        return size > STREAM_ABOVE and not shown.endswith(_STREAMED_DOCUMENTS)
+
+    def stream_chunks(self, handle: BinaryIO, shown: str, head: bytes = b"") -> Iterator[Chunk]:
+        """A large file's text as consecutive chunks cut at line ends, each starting with up
+        to STREAM_OVERLAP characters of the lines before it (findings there come twice and
+        are merged by the scan), with line numbers of the file. Stops at the size limit."""
+        first = head + handle.read(max(0, STREAM_BLOCK - len(head)))
+        encoding = _stream_encoding(first)
+        if encoding is None:
+            self.stats.skipped_binary += 1
+            return
+        decoder = codecs.getincrementaldecoder(encoding)("replace")
+        if first.startswith(codecs.BOM_UTF8):
+            first = first[3:]
+        total, pending, tail, line = len(first), decoder.decode(first), "", 0
+        limit = self.options.max_file_size
+        self.stats.files += 1
+        while True:
+            block = handle.read(STREAM_BLOCK) if total <= limit else b""
+            total += len(block)
+            pending += decoder.decode(block, final=not block)
+            cut = len(pending) if not block else pending.rfind("\n") + 1
+            if cut > 0:
+                text, pending = pending[:cut], pending[cut:]
+                yield Chunk(text=tail + text, path=shown, line_offset=line - tail.count("\n"))
+                line += text.count("\n")
+                # From the start of the line the overlap mark falls in, so the context a rule
+                # looks back for is there even after a long line (up to STREAM_LONG_LINE).
+                mark = max(0, len(text) - STREAM_OVERLAP)
+                start = text.rfind("\n", 0, mark) + 1
+                if mark - start > STREAM_LONG_LINE:
+                    start = text.find("\n", mark) + 1
+                tail = text[start:] if start < len(text) else ""
+            if not block:
+                break
+        self.stats.bytes += total
+        if total > limit:
+            self._error(shown, f"scanned only the first {total:,} bytes: the file grew past the maximum file size "
+                               f"{limit:,} while it was read (raise it with --max-file-size)")
+
+    def read_limited(self, handle: BinaryIO, shown: str, head: bytes = b"") -> bytes | None:
+        """The rest of an open file, never more than the size limit: a file that grew after
+        it was listed (a log being written) or a pipe is reported as too big, not read whole."""
+        limit = self.options.max_file_size
+        data = head + handle.read(max(0, limit + 1 - len(head)))
+        if len(data) <= limit:
+            return data
+        size = _size_of(handle)
+        if size > limit:
+            self.too_big(shown, size)
+        else:
+            self._error(shown, f"skipped: more than the maximum file size {limit:,} bytes (raise it with --max-file-size)")
+        return None
 
     def too_big(self, shown: str, size: int) -> bool:
         """Report a file over the size limit; True when it is."""
@@ -228,6 +306,16 @@ def decode(data: bytes) -> str | None:
     return data.decode("utf-8", "replace")
 
 
+def _stream_encoding(first: bytes) -> str | None:
+    """The codec :func:`decode` would use for a file starting with ``first``; None for binary."""
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if first.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    sample = first[:_SNIFF]
+    return _utf16_without_bom(sample) if b"\0" in sample else "utf-8"
+
+
 def _utf16_without_bom(sample: bytes) -> str | None:
     """UTF-16 text of mostly ASCII characters has a NUL in every other byte."""
     even, odd = sample[0::2], sample[1::2]
@@ -238,6 +326,15 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
         return "utf-16-be"
     return None
+
+
+def _size_of(handle: BinaryIO) -> int:
+    """Size of a regular file now; 0 for pipes and terminals."""
+    try:
+        info = os.fstat(handle.fileno())
+        return info.st_size if stat.S_ISREG(info.st_mode) else 0
+    except (OSError, ValueError):
+        return 0
 
 
 def _kind(mode: int) -> str:

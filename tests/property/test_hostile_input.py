@@ -80,3 +80,80 @@ def test_device_and_path_given_twice(tmp_path: Path) -> None:
                         rules=RULES, root=tmp_path)
     assert len(report.findings) == 1
     assert [(e.path, e.message) for e in report.errors] == [("/dev/zero", "not a regular file (device); skipped")]
+
+
+# --- Archives: random bytes behind archive magic, and damaged real archives -------------------
+
+def _archive_samples() -> dict[str, bytes]:
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import tarfile
+    import zipfile
+
+    rule = RULES.get("groq.api-key")
+    assert rule is not None
+    text = ("line\n" * 20 + "K=" + generate_key(rule, random.Random(8)) + "\n").encode()
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a/k.env", text)
+        archive.writestr("b.txt", b"hello\n" * 50)
+    tarred = io.BytesIO()
+    with tarfile.open(fileobj=tarred, mode="w") as archive:
+        for name, data in (("a/k.env", text), ("b.txt", b"hello\n" * 50)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    tar = tarred.getvalue()
+    return {"zip": zipped.getvalue(), "tar": tar, "tar.gz": gzip.compress(tar), "tar.bz2": bz2.compress(tar),
+            "tar.xz": lzma.compress(tar), "gz": gzip.compress(text)}
+
+
+SAMPLES = _archive_samples()
+MAGIC = [b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b\x08", b"BZh91AY&SY", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd"]
+
+
+def _scan_bytes(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "artifact.bin"
+    path.write_bytes(data)
+    report = scan_paths([str(path)], rules=RULES, root=tmp_path)
+    assert all(e.path.startswith("artifact.bin") and "\n" not in e.message for e in report.errors)
+    for finding in report.findings:
+        assert finding.line >= 1 and finding.column >= 1
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(magic=st.sampled_from(MAGIC), rest=st.binary(max_size=2048), tar=st.booleans())
+def test_random_bytes_behind_archive_magic_never_raise(tmp_path: Path, magic: bytes, rest: bytes, tar: bool) -> None:
+    data = magic + rest
+    if tar:  # a ustar header: the magic sits at offset 257
+        data = (rest + bytes(512))[:257] + b"ustar\x0000" + rest
+    _scan_bytes(tmp_path, data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(SAMPLES)), flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)),
+                                                              min_size=1, max_size=6),
+       cut=st.one_of(st.none(), st.integers(1, 10**6)))
+def test_damaged_archives_never_raise(tmp_path: Path, kind: str, flips: list[tuple[int, int]], cut: int | None) -> None:
+    """Real archives holding a key, with bytes changed and the end cut off."""
+    data = bytearray(SAMPLES[kind])
+    for where, value in flips:
+        data[where % len(data)] = value
+    if cut is not None:
+        data = data[: cut % len(data)]
+    _scan_bytes(tmp_path, bytes(data))
+
+
+def test_a_zip_needing_an_unsupported_version_is_one_error(tmp_path: Path) -> None:
+    """Found by the test above: zipfile raises NotImplementedError ("zip file version 6.4")."""
+    import struct
+
+    data = bytearray(SAMPLES["zip"])
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<H", data, central + 6, 64)  # version needed to extract: 6.4
+    path = tmp_path / "app.zip"
+    path.write_bytes(bytes(data))
+    report = scan_paths([str(path)], rules=RULES, root=tmp_path)
+    assert [(e.path, e.message) for e in report.errors] == [("app.zip", "cannot read: zip archive needs an unsupported zip version")]

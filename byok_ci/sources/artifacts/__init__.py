@@ -50,11 +50,17 @@ class ArtifactReader:
                     handle.seek(0)
                     yield from self.archive_chunks(handle, shown)
                     return
-                if source.too_big(shown, os.fstat(handle.fileno()).st_size):
+                size = os.fstat(handle.fileno()).st_size
+                if source.too_big(shown, size):
                     return
-                data = head + handle.read()
+                if source.streams(shown, size):
+                    yield from source.stream_chunks(handle, shown, head)
+                    return
+                data = source.read_limited(handle, shown, head)
             except OSError as exc:
                 source.read_failed(shown, exc)
+                return
+            if data is None:
                 return
         chunk = source.text_chunk(data, shown)
         if chunk is not None:

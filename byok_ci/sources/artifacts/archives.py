@@ -147,6 +147,8 @@ class Walk:
             archive = zipfile.ZipFile(handle)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError):
             raise ArchiveProblem(shown, "cannot read: corrupt or truncated zip archive") from None
+        except NotImplementedError:  # "zip file version 6.4": needs features zipfile lacks
+            raise ArchiveProblem(shown, "cannot read: zip archive needs an unsupported zip version") from None
         encrypted: list[str] = []
         with archive:
             for info in archive.infolist():

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from byok_ci.errors import GitError
-from byok_ci.model import Chunk
+from byok_ci.model import Chunk, ScanError
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
 from byok_ci.sources.git.process import DIFF_OPTIONS, first_error_line, run, stream
@@ -27,6 +27,7 @@ from byok_ci.sources.git.process import DIFF_OPTIONS, first_error_line, run, str
 # Below this many commits per part, another git process costs more than it saves.
 MIN_COMMITS_PER_PART = 400
 MAX_PARTS = 4
+HERE = "git"  # the "path" of errors about the repository as a whole
 
 
 @dataclass
@@ -43,10 +44,32 @@ class CommitPart:
     on_commit: Callable[[], None] | None = None
 
     def chunks(self) -> Iterator[Chunk]:
-        args = ["log", *self.options, "--no-walk=unsorted", "--stdin", "--", *self.pathspecs]
-        with stream(args, cwd=self.cwd, input=self.shas) as lines:
-            for patch in parse(lines, on_commit=self._count):
-                yield from self.chunker.chunks(patch)
+        remaining = self.shas.split()
+        while remaining:
+            seen: list[str] = []
+
+            def count(commit: Commit) -> None:
+                seen.append(commit.sha)
+                self._count(commit)
+
+            args = ["log", *self.options, "--no-walk=unsorted", "--stdin", "--", *self.pathspecs]
+            try:
+                with stream(args, cwd=self.cwd, input=b"\n".join(remaining) + b"\n") as lines:
+                    for patch in parse(lines, on_commit=count):
+                        yield from self.chunker.chunks(patch)
+                return
+            except GitError as exc:
+                if not seen or seen[-1].encode() not in remaining:
+                    raise
+                # A damaged object in one commit (git stops mid-diff): report that commit
+                # and go on with the ones after it.
+                failed = remaining.index(seen[-1].encode())
+                self.chunker.errors.append(ScanError(
+                    f"{HERE}@{seen[-1][:12]}",
+                    f"git could not read this commit ({exc}); the repository may be damaged (run git fsck); "
+                    "the other commits were scanned",
+                ))
+                remaining = remaining[failed + 1:]
 
     def _count(self, _commit: Commit) -> None:
         stats = self.chunker.stats
@@ -79,10 +102,41 @@ class CommitSource:
 
     def commit_list(self) -> bytes:
         selection = ["--all"] if self.all_refs else list(self.revisions)
-        done = run(["rev-list", "--topo-order", "--reverse", *selection, "--", *self.pathspecs], cwd=self.cwd)
+        args = ["rev-list", "--topo-order", "--reverse", *selection, "--", *self.pathspecs]
+        done = run(args, cwd=self.cwd)
+        if done.returncode != 0 and self.all_refs:
+            # A ref naming a missing object stops `--all` altogether: report those refs and
+            # list the commits of the others.
+            good = self._readable_refs()
+            if good is not None:
+                args = ["rev-list", "--topo-order", "--reverse", "--stdin", "--", *self.pathspecs]
+                done = run(args, cwd=self.cwd, input=b"".join(sha + b"\n" for sha in good))
         if done.returncode != 0:
             raise GitError(first_error_line(done.stderr))
         return done.stdout
+
+    def _readable_refs(self) -> list[bytes] | None:
+        """Objects of the refs that point at something readable (broken ones reported), or
+        None when that is not the problem."""
+        listed = run(["for-each-ref", "--format=%(objectname) %(refname)"], cwd=self.cwd)
+        refs = [line.split(b" ", 1) for line in listed.stdout.splitlines() if b" " in line]
+        if listed.returncode != 0 or not refs:
+            return None
+        check = run(["cat-file", "--batch-check=%(objectname) %(objecttype)"], cwd=self.cwd,
+                    input=b"".join(sha + b"\n" for sha, _ in refs))
+        if check.returncode != 0:
+            return None
+        kinds = dict(line.split(b" ", 1) for line in check.stdout.splitlines() if b" " in line)
+        broken = {sha for sha, kind in kinds.items() if kind == b"missing"}
+        if not broken:
+            return None
+        for sha, name in refs:
+            if sha in broken:
+                self.chunker.errors.append(ScanError(
+                    HERE, f"{name.decode('utf-8', 'replace')} points to a missing object {sha[:12].decode()}; "
+                    "not scanned (the repository may be damaged: run git fsck); the other refs were scanned",
+                ))
+        return sorted({sha for sha, _ in refs if kinds.get(sha) in (b"commit", b"tag")})
 
     def parts(self) -> list[CommitPart]:
         self._listed = listed = self.commit_list()

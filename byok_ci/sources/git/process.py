@@ -46,8 +46,9 @@ def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
         pass  # git stopped early; its exit status tells why
 
 
-def run(args: Sequence[str], cwd: str | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([git_executable(), *_CONFIG, *args], cwd=cwd, capture_output=True, env=_environment())
+def run(args: Sequence[str], cwd: str | None = None, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([git_executable(), *_CONFIG, *args], cwd=cwd, capture_output=True, env=_environment(),
+                          input=input)
 
 
 def first_error_line(stderr: bytes) -> str:

@@ -1,0 +1,107 @@
+"""Large files are read in overlapping blocks: the same findings, lines and columns as
+reading them whole, with memory bounded by the block size."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import byok_ci.sources.files as files
+from byok_ci.config import Settings
+from byok_ci.keygen import generate_key
+from byok_ci.rules import load_rules
+from byok_ci.scan import scan_paths
+
+RULES = load_rules()
+KEYED = [r for r in RULES.rules if r.prefix]
+
+
+def scan(path: Path, streamed: bool, monkeypatch: pytest.MonkeyPatch, **kw):  # type: ignore[no-untyped-def]
+    with monkeypatch.context() as patch:
+        if streamed:
+            patch.setattr(files, "STREAM_ABOVE", 100)
+            patch.setattr(files, "STREAM_BLOCK", 256)
+            patch.setattr(files, "STREAM_OVERLAP", 300)
+        else:
+            patch.setattr(files, "STREAM_ABOVE", 1 << 40)
+        return scan_paths([str(path)], rules=RULES, root=path.parent, settings=Settings(jobs=1, **kw))
+
+
+def positions(report) -> list[tuple[str, int, int, str, str | None]]:  # type: ignore[no-untyped-def]
+    return [(f.rule_id, f.line, f.column, f.fingerprint, f.encoding) for f in report.findings]
+
+
+PIECES = st.sampled_from(["\n", "\r\n", "\r", " ", "x" * 40, "word ", "é", "\U0001f600", "=", "\t", "OPENAI", "base:"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(layout=st.lists(st.one_of(PIECES, st.integers(0, len(KEYED) - 1)), min_size=1, max_size=80),
+       seed=st.integers(0, 10**6), utf16=st.booleans())
+def test_streamed_findings_equal_whole_file_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: list[str | int], seed: int, utf16: bool
+) -> None:
+    rng = random.Random(seed)
+    text = "".join(p if isinstance(p, str) else "\nK=" + generate_key(KEYED[p], rng) + "\n" for p in layout)
+    path = tmp_path / "big.txt"
+    path.write_bytes(text.encode("utf-16") if utf16 else text.encode())
+    whole, streamed = scan(path, False, monkeypatch), scan(path, True, monkeypatch)
+    assert positions(streamed) == positions(whole)
+    assert (streamed.stats.files, streamed.stats.bytes) == (whole.stats.files, whole.stats.bytes)
+    assert streamed.errors == whole.errors == []
+
+
+def test_a_key_across_every_block_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key on each line, lines of every length around the block size: each key once, at its line."""
+    rule = RULES.get("groq.api-key")
+    assert rule is not None
+    rng = random.Random(1)
+    lines = [("y" * n) + " K=" + generate_key(rule, rng) for n in range(0, 600, 7)]
+    path = tmp_path / "big.log"
+    path.write_text("\n".join(lines) + "\n")
+    report = scan(path, True, monkeypatch)
+    assert [(f.line, f.column) for f in report.findings] == [(i + 1, n + 4) for i, n in enumerate(range(0, 600, 7))]
+
+
+def test_streaming_stops_at_the_size_limit_for_a_growing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "grows.log"
+    path.write_text("line\n" * 100)
+    monkeypatch.setattr(files, "STREAM_ABOVE", 100)
+    monkeypatch.setattr(files, "STREAM_BLOCK", 256)
+    source = files.FileSource([str(path)], files.WalkOptions(root=tmp_path, max_file_size=1000))
+    (entry,) = list(source.files())
+    path.write_text("line\n" * 10_000)  # grew after it was listed
+    chunks = list(source.read_chunks(entry))
+    assert chunks and source.stats.bytes <= 1000 + 256
+    assert chunks[-1].line_offset + chunks[-1].text.count("\n") <= (1000 + 256) // 5
+    (error,) = source.errors
+    assert error.message.startswith("scanned only the first") and "--max-file-size" in error.message
+
+
+def test_binary_and_documents_are_not_streamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "blob.bin").write_bytes(b"\0\1\2\3" * 1000)
+    report = scan(tmp_path / "blob.bin", True, monkeypatch)
+    assert report.stats.skipped_binary == 1 and report.stats.files == 0
+    monkeypatch.setattr(files, "STREAM_ABOVE", 100)
+    source = files.FileSource([], files.WalkOptions(root=tmp_path))
+    assert source.streams("big.txt", 1000) and not source.streams("app.js.map", 1000)
+    assert not source.streams("n.ipynb", 1000) and not source.streams("small.txt", 99)
+
+
+def test_context_on_a_long_line_before_a_block_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The provider named at the end of a line longer than the overlap, the key at the start
+    of the next block: the whole long line is repeated, so the context is still seen."""
+    rule = RULES.get("cohere.api-key")
+    assert rule is not None
+    path = tmp_path / "big.yaml"
+    key_line = "  api_key: " + generate_key(rule, random.Random(2)) + " " * 400  # runs past the first cut
+    path.write_text("x" * 1000 + " cohere\n" + key_line + "\n" + "y\n" * 200)
+    with monkeypatch.context() as patch:
+        patch.setattr(files, "STREAM_ABOVE", 100)
+        patch.setattr(files, "STREAM_BLOCK", 600)  # the first cut (after 1,200 bytes) ends the long line
+        patch.setattr(files, "STREAM_OVERLAP", 300)
+        streamed = scan_paths([str(path)], rules=RULES, root=tmp_path, settings=Settings(jobs=1))
+    assert [(f.rule_id, f.line, f.column) for f in streamed.findings] == [("cohere.api-key", 2, 12)]
