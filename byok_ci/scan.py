@@ -15,7 +15,7 @@ from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter, fast_prefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
 from byok_ci.rules import RuleSet, load_rules
 from byok_ci.sources.files import STDIN, FileEntry, FileSource, WalkOptions
-from byok_ci.suppress.stage import load_suppression
+from byok_ci.suppress.stage import Suppression, load_suppression
 
 # Below this many bytes the pure-Python prefilter beats loading Hyperscan.
 FAST_PREFILTER_MIN_BYTES = 1 << 20
@@ -71,6 +71,31 @@ def choose_prefilter(ruleset: RuleSet, total_bytes: int) -> Prefilter:
     return KeywordPrefilter(ruleset.rules)
 
 
+def start_report(ruleset: RuleSet, settings: Settings) -> tuple[Report, Suppression]:
+    """An empty scan report carrying the rules' problems, and the settings' suppression."""
+    report = Report(
+        command="scan",
+        rules_count=len(ruleset.rules),
+        rules_digest=ruleset.digest,
+        rules={rule.id: rule.info() for rule in ruleset.rules},
+    )
+    report.errors.extend(ruleset.errors)
+    suppression, suppression_errors = load_suppression(settings)
+    report.errors.extend(suppression_errors)
+    return report, suppression
+
+
+def detector_for(ruleset: RuleSet, settings: Settings, suppression: Suppression, expected_bytes: int) -> Detector:
+    """The detector every scan uses: the prefilter that suits the input's size, and the settings."""
+    return Detector(
+        ruleset,
+        prefilter=choose_prefilter(ruleset, expected_bytes),
+        allowed_fingerprints=settings.allow_fingerprints,
+        suppressed_sha1=suppression.sha1_hashes,
+        decode_depth=settings.max_decode_depth,
+    )
+
+
 def scan_paths(
     paths: Sequence[str | Path] = (".",),
     *,
@@ -98,24 +123,10 @@ def scan_paths(
         WalkOptions(root=root_dir, exclude=settings.exclude, max_file_size=settings.max_file_size),
     )
     source.artifacts = _artifact_reader(source, settings)
-    report = Report(
-        command="scan",
-        rules_count=len(ruleset.rules),
-        rules_digest=ruleset.digest,
-        rules={rule.id: rule.info() for rule in ruleset.rules},
-    )
-    report.errors.extend(ruleset.errors)
-    suppression, suppression_errors = load_suppression(settings)
-    report.errors.extend(suppression_errors)
+    report, suppression = start_report(ruleset, settings)
     entries = list(source.files())
     total = sum(max(e.size, 0) for e in entries)
-    detector = Detector(
-        ruleset,
-        prefilter=choose_prefilter(ruleset, total),
-        allowed_fingerprints=settings.allow_fingerprints,
-        suppressed_sha1=suppression.sha1_hashes,
-        decode_depth=settings.max_decode_depth,
-    )
+    detector = detector_for(ruleset, settings, suppression, total)
     jobs = settings.jobs or available_cpus()
     kind = "python" if isinstance(detector.prefilter, KeywordPrefilter) else "hyperscan"
     if jobs > 1 and total >= PARALLEL_MIN_BYTES[kind] and _can_fork() and all(e.path != STDIN for e in entries):

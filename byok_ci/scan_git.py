@@ -23,8 +23,7 @@ from byok_ci.detect.prefilter import merge
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, Report, ScanError
 from byok_ci.rules import RuleSet
-from byok_ci.scan import FAST_PREFILTER_MIN_BYTES, choose_prefilter, ruleset_for, scan_chunks
-from byok_ci.suppress.stage import load_suppression
+from byok_ci.scan import FAST_PREFILTER_MIN_BYTES, detector_for, ruleset_for, scan_chunks, start_report
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
 from byok_ci.sources.git.process import read_blobs
@@ -73,24 +72,10 @@ def scan_git(
     started = time.perf_counter()
     settings = settings or Settings()
     ruleset = rules if rules is not None else ruleset_for(settings)
-    report = Report(
-        command="scan",
-        rules_count=len(ruleset.rules),
-        rules_digest=ruleset.digest,
-        rules={rule.id: rule.info() for rule in ruleset.rules},
-    )
-    report.errors.extend(ruleset.errors)
-    suppression, suppression_errors = load_suppression(settings)
-    report.errors.extend(suppression_errors)
+    report, suppression = start_report(ruleset, settings)
     # A staged change is small (start-up matters); ranges and histories are not.
     expected = 0 if target.mode == "staged" else FAST_PREFILTER_MIN_BYTES
-    detector = Detector(
-        ruleset,
-        prefilter=choose_prefilter(ruleset, expected),
-        allowed_fingerprints=settings.allow_fingerprints,
-        suppressed_sha1=suppression.sha1_hashes,
-        decode_depth=settings.max_decode_depth,
-    )
+    detector = detector_for(ruleset, settings, suppression, expected)
     chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size)
     note = on_note or (lambda _message: None)
     try:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from urllib.parse import unquote
 
+from byok_ci._offsets import raw_offset
 from byok_ci.model import Chunk, Finding
 from byok_ci.rules import Rule
 
@@ -159,17 +160,7 @@ def _url_segments(text: str) -> Iterator[tuple[int, int, str, str]]:
 
 def _url_raw_offset(segment: str, decoded: int) -> int:
     """Offset in ``segment`` of its ``decoded``-th decoded character (each %XX counts one)."""
-    seen = position = 0
-    for match in _PERCENT.finditer(segment):
-        plain = match.start() - position
-        if seen + plain > decoded:
-            break
-        seen += plain
-        if seen == decoded:
-            return match.start()
-        seen += 1
-        position = match.end()
-    return position + (decoded - seen)
+    return raw_offset(segment, decoded, _PERCENT)
 
 
 def _offset(text: str, finding: Finding) -> int:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+from byok_ci._offsets import raw_offset
 from byok_ci.model import Chunk, Finding
 
 Path_ = tuple[object, ...]
@@ -174,18 +175,7 @@ def _offset_of(text: str, line: int, column: int) -> int:
 
 def _raw_offset(body: str, decoded: int) -> int:
     """Offset in a JSON string literal's body of its ``decoded``-th decoded character."""
-    seen = 0
-    position = 0
-    for match in _ESCAPE.finditer(body):
-        plain = match.start() - position
-        if seen + plain > decoded:
-            break
-        seen += plain
-        if seen == decoded:
-            return match.start()
-        seen += 1
-        position = match.end()
-    return position + (decoded - seen)
+    return raw_offset(body, decoded, _ESCAPE)
 
 
 # -- a JSON reader that remembers where each string value lies ------------------------------------
