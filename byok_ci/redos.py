@@ -13,8 +13,8 @@ import string
 import sys
 
 if sys.version_info >= (3, 11):
-    from re import _constants as sre_constants
-    from re import _parser as sre_parse
+    from re import _constants as sre_constants  # type: ignore[attr-defined]
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
 else:  # pragma: no cover - Python 3.10
     import sre_constants
     import sre_parse
@@ -91,8 +91,8 @@ def _first_item(op, av) -> tuple[frozenset[int], bool]:
         return _first(av[3])
     if op in _REPEATS:
         lo, _hi, inner = av
-        chars, nullable = _first(inner)
-        return chars, nullable or lo == 0
+        inner_chars, inner_nullable = _first(inner)
+        return inner_chars, inner_nullable or lo == 0
     if getattr(sre_constants, "ATOMIC_GROUP", None) is op:
         return _first(av)
     if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):

@@ -40,6 +40,7 @@ def load_targets(
     """
     from byok_ci.errors import ManifestError
     from byok_ci.manifest.load import load_manifest
+    from byok_ci.manifest.policy import Problem
 
     shown = manifest.as_posix()
     try:
@@ -50,7 +51,7 @@ def load_targets(
     errors: list[ScanError] = []
     seen: set[str] = set()
     # A key with a schema problem is not probed; the problem says why, at its own line.
-    broken = {}
+    broken: dict[int, Problem] = {}
     for problem, index in zip(loaded.problems, loaded.problem_keys):
         if index is not None and problem.rule_id == "manifest.schema":
             broken.setdefault(index, problem)

@@ -15,18 +15,11 @@ FORMATS = ("text", "json", "junit", "sarif", "github")
 
 def writer(name: str) -> Callable[..., None]:
     """The ``write`` function of format ``name``, imported only when asked for."""
-    if name == "text":
-        from byok_ci.report.text import write
-    elif name == "json":
-        from byok_ci.report.json import write
-    elif name == "junit":
-        from byok_ci.report.junit import write
-    elif name == "sarif":
-        from byok_ci.report.sarif import write
-    elif name == "github":
-        from byok_ci.report.github import write
-    else:
+    import importlib
+
+    if name not in FORMATS:
         raise ValueError(f"unknown report format {name!r}")
+    write: Callable[..., None] = importlib.import_module(f"byok_ci.report.{name}").write
     return write
 
 

@@ -271,7 +271,7 @@ def test_docker_save_image_scans_every_layer_and_files_deleted_later(
 ) -> None:
     base = _layer({"app/.env": f"GROQ_API_KEY={key()}\n", "app/main.py": "print()\n", "etc/old/conf": key()})
     top = _layer({"app/.wh..env": "", "etc/old/.wh..wh..opq": "", "app/settings.py": f"\nK = '{key()}'\n"})
-    config = {"config": {"Env": [f"PATH=/usr/bin", f"GROQ_KEY={key()}"]}}
+    config = {"config": {"Env": ["PATH=/usr/bin", f"GROQ_KEY={key()}"]}}
     (dist / "app-image.tar").write_bytes(docker_save([base, top], config))
     report = scan(tmp_path, shipped_rules)
     assert report.errors == []
