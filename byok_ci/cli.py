@@ -591,6 +591,7 @@ def _shown(path: Path) -> str:
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the --format report to FILE instead of stdout.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write a JSON report to FILE.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE.")
+@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False), help="Also write a SARIF 2.1.0 report to FILE.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Config file (default: .byok-ci.yaml at the git root or here).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings and errors only.")
@@ -603,6 +604,7 @@ def manifest_check(
     output: str | None,
     json_path: str | None,
     junit_path: str | None,
+    sarif_path: str | None,
     config_file: Path | None,
     quiet: bool,
     no_color: bool,
@@ -626,7 +628,7 @@ def manifest_check(
     report.errors[:0] = setting_errors
     for error in report.errors:
         _say_error(error)
-    _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path}, quiet=quiet, no_color=no_color)
+    _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path}, quiet=quiet, no_color=no_color)
     code = exit_code(report)
     sys.exit(FAILED if strict and code == INCONCLUSIVE else code)
 

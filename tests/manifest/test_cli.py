@@ -170,3 +170,16 @@ def test_docs_refuses_a_manifest_holding_a_key(repo: Path, shipped_rules, rng) -
     result = run(["manifest", "docs"], repo)
     assert result.exit_code == 2 and "holds a key" in result.stderr
     assert key not in result.output
+
+
+def test_sarif_report_is_valid(tmp_path: Path) -> None:
+    import jsonschema
+
+    manifest = tmp_path / "byok.yaml"
+    manifest.write_text((Path(__file__).resolve().parent.parent / "data" / "manifests" / "naming.yaml").read_text())
+    result = CliRunner().invoke(main, ["manifest", "check", "--manifest", str(manifest), "--sarif", str(tmp_path / "m.sarif")])
+    assert result.exit_code == 1, result.output
+    document = json.loads((tmp_path / "m.sarif").read_text())
+    schema = json.loads((Path(__file__).resolve().parent.parent / "data" / "sarif-2.1.0.json").read_text())
+    jsonschema.validate(document, schema, cls=jsonschema.Draft4Validator)
+    assert {r["ruleId"] for r in document["runs"][0]["results"]} == {"manifest.naming"}
