@@ -57,6 +57,9 @@ class Rule:
     require: frozenset[str] = frozenset()
     context: Context | None = None
     allow: tuple[re.Pattern[str], ...] = ()
+    # Regexes searched around the match (the context region): a hit marks a known public
+    # or sample credential, e.g. Google's deliberately public image-pulling service account.
+    allow_context: tuple[re.Pattern[str], ...] = ()
     boundary: bool = True
     priority: int = 0
     max_length: int = 0
@@ -151,7 +154,7 @@ def _build_rule(raw: Any, provider: Provider, source: str) -> Rule:
         raise _RuleProblem(raw.line_of("id"), rid, "id", f"must start with the file's provider id '{provider.id}.'")
     known = {
         "id", "description", "severity", "keywords", "pattern", "format", "prefix", "entropy", "require",
-        "context", "allow", "boundary", "priority", "examples",
+        "context", "allow", "allow_context", "boundary", "priority", "examples",
     }
     for key in raw:
         if key not in known:
@@ -203,6 +206,10 @@ def _build_rule(raw: Any, provider: Provider, source: str) -> Rule:
     if not isinstance(allow_raw, list):
         raise _RuleProblem(raw.line_of("allow"), rid, "allow", "must be a list of regular expressions")
     allow = tuple(_compile(a, raw, rid, "allow") for a in allow_raw)
+    allow_context_raw = raw.get("allow_context", [])
+    if not isinstance(allow_context_raw, list):
+        raise _RuleProblem(raw.line_of("allow_context"), rid, "allow_context", "must be a list of regular expressions")
+    allow_context = tuple(_compile(a, raw, rid, "allow_context") for a in allow_context_raw)
 
     boundary = raw.get("boundary", True)
     if not isinstance(boundary, bool):
@@ -234,6 +241,7 @@ def _build_rule(raw: Any, provider: Provider, source: str) -> Rule:
         require=frozenset(require),
         context=context,
         allow=allow,
+        allow_context=allow_context,
         boundary=boundary,
         priority=priority,
         max_length=width,

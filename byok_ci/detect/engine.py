@@ -131,6 +131,11 @@ class Detector:
             if not ctx.pattern.search(text, max(0, match.start() - ctx.before), after_end):
                 return None
             context_matched = True
+        if rule.allow_context:
+            before, after = (rule.context.before, rule.context.after) if rule.context else (200, 200)
+            region_start, region_end = max(0, match.start() - before), match.end() + after
+            if any(allow.search(text, region_start, region_end) for allow in rule.allow_context):
+                return None
         if filters.is_suppressed_inline(text, start, end):
             return None
         if self.allowed and fingerprint(secret) in self.allowed:

@@ -209,3 +209,11 @@ def test_camel_case_key_names_are_generic(shipped_rules: RuleSet, rng: random.Ra
     key = key_for(shipped_rules, "azure.openai-key", rng)
     text = f'var Az={{endpoint:"https://acme.openai.azure.com/",azureOpenaiApiKey:"{key}"}};'
     assert [f.rule_id for f in detect(shipped_rules, text)] == ["azure.openai-key"]
+
+
+def test_googles_public_image_pulling_account_is_not_a_leak(shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "google.service-account", rng)
+    leaked = f'{{"type": "service_account", {key}, "client_email": "ci@acme.iam.gserviceaccount.com"}}'
+    public = leaked.replace("ci@acme", "image-pulling@authenticated-image-pulling")
+    assert [f.rule_id for f in detect(shipped_rules, leaked)] == ["google.service-account"]
+    assert detect(shipped_rules, public) == []
