@@ -96,6 +96,25 @@ def _write_atomically(path: str, write: Callable[[TextIO], None]) -> None:
         raise
 
 
+def _report_options(formats: tuple[str, ...]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """--format, --output and the extra report files every reporting command takes."""
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed((
+            click.option("--format", "fmt", type=click.Choice(formats), default="text", show_default=True,
+                         help="Format for standard output (or --output)."),
+            click.option("--output", "-o", type=click.Path(dir_okay=False),
+                         help="Write the --format report to FILE instead of stdout."),
+            click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write a JSON report to FILE."),
+            click.option("--junit", "junit_path", type=click.Path(dir_okay=False),
+                         help="Also write a JUnit XML report to FILE."),
+            click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False),
+                         help="Also write a SARIF 2.1.0 report to FILE."),
+        )):
+            command = option(command)
+        return command
+    return decorate
+
+
 class _Main(click.Group):
     """Maps anything unexpected to exit code 3 with a one-line message (no traceback, no values)."""
 
@@ -179,12 +198,7 @@ def _with_artifact_options(settings):  # type: ignore[no-untyped-def]
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Format for standard output (or --output).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the --format report to FILE instead of stdout.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write a JSON report to FILE.")
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE.")
-@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False), help="Also write a SARIF 2.1.0 report to FILE.")
+@_report_options(FORMATS)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Config file (default: .byok-ci.yaml at the git root or here).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
@@ -586,12 +600,7 @@ def _shown(path: Path) -> str:
 @click.option("--manifest", "manifest_file", type=click.Path(dir_okay=False), help=_MANIFEST_HELP)
 @click.option("--today", metavar="DATE", help="Judge rotation and expiry as of DATE (YYYY-MM-DD), for reproducible runs.")
 @click.option("--strict", is_flag=True, help="Warnings (and inconclusive checks) fail the run.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Format for standard output (or --output).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the --format report to FILE instead of stdout.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write a JSON report to FILE.")
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE.")
-@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False), help="Also write a SARIF 2.1.0 report to FILE.")
+@_report_options(FORMATS)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Config file (default: .byok-ci.yaml at the git root or here).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings and errors only.")
@@ -693,7 +702,6 @@ def manifest_docs(manifest_file: str | None, output: str | None, config_file: Pa
     else:
         click.echo(text, nl=False)
     sys.exit(INCOMPLETE if errors else 0)
-DRIFT_FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
 def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) -> None:
@@ -723,11 +731,7 @@ def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) 
 @click.option("--deadline", type=click.FloatRange(min=1), default=120.0, show_default=True, metavar="SECONDS",
               help="Total time for the run, seconds.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 32), default=4, show_default=True, help="Keys probed at once.")
-@click.option("--format", "fmt", type=click.Choice(DRIFT_FORMATS), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the --format report to FILE.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write a JSON report to FILE.")
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write a JUnit XML report to FILE.")
-@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False), help="Also write a SARIF 2.1.0 report to FILE.")
+@_report_options(FORMATS)
 @click.option("--quiet", "-q", is_flag=True, help="Print failed and inconclusive checks only.")
 @click.option("--no-color", is_flag=True, help="Never colour text output.")
 def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str, ...], allow_hosts: tuple[str, ...],
