@@ -9,9 +9,10 @@ import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from byok_ci.cli import main
 from byok_ci.keygen import expand_example, generate
@@ -61,6 +62,24 @@ def seed_tree(root: Path, ruleset: RuleSet) -> list[Planted]:
     return planted
 
 
+def run_in(cwd: Path, args: list[str], **kwargs: Any) -> Result:
+    """``byok-ci ARGS`` run from ``cwd`` (CliRunner has no cwd of its own)."""
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, args, **kwargs)
+    finally:
+        os.chdir(old)
+
+
+def outputs_of(result: Result, out_dir: Path) -> dict[str, str]:
+    """Everything a run wrote: its two streams and each report file."""
+    outputs = {"stdout": result.stdout, "stderr": result.stderr}
+    for path in out_dir.iterdir():
+        outputs[path.name] = path.read_text()
+    return outputs
+
+
 def leaked_runs(text: str, planted: list[Planted]) -> list[str]:
     leaks = []
     for item in planted:
@@ -97,16 +116,9 @@ def test_no_output_contains_a_key(tmp_path: Path, shipped_rules: RuleSet, args: 
     planted = seed_tree(tmp_path, shipped_rules)
     (tmp_path / "out").mkdir()
     stdin = (tmp_path / f"{shipped_rules.rules[0].id}.txt").read_text()
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        result = CliRunner().invoke(main, args, input=stdin, env={"NO_COLOR": None})
-    finally:
-        os.chdir(old)
+    result = run_in(tmp_path, args, input=stdin, env={"NO_COLOR": None})
     assert result.exit_code in (0, 1, 2), result.output
-    outputs = {"stdout": result.stdout, "stderr": result.stderr}
-    for path in (tmp_path / "out").iterdir():
-        outputs[path.name] = path.read_text()
+    outputs = outputs_of(result, tmp_path / "out")
     for name, text in outputs.items():
         assert leaked_runs(text, planted) == [], name
 
@@ -140,17 +152,12 @@ def test_baselines_and_ignore_files_hold_no_key(tmp_path: Path, shipped_rules: R
         ["baseline", "update", "--baseline", "out/baseline.json", "--prune", "--exclude", "*.txt"],
         ["scan", ".", "--baseline", "out/baseline.json", "-v"],
     ]
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        for args in runs:
-            result = CliRunner().invoke(main, args, env={"NO_COLOR": None})
-            assert result.exit_code in (0, 1, 2), result.output
-            for name, text in {"stdout": result.stdout, "stderr": result.stderr}.items():
-                assert leaked_runs(text, planted) == [], (args, name)
-            assert leaked_runs((tmp_path / "out" / "baseline.json").read_text(), planted) == [], args
-    finally:
-        os.chdir(old)
+    for args in runs:
+        result = run_in(tmp_path, args, env={"NO_COLOR": None})
+        assert result.exit_code in (0, 1, 2), result.output
+        for name, text in {"stdout": result.stdout, "stderr": result.stderr}.items():
+            assert leaked_runs(text, planted) == [], (args, name)
+        assert leaked_runs((tmp_path / "out" / "baseline.json").read_text(), planted) == [], args
 
 
 MANIFEST_RUNS = [
@@ -194,16 +201,9 @@ def seed_manifest(root: Path, ruleset: RuleSet) -> list[Planted]:
 def test_no_manifest_output_contains_a_key(tmp_path: Path, shipped_rules: RuleSet, args: list[str]) -> None:
     planted = seed_manifest(tmp_path, shipped_rules)
     (tmp_path / "out").mkdir()
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        result = CliRunner().invoke(main, args, env={"NO_COLOR": None})
-    finally:
-        os.chdir(old)
+    result = run_in(tmp_path, args, env={"NO_COLOR": None})
     assert result.exit_code in (0, 1, 2), result.output
-    outputs = {"stdout": result.stdout, "stderr": result.stderr}
-    for path in (tmp_path / "out").iterdir():
-        outputs[path.name] = path.read_text()
+    outputs = outputs_of(result, tmp_path / "out")
     for name, text in outputs.items():
         assert leaked_runs(text, planted) == [], name
 
@@ -287,12 +287,7 @@ ARTIFACT_RUNS = [
 @pytest.mark.parametrize("args", ARTIFACT_RUNS, ids=lambda a: " ".join(a))
 def test_no_artifact_output_contains_a_key(tmp_path: Path, shipped_rules: RuleSet, args: list[str]) -> None:
     planted = seed_artifacts(tmp_path, shipped_rules)
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        result = CliRunner().invoke(main, args, env={"NO_COLOR": None})
-    finally:
-        os.chdir(old)
+    result = run_in(tmp_path, args, env={"NO_COLOR": None})
     assert result.exit_code in (0, 1, 2), result.output
     if "--no-archives" not in args:
         assert result.exit_code == 1 and "dist/app.whl!app/settings.py" in result.stdout
@@ -355,19 +350,12 @@ def test_no_drift_output_contains_a_key(tmp_path: Path, shipped_rules: RuleSet, 
         fake.valid_keys.update(env.values())
         fake.modes.update({"deepseek": "revoked", "anthropic": "500", "google": "bypass"})
         fake.echo = "full"  # invalid-key bodies echo the whole key they were sent
-        old = os.getcwd()
-        os.chdir(tmp_path)
-        try:
-            result = CliRunner().invoke(main, ["drift", "--env", "prod", "--allow-insecure-loopback", *argv, *args],
-                                        env={**env, "NO_COLOR": None})
-        finally:
-            os.chdir(old)
+        result = run_in(tmp_path, ["drift", "--env", "prod", "--allow-insecure-loopback", *argv, *args],
+                        env={**env, "NO_COLOR": None})
         fake_sent = [cred for _, _, cred in fake.hits if cred]
     assert result.exit_code in (1, 2), result.output
     assert len(fake_sent) >= 8  # the real and invalidated keys really went out and were echoed back
-    outputs = {"stdout": result.stdout, "stderr": result.stderr}
-    for path in (tmp_path / "out").iterdir():
-        outputs[path.name] = path.read_text()
+    outputs = outputs_of(result, tmp_path / "out")
     prefixes = sorted({r.prefix for r in shipped_rules.rules if r.prefix}, key=len, reverse=True)
     invalid = [Planted("sent", [c[len(next((p for p in prefixes if c.startswith(p)), "")):]]) for c in fake_sent]
     for name, text in outputs.items():
@@ -440,17 +428,10 @@ def test_no_git_scan_output_contains_a_key(tmp_path: Path, shipped_rules: RuleSe
         (tmp_path / "staged" / path.name).write_text(path.read_text())
     repo.git("add", "staged")
     (tmp_path / "out").mkdir()
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        env = {**GIT_ENV, "NO_COLOR": None, "PRE_COMMIT_FROM_REF": "0" * 40, "PRE_COMMIT_TO_REF": "HEAD"}
-        result = CliRunner().invoke(main, args, env=env)
-    finally:
-        os.chdir(old)
+    env = {**GIT_ENV, "NO_COLOR": None, "PRE_COMMIT_FROM_REF": "0" * 40, "PRE_COMMIT_TO_REF": "HEAD"}
+    result = run_in(tmp_path, args, env=env)
     assert result.exit_code == 1, result.output
-    outputs = {"stdout": result.stdout, "stderr": result.stderr}
-    for path in (tmp_path / "out").iterdir():
-        outputs[path.name] = path.read_text()
+    outputs = outputs_of(result, tmp_path / "out")
     for name, text in outputs.items():
         assert leaked_runs(text, planted) == [], name
 
@@ -493,12 +474,7 @@ def test_an_internal_error_quoting_a_key_prints_no_key(
         monkeypatch.setattr("byok_ci.scan.PARALLEL_MIN_BYTES", {"python": 0, "hyperscan": 0})
     monkeypatch.setattr("byok_ci.drift.run_drift", crash)
     monkeypatch.setattr("byok_ci.drift.load_targets", crash)
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        result = CliRunner().invoke(main, args, env={**GIT_ENV, "NO_COLOR": None, "BYOK_CI_DEBUG": None})
-    finally:
-        os.chdir(old)
+    result = run_in(tmp_path, args, env={**GIT_ENV, "NO_COLOR": None, "BYOK_CI_DEBUG": None})
     assert result.exit_code == 3, result.output
     assert "internal error (ValueError" in result.stderr
     assert leaked_runs(result.stdout + result.stderr, planted) == []
@@ -521,20 +497,13 @@ def test_check_under_github_actions_leaks_nothing(tmp_path: Path, shipped_rules:
     env = {**GIT_ENV, "NO_COLOR": None, "BYOK_CI_DEBUG": None, "GITHUB_ACTIONS": "true",
            "GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_EVENT_PATH": str(event),
            "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs_file)}
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        result = CliRunner().invoke(main, [
-            "check", "--run", "scan,artifacts,manifest", "--artifacts", "dist", "--scheduled", "tree",
-            "--junit", "out/c.xml", "--sarif", "out/c.sarif", "--json", "out/c.json",
-        ], env=env)
-    finally:
-        os.chdir(old)
+    result = run_in(tmp_path, [
+        "check", "--run", "scan,artifacts,manifest", "--artifacts", "dist", "--scheduled", "tree",
+        "--junit", "out/c.xml", "--sarif", "out/c.sarif", "--json", "out/c.json",
+    ], env=env)
     assert result.exit_code == 1, result.output
     assert "::error" in result.stdout and summary.read_text() and "result=" in outputs_file.read_text()
-    texts = {"stdout": result.stdout, "stderr": result.stderr}
-    for path in (tmp_path / "out").iterdir():
-        texts[path.name] = path.read_text()
+    texts = outputs_of(result, tmp_path / "out")
     for name, text in texts.items():
         assert leaked_runs(text, planted) == [], name
 
