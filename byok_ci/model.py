@@ -86,6 +86,10 @@ class Finding:
     key: str | None = None
     env: str | None = None
     scanned_as: str | None = None
+    # detect-secrets' baseline audited this secret as a false positive (matched inside
+    # detection, where its SHA-1 can be taken): suppression holds it back and counts it as
+    # baselined, as it does for a byok-ci baseline's entries. Never in reports.
+    audited_false_positive: bool = False
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.path, self.line, self.column, self.rule_id, self.fingerprint, self.commit or "")
