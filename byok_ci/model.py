@@ -159,6 +159,10 @@ class RuleInfo:
     severity: str = "error"
     help_uri: str = ""
     key_management: str = ""
+    # Manifest and drift rules carry their own help and security-severity (rules/_checks.yaml);
+    # a scanner rule leaves them empty and reports derive them from the key type.
+    help: str = ""
+    security_severity: float | None = None
 
 
 @dataclass(frozen=True)

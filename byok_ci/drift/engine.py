@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
+from byok_ci.checkrules import rule_infos
 from byok_ci.drift import model as m
 from byok_ci.drift.audit import AuditLog
 from byok_ci.drift.endpoints import EndpointPolicy, choose_base_url
@@ -30,7 +31,7 @@ from byok_ci.drift.probes import Probe, ProviderProbes, load_probes
 from byok_ci.drift.scrub import Scrubber
 from byok_ci.drift.secrets import resolve_secret
 from byok_ci.drift.targets import DriftTarget
-from byok_ci.model import Finding, RuleInfo, ScanError, fingerprint, redact
+from byok_ci.model import Finding, ScanError, fingerprint, redact
 from byok_ci.rules import Rule, RuleSet, load_rules
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def run_drift(
     probes, probe_errors = load_probes(options.rules_dir)
     report = m.DriftReport("drift", rules_count=len(ruleset.rules), rules_digest=ruleset.digest)
     report.errors.extend(probe_errors)
-    report.rules = {rid: RuleInfo(rid, "drift", text) for rid, text in m.RULE_DESCRIPTIONS.items()}
+    report.rules = rule_infos("drift")
     by_provider: dict[str, list[Rule]] = {}
     for rule in ruleset.rules:
         by_provider.setdefault(rule.provider, []).append(rule)

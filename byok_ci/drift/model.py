@@ -28,14 +28,7 @@ NO_AUTH_ACCEPTED = "drift.no-auth-accepted"
 REFUSED_WITHOUT_AUTH_ERROR = "drift.refused-without-auth-error"
 METADATA_MISMATCH = "drift.metadata-mismatch"
 INCONCLUSIVE = "drift.inconclusive"
-RULE_DESCRIPTIONS = {
-    REAL_KEY_REFUSED: "The environment's real key was refused (revoked, expired, or the wrong key)",
-    INVALID_KEY_ACCEPTED: "A deliberately invalidated key was accepted: authentication is not enforced",
-    NO_AUTH_ACCEPTED: "A request without any key was accepted: authentication is not enforced",
-    REFUSED_WITHOUT_AUTH_ERROR: "An invalid key was refused, but not with the provider's authentication error",
-    METADATA_MISMATCH: "The key's metadata (expiry, limits, scopes) does not match the manifest",
-    INCONCLUSIVE: "A drift probe could not decide (rate limit, server error, timeout, network)",
-}
+# What each rule means, its help and security-severity: rules/_checks.yaml.
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ def annotation(f: Finding) -> str:
         props.append(f"col={f.column}")
     props.append(f"title={escape_property(f'byok-ci: {f.rule_id}')}")
     where = f" (commit {f.commit[:12]})" if f.commit else ""
-    return f"::{level} {','.join(props)}::{escape_data(f'{f.message}: {f.redacted}{where}')}"
+    shown = f"{f.message}: {f.redacted}" if f.redacted else f.message  # manifest/drift findings may have none
+    return f"::{level} {','.join(props)}::{escape_data(shown + where)}"
 
 
 def write(report: Report, stream: TextIO, *, limit: int = MAX_ANNOTATIONS, **_options: object) -> None:
@@ -73,10 +74,11 @@ def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci") -> 
         stream.write(f"No leaks found ({report.stats.files} files checked).\n")
     else:
         stream.write(f"**{len(findings)} finding{'s' if len(findings) != 1 else ''}**\n\n")
-        stream.write("| file | line | rule | redacted | commit |\n|---|---:|---|---|---|\n")
+        stream.write("| file | line | rule | message | redacted | commit |\n|---|---:|---|---|---|---|\n")
         for f in findings:
             commit = f.commit[:12] if f.commit else ""
-            stream.write(f"| {_cell(f.path)} | {f.line} | {f.rule_id} | `{_cell(f.redacted)}` | {commit} |\n")
+            redacted = f"`{_cell(f.redacted)}`" if f.redacted else ""
+            stream.write(f"| {_cell(f.path)} | {f.line} | {f.rule_id} | {_cell(f.message)} | {redacted} | {commit} |\n")
     if report.errors:
         stream.write("\n**Could not check:**\n\n")
         for error in report.errors:
