@@ -65,7 +65,7 @@ class CheckResult:
             return 1
         if "inconclusive" in self.fail_on and counts["inconclusive"]:
             return 1
-        if any(e.blocking for e in self.report.errors):
+        if any(e.blocking for e in self.report.errors) or any(c.outcome == "error" for c in self.report.checks):
             return 2
         return 0
 
@@ -132,8 +132,9 @@ def findings_as_checks(report: Report, suite: str, what: str) -> list[Check]:
         for f in report.sorted_findings()
     ]
     if not any(c.outcome == "failed" for c in checks):
-        checks.insert(0, Check(suite=suite, name=f"no leaks found in {what}", outcome="passed",
-                               seconds=report.stats.seconds))
+        # The name stays the same from run to run (a checklist compares by name); the count is detail.
+        checks.insert(0, Check(suite=suite, name="no leaks found", outcome="passed",
+                               seconds=report.stats.seconds, detail=f"no leaks found in {what}"))
     return checks
 
 
@@ -154,7 +155,7 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str]) -> 
     if plan.mode == "nothing":
         notices.append(plan.notice)
         report = Report(command="scan")
-        report.checks.append(Check(suite="scan", name=f"nothing to scan: {plan.notice}", outcome="passed"))
+        report.checks.append(Check(suite="scan", name="nothing to scan", outcome="passed", detail=plan.notice))
         return report
     from byok_ci.scan_git import GitTarget, scan_git
 
@@ -234,7 +235,10 @@ def _scanned(report: Report) -> str:
 
 
 def drift_matrix(report: Report) -> str:
-    """Markdown: environment × key, each probe's outcome (for the job summary)."""
+    """Markdown: environment × key, each probe's outcome (for the job summary), the probes in
+    the order they run: real → invalid → no-auth → metadata."""
+    from byok_ci.drift.model import PROBES, TITLES
+
     rows: dict[tuple[str, str], dict[str, str]] = {}
     for check in report.checks:
         if not check.suite.startswith("drift/"):
@@ -243,7 +247,8 @@ def drift_matrix(report: Report) -> str:
         rows.setdefault((env, key), {})[probe] = check.outcome
     if not rows:
         return ""
-    probes = sorted({p for cells in rows.values() for p in cells})
+    order = {TITLES[p]: i for i, p in enumerate(PROBES)}
+    probes = sorted({p for cells in rows.values() for p in cells}, key=lambda p: (order.get(p, len(order)), p))
     lines = ["| environment | key | " + " | ".join(probes) + " |", "|---|---|" + "---|" * len(probes)]
     for (env, key), cells in sorted(rows.items()):
         lines.append(f"| {env} | {key} | " + " | ".join(cells.get(p, "") for p in probes) + " |")

@@ -17,7 +17,8 @@ from byok_ci.rules import default_rules_dir, rule_help_uri
 
 CHECK_RULES_FILE = "_checks.yaml"
 FAMILIES = ("manifest", "drift")
-_FIELDS = {"description": str, "help": str, "security_severity": (int, float), "why": str}
+_FIELDS: dict[str, type | tuple[type, ...]] = {"description": str, "help": str, "security_severity": (int, float),
+                                               "why": str}
 
 
 @dataclass(frozen=True)

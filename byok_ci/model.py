@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 SEVERITIES = ("error", "warning")
-OUTCOMES = ("passed", "failed", "warning", "inconclusive", "skipped")
+# "error": the check could not run at all (a drift key whose secret is unavailable); the run
+# is incomplete (exit 2). "inconclusive": it ran, and the answer decided nothing (exit 4).
+OUTCOMES = ("passed", "failed", "warning", "inconclusive", "skipped", "error")
 FINGERPRINT_HEX_CHARS = 16
 
 
@@ -171,7 +173,8 @@ class Check:
 
     ``suite`` groups checks (``manifest/prod``, ``drift/prod``): one JUnit testsuite each.
     ``outcome`` is one of :data:`OUTCOMES`; a ``failed`` or ``warning`` check carries the
-    first :class:`Finding` it produced (every finding is also in ``Report.findings``), and
+    first :class:`Finding` it produced (every finding is also in ``Report.findings``), an
+    ``error`` check the :class:`ScanError` that stopped it (also in ``Report.errors``), and
     ``detail`` says in words what was checked or why it could not be decided.
     """
 
@@ -183,6 +186,7 @@ class Check:
     line: int = 0
     finding: Finding | None = None
     detail: str = ""
+    error: ScanError | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:

@@ -137,9 +137,14 @@ def _check(target: DriftTarget, probe: str, outcome: str, reason: str, status: i
 
 
 def _cannot_probe(target: DriftTarget, result: _KeyResult, reason: str) -> _KeyResult:
-    result.errors.append(ScanError(target.manifest, f"key {target.key_name}: {reason}", target.line or None))
-    result.checks.append(m.Check(target.env, target.key_name, target.provider, "real", "inconclusive",
-                                 reason=f"not probed: {reason}", error=True))
+    """The key could not be probed: an error (the run is incomplete), not an inconclusive
+    answer. Each probe it would have had is an error check, so its JUnit testcases keep
+    their names from run to run."""
+    error = ScanError(target.manifest, f"key {target.key_name}: {reason}", target.line or None)
+    result.errors.append(error)
+    for kind in ("real", "invalid", "no-auth"):
+        result.checks.append(m.Check(target.env, target.key_name, target.provider, kind, "error",
+                                     reason=f"not probed: {reason}", error=error))
     return result
 
 
