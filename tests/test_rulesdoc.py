@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from byok_ci import rulesdoc
 from byok_ci.model import Finding, Report, RuleInfo
@@ -80,3 +81,16 @@ def test_readme_links_into_docs_rules_md_resolve() -> None:
     anchors = github_anchors((REPO / "docs" / "rules.md").read_text())
     links = re.findall(r"docs/rules\.md#([\w-]+)", (REPO / "README.md").read_text())
     assert links and all(link in anchors for link in links)
+
+
+def test_a_rule_of_your_own_links_nowhere(tmp_path: Path) -> None:
+    """docs/rules.md has sections for the shipped rules only; a helpUri to a missing anchor is a dead link."""
+    own = tmp_path / "acme.yaml"
+    own.write_text(
+        "provider: acme\nname: Acme\nrules:\n  - id: acme.internal-key\n    description: Acme internal key\n"
+        "    keywords: ['acme_']\n    pattern: 'acme_[a-z0-9]{32}'\n    format: ['acme_', {lower_alnum: 32}]\n"
+    )
+    ruleset = load_rules(extra=[own])
+    assert not ruleset.errors
+    assert ruleset.get("acme.internal-key").info().help_uri == ""  # type: ignore[union-attr]
+    assert ruleset.get("openai.project-key").info().help_uri.startswith(RULES_DOC_URL)  # type: ignore[union-attr]
