@@ -39,6 +39,13 @@ class CheckOptions:
     allow_hosts: tuple[str, ...] = ()
     allow_shallow: bool = False
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # As `--strict` of `manifest check` and `drift`: warnings and inconclusive checks fail.
+    strict: bool = False
+    # The drift job's own options (None: the drift defaults).
+    timeout: float | None = None
+    deadline: float | None = None
+    audit_log: str | None = None
+    allow_insecure_loopback: bool = False
 
 
 @dataclass
@@ -65,7 +72,7 @@ class CheckResult:
             return 1
         if "inconclusive" in self.fail_on and counts["inconclusive"]:
             return 1
-        if any(e.blocking for e in self.report.errors):
+        if any(e.blocking for e in self.report.errors) or any(c.outcome == "error" for c in self.report.checks):
             return 2
         return 0
 
@@ -132,8 +139,9 @@ def findings_as_checks(report: Report, suite: str, what: str) -> list[Check]:
         for f in report.sorted_findings()
     ]
     if not any(c.outcome == "failed" for c in checks):
-        checks.insert(0, Check(suite=suite, name=f"no leaks found in {what}", outcome="passed",
-                               seconds=report.stats.seconds))
+        # The name stays the same from run to run (a checklist compares by name); the count is detail.
+        checks.insert(0, Check(suite=suite, name="no leaks found", outcome="passed",
+                               seconds=report.stats.seconds, detail=f"no leaks found in {what}"))
     return checks
 
 
@@ -154,7 +162,7 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str]) -> 
     if plan.mode == "nothing":
         notices.append(plan.notice)
         report = Report(command="scan")
-        report.checks.append(Check(suite="scan", name=f"nothing to scan: {plan.notice}", outcome="passed"))
+        report.checks.append(Check(suite="scan", name="nothing to scan", outcome="passed", detail=plan.notice))
         return report
     from byok_ci.scan_git import GitTarget, scan_git
 
@@ -178,19 +186,41 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str]) -> 
 def _manifest_job(options: CheckOptions, settings: Settings) -> Report:
     from byok_ci.manifest import check_manifest
 
-    return check_manifest(options.manifest or MANIFEST_NAME, settings=settings)
+    return check_manifest(options.manifest or MANIFEST_NAME, settings=settings, strict=options.strict)
 
 
 def _drift_job(options: CheckOptions, settings: Settings) -> Report:
     from byok_ci.drift import DriftOptions, load_targets, run_drift
     from byok_ci.drift.endpoints import policy_from
+    from byok_ci.drift.http import Limits
 
     if not options.drift_env:
         raise CheckUsageError("the drift job needs an environment (--drift-env or check: drift_env)")
     manifest = Path(options.manifest or MANIFEST_NAME)
     targets, errors = load_targets(manifest, options.drift_env)
-    policy = policy_from((), options.allow_hosts, False, options.environ, [t.key_name for t in targets])
-    report = run_drift(targets, DriftOptions(policy=policy, environ=options.environ))
+    policy = policy_from((), options.allow_hosts, options.allow_insecure_loopback, options.environ,
+                         [t.key_name for t in targets])
+    drift_options = DriftOptions(
+        policy=policy, environ=options.environ, strict=options.strict,
+        limits=Limits(read_timeout=options.timeout) if options.timeout is not None else Limits(),
+        deadline=options.deadline if options.deadline is not None else DriftOptions.deadline,
+    )
+    audit = None
+    if options.audit_log:
+        try:
+            audit = open(options.audit_log, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            # Keys are sent only with the record that was asked for.
+            reason = (exc.strerror or type(exc).__name__).lower()
+            report = Report(command="drift")
+            report.errors += [*errors, ScanError(options.audit_log, f"cannot open the audit log: {reason}; "
+                                                                    "no key was probed")]
+            return report
+    try:
+        report = run_drift(targets, drift_options, audit_stream=audit)
+    finally:
+        if audit is not None:
+            audit.close()
     report.errors[:0] = errors
     return report
 
@@ -210,10 +240,10 @@ def run_check(options: CheckOptions, settings: Settings) -> CheckResult:
             checks = findings_as_checks(part, "artifacts", _scanned(part))
         elif job == "manifest":
             part = _manifest_job(options, settings)
-            checks = part.checks
+            checks = _strict(part.checks, options.strict)
         else:
             part = _drift_job(options, settings)
-            checks = part.checks
+            checks = _strict(part.checks, options.strict)
         combined.findings.extend(part.findings)
         combined.errors.extend(part.errors)
         combined.warnings.extend(part.warnings)
@@ -228,13 +258,23 @@ def run_check(options: CheckOptions, settings: Settings) -> CheckResult:
     return CheckResult(combined, options.fail_on, notices)
 
 
+def _strict(checks: list[Check], strict: bool) -> list[Check]:
+    """With ``strict``, an inconclusive check fails (its finding, if any, is already an error)."""
+    if not strict:
+        return checks
+    return [replace(c, outcome="failed") if c.outcome == "inconclusive" else c for c in checks]
+
+
 def _scanned(report: Report) -> str:
     commits = report.stats.commits
     return f"{commits} commits" if commits is not None else f"{report.stats.files} files"
 
 
 def drift_matrix(report: Report) -> str:
-    """Markdown: environment × key, each probe's outcome (for the job summary)."""
+    """Markdown: environment × key, each probe's outcome (for the job summary), the probes in
+    the order they run: real → invalid → no-auth → metadata."""
+    from byok_ci.drift.model import PROBES, TITLES
+
     rows: dict[tuple[str, str], dict[str, str]] = {}
     for check in report.checks:
         if not check.suite.startswith("drift/"):
@@ -243,7 +283,8 @@ def drift_matrix(report: Report) -> str:
         rows.setdefault((env, key), {})[probe] = check.outcome
     if not rows:
         return ""
-    probes = sorted({p for cells in rows.values() for p in cells})
+    order = {TITLES[p]: i for i, p in enumerate(PROBES)}
+    probes = sorted({p for cells in rows.values() for p in cells}, key=lambda p: (order.get(p, len(order)), p))
     lines = ["| environment | key | " + " | ".join(probes) + " |", "|---|---|" + "---|" * len(probes)]
     for (env, key), cells in sorted(rows.items()):
         lines.append(f"| {env} | {key} | " + " | ".join(cells.get(p, "") for p in probes) + " |")

@@ -798,6 +798,15 @@ def _env_list(value: str | None) -> tuple[str, ...]:
 @click.option("--scheduled", envvar="BYOK_CI_CHECK_SCHEDULED", type=click.Choice(("history", "tree")), default=None,
               help="What schedule/workflow_dispatch events scan (default history).")
 @click.option("--allow-shallow", is_flag=True, help="Accept a shallow clone's truncated history.")
+@click.option("--strict", is_flag=True, envvar="BYOK_CI_CHECK_STRICT",
+              help="Manifest warnings and inconclusive checks fail, as --strict of manifest check and drift.")
+@click.option("--timeout", envvar="BYOK_CI_CHECK_TIMEOUT", type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="Drift: read timeout per request (default 15).")
+@click.option("--deadline", envvar="BYOK_CI_CHECK_DEADLINE", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Drift: total time for the probes (default 120).")
+@click.option("--audit-log", envvar="BYOK_CI_CHECK_AUDIT_LOG", type=click.Path(dir_okay=False),
+              help="Drift: append one JSON line per request to FILE.")
+@click.option("--allow-insecure-loopback", is_flag=True, help="Drift: allow plain http to 127.0.0.1/localhost/::1.")
 @click.option("--fail-on", envvar="BYOK_CI_CHECK_FAIL_ON", metavar="WHAT",
               help="What fails the run: leaks, policy, drift, inconclusive (default leaks,policy,drift).")
 @click.option("--baseline", "baselines", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -813,6 +822,8 @@ def _env_list(value: str | None) -> tuple[str, ...]:
 @click.option("--no-color", is_flag=True, help="Never colour text output.")
 def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manifest: str | None, drift_env: str | None,
           allow_hosts: tuple[str, ...], git_range: str | None, scheduled: str | None, allow_shallow: bool,
+          strict: bool, timeout: float | None, deadline: float | None, audit_log: str | None,
+          allow_insecure_loopback: bool,
           fail_on: str | None, baselines: tuple[Path, ...], config_file: Path | None, junit_path: str | None,
           sarif_path: str | None, json_path: str | None, fmt: str, annotate: bool | None, quiet: bool,
           no_color: bool) -> None:
@@ -835,7 +846,8 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
         options = resolve_options(CheckOptions(
             run=_env_list(run_jobs), paths=_env_list(paths), artifacts=_env_list(artifacts), manifest=manifest or None,
             drift_env=drift_env or None, git_range=git_range, scheduled=scheduled, fail_on=_env_list(fail_on),
-            allow_hosts=hosts, allow_shallow=allow_shallow,
+            allow_hosts=hosts, allow_shallow=allow_shallow, strict=strict, timeout=timeout, deadline=deadline,
+            audit_log=audit_log or None, allow_insecure_loopback=allow_insecure_loopback,
         ), settings)
         result = run_check(options, settings)
     except CheckUsageError as exc:

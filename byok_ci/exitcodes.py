@@ -21,7 +21,7 @@ def exit_code(report: Report, *, inconclusive: bool = False) -> int:
     inconclusive = inconclusive or any(c.outcome == "inconclusive" for c in report.checks)
     if report.failed:
         return FAILED
-    if any(error.blocking for error in report.errors):
+    if any(error.blocking for error in report.errors) or any(c.outcome == "error" for c in report.checks):
         return INCOMPLETE
     if inconclusive:
         return INCONCLUSIVE

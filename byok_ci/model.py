@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 SEVERITIES = ("error", "warning")
-OUTCOMES = ("passed", "failed", "warning", "inconclusive", "skipped")
+# "error": the check could not run at all (a drift key whose secret is unavailable); the run
+# is incomplete (exit 2). "inconclusive": it ran, and the answer decided nothing (exit 4).
+OUTCOMES = ("passed", "failed", "warning", "inconclusive", "skipped", "error")
 FINGERPRINT_HEX_CHARS = 16
 
 
@@ -86,6 +88,10 @@ class Finding:
     key: str | None = None
     env: str | None = None
     scanned_as: str | None = None
+    # detect-secrets' baseline audited this secret as a false positive (matched inside
+    # detection, where its SHA-1 can be taken): suppression holds it back and counts it as
+    # baselined, as it does for a byok-ci baseline's entries. Never in reports.
+    audited_false_positive: bool = False
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.path, self.line, self.column, self.rule_id, self.fingerprint, self.commit or "")
@@ -155,6 +161,10 @@ class RuleInfo:
     severity: str = "error"
     help_uri: str = ""
     key_management: str = ""
+    # Manifest and drift rules carry their own help and security-severity (rules/_checks.yaml);
+    # a scanner rule leaves them empty and reports derive them from the key type.
+    help: str = ""
+    security_severity: float | None = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +173,8 @@ class Check:
 
     ``suite`` groups checks (``manifest/prod``, ``drift/prod``): one JUnit testsuite each.
     ``outcome`` is one of :data:`OUTCOMES`; a ``failed`` or ``warning`` check carries the
-    first :class:`Finding` it produced (every finding is also in ``Report.findings``), and
+    first :class:`Finding` it produced (every finding is also in ``Report.findings``), an
+    ``error`` check the :class:`ScanError` that stopped it (also in ``Report.errors``), and
     ``detail`` says in words what was checked or why it could not be decided.
     """
 
@@ -175,6 +186,7 @@ class Check:
     line: int = 0
     finding: Finding | None = None
     detail: str = ""
+    error: ScanError | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:

@@ -1,4 +1,5 @@
-"""The per-rule reference in docs/rules.md, generated from rules/ so it never drifts.
+"""The per-rule reference in docs/rules.md, generated from rules/ so it never drifts:
+a section per scanner rule, then per manifest and drift rule (rules/_checks.yaml).
 
 SARIF results link to these sections (``helpUri``); `byok-ci rules docs --write` refreshes
 them and a test fails when they are stale.
@@ -60,8 +61,43 @@ def render(ruleset: RuleSet) -> str:
                 "your secret manager, and update the environment's reference.",
                 "",
             ]
+    lines += _check_rule_sections()
     lines.append(END)
     return "\n".join(lines) + "\n"
+
+
+_FAMILY_TITLES = {
+    "manifest": ("Manifest checks", "`byok-ci manifest check`; the policy's `checks` makes each an error, a warning or off."),
+    "drift": ("Drift tests", "`byok-ci drift`; each failed probe of a key is a finding of one of these."),
+}
+
+
+def _check_rule_sections() -> list[str]:
+    """A section per manifest and drift rule (rules/_checks.yaml), which their SARIF helpUri links to."""
+    from byok_ci.checkrules import FAMILIES, load_check_rules
+
+    rules = load_check_rules()
+    lines: list[str] = []
+    for family in FAMILIES:
+        title, where = _FAMILY_TITLES[family]
+        lines += [f"### {title}", "", f"Reported by {where}", ""]
+        for rule in (r for r in rules.values() if r.family == family):
+            lines += [
+                f"#### {rule.id}",
+                "",
+                f"{rule.description}.",
+                "",
+                rule.help,
+                "",
+                f"- Security severity: {rule.security_severity:.1f} ({_band(rule.security_severity)}): {rule.why}.",
+                "",
+            ]
+    return lines
+
+
+def _band(severity: float) -> str:
+    """GitHub code scanning's name for a security-severity."""
+    return "critical" if severity >= 9.0 else "high" if severity >= 7.0 else "medium" if severity >= 4.0 else "low"
 
 
 def refreshed(document: str, ruleset: RuleSet) -> str:

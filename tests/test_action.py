@@ -14,6 +14,7 @@ import random
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import yaml
 
 from byok_ci.rules import RuleSet
 from tests.conftest import REPO, key_for
+from tests.drift.fake_provider import FakeProviders, serve
 from tests.gitrepo import GitRepo, git_env
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
@@ -60,7 +62,8 @@ class Runner:
             env[name] = str(values[match.group(1)])
         return env
 
-    def run_check(self, repo: Path, tmp: Path, event: str, payload: dict, inputs: dict[str, str] | None = None):  # type: ignore[no-untyped-def,type-arg]
+    def run_check(self, repo: Path, tmp: Path, event: str, payload: dict, inputs: dict[str, str] | None = None,  # type: ignore[no-untyped-def,type-arg]
+                  secrets: dict[str, str] | None = None):
         (step,) = [s for s in ACTION["runs"]["steps"] if s.get("id") == "check"]
         event_path, output, summary = tmp / "event.json", tmp / "output", tmp / "summary.md"
         event_path.write_text(json.dumps(payload))
@@ -69,7 +72,7 @@ class Runner:
         env = {**git_env(), "PATH": f"{self.venv_bin}{os.pathsep}{os.environ['PATH']}", "GITHUB_ACTIONS": "true",
                "GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(event_path), "GITHUB_OUTPUT": str(output),
                "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTION_PATH": str(REPO),
-               "BYOK_CI_CACHE_DIR": str(tmp / "cache"), **self.step_env(inputs or {})}
+               "BYOK_CI_CACHE_DIR": str(tmp / "cache"), **(secrets or {}), **self.step_env(inputs or {})}
         done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True)
         outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
         return done, outputs, summary.read_text()
@@ -137,3 +140,68 @@ def test_fail_on_leaves_leaks_reported_but_passing(runner: Runner, pull_request,
     repo, payload, _key = pull_request
     done, outputs, _summary = runner.run_check(repo.path, tmp_path, "pull_request", payload, {"fail-on": "policy"})
     assert done.returncode == 0 and outputs["leaks"] == "1" and outputs["result"] == "pass", done.stderr
+
+
+@pytest.fixture
+def drift_repo(tmp_path: Path, shipped_rules: RuleSet) -> Iterator[tuple[Path, str, FakeProviders]]:
+    """A manifest whose prod OpenAI key goes to a fake provider on loopback, and the key."""
+    key = key_for(shipped_rules, "openai.project-key", random.Random(12))
+    with serve() as fake:
+        fake.valid_keys.add(key)
+        repo = tmp_path / "repo"
+        repo.mkdir()
+        (repo / "byok.yaml").write_text(
+            "version: 1\nproject: acme\nkeys:\n  - name: acme-prod-openai\n    env: prod\n    provider: openai\n"
+            f"    secret: env://OPENAI_API_KEY\n    base_url: http://127.0.0.1:{fake.port}/openai\n")
+        yield repo, key, fake
+
+
+def drift_inputs(fake: FakeProviders, **extra: str) -> dict[str, str]:
+    return {"run": "drift", "drift-env": "prod", "allow-hosts": f"127.0.0.1:{fake.port}",
+            "args": "--allow-insecure-loopback", **extra}
+
+
+def test_drift_options_reach_the_drift_job(runner: Runner, drift_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """timeout, strict and audit-log inputs, and args passed through: a provider slower than
+    the timeout is inconclusive, which strict fails; every request is in the audit log."""
+    repo, key, fake = drift_repo
+    fake.modes["openai"], fake.delay = "slow", 3.0
+    inputs = drift_inputs(fake, timeout="0.5", strict="true", **{"audit-log": "audit.jsonl"})
+    done, outputs, summary = runner.run_check(repo, tmp_path, "schedule", {}, inputs, {"OPENAI_API_KEY": key})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert outputs["result"] == "fail" and outputs["drift-failures"] == "3", outputs
+    findings = json.loads((repo / outputs["json"]).read_text())["findings"]
+    assert {(f["rule_id"], f["severity"]) for f in findings} == {("drift.inconclusive", "error")}
+    assert all("within 0.5s" in f["message"] for f in findings)
+    records = [json.loads(line) for line in (repo / "audit.jsonl").read_text().splitlines()]
+    assert {r["probe"] for r in records} == {"real", "invalid", "no-auth"}
+    assert "| prod | acme-prod-openai | failed | failed | failed |" in summary
+    for text in (done.stdout, done.stderr, summary, (repo / "audit.jsonl").read_text()):
+        assert key[8:40] not in text
+
+
+def test_without_strict_inconclusive_drift_passes_and_the_deadline_applies(  # type: ignore[no-untyped-def]
+        runner: Runner, drift_repo, tmp_path: Path) -> None:
+    repo, key, fake = drift_repo
+    fake.modes["openai"], fake.delay = "slow", 3.0
+    inputs = drift_inputs(fake, timeout="10", deadline="1")
+    done, outputs, _summary = runner.run_check(repo, tmp_path, "schedule", {}, inputs, {"OPENAI_API_KEY": key})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert outputs["result"] == "pass" and outputs["inconclusive"] == "3" and outputs["drift-failures"] == "0"
+    findings = json.loads((repo / outputs["json"]).read_text())["findings"]
+    assert any("total deadline exceeded" in f["message"] for f in findings), findings
+
+
+def test_an_audit_log_that_cannot_be_opened_stops_the_probes(runner: Runner, drift_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo, key, fake = drift_repo
+    inputs = drift_inputs(fake, **{"audit-log": "missing/dir/audit.jsonl"})
+    done, outputs, _summary = runner.run_check(repo, tmp_path, "schedule", {}, inputs, {"OPENAI_API_KEY": key})
+    assert done.returncode == 2 and outputs["result"] == "incomplete"
+    assert "missing/dir/audit.jsonl: cannot open the audit log" in done.stderr and fake.hits == []
+
+
+def test_every_input_reaches_the_step_as_an_environment_variable() -> None:
+    (step,) = [s for s in ACTION["runs"]["steps"] if s.get("id") == "check"]
+    passed = {re.fullmatch(r"\$\{\{ inputs\.([a-z-]+) \}\}", v).group(1) for v in step["env"].values()}  # type: ignore[union-attr]
+    assert set(ACTION["inputs"]) - passed == {"python-version"}
+    assert {"strict", "timeout", "deadline", "audit-log", "proxy"} <= passed

@@ -112,3 +112,55 @@ def test_range_outside_github(tmp_path: Path, shipped_rules: RuleSet, monkeypatc
     assert result.exit_code == 1
     (finding,) = json.loads(result.stdout)["findings"]
     assert finding["path"] == "b.env" and finding["commit"]
+
+
+def test_a_drift_key_that_could_not_be_probed_is_an_error_everywhere(tree: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """No secret for the prod key: the run is incomplete (2, "incomplete"), JUnit has error
+    testcases named by env, key and probe, and the summary counts errors, not inconclusive."""
+    from junitparser import Error
+
+    for name in ("OPENAI_API_KEY", "BYOK_CI_SECRET_ACME_PROD_OPENAI"):
+        monkeypatch.delenv(name, raising=False)
+    summary, outputs = tree / "summary.md", tree / "outputs"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    result = invoke(tree, ["check", "--run", "drift", "--drift-env", "prod", "--junit", "r.xml", "--json", "r.json"])
+    assert result.exit_code == 2, result.output
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
+    assert values["result"] == "incomplete" and values["inconclusive"] == "0"
+    (suite,) = JUnitXml.fromstring((tree / "r.xml").read_text())
+    assert (suite.name, suite.tests, suite.errors, suite.skipped) == ("drift/prod", 3, 3, 0)
+    assert all(any(isinstance(r, Error) for r in case.result) for case in suite)
+    assert [case.name for case in suite] == [f"prod / acme-prod-openai / {title}" for title in
+                                             ("real key accepted", "invalid key refused", "request without a key refused")]
+    assert json.loads((tree / "r.json").read_text())["stats"]["checks"]["error"] == 3
+    text = summary.read_text()
+    assert "| suite | passed | failed | warning | inconclusive | skipped | error |" in text
+    assert "| drift/prod | 0 | 0 | 0 | 0 | 0 | 3 |" in text
+    assert "| prod | acme-prod-openai | error | error | error |" in text
+
+
+def test_drift_matrix_lists_probes_in_the_order_they_run() -> None:
+    from byok_ci.check import drift_matrix
+    from byok_ci.model import Check, Report
+
+    titles = ["key metadata matches the manifest", "request without a key refused", "real key accepted",
+              "invalid key refused"]
+    report = Report("check", checks=[Check("drift/prod", f"prod / k / {t}", "passed") for t in titles])
+    header = drift_matrix(report).splitlines()[0]
+    assert header == ("| environment | key | real key accepted | invalid key refused | request without a key refused "
+                      "| key metadata matches the manifest |")
+
+
+def test_scan_testcase_names_stay_the_same_when_the_tree_changes(tree: Path) -> None:
+    (tree / "app.py").write_text("print('no key here')\n")
+
+    def scan_names() -> list[str]:
+        assert invoke(tree, ["check", "--run", "scan", "--junit", "r.xml"]).exit_code == 0
+        (suite,) = JUnitXml.fromstring((tree / "r.xml").read_text())
+        return [case.name for case in suite]
+
+    first = scan_names()
+    (tree / "more.py").write_text("print('still no key')\n")
+    assert scan_names() == first == ["no leaks found"]

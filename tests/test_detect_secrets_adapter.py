@@ -48,6 +48,28 @@ def test_the_cli_takes_a_secrets_baseline_as_a_baseline(audited: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_audited_false_positives_are_counted_as_held_back(audited: Path) -> None:
+    """As a byok-ci baseline's are: in stats.baselined and in the text summary."""
+    report = scan_paths(["docs.py", "app.py"], settings=Settings(baselines=(Path(".secrets.baseline"),)))
+    assert report.stats.baselined == 1 and report.stats.to_dict()["baselined"] == 1
+    result = CliRunner().invoke(main, ["scan", "docs.py", "app.py", "--baseline", ".secrets.baseline",
+                                       "--json", "r.json", "--no-color"])
+    assert result.exit_code == 1, result.output
+    assert "known and held back: 1 baselined" in result.stdout
+    assert json.loads((audited / "r.json").read_text())["stats"]["baselined"] == 1
+
+
+def test_audited_false_positives_are_counted_in_a_git_scan(audited: Path) -> None:
+    from byok_ci.scan_git import GitTarget, scan_git
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(audited)
+    repo.git("add", "docs.py", "app.py")
+    report = scan_git(GitTarget("staged"), settings=Settings(baselines=(Path(".secrets.baseline"),)))
+    assert [f.path for f in report.findings] == ["app.py"]
+    assert report.stats.baselined == 1
+
+
 def test_only_is_secret_false_counts(audited: Path) -> None:
     hashes = false_positive_hashes(audited / ".secrets.baseline")
     data = json.loads((audited / ".secrets.baseline").read_text())

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from byok_ci import rulesdoc
-from byok_ci.rules import load_rules, rule_anchor
+from byok_ci.model import Finding, Report, RuleInfo
+from byok_ci.report.sarif import sarif
+from byok_ci.rules import RULES_DOC_URL, load_rules, rule_anchor
 from tests.conftest import REPO
 
 
@@ -17,3 +22,75 @@ def test_every_rule_has_a_section_its_help_uri_points_to() -> None:
     for rule in load_rules().rules:
         assert f"\n#### {rule.id}\n" in document
         assert rule.info().help_uri.endswith("#" + rule_anchor(rule.id))
+
+
+def github_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a document's headings: lower case, punctuation other than
+    ``-`` and ``_`` dropped, spaces turned into ``-``, repeats suffixed ``-1``, ``-2``, …"""
+    anchors: set[str] = set()
+    seen: dict[str, int] = {}
+    fenced = False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+            continue
+        heading = re.match(r"#{1,6} +(.+?) *$", line)
+        if fenced or heading is None:
+            continue
+        slug = re.sub(r"[^\w\- ]", "", heading.group(1).lower()).replace(" ", "-")
+        count = seen.get(slug, 0)
+        anchors.add(slug if count == 0 else f"{slug}-{count}")
+        seen[slug] = count + 1
+    return anchors
+
+
+def test_github_anchor_algorithm() -> None:
+    assert github_anchors("# A b\n## a.b-c_d!\n```\n# not a heading\n```\n# A b\n") == {"a-b", "ab-c_d", "a-b-1"}
+
+
+def every_rule_info() -> dict[str, RuleInfo]:
+    """What every command's reports can describe: scanner, manifest and drift rules."""
+    from byok_ci.config import Settings
+    from byok_ci.drift import run_drift
+    from byok_ci.manifest import check_manifest
+    from byok_ci.scan import start_report
+
+    infos = dict(start_report(load_rules(), Settings())[0].rules)
+    infos.update(check_manifest(REPO / "tests" / "data" / "manifests" / "good.yaml").rules)
+    infos.update(run_drift([]).rules)
+    return infos
+
+
+def test_every_help_uri_a_report_emits_has_its_section_in_docs_rules_md() -> None:
+    infos = every_rule_info()
+    assert {"manifest.isolation", "manifest.owner", "drift.real-key-refused", "openai.project-key"} <= set(infos)
+    findings = [Finding(rid, "p", "error", "a.py", 1, 1, "m", "", "0" * 16) for rid in [*infos, "user.own-rule"]]
+    doc = sarif(Report("check", findings, rules=infos))
+    uris = {rule["id"]: rule.get("helpUri") for rule in doc["runs"][0]["tool"]["driver"]["rules"]}
+    assert uris.pop("user.own-rule") is None  # a rule without a section links nowhere
+    anchors = github_anchors((REPO / "docs" / "rules.md").read_text())
+    missing = {}
+    for rid, uri in uris.items():
+        assert uri and uri.startswith(RULES_DOC_URL + "#"), rid
+        if uri.split("#", 1)[1] not in anchors:
+            missing[rid] = uri
+    assert not missing, "no section in docs/rules.md for: " + ", ".join(missing)
+
+
+def test_readme_links_into_docs_rules_md_resolve() -> None:
+    anchors = github_anchors((REPO / "docs" / "rules.md").read_text())
+    links = re.findall(r"docs/rules\.md#([\w-]+)", (REPO / "README.md").read_text())
+    assert links and all(link in anchors for link in links)
+
+
+def test_a_rule_of_your_own_links_nowhere(tmp_path: Path) -> None:
+    """docs/rules.md has sections for the shipped rules only; a helpUri to a missing anchor is a dead link."""
+    own = tmp_path / "acme.yaml"
+    own.write_text(
+        "provider: acme\nname: Acme\nrules:\n  - id: acme.internal-key\n    description: Acme internal key\n"
+        "    keywords: ['acme_']\n    pattern: 'acme_[a-z0-9]{32}'\n    format: ['acme_', {lower_alnum: 32}]\n"
+    )
+    ruleset = load_rules(extra=[own])
+    assert not ruleset.errors
+    assert ruleset.get("acme.internal-key").info().help_uri == ""  # type: ignore[union-attr]
+    assert ruleset.get("openai.project-key").info().help_uri.startswith(RULES_DOC_URL)  # type: ignore[union-attr]

@@ -20,6 +20,7 @@ class _Candidate:
     match_end: int
     context_matched: bool
     secret: str
+    audited_false_positive: bool = False
 
     def strength(self) -> tuple[int, int, int, int]:
         rule = self.rule
@@ -46,7 +47,8 @@ class Detector:
         self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
         self.allowed = frozenset(allowed_fingerprints)
         # detect-secrets' hashed secrets (SHA-1 of the value) of audited false positives:
-        # only this package sees the value, so the hash is taken here.
+        # only this package sees the value, so the hash is taken here. Such findings are
+        # marked, not dropped: the suppression stage holds them back and counts them.
         self.suppressed_sha1 = frozenset(suppressed_sha1)
         self.decode_depth = decode_depth
         self._reach = encoded.reach(self.rules)
@@ -140,9 +142,9 @@ class Detector:
             return None
         if self.allowed and fingerprint(secret) in self.allowed:
             return None
-        if self.suppressed_sha1 and filters.sha1_of(secret) in self.suppressed_sha1:
-            return None
-        return _Candidate(rule, start, end, match.start(), match.end(), context_matched, secret)
+        # Kept and marked rather than dropped, so the suppression stage can count it.
+        audited = bool(self.suppressed_sha1) and filters.sha1_of(secret) in self.suppressed_sha1
+        return _Candidate(rule, start, end, match.start(), match.end(), context_matched, secret, audited)
 
     def _findings(self, chunk: Chunk, candidates: list[_Candidate]) -> list[Finding]:
         text = chunk.text
@@ -168,6 +170,7 @@ class Detector:
                     commit=chunk.commit,
                     commit_info=chunk.commit_info,
                     scanned_as=chunk.scanned_as,
+                    audited_false_positive=cand.audited_false_positive,
                 )
             )
         return findings

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
+from byok_ci.checkrules import rule_infos
 from byok_ci.drift import model as m
 from byok_ci.drift.audit import AuditLog
 from byok_ci.drift.endpoints import EndpointPolicy, choose_base_url
@@ -30,7 +31,7 @@ from byok_ci.drift.probes import Probe, ProviderProbes, load_probes
 from byok_ci.drift.scrub import Scrubber
 from byok_ci.drift.secrets import resolve_secret
 from byok_ci.drift.targets import DriftTarget
-from byok_ci.model import Finding, RuleInfo, ScanError, fingerprint, redact
+from byok_ci.model import Finding, ScanError, fingerprint, redact
 from byok_ci.rules import Rule, RuleSet, load_rules
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def run_drift(
     probes, probe_errors = load_probes(options.rules_dir)
     report = m.DriftReport("drift", rules_count=len(ruleset.rules), rules_digest=ruleset.digest)
     report.errors.extend(probe_errors)
-    report.rules = {rid: RuleInfo(rid, "drift", text) for rid, text in m.RULE_DESCRIPTIONS.items()}
+    report.rules = rule_infos("drift")
     by_provider: dict[str, list[Rule]] = {}
     for rule in ruleset.rules:
         by_provider.setdefault(rule.provider, []).append(rule)
@@ -136,9 +137,14 @@ def _check(target: DriftTarget, probe: str, outcome: str, reason: str, status: i
 
 
 def _cannot_probe(target: DriftTarget, result: _KeyResult, reason: str) -> _KeyResult:
-    result.errors.append(ScanError(target.manifest, f"key {target.key_name}: {reason}", target.line or None))
-    result.checks.append(m.Check(target.env, target.key_name, target.provider, "real", "inconclusive",
-                                 reason=f"not probed: {reason}", error=True))
+    """The key could not be probed: an error (the run is incomplete), not an inconclusive
+    answer. Each probe it would have had is an error check, so its JUnit testcases keep
+    their names from run to run."""
+    error = ScanError(target.manifest, f"key {target.key_name}: {reason}", target.line or None)
+    result.errors.append(error)
+    for kind in ("real", "invalid", "no-auth"):
+        result.checks.append(m.Check(target.env, target.key_name, target.provider, kind, "error",
+                                     reason=f"not probed: {reason}", error=error))
     return result
 
 

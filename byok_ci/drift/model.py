@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from byok_ci.model import Check as CoreCheck
-from byok_ci.model import Finding, Report
+from byok_ci.model import Finding, Report, ScanError
 
 PROBES = ("real", "invalid", "no-auth", "metadata")
-OUTCOMES = ("pass", "fail", "inconclusive", "skipped")
+# "error": the key could not be probed at all (secret unavailable, base URL refused, no
+# probe): the run is incomplete (exit 2), as for any input that could not be read.
+# "inconclusive": a probe was sent and its answer decided nothing (exit 4).
+OUTCOMES = ("pass", "fail", "inconclusive", "skipped", "error")
 TITLES = {
     "real": "real key accepted",
     "invalid": "invalid key refused",
@@ -28,14 +31,7 @@ NO_AUTH_ACCEPTED = "drift.no-auth-accepted"
 REFUSED_WITHOUT_AUTH_ERROR = "drift.refused-without-auth-error"
 METADATA_MISMATCH = "drift.metadata-mismatch"
 INCONCLUSIVE = "drift.inconclusive"
-RULE_DESCRIPTIONS = {
-    REAL_KEY_REFUSED: "The environment's real key was refused (revoked, expired, or the wrong key)",
-    INVALID_KEY_ACCEPTED: "A deliberately invalidated key was accepted: authentication is not enforced",
-    NO_AUTH_ACCEPTED: "A request without any key was accepted: authentication is not enforced",
-    REFUSED_WITHOUT_AUTH_ERROR: "An invalid key was refused, but not with the provider's authentication error",
-    METADATA_MISMATCH: "The key's metadata (expiry, limits, scopes) does not match the manifest",
-    INCONCLUSIVE: "A drift probe could not decide (rate limit, server error, timeout, network)",
-}
+# What each rule means, its help and security-severity: rules/_checks.yaml.
 
 
 @dataclass(frozen=True)
@@ -51,16 +47,19 @@ class Check:
     reason: str = ""
     seconds: float = 0.0
     rule_id: str | None = None  # the finding's rule id when the outcome is fail or inconclusive
-    # The key could not be probed at all (secret, endpoint): the report's errors say so, and
-    # reporters that list errors (JUnit) show it there instead of as a check.
-    error: bool = False
+    # What stopped an "error" check (also in the report's errors, which reporters that list
+    # both must not show twice).
+    error: ScanError | None = None
 
     @property
     def title(self) -> str:
         return TITLES[self.probe]
 
     def as_check(self, path: str = "", line: int = 0, finding: Finding | None = None) -> CoreCheck:
-        """The core :class:`~byok_ci.model.Check` every reporter understands (suite ``drift/<env>``)."""
+        """The core :class:`~byok_ci.model.Check` every reporter understands (suite ``drift/<env>``).
+
+        Its name, ``<env> / <key> / <probe title>``, is the JUnit testcase name: the same in
+        every run whatever the outcome, and free of messages, so runs can be compared."""
         outcome = {"pass": "passed", "fail": "failed"}.get(self.outcome, self.outcome)
         status = f" (HTTP {self.status})" if self.status is not None else ""
         return CoreCheck(
@@ -72,6 +71,7 @@ class Check:
             line=line,
             finding=finding,
             detail=f"{self.provider}: {self.reason}{status}".strip(),
+            error=self.error,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
+from byok_ci.checkrules import rule_infos
 from byok_ci.config import Settings
 from byok_ci.detect.engine import Detector
 from byok_ci.errors import ManifestError
@@ -171,7 +172,8 @@ def check_manifest(
     path = Path(path)
     shown = shown or path.as_posix()
     ruleset = rules if rules is not None else load_rules(extra=settings.rule_files, disabled=settings.disable_rules)
-    report = Report(command=COMMAND, rules_count=len(ruleset.rules), rules_digest=ruleset.digest)
+    report = Report(command=COMMAND, rules_count=len(ruleset.rules), rules_digest=ruleset.digest,
+                    rules=rule_infos("manifest"))
     report.errors.extend(ruleset.errors)
     policy = base_policy(settings, report.errors)
     try:

@@ -2,8 +2,11 @@
 key and probe (``prod / acme-prod-openai / real key accepted``).
 
 fail -> failure (type = the finding's rule id); inconclusive and skipped -> skipped with
-the reason; a key that could not be probed also gets an error testcase. The scan's JUnit
-(``byok_ci.report.junit``) is unchanged; both share its schema post-processing.
+the reason; error (the key could not be probed) -> error, under the same testcase names, so
+a checklist comparing runs sees the same testcases whatever happened. Errors that belong to
+no key (a probe file, no keys for the environment) are error testcases named by their file.
+The scan's JUnit (``byok_ci.report.junit``) is unchanged; both share its schema
+post-processing.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import xml.etree.ElementTree as ET
 from typing import TextIO
 
 from byok_ci.model import Report
-from byok_ci.report.junit import _conform
+from byok_ci.report.junit import _conform, _error_case
 
 
 def to_xml(report: Report) -> str:
@@ -21,8 +24,6 @@ def to_xml(report: Report) -> str:
     checks = list(getattr(report, "probes", []))
     envs: dict[str, list[TestCase]] = {}
     for c in checks:
-        if c.error:
-            continue  # the report's errors hold it; it becomes an error testcase below
         case = TestCase(
             name=f"{c.env} / {c.key} / {c.title}",
             classname=f"drift.{c.env}.{c.key}",
@@ -35,16 +36,17 @@ def to_xml(report: Report) -> str:
             case.add_failure_info(message=f"{c.reason}{status}", output=details, failure_type=c.rule_id or "drift")
         elif c.outcome in ("inconclusive", "skipped"):
             case.add_skipped_info(message=f"{c.outcome}: {c.reason}{status}", output=details)
+        elif c.outcome == "error":
+            message = c.error.one_line() if c.error is not None else c.reason
+            case.add_error_info(message=message, output=details, error_type="input-error")
         envs.setdefault(c.env, []).append(case)
-    errors = sorted(report.errors, key=lambda e: (e.path, e.line or 0, e.message))
+    shown = {c.error for c in checks if c.error is not None}
+    errors = sorted((e for e in report.errors if e not in shown), key=lambda e: (e.path, e.line or 0, e.message))
     cases: list[TestCase] = []
     if errors:
-        # Keys that could not be probed belong to the run's environment (a run has one).
+        # Errors of the run belong to its environment (a run has one).
         cases = envs[next(iter(envs))] if envs else []
-        for error in errors:
-            case = TestCase(name=f"could not probe: {error.message}", classname="drift", elapsed_sec=0.0)
-            case.add_error_info(message=error.one_line(), output=error.one_line(), error_type="input-error")
-            cases.append(case)
+        cases.extend(_error_case(error, "drift") for error in errors)
     suites = [TestSuite(f"drift/{env}", env_cases) for env, env_cases in envs.items()] or [
         TestSuite("drift", cases or [TestCase(name="drift: no keys to probe", classname="drift", elapsed_sec=0.0)])
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from byok_ci.model import Finding, Report
+from byok_ci.model import OUTCOMES, Finding, Report
 
 MAX_ANNOTATIONS = 10
 
@@ -29,7 +29,8 @@ def annotation(f: Finding) -> str:
         props.append(f"col={f.column}")
     props.append(f"title={escape_property(f'byok-ci: {f.rule_id}')}")
     where = f" (commit {f.commit[:12]})" if f.commit else ""
-    return f"::{level} {','.join(props)}::{escape_data(f'{f.message}: {f.redacted}{where}')}"
+    shown = f"{f.message}: {f.redacted}" if f.redacted else f.message  # manifest/drift findings may have none
+    return f"::{level} {','.join(props)}::{escape_data(shown + where)}"
 
 
 def write(report: Report, stream: TextIO, *, limit: int = MAX_ANNOTATIONS, **_options: object) -> None:
@@ -64,19 +65,21 @@ def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci") -> 
         for check in report.checks:
             counts = suites.setdefault(check.suite, {})
             counts[check.outcome] = counts.get(check.outcome, 0) + 1
-        stream.write("| suite | passed | failed | warning | inconclusive | skipped |\n|---|---:|---:|---:|---:|---:|\n")
+        stream.write("| suite | passed | failed | warning | inconclusive | skipped | error |\n"
+                     "|---|---:|---:|---:|---:|---:|---:|\n")
         for suite, counts in suites.items():
-            cells = " | ".join(str(counts.get(o, 0)) for o in ("passed", "failed", "warning", "inconclusive", "skipped"))
+            cells = " | ".join(str(counts.get(o, 0)) for o in OUTCOMES)
             stream.write(f"| {_cell(suite)} | {cells} |\n")
         stream.write("\n")
     if not findings:
         stream.write(f"No leaks found ({report.stats.files} files checked).\n")
     else:
         stream.write(f"**{len(findings)} finding{'s' if len(findings) != 1 else ''}**\n\n")
-        stream.write("| file | line | rule | redacted | commit |\n|---|---:|---|---|---|\n")
+        stream.write("| file | line | rule | message | redacted | commit |\n|---|---:|---|---|---|---|\n")
         for f in findings:
             commit = f.commit[:12] if f.commit else ""
-            stream.write(f"| {_cell(f.path)} | {f.line} | {f.rule_id} | `{_cell(f.redacted)}` | {commit} |\n")
+            redacted = f"`{_cell(f.redacted)}`" if f.redacted else ""
+            stream.write(f"| {_cell(f.path)} | {f.line} | {f.rule_id} | {_cell(f.message)} | {redacted} | {commit} |\n")
     if report.errors:
         stream.write("\n**Could not check:**\n\n")
         for error in report.errors:

@@ -7,7 +7,13 @@ reporters.
 
 A report with ``checks`` (manifest checks, drift tests) is written as one testsuite per
 ``Check.suite`` with one testcase per check: failed → failure, warning → passing testcase
-with the warning in system-out, inconclusive and skipped → skipped with the reason.
+with the warning in system-out, inconclusive and skipped → skipped with the reason, error
+(the check could not run) → error.
+
+Testcase names are identifiers, the same in every run and free of messages, so a release
+checklist can compare runs: ``<rule> in <path>:<line>`` per finding, ``scan: no leaks
+found`` for a clean scan, ``could not check <path>`` per input error; checks are named by
+their producer (``<key>: <check>`` for manifests, ``<env> / <key> / <probe>`` for drift).
 """
 
 from __future__ import annotations
@@ -97,6 +103,9 @@ def _check_case(check: Check):  # type: ignore[no-untyped-def]
         case.stdout = "warning: " + (check.detail or (f.message if f else ""))
     elif check.outcome in ("inconclusive", "skipped"):
         case.add_skipped_info(message=f"{check.outcome}: {check.detail}", output=check.detail)
+    elif check.outcome == "error":
+        message = check.error.one_line() if check.error is not None else check.detail
+        case.add_error_info(message=message, output=check.detail, error_type="input-error")
     elif check.detail:
         case.stdout = check.detail
     return case
@@ -109,9 +118,10 @@ def _checks_xml(report: Report) -> str:
     for check in report.checks:
         by_suite.setdefault(check.suite, []).append(check)
     suites = [TestSuite(name, [_check_case(c) for c in checks]) for name, checks in by_suite.items()]
-    if report.errors:
+    shown = {c.error for c in report.checks if c.error is not None}  # already error testcases
+    if any(e not in shown for e in report.errors):
         classname = f"byok-ci.{report.command}"
-        errors = sorted(report.errors, key=lambda e: (e.path, e.line or 0))
+        errors = sorted((e for e in report.errors if e not in shown), key=lambda e: (e.path, e.line or 0))
         suites.append(TestSuite(f"byok-ci {report.command}", [_error_case(e, classname) for e in errors]))
     raw = to_xml_report_string(suites, prettyprint=False, encoding="utf-8")
     times = {name: sum(c.seconds for c in checks) for name, checks in by_suite.items()}
@@ -129,11 +139,9 @@ def to_xml(report: Report) -> str:
     if not any(f.severity == "error" for f in report.findings):
         # An empty suite reads as "nothing ran" in CI test tabs: say what passed.
         stats = report.stats
-        cases.insert(0, TestCase(
-            name=f"{report.command}: no leaks found in {stats.files} files",
-            classname=classname,
-            elapsed_sec=stats.seconds,
-        ))
+        clean = TestCase(name=f"{report.command}: no leaks found", classname=classname, elapsed_sec=stats.seconds)
+        clean.stdout = f"no leaks found in {stats.files} files"  # the count stays out of the name
+        cases.insert(0, clean)
     suite = TestSuite(f"byok-ci {report.command}", cases)
     raw = to_xml_report_string([suite], prettyprint=False, encoding="utf-8")
     return _conform(raw, report.stats.seconds)

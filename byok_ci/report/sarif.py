@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from byok_ci._version import __version__
 from byok_ci.model import Finding, Report, RuleInfo
-from byok_ci.rules import PROJECT_URL, rule_help_uri
+from byok_ci.rules import PROJECT_URL
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 # GitHub code scanning keeps at most 5,000 results of a run (it accepts 25,000).
@@ -30,22 +30,28 @@ def artifact_uri(path: str) -> str:
 
 
 def _rule(info: RuleInfo) -> dict[str, Any]:
-    revoke = f" Revoke and rotate it at {info.key_management}." if info.key_management else ""
-    help_text = f"{info.description} found in plain text.{revoke} See {info.help_uri or rule_help_uri(info.id)}."
-    return {
+    if info.help:  # manifest and drift rules describe themselves (rules/_checks.yaml)
+        text, tags = info.help, ["security", info.provider]
+    else:  # a scanner rule: a key of this type in plain text
+        revoke = f" Revoke and rotate it at {info.key_management}." if info.key_management else ""
+        text, tags = f"{info.description} found in plain text.{revoke}", ["security", "secret", info.provider]
+    help_text = f"{text} See {info.help_uri}." if info.help_uri else text
+    if info.security_severity is not None:
+        severity = info.security_severity
+    else:
+        severity = 9.0 if info.severity == "error" else 5.0
+    rule: dict[str, Any] = {
         "id": info.id,
         "name": "".join(part.capitalize() for part in info.id.replace("-", ".").split(".")),
         "shortDescription": {"text": info.description},
-        "fullDescription": {"text": f"{info.description} ({info.provider})"},
+        "fullDescription": {"text": info.help or f"{info.description} ({info.provider})"},
         "help": {"text": help_text, "markdown": help_text},
-        "helpUri": info.help_uri or rule_help_uri(info.id),
-        "defaultConfiguration": {"level": _LEVELS.get(info.severity, "warning")},
-        "properties": {
-            "tags": ["security", "secret", info.provider],
-            "precision": "high",
-            "security-severity": "9.0" if info.severity == "error" else "5.0",
-        },
     }
+    if info.help_uri:  # only rules with a section in docs/rules.md link there
+        rule["helpUri"] = info.help_uri
+    rule["defaultConfiguration"] = {"level": _LEVELS.get(info.severity, "warning")}
+    rule["properties"] = {"tags": tags, "precision": "high", "security-severity": f"{severity:.1f}"}
+    return rule
 
 
 def _result(f: Finding, rule_index: int) -> dict[str, Any]:
@@ -64,7 +70,8 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
         "level": _LEVELS.get(f.severity, "warning"),
-        "message": {"text": f"{f.message} ({f.redacted}){where}"},
+        # Manifest and drift findings about names and policy have no redacted form.
+        "message": {"text": f"{f.message} ({f.redacted}){where}" if f.redacted else f"{f.message}{where}"},
         "locations": [
             {
                 "physicalLocation": {

@@ -61,8 +61,9 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
 
 def _counts_text(checks: list[Check]) -> str:
     counts = check_counts(checks)
-    words = {"warning": "warnings"}
-    return ", ".join(f"{n} {words.get(outcome, outcome)}" for outcome, n in counts.items() if n or outcome in ("passed", "failed"))
+    words = {"warning": "warnings", "error": "errors"}
+    return ", ".join(f"{n} {words.get(outcome, outcome) if n != 1 else outcome}"
+                     for outcome, n in counts.items() if n or outcome in ("passed", "failed"))
 
 
 def _write_checks(report: Report, stream: TextIO, paint) -> None:  # type: ignore[no-untyped-def]
@@ -73,7 +74,7 @@ def _write_checks(report: Report, stream: TextIO, paint) -> None:  # type: ignor
     for suite, checks in suites.items():
         stream.write(f"{suite}: {_counts_text(checks)}\n")
         for check in checks:
-            if check.outcome in ("inconclusive",):
+            if check.outcome in ("inconclusive", "error"):
                 stream.write(f"  {paint('warning', check.outcome)}  {check.name}: {check.detail}\n")
     counts = check_counts(report.checks)
     style = "error" if counts["failed"] else "warning" if counts["warning"] or counts["inconclusive"] else "ok"

@@ -3,8 +3,9 @@
 source -> detect -> **suppress** -> report. Everything here matches a finding by its
 fingerprint (the secret alone), never by line or commit, so edits above a finding, rebases
 and squashes leave suppressions intact. detect-secrets' hashed secrets are the one
-exception that must be matched inside detection (they need the value), so this package only
-hands them to the Detector.
+exception that must be matched inside detection (they need the value): this package hands
+them to the Detector, which marks those findings, and holds the marked ones back here,
+counted as baselined like a byok-ci baseline's.
 """
 
 from byok_ci.suppress.baseline import Baseline, BaselineEntry, read_baseline, write_baseline

@@ -30,7 +30,7 @@ class Suppression:
         kept = []
         baselined = ignored = 0
         for finding in report.findings:
-            if any(b.covers(finding, root) for b in self.baselines):
+            if finding.audited_false_positive or any(b.covers(finding, root) for b in self.baselines):
                 baselined += 1
                 continue
             if finding.fingerprint in self.ignore:

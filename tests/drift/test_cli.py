@@ -129,3 +129,44 @@ def test_sarif_and_github_serve_drift_findings(tmp_path: Path, fake: FakeProvide
     validate(sarif)
     (rule,) = sarif["runs"][0]["tool"]["driver"]["rules"]
     assert rule["id"] == "drift.real-key-refused" and "refused" in rule["shortDescription"]["text"]
+
+
+def test_a_key_that_could_not_be_probed_is_an_error_in_every_format(tmp_path: Path, fake: FakeProviders,
+                                                                    setup: Keys) -> None:
+    """Secret unavailable: the run is incomplete (exit 2), and text, JSON, JUnit and the
+    summary all call the key's checks "error"; none calls them inconclusive."""
+    from junitparser import Error, JUnitXml
+
+    missing = Keys({"openai": setup.by_provider["openai"]})
+    result = drift(tmp_path, fake, missing, "--junit", "drift.xml", "--json", "drift.json", "--no-color")
+    assert result.exit_code == 2, result.output
+    mine = [line for line in result.stdout.splitlines() if name("anthropic") in line]
+    assert len(mine) == 3 and all(line.split()[0] == "ERROR" for line in mine), result.stdout
+    assert "INCONCLUSIVE" not in result.stdout and "0 inconclusive" in result.stdout and "3 errors" in result.stdout
+    data = json.loads((tmp_path / "drift.json").read_text())
+    assert {c["outcome"] for c in data["checks"] if c["key"] == name("anthropic")} == {"error"}
+    assert data["stats"]["checks"]["error"] == 3 and data["stats"]["checks"]["inconclusive"] == 0
+    xml = (tmp_path / "drift.xml").read_text()
+    SCHEMA.validate(xml)
+    (suite,) = list(JUnitXml.fromstring(xml))
+    errored = [c for c in suite if any(isinstance(r, Error) for r in c.result)]
+    assert sorted(c.name for c in errored) == sorted(f"prod / {name('anthropic')} / {title}" for title in
+                                                     ("real key accepted", "invalid key refused",
+                                                      "request without a key refused"))
+    assert suite.errors == 3 and suite.skipped == 0
+
+
+def test_junit_testcase_names_are_the_same_in_every_run(tmp_path: Path, fake: FakeProviders, setup: Keys) -> None:
+    """A checklist compares runs by testcase name: whether a key passed, failed or could
+    not be probed, its testcases keep their names, and no name holds a message."""
+    from junitparser import JUnitXml
+
+    def names(keys: Keys) -> list[str]:
+        drift(tmp_path, fake, keys, "--junit", "drift.xml")
+        return sorted(c.name for suite in JUnitXml.fromfile(str(tmp_path / "drift.xml")) for c in suite)
+
+    passing = names(setup)
+    fake.modes["openai"] = "revoked"
+    assert names(setup) == passing
+    assert names(Keys({"openai": setup.by_provider["openai"]})) == passing
+    assert not [n for n in passing if ":" in n or "not set" in n]

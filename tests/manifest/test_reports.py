@@ -74,7 +74,8 @@ def test_json_envelope_carries_findings_and_check_counts() -> None:
     data = json.loads(stream.getvalue())
     assert data["command"] == "manifest check"
     assert set(data) == {"version", "tool", "command", "findings", "errors", "stats"}
-    assert data["stats"]["checks"] == {"passed": 23, "failed": 3, "warning": 0, "inconclusive": 0, "skipped": 3}
+    assert data["stats"]["checks"] == {"passed": 23, "failed": 3, "warning": 0, "inconclusive": 0, "skipped": 3,
+                                      "error": 0}
     first = data["findings"][0]
     assert {k: first[k] for k in ("rule_id", "severity", "path", "line", "column", "key", "env", "redacted")} == {
         "rule_id": "manifest.naming", "severity": "error", "path": "naming.yaml", "line": 5, "column": 11,
@@ -94,4 +95,4 @@ def test_scan_reports_are_unchanged_without_checks() -> None:
     from byok_ci.model import Report
 
     xml = to_xml(Report("scan"))
-    assert "no leaks found in 0 files" in xml
+    assert 'name="scan: no leaks found"' in xml and "no leaks found in 0 files" in xml

@@ -28,6 +28,10 @@ def check(key: str, probe: str, outcome: str, status: int | None, reason: str, r
     return Check("prod", key, key.rsplit("-", 1)[1], probe, outcome, status, reason, 0.12, rule_id, **extra)  # type: ignore[arg-type]
 
 
+MISTRAL = ScanError("byok.yaml", "key acme-prod-mistral: secret unavailable: environment variable MISTRAL_KEY is not set",
+                    16)
+
+
 def sample() -> DriftReport:
     checks = [
         check("acme-prod-openai", "real", "pass", 200, "accepted (200)"),
@@ -39,8 +43,10 @@ def sample() -> DriftReport:
         check("acme-prod-anthropic", "invalid", "pass", 401, "refused with the provider's authentication error (401)"),
         check("acme-prod-anthropic", "no-auth", "pass", 401, "refused (401)"),
         check("acme-prod-aws", "real", "skipped", None, "no free probe: SigV4"),
-        check("acme-prod-mistral", "real", "inconclusive", None,
-              "not probed: secret unavailable: environment variable MISTRAL_KEY is not set", error=True),
+    ] + [
+        check("acme-prod-mistral", probe, "error", None,
+              "not probed: secret unavailable: environment variable MISTRAL_KEY is not set", error=MISTRAL)
+        for probe in ("real", "invalid", "no-auth")
     ]
     findings = [
         Finding("drift.invalid-key-accepted", "openai", "error", "byok.yaml", 4, 1,
@@ -50,8 +56,7 @@ def sample() -> DriftReport:
                 "prod / acme-prod-anthropic: real key accepted is inconclusive: overloaded", "sk-ant-api03-…wxAA",
                 "fedcba9876543210", key="acme-prod-anthropic", env="prod"),
     ]
-    errors = [ScanError("byok.yaml", "key acme-prod-mistral: secret unavailable: environment variable "
-                                     "MISTRAL_KEY is not set", 16)]
+    errors = [MISTRAL]
     return DriftReport("drift", findings, errors, Stats(seconds=0.5), rules_count=42, rules_digest="d" * 16,
                        probes=checks)
 
@@ -94,7 +99,7 @@ def test_junit_validates_and_reads_back(report: DriftReport) -> None:
 def test_junit_counts_per_environment() -> None:
     xml = JUnitXml.fromstring(drift_junit.to_xml(sample()))
     (suite,) = list(xml)
-    assert (suite.name, suite.tests, suite.failures, suite.skipped, suite.errors) == ("drift/prod", 8, 1, 2, 1)
+    assert (suite.name, suite.tests, suite.failures, suite.skipped, suite.errors) == ("drift/prod", 10, 1, 2, 3)
 
 
 def test_json_lists_checks_before_findings() -> None:

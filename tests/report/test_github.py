@@ -31,7 +31,7 @@ def test_annotations_are_escaped_deduplicated_and_capped() -> None:
 def test_summary_table_and_clean_line() -> None:
     out = io.StringIO()
     write_summary(Report("scan", [finding("x|y.py", 4)], [], Stats(files=3)), out)
-    assert "| x\\|y.py | 4 | groq.api-key | `gsk_…abcd` |  |" in out.getvalue()
+    assert "| x\\|y.py | 4 | groq.api-key | Groq API key in plain text | `gsk_…abcd` |  |" in out.getvalue()
     clean = io.StringIO()
     write_summary(Report("scan", [], [], Stats(files=3)), clean)
     assert "No leaks found (3 files checked)." in clean.getvalue()

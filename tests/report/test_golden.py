@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from byok_ci.model import Report
 from byok_ci.report import write_report
 from byok_ci.rules import RuleSet
 from byok_ci.scan import scan_paths
@@ -53,5 +54,49 @@ def test_golden(tmp_path: Path, shipped_rules: RuleSet, fmt: str, suffix: str) -
     golden = GOLDEN / f"scan.{suffix}"
     if os.environ.get("BYOK_CI_REGEN_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual)
+    assert actual == golden.read_text()
+
+
+def github_outputs(report: Report, matrix: str = "") -> dict[str, str]:
+    """What `byok-ci check` writes under GitHub Actions: annotations and the job summary."""
+    from byok_ci.report.github import write_summary
+
+    annotations, summary = io.StringIO(), io.StringIO()
+    write_report(report, "github", annotations)
+    write_summary(report, summary)
+    if matrix:
+        summary.write("### Drift\n\n" + matrix + "\n")
+    return {"github": annotations.getvalue(), "summary.md": summary.getvalue()}
+
+
+def drift_report() -> tuple[Report, str]:
+    from byok_ci.check import drift_matrix
+    from tests.report.test_drift_reports import sample
+
+    report = sample()
+    report.checks = [probe.as_check("byok.yaml", 4) for probe in report.probes]
+    return report, drift_matrix(report)
+
+
+@pytest.mark.parametrize("name", ["scan", "manifest", "drift"])
+@pytest.mark.parametrize("kind", ["github", "summary.md"])
+def test_github_golden(tmp_path: Path, shipped_rules: RuleSet, name: str, kind: str) -> None:
+    """Annotations and job summary of a scan, a manifest check (findings without a redacted
+    form) and a drift run (error checks, the probe matrix)."""
+    from byok_ci.manifest import check_manifest
+    from tests.manifest.conftest import MANIFESTS, TODAY
+
+    matrix = ""
+    if name == "scan":
+        corpus(tmp_path, shipped_rules)
+        report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
+    elif name == "manifest":
+        report = check_manifest(MANIFESTS / "isolation.yaml", today=TODAY, rules=shipped_rules, shown="byok.yaml")
+    else:
+        report, matrix = drift_report()
+    actual = normalise(github_outputs(report, matrix)[kind])
+    golden = GOLDEN / f"{name}.{kind}"
+    if os.environ.get("BYOK_CI_REGEN_GOLDEN"):
         golden.write_text(actual)
     assert actual == golden.read_text()
