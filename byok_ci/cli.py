@@ -35,6 +35,15 @@ def _say_error(error: ScanError) -> None:
     click.echo(f"byok-ci: error: {error.one_line()}", err=True)
 
 
+def _prepend_errors(report: Report, errors: list[ScanError]) -> None:
+    """Settings problems first, their files named relative to the report root like every path."""
+    from dataclasses import replace
+
+    from byok_ci.paths import relative_to_root
+
+    report.errors[:0] = [replace(e, path=relative_to_root(e.path, report.root)) if report.root else e for e in errors]
+
+
 def _say_warnings(report: Report) -> None:
     for warning in report.warnings:
         click.echo(f"byok-ci: warning: {warning.one_line()}", err=True)
@@ -272,7 +281,7 @@ def scan(
         report = _scan_git(git_target, paths, settings, allow_shallow)
     else:
         report = _scan_files(paths or (".",), settings, show_progress=not quiet)
-    report.errors[:0] = setting_errors
+    _prepend_errors(report, setting_errors)
     for error in report.errors:
         _say_error(error)
     _say_warnings(report)
@@ -590,10 +599,10 @@ def _manifest_path(given: str | None) -> Path:
 
 
 def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """How reports name ``path``: relative to the report root (the git work tree's root)."""
+    from byok_ci.paths import report_root, shown_path
+
+    return shown_path(path, report_root([path]))
 
 
 @manifest.command("check")
@@ -634,7 +643,7 @@ def manifest_check(
         raise click.UsageError(f"no {path.as_posix()} here; write one with `byok-ci manifest init` or pass --manifest FILE")
     settings, setting_errors = resolve_settings(config_file=config_file)
     report = check_manifest(path, today=as_of, settings=settings, strict=strict, shown=_shown(path))
-    report.errors[:0] = setting_errors
+    _prepend_errors(report, setting_errors)
     for error in report.errors:
         _say_error(error)
     _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path}, quiet=quiet, no_color=no_color)
@@ -656,6 +665,7 @@ def manifest_init(manifest_file: str, project: str | None, force: bool, config_f
     from byok_ci.config import git_root, resolve_settings
     from byok_ci.manifest import starter_manifest
     from byok_ci.manifest.run import base_policy
+    from byok_ci.paths import shown_path
     from byok_ci.rules import load_rules
 
     settings, errors = resolve_settings(config_file=config_file)
@@ -667,7 +677,7 @@ def manifest_init(manifest_file: str, project: str | None, force: bool, config_f
     target = None if manifest_file == "-" else Path(manifest_file)
     if target is not None and target.exists() and not force:
         raise click.UsageError(f"{target.as_posix()} exists; pass --force to overwrite it")
-    skip = [_shown(target)] if target is not None else []
+    skip = [shown_path(target, root)] if target is not None else []
     text = starter_manifest(root, name, load_rules().providers, policy, skip=skip)
     if target is None:
         click.echo(text, nl=False)
@@ -748,7 +758,10 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
     from byok_ci.drift.http import Limits
     from byok_ci.exitcodes import exit_code
 
-    targets, errors = load_targets(manifest, env, keys)
+    from byok_ci.paths import report_root, shown_path
+
+    root = report_root([manifest])
+    targets, errors = load_targets(manifest, env, keys, shown=shown_path(manifest, root))
     try:
         policy = policy_from(base_urls, allow_hosts, allow_insecure_loopback, os.environ, [t.key_name for t in targets])
         paid = dict(item.split("=", 1) for item in paid_probes if "=" in item)
@@ -757,7 +770,7 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if not targets and not errors:
-        errors.append(_drift_no_keys(manifest, env))
+        errors.append(_drift_no_keys(shown_path(manifest, root), env))
     options = DriftOptions(policy=policy, limits=Limits(read_timeout=timeout), deadline=deadline, jobs=jobs,
                            strict=strict, paid_probes=paid)
     audit = open(audit_log, "a", encoding="utf-8") if audit_log else None  # noqa: SIM115 - closed below
@@ -767,6 +780,7 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
         if audit is not None:
             audit.close()
     report.errors[:0] = errors
+    report.root = str(root)
     for error in report.errors:
         _say_error(error)
     _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
@@ -775,10 +789,10 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
     sys.exit(exit_code(report, inconclusive=report.inconclusive))
 
 
-def _drift_no_keys(manifest: Path, env: str) -> ScanError:
+def _drift_no_keys(shown: str, env: str) -> ScanError:
     from byok_ci.model import ScanError
 
-    return ScanError(manifest.as_posix(), f"no keys for environment {env!r}: nothing was probed")
+    return ScanError(shown, f"no keys for environment {env!r}: nothing was probed")
 
 
 def _env_list(value: str | None) -> tuple[str, ...]:
@@ -841,7 +855,7 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
     except CheckUsageError as exc:
         raise click.UsageError(str(exc)) from None
     report = result.report
-    report.errors[:0] = setting_errors
+    _prepend_errors(report, setting_errors)
     for notice in result.notices:
         click.echo(f"byok-ci: notice: {notice}", err=True)
     for error in report.errors:

@@ -30,19 +30,21 @@ class DriftTarget:
 
 
 def load_targets(
-    manifest: Path, env: str, names: Sequence[str] = ()
+    manifest: Path, env: str, names: Sequence[str] = (), *, shown: str | None = None
 ) -> tuple[list[DriftTarget], list[ScanError]]:
     """The keys of environment ``env`` (all, or those named), and what was wrong with the file.
 
     The manifest package's loader reads the file (bounded, safe YAML; positions kept); a key
     whose secret is not a usable reference keeps an empty one, so the resolver can still take
-    ``BYOK_CI_SECRET_<NAME>`` from the workflow and otherwise says what to set.
+    ``BYOK_CI_SECRET_<NAME>`` from the workflow and otherwise says what to set. Reports name
+    the manifest ``shown`` (default: relative to its report root, see :mod:`byok_ci.paths`).
     """
     from byok_ci.errors import ManifestError
     from byok_ci.manifest.load import load_manifest
     from byok_ci.manifest.policy import Problem
+    from byok_ci.paths import report_root, shown_path
 
-    shown = manifest.as_posix()
+    shown = shown or shown_path(manifest, report_root([manifest]))
     try:
         loaded = load_manifest(manifest, shown=shown)
     except ManifestError as exc:
