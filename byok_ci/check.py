@@ -189,7 +189,12 @@ def _drift_job(options: CheckOptions, settings: Settings, root: Path) -> Report:
     if not options.drift_env:
         raise CheckUsageError("the drift job needs an environment (--drift-env or check: drift_env)")
     manifest = Path(options.manifest or MANIFEST_NAME)
-    targets, errors = load_targets(manifest, options.drift_env, shown=shown_path(manifest, root))
+    from byok_ci.errors import UsageError
+
+    try:
+        targets, errors = load_targets(manifest, options.drift_env, shown=shown_path(manifest, root))
+    except UsageError as exc:
+        raise CheckUsageError(str(exc)) from None
     policy = policy_from((), options.allow_hosts, False, options.environ, [t.key_name for t in targets])
     report = run_drift(targets, DriftOptions(policy=policy, environ=options.environ))
     report.errors[:0] = errors

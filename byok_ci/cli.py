@@ -272,6 +272,7 @@ def scan(
         exclude=exclude, rule_files=rule_files, disable_rules=disable_rule, max_file_size=size, jobs=jobs,
         baselines=baselines,
     )
+    _check_disable_rule(disable_rule, settings)
     settings = _with_artifact_options(settings)
     if verbose:
         config = settings.config_path.as_posix() if settings.config_path else "none"
@@ -294,6 +295,14 @@ def scan(
         )
     _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path}, quiet=quiet, no_color=no_color)
     sys.exit(exit_code(report))
+
+
+def _check_disable_rule(rule_ids: tuple[str, ...], settings: Settings) -> None:
+    """An id that names no rule is a usage error, not a rule that quietly stays on."""
+    from byok_ci.ruleids import detection_problems
+
+    for _, why in detection_problems(rule_ids, settings.rule_files)[:1]:
+        raise click.BadParameter(why, param_hint="--disable-rule")
 
 
 def _git_target(
@@ -383,6 +392,17 @@ def _loaded(rule_files: tuple[Path, ...]):  # type: ignore[no-untyped-def]
     return ruleset
 
 
+def _rule_named(ruleset, rule_id: str):  # type: ignore[no-untyped-def]
+    """The rule ``rule_id`` names (a renamed id still works), or a usage error saying what was meant."""
+    from byok_ci.ruleids import load_registry, quoted
+
+    known = load_registry().with_detection(r.id for r in ruleset.rules)
+    rule = ruleset.get(known.canonical(rule_id))
+    if rule is None:
+        raise click.UsageError(known.unknown_detection(rule_id) or f"rule {quoted(rule_id)} did not load (see the errors above)")
+    return rule
+
+
 @rules.command("list")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path), help="Extra rule file or directory.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
@@ -410,9 +430,7 @@ def rules_show(rule_id: str, rule_files: tuple[Path, ...]) -> None:
     from byok_ci.keygen import describe_format
 
     ruleset = _loaded(rule_files)
-    rule = ruleset.get(rule_id)
-    if rule is None:
-        raise click.UsageError(f"no rule with id {rule_id!r}; see `byok-ci rules list`")
+    rule = _rule_named(ruleset, rule_id)
     provider = ruleset.providers.get(rule.provider)
     lines = [
         f"id:          {rule.id}",
@@ -568,9 +586,7 @@ def rules_fixture(rule_id: str, seed: int | None) -> None:
 
     from byok_ci.keygen import fixture_key
 
-    rule = _loaded(()).get(rule_id)
-    if rule is None:
-        raise click.UsageError(f"no rule with id {rule_id!r}; see `byok-ci rules list`")
+    rule = _rule_named(_loaded(()), rule_id)
     try:
         click.echo(fixture_key(rule, random.Random(seed)))
     except ValueError as exc:
@@ -758,10 +774,14 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
     from byok_ci.drift.http import Limits
     from byok_ci.exitcodes import exit_code
 
+    from byok_ci.errors import UsageError
     from byok_ci.paths import report_root, shown_path
 
     root = report_root([manifest])
-    targets, errors = load_targets(manifest, env, keys, shown=shown_path(manifest, root))
+    try:
+        targets, errors = load_targets(manifest, env, keys, shown=shown_path(manifest, root))
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         policy = policy_from(base_urls, allow_hosts, allow_insecure_loopback, os.environ, [t.key_name for t in targets])
         paid = dict(item.split("=", 1) for item in paid_probes if "=" in item)

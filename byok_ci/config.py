@@ -178,6 +178,7 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
     if policy is not None and not isinstance(policy, LineDict):
         raise ConfigError(shown, data.line_of("policy"), "field 'policy' must be a mapping (see README: Environment key manifests)")
     rule_files = tuple((path.parent / p) for p in strings("rule_files"))
+    _check_rule_ids(strings("disable_rules"), base.rule_files + rule_files, shown, data.line_of("disable_rules"))
     baseline = data.get("baseline", [])
     baselines = strings("baseline") if isinstance(baseline, list) else (baseline,)
     if not all(isinstance(b, str) for b in baselines):
@@ -201,6 +202,16 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
         policy=policy if policy is not None else base.policy,
         check=check if check is not None else base.check,
     )
+
+
+def _check_rule_ids(rule_ids: tuple[str, ...], rule_files: tuple[Path, ...], shown: str, line: int | None) -> None:
+    """Raise ConfigError for the first of ``rule_ids`` that names no detection rule."""
+    if not rule_ids:
+        return
+    from byok_ci.ruleids import detection_problems
+
+    for _, why in detection_problems(rule_ids, rule_files)[:1]:
+        raise ConfigError(shown, line, f"field 'disable_rules': {why}")
 
 
 def artifact_value(kind: str, value: object) -> bool | int:
@@ -244,10 +255,16 @@ def from_environment(base: Settings, environ: Mapping[str, str]) -> Settings:
         if not environ["BYOK_CI_JOBS"].isdigit():
             raise ConfigError("BYOK_CI_JOBS", None, "environment variable must be a non-negative integer")
         jobs = int(environ["BYOK_CI_JOBS"])
+    disable_rules = _env_list(environ.get("BYOK_CI_DISABLE_RULES"))
+    if disable_rules:
+        from byok_ci.ruleids import detection_problems
+
+        for _, why in detection_problems(disable_rules, base.rule_files)[:1]:
+            raise ConfigError("BYOK_CI_DISABLE_RULES", None, f"environment variable: {why}")
     return base.extended(
         jobs=jobs,
         exclude=_env_list(environ.get("BYOK_CI_EXCLUDE")),
-        disable_rules=_env_list(environ.get("BYOK_CI_DISABLE_RULES")),
+        disable_rules=disable_rules,
         max_file_size=max_size,
     )
 
