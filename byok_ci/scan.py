@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from byok_ci.config import Settings
+from byok_ci.config import Settings, available_cpus
 from byok_ci.detect.engine import Detector
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter, fast_prefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
@@ -60,13 +60,6 @@ def scan_chunks(chunks: Iterable[Chunk], detector: Detector, report: Report) -> 
     return report
 
 
-def available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def choose_prefilter(ruleset: RuleSet, total_bytes: int) -> Prefilter:
     if total_bytes >= FAST_PREFILTER_MIN_BYTES:
         return fast_prefilter(ruleset.rules, ruleset.digest)
@@ -88,6 +81,7 @@ def start_report(ruleset: RuleSet, settings: Settings, root: Path | None = None)
     report.errors.extend(ruleset.errors)
     suppression, suppression_errors = load_suppression(settings, root=root)
     report.errors.extend(suppression_errors)
+    report.warnings.extend(settings.notes)
     return report, suppression
 
 

@@ -197,7 +197,7 @@ def load_shipped_policy(path: Path | None = None) -> tuple[Policy, list[Problem]
     from byok_ci.errors import ManifestError
 
     try:
-        _, data = read_located(path)
+        _, data = read_located(path, unique_keys=True)
     except ManifestError as exc:
         return policy, [Problem(exc.path, exc.line, exc.column, exc.reason)]
     if not isinstance(data, dict):
