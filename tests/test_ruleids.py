@@ -160,3 +160,16 @@ def test_a_baseline_naming_an_old_id_still_holds_its_secret_back(renamed: RuleId
         entry["rule_id"] = "openai.project-api-key"
     path.write_text(json.dumps(data))
     assert invoke(["scan", "--baseline", str(path), "."], tmp_path).exit_code == 0
+
+
+def test_check_drift_job_with_an_unknown_environment_is_a_usage_error(tmp_path: Path) -> None:
+    from byok_ci.check import CheckOptions, CheckUsageError, resolve_options, run_check
+    from byok_ci.config import Settings
+
+    (tmp_path / "byok.yaml").write_text(
+        "version: 1\nproject: acme\nkeys:\n  - name: acme-prod-openai\n    env: prod\n    provider: openai\n"
+        "    secret: env://ACME_NOT_SET_ANYWHERE\n")
+    options = resolve_options(CheckOptions(run=("drift",), drift_env="prdo", manifest=str(tmp_path / "byok.yaml"),
+                                           environ={}), Settings())
+    with pytest.raises(CheckUsageError, match="no keys for environment 'prdo'; did you mean 'prod'"):
+        run_check(options, Settings())
