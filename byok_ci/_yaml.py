@@ -25,20 +25,41 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     pass
 
 
+class DuplicateKey(yaml.YAMLError):
+    """A mapping names one key twice: YAML says keys are unique, PyYAML keeps the last silently."""
+
+    def __init__(self, key: str, line: int) -> None:
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
 def _construct_map(loader: Any, node: yaml.MappingNode):  # type: ignore[no-untyped-def]
     data = LineDict()
     data.line = node.start_mark.line + 1
     yield data
-    data.update(loader.construct_mapping(node))
     data.key_lines = {}
     for key_node, _ in node.value:
-        if isinstance(key_node, yaml.ScalarNode):
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+            if key_node.value in data.key_lines:
+                raise DuplicateKey(key_node.value, key_node.start_mark.line + 1)
             data.key_lines[key_node.value] = key_node.start_mark.line + 1
+    data.update(loader.construct_mapping(node))
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 _LONG_QUOTED = re.compile(r"(['\"])[^'\"]{9,}\1")
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.$/-]{0,29}")
+
+
+def describe_key(key: Any) -> str:
+    """``key 'name'`` for an error message; a mapping key that could be a secret is not quoted."""
+    text = str(key)
+    # A long run of letters mixed with digits looks like a token, not a field name.
+    token_like = len(text) >= 16 and not re.search(r"[_.$/-]", text) and re.search(r"\d", text) is not None
+    return f"key '{text}'" if _PLAIN_KEY.fullmatch(text) and not token_like else "a key"
 
 
 def describe_yaml_error(exc: yaml.YAMLError) -> tuple[int | None, str]:
@@ -67,6 +88,8 @@ def load_yaml_file(path: Path) -> Any:
     text = raw.decode("utf-8", errors="replace")
     try:
         return load_yaml(text)
+    except DuplicateKey as exc:
+        raise MalformedYaml(exc.line, f"{describe_key(exc.key)} is given twice in one mapping", prefix="") from None
     except yaml.YAMLError as exc:
         line, reason = describe_yaml_error(exc)
         raise MalformedYaml(line, reason) from None

@@ -17,6 +17,7 @@ from pathlib import Path
 from byok_ci.config import Settings
 from byok_ci.github_event import PlanError, ScanPlan, ensure_range, plan_from_event
 from byok_ci.model import Check, Finding, Report, ScanError
+from byok_ci.paths import report_root, shown_path
 
 JOBS = ("scan", "artifacts", "manifest", "drift")
 FAIL_ON = ("leaks", "policy", "drift", "inconclusive")
@@ -145,7 +146,7 @@ def findings_as_checks(report: Report, suite: str, what: str) -> list[Check]:
     return checks
 
 
-def _scan_job(options: CheckOptions, settings: Settings, notices: list[str]) -> Report:
+def _scan_job(options: CheckOptions, settings: Settings, notices: list[str], root: Path) -> Report:
     from byok_ci.scan import scan_paths
 
     plan: ScanPlan | None
@@ -158,7 +159,7 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str]) -> 
     if plan is None or plan.mode == "tree":
         if plan is not None and plan.notice:
             notices.append(plan.notice)
-        return scan_paths(options.paths, settings=settings)
+        return scan_paths(options.paths, settings=settings, root=root)
     if plan.mode == "nothing":
         notices.append(plan.notice)
         report = Report(command="scan")
@@ -183,13 +184,13 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str]) -> 
     return scan_git(target, settings=settings, allow_shallow=options.allow_shallow, on_note=notices.append)
 
 
-def _manifest_job(options: CheckOptions, settings: Settings) -> Report:
+def _manifest_job(options: CheckOptions, settings: Settings, root: Path) -> Report:
     from byok_ci.manifest import check_manifest
 
-    return check_manifest(options.manifest or MANIFEST_NAME, settings=settings, strict=options.strict)
+    return check_manifest(options.manifest or MANIFEST_NAME, settings=settings, strict=options.strict, root=root)
 
 
-def _drift_job(options: CheckOptions, settings: Settings) -> Report:
+def _drift_job(options: CheckOptions, settings: Settings, root: Path) -> Report:
     from byok_ci.drift import DriftOptions, load_targets, run_drift
     from byok_ci.drift.endpoints import policy_from
     from byok_ci.drift.http import Limits
@@ -197,7 +198,12 @@ def _drift_job(options: CheckOptions, settings: Settings) -> Report:
     if not options.drift_env:
         raise CheckUsageError("the drift job needs an environment (--drift-env or check: drift_env)")
     manifest = Path(options.manifest or MANIFEST_NAME)
-    targets, errors = load_targets(manifest, options.drift_env)
+    from byok_ci.errors import UsageError
+
+    try:
+        targets, errors = load_targets(manifest, options.drift_env, shown=shown_path(manifest, root))
+    except UsageError as exc:
+        raise CheckUsageError(str(exc)) from None
     policy = policy_from((), options.allow_hosts, options.allow_insecure_loopback, options.environ,
                          [t.key_name for t in targets])
     drift_options = DriftOptions(
@@ -230,19 +236,22 @@ def run_check(options: CheckOptions, settings: Settings) -> CheckResult:
     from byok_ci.scan import scan_paths
 
     notices: list[str] = []
-    combined = Report(command="check")
+    # One report root for every job, so the scan, the artifacts and the manifest name
+    # their files the same way in the one set of reports.
+    root = report_root(options.paths or ["."])
+    combined = Report(command="check", root=str(root))
     for job in options.run:
         if job == "scan":
-            part = _scan_job(options, settings, notices)
+            part = _scan_job(options, settings, notices, root)
             checks = part.checks or findings_as_checks(part, "scan", _scanned(part))
         elif job == "artifacts":
-            part = scan_paths(options.artifacts, settings=settings)
+            part = scan_paths(options.artifacts, settings=settings, root=root)
             checks = findings_as_checks(part, "artifacts", _scanned(part))
         elif job == "manifest":
-            part = _manifest_job(options, settings)
+            part = _manifest_job(options, settings, root)
             checks = _strict(part.checks, options.strict)
         else:
-            part = _drift_job(options, settings)
+            part = _drift_job(options, settings, root)
             checks = _strict(part.checks, options.strict)
         combined.findings.extend(part.findings)
         combined.errors.extend(part.errors)

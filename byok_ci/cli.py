@@ -35,6 +35,15 @@ def _say_error(error: ScanError) -> None:
     click.echo(f"byok-ci: error: {error.one_line()}", err=True)
 
 
+def _prepend_errors(report: Report, errors: list[ScanError]) -> None:
+    """Settings problems first, their files named relative to the report root like every path."""
+    from dataclasses import replace
+
+    from byok_ci.paths import relative_to_root
+
+    report.errors[:0] = [replace(e, path=relative_to_root(e.path, report.root)) if report.root else e for e in errors]
+
+
 def _say_warnings(report: Report) -> None:
     for warning in report.warnings:
         click.echo(f"byok-ci: warning: {warning.one_line()}", err=True)
@@ -263,6 +272,7 @@ def scan(
         exclude=exclude, rule_files=rule_files, disable_rules=disable_rule, max_file_size=size, jobs=jobs,
         baselines=baselines,
     )
+    _check_disable_rule(disable_rule, settings)
     settings = _with_artifact_options(settings)
     if verbose:
         config = settings.config_path.as_posix() if settings.config_path else "none"
@@ -272,7 +282,7 @@ def scan(
         report = _scan_git(git_target, paths, settings, allow_shallow)
     else:
         report = _scan_files(paths or (".",), settings, show_progress=not quiet)
-    report.errors[:0] = setting_errors
+    _prepend_errors(report, setting_errors)
     for error in report.errors:
         _say_error(error)
     _say_warnings(report)
@@ -285,6 +295,14 @@ def scan(
         )
     _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path}, quiet=quiet, no_color=no_color)
     sys.exit(exit_code(report))
+
+
+def _check_disable_rule(rule_ids: tuple[str, ...], settings: Settings) -> None:
+    """An id that names no rule is a usage error, not a rule that quietly stays on."""
+    from byok_ci.ruleids import detection_problems
+
+    for _, why in detection_problems(rule_ids, settings.rule_files)[:1]:
+        raise click.BadParameter(why, param_hint="--disable-rule")
 
 
 def _git_target(
@@ -374,6 +392,17 @@ def _loaded(rule_files: tuple[Path, ...]):  # type: ignore[no-untyped-def]
     return ruleset
 
 
+def _rule_named(ruleset, rule_id: str):  # type: ignore[no-untyped-def]
+    """The rule ``rule_id`` names (a renamed id still works), or a usage error saying what was meant."""
+    from byok_ci.ruleids import load_registry, quoted
+
+    known = load_registry().with_detection(r.id for r in ruleset.rules)
+    rule = ruleset.get(known.canonical(rule_id))
+    if rule is None:
+        raise click.UsageError(known.unknown_detection(rule_id) or f"rule {quoted(rule_id)} did not load (see the errors above)")
+    return rule
+
+
 @rules.command("list")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path), help="Extra rule file or directory.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
@@ -401,9 +430,7 @@ def rules_show(rule_id: str, rule_files: tuple[Path, ...]) -> None:
     from byok_ci.keygen import describe_format
 
     ruleset = _loaded(rule_files)
-    rule = ruleset.get(rule_id)
-    if rule is None:
-        raise click.UsageError(f"no rule with id {rule_id!r}; see `byok-ci rules list`")
+    rule = _rule_named(ruleset, rule_id)
     provider = ruleset.providers.get(rule.provider)
     lines = [
         f"id:          {rule.id}",
@@ -559,9 +586,7 @@ def rules_fixture(rule_id: str, seed: int | None) -> None:
 
     from byok_ci.keygen import fixture_key
 
-    rule = _loaded(()).get(rule_id)
-    if rule is None:
-        raise click.UsageError(f"no rule with id {rule_id!r}; see `byok-ci rules list`")
+    rule = _rule_named(_loaded(()), rule_id)
     try:
         click.echo(fixture_key(rule, random.Random(seed)))
     except ValueError as exc:
@@ -590,10 +615,10 @@ def _manifest_path(given: str | None) -> Path:
 
 
 def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """How reports name ``path``: relative to the report root (the git work tree's root)."""
+    from byok_ci.paths import report_root, shown_path
+
+    return shown_path(path, report_root([path]))
 
 
 @manifest.command("check")
@@ -634,7 +659,7 @@ def manifest_check(
         raise click.UsageError(f"no {path.as_posix()} here; write one with `byok-ci manifest init` or pass --manifest FILE")
     settings, setting_errors = resolve_settings(config_file=config_file)
     report = check_manifest(path, today=as_of, settings=settings, strict=strict, shown=_shown(path))
-    report.errors[:0] = setting_errors
+    _prepend_errors(report, setting_errors)
     for error in report.errors:
         _say_error(error)
     _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path}, quiet=quiet, no_color=no_color)
@@ -656,6 +681,7 @@ def manifest_init(manifest_file: str, project: str | None, force: bool, config_f
     from byok_ci.config import git_root, resolve_settings
     from byok_ci.manifest import starter_manifest
     from byok_ci.manifest.run import base_policy
+    from byok_ci.paths import shown_path
     from byok_ci.rules import load_rules
 
     settings, errors = resolve_settings(config_file=config_file)
@@ -667,7 +693,7 @@ def manifest_init(manifest_file: str, project: str | None, force: bool, config_f
     target = None if manifest_file == "-" else Path(manifest_file)
     if target is not None and target.exists() and not force:
         raise click.UsageError(f"{target.as_posix()} exists; pass --force to overwrite it")
-    skip = [_shown(target)] if target is not None else []
+    skip = [shown_path(target, root)] if target is not None else []
     text = starter_manifest(root, name, load_rules().providers, policy, skip=skip)
     if target is None:
         click.echo(text, nl=False)
@@ -748,7 +774,14 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
     from byok_ci.drift.http import Limits
     from byok_ci.exitcodes import exit_code
 
-    targets, errors = load_targets(manifest, env, keys)
+    from byok_ci.errors import UsageError
+    from byok_ci.paths import report_root, shown_path
+
+    root = report_root([manifest])
+    try:
+        targets, errors = load_targets(manifest, env, keys, shown=shown_path(manifest, root))
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         policy = policy_from(base_urls, allow_hosts, allow_insecure_loopback, os.environ, [t.key_name for t in targets])
         paid = dict(item.split("=", 1) for item in paid_probes if "=" in item)
@@ -757,7 +790,7 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if not targets and not errors:
-        errors.append(_drift_no_keys(manifest, env))
+        errors.append(_drift_no_keys(shown_path(manifest, root), env))
     options = DriftOptions(policy=policy, limits=Limits(read_timeout=timeout), deadline=deadline, jobs=jobs,
                            strict=strict, paid_probes=paid)
     audit = open(audit_log, "a", encoding="utf-8") if audit_log else None  # noqa: SIM115 - closed below
@@ -767,6 +800,7 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
         if audit is not None:
             audit.close()
     report.errors[:0] = errors
+    report.root = str(root)
     for error in report.errors:
         _say_error(error)
     _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
@@ -775,10 +809,10 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
     sys.exit(exit_code(report, inconclusive=report.inconclusive))
 
 
-def _drift_no_keys(manifest: Path, env: str) -> ScanError:
+def _drift_no_keys(shown: str, env: str) -> ScanError:
     from byok_ci.model import ScanError
 
-    return ScanError(manifest.as_posix(), f"no keys for environment {env!r}: nothing was probed")
+    return ScanError(shown, f"no keys for environment {env!r}: nothing was probed")
 
 
 def _env_list(value: str | None) -> tuple[str, ...]:
@@ -853,7 +887,7 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
     except CheckUsageError as exc:
         raise click.UsageError(str(exc)) from None
     report = result.report
-    report.errors[:0] = setting_errors
+    _prepend_errors(report, setting_errors)
     for notice in result.notices:
         click.echo(f"byok-ci: notice: {notice}", err=True)
     for error in report.errors:

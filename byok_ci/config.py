@@ -65,6 +65,9 @@ class Settings:
     max_archive_members: int = 100_000
     allow_partial_archives: bool = False
     max_decode_depth: int = 2
+    # What resolving the settings noticed that does not make a run incomplete (a capped
+    # `jobs:`); scans report them as warnings.
+    notes: tuple[ScanError, ...] = field(default=(), compare=False)
 
     def archive_limits(self):  # type: ignore[no-untyped-def]
         """The :class:`~byok_ci.sources.artifacts.ArchiveLimits` these settings ask for."""
@@ -100,6 +103,14 @@ class Settings:
             max_file_size=self.max_file_size if max_file_size is None else max_file_size,
             jobs=self.jobs if jobs is None else jobs,
         )
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def parse_size(text: str | int) -> int:
@@ -171,6 +182,15 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
     jobs = data.get("jobs")
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
         raise ConfigError(shown, data.line_of("jobs"), "field 'jobs' must be a non-negative integer")
+    notes = base.notes
+    cpus = available_cpus()
+    if jobs is not None and jobs > cpus:
+        # The config file comes with the checkout, and a pull request can change it: it may
+        # use every CPU, never start more workers than that (`-j` and BYOK_CI_JOBS may).
+        notes += (ScanError(shown, f"field 'jobs' asks for {jobs} worker processes; this machine has {cpus} "
+                                   f"CPUs, so {cpus} are used (-j or BYOK_CI_JOBS may choose more)",
+                            data.line_of("jobs"), blocking=False),)
+        jobs = cpus
     check = data.get("check")
     if check is not None and not isinstance(check, LineDict):
         raise ConfigError(shown, data.line_of("check"), "field 'check' must be a mapping (see README: One command for CI)")
@@ -178,6 +198,7 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
     if policy is not None and not isinstance(policy, LineDict):
         raise ConfigError(shown, data.line_of("policy"), "field 'policy' must be a mapping (see README: Environment key manifests)")
     rule_files = tuple((path.parent / p) for p in strings("rule_files"))
+    _check_rule_ids(strings("disable_rules"), base.rule_files + rule_files, shown, data.line_of("disable_rules"))
     baseline = data.get("baseline", [])
     baselines = strings("baseline") if isinstance(baseline, list) else (baseline,)
     if not all(isinstance(b, str) for b in baselines):
@@ -197,10 +218,21 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
             baselines=tuple(path.parent / b for b in baselines),
         ),
         config_path=path,
+        notes=notes,
         ignore_file=path.parent / ignore_file if ignore_file is not None else base.ignore_file,
         policy=policy if policy is not None else base.policy,
         check=check if check is not None else base.check,
     )
+
+
+def _check_rule_ids(rule_ids: tuple[str, ...], rule_files: tuple[Path, ...], shown: str, line: int | None) -> None:
+    """Raise ConfigError for the first of ``rule_ids`` that names no detection rule."""
+    if not rule_ids:
+        return
+    from byok_ci.ruleids import detection_problems
+
+    for _, why in detection_problems(rule_ids, rule_files)[:1]:
+        raise ConfigError(shown, line, f"field 'disable_rules': {why}")
 
 
 def artifact_value(kind: str, value: object) -> bool | int:
@@ -244,10 +276,16 @@ def from_environment(base: Settings, environ: Mapping[str, str]) -> Settings:
         if not environ["BYOK_CI_JOBS"].isdigit():
             raise ConfigError("BYOK_CI_JOBS", None, "environment variable must be a non-negative integer")
         jobs = int(environ["BYOK_CI_JOBS"])
+    disable_rules = _env_list(environ.get("BYOK_CI_DISABLE_RULES"))
+    if disable_rules:
+        from byok_ci.ruleids import detection_problems
+
+        for _, why in detection_problems(disable_rules, base.rule_files)[:1]:
+            raise ConfigError("BYOK_CI_DISABLE_RULES", None, f"environment variable: {why}")
     return base.extended(
         jobs=jobs,
         exclude=_env_list(environ.get("BYOK_CI_EXCLUDE")),
-        disable_rules=_env_list(environ.get("BYOK_CI_DISABLE_RULES")),
+        disable_rules=disable_rules,
         max_file_size=max_size,
     )
 

@@ -5,7 +5,8 @@
     ├── RuleError             a rule file or rule is malformed or unsafe (file, rule id, field)
     ├── InputError            an input cannot be read (path and reason)
     │   └── GitError          git cannot give what was asked (no repository, bad ref, git failed)
-    └── ManifestError         a key manifest cannot be loaded at all (file, line, column)
+    ├── ManifestError         a key manifest cannot be loaded at all (file, line, column)
+    └── UsageError            a name given to a command matches nothing (a rule id, an environment)
 
 Messages never quote a value that could be a key: they name the file, the line, the rule
 id and the field instead.
@@ -50,3 +51,8 @@ class ManifestError(ByokError):
 
 class GitError(InputError):
     """Git could not give what was asked: not a repository, an unknown revision, git failed."""
+
+
+class UsageError(ByokError):
+    """A rule id, environment or key name given to a command matches nothing; the message
+    says what was meant when something is close. The CLI exits 2 without running."""

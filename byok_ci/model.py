@@ -259,6 +259,9 @@ class Report:
     rules_digest: str = ""
     rules: dict[str, RuleInfo] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    # The absolute directory paths in findings and errors are relative to (byok_ci.paths);
+    # "" when unknown. SARIF names it as %SRCROOT%; JSON leaves it out (no absolute paths).
+    root: str = ""
 
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)

@@ -127,6 +127,22 @@ def rule_files_in(directory: Path) -> list[Path]:
     )
 
 
+def rule_ids_in(path: Path) -> list[str]:
+    """The rule ids a rule file (or a directory of them) defines, without building the rules.
+    A file that cannot be read or parsed defines none here; loading it says why."""
+    ids: list[str] = []
+    for file in rule_files_in(path) if path.is_dir() else [path]:
+        try:
+            data = load_yaml_file(file)
+        except (OSError, MalformedYaml):
+            continue
+        raw_rules = data.get("rules") if isinstance(data, dict) else None
+        for raw in raw_rules if isinstance(raw_rules, list) else []:
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                ids.append(raw["id"])
+    return ids
+
+
 class _RuleProblem(Exception):
     def __init__(self, line: int, rule_id: str, field_name: str, reason: str) -> None:
         super().__init__(reason)
@@ -312,6 +328,7 @@ def load_rules(
     providers: dict[str, Provider] = {}
     errors: list[ScanError] = []
     seen: set[str] = set()
+    broken: list[Path] = []
     for path in files:
         try:
             digest.update(path.read_bytes())
@@ -319,6 +336,8 @@ def load_rules(
             pass
         provider, file_rules, file_errors = load_rule_file(path)
         errors.extend(file_errors)
+        if file_errors:
+            broken.append(path)
         if provider is not None:
             providers.setdefault(provider.id, provider)
         for rule in file_rules:
@@ -328,6 +347,19 @@ def load_rules(
             seen.add(rule.id)
             rules.append(rule)
     drop = set(disabled)
+    if drop:
+        # Renamed ids still turn their rule off; an id that names no rule is an error, never
+        # a setting that silently does nothing (the CLI and the config catch it earlier).
+        from byok_ci.ruleids import load_registry
+
+        # A rule that failed to load is reported already; turning it off is no mistake.
+        failed = [rule_id for path in broken for rule_id in rule_ids_in(path)]
+        known = load_registry().with_detection([*(r.id for r in rules), *failed])
+        for rule_id in sorted(drop):
+            why = known.unknown_detection(rule_id)
+            if why:
+                errors.append(ScanError("disable_rules", why))
+        drop = {known.canonical(rule_id) for rule_id in drop}
     kept = tuple(r for r in rules if r.id not in drop)
     digest.update(",".join(sorted(drop)).encode())
     return RuleSet(kept, providers, tuple(errors), digest.hexdigest()[:16])

@@ -6,13 +6,15 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from byok_ci.config import Settings
+from byok_ci.config import Settings, available_cpus
 from byok_ci.detect.engine import Detector
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter, fast_prefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
+from byok_ci.paths import relative_to_root, report_root
 from byok_ci.rules import RuleSet, load_rules
 from byok_ci.sources.files import STDIN, FileEntry, FileSource, WalkOptions
 from byok_ci.suppress.stage import Suppression, load_suppression
@@ -58,31 +60,43 @@ def scan_chunks(chunks: Iterable[Chunk], detector: Detector, report: Report) -> 
     return report
 
 
-def available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def choose_prefilter(ruleset: RuleSet, total_bytes: int) -> Prefilter:
     if total_bytes >= FAST_PREFILTER_MIN_BYTES:
         return fast_prefilter(ruleset.rules, ruleset.digest)
     return KeywordPrefilter(ruleset.rules)
 
 
-def start_report(ruleset: RuleSet, settings: Settings) -> tuple[Report, Suppression]:
-    """An empty scan report carrying the rules' problems, and the settings' suppression."""
+def start_report(ruleset: RuleSet, settings: Settings, root: Path | None = None) -> tuple[Report, Suppression]:
+    """An empty scan report carrying the rules' problems, and the settings' suppression.
+
+    ``root`` is the report root (:mod:`byok_ci.paths`) the scan's paths are relative to.
+    """
     report = Report(
         command="scan",
         rules_count=len(ruleset.rules),
         rules_digest=ruleset.digest,
         rules={rule.id: rule.info() for rule in ruleset.rules},
+        root=str(root) if root is not None else "",
     )
     report.errors.extend(ruleset.errors)
-    suppression, suppression_errors = load_suppression(settings)
+    suppression, suppression_errors = load_suppression(settings, root=root)
     report.errors.extend(suppression_errors)
+    report.warnings.extend(settings.notes)
     return report, suppression
+
+
+def finish_report(report: Report, suppression: Suppression, root: Path) -> None:
+    """Hold back what the suppression knows and show every path relative to the report root."""
+    suppression.apply(report, root)
+    # Errors about files found by walking up (the config, the ignore file at the git root)
+    # name them absolutely; show them like every other path.
+    report.errors[:] = [_relative_error(e, root) for e in report.errors]
+    report.warnings[:] = [_relative_error(w, root) for w in report.warnings]
+
+
+def _relative_error(error: ScanError, root: Path) -> ScanError:
+    shown = relative_to_root(error.path, root)
+    return error if shown == error.path else replace(error, path=shown)
 
 
 def detector_for(ruleset: RuleSet, settings: Settings, suppression: Suppression, expected_bytes: int) -> Detector:
@@ -107,8 +121,9 @@ def scan_paths(
     """Scan files and directory trees (``-`` reads standard input) and return the report.
 
     Archives are opened and source maps and notebooks decoded unless the settings say
-    otherwise. Paths in findings are POSIX and relative to ``root`` (default: the current
-    directory) when inside it. Findings known to the settings' baselines and ignore file
+    otherwise. Paths in findings and errors are POSIX and relative to ``root`` when
+    inside it (default: the report root, see :mod:`byok_ci.paths`: the git work tree's root,
+    else the directory scanned). Findings known to the settings' baselines and ignore file
     are left out and counted in ``report.stats``. Problems with inputs, rules or settings
     are collected in ``report.errors``; the rest of the scan still runs. Large scans use
     every CPU; the findings are the same, in the same order, as a single-process scan.
@@ -117,13 +132,13 @@ def scan_paths(
     started = time.perf_counter()
     settings = settings or Settings()
     ruleset = rules if rules is not None else ruleset_for(settings)
-    root_dir = Path(root).resolve() if root is not None else Path.cwd()
+    root_dir = Path(os.path.abspath(root)) if root is not None else report_root(paths)
     source = FileSource(
         [str(p) for p in paths],
         WalkOptions(root=root_dir, exclude=settings.exclude, max_file_size=settings.max_file_size),
     )
     source.artifacts = _artifact_reader(source, settings)
-    report, suppression = start_report(ruleset, settings)
+    report, suppression = start_report(ruleset, settings, root_dir)
     entries = list(source.files())
     total = sum(max(e.size, 0) for e in entries)
     detector = detector_for(ruleset, settings, suppression, total)
@@ -136,7 +151,7 @@ def scan_paths(
     report.findings = _unique(sorted(report.findings, key=Finding.sort_key))
     report.errors.extend(source.errors)
     report.stats = source.stats
-    suppression.apply(report, root_dir)
+    finish_report(report, suppression, root_dir)
     report.stats.seconds = time.perf_counter() - started
     return report
 

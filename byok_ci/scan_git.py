@@ -23,7 +23,15 @@ from byok_ci.detect.prefilter import merge
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, Report, ScanError
 from byok_ci.rules import RuleSet
-from byok_ci.scan import FAST_PREFILTER_MIN_BYTES, detector_for, ruleset_for, scan_chunks, start_report
+from byok_ci.paths import work_tree_root
+from byok_ci.scan import (
+    FAST_PREFILTER_MIN_BYTES,
+    detector_for,
+    finish_report,
+    ruleset_for,
+    scan_chunks,
+    start_report,
+)
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
 from byok_ci.sources.git.process import read_blobs
@@ -72,7 +80,10 @@ def scan_git(
     started = time.perf_counter()
     settings = settings or Settings()
     ruleset = rules if rules is not None else ruleset_for(settings)
-    report, suppression = start_report(ruleset, settings)
+    # Git names files relative to the work tree's root whatever the directory: so do reports.
+    here = cwd or os.getcwd()
+    root = work_tree_root(here) or Path(os.path.abspath(here))
+    report, suppression = start_report(ruleset, settings, root)
     # A staged change is small (start-up matters); ranges and histories are not.
     expected = 0 if target.mode == "staged" else FAST_PREFILTER_MIN_BYTES
     detector = detector_for(ruleset, settings, suppression, expected)
@@ -96,7 +107,7 @@ def scan_git(
              "not in git; scan the checked-out files too (byok-ci scan .)")
     report.findings.sort(key=Finding.sort_key)
     report.stats = chunker.stats
-    suppression.apply(report, Path(cwd) if cwd else Path.cwd())
+    finish_report(report, suppression, root)
     report.stats.seconds = time.perf_counter() - started
     return report
 

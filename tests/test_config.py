@@ -19,14 +19,14 @@ def test_found_at_git_root(tmp_path: Path) -> None:
 
 def test_precedence_cli_over_environment_over_file(tmp_path: Path) -> None:
     config = tmp_path / "c.yaml"
-    config.write_text("exclude: [a]\nmax_file_size: 100\ndisable_rules: [x.y]\n")
+    config.write_text("exclude: [a]\nmax_file_size: 100\ndisable_rules: [google.api-key]\n")
     settings, errors = resolve_settings(
         config_file=config, cwd=tmp_path, environ={"BYOK_CI_EXCLUDE": "b,c", "BYOK_CI_MAX_FILE_SIZE": "200"}
     )
     assert errors == []
     assert settings.exclude == ("a", "b", "c") and settings.max_file_size == 200
     cli = settings.extended(exclude=("d",), max_file_size=300)
-    assert cli.exclude == ("a", "b", "c", "d") and cli.max_file_size == 300 and cli.disable_rules == ("x.y",)
+    assert cli.exclude == ("a", "b", "c", "d") and cli.max_file_size == 300 and cli.disable_rules == ("google.api-key",)
 
 
 def test_rule_files_are_relative_to_the_config(tmp_path: Path) -> None:

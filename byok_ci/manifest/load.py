@@ -65,9 +65,23 @@ class _Loader:
         self.problems.append(Problem(self.path, pos[0], pos[1], message, rule_id))
         self.problem_keys.append(index)
 
-    def duplicates(self, mapping: YMap, index: int | None, where: str) -> None:
+    def duplicates(self, mapping: YMap, index: int | None, where: str, label: str, skip: tuple[str, ...] = ()) -> None:
+        """Keys given twice in ``mapping`` and in every mapping nested in it (but ``skip``)."""
         for key, pos in mapping.duplicates:
             self.problem(pos, f"field '{key}' {where} is given twice; the last one wins", index)
+        seen: set[int] = {id(mapping)}
+        stack = [(value, f"{label}.{key}" if label else str(key)) for key, value in mapping.items() if key not in skip]
+        while stack:
+            value, inner = stack.pop()
+            if id(value) in seen or not isinstance(value, (YMap, YList)):
+                continue
+            seen.add(id(value))
+            if isinstance(value, YList):
+                stack.extend((item, f"{inner}[{i}]") for i, item in enumerate(value))
+                continue
+            for key, pos in value.duplicates:
+                self.problem(pos, f"field '{key}' in {inner} is given twice; the last one wins", index)
+            stack.extend((item, f"{inner}.{key}") for key, item in value.items())
 
     def string(self, entry: YMap, name: str, index: int) -> str:
         value = entry.get(name)
@@ -109,7 +123,7 @@ class _Loader:
         if not isinstance(raw, YMap):
             self.problem(pos, f"keys[{index}] must be a mapping with name, env, provider and secret", index)
             return KeyEntry(index=index, name="", env="", provider="", pos=pos)
-        self.duplicates(raw, index, f"in keys[{index}]")
+        self.duplicates(raw, index, f"in keys[{index}]", f"keys[{index}]")
         for name in raw:
             if name not in KEY_FIELDS and not _is_extension(name):
                 self.problem(raw.key_at(name), _unknown(name, KEY_FIELDS, f"in keys[{index}]"), index)
@@ -187,7 +201,7 @@ def load_manifest(
     policy = base_policy or Policy()
     if not isinstance(data, YMap):
         raise ManifestError(shown, 1, 1, "a manifest must be a mapping with version, project and keys")
-    loader.duplicates(data, None, "at the top level")
+    loader.duplicates(data, None, "at the top level", "", skip=("keys", "policy"))
     for name in data:
         if name not in TOP_FIELDS and not _is_extension(name):
             loader.problem(data.key_at(name), _unknown(name, TOP_FIELDS, "at the top level"), None)
@@ -206,7 +220,7 @@ def load_manifest(
     raw_policy = data.get("policy")
     if raw_policy is not None:
         if isinstance(raw_policy, YMap):
-            loader.duplicates(raw_policy, None, "in policy")
+            loader.duplicates(raw_policy, None, "in policy", "policy")
             policy, policy_problems = apply_layer(policy, raw_policy, shown)
             for problem in policy_problems:
                 loader.problem((problem.line or 0, problem.column or 0), problem.message, None)

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from byok_ci._yaml import describe_yaml_error
+from byok_ci._yaml import describe_key, describe_yaml_error
 from byok_ci.errors import ManifestError
 
 MAX_BYTES = 1024 * 1024
@@ -64,11 +64,13 @@ def _pos(node: yaml.Node) -> Pos:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def load_located(text: str, path: str, *, max_nodes: int = MAX_NODES) -> Any:
+def load_located(text: str, path: str, *, max_nodes: int = MAX_NODES, unique_keys: bool = False) -> Any:
     """Parse ``text``; raise :class:`ManifestError` (path, line, column) for anything unsafe or malformed.
 
     Timestamps stay strings (their source text), so date fields are parsed and reported in
-    one place. A key given twice keeps its last value and is listed in ``YMap.duplicates``.
+    one place. A key given twice keeps its last value and is listed in ``YMap.duplicates``;
+    with ``unique_keys`` it is an error instead (files whose loaders report no problems of
+    their own: workflows, the shipped policy).
     """
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise ManifestError(path, None, None, f"file is larger than {MAX_BYTES // 1024} KB; refusing to parse it")
@@ -88,7 +90,31 @@ def load_located(text: str, path: str, *, max_nodes: int = MAX_NODES) -> Any:
     if node is None:
         raise ManifestError(path, None, None, "the file is empty")
     _check_graph(node, path, max_nodes)
-    return _to_python(node, path)
+    data = _to_python(node, path)
+    if unique_keys:
+        repeated = first_duplicate(data)
+        if repeated is not None:
+            key, (line, column) = repeated
+            raise ManifestError(path, line, column, f"{describe_key(key)} is given twice in one mapping")
+    return data
+
+
+def first_duplicate(data: Any) -> tuple[Any, Pos] | None:
+    """The first key (in document order) given twice in any mapping of ``data``."""
+    found: list[tuple[Any, Pos]] = []
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, YMap):
+            found.extend(value.duplicates)
+            stack.extend(value.values())
+        elif isinstance(value, YList):
+            stack.extend(value)
+    return min(found, key=lambda item: item[1]) if found else None
 
 
 def _check_graph(root: yaml.Node, path: str, max_nodes: int) -> None:
@@ -192,7 +218,7 @@ def _to_python(node: yaml.Node, path: str) -> Any:
     return mapping
 
 
-def read_located(path: Path, shown: str | None = None) -> tuple[str, Any]:
+def read_located(path: Path, shown: str | None = None, *, unique_keys: bool = False) -> tuple[str, Any]:
     """Read and parse a file; the text is returned too, for the inline-secret scan."""
     shown = shown or path.as_posix()
     try:
@@ -203,4 +229,4 @@ def read_located(path: Path, shown: str | None = None) -> tuple[str, Any]:
     if len(raw) > MAX_BYTES:
         raise ManifestError(shown, None, None, f"file is larger than {MAX_BYTES // 1024} KB; refusing to parse it")
     text = raw.decode("utf-8", errors="replace")
-    return text, load_located(text, shown)
+    return text, load_located(text, shown, unique_keys=unique_keys)

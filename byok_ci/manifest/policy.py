@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from byok_ci.manifest.located import YMap, read_located
+from byok_ci.ruleids import did_you_mean, load_registry, quoted
 from byok_ci.rules import default_rules_dir
 
 CHECK_IDS = (
@@ -167,14 +168,16 @@ def apply_layer(policy: Policy, layer: Mapping[str, Any], path: str) -> tuple[Po
                 problem(key, f"must map check ids to {', '.join(LEVELS)}")
                 continue
             merged = dict(policy.checks)
-            for check_id, level in value.items():
+            registry = load_registry()
+            for written, level in value.items():
                 if level is False:
                     level = "off"  # YAML 1.1 reads a bare `off` as false
-                line, column = _pos(value, check_id)
+                line, column = _pos(value, written)
+                # A renamed check keeps its level under its old id (rules/_ids.yaml aliases).
+                check_id = registry.canonical(written) if isinstance(written, str) else written
                 if check_id not in CHECK_IDS:
-                    hint = difflib.get_close_matches(str(check_id), CHECK_IDS, n=1)
-                    why = f"; did you mean '{hint[0]}'?" if hint else ""
-                    problems.append(Problem(path, line, column, f"unknown check '{check_id}' in policy checks{why}"))
+                    why = did_you_mean(str(written), registry.names("manifest") | set(CHECK_IDS))
+                    problems.append(Problem(path, line, column, f"unknown check {quoted(str(written))} in policy checks{why}"))
                 elif level not in LEVELS:
                     problems.append(Problem(path, line, column, f"check '{check_id}' must be one of {', '.join(LEVELS)}"))
                 elif check_id == "manifest.schema" and level == "off":
@@ -194,7 +197,7 @@ def load_shipped_policy(path: Path | None = None) -> tuple[Policy, list[Problem]
     from byok_ci.errors import ManifestError
 
     try:
-        _, data = read_located(path)
+        _, data = read_located(path, unique_keys=True)
     except ManifestError as exc:
         return policy, [Problem(exc.path, exc.line, exc.column, exc.reason)]
     if not isinstance(data, dict):

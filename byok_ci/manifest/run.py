@@ -17,6 +17,7 @@ from byok_ci.manifest.model import KeyEntry, Manifest
 from byok_ci.manifest.policy import Policy, Problem, apply_layer, load_shipped_policy
 from byok_ci.manifest.workflows import SecretUse, secret_uses, workflow_files
 from byok_ci.model import Check, Chunk, Finding, Report, ScanError, fingerprint
+from byok_ci.paths import report_root, shown_path
 from byok_ci.rules import RuleSet, load_rules
 
 COMMAND = "manifest check"
@@ -137,13 +138,10 @@ def _scan_unloadable(path: Path, shown: str, ruleset: RuleSet, settings: Setting
         report.findings.sort(key=Finding.sort_key)
 
 
-def _workflow_uses(root: Path, report: Report) -> list[SecretUse]:
+def _workflow_uses(root: Path, report: Report, report_root: Path) -> list[SecretUse]:
     uses: list[SecretUse] = []
     for path in workflow_files(root):
-        try:
-            shown = path.relative_to(Path.cwd()).as_posix()
-        except ValueError:
-            shown = path.as_posix()
+        shown = shown_path(path, report_root)
         try:
             uses.extend(secret_uses(path, shown))
         except ManifestError as exc:
@@ -160,20 +158,24 @@ def check_manifest(
     rules: RuleSet | None = None,
     workflows_root: str | Path | None = None,
     shown: str | None = None,
+    root: str | Path | None = None,
 ) -> Report:
     """Check a key manifest: every key against every check, plus the GitHub workflows.
 
     ``workflows_root`` holds ``.github/workflows`` (default: the manifest's directory).
+    Paths in the report are relative to ``root`` (default: the report root of the
+    manifest, see :mod:`byok_ci.paths`); ``shown`` overrides the manifest's.
     With ``strict``, warnings count as failures. A manifest that cannot be loaded at all
     is an error in ``report.errors`` and no check runs.
     """
     started = time.perf_counter()
     settings = settings or Settings()
     path = Path(path)
-    shown = shown or path.as_posix()
+    base = Path(root) if root is not None else report_root([path])
+    shown = shown or shown_path(path, base)
     ruleset = rules if rules is not None else load_rules(extra=settings.rule_files, disabled=settings.disable_rules)
     report = Report(command=COMMAND, rules_count=len(ruleset.rules), rules_digest=ruleset.digest,
-                    rules=rule_infos("manifest"))
+                    rules=rule_infos("manifest"), root=str(base))
     report.errors.extend(ruleset.errors)
     policy = base_policy(settings, report.errors)
     try:
@@ -187,7 +189,7 @@ def check_manifest(
     detector = Detector(ruleset, allowed_fingerprints=settings.allow_fingerprints)
     inline, loose = _inline_issues(manifest, detector)
     root = Path(workflows_root) if workflows_root is not None else path.resolve().parent
-    uses = _workflow_uses(root, report)
+    uses = _workflow_uses(root, report, base)
     ctx = Context.build(manifest, today or dt.date.today(), inline, tuple(uses))
     build = _Builder(manifest, detector, strict, report)
 

@@ -57,7 +57,7 @@ def _environment_of(job: YMap) -> tuple[str | None, bool]:
 
 def secret_uses(path: Path, shown: str) -> list[SecretUse]:
     """Every secret read by a job of one workflow file. Raises ManifestError if it cannot be parsed."""
-    text, data = read_located(path, shown)
+    text, data = read_located(path, shown, unique_keys=True)
     if not isinstance(data, YMap):
         raise ManifestError(shown, 1, 1, "a workflow must be a mapping")
     jobs = data.get("jobs")

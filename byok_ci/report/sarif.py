@@ -1,13 +1,17 @@
 """SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
 
 Results carry the line-independent fingerprint as ``partialFingerprints`` (so alerts follow
-a key across line moves), relative artifact URIs (inner archive paths included), and never
-a snippet of the secret: only the redacted form, in the message.
+a key across line moves), artifact URIs relative to the report root (``%SRCROOT%``: the
+repository root, which is what code scanning resolves them against), and never a snippet of
+the secret: only the redacted form, in the message. A finding inside an archive points at
+the archive file, a path GitHub can open; the member (``dist/app.whl!pkg/x.py``) is its
+logical location and is named in the message.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -20,6 +24,7 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 5000
 _LEVELS = {"error": "error", "warning": "warning"}
 _URI_SAFE = "/!$&'()*+,;=:@-._~"
+SRCROOT = "%SRCROOT%"
 
 
 def artifact_uri(path: str) -> str:
@@ -27,6 +32,32 @@ def artifact_uri(path: str) -> str:
     if path.startswith("/"):
         return "file://" + quote(path, safe=_URI_SAFE)
     return quote(path, safe=_URI_SAFE)
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """An ``artifactLocation``: relative paths against ``%SRCROOT%``, absolute ones as file URIs
+    (SARIF allows a ``uriBaseId`` only on a relative reference)."""
+    uri = artifact_uri(path)
+    return {"uri": uri} if uri.startswith("file://") else {"uri": uri, "uriBaseId": SRCROOT}
+
+
+def _locations(f: Finding, region: dict[str, Any]) -> dict[str, Any]:
+    """The result's ``locations``: the file, or for an archive member the archive file
+    (a member has no line GitHub could show) with the member as a logical location."""
+    archive, bang, _member = f.path.partition("!")
+    if not bang or not archive:
+        return {"locations": [{"physicalLocation": {"artifactLocation": artifact_location(f.path), "region": region}}]}
+    member = f.path.rsplit("!", 1)[-1]
+    return {"locations": [{
+        "physicalLocation": {"artifactLocation": artifact_location(archive), "region": {"startLine": 1}},
+        "logicalLocations": [{"name": member.rsplit("/", 1)[-1] or member, "fullyQualifiedName": f.path}],
+    }]}
+
+
+def _archive_member(f: Finding) -> str:
+    """Where in the archive, for the message of a result that points at the archive file."""
+    archive, bang, _ = f.path.partition("!")
+    return f" in {f.path}, line {f.line}" if bang and archive else ""
 
 
 def _rule(info: RuleInfo) -> dict[str, Any]:
@@ -71,15 +102,8 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "ruleIndex": rule_index,
         "level": _LEVELS.get(f.severity, "warning"),
         # Manifest and drift findings about names and policy have no redacted form.
-        "message": {"text": f"{f.message} ({f.redacted}){where}" if f.redacted else f"{f.message}{where}"},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": artifact_uri(f.path)},
-                    "region": region,
-                }
-            }
-        ],
+        "message": {"text": (f"{f.message} ({f.redacted})" if f.redacted else f.message) + f"{_archive_member(f)}{where}"},
+        **_locations(f, region),
         "partialFingerprints": {"byokCiSecret/v1": f.fingerprint},
         "properties": properties,
     }
@@ -120,6 +144,11 @@ def sarif(report: Report) -> dict[str, Any]:
         ],
         "columnKind": "unicodeCodePoints",
     }
+    if report.root:
+        run["originalUriBaseIds"] = {SRCROOT: {
+            "uri": Path(report.root).as_uri().rstrip("/") + "/",
+            "description": {"text": "The repository root (outside git: the directory scanned)."},
+        }}
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

@@ -59,11 +59,13 @@ class Baseline:
 
 
 def relative_path(path: str, root: Path, base_dir: Path) -> str:
-    """A finding's path (relative to the scan root) as seen from the baseline's directory."""
+    """A finding's path (relative to the report root) as seen from the baseline's directory."""
     if "!" in path or path.startswith("<"):
         return path  # archive members and standard input keep their report form
-    absolute = os.path.normpath(root / path)
-    return Path(os.path.relpath(absolute, base_dir.resolve())).as_posix()
+    # Both directories physical, so a symlink on the way to either (macOS's /tmp) cannot
+    # make the same file look like two paths.
+    absolute = os.path.normpath(os.path.join(os.path.realpath(root), path))
+    return Path(os.path.relpath(absolute, os.path.realpath(base_dir))).as_posix()
 
 
 def from_findings(

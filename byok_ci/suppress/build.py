@@ -39,7 +39,7 @@ def create_baseline(
     """Scan ``paths`` and write a baseline of every finding to ``output`` (None: build only)."""
     report = _scan(paths, settings or Settings())
     base_dir = output.parent if output is not None else Path.cwd()
-    baseline = from_findings(report.findings, root=Path.cwd(), base_dir=base_dir, bind_paths=bind_paths, reason=reason)
+    baseline = from_findings(report.findings, root=_root(report), base_dir=base_dir, bind_paths=bind_paths, reason=reason)
     if output is None:
         return Outcome(report, baseline)
     return Outcome(report, baseline, written=_write(baseline, output, report))
@@ -66,8 +66,13 @@ def update_baseline(
     if prune and report.errors:
         report.errors.append(ScanError(path.as_posix(), "not pruning: the scan could not read every input"))
         prune = False
-    result = update(old, report.findings, root=Path.cwd(), prune=prune)
+    result = update(old, report.findings, root=_root(report), prune=prune)
     return Outcome(report, result.baseline, result, written=_write(result.baseline, path, report))
+
+
+def _root(report: Report) -> Path:
+    """What the report's paths are relative to (the report root of the scan)."""
+    return Path(report.root) if report.root else Path.cwd()
 
 
 def _write(baseline: Baseline, path: Path, report: Report) -> bool:

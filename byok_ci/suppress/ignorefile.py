@@ -72,8 +72,8 @@ def _parse_date(value: str) -> dt.date:
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
 
 
-def read_ignore_file(path: Path) -> tuple[list[IgnoreEntry], list[ScanError]]:
-    shown = path.as_posix()
+def read_ignore_file(path: Path, shown: str | None = None) -> tuple[list[IgnoreEntry], list[ScanError]]:
+    shown = shown or path.as_posix()
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:

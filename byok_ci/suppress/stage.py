@@ -9,6 +9,7 @@ from pathlib import Path
 
 from byok_ci.config import Settings
 from byok_ci.model import Report, ScanError
+from byok_ci.paths import shown_path
 from byok_ci.suppress.baseline import Baseline, is_byok_baseline, not_found, parse_baseline
 from byok_ci.suppress.ignorefile import IgnoreEntry, read_ignore_file
 
@@ -50,8 +51,13 @@ class Suppression:
         report.warnings.extend(self.warnings)
 
 
-def load_suppression(settings: Settings, today: dt.date | None = None) -> tuple[Suppression, list[ScanError]]:
-    """Read the settings' baselines and ignore file. Bad entries are errors; the rest still apply."""
+def load_suppression(
+    settings: Settings, today: dt.date | None = None, root: Path | None = None
+) -> tuple[Suppression, list[ScanError]]:
+    """Read the settings' baselines and ignore file. Bad entries are errors; the rest still apply.
+
+    Messages name the ignore file relative to ``root`` (the report root) when inside it.
+    """
     today = today or dt.datetime.now(dt.timezone.utc).date()
     errors: list[ScanError] = []
     baselines: list[Baseline] = []
@@ -66,7 +72,8 @@ def load_suppression(settings: Settings, today: dt.date | None = None) -> tuple[
     expired: dict[str, IgnoreEntry] = {}
     warnings: list[ScanError] = []
     if settings.ignore_file is not None:
-        entries, problems = read_ignore_file(settings.ignore_file)
+        shown = shown_path(settings.ignore_file, root) if root is not None else None
+        entries, problems = read_ignore_file(settings.ignore_file, shown)
         errors.extend(problems)
         for entry in entries:
             if entry.expired(today):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from byok_ci.drift.targets import load_targets
+from byok_ci.errors import UsageError
 
 MANIFEST = """\
 version: 1
@@ -51,9 +54,25 @@ def test_reads_the_environments_keys(tmp_path: Path) -> None:
 def test_key_filter_and_unknown_names(tmp_path: Path) -> None:
     path = tmp_path / "byok.yaml"
     path.write_text(MANIFEST)
-    targets, errors = load_targets(path, "prod", ["acme-prod-anthropic", "acme-prod-nope"])
+    targets, _ = load_targets(path, "prod", ["acme-prod-anthropic"])
     assert [t.key_name for t in targets] == ["acme-prod-anthropic"]
-    assert [e.message for e in errors] == ["no key named 'acme-prod-nope' in environment 'prod'"]
+    with pytest.raises(UsageError) as raised:
+        load_targets(path, "prod", ["acme-prod-anthropic", "acme-prod-antropic"])
+    assert str(raised.value) == (
+        "byok.yaml: no key named 'acme-prod-antropic' in environment 'prod'; did you mean 'acme-prod-anthropic'?")
+
+
+def test_unknown_environment_is_a_usage_error_with_a_suggestion(tmp_path: Path) -> None:
+    path = tmp_path / "byok.yaml"
+    path.write_text(MANIFEST)
+    with pytest.raises(UsageError, match=r"no keys for environment 'prdo'; did you mean 'prod'\?$"):
+        load_targets(path, "prdo")
+    with pytest.raises(UsageError, match=r"no keys for environment 'qa' \(environments with keys: "):
+        load_targets(path, "qa")
+    # A pasted key is never echoed whole.
+    with pytest.raises(UsageError) as raised:
+        load_targets(path, "prod", ["x" * 200])
+    assert "x" * 64 not in str(raised.value)
 
 
 def test_bad_files(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def test_valid_and_complete() -> None:
     assert rule["id"] == "openai.project-key" and rule["helpUri"].endswith("#openaiproject-key")
     assert "platform.openai.com" in rule["help"]["text"]
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]
-    assert uris == ["dist/app-1.0.whl!app/settings.py", "src/app.py"]
+    assert uris == ["dist/app-1.0.whl", "src/app.py"]
     assert run["results"][1]["partialFingerprints"] == {"byokCiSecret/v1": "0123456789abcdef"}
     assert run["results"][1]["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 7}
     assert run["invocations"][0]["executionSuccessful"] is False
@@ -65,3 +65,29 @@ def test_results_capped_at_githubs_limit(monkeypatch: pytest.MonkeyPatch) -> Non
     run = doc["runs"][0]
     assert len(run["results"]) == 3
     assert "only the first 3" in run["invocations"][0]["toolExecutionNotifications"][-1]["message"]["text"]
+
+
+def test_locations_are_relative_to_srcroot_and_archive_members_point_at_the_archive() -> None:
+    doc = sarif(report([finding(), finding("a.tar.gz!b.zip!c.py", 9, "f" * 16), finding("/elsewhere/x.py", 2, "e" * 16)]))
+    validate(doc)
+    by_fp = {r["partialFingerprints"]["byokCiSecret/v1"]: r for r in doc["runs"][0]["results"]}
+    plain = by_fp["0123456789abcdef"]["locations"][0]
+    assert plain["physicalLocation"]["artifactLocation"] == {"uri": "src/app.py", "uriBaseId": "%SRCROOT%"}
+    member = by_fp["f" * 16]
+    (location,) = member["locations"]
+    assert location["physicalLocation"] == {
+        "artifactLocation": {"uri": "a.tar.gz", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 1}}
+    assert location["logicalLocations"] == [{"name": "c.py", "fullyQualifiedName": "a.tar.gz!b.zip!c.py"}]
+    assert "in a.tar.gz!b.zip!c.py, line 9" in member["message"]["text"]
+    # SARIF allows uriBaseId only on relative references.
+    assert by_fp["e" * 16]["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "file:///elsewhere/x.py"}
+
+
+def test_srcroot_is_declared_when_the_report_root_is_known(tmp_path: Path) -> None:
+    scanned = report([finding()])
+    assert "originalUriBaseIds" not in sarif(scanned)["runs"][0]
+    scanned.root = str(tmp_path)
+    doc = sarif(scanned)
+    validate(doc)
+    base = doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]
+    assert base["uri"] == tmp_path.as_uri() + "/"

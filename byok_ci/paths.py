@@ -1,0 +1,80 @@
+"""The report root: the one directory every path in a report is relative to.
+
+Inside a git work tree it is the work tree's root, wherever the command runs from, so
+`cd src && byok-ci scan .` reports ``src/app.py``: the path GitHub code scanning, baselines
+and annotations need, the same in every format. Outside git it is the current directory
+when everything scanned lies inside it (as before), else the directory scanned, so
+``byok-ci scan ../other`` reports ``app.py`` rather than an absolute path. A path outside
+the report root stays absolute.
+
+Paths are compared lexically (``os.path.abspath``, never ``resolve``), the way
+:func:`byok_ci.sources.files.display_path` shows them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+STDIN = "-"
+
+
+def work_tree_root(start: str | Path) -> Path | None:
+    """The git work tree ``start`` (a directory) lies in: the nearest parent holding ``.git``."""
+    directory = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return Path(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _place(path: str | Path, cwd: str) -> str:
+    """The directory a scanned path stands for: itself, or a file's directory."""
+    if str(path) == STDIN:
+        return cwd
+    absolute = os.path.abspath(os.path.join(cwd, path))
+    return absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+
+
+def _inside(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def report_root(paths: Iterable[str | Path] = (), cwd: str | Path | None = None) -> Path:
+    """The report root for a command given ``paths`` (none, or ``-``: the current directory)."""
+    here = os.path.abspath(cwd if cwd is not None else os.getcwd())
+    places = [_place(p, here) for p in paths] or [here]
+    trees = {work_tree_root(place) for place in places}
+    if len(trees) == 1:
+        tree = trees.pop()
+        if tree is not None:
+            return tree
+        if all(_inside(place, here) for place in places):
+            return Path(here)
+        common = os.path.commonpath(places)
+        if os.path.dirname(common) != common:  # never the filesystem root
+            return Path(common)
+        return Path(here)
+    # Paths spread over several work trees (or in and out of git): the one this runs in.
+    return work_tree_root(here) or Path(here)
+
+
+def shown_path(path: str | Path, root: str | Path) -> str:
+    """``path`` as reports show it: POSIX and relative to ``root`` when inside it, else absolute."""
+    absolute = os.path.abspath(path)
+    base = os.path.abspath(root)
+    if _inside(absolute, base) and absolute != base:
+        absolute = os.path.relpath(absolute, base)
+    return absolute.replace(os.sep, "/") if os.sep != "/" else absolute
+
+
+def relative_to_root(shown: str, root: str | Path) -> str:
+    """An absolute ``shown`` path inside ``root`` made relative to it; anything else unchanged
+    (``git``, ``<stdin>``, environment variable names, paths already relative)."""
+    if not os.path.isabs(shown):
+        return shown
+    return shown_path(shown, root)
