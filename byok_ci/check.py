@@ -19,6 +19,17 @@ from byok_ci.github_event import PlanError, ScanPlan, ensure_range, plan_from_ev
 from byok_ci.model import Check, Finding, Report, ScanError
 
 JOBS = ("scan", "artifacts", "manifest", "drift")
+# Fields that decide where a key is sent. A pull request can edit the config, so these come
+# from the command line or the workflow's environment only (Security round 2, item 1).
+WORKFLOW_ONLY = {
+    "allow_hosts": "--allow-host or BYOK_CI_ALLOW_HOSTS (the Action's allow-hosts input)",
+    "allow_host": "--allow-host or BYOK_CI_ALLOW_HOSTS (the Action's allow-hosts input)",
+    "proxy": "--proxy or BYOK_CI_PROXY",
+    "base_url": "BYOK_CI_BASE_URL_<KEY_NAME>",
+    "base_urls": "BYOK_CI_BASE_URL_<KEY_NAME>",
+    "allow_insecure_loopback": "`byok-ci drift --allow-insecure-loopback` (local tests only)",
+    "vault_addr": "VAULT_ADDR",
+}
 FAIL_ON = ("leaks", "policy", "drift", "inconclusive")
 DEFAULT_FAIL_ON = ("leaks", "policy", "drift")
 MANIFEST_NAME = "byok.yaml"
@@ -36,7 +47,8 @@ class CheckOptions:
     git_range: str | None = None
     scheduled: str | None = None
     fail_on: tuple[str, ...] = ()
-    allow_hosts: tuple[str, ...] = ()
+    allow_hosts: tuple[str, ...] = ()  # from the command line and environment only, never the config
+    proxy: str | None = None  # likewise
     allow_shallow: bool = False
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
@@ -90,8 +102,8 @@ def _listed(value: object, name: str) -> tuple[str, ...]:
 def resolve_options(options: CheckOptions, settings: Settings) -> CheckOptions:
     """Command line first, then the config's `check:` section, then defaults."""
     section = dict(settings.check or {})
-    known = {"run", "paths", "artifacts", "manifest", "drift_env", "scheduled", "fail_on", "allow_hosts"}
-    unknown = sorted(set(section) - known)
+    known = {"run", "paths", "artifacts", "manifest", "drift_env", "scheduled", "fail_on"}
+    unknown = sorted(set(section) - known - set(WORKFLOW_ONLY))
     if unknown:
         raise CheckUsageError(f"check: unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")
     run = options.run or _listed(section.get("run"), "run")
@@ -120,8 +132,27 @@ def resolve_options(options: CheckOptions, settings: Settings) -> CheckOptions:
         drift_env=drift_env,
         scheduled=scheduled,
         fail_on=tuple(fail_on),
-        allow_hosts=options.allow_hosts or _listed(section.get("allow_hosts"), "allow_hosts"),
     )
+
+
+def workflow_only_errors(settings: Settings) -> list[ScanError]:
+    """One error per field of the config's `check:` section that only the workflow may set."""
+    section = settings.check or {}
+    shown = ".byok-ci.yaml"
+    if settings.config_path is not None:
+        try:
+            shown = settings.config_path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            shown = settings.config_path.as_posix()
+    errors = []
+    for name, how in WORKFLOW_ONLY.items():
+        if name in section:
+            line_of = getattr(section, "line_of", None)
+            errors.append(ScanError(shown, (
+                f"check: '{name}' is ignored: it decides where keys are sent, and a pull request can edit "
+                f"this file; set it from the workflow with {how}"
+            ), line_of(name) if line_of else None))
+    return errors
 
 
 def findings_as_checks(report: Report, suite: str, what: str) -> list[Check]:
@@ -190,7 +221,7 @@ def _drift_job(options: CheckOptions, settings: Settings) -> Report:
     manifest = Path(options.manifest or MANIFEST_NAME)
     targets, errors = load_targets(manifest, options.drift_env)
     policy = policy_from((), options.allow_hosts, False, options.environ, [t.key_name for t in targets])
-    report = run_drift(targets, DriftOptions(policy=policy, environ=options.environ))
+    report = run_drift(targets, DriftOptions(policy=policy, environ=options.environ, proxy=options.proxy))
     report.errors[:0] = errors
     return report
 
@@ -201,6 +232,7 @@ def run_check(options: CheckOptions, settings: Settings) -> CheckResult:
 
     notices: list[str] = []
     combined = Report(command="check")
+    combined.errors.extend(workflow_only_errors(settings))
     for job in options.run:
         if job == "scan":
             part = _scan_job(options, settings, notices)
