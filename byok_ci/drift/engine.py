@@ -183,6 +183,10 @@ def _probe_key(target: DriftTarget, run: _Run) -> _KeyResult:
         base_url = choose_base_url(probe.base_url, target.base_url, override, run.options.policy)
     except DriftError as exc:
         return _cannot_probe(target, result, str(exc))
+    # Before the format check: a stray character in a real key deserves the precise message.
+    odd = _unsendable(secret)
+    if odd:
+        return _cannot_probe(target, result, f"secret unavailable: {odd}")
     if not override and not has_key_format(secret, rules):
         # The manifest chose both the value (env://, file://, vault://) and, by its provider,
         # the host: send only what is a key of that provider, not any readable secret.
@@ -191,9 +195,6 @@ def _probe_key(target: DriftTarget, run: _Run) -> _KeyResult:
             f"to a host the checkout chose; for a key of another format (a gateway's own keys), name its "
             f"endpoint in the workflow with --base-url {target.key_name}=URL or {base_url_variable(target.key_name)}"
         ))
-    odd = _unsendable(secret)
-    if odd:
-        return _cannot_probe(target, result, f"secret unavailable: {odd}")
 
     invalid = invalidate(secret, rules, run.options.rng)
     run.scrubber.add(invalid, prefix)

@@ -293,3 +293,14 @@ def test_a_secret_with_a_control_character_is_a_per_key_error(fake: FakeProvider
     report = run_drift([DriftTarget("prod", name("openai"), "openai", f"env://{variable('openai')}")],
                        options(fake, keys, ["openai"]))
     assert fake.hits == [] and "control character" in report.errors[0].message
+
+
+def test_a_stray_character_is_named_before_the_format_check(fake: FakeProviders, shipped_rules: RuleSet,
+                                                            rng: random.Random) -> None:
+    """A typo in a real key gets the precise message even where the key must also fit its provider's format."""
+    keys = make_keys(shipped_rules, rng, ["openai"])
+    keys.by_provider["openai"] = keys.by_provider["openai"][:40] + "\u2019" + keys.by_provider["openai"][41:]
+    policy = EndpointPolicy(HostAllowlist.parse([f"127.0.0.1:{fake.port}"]), True, {})
+    target = DriftTarget("prod", name("openai"), "openai", f"env://{variable('openai')}", base_url=fake.base("openai"))
+    report = run_drift([target], options(fake, keys, [], policy=policy))
+    assert fake.hits == [] and "non-ASCII character at position 41" in report.errors[0].message

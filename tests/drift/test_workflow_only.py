@@ -93,7 +93,7 @@ def test_a_file_that_is_not_a_key_is_never_sent(tmp_path: Path, fake: FakeProvid
     keys = make_keys(shipped_rules, rng, ["openai"])
     outside = tmp_path / "runner" / "credentials"
     outside.parent.mkdir()
-    outside.write_text("machine github.com login x-access-token password not-a-provider-key\n")
+    outside.write_text("https://x-access-token:not-a-provider-key@github.example\n")
     (tmp_path / "repo").mkdir()
     target = DriftTarget("prod", name("openai"), "openai", f"file://{outside}", base_url=fake.base("openai"),
                          manifest=str(tmp_path / "repo" / "byok.yaml"))
