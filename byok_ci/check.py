@@ -20,6 +20,17 @@ from byok_ci.model import Check, Finding, Report, ScanError
 from byok_ci.paths import report_root, shown_path
 
 JOBS = ("scan", "artifacts", "manifest", "drift")
+# Fields that decide where a key is sent. A pull request can edit the config, so these come
+# from the command line or the workflow's environment only (Security round 2, item 1).
+WORKFLOW_ONLY = {
+    "allow_hosts": "--allow-host or BYOK_CI_ALLOW_HOSTS (the Action's allow-hosts input)",
+    "allow_host": "--allow-host or BYOK_CI_ALLOW_HOSTS (the Action's allow-hosts input)",
+    "proxy": "--proxy or BYOK_CI_PROXY",
+    "base_url": "BYOK_CI_BASE_URL_<KEY_NAME>",
+    "base_urls": "BYOK_CI_BASE_URL_<KEY_NAME>",
+    "allow_insecure_loopback": "`byok-ci drift --allow-insecure-loopback` (local tests only)",
+    "vault_addr": "VAULT_ADDR",
+}
 FAIL_ON = ("leaks", "policy", "drift", "inconclusive")
 DEFAULT_FAIL_ON = ("leaks", "policy", "drift")
 MANIFEST_NAME = "byok.yaml"
@@ -37,7 +48,8 @@ class CheckOptions:
     git_range: str | None = None
     scheduled: str | None = None
     fail_on: tuple[str, ...] = ()
-    allow_hosts: tuple[str, ...] = ()
+    allow_hosts: tuple[str, ...] = ()  # from the command line and environment only, never the config
+    proxy: str | None = None  # likewise
     allow_shallow: bool = False
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     # As `--strict` of `manifest check` and `drift`: warnings and inconclusive checks fail.
@@ -98,8 +110,8 @@ def _listed(value: object, name: str) -> tuple[str, ...]:
 def resolve_options(options: CheckOptions, settings: Settings) -> CheckOptions:
     """Command line first, then the config's `check:` section, then defaults."""
     section = dict(settings.check or {})
-    known = {"run", "paths", "artifacts", "manifest", "drift_env", "scheduled", "fail_on", "allow_hosts"}
-    unknown = sorted(set(section) - known)
+    known = {"run", "paths", "artifacts", "manifest", "drift_env", "scheduled", "fail_on"}
+    unknown = sorted(set(section) - known - set(WORKFLOW_ONLY))
     if unknown:
         raise CheckUsageError(f"check: unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")
     run = options.run or _listed(section.get("run"), "run")
@@ -128,8 +140,22 @@ def resolve_options(options: CheckOptions, settings: Settings) -> CheckOptions:
         drift_env=drift_env,
         scheduled=scheduled,
         fail_on=tuple(fail_on),
-        allow_hosts=options.allow_hosts or _listed(section.get("allow_hosts"), "allow_hosts"),
     )
+
+
+def workflow_only_errors(settings: Settings, root: Path) -> list[ScanError]:
+    """One error per field of the config's `check:` section that only the workflow may set."""
+    section = settings.check or {}
+    shown = shown_path(settings.config_path, root) if settings.config_path is not None else ".byok-ci.yaml"
+    errors = []
+    for name, how in WORKFLOW_ONLY.items():
+        if name in section:
+            line_of = getattr(section, "line_of", None)
+            errors.append(ScanError(shown, (
+                f"check: '{name}' is ignored: it decides where keys are sent, and a pull request can edit "
+                f"this file; set it from the workflow with {how}"
+            ), line_of(name) if line_of else None))
+    return errors
 
 
 def findings_as_checks(report: Report, suite: str, what: str) -> list[Check]:
@@ -207,7 +233,7 @@ def _drift_job(options: CheckOptions, settings: Settings, root: Path) -> Report:
     policy = policy_from((), options.allow_hosts, options.allow_insecure_loopback, options.environ,
                          [t.key_name for t in targets])
     drift_options = DriftOptions(
-        policy=policy, environ=options.environ, strict=options.strict,
+        policy=policy, environ=options.environ, strict=options.strict, proxy=options.proxy,
         limits=Limits(read_timeout=options.timeout) if options.timeout is not None else Limits(),
         deadline=options.deadline if options.deadline is not None else DriftOptions.deadline,
     )
@@ -240,6 +266,7 @@ def run_check(options: CheckOptions, settings: Settings) -> CheckResult:
     # their files the same way in the one set of reports.
     root = report_root(options.paths or ["."])
     combined = Report(command="check", root=str(root))
+    combined.errors.extend(workflow_only_errors(settings, root))
     for job in options.run:
         if job == "scan":
             part = _scan_job(options, settings, notices, root)

@@ -748,6 +748,8 @@ def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) 
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
               help="Host a manifest base_url may point to (repeatable; also BYOK_CI_ALLOW_HOSTS).")
 @click.option("--allow-insecure-loopback", is_flag=True, help="Allow plain http to 127.0.0.1/localhost/::1.")
+@click.option("--proxy", envvar="BYOK_CI_PROXY", metavar="URL",
+              help="HTTPS proxy for probes (also BYOK_CI_PROXY; HTTP_PROXY and friends are ignored).")
 @click.option("--paid-probe", "paid_probes", multiple=True, metavar="PROVIDER=NAME",
               help="Opt into a named probe that costs money, for a provider without a free one.")
 @click.option("--strict", is_flag=True, help="Count inconclusive checks as failed.")
@@ -761,7 +763,8 @@ def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) 
 @click.option("--quiet", "-q", is_flag=True, help="Print failed and inconclusive checks only.")
 @click.option("--no-color", is_flag=True, help="Never colour text output.")
 def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str, ...], allow_hosts: tuple[str, ...],
-          allow_insecure_loopback: bool, paid_probes: tuple[str, ...], strict: bool, audit_log: str | None,
+          allow_insecure_loopback: bool, proxy: str | None, paid_probes: tuple[str, ...], strict: bool,
+          audit_log: str | None,
           timeout: float, deadline: float, jobs: int, fmt: str, output: str | None, json_path: str | None,
           junit_path: str | None, sarif_path: str | None, quiet: bool, no_color: bool) -> None:
     """Prove each key of ENV works, and that an invalid key and no key are refused.
@@ -771,7 +774,7 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
     """
     from byok_ci.drift import DriftOptions, load_targets, run_drift
     from byok_ci.drift.endpoints import policy_from
-    from byok_ci.drift.http import Limits
+    from byok_ci.drift.http import Limits, check_proxy
     from byok_ci.exitcodes import exit_code
 
     from byok_ci.errors import UsageError
@@ -783,6 +786,7 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     try:
+        proxy = check_proxy(proxy) if proxy else None
         policy = policy_from(base_urls, allow_hosts, allow_insecure_loopback, os.environ, [t.key_name for t in targets])
         paid = dict(item.split("=", 1) for item in paid_probes if "=" in item)
         if len(paid) != len(paid_probes):
@@ -792,7 +796,7 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
     if not targets and not errors:
         errors.append(_drift_no_keys(shown_path(manifest, root), env))
     options = DriftOptions(policy=policy, limits=Limits(read_timeout=timeout), deadline=deadline, jobs=jobs,
-                           strict=strict, paid_probes=paid)
+                           strict=strict, paid_probes=paid, proxy=proxy)
     audit = open(audit_log, "a", encoding="utf-8") if audit_log else None  # noqa: SIM115 - closed below
     try:
         report = run_drift(targets, options, audit_stream=audit)
@@ -828,6 +832,8 @@ def _env_list(value: str | None) -> tuple[str, ...]:
 @click.option("--drift-env", envvar="BYOK_CI_CHECK_DRIFT_ENV", metavar="ENV", help="Environment whose keys drift probes.")
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
               help="Host a manifest base URL may use for drift probes (also BYOK_CI_ALLOW_HOSTS).")
+@click.option("--proxy", envvar="BYOK_CI_PROXY", metavar="URL",
+              help="HTTPS proxy for probes (also BYOK_CI_PROXY; HTTP_PROXY and friends are ignored).")
 @click.option("--range", "git_range", metavar="BASE..HEAD", help="Scan these commits (other CI systems; GitHub's event is read by itself).")
 @click.option("--scheduled", envvar="BYOK_CI_CHECK_SCHEDULED", type=click.Choice(("history", "tree")), default=None,
               help="What schedule/workflow_dispatch events scan (default history).")
@@ -855,8 +861,8 @@ def _env_list(value: str | None) -> tuple[str, ...]:
 @click.option("--quiet", "-q", is_flag=True, help="Print findings and errors only.")
 @click.option("--no-color", is_flag=True, help="Never colour text output.")
 def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manifest: str | None, drift_env: str | None,
-          allow_hosts: tuple[str, ...], git_range: str | None, scheduled: str | None, allow_shallow: bool,
-          strict: bool, timeout: float | None, deadline: float | None, audit_log: str | None,
+          allow_hosts: tuple[str, ...], proxy: str | None, git_range: str | None, scheduled: str | None,
+          allow_shallow: bool, strict: bool, timeout: float | None, deadline: float | None, audit_log: str | None,
           allow_insecure_loopback: bool,
           fail_on: str | None, baselines: tuple[Path, ...], config_file: Path | None, junit_path: str | None,
           sarif_path: str | None, json_path: str | None, fmt: str, annotate: bool | None, quiet: bool,
@@ -868,6 +874,7 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
     """
     from byok_ci.check import CheckOptions, CheckUsageError, drift_matrix, resolve_options, run_check
     from byok_ci.config import resolve_settings
+    from byok_ci.drift.http import check_proxy
     from byok_ci.github_event import write_outputs
     from byok_ci.report.github import write as write_annotations
     from byok_ci.report.github import write_summary
@@ -877,11 +884,15 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
     settings = settings.extended(baselines=baselines + extra_baselines)
     hosts = allow_hosts + _env_list(os.environ.get("BYOK_CI_ALLOW_HOSTS"))
     try:
+        proxy = check_proxy(proxy) if proxy else None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
         options = resolve_options(CheckOptions(
             run=_env_list(run_jobs), paths=_env_list(paths), artifacts=_env_list(artifacts), manifest=manifest or None,
             drift_env=drift_env or None, git_range=git_range, scheduled=scheduled, fail_on=_env_list(fail_on),
-            allow_hosts=hosts, allow_shallow=allow_shallow, strict=strict, timeout=timeout, deadline=deadline,
-            audit_log=audit_log or None, allow_insecure_loopback=allow_insecure_loopback,
+            allow_hosts=hosts, proxy=proxy, allow_shallow=allow_shallow, strict=strict, timeout=timeout,
+            deadline=deadline, audit_log=audit_log or None, allow_insecure_loopback=allow_insecure_loopback,
         ), settings)
         result = run_check(options, settings)
     except CheckUsageError as exc:

@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 from byok_ci.checkrules import rule_infos
 from byok_ci.drift import model as m
 from byok_ci.drift.audit import AuditLog
-from byok_ci.drift.endpoints import EndpointPolicy, choose_base_url
+from byok_ci.drift.endpoints import EndpointPolicy, base_url_variable, choose_base_url
 from byok_ci.drift.errors import DriftError
-from byok_ci.drift.http import Exchange, Limits, build_request, send
-from byok_ci.drift.invalidate import invalidate, key_rule
+from byok_ci.drift.http import Exchange, Limits, build_request, make_client, send
+from byok_ci.drift.invalidate import has_key_format, invalidate, key_rule
 from byok_ci.drift.metadata import CHECKERS
 from byok_ci.drift.probes import Probe, ProviderProbes, load_probes
 from byok_ci.drift.scrub import Scrubber
@@ -49,6 +49,7 @@ class DriftOptions:
     strict: bool = False
     paid_probes: Mapping[str, str] = field(default_factory=dict)  # provider -> paid probe name
     environ: Mapping[str, str] | None = None
+    proxy: str | None = None  # from the workflow (--proxy, BYOK_CI_PROXY); https only
     rules_dir: Path | None = None
     rng: random.Random | None = None
 
@@ -80,8 +81,6 @@ def run_drift(
     ruleset: RuleSet | None = None,
 ) -> m.DriftReport:
     """Probe every target; a problem with one key never stops the others."""
-    import httpx
-
     from byok_ci.detect.engine import Detector
 
     options = options or DriftOptions()
@@ -95,7 +94,13 @@ def run_drift(
     for rule in ruleset.rules:
         by_provider.setdefault(rule.provider, []).append(rule)
     scrubber = Scrubber(Detector(ruleset))
-    with httpx.Client(follow_redirects=False, trust_env=True) as client:
+    try:
+        client = make_client(options.proxy, options.environ)
+    except ValueError as exc:
+        report.errors.append(ScanError("drift", f"nothing was probed: {exc}"))
+        report.stats.seconds = time.monotonic() - started
+        return report
+    with client:
         run = _Run(client, probes, by_provider, scrubber, AuditLog(audit_stream), options, started + options.deadline)
         jobs = max(1, min(options.jobs, len(targets) or 1))
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="byok-drift") as pool:
@@ -159,7 +164,8 @@ def _probe_key(target: DriftTarget, run: _Run) -> _KeyResult:
             result.checks.append(_check(target, kind, "skipped", f"no free probe: {provider.default.none}"))
         return result
     try:
-        secret = resolve_secret(target, run.options.environ, timeout=run.options.limits.read_timeout)
+        secret = resolve_secret(target, run.options.environ, timeout=run.options.limits.read_timeout,
+                                proxy=run.options.proxy)
     except DriftError as exc:
         return _cannot_probe(target, result, f"secret unavailable: {run.scrubber.scrub(str(exc))}")
     rules = run.rules.get(target.provider, [])
@@ -178,11 +184,23 @@ def _probe_key(target: DriftTarget, run: _Run) -> _KeyResult:
         for kind in ("real", "invalid", "no-auth"):
             result.checks.append(_check(target, kind, "skipped", f"no free probe: {probe.none}"))
         return result
+    override = run.options.policy.override_for(target.key_name)
     try:
-        base_url = choose_base_url(probe.base_url, target.base_url, run.options.policy.override_for(target.key_name),
-                                   run.options.policy)
+        base_url = choose_base_url(probe.base_url, target.base_url, override, run.options.policy)
     except DriftError as exc:
         return _cannot_probe(target, result, str(exc))
+    # Before the format check: a stray character in a real key deserves the precise message.
+    odd = _unsendable(secret)
+    if odd:
+        return _cannot_probe(target, result, f"secret unavailable: {odd}")
+    if not override and not has_key_format(secret, rules):
+        # The manifest chose both the value (env://, file://, vault://) and, by its provider,
+        # the host: send only what is a key of that provider, not any readable secret.
+        return _cannot_probe(target, result, (
+            f"the secret does not have the format of any {target.provider} key rule, so it is not sent "
+            f"to a host the checkout chose; for a key of another format (a gateway's own keys), name its "
+            f"endpoint in the workflow with --base-url {target.key_name}=URL or {base_url_variable(target.key_name)}"
+        ))
 
     invalid = invalidate(secret, rules, run.options.rng)
     run.scrubber.add(invalid, prefix)
@@ -195,6 +213,16 @@ def _probe_key(target: DriftTarget, run: _Run) -> _KeyResult:
     if probe.metadata and probe.metadata in CHECKERS:
         result.checks.append(_metadata(target, probe, real, result.checks[0], run.scrubber))
     return result
+
+
+def _unsendable(secret: str) -> str:
+    """Why the secret cannot travel in a header (what is wrong and where, never the value), or ""."""
+    for index, char in enumerate(secret):
+        if not ("!" <= char <= "~"):
+            kind = "a non-ASCII character" if ord(char) > 127 else "a space or control character"
+            return (f"the secret has {kind} at position {index + 1}; a key is printable ASCII "
+                    "(check the stored value for a stray character from copy and paste)")
+    return ""
 
 
 def _exchange(run: _Run, target: DriftTarget, probe: Probe, base_url: str, kind: str, credential: str | None) -> Exchange:
@@ -253,6 +281,8 @@ def error_summary(text: str, scrubber: Scrubber) -> str:
 
 def _judge(target: DriftTarget, probe: Probe, kind: str, ex: Exchange, scrubber: Scrubber) -> m.Check:
     meaning, note = _meaning(probe, ex)
+    # A redirect's host, an answer table's note: text the server chose, scrubbed like its body.
+    note = scrubber.scrub(note)
     status = ex.status
 
     def done(outcome: str, reason: str, rule_id: str | None = None) -> m.Check:

@@ -2,18 +2,27 @@
 
 The raw answer body stays in memory for classification; anything shown (reasons, the audit
 log) goes through the run's :class:`~byok_ci.drift.scrub.Scrubber` first.
+
+The client ignores the environment's proxy variables (a key goes only to its host, or
+through the proxy the workflow names with ``--proxy``, and never through one over plain
+http). The run's deadline holds for the whole exchange, connection to last body byte: a
+watchdog shuts the connection down when it passes, however slowly the server trickles.
 """
 
 from __future__ import annotations
 
 import base64
 import email.utils
+import socket
+import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from byok_ci._version import __version__
+from byok_ci.drift.body import ACCEPT_ENCODING, BodyRefused, BoundedDecoder
 from byok_ci.drift.probes import Probe
 
 if TYPE_CHECKING:
@@ -22,6 +31,7 @@ if TYPE_CHECKING:
     from byok_ci.drift.scrub import Scrubber
 
 MAX_BODY = 64 * 1024
+MAX_RAW = 4 * MAX_BODY  # compressed bytes read at most (a stream of empty deflate blocks decodes to nothing)
 USER_AGENT = f"byok-ci/{__version__} (drift test)"
 
 
@@ -47,8 +57,100 @@ class Exchange:
     log: tuple[dict[str, Any], ...] = ()  # per attempt: endpoint, status, latency, error
 
 
+def make_client(proxy: str | None = None, environ: Mapping[str, str] | None = None) -> httpx.Client:
+    """A client that takes nothing from the environment but the CA bundle, and proxies only https.
+
+    ``trust_env=False``: ``HTTP(S)_PROXY``/``ALL_PROXY`` are ignored, so a key never takes a
+    route the workflow did not name. ``SSL_CERT_FILE``/``SSL_CERT_DIR`` are still honoured
+    (a runner's own CA). No connection is kept alive: the deadline watchdog of each
+    exchange owns its connection.
+    """
+    import os
+    import ssl
+
+    import certifi
+    import httpx
+
+    env = os.environ if environ is None else environ
+    try:
+        if env.get("SSL_CERT_FILE"):
+            context = ssl.create_default_context(cafile=env["SSL_CERT_FILE"])
+        elif env.get("SSL_CERT_DIR"):
+            context = ssl.create_default_context(capath=env["SSL_CERT_DIR"])
+        else:
+            context = ssl.create_default_context(cafile=certifi.where())
+    except (OSError, ssl.SSLError) as exc:
+        name = "SSL_CERT_FILE" if env.get("SSL_CERT_FILE") else "SSL_CERT_DIR"
+        raise ValueError(f"{name} cannot be used as a CA bundle ({type(exc).__name__}); fix or unset it") from None
+    limits = httpx.Limits(max_keepalive_connections=0)
+    mounts: dict[str, httpx.BaseTransport] = {
+        "http://": httpx.HTTPTransport(verify=context, trust_env=False, limits=limits),
+        "https://": httpx.HTTPTransport(verify=context, trust_env=False, limits=limits, proxy=proxy),
+    }
+    return httpx.Client(follow_redirects=False, trust_env=False, mounts=mounts)
+
+
+def check_proxy(url: str) -> str:
+    """The proxy URL, or ValueError saying what a proxy URL must be."""
+    parts = urlsplit(url)
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError("--proxy has an invalid port") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError("--proxy (or BYOK_CI_PROXY) must be an http:// or https:// URL such as http://proxy:3128")
+    return url
+
+
+class _Watchdog:
+    """Shuts an exchange's connection down when the deadline passes.
+
+    httpx's timeouts are per read: headers trickled a byte at a time never trip them. The
+    ``trace`` request extension hands over each socket as it is made (TCP, then TLS); a
+    timer shuts it down at the deadline, and the blocked read returns at once.
+    """
+
+    def __init__(self, deadline_at: float) -> None:
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._done = False
+        self.fired = False
+        self._timer = threading.Timer(max(0.0, deadline_at - time.monotonic()), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event.endswith((".connect_tcp.complete", ".start_tls.complete")):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                with self._lock:
+                    self._sockets.append(sock)
+                    late = self.fired
+                if late:
+                    self._fire()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            try:
+                # The plain socket method, also on an SSLSocket: shut the connection, leave the TLS object alone.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed, or detached when TLS took it over
+
+    def stop(self) -> None:
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+
+
 def build_request(probe: Probe, base_url: str, credential: str | None) -> dict[str, Any]:
-    headers = {"User-Agent": USER_AGENT, **dict(probe.headers)}
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING, **dict(probe.headers)}
     request: dict[str, Any] = {"method": probe.method, "url": base_url + probe.path, "headers": headers}
     auth = probe.auth
     form: dict[str, str] = {}
@@ -87,6 +189,10 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _elapsed(started: float) -> str:
+    return f"{time.monotonic() - started:.1f}s"
 
 
 def _describe_error(exc: Exception, scrubber: Scrubber, limits: Limits) -> str:
@@ -136,24 +242,36 @@ def send(
         t0 = time.monotonic()
         status: int | None = None
         text, error, location, retry_after = "", "", "", None
+        watchdog = _Watchdog(deadline_at)
         try:
-            with client.stream(**request, timeout=timeout) as response:
+            with client.stream(**request, timeout=timeout, extensions={"trace": watchdog.trace}) as response:
                 status = response.status_code
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    chunks.append(chunk)
+                decoder = BoundedDecoder(response.headers.get("content-encoding", ""), MAX_BODY)
+                size = 0
+                for chunk in response.iter_raw():
+                    decoder.feed(chunk)
                     size += len(chunk)
-                    if size >= MAX_BODY:
+                    if decoder.full or size >= MAX_RAW:
                         break
                     if time.monotonic() > deadline_at:
-                        # A server trickling its answer never trips the per-read timeout.
                         error = "total deadline exceeded while reading the answer"
                         break
-                text = b"".join(chunks)[:MAX_BODY].decode("utf-8", "replace")
+                text = decoder.result().decode("utf-8", "replace")
                 location = response.headers.get("location", "")
                 retry_after = _retry_after(response.headers.get("retry-after"))
+                watchdog.stop()  # before the connection closes: the watchdog never touches a closed socket
         except httpx.HTTPError as exc:
             error = _describe_error(exc, scrubber, limits)
+        except BodyRefused as exc:
+            error = scrubber.scrub(str(exc))  # it quotes the server's Content-Encoding header
+        except (UnicodeError, httpx.InvalidURL):
+            # A header value httpx cannot encode: the engine refuses such secrets first, this is the backstop.
+            error = "the request could not be built (a header or URL that is not ASCII)"
+        finally:
+            watchdog.stop()
+        if watchdog.fired:
+            where = "while reading the answer" if status is not None else "before the answer's headers arrived"
+            error = f"total deadline exceeded {where} ({_elapsed(started)} since the first attempt)"
         if error:
             # A transport failure after the status line leaves a partial answer: judge nothing.
             status, text = None, ""

@@ -7,6 +7,7 @@ what refuses it: prefix, length and alphabet stay, fixed markers (``T3BlbkFJ``, 
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import string
@@ -31,6 +32,12 @@ def key_rule(key: str, rules: Sequence[Rule]) -> Rule | None:
     return max(fitting, key=lambda r: (r.fixed_chars, r.priority), default=None)
 
 
+def has_key_format(key: str, rules: Sequence[Rule]) -> bool:
+    """Whether ``key`` has the format (prefix, lengths, alphabets) of one of ``rules``."""
+    return any(_format_regex(rule.format).fullmatch(key) for rule in rules if rule.format)
+
+
+@functools.lru_cache(maxsize=256)
 def _format_regex(segments: tuple[Segment, ...]) -> re.Pattern[str]:
     parts = []
     for seg in segments:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +74,20 @@ def options(fake: FakeProviders, keys: Keys, providers: list[str], **extra: obje
                                    "rng": random.Random(7)}
     settings.update(extra)
     return DriftOptions(**settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def loopback_tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(certificate, key) for 127.0.0.1; ``SSL_CERT_FILE=<certificate>`` makes byok-ci trust it."""
+    from tests.drift.loopback_servers import make_certificate
+
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def tls_fake(loopback_tls: tuple[Path, Path]) -> Iterator[FakeProviders]:
+    """The fake providers over HTTPS."""
+    from tests.drift.loopback_servers import server_context
+
+    with serve(tls=server_context(*loopback_tls)) as server:
+        yield server

@@ -8,8 +8,10 @@ does, and valid / invalid / missing keys get that provider's real status and err
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -43,6 +45,24 @@ def _masked(key: str) -> str:
     return key[:3] + "*" * 8 + key[-4:]
 
 
+# How a hostile or careless provider may echo the key it was sent (item 9 of Security round 2).
+ENCODED_ECHOES = {
+    "base64": lambda key: base64.b64encode(key.encode()).decode(),
+    "base64url": lambda key: base64.urlsafe_b64encode(key.encode()).decode().rstrip("="),
+    "basic": lambda key: "Basic " + base64.b64encode(f"api:{key}".encode()).decode(),
+    "url": lambda key: "".join(f"%{b:02X}" for b in key.encode()),
+    "hex": lambda key: key.encode().hex(),
+    "HEX": lambda key: key.encode().hex().upper(),
+    "lower": lambda key: key.lower(),
+}
+
+
+def echoed(key: str, echo: str) -> str:
+    if echo in ENCODED_ECHOES:
+        return ENCODED_ECHOES[echo](key)
+    return key if echo == "full" else key[:20] if echo == "part" else _masked(key)
+
+
 def valid_answer(provider: str) -> Reply:
     return {
         "google": (200, {}, {"models": []}),
@@ -60,7 +80,7 @@ def valid_answer(provider: str) -> Reply:
 
 
 def invalid_answer(provider: str, key: str, echo: str) -> Reply:
-    shown = key if echo == "full" else key[:20] if echo == "part" else _masked(key)
+    shown = echoed(key, echo)
     return {
         "anthropic": (401, {}, {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}),
         "google": (400, {}, {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
@@ -88,15 +108,16 @@ class FakeProviders:
     port: int = 0
     valid_keys: set[str] = field(default_factory=set)
     modes: dict[str, str] = field(default_factory=dict)  # provider -> mode
-    echo: str = "masked"  # how invalid-key bodies echo the key: masked | part | full
+    echo: str = "masked"  # how invalid-key bodies echo the key: masked | part | full | ENCODED_ECHOES
     hits: list[tuple[str, str, str | None]] = field(default_factory=list)  # (method, path, credential)
     counters: dict[str, int] = field(default_factory=dict)
-    redirect_to: str = ""
+    redirect_to: str = ""  # "{key}" becomes the credential the request carried
     delay: float = 1.0
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def base(self, provider: str) -> str:
         return f"{self.url}/{provider}"
@@ -120,7 +141,7 @@ class FakeProviders:
         if mode in ("slow", "reset", "trickle", "cut"):
             return mode
         if mode == "redirect":
-            return 302, {"Location": self.redirect_to}, ""
+            return 302, {"Location": self.redirect_to.replace("{key}", credential or "")}, ""
         if mode == "open":
             return 200, {}, {"object": "list", "data": []}
         if credential is None:
@@ -190,11 +211,15 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(host: str = "127.0.0.1") -> Iterator[FakeProviders]:
+def serve(host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Iterator[FakeProviders]:
+    """The fake on a free loopback port; with ``tls`` (a server context) it speaks HTTPS."""
     fake = FakeProviders()
     server = ThreadingHTTPServer((host, 0), _handler(fake))
     server.daemon_threads = True
     fake.port = server.server_address[1]
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        fake.scheme = "https"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
