@@ -26,7 +26,7 @@ from byok_ci.rules import RuleSet
 from byok_ci.scan import FAST_PREFILTER_MIN_BYTES, detector_for, ruleset_for, scan_chunks, start_report
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
-from byok_ci.sources.git.process import read_blobs
+from byok_ci.sources.git.process import NO_GRAFTS, big_file_threshold, blob_sizes, read_blobs, run
 from byok_ci.sources.git.staged import StagedSource
 
 if TYPE_CHECKING:
@@ -85,6 +85,9 @@ def scan_git(
             _scan_commits(target, pathspecs, detector, chunker, report, allow_shallow, cwd, note, progress)
     except GitError as exc:
         report.errors.append(ScanError(HERE, str(exc)))
+    if chunker.binaries:
+        chunker.oversized(blob_sizes(sorted({blob for _, blob in chunker.binaries}), cwd),
+                          big_file_threshold(chunker.max_file_size))
     report.errors.extend(chunker.errors)
     if chunker.submodules:
         note(
@@ -173,6 +176,9 @@ def _scan_commits(
         if history and not any(True for _ in repo.references):
             note("empty repository: no commits to scan")
             return
+        replaced = replacements_note(repo)
+        if replaced:
+            note(replaced)
         source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd)
         parts = source.parts()
         # A range is truncated only when it reaches a commit whose parents were not fetched
@@ -250,11 +256,24 @@ def open_repo(cwd: str | None) -> Repo:
 
     where = os.path.abspath(cwd or os.getcwd())
     try:
-        return git.Repo(where, search_parent_directories=True)
+        repo = git.Repo(where, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise GitError(
             f"not a git repository: {where} (nor any parent directory); run byok-ci inside a repository"
         ) from None
+    repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1", GIT_GRAFT_FILE=NO_GRAFTS)
+    return repo
+
+
+def replacements_note(repo: Repo) -> str | None:
+    """What a note should say about `git replace` refs and grafts, which the scan ignores."""
+    refs = run(["for-each-ref", "--format=%(refname)", "refs/replace/"], cwd=str(repo.common_dir)).stdout.split()
+    grafts = os.path.isfile(os.path.join(repo.common_dir, "info", "grafts"))
+    if not refs and not grafts:
+        return None
+    what = " and ".join(filter(None, [f"{len(refs)} `git replace` ref(s)" if refs else "",
+                                      "info/grafts" if grafts else ""]))
+    return f"ignored {what}: commits are scanned as stored, not as git log shows them"
 
 
 FETCH_HINT = "fetch it with `git fetch --unshallow` (in CI: fetch-depth: 0)"
@@ -274,22 +293,26 @@ def _is_null(sha: str | None) -> bool:
 
 
 def resolve(repo: Repo, ref: str) -> str:
-    """The commit sha ``ref`` names, or a GitError saying what is wrong with it."""
-    from git.exc import BadName, BadObject
+    """The commit sha ``ref`` names, or a GitError saying what is wrong with it.
 
+    git itself parses the name, so every form it knows works (``HEAD@{1 year ago}``,
+    ``main~3``, ``v1.0^{}``).
+    """
     if not ref or ref.startswith("-"):
         raise GitError(f"{ref!r} is not a revision")
-    if ref == "HEAD" and not repo.head.is_valid():
-        raise GitError("HEAD has no commits yet (unborn branch); commit first, or scan with --staged")
-    try:
-        obj = repo.rev_parse(ref)
-        while obj.type == "tag":
-            obj = obj.object
-    except (BadName, BadObject, ValueError, IndexError, KeyError):
-        raise GitError(f"unknown revision {ref!r}; check the name with `git rev-parse {ref}`") from None
-    if obj.type != "commit":
-        raise GitError(f"{ref!r} names a {obj.type}, not a commit")
-    return str(obj.hexsha)
+    cwd = str(repo.working_tree_dir or repo.git_dir)
+    found = run(["rev-parse", "--verify", "--quiet", ref], cwd=cwd)
+    sha = found.stdout.decode("ascii", "replace").strip()
+    if found.returncode != 0 or not sha:
+        if ref == "HEAD" and not repo.head.is_valid():
+            raise GitError("HEAD has no commits yet (unborn branch); commit first, or scan with --staged")
+        raise GitError(f"unknown revision {ref!r}; check the name with `git rev-parse {ref}`")
+    # Peeled separately: in ":/message" a suffix would be part of the message pattern.
+    peeled = run(["rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}"], cwd=cwd)
+    if peeled.returncode != 0:
+        kind = run(["cat-file", "-t", sha], cwd=cwd).stdout.decode("ascii", "replace").strip() or "object"
+        raise GitError(f"{ref!r} names a {kind}, not a commit")
+    return peeled.stdout.decode("ascii", "replace").strip()
 
 
 def revisions_for(repo: Repo, target: GitTarget, note: Callable[[str], None]) -> list[str] | None:

@@ -118,3 +118,20 @@ def test_history_progress_bar_only_on_a_terminal(repo: GitRepo, monkeypatch: pyt
     monkeypatch.setattr(cli.sys, "stderr", terminal)
     cli._scan_git(GitTarget("range", "HEAD~2..HEAD"), (), Settings(), False)
     assert terminal.getvalue() == ""  # ranges are quick: no bar
+
+
+@pytest.mark.parametrize(("since", "code"), [
+    ("HEAD@{1 year ago}", 0),  # the commits are dated 2024: HEAD was HEAD then already
+    ("HEAD@{2024-01-01 00:00:01}", 1), ("HEAD@{2}", 1), ("main~2", 1), ("v1^{}", 1), (":/clean start", 1),
+])
+def test_since_takes_every_revision_git_knows(repo: GitRepo, since: str, code: int) -> None:
+    """Security round 2, item 14: `--since 'HEAD@{1 year ago}'` was an internal error (exit 3)."""
+    repo.git("tag", "-a", "-m", "first", "v1", "HEAD~2")
+    result = invoke(["scan", "--since", since, "--format", "json"], repo.path)
+    assert result.exit_code == code, result.output  # the leak is after the first commit
+    assert "Traceback" not in result.stderr
+
+
+def test_since_a_tree_is_a_clear_error(repo: GitRepo) -> None:
+    result = invoke(["scan", "--since", "HEAD^{tree}"], repo.path)
+    assert result.exit_code == 2 and "names a tree, not a commit" in result.stderr

@@ -20,6 +20,9 @@ class Chunker:
     stats: Stats = field(default_factory=lambda: Stats(commits=0))
     errors: list[ScanError] = field(default_factory=list)
     submodules: set[str] = field(default_factory=set)
+    # (where, blob id) of each file git diffed as binary: git says so of a blob over its
+    # big-file threshold without looking at it, so their sizes are checked afterwards.
+    binaries: list[tuple[str, str]] = field(default_factory=list)
 
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
@@ -34,6 +37,26 @@ class Chunker:
         mine.commits = (mine.commits or 0) + (theirs.commits or 0)
         self.errors.extend(other.errors)
         self.submodules |= other.submodules
+        self.binaries.extend(other.binaries)
+
+    @staticmethod
+    def _where(patch: FilePatch) -> str:
+        return f"{patch.path}@{patch.commit.sha[:12]}" if patch.commit else patch.path
+
+    def oversized(self, sizes: dict[str, int], threshold: int) -> None:
+        """Turn the binaries git did not look at (over ``threshold`` bytes, by ``sizes``)
+        from skipped into errors: they were too big to read, not known to be binary."""
+        for where, blob in self.binaries:
+            size = sizes.get(blob, 0)
+            if size > threshold:
+                self.stats.skipped_binary -= 1
+                self.stats.skipped_large += 1
+                self.errors.append(ScanError(
+                    where,
+                    f"skipped: {size:,} bytes is over the maximum file size {self.max_file_size:,} "
+                    "(raise it with --max-file-size)",
+                ))
+        self.binaries.clear()
 
     def chunks(self, patch: FilePatch) -> Iterator[Chunk]:
         stats = self.stats
@@ -48,13 +71,15 @@ class Chunker:
             return
         if patch.binary:
             stats.skipped_binary += 1
+            if patch.blob and not is_excluded(patch.path, self.exclude):
+                self.binaries.append((self._where(patch), patch.blob))
             return
         if not patch.runs:
             return
         if is_excluded(patch.path, self.exclude):
             stats.skipped_excluded += 1
             return
-        where = f"{patch.path}@{patch.commit.sha[:12]}" if patch.commit else patch.path
+        where = self._where(patch)
         if patch.added_bytes > self.max_file_size:
             stats.skipped_large += 1
             self.errors.append(ScanError(
