@@ -142,9 +142,10 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str]) -> 
 
     plan: ScanPlan | None
     if options.git_range:
-        plan = ScanPlan("range", *options.git_range.split("..", 1)) if ".." in options.git_range else None
-        if plan is None:
+        base, sep, head = options.git_range.partition("..")
+        if not sep:
             raise CheckUsageError("--range takes BASE..HEAD")
+        plan = ScanPlan("range", base, head)
     else:
         plan = plan_from_event(options.environ, scheduled=options.scheduled or "history")
     if plan is None or plan.mode == "tree":
@@ -169,7 +170,7 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str]) -> 
     if plan.mode == "history":
         target = GitTarget("history")
     elif plan.mode == "commits":
-        target = GitTarget("pre-push", push_from="0" * 40, push_to=plan.head)
+        target = GitTarget("pre-push", push_from="0" * 40, push_to=plan.head, known=plan.known)
     else:
         target = GitTarget("range", revision=f"{plan.base}..{plan.head}")
     return scan_git(target, settings=settings, allow_shallow=options.allow_shallow, on_note=notices.append)
@@ -222,6 +223,8 @@ def run_check(options: CheckOptions, settings: Settings) -> CheckResult:
         combined.stats.files += part.stats.files
         combined.stats.bytes += part.stats.bytes
         combined.stats.seconds += part.stats.seconds
+        if part.stats.commits is not None:
+            combined.stats.commits = (combined.stats.commits or 0) + part.stats.commits
         combined.rules_count = max(combined.rules_count, part.rules_count)
         combined.rules_digest = combined.rules_digest or part.rules_digest
     combined.findings.sort(key=Finding.sort_key)

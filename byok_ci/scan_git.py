@@ -40,13 +40,21 @@ HERE = "git"  # the "path" of errors about the repository as a whole
 
 @dataclass(frozen=True)
 class GitTarget:
-    """What to scan. ``revision`` is ``A..B`` for ``range`` and a ref for ``since``;
-    ``push_from``/``push_to`` are the shas pre-commit's pre-push stage hands over."""
+    """What to scan. ``revision`` is ``A..B`` for ``range`` and a ref for ``since``.
+
+    ``pre-push``: ``push_from``/``push_to`` are the remote's old sha and the sha being
+    pushed (pre-commit's PRE_COMMIT_FROM_REF/TO_REF), or ``updates`` lists several such
+    (remote sha, local sha) pairs (git's own pre-push input). What a ref new to the remote
+    adds is the commits ``known`` (`git rev-list` arguments) does not reach; by default
+    every remote-tracking ref.
+    """
 
     mode: str
     revision: str | None = None
     push_from: str | None = None
     push_to: str | None = None
+    known: tuple[str, ...] | None = None
+    updates: tuple[tuple[str, str], ...] = ()
 
 
 def scan_git(
@@ -327,22 +335,34 @@ def revisions_for(repo: Repo, target: GitTarget, note: Callable[[str], None]) ->
             raise GitError(f"--range wants BASE..HEAD, got {text!r} (use --since REF for REF..HEAD)")
         base_sha, head_sha = resolve(repo, base or "HEAD"), resolve(repo, head or "HEAD")
         return [f"{base_sha}...{head_sha}"] if symmetric else [f"^{base_sha}", head_sha]
-    # pre-push: pre-commit passes the remote's old sha and the local sha being pushed.
-    if target.push_to is None:
+    updates = target.updates or (
+        ((target.push_from or "", target.push_to),) if target.push_to is not None else ())
+    if not updates:
         raise GitError(
-            "--pre-push reads PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF, which pre-commit sets for "
-            "pre-push hooks; outside pre-commit use --range BASE..HEAD"
+            "--pre-push reads what is being pushed from pre-commit (PRE_COMMIT_FROM_REF/TO_REF, or "
+            "PRE_COMMIT_LOCAL_BRANCH) or, run as git's pre-push hook, from standard input; outside a push "
+            "use --range BASE..HEAD"
         )
-    if _is_null(target.push_to):
+    pushed = [(old, new) for old, new in updates if not _is_null(new)]
+    if not pushed:
         note("pushing a deletion: no commits to scan")
         return None
-    to_sha = resolve(repo, target.push_to or "")
-    if not _is_null(target.push_from):
+    tips = [resolve(repo, new) for _, new in pushed]
+    # What the remote already has: its old shas that are here, then what ``known`` names.
+    # (A commit any of them reaches is on the remote, whichever ref is being pushed.)
+    have = []
+    for old, _ in pushed:
+        if _is_null(old):
+            continue
         try:
-            return [f"^{resolve(repo, target.push_from or '')}", to_sha]
+            have.append(resolve(repo, old))
         except GitError:
-            note("the remote's current commit is not here; scanning every commit not on a remote ref")
-    return [to_sha, "--not", "--remotes"]
+            note(f"the remote's commit {old[:12]} is not here (fetch to compare with it); scanning every "
+                 "pushed commit not on a remote-tracking ref")
+    if len(pushed) == 1 and have:
+        return [f"^{have[0]}", tips[0]]
+    known = list(target.known) if target.known is not None else ["--remotes"]
+    return [*tips, "--not", *have, *known] if have or known else tips
 
 
 def first_per_path(findings: list[Finding]) -> list[Finding]:

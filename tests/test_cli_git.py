@@ -70,7 +70,7 @@ def test_pre_push_from_pre_commit_environment(repo: GitRepo) -> None:
     env["PRE_COMMIT_FROM_REF"] = "0" * 40
     assert invoke(["scan", "--pre-push"], repo.path, env).exit_code == 1  # no remotes: all of it is new
     outside = invoke(["scan", "--pre-push"], repo.path, {"PRE_COMMIT_FROM_REF": None, "PRE_COMMIT_TO_REF": None})
-    assert outside.exit_code == 2 and "outside pre-commit use --range" in outside.stderr
+    assert outside.exit_code == 2 and "outside a push use --range" in outside.stderr
 
 
 def test_git_errors_exit_2_with_one_line(repo: GitRepo, tmp_path_factory: pytest.TempPathFactory) -> None:
