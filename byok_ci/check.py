@@ -125,13 +125,20 @@ def resolve_options(options: CheckOptions, settings: Settings) -> CheckOptions:
 
 
 def findings_as_checks(report: Report, suite: str, what: str) -> list[Check]:
-    """A failing check per finding, or one passing check saying what was clean."""
+    """A failing check per finding, and one more saying what was clean, or (an error in
+    JUnit, never "passed") that the scan could not read everything it had to."""
     checks = [
         Check(suite=suite, name=f"{f.rule_id} in {f.path}:{f.line}", outcome="failed" if f.severity == "error" else "warning",
               path=f.path, line=f.line, finding=f, detail=f.message)
         for f in report.sorted_findings()
     ]
-    if not any(c.outcome == "failed" for c in checks):
+    blocking = [e for e in report.errors if e.blocking]
+    if blocking:
+        shown = "; ".join(e.one_line() for e in blocking[:3])
+        more = f"; and {len(blocking) - 3} more" if len(blocking) > 3 else ""
+        checks.insert(0, Check(suite=suite, name=f"{suite} incomplete", outcome="incomplete",
+                               seconds=report.stats.seconds, detail=f"could not scan {shown}{more}"))
+    elif not any(c.outcome == "failed" for c in checks):
         checks.insert(0, Check(suite=suite, name=f"no leaks found in {what}", outcome="passed",
                                seconds=report.stats.seconds))
     return checks

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 SEVERITIES = ("error", "warning")
-OUTCOMES = ("passed", "failed", "warning", "inconclusive", "skipped")
+OUTCOMES = ("passed", "failed", "warning", "inconclusive", "skipped", "incomplete")
 FINGERPRINT_HEX_CHARS = 16
 
 
@@ -165,6 +165,7 @@ class Check:
     ``outcome`` is one of :data:`OUTCOMES`; a ``failed`` or ``warning`` check carries the
     first :class:`Finding` it produced (every finding is also in ``Report.findings``), and
     ``detail`` says in words what was checked or why it could not be decided.
+    ``incomplete``: the check could not read all it had to (a JUnit ``<error>``).
     """
 
     suite: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from byok_ci.model import Finding, Report
+from byok_ci.model import OUTCOMES, Finding, Report
 
 MAX_ANNOTATIONS = 10
 
@@ -64,12 +64,16 @@ def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci") -> 
         for check in report.checks:
             counts = suites.setdefault(check.suite, {})
             counts[check.outcome] = counts.get(check.outcome, 0) + 1
-        stream.write("| suite | passed | failed | warning | inconclusive | skipped |\n|---|---:|---:|---:|---:|---:|\n")
+        stream.write("| suite | passed | failed | warning | inconclusive | skipped | incomplete |\n"
+                     "|---|---:|---:|---:|---:|---:|---:|\n")
         for suite, counts in suites.items():
-            cells = " | ".join(str(counts.get(o, 0)) for o in ("passed", "failed", "warning", "inconclusive", "skipped"))
+            cells = " | ".join(str(counts.get(o, 0)) for o in OUTCOMES)
             stream.write(f"| {_cell(suite)} | {cells} |\n")
         stream.write("\n")
-    if not findings:
+    if not findings and any(e.blocking for e in report.errors):
+        stream.write(f"**Incomplete**: no leaks found in what could be read ({report.stats.files} files checked), "
+                     "but not everything could be checked (below).\n")
+    elif not findings:
         stream.write(f"No leaks found ({report.stats.files} files checked).\n")
     else:
         stream.write(f"**{len(findings)} finding{'s' if len(findings) != 1 else ''}**\n\n")

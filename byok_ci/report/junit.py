@@ -7,7 +7,8 @@ reporters.
 
 A report with ``checks`` (manifest checks, drift tests) is written as one testsuite per
 ``Check.suite`` with one testcase per check: failed → failure, warning → passing testcase
-with the warning in system-out, inconclusive and skipped → skipped with the reason.
+with the warning in system-out, inconclusive and skipped → skipped with the reason,
+incomplete → error.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ def _check_case(check: Check):  # type: ignore[no-untyped-def]
         case.stdout = "warning: " + (check.detail or (f.message if f else ""))
     elif check.outcome in ("inconclusive", "skipped"):
         case.add_skipped_info(message=f"{check.outcome}: {check.detail}", output=check.detail)
+    elif check.outcome == "incomplete":
+        case.add_error_info(message=f"incomplete: {check.detail}", output=check.detail, error_type="incomplete")
     elif check.detail:
         case.stdout = check.detail
     return case

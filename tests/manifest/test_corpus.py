@@ -58,15 +58,15 @@ EXPECTED: dict[str, list[tuple[int, int, str, str, str | None]]] = {
         (27, 14, "manifest.schema", "error", "acme-staging-anthropic"),  # month 13
     ],
 }
-# file -> check outcomes (passed, failed, warning, inconclusive, skipped)
+# file -> check outcomes (passed, failed, warning, inconclusive, skipped, incomplete)
 COUNTS = {
-    "good.yaml": (35, 0, 0, 0, 3),
-    "naming.yaml": (23, 3, 0, 0, 3),
-    "environment.yaml": (9, 1, 0, 0, 1),
-    "isolation.yaml": (43, 7, 0, 0, 6),
-    "rotation-expiry.yaml": (39, 3, 2, 0, 3),
-    "scopes-owner.yaml": (36, 6, 0, 0, 5),
-    "schema.yaml": (18, 5, 0, 0, 6),
+    "good.yaml": (35, 0, 0, 0, 3, 0),
+    "naming.yaml": (23, 3, 0, 0, 3, 0),
+    "environment.yaml": (9, 1, 0, 0, 1, 0),
+    "isolation.yaml": (43, 7, 0, 0, 6, 0),
+    "rotation-expiry.yaml": (39, 3, 2, 0, 3, 0),
+    "scopes-owner.yaml": (36, 6, 0, 0, 5, 0),
+    "schema.yaml": (18, 5, 0, 0, 6, 0),
 }
 
 

@@ -74,7 +74,8 @@ def test_json_envelope_carries_findings_and_check_counts() -> None:
     data = json.loads(stream.getvalue())
     assert data["command"] == "manifest check"
     assert set(data) == {"version", "tool", "command", "findings", "errors", "stats"}
-    assert data["stats"]["checks"] == {"passed": 23, "failed": 3, "warning": 0, "inconclusive": 0, "skipped": 3}
+    assert data["stats"]["checks"] == {"passed": 23, "failed": 3, "warning": 0, "inconclusive": 0, "skipped": 3,
+                                      "incomplete": 0}
     first = data["findings"][0]
     assert {k: first[k] for k in ("rule_id", "severity", "path", "line", "column", "key", "env", "redacted")} == {
         "rule_id": "manifest.naming", "severity": "error", "path": "naming.yaml", "line": 5, "column": 11,
