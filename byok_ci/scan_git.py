@@ -12,10 +12,10 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from byok_ci.config import Settings
 from byok_ci.detect.engine import Detector
@@ -55,6 +55,38 @@ class GitTarget:
     push_to: str | None = None
     known: tuple[str, ...] | None = None
     updates: tuple[tuple[str, str], ...] = ()
+
+
+ZERO_SHA = "0" * 40
+
+
+def pre_push_target(environ: Mapping[str, str], stdin: TextIO | None = None) -> GitTarget:
+    """What ``scan --pre-push`` scans, from what the push hands over.
+
+    Under pre-commit: PRE_COMMIT_FROM_REF/TO_REF, or, when the push reaches a root commit
+    the remote lacks (the first push to an empty remote, an orphan branch), only
+    PRE_COMMIT_LOCAL_BRANCH and PRE_COMMIT_REMOTE_NAME: then the commits no
+    remote-tracking ref of that remote has. pre-commit passes on the first ref of a
+    multi-ref push only. Run as git's own pre-push hook, every ref git lists on standard
+    input (``<local ref> <local sha> <remote ref> <remote sha>``).
+    """
+    to_ref = environ.get("PRE_COMMIT_TO_REF")
+    if to_ref:
+        return GitTarget("pre-push", push_from=environ.get("PRE_COMMIT_FROM_REF"), push_to=to_ref)
+    local = environ.get("PRE_COMMIT_LOCAL_BRANCH")
+    if local:
+        remote = environ.get("PRE_COMMIT_REMOTE_NAME", "")
+        return GitTarget("pre-push", push_from=ZERO_SHA, push_to=local,
+                         known=(f"--remotes={remote}",) if remote else None)
+    if environ.get("PRE_COMMIT") != "1" and stdin is not None and not stdin.isatty():
+        updates = []
+        for line in stdin.read().splitlines():
+            fields = line.rsplit(maxsplit=3)
+            if len(fields) == 4:
+                updates.append((fields[3], fields[1]))
+        if updates:
+            return GitTarget("pre-push", updates=tuple(updates))
+    return GitTarget("pre-push")  # revisions_for says what it needs
 
 
 def scan_git(

@@ -135,3 +135,33 @@ def test_since_takes_every_revision_git_knows(repo: GitRepo, since: str, code: i
 def test_since_a_tree_is_a_clear_error(repo: GitRepo) -> None:
     result = invoke(["scan", "--since", "HEAD^{tree}"], repo.path)
     assert result.exit_code == 2 and "names a tree, not a commit" in result.stderr
+
+
+def test_pre_push_without_from_and_to_refs(repo: GitRepo) -> None:
+    """pre-commit's variables when the push reaches a root commit the remote lacks."""
+    env: dict[str, str | None] = {"PRE_COMMIT_FROM_REF": None, "PRE_COMMIT_TO_REF": None, "PRE_COMMIT": "1",
+                                  "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main", "PRE_COMMIT_REMOTE_NAME": "origin",
+                                  "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main", "PRE_COMMIT_REMOTE_URL": "x"}
+    result = invoke(["scan", "--pre-push", "--format", "json"], repo.path, env)
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["stats"]["commits"] == 3
+
+
+def test_pre_push_reads_gits_hook_input(repo: GitRepo) -> None:
+    """As git's own pre-push hook: one line per ref, every one of them scanned."""
+    head, leak, start = (repo.git("rev-parse", r) for r in ("HEAD", "HEAD~1", "HEAD~2"))
+    zero = "0" * 40
+    lines = (f"refs/heads/clean {start} refs/heads/clean {zero}\n"
+             f"refs/heads/main {head} refs/heads/main {start}\n"
+             f"(delete) {zero} refs/heads/old {leak}\n")
+    old = os.getcwd()
+    os.chdir(repo.path)
+    try:
+        result = CliRunner().invoke(main, ["scan", "--pre-push", "--format", "json"], input=lines,
+                                    env={**GIT_ENV, "PRE_COMMIT": None, "PRE_COMMIT_TO_REF": None,
+                                         "PRE_COMMIT_LOCAL_BRANCH": None})
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1, result.output
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["commit"] == leak
