@@ -124,6 +124,10 @@ def ensure_range(repo: Path, plan: ScanPlan, remote: str = "origin") -> ScanPlan
     if not has_commit(repo, plan.base):
         _git(repo, "fetch", "--no-tags", "--quiet", remote, plan.base)
         if not has_commit(repo, plan.base):
+            if not plan.event:  # --range: the user named it, so a typo is an error
+                hint = f"; {FETCH_DEPTH_HINT}" if _is_shallow(repo) else ""
+                raise PlanError(f"commit {plan.base[:12]} is not in the checkout and could not be fetched "
+                                f"from {remote}{hint}")
             # A force-push (or a rebased base branch) leaves the old commit to git's garbage
             # collection: no depth of clone brings it back. What is new is still well defined.
             why = (f"commit {plan.base[:12]} (the event's base) is unreachable: {remote} no longer has it "
@@ -174,7 +178,8 @@ def _new_commits(repo: Path, plan: ScanPlan, remote: str, why: str = "", *, othe
     what = plan.ref or plan.head[:12]
     known: tuple[str, ...] | None = None
     notice = ""
-    if other_refs:
+    unlisted = ""
+    if other_refs and plan.ref:  # (without the event's ref, its own refs cannot be told from the others)
         # A shallow checkout has no other branch; fetch them all (their whole history: what
         # they reach is what is not new).
         fetched = _git(repo, "fetch", "--no-tags", "--quiet", remote, f"+refs/heads/*:refs/remotes/{remote}/*")
@@ -183,18 +188,19 @@ def _new_commits(repo: Path, plan: ScanPlan, remote: str, why: str = "", *, othe
         if fetched.returncode == 0 and others:
             known = args
             notice = f"{what}: scanning the pushed commits that no other branch or tag holds"
+        elif fetched.returncode != 0:
+            unlisted = f"the other branches of {remote} could not be fetched; "
     if known is None:
         main = plan.main_branch
+        role = "the default branch" if plan.event == "push" else "the base branch"
         if main and f"refs/heads/{main}" != plan.ref and _git(
                 repo, "fetch", "--no-tags", "--quiet", remote, f"+refs/heads/{main}:refs/remotes/{remote}/{main}"
         ).returncode == 0:
             known = (f"refs/remotes/{remote}/{main}",)
-            notice = (f"{what}: the other branches of {remote} could not be listed; scanning the commits "
-                      f"not on {main}, the default branch" if other_refs else
-                      f"{what}: scanning the commits not on {main}")
+            notice = f"{what}: {unlisted}scanning the commits not on {main}, {role}"
         else:
             known = ()
-            notice = f"{what}: no other branch or tag to compare with; scanning every commit it reaches"
+            notice = f"{what}: {unlisted}no other branch or tag to compare with; scanning every commit it reaches"
     _deepen_until_known(repo, plan.head, known, remote)
     return replace(plan, known=known, notice=f"{why}; {notice}" if why else notice)
 

@@ -71,7 +71,7 @@ def pull_request(tmp_path: Path, shipped_rules: RuleSet) -> tuple[GitRepo, dict,
     return repo, payload, key
 
 
-def test_pull_request_with_45_commits_finds_the_key_in_commit_35(runner: Runner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pull_request_with_45_commits_finds_the_key_in_commit_35(runner: ActionRunner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo, payload, key = pull_request
     done, outputs, summary = run_check(runner, repo.path, tmp_path, "pull_request", payload)
     assert done.returncode == 1, done.stderr
@@ -86,7 +86,7 @@ def test_pull_request_with_45_commits_finds_the_key_in_commit_35(runner: Runner,
         assert key[13:40] not in text
 
 
-def test_push_with_no_new_commits_is_a_notice_not_a_failure(runner: Runner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_push_with_no_new_commits_is_a_notice_not_a_failure(runner: ActionRunner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo, payload, _key = pull_request
     head = payload["pull_request"]["head"]["sha"]
     done, outputs, summary = run_check(runner, repo.path, tmp_path, "push", {"before": head, "after": head})
@@ -95,14 +95,14 @@ def test_push_with_no_new_commits_is_a_notice_not_a_failure(runner: Runner, pull
     assert "before == after" in summary
 
 
-def test_push_of_a_new_branch_scans_its_commits(runner: Runner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_push_of_a_new_branch_scans_its_commits(runner: ActionRunner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo, payload, _key = pull_request
     done, outputs, _summary = run_check(runner, repo.path, tmp_path, "push",
                                                {"before": "0" * 40, "after": payload["pull_request"]["head"]["sha"]})
     assert done.returncode == 1 and outputs["leaks"] == "1", done.stderr
 
 
-def test_fail_on_leaves_leaks_reported_but_passing(runner: Runner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_fail_on_leaves_leaks_reported_but_passing(runner: ActionRunner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo, payload, _key = pull_request
     done, outputs, _summary = run_check(runner, repo.path, tmp_path, "pull_request", payload, {"fail-on": "policy"})
     assert done.returncode == 0 and outputs["leaks"] == "1" and outputs["result"] == "pass", done.stderr

@@ -117,3 +117,41 @@ def test_outputs_file(tmp_path: Path) -> None:
     write_outputs(str(path), {"findings": 3, "summary": "a\nb"})
     text = path.read_text()
     assert text.startswith("findings=3\nsummary<<") and "\na\nb\n" in text
+
+
+def test_new_branch_without_a_ref_compares_with_the_default_branch_only(tmp_path: Path) -> None:
+    """Without the pushed ref its own refs cannot be told from the others (which would hide
+    every new commit): only the default branch counts as known."""
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    git(origin, "init", "-q")
+    (origin / "a").write_text("a")
+    git(origin, "add", ".")
+    git(origin, "commit", "-qm", "a")
+    git(origin, "checkout", "-qb", "feature")
+    (origin / "b").write_text("b")
+    git(origin, "add", ".")
+    git(origin, "commit", "-qm", "b")
+    head = git(origin, "rev-parse", "HEAD")
+    clone = tmp_path / "clone"
+    subprocess.run([*GIT, "clone", "-q", "--branch", "feature", f"file://{origin}", str(clone)], check=True)
+    plan = plan_from_event(event(tmp_path, "push", {"before": ZERO_SHA, "after": head,
+                                                    "repository": {"default_branch": "main"}}))
+    assert plan is not None
+    plan = ensure_range(clone, plan)
+    assert plan.known == ("refs/remotes/origin/main",) and "main, the default branch" in plan.notice
+    assert git(clone, "rev-list", head, "--not", *plan.known) == head
+
+
+def test_unknown_base_of_an_explicit_range_is_an_error(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "a").write_text("a")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "a")
+    from byok_ci.github_event import ScanPlan
+
+    with pytest.raises(PlanError, match="cccccccccccc is not in the checkout") as caught:
+        ensure_range(repo, ScanPlan("range", "c" * 40, git(repo, "rev-parse", "HEAD")))
+    assert "fetch-depth" not in str(caught.value)

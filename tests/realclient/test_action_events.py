@@ -237,4 +237,4 @@ def test_new_branch_when_the_other_branches_cannot_be_fetched(action_runner: Act
     assert run.done.returncode == 1, run.done.stdout + run.done.stderr
     data = json.loads(run.report("json"))
     assert [f["commit"] for f in data["findings"]] == [sha] and data["stats"]["commits"] == 1
-    assert "could not be listed" in run.summary and "main, the default branch" in run.summary
+    assert "could not be fetched" in run.summary and "main, the default branch" in run.summary
