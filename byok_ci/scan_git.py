@@ -26,7 +26,15 @@ from byok_ci.rules import RuleSet
 from byok_ci.scan import FAST_PREFILTER_MIN_BYTES, detector_for, ruleset_for, scan_chunks, start_report
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
-from byok_ci.sources.git.process import NO_GRAFTS, big_file_threshold, blob_sizes, read_blobs, run
+from byok_ci.sources.git.process import (
+    NO_GRAFTS,
+    big_file_threshold,
+    blob_sizes,
+    looks_binary,
+    marked_binary,
+    read_blobs,
+    run,
+)
 from byok_ci.sources.git.staged import StagedSource
 
 if TYPE_CHECKING:
@@ -121,13 +129,11 @@ def scan_git(
     try:
         if target.mode == "staged":
             scan_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector, report)
+            report.findings.extend(recheck_binaries(chunker, detector, cwd))
         else:
             _scan_commits(target, pathspecs, detector, chunker, report, allow_shallow, cwd, note, progress)
     except GitError as exc:
         report.errors.append(ScanError(HERE, str(exc)))
-    if chunker.binaries:
-        chunker.oversized(blob_sizes(sorted({blob for _, blob in chunker.binaries}), cwd),
-                          big_file_threshold(chunker.max_file_size))
     report.errors.extend(chunker.errors)
     if chunker.submodules:
         note(
@@ -230,6 +236,7 @@ def _scan_commits(
             else:
                 report.errors.append(ScanError(HERE, message + ", or pass --allow-shallow to accept this"))
         findings, failure = _run_parts(parts, detector, chunker, progress if history else None)
+        findings += recheck_binaries(chunker, detector, cwd)
         # Parents first again, so the first finding of a key is at its introducing commit.
         order = source.positions({f.commit for f in findings if f.commit})
         findings.sort(key=lambda f: order.get(f.commit or "", -1))
@@ -240,6 +247,34 @@ def _scan_commits(
             raise failure
     finally:
         repo.close()
+
+
+def recheck_binaries(chunker: Chunker, detector: Detector, cwd: str | None) -> list[Finding]:
+    """Findings in the files git diffed as binary without their content being binary.
+
+    git says "Binary files differ" of a blob over its big-file threshold without reading
+    it (an error here: too large), and of text that .gitattributes marks ``-diff`` or
+    ``binary`` (read here, and scanned whole: which lines the commit added is unknown).
+    """
+    binaries, chunker.binaries = chunker.binaries, []
+    if not binaries:
+        return []
+    sizes = blob_sizes(sorted({b.blob for b in binaries}), cwd)
+    threshold = big_file_threshold(chunker.max_file_size)
+    marked = marked_binary(sorted({raw_path(b.path) for b in binaries if "\n" not in b.path}), cwd)
+    again = []
+    for binary in binaries:
+        size = sizes.get(binary.blob, 0)
+        if size > threshold:
+            chunker.oversized(binary, size)
+        elif raw_path(binary.path) in marked and size <= chunker.max_file_size:
+            again.append(binary)
+    found: list[Finding] = []
+    contents = read_blobs([b.blob.encode("ascii") for b in again], chunker.max_file_size, cwd)
+    for binary, data in zip(again, contents):
+        if isinstance(data, bytes) and not looks_binary(data):
+            found.extend(detector.detect(chunker.text_after_all(binary, data)))
+    return found
 
 
 def _run_parts(

@@ -150,6 +150,26 @@ def blob_sizes(ids: Sequence[str], cwd: str | None = None) -> dict[str, int]:
     return sizes
 
 
+def marked_binary(paths: Sequence[bytes], cwd: str | None = None) -> set[bytes]:
+    """Which of ``paths`` .gitattributes gives a ``diff`` attribute other than set or
+    unspecified (``-diff``, ``binary``, a diff driver): git may diff those as binary
+    whatever they hold."""
+    if not paths:
+        return set()
+    done = run(["check-attr", "-z", "--stdin", "diff"], cwd=cwd, input=b"".join(p + b"\0" for p in paths))
+    fields = done.stdout.split(b"\0")
+    return {fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] not in (b"set", b"unspecified")}
+
+
+# git's own test for binary content (xdiff-interface.c buffer_is_binary): a NUL byte in
+# the first 8000 bytes.
+FIRST_FEW_BYTES = 8000
+
+
+def looks_binary(data: bytes) -> bool:
+    return b"\0" in data[:FIRST_FEW_BYTES]
+
+
 def read_blobs(names: Sequence[bytes], max_size: int, cwd: str | None = None) -> list[bytes | int | None]:
     """Contents of objects named like ``HEAD:path`` from one `git cat-file --batch` process.
 

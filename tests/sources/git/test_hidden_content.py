@@ -119,3 +119,25 @@ def test_grafts_do_not_hide_the_commit_with_the_key(tmp_path: Path, keys) -> Non
     assert result.exit_code == 1, result.output
     assert [f["commit"] for f in json.loads(result.stdout)["findings"]] == [leaking]
     assert "grafts" in result.stderr
+
+
+@pytest.mark.parametrize("attribute", ["-diff", "binary", "diff=lockfile"])
+@pytest.mark.parametrize("mode", [["--history"], ["--since", "HEAD~1"], ["--staged"]], ids=" ".join)
+def test_a_text_file_gitattributes_call_binary_is_read(tmp_path: Path, keys, attribute: str,  # type: ignore[no-untyped-def]
+                                                        mode: list[str]) -> None:
+    """`*.env -diff` (or `binary`, or a diff driver marked binary) in .gitattributes makes git
+    print "Binary files differ" for text: byok-ci reads the file itself."""
+    repo = GitRepo(tmp_path)
+    repo.write(".gitattributes", f"*.env {attribute}\n")
+    repo.git("config", "diff.lockfile.binary", "true")
+    repo.commit("attributes")
+    repo.write("config/app.env", f"DEBUG=0\nGROQ_API_KEY={keys()}\n")
+    if mode == ["--staged"]:
+        repo.git("add", "-A")
+    else:
+        repo.commit("settings")
+    result = cli(tmp_path, "scan", *mode, "--format", "json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert [(f["path"], f["line"]) for f in data["findings"]] == [("config/app.env", 2)]
+    assert data["stats"]["skipped_binary"] == 0
