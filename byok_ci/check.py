@@ -159,13 +159,21 @@ def workflow_only_errors(settings: Settings, root: Path) -> list[ScanError]:
 
 
 def findings_as_checks(report: Report, suite: str, what: str) -> list[Check]:
-    """A failing check per finding, or one passing check saying what was clean."""
+    """A failing check per finding, and one more saying what was clean, or (an error in
+    JUnit, never "passed") that the scan could not read everything it had to."""
     checks = [
         Check(suite=suite, name=f"{f.rule_id} in {f.path}:{f.line}", outcome="failed" if f.severity == "error" else "warning",
               path=f.path, line=f.line, finding=f, detail=f.message)
         for f in report.sorted_findings()
     ]
-    if not any(c.outcome == "failed" for c in checks):
+    blocking = [e for e in report.errors if e.blocking]
+    if blocking:
+        # A scan that could not run is an error testcase, never "passed" (exit 2 says incomplete).
+        shown = "; ".join(e.one_line() for e in blocking[:3])
+        more = f"; and {len(blocking) - 3} more" if len(blocking) > 3 else ""
+        checks.insert(0, Check(suite=suite, name=f"{suite} incomplete", outcome="error",
+                               seconds=report.stats.seconds, detail=f"could not scan {shown}{more}"))
+    elif not any(c.outcome == "failed" for c in checks):
         # The name stays the same from run to run (a checklist compares by name); the count is detail.
         checks.insert(0, Check(suite=suite, name="no leaks found", outcome="passed",
                                seconds=report.stats.seconds, detail=f"no leaks found in {what}"))
@@ -177,9 +185,10 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str], roo
 
     plan: ScanPlan | None
     if options.git_range:
-        plan = ScanPlan("range", *options.git_range.split("..", 1)) if ".." in options.git_range else None
-        if plan is None:
+        base, sep, head = options.git_range.partition("..")
+        if not sep:
             raise CheckUsageError("--range takes BASE..HEAD")
+        plan = ScanPlan("range", base, head)
     else:
         plan = plan_from_event(options.environ, scheduled=options.scheduled or "history")
     if plan is None or plan.mode == "tree":
@@ -204,7 +213,7 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str], roo
     if plan.mode == "history":
         target = GitTarget("history")
     elif plan.mode == "commits":
-        target = GitTarget("pre-push", push_from="0" * 40, push_to=plan.head)
+        target = GitTarget("pre-push", push_from="0" * 40, push_to=plan.head, known=plan.known)
     else:
         target = GitTarget("range", revision=f"{plan.base}..{plan.head}")
     return scan_git(target, settings=settings, allow_shallow=options.allow_shallow, on_note=notices.append)
@@ -288,6 +297,8 @@ def run_check(options: CheckOptions, settings: Settings) -> CheckResult:
         combined.stats.files += part.stats.files
         combined.stats.bytes += part.stats.bytes
         combined.stats.seconds += part.stats.seconds
+        if part.stats.commits is not None:
+            combined.stats.commits = (combined.stats.commits or 0) + part.stats.commits
         combined.rules_count = max(combined.rules_count, part.rules_count)
         combined.rules_digest = combined.rules_digest or part.rules_digest
     combined.findings.sort(key=Finding.sort_key)

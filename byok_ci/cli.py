@@ -227,7 +227,8 @@ def _with_artifact_options(settings):  # type: ignore[no-untyped-def]
 @click.option("--range", "git_range", metavar="BASE..HEAD", help="Scan the lines each commit in the range adds.")
 @click.option("--since", metavar="REF", help="Scan the commits since REF (REF..HEAD).")
 @click.option("--history", is_flag=True, help="Scan every commit reachable from any ref.")
-@click.option("--pre-push", is_flag=True, help="Scan the commits being pushed (pre-commit's PRE_COMMIT_FROM_REF/TO_REF).")
+@click.option("--pre-push", is_flag=True,
+              help="Scan the commits being pushed (as pre-commit's pre-push hook, or as git's own: refs on stdin).")
 @click.option("--allow-shallow", is_flag=True, help="Accept a shallow clone's truncated history (exit 0 if clean).")
 def scan(
     paths: tuple[str, ...],
@@ -322,8 +323,9 @@ def _git_target(
     if since is not None:
         return GitTarget("since", revision=since)
     if pre_push:
-        return GitTarget("pre-push", push_from=os.environ.get("PRE_COMMIT_FROM_REF"),
-                         push_to=os.environ.get("PRE_COMMIT_TO_REF"))
+        from byok_ci.scan_git import pre_push_target
+
+        return pre_push_target(os.environ, sys.stdin)
     return GitTarget("history" if history else "staged")
 
 

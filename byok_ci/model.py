@@ -176,6 +176,7 @@ class Check:
     first :class:`Finding` it produced (every finding is also in ``Report.findings``), an
     ``error`` check the :class:`ScanError` that stopped it (also in ``Report.errors``), and
     ``detail`` says in words what was checked or why it could not be decided.
+    ``incomplete``: the check could not read all it had to (a JUnit ``<error>``).
     """
 
     suite: str

@@ -12,10 +12,10 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from byok_ci.config import Settings
 from byok_ci.detect.engine import Detector
@@ -34,7 +34,15 @@ from byok_ci.scan import (
 )
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
-from byok_ci.sources.git.process import read_blobs
+from byok_ci.sources.git.process import (
+    NO_GRAFTS,
+    big_file_threshold,
+    blob_sizes,
+    looks_binary,
+    marked_binary,
+    read_blobs,
+    run,
+)
 from byok_ci.sources.git.staged import StagedSource
 
 if TYPE_CHECKING:
@@ -48,13 +56,53 @@ HERE = "git"  # the "path" of errors about the repository as a whole
 
 @dataclass(frozen=True)
 class GitTarget:
-    """What to scan. ``revision`` is ``A..B`` for ``range`` and a ref for ``since``;
-    ``push_from``/``push_to`` are the shas pre-commit's pre-push stage hands over."""
+    """What to scan. ``revision`` is ``A..B`` for ``range`` and a ref for ``since``.
+
+    ``pre-push``: ``push_from``/``push_to`` are the remote's old sha and the sha being
+    pushed (pre-commit's PRE_COMMIT_FROM_REF/TO_REF), or ``updates`` lists several such
+    (remote sha, local sha) pairs (git's own pre-push input). What a ref new to the remote
+    adds is the commits ``known`` (`git rev-list` arguments) does not reach; by default
+    every remote-tracking ref.
+    """
 
     mode: str
     revision: str | None = None
     push_from: str | None = None
     push_to: str | None = None
+    known: tuple[str, ...] | None = None
+    updates: tuple[tuple[str, str], ...] = ()
+
+
+ZERO_SHA = "0" * 40
+
+
+def pre_push_target(environ: Mapping[str, str], stdin: TextIO | None = None) -> GitTarget:
+    """What ``scan --pre-push`` scans, from what the push hands over.
+
+    Under pre-commit: PRE_COMMIT_FROM_REF/TO_REF, or, when the push reaches a root commit
+    the remote lacks (the first push to an empty remote, an orphan branch), only
+    PRE_COMMIT_LOCAL_BRANCH and PRE_COMMIT_REMOTE_NAME: then the commits no
+    remote-tracking ref of that remote has. pre-commit passes on the first ref of a
+    multi-ref push only. Run as git's own pre-push hook, every ref git lists on standard
+    input (``<local ref> <local sha> <remote ref> <remote sha>``).
+    """
+    to_ref = environ.get("PRE_COMMIT_TO_REF")
+    if to_ref:
+        return GitTarget("pre-push", push_from=environ.get("PRE_COMMIT_FROM_REF"), push_to=to_ref)
+    local = environ.get("PRE_COMMIT_LOCAL_BRANCH")
+    if local:
+        remote = environ.get("PRE_COMMIT_REMOTE_NAME", "")
+        return GitTarget("pre-push", push_from=ZERO_SHA, push_to=local,
+                         known=(f"--remotes={remote}",) if remote else None)
+    if environ.get("PRE_COMMIT") != "1" and stdin is not None and not stdin.isatty():
+        updates = []
+        for line in stdin.read().splitlines():
+            fields = line.rsplit(maxsplit=3)
+            if len(fields) == 4:
+                updates.append((fields[3], fields[1]))
+        if updates:
+            return GitTarget("pre-push", updates=tuple(updates))
+    return GitTarget("pre-push")  # revisions_for says what it needs
 
 
 def scan_git(
@@ -92,6 +140,7 @@ def scan_git(
     try:
         if target.mode == "staged":
             scan_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector, report)
+            report.findings.extend(recheck_binaries(chunker, detector, cwd))
         else:
             _scan_commits(target, pathspecs, detector, chunker, report, allow_shallow, cwd, note, progress)
     except GitError as exc:
@@ -184,6 +233,9 @@ def _scan_commits(
         if history and not any(True for _ in repo.references):
             note("empty repository: no commits to scan")
             return
+        replaced = replacements_note(repo)
+        if replaced:
+            note(replaced)
         source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd)
         parts = source.parts()
         # A range is truncated only when it reaches a commit whose parents were not fetched
@@ -195,6 +247,7 @@ def _scan_commits(
             else:
                 report.errors.append(ScanError(HERE, message + ", or pass --allow-shallow to accept this"))
         findings, failure = _run_parts(parts, detector, chunker, progress if history else None)
+        findings += recheck_binaries(chunker, detector, cwd)
         # Parents first again, so the first finding of a key is at its introducing commit.
         order = source.positions({f.commit for f in findings if f.commit})
         findings.sort(key=lambda f: order.get(f.commit or "", -1))
@@ -205,6 +258,34 @@ def _scan_commits(
             raise failure
     finally:
         repo.close()
+
+
+def recheck_binaries(chunker: Chunker, detector: Detector, cwd: str | None) -> list[Finding]:
+    """Findings in the files git diffed as binary without their content being binary.
+
+    git says "Binary files differ" of a blob over its big-file threshold without reading
+    it (an error here: too large), and of text that .gitattributes marks ``-diff`` or
+    ``binary`` (read here, and scanned whole: which lines the commit added is unknown).
+    """
+    binaries, chunker.binaries = chunker.binaries, []
+    if not binaries:
+        return []
+    sizes = blob_sizes(sorted({b.blob for b in binaries}), cwd)
+    threshold = big_file_threshold(chunker.max_file_size)
+    marked = marked_binary(sorted({raw_path(b.path) for b in binaries if "\n" not in b.path}), cwd)
+    again = []
+    for binary in binaries:
+        size = sizes.get(binary.blob, 0)
+        if size > threshold:
+            chunker.oversized(binary, size)
+        elif raw_path(binary.path) in marked and size <= chunker.max_file_size:
+            again.append(binary)
+    found: list[Finding] = []
+    contents = read_blobs([b.blob.encode("ascii") for b in again], chunker.max_file_size, cwd)
+    for binary, data in zip(again, contents):
+        if isinstance(data, bytes) and not looks_binary(data):
+            found.extend(detector.detect(chunker.text_after_all(binary, data)))
+    return found
 
 
 def _run_parts(
@@ -261,11 +342,24 @@ def open_repo(cwd: str | None) -> Repo:
 
     where = os.path.abspath(cwd or os.getcwd())
     try:
-        return git.Repo(where, search_parent_directories=True)
+        repo = git.Repo(where, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise GitError(
             f"not a git repository: {where} (nor any parent directory); run byok-ci inside a repository"
         ) from None
+    repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1", GIT_GRAFT_FILE=NO_GRAFTS)
+    return repo
+
+
+def replacements_note(repo: Repo) -> str | None:
+    """What a note should say about `git replace` refs and grafts, which the scan ignores."""
+    refs = run(["for-each-ref", "--format=%(refname)", "refs/replace/"], cwd=str(repo.common_dir)).stdout.split()
+    grafts = os.path.isfile(os.path.join(repo.common_dir, "info", "grafts"))
+    if not refs and not grafts:
+        return None
+    what = " and ".join(filter(None, [f"{len(refs)} `git replace` ref(s)" if refs else "",
+                                      "info/grafts" if grafts else ""]))
+    return f"ignored {what}: commits are scanned as stored, not as git log shows them"
 
 
 FETCH_HINT = "fetch it with `git fetch --unshallow` (in CI: fetch-depth: 0)"
@@ -285,22 +379,26 @@ def _is_null(sha: str | None) -> bool:
 
 
 def resolve(repo: Repo, ref: str) -> str:
-    """The commit sha ``ref`` names, or a GitError saying what is wrong with it."""
-    from git.exc import BadName, BadObject
+    """The commit sha ``ref`` names, or a GitError saying what is wrong with it.
 
+    git itself parses the name, so every form it knows works (``HEAD@{1 year ago}``,
+    ``main~3``, ``v1.0^{}``).
+    """
     if not ref or ref.startswith("-"):
         raise GitError(f"{ref!r} is not a revision")
-    if ref == "HEAD" and not repo.head.is_valid():
-        raise GitError("HEAD has no commits yet (unborn branch); commit first, or scan with --staged")
-    try:
-        obj = repo.rev_parse(ref)
-        while obj.type == "tag":
-            obj = obj.object
-    except (BadName, BadObject, ValueError, IndexError, KeyError):
-        raise GitError(f"unknown revision {ref!r}; check the name with `git rev-parse {ref}`") from None
-    if obj.type != "commit":
-        raise GitError(f"{ref!r} names a {obj.type}, not a commit")
-    return str(obj.hexsha)
+    cwd = str(repo.working_tree_dir or repo.git_dir)
+    found = run(["rev-parse", "--verify", "--quiet", ref], cwd=cwd)
+    sha = found.stdout.decode("ascii", "replace").strip()
+    if found.returncode != 0 or not sha:
+        if ref == "HEAD" and not repo.head.is_valid():
+            raise GitError("HEAD has no commits yet (unborn branch); commit first, or scan with --staged")
+        raise GitError(f"unknown revision {ref!r}; check the name with `git rev-parse {ref}`")
+    # Peeled separately: in ":/message" a suffix would be part of the message pattern.
+    peeled = run(["rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}"], cwd=cwd)
+    if peeled.returncode != 0:
+        kind = run(["cat-file", "-t", sha], cwd=cwd).stdout.decode("ascii", "replace").strip() or "object"
+        raise GitError(f"{ref!r} names a {kind}, not a commit")
+    return peeled.stdout.decode("ascii", "replace").strip()
 
 
 def revisions_for(repo: Repo, target: GitTarget, note: Callable[[str], None]) -> list[str] | None:
@@ -315,22 +413,34 @@ def revisions_for(repo: Repo, target: GitTarget, note: Callable[[str], None]) ->
             raise GitError(f"--range wants BASE..HEAD, got {text!r} (use --since REF for REF..HEAD)")
         base_sha, head_sha = resolve(repo, base or "HEAD"), resolve(repo, head or "HEAD")
         return [f"{base_sha}...{head_sha}"] if symmetric else [f"^{base_sha}", head_sha]
-    # pre-push: pre-commit passes the remote's old sha and the local sha being pushed.
-    if target.push_to is None:
+    updates = target.updates or (
+        ((target.push_from or "", target.push_to),) if target.push_to is not None else ())
+    if not updates:
         raise GitError(
-            "--pre-push reads PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF, which pre-commit sets for "
-            "pre-push hooks; outside pre-commit use --range BASE..HEAD"
+            "--pre-push reads what is being pushed from pre-commit (PRE_COMMIT_FROM_REF/TO_REF, or "
+            "PRE_COMMIT_LOCAL_BRANCH) or, run as git's pre-push hook, from standard input; outside a push "
+            "use --range BASE..HEAD"
         )
-    if _is_null(target.push_to):
+    pushed = [(old, new) for old, new in updates if not _is_null(new)]
+    if not pushed:
         note("pushing a deletion: no commits to scan")
         return None
-    to_sha = resolve(repo, target.push_to or "")
-    if not _is_null(target.push_from):
+    tips = [resolve(repo, new) for _, new in pushed]
+    # What the remote already has: its old shas that are here, then what ``known`` names.
+    # (A commit any of them reaches is on the remote, whichever ref is being pushed.)
+    have = []
+    for old, _ in pushed:
+        if _is_null(old):
+            continue
         try:
-            return [f"^{resolve(repo, target.push_from or '')}", to_sha]
+            have.append(resolve(repo, old))
         except GitError:
-            note("the remote's current commit is not here; scanning every commit not on a remote ref")
-    return [to_sha, "--not", "--remotes"]
+            note(f"the remote's commit {old[:12]} is not here (fetch to compare with it); scanning every "
+                 "pushed commit not on a remote-tracking ref")
+    if len(pushed) == 1 and have:
+        return [f"^{have[0]}", tips[0]]
+    known = list(target.known) if target.known is not None else ["--remotes"]
+    return [*tips, "--not", *have, *known] if have or known else tips
 
 
 def first_per_path(findings: list[Finding]) -> list[Finding]:

@@ -79,3 +79,11 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory, snapshot: Path) -> Path
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(house), str(snapshot), "hatchling"],
                    check=True, capture_output=True)
     return house
+
+
+@pytest.fixture(scope="session")
+def action_runner(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path, snapshot: Path):  # type: ignore[no-untyped-def]
+    """action.yml's install step, run once per session into a virtual environment of its own."""
+    from tests.realclient.harness import ActionRunner
+
+    return ActionRunner.install(tmp_path_factory.mktemp("runner") / "venv", snapshot, wheelhouse)

@@ -1,21 +1,20 @@
 """action.yml and `byok-ci check` as the GitHub runner would run them.
 
-The Action's own run steps are executed with bash: the install step installs byok-ci from
-the action's directory into a fresh virtual environment (from a wheelhouse, no index), and
-the check step runs with the inputs' environment, a synthetic event payload and the
-GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files.
+The Action's own run steps are executed with bash (tests/realclient/harness.py): the
+install step installs byok-ci from the action's directory into a fresh virtual environment
+(from a wheelhouse, no index), and the check step runs with the inputs' environment, an
+event payload and the GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. tests/realclient runs it
+on workspaces laid out as actions/checkout lays them out.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,8 @@ import yaml
 from byok_ci.rules import RuleSet
 from tests.conftest import REPO, key_for
 from tests.drift.fake_provider import FakeProviders, serve
-from tests.gitrepo import GitRepo, git_env
+from tests.gitrepo import GitRepo
+from tests.realclient.harness import ActionRunner
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
@@ -47,47 +47,15 @@ def test_inputs_reach_byok_ci_only_through_the_environment() -> None:
         assert "${{" not in step.get("run", ""), step.get("name")
 
 
-@dataclass
-class Runner:
-    venv_bin: Path
-
-    def step_env(self, inputs: dict[str, str]) -> dict[str, str]:
-        values = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()}
-        values.update(inputs)
-        (step,) = [s for s in ACTION["runs"]["steps"] if s.get("id") == "check"]
-        env = {}
-        for name, template in step["env"].items():
-            match = re.fullmatch(r"\$\{\{ inputs\.([a-z-]+) \}\}", template)
-            assert match, template
-            env[name] = str(values[match.group(1)])
-        return env
-
-    def run_check(self, repo: Path, tmp: Path, event: str, payload: dict, inputs: dict[str, str] | None = None,  # type: ignore[no-untyped-def,type-arg]
-                  secrets: dict[str, str] | None = None):
-        (step,) = [s for s in ACTION["runs"]["steps"] if s.get("id") == "check"]
-        event_path, output, summary = tmp / "event.json", tmp / "output", tmp / "summary.md"
-        event_path.write_text(json.dumps(payload))
-        for path in (output, summary):
-            path.write_text("")
-        env = {**git_env(), "PATH": f"{self.venv_bin}{os.pathsep}{os.environ['PATH']}", "GITHUB_ACTIONS": "true",
-               "GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(event_path), "GITHUB_OUTPUT": str(output),
-               "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTION_PATH": str(REPO),
-               "BYOK_CI_CACHE_DIR": str(tmp / "cache"), **(secrets or {}), **self.step_env(inputs or {})}
-        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True)
-        outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
-        return done, outputs, summary.read_text()
+@pytest.fixture
+def runner(action_runner: ActionRunner) -> ActionRunner:
+    return action_runner
 
 
-@pytest.fixture(scope="module")
-def runner(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path, snapshot: Path) -> Runner:
-    venv = tmp_path_factory.mktemp("runner") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    (install,) = [s for s in ACTION["runs"]["steps"] if s.get("name") == "Install byok-ci"]
-    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", "GITHUB_ACTION_PATH": str(snapshot),
-           "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse)}
-    done = subprocess.run(["bash", "-e", "-c", install["run"]], env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return Runner(venv / "bin")
+def run_check(runner: ActionRunner, repo: Path, tmp: Path, event: str, payload: dict,  # type: ignore[type-arg]
+              inputs: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], dict[str, str], str]:
+    run = runner.run_check(repo, tmp / "run", event, payload, inputs=inputs)
+    return run.done, run.outputs, run.summary
 
 
 @pytest.fixture
@@ -105,9 +73,9 @@ def pull_request(tmp_path: Path, shipped_rules: RuleSet) -> tuple[GitRepo, dict,
     return repo, payload, key
 
 
-def test_pull_request_with_45_commits_finds_the_key_in_commit_35(runner: Runner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pull_request_with_45_commits_finds_the_key_in_commit_35(runner: ActionRunner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo, payload, key = pull_request
-    done, outputs, summary = runner.run_check(repo.path, tmp_path, "pull_request", payload)
+    done, outputs, summary = run_check(runner, repo.path, tmp_path, "pull_request", payload)
     assert done.returncode == 1, done.stderr
     assert outputs["result"] == "fail" and outputs["leaks"] == "1" and outputs["findings"] == "1"
     assert re.search(r"^::error file=notes/34\.txt,line=2,col=\d+,title=byok-ci%3A anthropic\.api-key::", done.stdout, re.M)
@@ -120,25 +88,25 @@ def test_pull_request_with_45_commits_finds_the_key_in_commit_35(runner: Runner,
         assert key[13:40] not in text
 
 
-def test_push_with_no_new_commits_is_a_notice_not_a_failure(runner: Runner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_push_with_no_new_commits_is_a_notice_not_a_failure(runner: ActionRunner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo, payload, _key = pull_request
     head = payload["pull_request"]["head"]["sha"]
-    done, outputs, summary = runner.run_check(repo.path, tmp_path, "push", {"before": head, "after": head})
+    done, outputs, summary = run_check(runner, repo.path, tmp_path, "push", {"before": head, "after": head})
     assert done.returncode == 0, done.stderr
     assert outputs["result"] == "pass" and "::notice title=byok-ci::push added no commits" in done.stdout
     assert "before == after" in summary
 
 
-def test_push_of_a_new_branch_scans_its_commits(runner: Runner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_push_of_a_new_branch_scans_its_commits(runner: ActionRunner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo, payload, _key = pull_request
-    done, outputs, _summary = runner.run_check(repo.path, tmp_path, "push",
+    done, outputs, _summary = run_check(runner, repo.path, tmp_path, "push",
                                                {"before": "0" * 40, "after": payload["pull_request"]["head"]["sha"]})
     assert done.returncode == 1 and outputs["leaks"] == "1", done.stderr
 
 
-def test_fail_on_leaves_leaks_reported_but_passing(runner: Runner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_fail_on_leaves_leaks_reported_but_passing(runner: ActionRunner, pull_request, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo, payload, _key = pull_request
-    done, outputs, _summary = runner.run_check(repo.path, tmp_path, "pull_request", payload, {"fail-on": "policy"})
+    done, outputs, _summary = run_check(runner, repo.path, tmp_path, "pull_request", payload, {"fail-on": "policy"})
     assert done.returncode == 0 and outputs["leaks"] == "1" and outputs["result"] == "pass", done.stderr
 
 
@@ -161,13 +129,14 @@ def drift_inputs(fake: FakeProviders, **extra: str) -> dict[str, str]:
             "args": "--allow-insecure-loopback", **extra}
 
 
-def test_drift_options_reach_the_drift_job(runner: Runner, drift_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_drift_options_reach_the_drift_job(runner: ActionRunner, drift_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """timeout, strict and audit-log inputs, and args passed through: a provider slower than
     the timeout is inconclusive, which strict fails; every request is in the audit log."""
     repo, key, fake = drift_repo
     fake.modes["openai"], fake.delay = "slow", 3.0
     inputs = drift_inputs(fake, timeout="0.5", strict="true", **{"audit-log": "audit.jsonl"})
-    done, outputs, summary = runner.run_check(repo, tmp_path, "schedule", {}, inputs, {"OPENAI_API_KEY": key})
+    run = runner.run_check(repo, tmp_path, "schedule", {}, inputs=inputs, env={"OPENAI_API_KEY": key})
+    done, outputs, summary = run.done, run.outputs, run.summary
     assert done.returncode == 1, done.stdout + done.stderr
     assert outputs["result"] == "fail" and outputs["drift-failures"] == "3", outputs
     findings = json.loads((repo / outputs["json"]).read_text())["findings"]
@@ -181,21 +150,23 @@ def test_drift_options_reach_the_drift_job(runner: Runner, drift_repo, tmp_path:
 
 
 def test_without_strict_inconclusive_drift_passes_and_the_deadline_applies(  # type: ignore[no-untyped-def]
-        runner: Runner, drift_repo, tmp_path: Path) -> None:
+        runner: ActionRunner, drift_repo, tmp_path: Path) -> None:
     repo, key, fake = drift_repo
     fake.modes["openai"], fake.delay = "slow", 3.0
     inputs = drift_inputs(fake, timeout="10", deadline="1")
-    done, outputs, _summary = runner.run_check(repo, tmp_path, "schedule", {}, inputs, {"OPENAI_API_KEY": key})
+    run = runner.run_check(repo, tmp_path, "schedule", {}, inputs=inputs, env={"OPENAI_API_KEY": key})
+    done, outputs, _summary = run.done, run.outputs, run.summary
     assert done.returncode == 0, done.stdout + done.stderr
     assert outputs["result"] == "pass" and outputs["inconclusive"] == "3" and outputs["drift-failures"] == "0"
     findings = json.loads((repo / outputs["json"]).read_text())["findings"]
     assert any("total deadline exceeded" in f["message"] for f in findings), findings
 
 
-def test_an_audit_log_that_cannot_be_opened_stops_the_probes(runner: Runner, drift_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_audit_log_that_cannot_be_opened_stops_the_probes(runner: ActionRunner, drift_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo, key, fake = drift_repo
     inputs = drift_inputs(fake, **{"audit-log": "missing/dir/audit.jsonl"})
-    done, outputs, _summary = runner.run_check(repo, tmp_path, "schedule", {}, inputs, {"OPENAI_API_KEY": key})
+    run = runner.run_check(repo, tmp_path, "schedule", {}, inputs=inputs, env={"OPENAI_API_KEY": key})
+    done, outputs, _summary = run.done, run.outputs, run.summary
     assert done.returncode == 2 and outputs["result"] == "incomplete"
     assert "missing/dir/audit.jsonl: cannot open the audit log" in done.stderr and fake.hits == []
 

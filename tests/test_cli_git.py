@@ -70,7 +70,7 @@ def test_pre_push_from_pre_commit_environment(repo: GitRepo) -> None:
     env["PRE_COMMIT_FROM_REF"] = "0" * 40
     assert invoke(["scan", "--pre-push"], repo.path, env).exit_code == 1  # no remotes: all of it is new
     outside = invoke(["scan", "--pre-push"], repo.path, {"PRE_COMMIT_FROM_REF": None, "PRE_COMMIT_TO_REF": None})
-    assert outside.exit_code == 2 and "outside pre-commit use --range" in outside.stderr
+    assert outside.exit_code == 2 and "outside a push use --range" in outside.stderr
 
 
 def test_git_errors_exit_2_with_one_line(repo: GitRepo, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -118,3 +118,50 @@ def test_history_progress_bar_only_on_a_terminal(repo: GitRepo, monkeypatch: pyt
     monkeypatch.setattr(cli.sys, "stderr", terminal)
     cli._scan_git(GitTarget("range", "HEAD~2..HEAD"), (), Settings(), False)
     assert terminal.getvalue() == ""  # ranges are quick: no bar
+
+
+@pytest.mark.parametrize(("since", "code"), [
+    ("HEAD@{1 year ago}", 0),  # the commits are dated 2024: HEAD was HEAD then already
+    ("HEAD@{2024-01-01 00:00:01}", 1), ("HEAD@{2}", 1), ("main~2", 1), ("v1^{}", 1), (":/clean start", 1),
+])
+def test_since_takes_every_revision_git_knows(repo: GitRepo, since: str, code: int) -> None:
+    """Security round 2, item 14: `--since 'HEAD@{1 year ago}'` was an internal error (exit 3)."""
+    repo.git("tag", "-a", "-m", "first", "v1", "HEAD~2")
+    result = invoke(["scan", "--since", since, "--format", "json"], repo.path)
+    assert result.exit_code == code, result.output  # the leak is after the first commit
+    assert "Traceback" not in result.stderr
+
+
+def test_since_a_tree_is_a_clear_error(repo: GitRepo) -> None:
+    result = invoke(["scan", "--since", "HEAD^{tree}"], repo.path)
+    assert result.exit_code == 2 and "names a tree, not a commit" in result.stderr
+
+
+def test_pre_push_without_from_and_to_refs(repo: GitRepo) -> None:
+    """pre-commit's variables when the push reaches a root commit the remote lacks."""
+    env: dict[str, str | None] = {"PRE_COMMIT_FROM_REF": None, "PRE_COMMIT_TO_REF": None, "PRE_COMMIT": "1",
+                                  "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main", "PRE_COMMIT_REMOTE_NAME": "origin",
+                                  "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main", "PRE_COMMIT_REMOTE_URL": "x"}
+    result = invoke(["scan", "--pre-push", "--format", "json"], repo.path, env)
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["stats"]["commits"] == 3
+
+
+def test_pre_push_reads_gits_hook_input(repo: GitRepo) -> None:
+    """As git's own pre-push hook: one line per ref, every one of them scanned."""
+    head, leak, start = (repo.git("rev-parse", r) for r in ("HEAD", "HEAD~1", "HEAD~2"))
+    zero = "0" * 40
+    lines = (f"refs/heads/clean {start} refs/heads/clean {zero}\n"
+             f"refs/heads/main {head} refs/heads/main {start}\n"
+             f"(delete) {zero} refs/heads/old {leak}\n")
+    old = os.getcwd()
+    os.chdir(repo.path)
+    try:
+        result = CliRunner().invoke(main, ["scan", "--pre-push", "--format", "json"], input=lines,
+                                    env={**GIT_ENV, "PRE_COMMIT": None, "PRE_COMMIT_TO_REF": None,
+                                         "PRE_COMMIT_LOCAL_BRANCH": None})
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1, result.output
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["commit"] == leak

@@ -84,7 +84,9 @@ def test_shallow_checkout_fetches_base_and_deepens_to_the_merge_base(tmp_path: P
     assert git(clone, "rev-list", "--count", f"{base}..{head}") == "45"
 
 
-def test_missing_base_that_cannot_be_fetched(tmp_path: Path) -> None:
+def test_missing_base_that_cannot_be_fetched_scans_what_is_new(tmp_path: Path) -> None:
+    """A base no remote has (garbage-collected after a force-push): no advice about clone
+    depth in a complete clone, but the commits on no other branch, and a notice why."""
     repo = tmp_path / "r"
     repo.mkdir()
     git(repo, "init", "-q")
@@ -92,9 +94,22 @@ def test_missing_base_that_cannot_be_fetched(tmp_path: Path) -> None:
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "a")
     head = git(repo, "rev-parse", "HEAD")
-    plan = plan_from_event(event(tmp_path, "pull_request", {"pull_request": {"base": {"sha": "c" * 40}, "head": {"sha": head}}}))
-    with pytest.raises(PlanError, match="fetch-depth: 0"):
+    plan = plan_from_event(event(tmp_path, "push", {"ref": "refs/heads/main", "before": "c" * 40, "after": head}))
+    assert plan is not None
+    plan = ensure_range(repo, plan)
+    assert plan.mode == "commits" and plan.head == head
+    assert "cccccccccccc" in plan.notice and "unreachable" in plan.notice and "fetch-depth" not in plan.notice
+
+
+def test_missing_head_that_cannot_be_fetched(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    plan = plan_from_event(event(tmp_path, "pull_request", {"pull_request": {"base": {"sha": "c" * 40},
+                                                                             "head": {"sha": "d" * 40}}}))
+    with pytest.raises(PlanError, match="dddddddddddd") as caught:
         ensure_range(repo, plan)  # type: ignore[arg-type]
+    assert "fetch-depth" not in str(caught.value)  # not a shallow clone: that advice would not help
 
 
 def test_outputs_file(tmp_path: Path) -> None:
@@ -102,3 +117,41 @@ def test_outputs_file(tmp_path: Path) -> None:
     write_outputs(str(path), {"findings": 3, "summary": "a\nb"})
     text = path.read_text()
     assert text.startswith("findings=3\nsummary<<") and "\na\nb\n" in text
+
+
+def test_new_branch_without_a_ref_compares_with_the_default_branch_only(tmp_path: Path) -> None:
+    """Without the pushed ref its own refs cannot be told from the others (which would hide
+    every new commit): only the default branch counts as known."""
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    git(origin, "init", "-q")
+    (origin / "a").write_text("a")
+    git(origin, "add", ".")
+    git(origin, "commit", "-qm", "a")
+    git(origin, "checkout", "-qb", "feature")
+    (origin / "b").write_text("b")
+    git(origin, "add", ".")
+    git(origin, "commit", "-qm", "b")
+    head = git(origin, "rev-parse", "HEAD")
+    clone = tmp_path / "clone"
+    subprocess.run([*GIT, "clone", "-q", "--branch", "feature", f"file://{origin}", str(clone)], check=True)
+    plan = plan_from_event(event(tmp_path, "push", {"before": ZERO_SHA, "after": head,
+                                                    "repository": {"default_branch": "main"}}))
+    assert plan is not None
+    plan = ensure_range(clone, plan)
+    assert plan.known == ("refs/remotes/origin/main",) and "main, the default branch" in plan.notice
+    assert git(clone, "rev-list", head, "--not", *plan.known) == head
+
+
+def test_unknown_base_of_an_explicit_range_is_an_error(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "a").write_text("a")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "a")
+    from byok_ci.github_event import ScanPlan
+
+    with pytest.raises(PlanError, match="cccccccccccc is not in the checkout") as caught:
+        ensure_range(repo, ScanPlan("range", "c" * 40, git(repo, "rev-parse", "HEAD")))
+    assert "fetch-depth" not in str(caught.value)

@@ -71,7 +71,10 @@ def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci") -> 
             cells = " | ".join(str(counts.get(o, 0)) for o in OUTCOMES)
             stream.write(f"| {_cell(suite)} | {cells} |\n")
         stream.write("\n")
-    if not findings:
+    if not findings and any(e.blocking for e in report.errors):
+        stream.write(f"**Incomplete**: no leaks found in what could be read ({report.stats.files} files checked), "
+                     "but not everything could be checked (below).\n")
+    elif not findings:
         stream.write(f"No leaks found ({report.stats.files} files checked).\n")
     else:
         stream.write(f"**{len(findings)} finding{'s' if len(findings) != 1 else ''}**\n\n")

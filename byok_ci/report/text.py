@@ -77,7 +77,7 @@ def _write_checks(report: Report, stream: TextIO, paint) -> None:  # type: ignor
             if check.outcome in ("inconclusive", "error"):
                 stream.write(f"  {paint('warning', check.outcome)}  {check.name}: {check.detail}\n")
     counts = check_counts(report.checks)
-    style = "error" if counts["failed"] else "warning" if counts["warning"] or counts["inconclusive"] else "ok"
+    style = "error" if counts["failed"] or counts["error"] else "warning" if counts["warning"] or counts["inconclusive"] else "ok"
     errors = len(report.errors)
     problems = f", {errors} problem{'s' if errors != 1 else ''} reported as errors" if errors else ""
     stream.write(paint(style, f"{len(report.checks)} check{'s' if len(report.checks) != 1 else ''}: {_counts_text(report.checks)}") + f" ({report.stats.seconds:.2f}s{problems})\n")

@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 
 from byok_ci.model import Chunk, ScanError, Stats
 from byok_ci.sources.files import DEFAULT_MAX_FILE_SIZE, is_excluded
-from byok_ci.sources.git.patch import LFS_POINTER, SUBMODULE_MODE, SYMLINK_MODE, FilePatch
+from byok_ci.sources.git.patch import LFS_POINTER, SUBMODULE_MODE, SYMLINK_MODE, Commit, FilePatch
+
+
+@dataclass(frozen=True)
+class Binary:
+    """A file version git diffed as "Binary files differ"."""
+
+    path: str
+    where: str
+    blob: str
+    commit: Commit | None
 
 
 @dataclass
@@ -20,6 +30,10 @@ class Chunker:
     stats: Stats = field(default_factory=lambda: Stats(commits=0))
     errors: list[ScanError] = field(default_factory=list)
     submodules: set[str] = field(default_factory=set)
+    # Each file git diffed as binary. git says so of a blob over its big-file threshold
+    # without looking at it, and of text .gitattributes marks -diff or binary, so these
+    # are looked at again afterwards (scan_git).
+    binaries: list[Binary] = field(default_factory=list)
 
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
@@ -34,6 +48,30 @@ class Chunker:
         mine.commits = (mine.commits or 0) + (theirs.commits or 0)
         self.errors.extend(other.errors)
         self.submodules |= other.submodules
+        self.binaries.extend(other.binaries)
+
+    @staticmethod
+    def _where(patch: FilePatch) -> str:
+        return f"{patch.path}@{patch.commit.sha[:12]}" if patch.commit else patch.path
+
+    def oversized(self, binary: Binary, size: int) -> None:
+        """A binary git did not look at, for its size: an error, not a skipped binary."""
+        self.stats.skipped_binary -= 1
+        self.stats.skipped_large += 1
+        self.errors.append(ScanError(
+            binary.where,
+            f"skipped: {size:,} bytes is over the maximum file size {self.max_file_size:,} "
+            "(raise it with --max-file-size)",
+        ))
+
+    def text_after_all(self, binary: Binary, data: bytes) -> Chunk:
+        """The whole of a file git called binary but that holds text, as one chunk."""
+        self.stats.skipped_binary -= 1
+        self.stats.files += 1
+        self.stats.bytes += len(data)
+        commit = binary.commit
+        return Chunk(text=data.decode("utf-8", "replace"), path=binary.path, commit=commit.sha if commit else None,
+                     commit_info=commit.info if commit else None)
 
     def chunks(self, patch: FilePatch) -> Iterator[Chunk]:
         stats = self.stats
@@ -48,13 +86,15 @@ class Chunker:
             return
         if patch.binary:
             stats.skipped_binary += 1
+            if patch.blob and not is_excluded(patch.path, self.exclude):
+                self.binaries.append(Binary(patch.path, self._where(patch), patch.blob, patch.commit))
             return
         if not patch.runs:
             return
         if is_excluded(patch.path, self.exclude):
             stats.skipped_excluded += 1
             return
-        where = f"{patch.path}@{patch.commit.sha[:12]}" if patch.commit else patch.path
+        where = self._where(patch)
         if patch.added_bytes > self.max_file_size:
             stats.skipped_large += 1
             self.errors.append(ScanError(

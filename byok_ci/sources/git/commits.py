@@ -14,6 +14,7 @@ For the full history (``all_refs``) the list covers every ref and rename detecti
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from byok_ci.errors import GitError
 from byok_ci.model import Chunk, ScanError
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
-from byok_ci.sources.git.process import DIFF_OPTIONS, first_error_line, run, stream
+from byok_ci.sources.git.process import DIFF_OPTIONS, diff_config, first_error_line, run, stream
 
 # Below this many commits per part, another git process costs more than it saves.
 MIN_COMMITS_PER_PART = 400
@@ -42,9 +43,15 @@ class CommitPart:
     chunker: Chunker
     cwd: str | None
     on_commit: Callable[[], None] | None = None
+    # Commits whose parent git cannot read: no diff against it exists, so their whole tree
+    # counts as added (which also shows what the unreadable parent added).
+    orphans: frozenset[bytes] = frozenset()
 
     def chunks(self) -> Iterator[Chunk]:
-        remaining = self.shas.split()
+        remaining = [sha for sha in self.shas.split() if sha not in self.orphans]
+        for sha in self.shas.split():
+            if sha in self.orphans:
+                yield from self._whole_tree(sha.decode("ascii"))
         while remaining:
             seen: list[str] = []
 
@@ -52,7 +59,8 @@ class CommitPart:
                 seen.append(commit.sha)
                 self._count(commit)
 
-            args = ["log", *self.options, "--no-walk=unsorted", "--stdin", "--", *self.pathspecs]
+            args = [*diff_config(self.chunker.max_file_size), "log", *self.options, "--no-walk=unsorted", "--stdin",
+                    "--", *self.pathspecs]
             try:
                 with stream(args, cwd=self.cwd, input=b"\n".join(remaining) + b"\n") as lines:
                     for patch in parse(lines, on_commit=count):
@@ -70,6 +78,23 @@ class CommitPart:
                     "the other commits were scanned",
                 ))
                 remaining = remaining[failed + 1:]
+
+    def _whole_tree(self, sha: str) -> Iterator[Chunk]:
+        """The chunks of every file of commit ``sha``, as if it had added them all."""
+        header = run(["log", "--no-walk", f"--format={LOG_FORMAT}", sha], cwd=self.cwd)
+        empty = run(["hash-object", "-t", "tree", "--stdin"], cwd=self.cwd, input=b"")
+        args = [*diff_config(self.chunker.max_file_size), "diff-tree", "-r", "-p", *DIFF_OPTIONS, "--diff-filter=d",
+                empty.stdout.decode("ascii").strip(), sha, "--", *self.pathspecs]
+        try:
+            if header.returncode != 0 or empty.returncode != 0:
+                raise GitError(first_error_line(header.stderr + empty.stderr))
+            with stream(args, cwd=self.cwd) as lines:
+                for patch in parse(itertools.chain([header.stdout], lines), on_commit=self._count):
+                    yield from self.chunker.chunks(patch)
+        except GitError as exc:
+            self.chunker.errors.append(ScanError(
+                f"{HERE}@{sha[:12]}", f"git could not read this commit ({exc}); the repository may be damaged "
+                "(run git fsck); the other commits were scanned"))
 
     def _count(self, _commit: Commit) -> None:
         stats = self.chunker.stats
@@ -93,6 +118,7 @@ class CommitSource:
     cwd: str | None = None
     max_parts: int = 0  # 0: one per core, at most MAX_PARTS
     _listed: bytes = b""
+    _orphans: frozenset[bytes] = frozenset()
 
     def options(self) -> list[str]:
         # --diff-filter=d: a deleted file adds nothing, and diffing it costs as much as adding it.
@@ -109,11 +135,79 @@ class CommitSource:
             # list the commits of the others.
             good = self._readable_refs()
             if good is not None:
+                selection = [sha.decode("ascii") for sha in good]
                 args = ["rev-list", "--topo-order", "--reverse", "--stdin", "--", *self.pathspecs]
                 done = run(args, cwd=self.cwd, input=b"".join(sha + b"\n" for sha in good))
         if done.returncode != 0:
-            raise GitError(first_error_line(done.stderr))
+            around = self._list_around_damage(selection)
+            if around is None:
+                raise GitError(first_error_line(done.stderr))
+            return around
         return done.stdout
+
+    def _list_around_damage(self, selection: list[str]) -> bytes | None:
+        """The commits to scan when `git rev-list` stops at a commit it cannot read, the
+        unreadable ones reported; None when that is not the problem.
+
+        rev-list gives up on the first damaged commit, costing every commit. Instead the
+        readable commits and their parents are read one by one and walked here. What lies
+        only behind a damaged commit cannot be told apart from commits no ref holds any
+        more, so a history scan takes every readable commit; a range takes what it reaches.
+        """
+        expanded = run(["rev-parse", *selection], cwd=self.cwd)
+        listed = run(["cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)"], cwd=self.cwd)
+        if expanded.returncode != 0 or listed.returncode != 0:
+            return None
+        readable = [line.split()[0] for line in listed.stdout.splitlines() if line.endswith(b" commit")]
+        graph = run(["log", "--no-walk=unsorted", "--stdin", "--format=%H %P"], cwd=self.cwd,
+                    input=b"".join(sha + b"\n" for sha in readable))
+        if graph.returncode != 0:
+            return None
+        parents = {fields[0]: fields[1:] for fields in (line.split() for line in graph.stdout.splitlines()) if fields}
+        tips: dict[bool, list[bytes]] = {True: [], False: []}
+        for line in expanded.stdout.split():
+            tips[not line.startswith(b"^")].append(line.lstrip(b"^"))
+        wanted, damaged = self._reach(self._peel(tips[True]), parents)
+        if not damaged:
+            return None
+        known, _ = self._reach(self._peel(tips[False]), parents)
+        chosen = set(parents) - known if self.all_refs else wanted - known
+        behind = ("the commits behind it were scanned too, with any commits no ref holds" if self.all_refs
+                  else "commits only reachable through it were not scanned")
+        for sha in sorted(damaged):
+            self.chunker.errors.append(ScanError(
+                f"{HERE}@{sha[:12].decode()}",
+                f"git cannot read this commit (the repository is damaged: run git fsck); what it added is "
+                f"scanned with the whole tree of the commits after it; {behind}",
+            ))
+        self._orphans = frozenset(sha for sha in chosen if damaged.intersection(parents[sha]))
+        return b"".join(sha + b"\n" for sha in _parents_first(chosen, parents))
+
+    def _peel(self, shas: list[bytes]) -> list[bytes]:
+        """The commits ``shas`` (tags among them) point to; what cannot be read is kept as is."""
+        if not shas:
+            return []
+        done = run(["cat-file", "--batch-check=%(objectname) %(objecttype)"], cwd=self.cwd,
+                   input=b"".join(sha + b"^{commit}\n" for sha in shas))
+        lines = done.stdout.splitlines()
+        return [line.split()[0] if line.endswith(b" commit") else sha for sha, line in zip(shas, lines)]
+
+    @staticmethod
+    def _reach(starts: list[bytes], parents: dict[bytes, list[bytes]]) -> tuple[set[bytes], set[bytes]]:
+        """Readable commits reachable from ``starts``, and the unreadable ones met on the way."""
+        reached: set[bytes] = set()
+        damaged: set[bytes] = set()
+        stack = list(starts)
+        while stack:
+            sha = stack.pop()
+            if sha in reached or sha in damaged:
+                continue
+            if sha not in parents:
+                damaged.add(sha)
+                continue
+            reached.add(sha)
+            stack.extend(parents[sha])
+        return reached, damaged
 
     def _readable_refs(self) -> list[bytes] | None:
         """Objects of the refs that point at something readable (broken ones reported), or
@@ -153,7 +247,7 @@ class CommitSource:
         # are stored whole, older ones as deltas against them), about 10% less work.
         return [
             CommitPart(index, b"".join(reversed(shas)), len(shas), self.options(), self.pathspecs,
-                       self.chunker if index == 0 else self.chunker.fork(), self.cwd)
+                       self.chunker if index == 0 else self.chunker.fork(), self.cwd, orphans=self._orphans)
             for index, shas in enumerate(mine)
         ]
 
@@ -170,3 +264,22 @@ class CommitSource:
         """Every part's chunks, one part after the other (no parallelism, not in order)."""
         for part in self.parts():
             yield from part.chunks()
+
+
+def _parents_first(chosen: set[bytes], parents: dict[bytes, list[bytes]]) -> list[bytes]:
+    """``chosen`` ordered so that every commit comes after its parents (as --topo-order --reverse)."""
+    order: list[bytes] = []
+    done: set[bytes] = set()
+    for start in sorted(chosen):
+        stack = [(start, False)]
+        while stack:
+            sha, expanded = stack.pop()
+            if expanded:
+                order.append(sha)
+                continue
+            if sha in done:
+                continue
+            done.add(sha)
+            stack.append((sha, True))
+            stack.extend((parent, False) for parent in parents.get(sha, ()) if parent in chosen and parent not in done)
+    return order

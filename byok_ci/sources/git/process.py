@@ -30,11 +30,40 @@ def git_executable() -> str:
     return found
 
 
-def _environment() -> dict[str, str]:
+# A graft file that cannot exist: git then reads no grafts (an empty GIT_GRAFT_FILE would
+# be the repository's own info/grafts again).
+NO_GRAFTS = os.path.join(os.devnull, "byok-ci-no-grafts")
+
+
+def environment() -> dict[str, str]:
+    """The environment of every git process byok-ci runs.
+
+    ``git replace`` refs and grafts (``info/grafts``) make git show other commits in place
+    of the stored ones, so a commit that added a key could be swapped for a clean one: they
+    are ignored, and byok-ci reads the objects as stored.
+    """
     env = dict(os.environ)
-    env.update({"GIT_PAGER": "cat", "PAGER": "cat", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"})
+    env.update({"GIT_PAGER": "cat", "PAGER": "cat", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0",
+                "GIT_NO_REPLACE_OBJECTS": "1", "GIT_GRAFT_FILE": NO_GRAFTS})
     env.pop("GIT_EXTERNAL_DIFF", None)
+    env.pop("GIT_REPLACE_REF_BASE", None)
     return env
+
+
+# git diffs a blob larger than core.bigFileThreshold (default 512 MiB, and a repository may
+# set less) as "Binary files differ" without looking at it. Diffs run with the threshold
+# above both that default and the maximum file size, so every blob byok-ci may read is
+# diffed as text; a blob git still calls binary for its size is reported, not skipped.
+DEFAULT_BIG_FILE_THRESHOLD = 512 * 1024 * 1024
+
+
+def big_file_threshold(max_file_size: int) -> int:
+    return max(DEFAULT_BIG_FILE_THRESHOLD, max_file_size + 1)
+
+
+def diff_config(max_file_size: int) -> list[str]:
+    """`git -c` options for commands that diff: see :data:`DEFAULT_BIG_FILE_THRESHOLD`."""
+    return ["-c", f"core.bigFileThreshold={big_file_threshold(max_file_size)}"]
 
 
 def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
@@ -47,7 +76,7 @@ def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
 
 
 def run(args: Sequence[str], cwd: str | None = None, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([git_executable(), *_CONFIG, *args], cwd=cwd, capture_output=True, env=_environment(),
+    return subprocess.run([git_executable(), *_CONFIG, *args], cwd=cwd, capture_output=True, env=environment(),
                           input=input)
 
 
@@ -70,7 +99,7 @@ def stream(args: Sequence[str], cwd: str | None = None, input: bytes | None = No
     """
     proc = subprocess.Popen(
         [git_executable(), *_CONFIG, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, env=_environment(), bufsize=1 << 16,
+        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, env=environment(), bufsize=1 << 16,
     )
     assert proc.stdout is not None and proc.stderr is not None
     if input is not None:
@@ -105,6 +134,40 @@ def check_work_tree(cwd: str | None = None) -> None:
         raise GitError(reason)
     if done.stdout.strip() != b"true":
         raise GitError(f"{where} is not inside a work tree (a bare repository has no index to scan)")
+
+
+def blob_sizes(ids: Sequence[str], cwd: str | None = None) -> dict[str, int]:
+    """The size of each blob ``ids`` names (one `git cat-file --batch-check`); unknown ones left out."""
+    if not ids:
+        return {}
+    done = run(["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], cwd=cwd,
+               input="".join(f"{i}\n" for i in ids).encode("ascii"))
+    sizes = {}
+    for line in done.stdout.decode("ascii", "replace").splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit():
+            sizes[fields[0]] = int(fields[2])
+    return sizes
+
+
+def marked_binary(paths: Sequence[bytes], cwd: str | None = None) -> set[bytes]:
+    """Which of ``paths`` .gitattributes gives a ``diff`` attribute other than set or
+    unspecified (``-diff``, ``binary``, a diff driver): git may diff those as binary
+    whatever they hold."""
+    if not paths:
+        return set()
+    done = run(["check-attr", "-z", "--stdin", "diff"], cwd=cwd, input=b"".join(p + b"\0" for p in paths))
+    fields = done.stdout.split(b"\0")
+    return {fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] not in (b"set", b"unspecified")}
+
+
+# git's own test for binary content (xdiff-interface.c buffer_is_binary): a NUL byte in
+# the first 8000 bytes.
+FIRST_FEW_BYTES = 8000
+
+
+def looks_binary(data: bytes) -> bool:
+    return b"\0" in data[:FIRST_FEW_BYTES]
 
 
 def read_blobs(names: Sequence[bytes], max_size: int, cwd: str | None = None) -> list[bytes | int | None]:

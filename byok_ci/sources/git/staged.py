@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from byok_ci.model import Chunk
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.patch import parse
-from byok_ci.sources.git.process import DIFF_OPTIONS, check_work_tree, stream
+from byok_ci.sources.git.process import DIFF_OPTIONS, check_work_tree, diff_config, stream
 
 
 @dataclass
@@ -26,7 +26,8 @@ class StagedSource:
 
     def chunks(self) -> Iterator[Chunk]:
         check_work_tree(self.cwd)
-        args = ["diff", "--cached", *DIFF_OPTIONS, "-M", "--", *self.pathspecs]
+        args = [*diff_config(self.chunker.max_file_size), "diff", "--cached", *DIFF_OPTIONS, "-M", "--",
+                *self.pathspecs]
         with stream(args, cwd=self.cwd) as lines:
             for patch in parse(lines):
                 yield from self.chunker.chunks(patch)

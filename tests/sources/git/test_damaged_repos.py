@@ -79,16 +79,46 @@ def test_a_ref_to_a_missing_object_is_one_error_and_the_other_refs_are_scanned(t
     assert result.exit_code == 1 and "refs/heads/broken points to a missing object" in result.stderr
 
 
-def test_a_corrupt_commit_object_fails_clearly(tmp_path: Path, keys) -> None:  # type: ignore[no-untyped-def]
-    """Nothing can be listed past a commit git cannot read: exit 2 with git's reason, no traceback."""
+@pytest.fixture
+def damaged_history(tmp_path: Path, keys):  # type: ignore[no-untyped-def]
+    """start, a key, a commit whose object is then corrupted, another key."""
     repo = GitRepo(tmp_path)
-    repo.write("a.env", f"K={keys()}\n")
-    repo.commit("one")
-    repo.commit("two")
-    corrupt(repo, "HEAD~1")
-    result = cli(tmp_path, "scan", "--history")
-    assert result.exit_code == 2, result.output
-    assert result.stderr.startswith("byok-ci: error: git: ") and "Traceback" not in result.stderr
+    repo.write("README", "start\n")
+    start = repo.commit("start")
+    repo.write("old.env", f"K={keys()}\n")
+    old = repo.commit("old key")
+    repo.write("README", "damaged\n")
+    damaged = repo.commit("damaged")
+    repo.write("new.env", f"K={keys()}\n")
+    new = repo.commit("new key")
+    corrupt(repo, damaged)
+    return repo, start, old, damaged, new
+
+
+def test_a_corrupt_commit_object_costs_that_commit_only(damaged_history) -> None:  # type: ignore[no-untyped-def]
+    """Security round 2, item 14: git rev-list stops at the first commit it cannot read,
+    which cost every commit; now the others are walked and scanned."""
+    repo, _start, old, damaged, new = damaged_history
+    result = cli(repo.path, "scan", "--history", "--format", "json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert sorted((f["path"], f["commit"]) for f in data["findings"]) == [("new.env", new), ("old.env", old)]
+    (error,) = data["errors"]
+    assert error["path"] == f"git@{damaged[:12]}" and "run git fsck" in error["message"]
+    assert data["stats"]["commits"] == 3
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_range_across_a_corrupt_commit_scans_what_it_reaches(damaged_history) -> None:  # type: ignore[no-untyped-def]
+    """The commits behind the damaged one cannot be reached; what they added and is still
+    there shows in the whole tree of the commit after it."""
+    repo, start, _old, damaged, new = damaged_history
+    result = cli(repo.path, "scan", "--range", f"{start}..{new}", "--format", "json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert sorted((f["path"], f["commit"]) for f in data["findings"]) == [("new.env", new), ("old.env", new)]
+    (error,) = data["errors"]
+    assert error["path"] == f"git@{damaged[:12]}" and "were not scanned" in error["message"]
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "github"])
