@@ -14,6 +14,8 @@ from typing import Any, Protocol
 SEVERITIES = ("error", "warning")
 OUTCOMES = ("passed", "failed", "warning", "inconclusive", "skipped")
 FINGERPRINT_HEX_CHARS = 16
+# Finding.found_in: where in a name a key was, and how reports say it.
+FOUND_IN = {"path": "file name", "author": "commit author", "ref": "ref name"}
 
 
 def fingerprint(secret: str) -> str:
@@ -86,6 +88,10 @@ class Finding:
     key: str | None = None
     env: str | None = None
     scanned_as: str | None = None
+    # Set when the key is not in content but in a name: "path" (a file or directory name),
+    # "author" (a commit author) or "ref" (a branch or tag). ``path`` is then the redacted
+    # name and ``line`` 0: there is no line to point at.
+    found_in: str | None = None
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.path, self.line, self.column, self.rule_id, self.fingerprint, self.commit or "")
@@ -107,7 +113,7 @@ class Finding:
             data["commit_info"] = {"author": self.commit_info.author, "date": self.commit_info.date}
         if self.history_only:
             data["history_only"] = True
-        for name in ("encoding", "source", "key", "env", "scanned_as"):
+        for name in ("encoding", "source", "key", "env", "scanned_as", "found_in"):
             value = getattr(self, name)
             if value is not None:
                 data[name] = value

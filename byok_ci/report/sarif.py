@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from byok_ci._version import __version__
 from byok_ci.model import Finding, Report, RuleInfo
+from byok_ci.outbound import defuse_json
 from byok_ci.rules import PROJECT_URL, rule_help_uri
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -48,12 +49,26 @@ def _rule(info: RuleInfo) -> dict[str, Any]:
     }
 
 
+# SARIF's logical location kinds for where a key in a name was found.
+_LOGICAL_KINDS = {"path": "resource", "author": "object", "ref": "object"}
+
+
+def _location(f: Finding, region: dict[str, Any]) -> dict[str, Any]:
+    if f.found_in:
+        # A key in a name has no line in any file, and the file under its redacted name does
+        # not exist: a logical location only, never a physical one.
+        return {"logicalLocations": [
+            {"name": f.path, "fullyQualifiedName": f"{f.found_in}:{f.path}", "kind": _LOGICAL_KINDS[f.found_in]}
+        ]}
+    return {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(f.path)}, "region": region}}
+
+
 def _result(f: Finding, rule_index: int) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(f.line, 1)}
     if f.column:
         region["startColumn"] = f.column
     properties: dict[str, Any] = {"redacted": f.redacted, "provider": f.provider}
-    for name in ("commit", "encoding", "source", "key", "env", "scanned_as"):
+    for name in ("commit", "encoding", "source", "key", "env", "scanned_as", "found_in"):
         value = getattr(f, name)
         if value:
             properties[name] = value
@@ -65,14 +80,7 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "ruleIndex": rule_index,
         "level": _LEVELS.get(f.severity, "warning"),
         "message": {"text": f"{f.message} ({f.redacted}){where}"},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": artifact_uri(f.path)},
-                    "region": region,
-                }
-            }
-        ],
+        "locations": [_location(f, region)],
         "partialFingerprints": {"byokCiSecret/v1": f.fingerprint},
         "properties": properties,
     }
@@ -117,5 +125,4 @@ def sarif(report: Report) -> dict[str, Any]:
 
 
 def write(report: Report, stream: TextIO, **_options: object) -> None:
-    json.dump(sarif(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(defuse_json(json.dumps(sarif(report), indent=2, ensure_ascii=False)) + "\n")
