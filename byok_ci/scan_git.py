@@ -18,15 +18,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from byok_ci.config import Settings
+from byok_ci.detect.anywhere import KeyMatcher
 from byok_ci.detect.engine import Detector
 from byok_ci.detect.prefilter import merge
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, Report, ScanError
+from byok_ci.names import report_keys_in_names
 from byok_ci.rules import RuleSet
 from byok_ci.scan import FAST_PREFILTER_MIN_BYTES, detector_for, ruleset_for, scan_chunks, start_report
+from byok_ci.sources.files import is_excluded
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
-from byok_ci.sources.git.process import read_blobs
+from byok_ci.sources.git.patch import display
+from byok_ci.sources.git.process import read_blobs, run
 from byok_ci.sources.git.staged import StagedSource
 
 if TYPE_CHECKING:
@@ -96,6 +100,12 @@ def scan_git(
              "not in git; scan the checked-out files too (byok-ci scan .)")
     report.findings.sort(key=Finding.sort_key)
     report.stats = chunker.stats
+    report_keys_in_names(
+        report, KeyMatcher(ruleset.rules),
+        paths=[p for p in chunker.paths if not is_excluded(p, settings.exclude)],
+        authors=chunker.authors,
+        refs=ref_names(cwd) if target.mode == "history" else None,
+    )
     suppression.apply(report, Path(cwd) if cwd else Path.cwd())
     report.stats.seconds = time.perf_counter() - started
     return report
@@ -320,6 +330,16 @@ def revisions_for(repo: Repo, target: GitTarget, note: Callable[[str], None]) ->
         except GitError:
             note("the remote's current commit is not here; scanning every commit not on a remote ref")
     return [to_sha, "--not", "--remotes"]
+
+
+def ref_names(cwd: str | None) -> dict[str, str]:
+    """Every ref of the repository and the object it points to (a history scan covers them
+    all, so a key in a branch or tag name is a finding too)."""
+    listed = run(["for-each-ref", "--format=%(objectname) %(refname)"], cwd=cwd)
+    if listed.returncode != 0:
+        return {}
+    pairs = (line.split(b" ", 1) for line in listed.stdout.splitlines() if b" " in line)
+    return {display(name): sha.decode("ascii", "replace") for sha, name in pairs}
 
 
 def first_per_path(findings: list[Finding]) -> list[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from byok_ci.model import Chunk, ScanError, Stats
+from byok_ci.model import Chunk, CommitInfo, ScanError, Stats
 from byok_ci.sources.files import DEFAULT_MAX_FILE_SIZE, is_excluded
 from byok_ci.sources.git.patch import LFS_POINTER, SUBMODULE_MODE, SYMLINK_MODE, FilePatch
 
@@ -20,6 +20,10 @@ class Chunker:
     stats: Stats = field(default_factory=lambda: Stats(commits=0))
     errors: list[ScanError] = field(default_factory=list)
     submodules: set[str] = field(default_factory=set)
+    # Names a key can hide in (reported by byok_ci.names): every path a patch touched, and
+    # every commit author with their earliest commit.
+    paths: set[str] = field(default_factory=set)
+    authors: dict[str, tuple[str, CommitInfo]] = field(default_factory=dict)
 
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
@@ -34,11 +38,20 @@ class Chunker:
         mine.commits = (mine.commits or 0) + (theirs.commits or 0)
         self.errors.extend(other.errors)
         self.submodules |= other.submodules
+        self.paths |= other.paths
+        for sha, info in other.authors.values():
+            self.note_author(sha, info)
+
+    def note_author(self, sha: str, info: CommitInfo) -> None:
+        known = self.authors.get(info.author)
+        if known is None or (info.date, sha) < (known[1].date, known[0]):
+            self.authors[info.author] = (sha, info)
 
     def chunks(self, patch: FilePatch) -> Iterator[Chunk]:
         stats = self.stats
         if patch.deleted:
             return
+        self.paths.add(patch.path)
         if patch.mode == SUBMODULE_MODE:
             stats.skipped_submodules += 1
             self.submodules.add(patch.path)

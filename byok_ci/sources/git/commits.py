@@ -71,7 +71,8 @@ class CommitPart:
                 ))
                 remaining = remaining[failed + 1:]
 
-    def _count(self, _commit: Commit) -> None:
+    def _count(self, commit: Commit) -> None:
+        self.chunker.note_author(commit.sha, commit.info)
         stats = self.chunker.stats
         stats.commits = (stats.commits or 0) + 1
         if self.on_commit is not None:
