@@ -643,6 +643,8 @@ INPUT_RUNS = [
     ["rules", "show", "mine.token", "--rules", "leaky-rules.yaml"],
     ["baseline", "create", ".", "--bind-paths", "--output", "out/b.json"],
     ["baseline", "update", ".", "--baseline", "out/{argument}.json"],
+    ["drift", "--env", "{argument}", "--manifest", "drift.yaml", "--base-url", "{argument}=https://{argument}.example"],
+    ["drift", "--env", "prod", "--manifest", "drift.yaml", "--allow-host", "{argument}", "--format", "json"],
 ]
 
 

@@ -100,3 +100,16 @@ def test_redacting_writer_redacts_a_key_split_across_writes(shipped_rules: RuleS
     assert out.getvalue() == f"K=gsk_…{key[-4:]}\n"
     with pytest.raises(TypeError):
         writer.write(b"")  # type: ignore[arg-type]  # click tells text streams from binary ones so
+
+
+def test_byok_errors_are_redacted_when_made(shipped_rules: RuleSet, rng: random.Random, tmp_path: Path) -> None:
+    """A library caller printing the exception sees no key (an unknown config field, a revision)."""
+    from byok_ci.config import load_config
+    from byok_ci.errors import ConfigError, GitError
+
+    key = key_for(shipped_rules, "nvidia.api-key", rng)
+    (tmp_path / "c.yaml").write_text(f"{key}: 1\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "c.yaml")
+    assert key[6:30] not in str(caught.value) and key[6:30] not in caught.value.reason
+    assert key[6:30] not in str(GitError(f"unknown revision {key!r}"))
