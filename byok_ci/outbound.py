@@ -36,11 +36,13 @@ if TYPE_CHECKING:
 # and the Unicode bidirectional controls that reorder what a terminal shows ("Trojan Source").
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# Without a loaded rule set, text is checked against the shipped rules only when it holds
-# a run that could be a key (16+ key characters with a capital or a digit), so `--help` and
-# `--version` do not pay for loading the rules.
+# Without a loaded rule set (help, version, click's usage errors), text is checked against
+# the shipped rules only when it holds a run that could be a key: 16+ key characters with
+# a digit or both cases, or 16 capitals in a row (an AWS key id can lack digits). Most
+# help texts (lower-case option names, SNAKE_CASE variables) then skip loading the rules.
 _KEY_RUN = re.compile(r"[A-Za-z0-9_+/=.\-]{16,}")
-_CAPITAL_OR_DIGIT = re.compile(r"[A-Z0-9]")
+_DIGIT = re.compile(r"[0-9]")
+_CAPITALS = re.compile(r"[A-Z]{16}")
 
 # Fields that hold several lines on purpose: each line is escaped, the line breaks stay.
 _MULTILINE_FIELDS = {"detail"}
@@ -127,8 +129,12 @@ def keep_identifiers(identifiers: Iterable[str | None]) -> None:
         _keep.update(i for i in identifiers if i)
 
 
+def _random_looking(run: str) -> bool:
+    return _DIGIT.search(run) is not None or (run.lower() != run and run.upper() != run)
+
+
 def _could_hold_key(text: str) -> bool:
-    return any(_CAPITAL_OR_DIGIT.search(run) for run in _KEY_RUN.findall(text))
+    return _CAPITALS.search(text) is not None or any(_random_looking(run) for run in _KEY_RUN.findall(text))
 
 
 def _matcher_for(text: str) -> KeyMatcher | None:

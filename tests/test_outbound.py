@@ -113,3 +113,37 @@ def test_byok_errors_are_redacted_when_made(shipped_rules: RuleSet, rng: random.
         load_config(tmp_path / "c.yaml")
     assert key[6:30] not in str(caught.value) and key[6:30] not in caught.value.reason
     assert key[6:30] not in str(GitError(f"unknown revision {key!r}"))
+
+
+_PROBE = """
+import sys
+from byok_ci.cli import main
+try:
+    main(sys.argv[1:], prog_name="byok-ci")
+except SystemExit:
+    pass
+sys.stderr.write("rules loaded: %s" % ("byok_ci.rules" in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["check", "--help"], ["manifest", "check", "--help"]])
+def test_help_and_version_do_not_load_the_rules(args: list[str]) -> None:
+    """Redaction without a loaded rule set loads the shipped rules only for text that could
+    hold a key (a conservative test: `scan --help` mentions base64 and 127.0.0.1 and pays)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True)
+    assert done.stderr.endswith("rules loaded: False"), done.stderr
+
+
+def test_a_key_in_a_usage_error_is_redacted_before_any_rule_was_loaded() -> None:
+    """`--format <key>` fails in click's parser, before any command loaded rules; an AWS key
+    id may hold no digit at all."""
+    import subprocess
+    import sys
+
+    key = "AKIA" + "".join(random.Random(7).choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(16))
+    done = subprocess.run([sys.executable, "-c", _PROBE, "scan", "--format", key], capture_output=True, text=True)
+    assert "Invalid value for '--format'" in done.stderr
+    assert key[4:] not in done.stderr and "rules loaded: True" in done.stderr
