@@ -692,7 +692,7 @@ def test_keys_in_drift_inputs_and_provider_answers_never_reach_an_output(
         fake.say = f"key {keys['answer']} belongs to someone else"
         result = run_in(tmp_path, [
             "drift", "--env", "prod", "--manifest", "drift.yaml", "--allow-insecure-loopback",
-            "--base-url", f"acme-prod-xai={fake.base('xai')}", "--base-url",
+            "--base-url", f"acme-prod-xai={fake.base('xai')}/{keys['base_url']}/..", "--base-url",
             f"acme-prod-openai={fake.url}/openai/{keys['base_url']}", "--json", "out/d.json", "--junit", "out/d.xml",
             "--sarif", "out/d.sarif", "--audit-log", "out/audit.jsonl",
         ], env={"XAI_KEY": real, "NO_COLOR": None})
