@@ -33,8 +33,11 @@ if TYPE_CHECKING:
     from byok_ci.rules import Rule
 
 # C0, DEL and C1 controls (ESC starts every ANSI sequence), line and paragraph separators,
-# and the Unicode bidirectional controls that reorder what a terminal shows ("Trojan Source").
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# the Unicode bidirectional controls that reorder what a terminal shows ("Trojan Source"),
+# and lone surrogates (a file name's undecodable bytes, which would reach the terminal raw).
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Without a loaded rule set (help, version, click's usage errors), text is checked against
 # the shipped rules only when it holds a run that could be a key: 16+ key characters with
@@ -58,6 +61,8 @@ _keep: set[str] = set()
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
     code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte (surrogateescape): as git shows it
+        return f"\\x{code - 0xDC00:02x}"
     return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 

@@ -68,6 +68,7 @@ def test_user_rules_count_too(tmp_path: Path) -> None:
 @pytest.mark.parametrize("char, shown", [
     ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\x00", "\\x00"), ("\x1b", "\\x1b"), ("\x7f", "\\x7f"),
     ("\x9b", "\\x9b"), ("\u202e", "\\u202e"), ("\u2066", "\\u2066"), ("\u2028", "\\u2028"), ("\u200f", "\\u200f"),
+    ("\udcff", "\\xff"), ("\udc9b", "\\x9b"),
 ])
 def test_escape_terminal_shows_control_characters(char: str, shown: str) -> None:
     assert escape_terminal(f"a{char}b") == f"a{shown}b"

@@ -296,3 +296,20 @@ def test_a_key_anywhere_in_any_text_is_redacted(before: str, after: str, rule_in
     body = key[len(rule.prefix):]
     shown = redact_text(before + key + after)
     assert all(body[i:i + 12] not in shown for i in range(len(body) - 12 + 1)), rule.id
+
+
+def test_undecodable_file_names_in_human_formats(tmp_path: Path) -> None:
+    """A name that is not UTF-8 (a lone 0x9b is CSI to an 8-bit terminal) is shown with \\xNN
+    escapes, as git paths are; JUnit no longer fails on the character XML cannot hold."""
+    import os
+
+    from tests.test_no_leak import run_in
+
+    rule = RULES.get("groq.api-key")
+    assert rule is not None
+    with open(os.path.join(os.fsencode(tmp_path), b"bad\x9b31m\xff.env"), "w") as handle:
+        handle.write(f"K={generate_key(rule, random.Random(1))}\n")
+    for fmt in ("text", "junit", "github"):
+        result = run_in(tmp_path, ["scan", ".", "--format", fmt], env={"NO_COLOR": None})
+        assert result.exit_code == 1, (fmt, result.output)
+        assert "bad\\x9b31m\\xff.env" in result.stdout, fmt
