@@ -35,9 +35,7 @@ if TYPE_CHECKING:
 # C0, DEL and C1 controls (ESC starts every ANSI sequence), line and paragraph separators,
 # the Unicode bidirectional controls that reorder what a terminal shows ("Trojan Source"),
 # and lone surrogates (a file name's undecodable bytes, which would reach the terminal raw).
-_CONTROL = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+_CONTROL = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Without a loaded rule set (help, version, click's usage errors), text is checked against
 # the shipped rules only when it holds a run that could be a key: 16+ key characters with
@@ -75,7 +73,7 @@ def escape_terminal(text: str) -> str:
     """
     # Every character escaped here is non-printable, so printable text takes the fast path.
     if not text.isprintable():
-        text = _CONTROL.sub(_escape, text)
+        text = re.sub(_CONTROL, _escape, text)  # compiled on first use (re caches it): most runs never need it
     if "##[" in text:
         text = text.replace("##[", "##\\[")
     if text.lstrip().startswith("::"):
