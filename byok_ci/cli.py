@@ -18,6 +18,7 @@ import click
 
 from byok_ci._version import __version__
 from byok_ci.exitcodes import INCOMPLETE, INTERNAL_ERROR
+from byok_ci.outbound import escape_terminal, redact_text
 
 if TYPE_CHECKING:
     from byok_ci.config import Settings
@@ -31,8 +32,14 @@ def _use_color(stream: TextIO, no_color: bool) -> bool:
     return not no_color and "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
+def _say(message: str) -> None:
+    """One line on standard error; what it quotes (file names, values) cannot break the line.
+    (Keys in it are redacted on the way out, as in everything byok-ci prints.)"""
+    click.echo(escape_terminal(message), err=True)
+
+
 def _say_error(error: ScanError) -> None:
-    click.echo(f"byok-ci: error: {error.one_line()}", err=True)
+    _say(f"byok-ci: error: {error.one_line()}")
 
 
 def _prepend_errors(report: Report, errors: list[ScanError]) -> None:
@@ -46,16 +53,18 @@ def _prepend_errors(report: Report, errors: list[ScanError]) -> None:
 
 def _say_warnings(report: Report) -> None:
     for warning in report.warnings:
-        click.echo(f"byok-ci: warning: {warning.one_line()}", err=True)
+        _say(f"byok-ci: warning: {warning.one_line()}")
 
 
 def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str, str | None],
                    writer: Callable[..., None] | None = None, **text_opts: object) -> None:
     """Files first, standard output last, so a closed pipe never costs a report file."""
     from byok_ci.model import ScanError
+    from byok_ci.outbound import keep_identifiers
     from byok_ci.report import write_report
 
     write = writer or write_report
+    keep_identifiers(f.commit for f in report.findings)
 
     targets = [(fmt, output)] + [(name, path) for name, path in extra.items() if path]
     for name, path in targets:
@@ -93,11 +102,15 @@ def _write_to(write: Callable[..., None], report: Report, name: str, quiet: bool
 def _write_atomically(path: str, write: Callable[[TextIO], None]) -> None:
     """Write to a temporary file beside ``path`` and rename it into place, so an interrupted
     run never leaves a partial report that looks complete."""
+    from byok_ci.outbound import RedactingWriter
+
     directory = os.path.dirname(os.path.abspath(path))
     fd, partial = tempfile.mkstemp(prefix=".byok-ci-", suffix=".partial", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            write(handle)
+            redacted = RedactingWriter(handle)
+            write(redacted)  # type: ignore[arg-type]
+            redacted.flush()
         os.replace(partial, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -125,17 +138,38 @@ def _report_options(formats: tuple[str, ...]) -> Callable[[Callable[..., None]],
 
 
 class _Main(click.Group):
-    """Maps anything unexpected to exit code 3 with a one-line message (no traceback, no values)."""
+    """Maps anything unexpected to exit code 3 with a one-line message (no traceback, no values).
+
+    Everything the command prints passes through one redaction step (standard output and
+    error are wrapped for the whole run, click's own usage errors included), and usage
+    errors quoting an argument show its control characters escaped.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from byok_ci.outbound import redacted_std_streams
+
+        with redacted_std_streams():
+            return super().main(*args, **kwargs)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as exc:
+            exc.message = escape_terminal(exc.message)  # type: ignore[misc]  # quotes an argument
+            raise
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         # SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so partial reports are removed.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.ClickException as exc:
+            exc.message = escape_terminal(exc.message)  # type: ignore[misc]  # quotes an argument
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("byok-ci: interrupted; no report was completed", err=True)
+            _say("byok-ci: interrupted; no report was completed")
             ctx.exit(130)
         except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into exit code 3
             if os.environ.get("BYOK_CI_DEBUG"):
@@ -144,10 +178,9 @@ class _Main(click.Group):
             while tb is not None and tb.tb_next is not None:
                 tb = tb.tb_next
             where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
-            click.echo(
+            _say(
                 f"byok-ci: internal error ({type(exc).__name__}{where}); "
-                "set BYOK_CI_DEBUG=1 for a traceback and please report it",
-                err=True,
+                "set BYOK_CI_DEBUG=1 for a traceback and please report it"
             )
             ctx.exit(INTERNAL_ERROR)
 
@@ -277,7 +310,7 @@ def scan(
     settings = _with_artifact_options(settings)
     if verbose:
         config = settings.config_path.as_posix() if settings.config_path else "none"
-        click.echo(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes", err=True)
+        _say(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes")
     git_target = _git_target(staged, git_range, since, history, pre_push)
     if git_target is not None:
         report = _scan_git(git_target, paths, settings, allow_shallow)
@@ -289,10 +322,9 @@ def scan(
     _say_warnings(report)
     if verbose:
         s = report.stats
-        click.echo(
+        _say(
             f"byok-ci: {report.rules_count} rules; skipped {s.skipped_binary} binary, "
-            f"{s.skipped_excluded} excluded, {s.skipped_other} symlinks/special files",
-            err=True,
+            f"{s.skipped_excluded} excluded, {s.skipped_other} symlinks/special files"
         )
     _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path}, quiet=quiet, no_color=no_color)
     sys.exit(exit_code(report))
@@ -372,7 +404,7 @@ def _scan_git(target: GitTarget, paths: tuple[str, ...], settings: Settings, all
     try:
         return scan_git(
             target, paths, settings=settings, allow_shallow=allow_shallow,
-            on_note=lambda message: click.echo(f"byok-ci: note: {message}", err=True),
+            on_note=lambda message: _say(f"byok-ci: note: {message}"),
             progress=progress if interactive else None,
         )
     finally:
@@ -412,15 +444,17 @@ def rules_list(rule_files: tuple[Path, ...], fmt: str) -> None:
     """List the rules in force."""
     import json
 
+    from byok_ci.outbound import defuse_json
+
     ruleset = _loaded(rule_files)
     if fmt == "json":
         rows = [{"id": r.id, "provider": r.provider, "severity": r.severity, "description": r.description}
                 for r in ruleset.rules]
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(defuse_json(json.dumps(rows, indent=2)))
     else:
         width = max((len(r.id) for r in ruleset.rules), default=10)
         for r in ruleset.rules:
-            click.echo(f"{r.id:<{width}}  {r.severity:<7}  {r.description}")
+            click.echo(f"{r.id:<{width}}  {r.severity:<7}  {escape_terminal(r.description)}")
     sys.exit(INCOMPLETE if ruleset.errors else 0)
 
 
@@ -454,7 +488,7 @@ def rules_show(rule_id: str, rule_files: tuple[Path, ...]) -> None:
         lines.append(f"strength:    {'; '.join(x for x in (floor, classes) if x)}")
     lines.append(f"revoke at:   {rule.key_management or 'see the provider console'}")
     lines.append(f"defined in:  {rule.source}")
-    click.echo("\n".join(lines))
+    click.echo("\n".join(escape_terminal(line) for line in lines))
 
 
 @rules.command("docs")
@@ -470,7 +504,7 @@ def rules_docs(write_path: str | None) -> None:
         click.echo(rulesdoc.render(ruleset), nl=False)
         return
     changed = rulesdoc.write(Path(write_path), ruleset)
-    click.echo(f"{write_path}: {'updated' if changed else 'already up to date'}")
+    click.echo(escape_terminal(f"{write_path}: {'updated' if changed else 'already up to date'}"))
 
 
 @rules.command("test")
@@ -492,7 +526,7 @@ def rules_test(files: tuple[Path, ...], seed: int | None) -> None:
     results = run_examples(ruleset, only, seed if seed is not None else DEFAULT_SEED)
     failed = [r for r in results if not r.passed]
     for result in failed:
-        click.echo(f"FAIL {result.describe()}\n     template: {result.template}")
+        click.echo(f"FAIL {escape_terminal(result.describe())}\n     template: {escape_terminal(result.template)}")
     rules_run = len({r.rule_id for r in results})
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({rules_run} rules)")
     sys.exit(1 if failed else INCOMPLETE if own_errors else 0)
@@ -545,7 +579,7 @@ def baseline_create(
     outcome = create_baseline(paths or (".",), target, settings=settings, bind_paths=bind_paths, reason=reason)
     if outcome.written and outcome.baseline is not None:
         count = len(outcome.baseline.entries)
-        click.echo(f"{target.as_posix()}: {count} {'entry' if count == 1 else 'entries'}")
+        click.echo(escape_terminal(f"{target.as_posix()}: {count} {'entry' if count == 1 else 'entries'}"))
     _baseline_exit(outcome, setting_errors)
 
 
@@ -569,13 +603,14 @@ def baseline_update(
     result = outcome.update
     if result is not None:
         for entry in result.added:
-            click.echo(f"added  {entry.fingerprint}  {entry.rule_id}  {entry.redacted}")
+            click.echo(escape_terminal(f"added  {entry.fingerprint}  {entry.rule_id}  {entry.redacted}"))
         verb = "removed" if result.pruned else "stale "
         for entry in result.stale:
-            click.echo(f"{verb} {entry.fingerprint}  {entry.rule_id}  {entry.redacted}  (no longer found)")
+            click.echo(escape_terminal(f"{verb} {entry.fingerprint}  {entry.rule_id}  {entry.redacted}  (no longer found)"))
         stale = f"{len(result.stale)} stale {'removed' if result.pruned else 'kept; --prune removes them'}"
         count = len(result.baseline.entries)
-        click.echo(f"{target.as_posix()}: {count} {'entry' if count == 1 else 'entries'} ({len(result.added)} added, {stale})")
+        click.echo(escape_terminal(
+            f"{target.as_posix()}: {count} {'entry' if count == 1 else 'entries'} ({len(result.added)} added, {stale})"))
     _baseline_exit(outcome, setting_errors)
 
 
@@ -700,8 +735,8 @@ def manifest_init(manifest_file: str, project: str | None, force: bool, config_f
     if target is None:
         click.echo(text, nl=False)
     else:
-        target.write_text(text, encoding="utf-8")
-        click.echo(f"byok-ci: wrote {target.as_posix()}; fill in the TODOs, then run `byok-ci manifest check`", err=True)
+        target.write_text(redact_text(text), encoding="utf-8")
+        _say(f"byok-ci: wrote {target.as_posix()}; fill in the TODOs, then run `byok-ci manifest check`")
     sys.exit(INCOMPLETE if errors else 0)
 
 
@@ -723,10 +758,10 @@ def manifest_docs(manifest_file: str | None, output: str | None, config_file: Pa
     try:
         text = docs_for(path, settings, shown=_shown(path))
     except ManifestError as exc:
-        click.echo(f"byok-ci: error: {exc}", err=True)
+        _say(f"byok-ci: error: {exc}")
         sys.exit(INCOMPLETE)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        Path(output).write_text(redact_text(text), encoding="utf-8")
     else:
         click.echo(text, nl=False)
     sys.exit(INCOMPLETE if errors else 0)
@@ -749,7 +784,7 @@ def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) 
               help="Base URL for key NAME, trusted (also BYOK_CI_BASE_URL_<NAME>).")
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
               help="Host a manifest base_url may point to (repeatable; also BYOK_CI_ALLOW_HOSTS).")
-@click.option("--allow-insecure-loopback", is_flag=True, help="Allow plain http to 127.0.0.1/localhost/::1.")
+@click.option("--allow-insecure-loopback", is_flag=True, help="Allow plain http to loopback (127.0.0.1, localhost, ::1).")
 @click.option("--proxy", envvar="BYOK_CI_PROXY", metavar="URL",
               help="HTTPS proxy for probes (also BYOK_CI_PROXY; HTTP_PROXY and friends are ignored).")
 @click.option("--paid-probe", "paid_probes", multiple=True, metavar="PROVIDER=NAME",
@@ -848,7 +883,7 @@ def _env_list(value: str | None) -> tuple[str, ...]:
               help="Drift: total time for the probes (default 120).")
 @click.option("--audit-log", envvar="BYOK_CI_CHECK_AUDIT_LOG", type=click.Path(dir_okay=False),
               help="Drift: append one JSON line per request to FILE.")
-@click.option("--allow-insecure-loopback", is_flag=True, help="Drift: allow plain http to 127.0.0.1/localhost/::1.")
+@click.option("--allow-insecure-loopback", is_flag=True, help="Drift: allow plain http to loopback (127.0.0.1, localhost, ::1).")
 @click.option("--fail-on", envvar="BYOK_CI_CHECK_FAIL_ON", metavar="WHAT",
               help="What fails the run: leaks, policy, drift, inconclusive (default leaks,policy,drift).")
 @click.option("--baseline", "baselines", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -878,8 +913,9 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
     from byok_ci.config import resolve_settings
     from byok_ci.drift.http import check_proxy
     from byok_ci.github_event import write_outputs
+    from byok_ci.outbound import RedactingWriter, escaped_report, keep_identifiers
+    from byok_ci.report.github import workflow_command, write_summary
     from byok_ci.report.github import write as write_annotations
-    from byok_ci.report.github import write_summary
 
     settings, setting_errors = resolve_settings(config_file=config_file)
     extra_baselines = tuple(Path(p) for p in _env_list(os.environ.get("BYOK_CI_CHECK_BASELINE")))
@@ -902,7 +938,7 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
     report = result.report
     _prepend_errors(report, setting_errors)
     for notice in result.notices:
-        click.echo(f"byok-ci: notice: {notice}", err=True)
+        _say(f"byok-ci: notice: {notice}")
     for error in report.errors:
         _say_error(error)
     _say_warnings(report)
@@ -912,16 +948,19 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
     if annotate if annotate is not None else under_actions:
         write_annotations(report, sys.stdout)
         for notice in result.notices:
-            click.echo(f"::notice title=byok-ci::{notice}")
+            click.echo(workflow_command("notice", notice, title="byok-ci"))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            write_summary(report, handle, title="byok-ci")
+        keep_identifiers(f.commit for f in report.findings)
+        with open(summary, "a", encoding="utf-8") as raw:
+            handle = RedactingWriter(raw)
+            write_summary(report, handle, title="byok-ci")  # type: ignore[arg-type]
             for notice in result.notices:
-                handle.write(f"> {notice}\n\n")
-            matrix = drift_matrix(report)
+                handle.write(f"> {escape_terminal(notice)}\n\n")
+            matrix = drift_matrix(escaped_report(report))
             if matrix:
                 handle.write("### Drift\n\n" + matrix + "\n")
+            handle.flush()
     code = result.exit_code()
     write_outputs(os.environ.get("GITHUB_OUTPUT"), {
         "result": result.result(), **result.counts(),

@@ -9,20 +9,28 @@
     └── UsageError            a name given to a command matches nothing (a rule id, an environment)
 
 Messages never quote a value that could be a key: they name the file, the line, the rule
-id and the field instead.
+id and the field instead. What they do quote (a path, a field name, a revision the user
+typed) is redacted when the error is made, so a key in it never reaches a caller that
+prints the exception.
 """
 
 from __future__ import annotations
 
+from byok_ci.outbound import redact_text
+
 
 class ByokError(Exception):
     """Base class of byok-ci's own errors."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact_text(a) if isinstance(a, str) else a for a in args))
 
 
 class ConfigError(ByokError):
     """A configuration file or setting is malformed; ``path`` and ``line`` say where."""
 
     def __init__(self, path: str, line: int | None, reason: str) -> None:
+        path, reason = redact_text(path), redact_text(reason)
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {reason}")
         self.path, self.line, self.reason = path, line, reason
@@ -44,6 +52,7 @@ class ManifestError(ByokError):
     """
 
     def __init__(self, path: str, line: int | None, column: int | None, reason: str) -> None:
+        path, reason = redact_text(path), redact_text(reason)
         where = f"{path}:{line}:{column}" if line and column else f"{path}:{line}" if line else path
         super().__init__(f"{where}: {reason}")
         self.path, self.line, self.column, self.reason = path, line, column, reason

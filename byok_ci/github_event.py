@@ -229,12 +229,15 @@ def _deepen_until_known(repo: Path, head: str, known: tuple[str, ...], remote: s
 
 
 def write_outputs(path: str | None, values: Mapping[str, str | int]) -> None:
-    """Append ``name=value`` lines to ``$GITHUB_OUTPUT``."""
+    """Append ``name=value`` lines to ``$GITHUB_OUTPUT`` (values redacted: a report path is
+    the user's to choose, and outputs end up in logs)."""
+    from byok_ci.outbound import redact_text
+
     if not path:
         return
     with open(path, "a", encoding="utf-8") as handle:
         for name, value in values.items():
-            text = str(value)
+            text = redact_text(str(value))
             if "\n" in text:
                 marker = f"byok_ci_{os.getpid()}_eof"
                 handle.write(f"{name}<<{marker}\n{text}\n{marker}\n")

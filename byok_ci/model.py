@@ -16,6 +16,8 @@ SEVERITIES = ("error", "warning")
 # is incomplete (exit 2). "inconclusive": it ran, and the answer decided nothing (exit 4).
 OUTCOMES = ("passed", "failed", "warning", "inconclusive", "skipped", "error")
 FINGERPRINT_HEX_CHARS = 16
+# Finding.found_in: where in a name a key was, and how reports say it.
+FOUND_IN = {"path": "file name", "author": "commit author", "ref": "ref name"}
 
 
 def fingerprint(secret: str) -> str:
@@ -92,6 +94,10 @@ class Finding:
     # detection, where its SHA-1 can be taken): suppression holds it back and counts it as
     # baselined, as it does for a byok-ci baseline's entries. Never in reports.
     audited_false_positive: bool = False
+    # Set when the key is not in content but in a name: "path" (a file or directory name),
+    # "author" (a commit author) or "ref" (a branch or tag). ``path`` is then the redacted
+    # name and ``line`` 0: there is no line to point at.
+    found_in: str | None = None
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.path, self.line, self.column, self.rule_id, self.fingerprint, self.commit or "")
@@ -113,7 +119,7 @@ class Finding:
             data["commit_info"] = {"author": self.commit_info.author, "date": self.commit_info.date}
         if self.history_only:
             data["history_only"] = True
-        for name in ("encoding", "source", "key", "env", "scanned_as"):
+        for name in ("encoding", "source", "key", "env", "scanned_as", "found_in"):
             value = getattr(self, name)
             if value is not None:
                 data[name] = value

@@ -157,3 +157,16 @@ def catastrophic_backtracking(pattern: str) -> str | None:
 def max_width(pattern: str) -> int:
     """The longest text ``pattern`` can match (a huge number when unbounded)."""
     return int(sre_parse.parse(pattern).getwidth()[1])
+
+
+def literal_prefix(pattern: str) -> str:
+    """The text every match of ``pattern`` starts with ("" when it may start anywhere)."""
+    parsed = sre_parse.parse(pattern)
+    if parsed.state.flags & sre_constants.SRE_FLAG_IGNORECASE:
+        return ""
+    chars = []
+    for op, av in parsed:
+        if op is not sre_constants.LITERAL:
+            break
+        chars.append(chr(av))
+    return "".join(chars)

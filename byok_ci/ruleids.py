@@ -22,10 +22,14 @@ MAX_SHOWN = 64
 
 
 def quoted(value: str) -> str:
-    """``value`` in quotes for a message, cut to MAX_SHOWN characters."""
+    """``value`` in quotes for a message; a value longer than MAX_SHOWN is not shown at all.
+
+    Cutting it short instead would defeat the redaction of outputs: a key cut in half is no
+    longer a key the redaction step recognises, yet its first half is still secret.
+    """
     text = str(value)
     if len(text) > MAX_SHOWN:
-        text = text[:MAX_SHOWN - 1] + "…"
+        return f"(a value of {len(text)} characters, not shown)"
     return "'" + text.replace("\n", " ").replace("\r", " ") + "'"
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from byok_ci._yaml import LineDict, MalformedYaml, load_yaml_file
 from byok_ci.keygen import Segment, leading_literal, parse_format
 from byok_ci.model import SEVERITIES, RuleInfo, ScanError
+from byok_ci.outbound import remember_rules
 from byok_ci.redos import catastrophic_backtracking, max_width
 
 MAX_PATTERN_WIDTH = 8192
@@ -346,6 +347,9 @@ def load_rules(
                 continue
             seen.add(rule.id)
             rules.append(rule)
+    # Whatever byok-ci prints is redacted with every rule it has loaded, disabled ones too:
+    # turning a rule off stops its findings, not the redaction of its keys.
+    remember_rules(rules)
     drop = set(disabled)
     if drop:
         # Renamed ids still turn their rule off; an id that names no rule is an error, never

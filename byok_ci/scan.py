@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from byok_ci.config import Settings, available_cpus
+from byok_ci.detect.anywhere import KeyMatcher
 from byok_ci.detect.engine import Detector
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter, fast_prefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
 from byok_ci.paths import relative_to_root, report_root
+from byok_ci.names import report_keys_in_names
 from byok_ci.rules import RuleSet, load_rules
-from byok_ci.sources.files import STDIN, FileEntry, FileSource, WalkOptions
+from byok_ci.sources.files import STDIN, FileEntry, FileSource, WalkOptions, display_path
 from byok_ci.suppress.stage import Suppression, load_suppression
 
 # Below this many bytes the pure-Python prefilter beats loading Hyperscan.
@@ -151,6 +153,11 @@ def scan_paths(
     report.findings = _unique(sorted(report.findings, key=Finding.sort_key))
     report.errors.extend(source.errors)
     report.stats = source.stats
+    # Every name the walk met (files it read, and files and directories it could not) is the
+    # tree's; a path argument that names nothing is only the user's typing.
+    missing = {display_path(str(p), root_dir) for p in paths if str(p) != STDIN and not os.path.lexists(p)}
+    names = [e.shown for e in entries] + [e.path for e in source.errors]
+    report_keys_in_names(report, KeyMatcher(ruleset.rules), paths=names, missing=missing)
     finish_report(report, suppression, root_dir)
     report.stats.seconds = time.perf_counter() - started
     return report

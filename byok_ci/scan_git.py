@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from byok_ci.config import Settings
+from byok_ci.detect.anywhere import KeyMatcher
 from byok_ci.detect.engine import Detector
 from byok_ci.detect.prefilter import merge
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, Report, ScanError
+from byok_ci.names import report_keys_in_names
 from byok_ci.rules import RuleSet
 from byok_ci.paths import work_tree_root
 from byok_ci.scan import (
@@ -32,8 +34,10 @@ from byok_ci.scan import (
     scan_chunks,
     start_report,
 )
+from byok_ci.sources.files import is_excluded
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
+from byok_ci.sources.git.patch import display
 from byok_ci.sources.git.process import (
     NO_GRAFTS,
     big_file_threshold,
@@ -156,6 +160,12 @@ def scan_git(
              "not in git; scan the checked-out files too (byok-ci scan .)")
     report.findings.sort(key=Finding.sort_key)
     report.stats = chunker.stats
+    report_keys_in_names(
+        report, KeyMatcher(ruleset.rules),
+        paths=[p for p in chunker.paths if not is_excluded(p, settings.exclude)],
+        authors=chunker.authors,
+        refs=ref_names(cwd) if target.mode == "history" else None,
+    )
     finish_report(report, suppression, root)
     report.stats.seconds = time.perf_counter() - started
     return report
@@ -441,6 +451,16 @@ def revisions_for(repo: Repo, target: GitTarget, note: Callable[[str], None]) ->
         return [f"^{have[0]}", tips[0]]
     known = list(target.known) if target.known is not None else ["--remotes"]
     return [*tips, "--not", *have, *known] if have or known else tips
+
+
+def ref_names(cwd: str | None) -> dict[str, str]:
+    """Every ref of the repository and the object it points to (a history scan covers them
+    all, so a key in a branch or tag name is a finding too)."""
+    listed = run(["for-each-ref", "--format=%(objectname) %(refname)"], cwd=cwd)
+    if listed.returncode != 0:
+        return {}
+    pairs = (line.split(b" ", 1) for line in listed.stdout.splitlines() if b" " in line)
+    return {display(name): sha.decode("ascii", "replace") for sha, name in pairs}
 
 
 def first_per_path(findings: list[Finding]) -> list[Finding]:

@@ -546,3 +546,176 @@ def test_yaml_errors_never_quote_a_key(tmp_path: Path, shipped_rules: RuleSet, t
     for message in messages:
         assert "\n" not in message
         assert leaked_runs(message, planted) == [], message
+
+
+# --- Security round 2: keys in every input string, not only in scanned content --------------
+# A key can reach byok-ci in a file or directory name, a commit author, a branch name, a
+# config value, a manifest value, a command-line argument or a provider's answer. Every run
+# below sees all of them at once; none may print or write a run of any of them.
+
+INPUT_KEYS = {
+    "dir": "huggingface.user-token", "file": "groq.api-key", "clean_file": "openai.project-key",
+    "content": "xai.api-key", "author": "anthropic.api-key", "branch": "perplexity.api-key",
+    "git_path": "jina.api-key", "config_field": "nvidia.api-key", "config_paths": "fireworks.api-key",
+    "fail_on": "cerebras.api-key", "environments": "together.api-key", "manifest_env": "openrouter.api-key",
+    "secret_file": "replicate.api-token", "template": "google.api-key", "description": "pinecone.api-key",
+    "argument": "openai.service-account-key", "answer": "wandb.v1-key", "base_url": "xai.management-key",
+    "report_path": "anthropic.admin-key",
+}
+
+
+def seed_hostile_inputs(root: Path, ruleset: RuleSet) -> tuple[dict[str, str], list[Planted]]:
+    """A git repository whose names, author, branch, configs, manifests and rule file all hold keys."""
+    from tests.gitrepo import GitRepo
+
+    rng = random.Random(20261)
+    keys, planted = {}, []
+    for role, rule_id in INPUT_KEYS.items():
+        rule = ruleset.get(rule_id)
+        assert rule is not None, rule_id
+        keys[role], parts = generate_with_parts(rule, rng)
+        planted.append(Planted(f"{role} ({rule_id})", parts))
+    k = keys
+    repo = GitRepo(root)
+    folder = root / f"cache-{k['dir']}"
+    folder.mkdir()
+    (folder / f"cfg-{k['file']}.env").write_text(f"XAI_API_KEY={k['content']}\n")
+    (root / f"{k['clean_file']}.txt").write_text("nothing secret in here\n")
+    repo.commit("keys in names", f"--author={k['author']} <ci@example.com>")
+    repo.git("branch", f"feature/{k['branch']}")
+    repo.write(f"logs/{k['git_path']}/app.log", "started\n")
+    repo.commit("a log directory")
+    (root / "cfg-field.yaml").write_text(f"{k['config_field']}: 1\n")
+    (root / "cfg-paths.yaml").write_text(
+        f"rule_files: [{k['config_paths']}.yaml]\nbaseline: {k['config_paths']}.json\nignore_file: {k['config_paths']}.ig\n"
+    )
+    (root / "cfg-check.yaml").write_text(f"check:\n  fail_on: [{k['fail_on']}]\n")
+    (root / "cfg-policy.yaml").write_text(f"policy:\n  environments: [{k['environments']}, prod]\n")
+    (root / "byok.yaml").write_text(
+        "version: 1\nproject: acme\nkeys:\n  - name: acme-prod-openai\n"
+        f"    env: {k['manifest_env']}\n    provider: openai\n    secret: env://OPENAI_API_KEY\n"
+    )
+    (root / "drift.yaml").write_text(
+        "version: 1\nproject: acme\nkeys:\n"
+        f"  - name: acme-prod-openai\n    env: prod\n    provider: openai\n    secret: file://{k['secret_file']}\n"
+        "  - name: acme-prod-xai\n    env: prod\n    provider: xai\n    secret: env://XAI_KEY\n"
+    )
+    (root / "leaky-rules.yaml").write_text(
+        "provider: mine\nrules:\n  - id: mine.token\n"
+        f"    description: Mine token, e.g. {k['description']}\n    keywords: [mine_]\n"
+        "    pattern: 'mine_[a-z]{30}'\n    format: ['mine_', {letters: 30}]\n"
+        f"    examples:\n      positive: ['X={k['template']}']\n"
+    )
+    (root / "out").mkdir()
+    return keys, planted
+
+
+INPUT_RUNS = [
+    ["scan", "."],
+    ["scan", ".", "-q"],
+    ["scan", ".", "-v", "--no-color"],
+    ["scan", ".", "--format", "json"],
+    ["scan", ".", "--format", "junit"],
+    ["scan", ".", "--format", "sarif"],
+    ["scan", ".", "--format", "github"],
+    ["scan", ".", "--output", "out/r.txt", "--json", "out/r.json", "--junit", "out/r.xml", "--sarif", "out/r.sarif"],
+    ["scan", "--history", "-v", "--json", "out/h.json", "--junit", "out/h.xml", "--sarif", "out/h.sarif"],
+    ["scan", "--history", "--format", "github"],
+    ["scan", "--since", "feature/{branch}", "--format", "json"],
+    ["scan", "--since", "{argument}"],
+    ["scan", "--range", "{argument}..HEAD", "--format", "json"],
+    ["scan", "{argument}", "--format", "junit"],
+    ["scan", ".", "--format", "{argument}"],
+    ["scan", ".", "--config", "cfg-field.yaml", "--format", "json"],
+    ["scan", ".", "--config", "cfg-paths.yaml", "--format", "sarif"],
+    ["scan", ".", "--rules", "{argument}.yaml", "--baseline", "{argument}.json", "--exclude", "{argument}"],
+    ["check", "--run", "scan,manifest", "--config", "cfg-check.yaml"],
+    ["check", "--run", "scan,manifest", "--paths", ". {argument}", "--json", "out/c.json", "--junit", "out/c.xml"],
+    ["manifest", "check", "--config", "cfg-policy.yaml", "--format", "json"],
+    ["manifest", "check"],
+    ["manifest", "check", "--format", "junit", "--sarif", "out/m.sarif"],
+    ["manifest", "check", "--format", "github"],
+    ["manifest", "check", "--manifest", "{argument}"],
+    ["manifest", "docs"],
+    ["rules", "show", "{argument}"],
+    ["rules", "test", "leaky-rules.yaml"],
+    ["rules", "list", "--rules", "leaky-rules.yaml"],
+    ["rules", "show", "mine.token", "--rules", "leaky-rules.yaml"],
+    ["baseline", "create", ".", "--bind-paths", "--output", "out/b.json"],
+    ["baseline", "update", ".", "--baseline", "out/{argument}.json"],
+    ["drift", "--env", "{argument}", "--manifest", "drift.yaml", "--base-url", "{argument}=https://{argument}.example"],
+    ["drift", "--env", "prod", "--manifest", "drift.yaml", "--allow-host", "{argument}", "--format", "json"],
+]
+
+
+@pytest.mark.parametrize("args", INPUT_RUNS, ids=lambda a: " ".join(a))
+def test_keys_in_input_strings_never_reach_an_output(tmp_path: Path, shipped_rules: RuleSet, args: list[str]) -> None:
+    from tests.gitrepo import GIT_ENV
+
+    keys, planted = seed_hostile_inputs(tmp_path, shipped_rules)
+    argv = [arg.format(**keys) for arg in args]
+    result = run_in(tmp_path, argv, env={**GIT_ENV, "NO_COLOR": None})
+    assert result.exit_code in (0, 1, 2), result.output
+    outputs = outputs_of(result, tmp_path / "out")
+    for name, text in outputs.items():
+        assert leaked_runs(text, planted) == [], name
+
+
+def test_keys_in_names_are_findings_of_their_own(tmp_path: Path, shipped_rules: RuleSet) -> None:
+    """Guard for the test above: the names really hold keys byok-ci recognises."""
+    import json
+
+    from tests.gitrepo import GIT_ENV
+
+    seed_hostile_inputs(tmp_path, shipped_rules)
+    result = run_in(tmp_path, ["scan", "--history", "--format", "json"], env=GIT_ENV)
+    found = {(f["rule_id"], f.get("found_in")) for f in json.loads(result.stdout)["findings"]}
+    assert {(INPUT_KEYS[role], where) for role, where in (
+        ("dir", "path"), ("file", "path"), ("clean_file", "path"), ("git_path", "path"), ("author", "author"),
+        ("branch", "ref"), ("content", None),
+    )} <= found
+
+
+def test_keys_in_drift_inputs_and_provider_answers_never_reach_an_output(
+    tmp_path: Path, shipped_rules: RuleSet
+) -> None:
+    """`secret: file://<key>`, a base URL holding a key, and provider answers carrying another key."""
+    from tests.drift.fake_provider import serve
+
+    keys, planted = seed_hostile_inputs(tmp_path, shipped_rules)
+    xai = shipped_rules.get("xai.api-key")
+    assert xai is not None
+    real, parts = generate_with_parts(xai, random.Random(8))
+    planted.append(Planted("probed xai key", parts))
+    with serve() as fake:
+        fake.valid_keys.add(real)
+        fake.say = f"key {keys['answer']} belongs to someone else"
+        result = run_in(tmp_path, [
+            "drift", "--env", "prod", "--manifest", "drift.yaml", "--allow-insecure-loopback",
+            "--base-url", f"acme-prod-xai={fake.base('xai')}/{keys['base_url']}/..", "--base-url",
+            f"acme-prod-openai={fake.url}/openai/{keys['base_url']}", "--json", "out/d.json", "--junit", "out/d.xml",
+            "--sarif", "out/d.sarif", "--audit-log", "out/audit.jsonl",
+        ], env={"XAI_KEY": real, "NO_COLOR": None})
+        said = sum(1 for _, _, cred in fake.hits if cred)
+    assert result.exit_code in (1, 2, 4), result.output
+    assert said >= 2  # the provider really answered (and said the other key)
+    for name, text in outputs_of(result, tmp_path / "out").items():
+        assert leaked_runs(text, planted) == [], name
+
+
+def test_keys_in_input_strings_under_check_on_github_actions(tmp_path: Path, shipped_rules: RuleSet) -> None:
+    """Annotations, notices, job summary, step outputs (a report path holding a key) and reports."""
+    from tests.gitrepo import GIT_ENV
+
+    keys, planted = seed_hostile_inputs(tmp_path, shipped_rules)
+    event = tmp_path / "out" / "event.json"
+    event.write_text('{"repository": {"default_branch": "main"}}')
+    env = {**GIT_ENV, "NO_COLOR": None, "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "workflow_dispatch",
+           "GITHUB_EVENT_PATH": str(event), "GITHUB_STEP_SUMMARY": str(tmp_path / "out" / "summary.md"),
+           "GITHUB_OUTPUT": str(tmp_path / "out" / "outputs.txt")}
+    result = run_in(tmp_path, ["check", "--run", "scan,manifest", "--junit", f"out/{keys['report_path']}.xml",
+                               "--sarif", "out/c.sarif", "--json", "out/c.json"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "::error" in result.stdout and "junit=out/" in (tmp_path / "out" / "outputs.txt").read_text()
+    for name, text in outputs_of(result, tmp_path / "out").items():
+        assert leaked_runs(text, planted) == [], name

@@ -75,12 +75,14 @@ class Detector:
         For text byok-ci did not write but must show (a provider's error body, an HTTP
         library's message): the raw match never leaves this module.
         """
-        candidates: list[_Candidate] = []
-        for index, spans in self.prefilter.spans(text).items():
-            candidates.extend(self._candidates(self.rules[index], text, spans))
-        for cand in sorted(_resolve_overlaps(candidates), key=lambda c: c.start, reverse=True):
-            text = text[:cand.start] + redact(cand.secret, cand.rule.prefix) + text[cand.end:]
+        for rule, start, end, secret in sorted(self.key_spans(text), key=lambda k: k[1], reverse=True):
+            text = text[:start] + redact(secret, rule.prefix) + text[end:]
         return text
+
+    def key_spans(self, text: str) -> list[tuple[Rule, int, int, str]]:
+        """Every key in ``text`` as (rule, start, end, secret), overlaps resolved: for
+        :mod:`byok_ci.detect.anywhere`, which redacts and reports keys in names."""
+        return [(c.rule, c.start, c.end, c.secret) for c in self._resolved(text)]
 
     def _candidates(self, rule: Rule, text: str, spans: list[tuple[int, int]]) -> list[_Candidate]:
         out: list[_Candidate] = []

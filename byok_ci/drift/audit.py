@@ -12,6 +12,8 @@ import json
 import threading
 from typing import Any, TextIO
 
+from byok_ci.outbound import defuse_json, redact_text
+
 
 class AuditLog:
     def __init__(self, stream: TextIO | None) -> None:
@@ -22,6 +24,8 @@ class AuditLog:
         if self._stream is None:
             return
         line = {"time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"), **entry}
+        # The endpoint is the user's base URL, which can hold a key in its path.
+        text = defuse_json(redact_text(json.dumps(line, ensure_ascii=False, sort_keys=False)))
         with self._lock:
-            self._stream.write(json.dumps(line, ensure_ascii=False, sort_keys=False) + "\n")
+            self._stream.write(text + "\n")
             self._stream.flush()

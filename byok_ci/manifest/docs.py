@@ -8,10 +8,11 @@ from pathlib import Path
 from byok_ci.config import Settings
 from byok_ci.errors import ManifestError
 from byok_ci.manifest.model import KeyEntry, Manifest
+from byok_ci.outbound import escape_terminal
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ") or "—"
+    return escape_terminal(text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")) or "—"
 
 
 def _due(entry: KeyEntry, manifest: Manifest) -> str:
@@ -25,9 +26,9 @@ def render_docs(manifest: Manifest) -> str:
     order = {env: i for i, env in enumerate(manifest.policy.environments)}
     keys = sorted(manifest.keys, key=lambda k: (order.get(k.env, len(order)), k.env, k.label))
     lines = [
-        f"## AI provider keys of {manifest.project or 'this project'}",
+        f"## AI provider keys of {escape_terminal(manifest.project or 'this project')}",
         "",
-        f"Generated from `{manifest.path}` by `byok-ci manifest docs`; edit the manifest, not this table.",
+        f"Generated from `{escape_terminal(manifest.path)}` by `byok-ci manifest docs`; edit the manifest, not this table.",
         "",
         "| Environment | Key | Provider | Where it lives | Owner | Rotated | Rotation due | Expires | Allowed models / scopes |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -95,8 +95,10 @@ def parse_secret_ref(value: str) -> SecretRef:
         raise SecretRefError("is not a secret reference (scheme://location, e.g. env://OPENAI_API_KEY)")
     scheme, rest = match.group("scheme").lower(), match.group("rest")
     if scheme not in SCHEMES:
-        shown = scheme if len(scheme) <= 20 else scheme[:20] + "…"
-        raise SecretRefError(f"uses unknown scheme '{shown}://' (known: {', '.join(s + '://' for s in SCHEMES)})")
+        # A scheme longer than any real one is not shown: a key pasted in front of "://" would
+        # be, and a key cut short escapes the redaction of outputs.
+        shown = f"'{scheme}://'" if len(scheme) <= 12 else f"of {len(scheme)} characters"
+        raise SecretRefError(f"uses unknown scheme {shown} (known: {', '.join(s + '://' for s in SCHEMES)})")
     path, _, field = rest.partition("#")
     if any(c.isspace() for c in rest):
         raise SecretRefError(f"{scheme}:// reference must not contain spaces")

@@ -24,4 +24,14 @@ def writer(name: str) -> Callable[..., None]:
 
 
 def write_report(report: Report, name: str, stream: TextIO, **options: object) -> None:
-    writer(name)(report, stream, **options)
+    """Write ``report`` in format ``name``, every key in it redacted (a file name, a value
+    quoted in an error) whatever the format."""
+    from byok_ci.outbound import RedactingWriter, keep_identifiers
+
+    if isinstance(stream, RedactingWriter):  # already redacted on its way out
+        writer(name)(report, stream, **options)
+        return
+    keep_identifiers(f.commit for f in report.findings)
+    redacted = RedactingWriter(stream)
+    writer(name)(report, redacted, **options)
+    redacted.flush()

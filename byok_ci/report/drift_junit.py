@@ -15,12 +15,14 @@ import xml.etree.ElementTree as ET
 from typing import TextIO
 
 from byok_ci.model import Report
+from byok_ci.outbound import escaped_report
 from byok_ci.report.junit import _conform, _error_case
 
 
 def to_xml(report: Report) -> str:
     from junit_xml import TestCase, TestSuite, to_xml_report_string
 
+    report = escaped_report(report)  # key names, environments, provider answers are data
     checks = list(getattr(report, "probes", []))
     envs: dict[str, list[TestCase]] = {}
     for c in checks:

@@ -10,6 +10,7 @@ from itertools import groupby
 from typing import TextIO
 
 from byok_ci.model import Report
+from byok_ci.outbound import escaped_report
 
 _LABELS = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE", "skipped": "SKIP", "error": "ERROR"}
 _STYLES = {"pass": "\033[32m", "fail": "\033[31m", "inconclusive": "\033[33m", "skipped": "\033[2m",
@@ -21,6 +22,7 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
     def paint(style: str, text: str) -> str:
         return f"{_STYLES[style]}{text}{_RESET}" if color else text
 
+    report = escaped_report(report)  # key names, environments, provider answers are data
     checks = list(getattr(report, "probes", []))
     for env, group in groupby(checks, key=lambda c: c.env):
         items = list(group)

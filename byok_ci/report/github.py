@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from byok_ci.model import OUTCOMES, Finding, Report
+from byok_ci.model import FOUND_IN, OUTCOMES, Finding, Report
+from byok_ci.outbound import escape_terminal, escaped_report
 
 MAX_ANNOTATIONS = 10
 
@@ -22,15 +23,29 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def workflow_command(command: str, message: str, **properties: str | int | None) -> str:
+    """One ``::command name=value,...::message`` line: the only way byok-ci writes one.
+
+    Every value is data (a file name can hold a newline and ``::stop-commands::``), so
+    control characters are made visible first, then the runner's own escaping applies.
+    """
+    props = ",".join(
+        f"{name}={escape_property(escape_terminal(str(value)))}"
+        for name, value in properties.items() if value is not None and value != ""
+    )
+    return f"::{command}{' ' + props if props else ''}::{escape_data(escape_terminal(message))}"
+
+
 def annotation(f: Finding) -> str:
     level = "error" if f.severity == "error" else "warning"
-    props = [f"file={escape_property(f.path)}", f"line={f.line}"]
-    if f.column:
-        props.append(f"col={f.column}")
-    props.append(f"title={escape_property(f'byok-ci: {f.rule_id}')}")
     where = f" (commit {f.commit[:12]})" if f.commit else ""
+    if f.found_in:
+        # A key in a name: the redacted name is no file to attach the annotation to.
+        return workflow_command(level, f"{f.message}: {FOUND_IN[f.found_in]} {f.path} ({f.redacted}){where}",
+                                title=f"byok-ci: {f.rule_id}")
     shown = f"{f.message}: {f.redacted}" if f.redacted else f.message  # manifest/drift findings may have none
-    return f"::{level} {','.join(props)}::{escape_data(shown + where)}"
+    return workflow_command(level, f"{shown}{where}", file=f.path, line=f.line,
+                            col=f.column or None, title=f"byok-ci: {f.rule_id}")
 
 
 def write(report: Report, stream: TextIO, *, limit: int = MAX_ANNOTATIONS, **_options: object) -> None:
@@ -47,9 +62,10 @@ def write(report: Report, stream: TextIO, *, limit: int = MAX_ANNOTATIONS, **_op
             stream.write(annotation(f) + "\n")
             shown += 1
     if len(seen) > shown:
-        stream.write(f"::notice title=byok-ci::{escape_data(f'{len(seen) - shown} more findings are not annotated; see the job summary or the reports.')}\n")
+        more = f"{len(seen) - shown} more findings are not annotated; see the job summary or the reports."
+        stream.write(workflow_command("notice", more, title="byok-ci") + "\n")
     for error in report.errors:
-        stream.write(f"::warning title=byok-ci could not check {escape_property(error.path)}::{escape_data(error.one_line())}\n")
+        stream.write(workflow_command("warning", error.one_line(), title=f"byok-ci could not check {error.path}") + "\n")
 
 
 def _cell(text: str) -> str:
@@ -58,6 +74,7 @@ def _cell(text: str) -> str:
 
 def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci") -> None:
     """A Markdown job summary for ``$GITHUB_STEP_SUMMARY``."""
+    report = escaped_report(report)  # file names and messages are data: no control characters
     findings = report.sorted_findings()
     stream.write(f"## {title}: {report.command}\n\n")
     if report.checks:
@@ -81,8 +98,9 @@ def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci") -> 
         stream.write("| file | line | rule | message | redacted | commit |\n|---|---:|---|---|---|---|\n")
         for f in findings:
             commit = f.commit[:12] if f.commit else ""
+            line = FOUND_IN[f.found_in] if f.found_in else f.line
             redacted = f"`{_cell(f.redacted)}`" if f.redacted else ""
-            stream.write(f"| {_cell(f.path)} | {f.line} | {f.rule_id} | {_cell(f.message)} | {redacted} | {commit} |\n")
+            stream.write(f"| {_cell(f.path)} | {line} | {f.rule_id} | {_cell(f.message)} | {redacted} | {commit} |\n")
     if report.errors:
         stream.write("\n**Could not check:**\n\n")
         for error in report.errors:

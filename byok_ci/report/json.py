@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from byok_ci._version import __version__
 from byok_ci.model import Report, check_counts
+from byok_ci.outbound import defuse_json
 
 ENVELOPE_VERSION = 1
 
@@ -38,5 +39,4 @@ def envelope(report: Report) -> dict[str, Any]:
 
 
 def write(report: Report, stream: TextIO, **_options: object) -> None:
-    json.dump(envelope(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(defuse_json(json.dumps(envelope(report), indent=2, ensure_ascii=False)) + "\n")

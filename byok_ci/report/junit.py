@@ -21,11 +21,18 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
-from byok_ci.model import Check, Finding, Report, ScanError
+from byok_ci.model import FOUND_IN, Check, Finding, Report, ScanError
+from byok_ci.outbound import escaped_report
 
 
 def _seconds(value: float) -> str:
     return f"{max(value, 0.0):.3f}"
+
+
+def _location(f: Finding, column: bool = True) -> str:
+    if f.found_in:  # a key in a name: no line to point at
+        return f"{f.path} ({FOUND_IN[f.found_in]})"
+    return f"{f.path}:{f.line}:{f.column}" if column else f"{f.path}:{f.line}"
 
 
 def _details(f: Finding) -> str:
@@ -33,7 +40,7 @@ def _details(f: Finding) -> str:
         f"rule: {f.rule_id}",
         f"provider: {f.provider}",
         f"severity: {f.severity}",
-        f"location: {f.path}:{f.line}:{f.column}",
+        f"location: {_location(f)}",
         f"redacted: {f.redacted}",
         f"fingerprint: {f.fingerprint}",
     ]
@@ -51,13 +58,13 @@ def _finding_case(f: Finding, classname: str):  # type: ignore[no-untyped-def]
     from junit_xml import TestCase
 
     case = TestCase(
-        name=f"{f.rule_id} in {f.path}:{f.line}",
+        name=f"{f.rule_id} in {_location(f, column=False)}",
         classname=classname,
-        file=f.path,
-        line=f.line,
+        file=None if f.found_in else f.path,
+        line=None if f.found_in else f.line,
         elapsed_sec=0.0,
     )
-    summary = f"{f.rule_id} ({f.provider}) at {f.path}:{f.line}:{f.column}: {f.redacted} [fp {f.fingerprint}]"
+    summary = f"{f.rule_id} ({f.provider}) at {_location(f)}: {f.redacted} [fp {f.fingerprint}]"
     if f.source:
         summary += f" (original source {f.source})"
     if f.encoding:
@@ -131,6 +138,7 @@ def _checks_xml(report: Report) -> str:
 def to_xml(report: Report) -> str:
     from junit_xml import TestCase, TestSuite, to_xml_report_string
 
+    report = escaped_report(report)  # file names and messages are data: no control characters
     if report.checks or report.command != "scan":
         return _checks_xml(report)
     classname = f"byok-ci.{report.command}"

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from byok_ci._version import __version__
 from byok_ci.model import Finding, Report, RuleInfo
+from byok_ci.outbound import defuse_json
 from byok_ci.rules import PROJECT_URL
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -25,6 +26,8 @@ MAX_RESULTS = 5000
 _LEVELS = {"error": "error", "warning": "warning"}
 _URI_SAFE = "/!$&'()*+,;=:@-._~"
 SRCROOT = "%SRCROOT%"
+# SARIF's logical location kinds for where a key in a name was found.
+_LOGICAL_KINDS = {"path": "resource", "author": "object", "ref": "object"}
 
 
 def artifact_uri(path: str) -> str:
@@ -43,7 +46,14 @@ def artifact_location(path: str) -> dict[str, str]:
 
 def _locations(f: Finding, region: dict[str, Any]) -> dict[str, Any]:
     """The result's ``locations``: the file, or for an archive member the archive file
-    (a member has no line GitHub could show) with the member as a logical location."""
+    (a member has no line GitHub could show) with the member as a logical location, or for
+    a key in a name only a logical location."""
+    if f.found_in:
+        # A key in a name has no line in any file, and the file under its redacted name does
+        # not exist: a logical location only, never a physical one.
+        return {"locations": [{"logicalLocations": [
+            {"name": f.path, "fullyQualifiedName": f"{f.found_in}:{f.path}", "kind": _LOGICAL_KINDS[f.found_in]}
+        ]}]}
     archive, bang, _member = f.path.partition("!")
     if not bang or not archive:
         return {"locations": [{"physicalLocation": {"artifactLocation": artifact_location(f.path), "region": region}}]}
@@ -57,7 +67,7 @@ def _locations(f: Finding, region: dict[str, Any]) -> dict[str, Any]:
 def _archive_member(f: Finding) -> str:
     """Where in the archive, for the message of a result that points at the archive file."""
     archive, bang, _ = f.path.partition("!")
-    return f" in {f.path}, line {f.line}" if bang and archive else ""
+    return f" in {f.path}, line {f.line}" if bang and archive and not f.found_in else ""
 
 
 def _rule(info: RuleInfo) -> dict[str, Any]:
@@ -85,12 +95,15 @@ def _rule(info: RuleInfo) -> dict[str, Any]:
     return rule
 
 
+
+
+
 def _result(f: Finding, rule_index: int) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(f.line, 1)}
     if f.column:
         region["startColumn"] = f.column
     properties: dict[str, Any] = {"redacted": f.redacted, "provider": f.provider}
-    for name in ("commit", "encoding", "source", "key", "env", "scanned_as"):
+    for name in ("commit", "encoding", "source", "key", "env", "scanned_as", "found_in"):
         value = getattr(f, name)
         if value:
             properties[name] = value
@@ -153,5 +166,4 @@ def sarif(report: Report) -> dict[str, Any]:
 
 
 def write(report: Report, stream: TextIO, **_options: object) -> None:
-    json.dump(sarif(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(defuse_json(json.dumps(sarif(report), indent=2, ensure_ascii=False)) + "\n")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from itertools import groupby
 from typing import TextIO
 
-from byok_ci.model import Check, Report, check_counts
+from byok_ci.model import FOUND_IN, Check, Report, check_counts
+from byok_ci.outbound import escaped_report
 
 _STYLES = {"path": "\033[1m", "error": "\033[31m", "warning": "\033[33m", "dim": "\033[2m", "ok": "\033[32m"}
 _RESET = "\033[0m"
@@ -24,11 +25,12 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
     def paint(style: str, text: str) -> str:
         return f"{_STYLES[style]}{text}{_RESET}" if color else text
 
+    report = escaped_report(report)  # file names and messages are data: no control characters
     findings = report.sorted_findings()
     for path, group in groupby(findings, key=lambda f: f.path):
         stream.write(paint("path", path) + "\n")
         for f in group:
-            where = f"{f.line}:{f.column}"
+            where = FOUND_IN[f.found_in] if f.found_in else f"{f.line}:{f.column}"
             commit = f"  commit {f.commit[:12]}" if f.commit else ""
             extra = "".join(f"  {name} {value}" for name, value in (("source", f.source), ("encoding", f.encoding)) if value)
             extra += "  history only" if f.history_only else ""
@@ -47,7 +49,7 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
     if stats.commits is not None:  # git scans: files are file versions, bytes are added lines
         scanned = f"{stats.commits} commits, " + scanned
     if findings:
-        files = len({f.path for f in findings})
+        files = len({f.path for f in findings if f.found_in in (None, "path")})
         noun = "finding" if len(findings) == 1 else "findings"
         summary = paint("error", f"{len(findings)} {noun} in {files} file{'s' if files != 1 else ''}")
     else:

@@ -140,8 +140,11 @@ def dumps(baseline: Baseline) -> str:
 
 
 def write_baseline(baseline: Baseline, path: Path) -> None:
+    from byok_ci.outbound import defuse_json, redact_text
+
+    # Entries carry redacted forms only, but paths and reasons are the user's text.
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(dumps(baseline))
+        handle.write(defuse_json(redact_text(dumps(baseline))))
 
 
 def is_byok_baseline(data: object) -> bool:

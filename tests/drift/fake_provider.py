@@ -109,6 +109,7 @@ class FakeProviders:
     valid_keys: set[str] = field(default_factory=set)
     modes: dict[str, str] = field(default_factory=dict)  # provider -> mode
     echo: str = "masked"  # how invalid-key bodies echo the key: masked | part | full | ENCODED_ECHOES
+    say: str = ""  # text every error answer also carries (e.g. some other key a provider leaks)
     hits: list[tuple[str, str, str | None]] = field(default_factory=list)  # (method, path, credential)
     counters: dict[str, int] = field(default_factory=dict)
     redirect_to: str = ""  # "{key}" becomes the credential the request carried
@@ -167,6 +168,11 @@ def _handler(fake: FakeProviders) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             reply = fake.answer(self.command, self.path.split("?", 1)[0], self.headers, body)
+            if fake.say and isinstance(reply, tuple) and reply[0] >= 300:
+                status, headers, payload = reply
+                if isinstance(payload, dict):
+                    payload = {**payload, "error": {"message": fake.say, "code": fake.say}, "detail": fake.say}
+                reply = status, headers, payload if isinstance(payload, dict) else f"{payload} {fake.say}"
             if fake.modes.get(self.path.strip("/").split("/", 1)[0]) == "echo-url":
                 reply = 404, {}, f"No route for {self.command} {self.path}"
             if reply == "slow":

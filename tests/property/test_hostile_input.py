@@ -157,3 +157,159 @@ def test_a_zip_needing_an_unsupported_version_is_one_error(tmp_path: Path) -> No
     path.write_bytes(bytes(data))
     report = scan_paths([str(path)], rules=RULES, root=tmp_path)
     assert [(e.path, e.message) for e in report.errors] == [("app.zip", "cannot read: zip archive needs an unsupported zip version")]
+
+
+# --- Hostile names and values on their way out (Security round 2, items 3 and 8) ------------
+# A file name is data: it must never start a workflow command, move the cursor, recolour
+# the terminal, reorder text, or carry a key into any output.
+
+HOSTILE_NAMES = [
+    "x\n::stop-commands::tok\n.env",
+    "::add-mask::mask.env",
+    "a\n::error file=evil.py,line=1::injected\n.env",
+    "\x1b[2J\x1b]0;owned\x07clear.env",
+    "bidi\u202ecod.env",
+    "cr\r::warning::x.env",
+    "c1\x9b31m.env",
+    "v1 ##[stop-commands]tok.env",  # the runner's older form, recognised anywhere in a line
+]
+INJECTED = ("::stop-commands::", "::add-mask::", "::error file=evil.py", "::warning::x")
+RAW_CONTROLS = ("\x1b", "\x9b", "\u202e", "\r", "\x07")
+
+
+def _plant_hostile_names(root: Path) -> None:
+    rule = RULES.get("groq.api-key")
+    assert rule is not None
+    for index, name in enumerate(HOSTILE_NAMES):
+        (root / name).write_text(f"K={generate_key(rule, random.Random(index))}\n")
+
+
+def _assert_no_injection(name: str, text: str, human: bool) -> None:
+    assert "##[" not in text, name
+    for line in text.replace("\r", "\n").split("\n"):
+        assert not line.lstrip().startswith(INJECTED), (name, line)
+    if human:
+        for char in RAW_CONTROLS:
+            assert char not in text, (name, repr(char))
+
+
+def _outputs(root: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in (root / "out").iterdir()}
+
+
+def test_hostile_file_names_in_every_scan_format(tmp_path: Path) -> None:
+    """Real files named to inject workflow commands and terminal escapes, in every format."""
+    import json
+
+    from tests.test_no_leak import run_in
+
+    _plant_hostile_names(tmp_path)
+    (tmp_path / "out").mkdir()
+    for fmt in ("text", "github", "junit", "json", "sarif"):
+        result = run_in(tmp_path, ["scan", ".", "--format", fmt, "--no-color"], env={"NO_COLOR": None})
+        assert result.exit_code == 1, result.output
+        _assert_no_injection(fmt, result.stdout + result.stderr, human=fmt in ("text", "github", "junit"))
+    # Machine formats keep the names exact (a consumer may open the file); they are escaped JSON.
+    result = run_in(tmp_path, ["scan", ".", "--format", "json"])
+    assert sorted(f["path"] for f in json.loads(result.stdout)["findings"]) == sorted(HOSTILE_NAMES)
+
+
+def test_hostile_file_names_under_check_on_github_actions(tmp_path: Path) -> None:
+    """`check` with annotations, job summary, step outputs and report files, names hostile."""
+    from tests.test_no_leak import run_in
+
+    _plant_hostile_names(tmp_path)
+    (tmp_path / "out").mkdir()
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "out" / "summary.md"),
+           "GITHUB_OUTPUT": str(tmp_path / "out" / "outputs.txt"), "NO_COLOR": None}
+    result = run_in(tmp_path, ["check", "--run", "scan", "--paths", ".", "--junit", "out/c.xml", "--sarif",
+                               "out/c.sarif", "--json", "out/c.json"], env=env)
+    assert result.exit_code == 1, result.output
+    assert sum(line.startswith("::error ") for line in result.stdout.splitlines()) == len(HOSTILE_NAMES)
+    _assert_no_injection("stdout", result.stdout + result.stderr, human=True)
+    for name, text in _outputs(tmp_path).items():
+        _assert_no_injection(name, text, human=name.endswith((".md", ".xml", ".txt")))
+
+
+def test_hostile_submodule_paths_and_notices(tmp_path: Path) -> None:
+    """Notes (submodules skipped) go to standard error and, under `check`, become notices:
+    a submodule path is as hostile as a file name."""
+    from tests.gitrepo import GIT_ENV, GitRepo
+    from tests.test_no_leak import run_in
+
+    repo = GitRepo(tmp_path)
+    sha = repo.commit("start")
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{sha},sub\n::stop-commands::tok\n\x1b[2Jx")
+    repo.git("commit", "-qm", "a submodule with a hostile path")
+    (tmp_path / "out").mkdir()
+    event = tmp_path / "out" / "event.json"
+    event.write_text('{"repository": {"default_branch": "main"}}')
+    plain = run_in(tmp_path, ["scan", "--history"], env=GIT_ENV)
+    assert "submodule(s) not scanned" in plain.stderr
+    _assert_no_injection("scan", plain.stdout + plain.stderr, human=True)
+    env = {**GIT_ENV, "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "workflow_dispatch",
+           "GITHUB_EVENT_PATH": str(event), "GITHUB_STEP_SUMMARY": str(tmp_path / "out" / "summary.md")}
+    checked = run_in(tmp_path, ["check", "--run", "scan"], env=env)
+    assert "::notice title=byok-ci::" in checked.stdout
+    _assert_no_injection("check", checked.stdout + checked.stderr, human=True)
+    _assert_no_injection("summary", (tmp_path / "out" / "summary.md").read_text(), human=True)
+
+
+# Text that could come from anywhere: a file name, a config value, a provider's answer.
+_HOSTILE_TEXT = st.lists(st.sampled_from(
+    ["\n", "\r", "\x1b", "\x9b", "\u202e", "\u2066", "\x00", "\x7f", ":", ",", "%", "::", " ", "a", "é", "😀", "\t",
+     "::stop-commands::", "::add-mask::"]
+), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_HOSTILE_TEXT)
+def test_escape_terminal_output_has_no_control_characters(text: str) -> None:
+    from byok_ci.outbound import escape_terminal
+
+    assert escape_terminal(text).isprintable()
+
+
+@settings(max_examples=300, deadline=None)
+@given(message=_HOSTILE_TEXT, value=_HOSTILE_TEXT)
+def test_a_workflow_command_is_one_line_whose_data_cannot_end_it(message: str, value: str) -> None:
+    from byok_ci.report.github import workflow_command
+
+    line = workflow_command("warning", message, file=value, title=value)
+    assert "\n" not in line and "\r" not in line and "\x1b" not in line
+    head, _, data = line.partition("::")[2].partition("::")
+    assert head.startswith("warning") and "::" not in head  # the properties end where the command says
+    assert not data.startswith(("stop-commands", "add-mask"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    before=st.text(max_size=30), after=st.text(max_size=30),
+    rule_index=st.integers(min_value=0, max_value=len(PREFIXED) - 1), seed=st.integers(min_value=0, max_value=10**6),
+)
+def test_a_key_anywhere_in_any_text_is_redacted(before: str, after: str, rule_index: int, seed: int) -> None:
+    """Whatever surrounds it (a word glued on, control characters, more of a file name)."""
+    from byok_ci.outbound import redact_text
+
+    rule = PREFIXED[rule_index]
+    key = generate_key(rule, random.Random(seed))
+    body = key[len(rule.prefix):]
+    shown = redact_text(before + key + after)
+    assert all(body[i:i + 12] not in shown for i in range(len(body) - 12 + 1)), rule.id
+
+
+def test_undecodable_file_names_in_human_formats(tmp_path: Path) -> None:
+    """A name that is not UTF-8 (a lone 0x9b is CSI to an 8-bit terminal) is shown with \\xNN
+    escapes, as git paths are; JUnit no longer fails on the character XML cannot hold."""
+    import os
+
+    from tests.test_no_leak import run_in
+
+    rule = RULES.get("groq.api-key")
+    assert rule is not None
+    with open(os.path.join(os.fsencode(tmp_path), b"bad\x9b31m\xff.env"), "w") as handle:
+        handle.write(f"K={generate_key(rule, random.Random(1))}\n")
+    for fmt in ("text", "junit", "github"):
+        result = run_in(tmp_path, ["scan", ".", "--format", fmt], env={"NO_COLOR": None})
+        assert result.exit_code == 1, (fmt, result.output)
+        assert "bad\\x9b31m\\xff.env" in result.stdout, fmt

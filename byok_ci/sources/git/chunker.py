@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from byok_ci.model import Chunk, ScanError, Stats
+from byok_ci.model import Chunk, CommitInfo, ScanError, Stats
 from byok_ci.sources.files import DEFAULT_MAX_FILE_SIZE, is_excluded
 from byok_ci.sources.git.patch import LFS_POINTER, SUBMODULE_MODE, SYMLINK_MODE, Commit, FilePatch
 
@@ -34,6 +34,10 @@ class Chunker:
     # without looking at it, and of text .gitattributes marks -diff or binary, so these
     # are looked at again afterwards (scan_git).
     binaries: list[Binary] = field(default_factory=list)
+    # Names a key can hide in (reported by byok_ci.names): every path a patch touched, and
+    # every commit author with their earliest commit.
+    paths: set[str] = field(default_factory=set)
+    authors: dict[str, tuple[str, CommitInfo]] = field(default_factory=dict)
 
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
@@ -49,6 +53,9 @@ class Chunker:
         self.errors.extend(other.errors)
         self.submodules |= other.submodules
         self.binaries.extend(other.binaries)
+        self.paths |= other.paths
+        for sha, info in other.authors.values():
+            self.note_author(sha, info)
 
     @staticmethod
     def _where(patch: FilePatch) -> str:
@@ -73,10 +80,16 @@ class Chunker:
         return Chunk(text=data.decode("utf-8", "replace"), path=binary.path, commit=commit.sha if commit else None,
                      commit_info=commit.info if commit else None)
 
+    def note_author(self, sha: str, info: CommitInfo) -> None:
+        known = self.authors.get(info.author)
+        if known is None or (info.date, sha) < (known[1].date, known[0]):
+            self.authors[info.author] = (sha, info)
+
     def chunks(self, patch: FilePatch) -> Iterator[Chunk]:
         stats = self.stats
         if patch.deleted:
             return
+        self.paths.add(patch.path)
         if patch.mode == SUBMODULE_MODE:
             stats.skipped_submodules += 1
             self.submodules.add(patch.path)

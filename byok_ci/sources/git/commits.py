@@ -96,7 +96,8 @@ class CommitPart:
                 f"{HERE}@{sha[:12]}", f"git could not read this commit ({exc}); the repository may be damaged "
                 "(run git fsck); the other commits were scanned"))
 
-    def _count(self, _commit: Commit) -> None:
+    def _count(self, commit: Commit) -> None:
+        self.chunker.note_author(commit.sha, commit.info)
         stats = self.chunker.stats
         stats.commits = (stats.commits or 0) + 1
         if self.on_commit is not None:

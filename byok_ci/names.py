@@ -1,0 +1,82 @@
+"""Keys in names: file and directory names, commit authors, ref names.
+
+A key in a name is in the repository for anyone to read, and byok-ci would print it with
+every finding, error and summary line that names the file. This stage, run at the end of
+a scan, reports each such key as a finding of its own (``found_in`` path, author or ref)
+and puts the redacted name in place of the name everywhere in the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
+
+from byok_ci.detect.anywhere import KeyMatcher
+from byok_ci.model import CommitInfo, Finding, Report, ScanError
+
+
+def report_keys_in_names(
+    report: Report,
+    matcher: KeyMatcher,
+    *,
+    paths: Iterable[str] = (),
+    missing: Collection[str] = (),
+    authors: Mapping[str, tuple[str, CommitInfo]] | None = None,
+    refs: Mapping[str, str | None] | None = None,
+) -> None:
+    """Add findings for keys in ``paths`` (and in the paths of the report's findings),
+    ``authors`` (author → a commit of theirs) and ``refs`` (ref name → its commit), and
+    redact those names throughout ``report``. Paths of errors and warnings, and paths in
+    ``missing`` (a mistyped argument names nothing that exists), are redacted, not reported."""
+    names = set(paths) - set(missing)
+    names.update(f.path for f in report.findings)
+    others = {e.path for e in report.errors} | {w.path for w in report.warnings} | set(missing)
+    authors = authors or {}
+    refs = refs or {}
+    everything = "\n".join([*names, *others, *authors, *refs])
+    # One pass over every name at once: a scan whose names hold no key pays only this.
+    if not everything or not matcher.keys(everything):
+        return
+    found: dict[tuple[str, str, str, str], Finding] = {}
+
+    def add(findings: list[Finding]) -> None:
+        for f in findings:
+            found.setdefault((f.found_in or "", f.rule_id, f.fingerprint, f.path), f)
+
+    shown_paths: dict[str, str] = {}
+    for name in sorted(names):
+        findings = matcher.findings_in_name(name, "path")
+        if findings:
+            shown_paths[name] = matcher.redact(name)
+            add(findings)
+    for name in others - names:
+        shown = matcher.redact(name)
+        if shown != name:
+            shown_paths[name] = shown
+    shown_authors: dict[str, str] = {}
+    for author, (sha, info) in sorted(authors.items()):
+        findings = matcher.findings_in_name(author, "author", commit=sha)
+        if findings:
+            shown_authors[author] = matcher.redact(author)
+            add([replace(f, commit_info=CommitInfo(shown_authors[author], info.date)) for f in findings])
+    for ref, target in sorted(refs.items()):
+        add(matcher.findings_in_name(ref, "ref", commit=target))
+    if shown_paths or shown_authors:
+        report.findings[:] = [_renamed(f, shown_paths, shown_authors) for f in report.findings]
+        report.errors[:] = [_renamed_error(e, shown_paths) for e in report.errors]
+        report.warnings[:] = [_renamed_error(w, shown_paths) for w in report.warnings]
+    report.findings.extend(found.values())
+    report.findings.sort(key=Finding.sort_key)
+
+
+def _renamed(finding: Finding, paths: Mapping[str, str], authors: Mapping[str, str]) -> Finding:
+    info = finding.commit_info
+    if info is not None and info.author in authors:
+        finding = replace(finding, commit_info=CommitInfo(authors[info.author], info.date))
+    if finding.path in paths:
+        finding = replace(finding, path=paths[finding.path])
+    return finding
+
+
+def _renamed_error(error: ScanError, paths: Mapping[str, str]) -> ScanError:
+    return replace(error, path=paths[error.path]) if error.path in paths else error

@@ -1,0 +1,116 @@
+"""A key in a file name, a commit author or a ref name is a finding of its own, shown redacted."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from byok_ci.rules import RuleSet
+from byok_ci.scan import scan_paths
+from byok_ci.scan_git import GitTarget, scan_git
+from tests.conftest import key_for
+from tests.gitrepo import GIT_ENV, GitRepo
+from tests.test_no_leak import run_in
+
+
+def test_a_key_in_a_file_name_is_a_finding_at_the_redacted_name(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random
+) -> None:
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    (tmp_path / f"prod-{key}.env").write_text("nothing secret here\n")
+    report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
+    [finding] = report.findings
+    assert (finding.rule_id, finding.found_in, finding.line) == ("groq.api-key", "path", 0)
+    assert finding.path == f"prod-gsk_…{key[-4:]}.env"
+    assert key not in json.dumps(finding.to_dict())
+
+
+def test_a_key_in_a_directory_name_is_one_finding(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "huggingface.user-token", rng)
+    other = key_for(shipped_rules, "groq.api-key", rng)
+    folder = tmp_path / f"cache-{key}"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (folder / name).write_text("x\n")
+    (folder / "k.env").write_text(f"K={other}\n")
+    report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
+    names = [f for f in report.findings if f.found_in]
+    assert [(f.rule_id, f.path) for f in names] == [("huggingface.user-token", f"cache-hf_…{key[-4:]}")]
+    # The content finding inside it shows the redacted directory too.
+    [content] = [f for f in report.findings if not f.found_in]
+    assert content.path == f"cache-hf_…{key[-4:]}/k.env"
+
+
+def test_a_key_typed_as_an_argument_is_redacted_not_reported(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random
+) -> None:
+    key = key_for(shipped_rules, "anthropic.api-key", rng)
+    result = run_in(tmp_path, ["scan", key, "--format", "json"])
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["findings"] == []
+    assert [e["path"] for e in data["errors"]] == [f"sk-ant-api03-…{key[-4:]}"]
+    assert key[20:40] not in result.stdout + result.stderr
+
+
+def test_sarif_gives_a_name_finding_a_logical_location_only(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random
+) -> None:
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    (tmp_path / f"{key}.txt").write_text("x\n")
+    result = run_in(tmp_path, ["scan", ".", "--format", "sarif"])
+    assert result.exit_code == 1
+    [finding] = json.loads(result.stdout)["runs"][0]["results"]
+    [location] = finding["locations"]
+    assert "physicalLocation" not in location
+    assert location["logicalLocations"][0]["name"] == f"sk-proj-…{key[-4:]}.txt"
+    assert finding["properties"]["found_in"] == "path"
+
+
+def test_a_key_as_commit_author_and_branch_name(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    author = key_for(shipped_rules, "anthropic.api-key", rng)
+    branch = key_for(shipped_rules, "xai.api-key", rng)
+    content = key_for(shipped_rules, "groq.api-key", rng)
+    repo = GitRepo(tmp_path)
+    repo.write("app.py", f"K = '{content}'\n")
+    sha = repo.commit("add", f"--author={author} <ci@example.com>")
+    repo.git("branch", f"wip/{branch}")
+    report = scan_git(GitTarget("history"), rules=shipped_rules, cwd=str(tmp_path))
+    found = {f.found_in: f for f in report.findings}
+    assert set(found) == {None, "author", "ref"}
+    shown_author = f"sk-ant-api03-…{author[-4:]} <ci@example.com>"
+    assert (found["author"].rule_id, found["author"].path, found["author"].commit) == ("anthropic.api-key", shown_author, sha)
+    assert (found["ref"].rule_id, found["ref"].path) == ("xai.api-key", f"refs/heads/wip/xai-…{branch[-4:]}")
+    # Every finding of that commit names its author redacted (JSON commit_info.author, JUnit).
+    assert all(f.commit_info is not None and f.commit_info.author == shown_author for f in report.findings
+               if f.commit == sha and f.found_in != "ref")
+
+
+def test_keys_in_git_paths_are_findings_and_redacted_in_errors(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random
+) -> None:
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    repo = GitRepo(tmp_path)
+    repo.write(f"logs/{key}.bin", b"\x00\x01binary")
+    repo.write(f"big-{key}.txt", "x" * 5000 + "\n")
+    repo.commit("add")
+    result = run_in(tmp_path, ["scan", "--history", "--max-file-size", "1k", "--format", "json"], env=GIT_ENV)
+    assert key[4:20] not in result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    assert sorted(f["path"] for f in data["findings"]) == [f"big-gsk_…{key[-4:]}.txt", f"logs/gsk_…{key[-4:]}.bin"]
+    assert [e["path"].split("@")[0] for e in data["errors"]] == [f"big-gsk_…{key[-4:]}.txt"]
+
+
+def test_a_baseline_bound_to_a_redacted_name_still_holds_it_back(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random
+) -> None:
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    (tmp_path / f"{key}.env").write_text(f"K={key}\n")
+    created = run_in(tmp_path, ["baseline", "create", ".", "--bind-paths", "--output", "b.json"])
+    assert created.exit_code == 0, created.output
+    text = (tmp_path / "b.json").read_text()
+    assert key[4:20] not in text and f"gsk_…{key[-4:]}.env" in text
+    again = run_in(tmp_path, ["scan", ".", "--baseline", "b.json", "--format", "json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["stats"]["baselined"] == 2
