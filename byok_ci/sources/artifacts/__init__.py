@@ -17,7 +17,7 @@ from byok_ci.model import Chunk, ScanError, Stats
 from byok_ci.sources.artifacts import documents
 from byok_ci.sources.artifacts.archives import Walk, sniff
 from byok_ci.sources.artifacts.limits import ArchiveLimits, ArchiveProblem, Budget, LimitExceeded, MemberSkipped
-from byok_ci.sources.files import decode, is_excluded
+from byok_ci.sources.files import decode, is_excluded, open_regular
 
 if TYPE_CHECKING:
     from byok_ci.sources.files import FileSource
@@ -39,7 +39,7 @@ class ArtifactReader:
     def file_chunks(self, path: str, shown: str, source: FileSource) -> Iterator[Chunk]:
         """The chunks of one file on disk (one open; archives are streamed from it)."""
         try:
-            handle = open(path, "rb")
+            handle = open_regular(path)
         except OSError as exc:
             source.read_failed(shown, exc)
             return
