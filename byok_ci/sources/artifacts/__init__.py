@@ -11,12 +11,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from byok_ci.model import Chunk, ScanError, Stats
 from byok_ci.sources.artifacts import documents
-from byok_ci.sources.artifacts.archives import Walk, sniff
-from byok_ci.sources.artifacts.limits import ArchiveLimits, ArchiveProblem, Budget, LimitExceeded, MemberSkipped
+from byok_ci.sources.artifacts.archives import Walk, Window, embedded, sniff
+from byok_ci.sources.artifacts.limits import (
+    ArchiveLimits,
+    ArchiveProblem,
+    Budget,
+    LimitExceeded,
+    MemberSkipped,
+    PartlyRead,
+)
 from byok_ci.sources.files import decode, is_excluded, open_regular
 
 if TYPE_CHECKING:
@@ -46,10 +53,16 @@ class ArtifactReader:
         with handle:
             try:
                 head = handle.read(512)
-                if self.archives and self.limits.max_depth > 0 and sniff(head) not in (None, "zstd"):
+                opens = self.archives and self.limits.max_depth > 0
+                if opens and sniff(head) not in (None, "zstd"):
                     handle.seek(0)
                     yield from self.archive_chunks(handle, shown)
                     return
+                found = embedded(handle) if opens else None
+                if found is not None:
+                    yield from self.embedded_chunks(handle, shown, *found, source)
+                    return
+                handle.seek(len(head))
                 size = os.fstat(handle.fileno()).st_size
                 if source.too_big(shown, size):
                     return
@@ -66,11 +79,22 @@ class ArtifactReader:
         if chunk is not None:
             yield from self.expand(chunk)
 
-    def archive_chunks(self, handle: IO[bytes], shown: str) -> Iterator[Chunk]:
+    def embedded_chunks(self, handle: BinaryIO, shown: str, kind: str, offset: int, source: FileSource) -> Iterator[Chunk]:
+        """An archive that does not start its file: the text before it (a script, an
+        installer stub), then its members."""
+        handle.seek(0)
+        chunk = source.text_chunk(handle.read(min(offset, source.options.max_file_size)), shown)
+        if chunk is not None:
+            yield from self.expand(chunk)
+        # zipfile finds a zip's start itself (and a zip whose offsets count from the file's start).
+        view = handle if kind == "zip" else cast(BinaryIO, Window(handle, offset))
+        yield from self.archive_chunks(view, shown, kind)
+
+    def archive_chunks(self, handle: IO[bytes], shown: str, kind: str | None = None) -> Iterator[Chunk]:
         """Chunks of a top-level archive; a spent budget ends it with one error."""
         walk = Walk(self, Budget(self.limits, shown))
         try:
-            yield from walk.archive(handle, shown, 1)
+            yield from walk.archive(handle, shown, 1, kind=kind)
         except LimitExceeded as exc:
             self.problem(exc)
 
@@ -93,7 +117,7 @@ class ArtifactReader:
 
     def problem(self, exc: ArchiveProblem) -> None:
         reason = exc.reason
-        limit = isinstance(exc, (LimitExceeded, MemberSkipped))
+        limit = isinstance(exc, (LimitExceeded, MemberSkipped, PartlyRead))
         if limit and not reason.startswith(_PARTIAL):
             reason = _PARTIAL + reason
         self.errors.append(ScanError(exc.path, reason, blocking=not (limit and self.limits.allow_partial)))
