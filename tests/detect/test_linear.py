@@ -1,17 +1,22 @@
-"""Work that grows with the input, not faster: source maps with a key on every line. Work is
-counted (escapes examined), so the bounds hold on a busy machine. ``bench/hostile.py`` has
-the real figures."""
+"""Work that grows with the input, not faster: source maps with a key on every line and text
+full of short base64 runs. Work is counted (escapes examined, characters scanned), so the
+bounds hold on a busy machine; one loose wall-clock ratio backs them up. ``bench/hostile.py``
+has the real figures."""
 
 from __future__ import annotations
 
+import base64
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from byok_ci.detect.engine import Detector
 from byok_ci.keygen import generate_key
+from byok_ci.model import Chunk, Finding
 from byok_ci.rules import RuleSet
 from byok_ci.scan import scan_paths
 from byok_ci.sources.artifacts import documents
@@ -69,3 +74,75 @@ def test_source_map_positions_with_a_key_on_every_line(tmp_path: Path, shipped_r
     assert [f.source for f in report.findings] == [f"src/keys.ts:{n}" for n in range(1, 501)]
     for finding, key in zip(report.findings, keys):  # the .map is one line: columns of each key
         assert (finding.line, finding.column) == (1, text.index(key) + 1)
+
+
+def _work(detector: Detector, text: str) -> int:
+    scanned = 0
+    plain = detector._detect_plain
+
+    def counting(chunk: Chunk) -> list[Finding]:
+        nonlocal scanned
+        scanned += len(chunk.text)
+        return plain(chunk)
+
+    detector._detect_plain = counting  # type: ignore[method-assign]
+    try:
+        detector.detect(Chunk(text=text, path="blobs.txt"))
+    finally:
+        del detector._detect_plain
+    return scanned
+
+
+def test_short_base64_runs_cost_a_few_scans_of_the_text(shipped_rules: RuleSet) -> None:
+    """Each run was scanned with 2 KB of text around it, and each run in that text decoded
+    and scanned again: 380 characters scanned per character of input (0.19 MB/s).
+    Runs close together are now decoded into one piece: the plain scan, the pieces, and the
+    nested decoding of the pieces, each at most the size of the text."""
+    detector = Detector(shipped_rules)
+    text = hostile.short_base64_runs(400_000)
+    work = _work(detector, text)
+    assert work <= 3 * len(text), work / len(text)
+    double = _work(detector, hostile.short_base64_runs(800_000))
+    assert double <= 2.2 * work
+
+
+def test_short_base64_runs_scan_in_linear_time(shipped_rules: RuleSet) -> None:
+    """A loose wall-clock check (best of three, the machine is shared): twice the text,
+    at most three times the time."""
+    detector = Detector(shipped_rules)
+    texts = [hostile.short_base64_runs(size) for size in (1_000_000, 2_000_000)]
+
+    def best(text: str) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            detector.detect(Chunk(text=text, path="blobs.txt"))
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    once, twice = best(texts[0]), best(texts[1])
+    assert twice <= 3 * once, (once, twice)
+
+
+def test_keys_in_dense_base64_are_found_where_they_are(shipped_rules: RuleSet) -> None:
+    """Runs decoded together keep their own places: each key is reported at its run."""
+    keys = _keys(shipped_rules, 300)
+    lines = []
+    for n, key in enumerate(keys):
+        lines.append(f'filler{n} = "{base64.b64encode(b"alpha bravo charlie delta").decode()}"\n')
+        lines.append(f'k{n}: {base64.b64encode(("GROQ_API_KEY=" + key).encode()).decode()}\n')
+    text = "".join(lines)
+    found = Detector(shipped_rules).detect(Chunk(text=text, path="s.yaml"))
+    assert [(f.line, f.column, f.encoding) for f in found] == [
+        (2 * n + 2, len(f"k{n}: ") + 1, "base64") for n in range(300)
+    ]
+
+
+def test_a_base64_env_file_with_a_key_on_every_line(shipped_rules: RuleSet) -> None:
+    """One run decoding to many lines: every finding is located from one index of the text."""
+    keys = _keys(shipped_rules, 2000)
+    env = "".join(f"GROQ_API_KEY_{n}={key}\n" for n, key in enumerate(keys))
+    text = "apiVersion: v1\nkind: Secret\ndata:\n  env: " + base64.b64encode(env.encode()).decode() + "\n"
+    found = Detector(shipped_rules).detect(Chunk(text=text, path="secret.yaml"))
+    assert len({f.fingerprint for f in found}) == 2000
+    assert {(f.line, f.column, f.encoding) for f in found} == {(4, 8, "base64")}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import random
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from byok_ci.detect.engine import Detector
@@ -157,3 +158,66 @@ def test_a_zip_needing_an_unsupported_version_is_one_error(tmp_path: Path) -> No
     path.write_bytes(bytes(data))
     report = scan_paths([str(path)], rules=RULES, root=tmp_path)
     assert [(e.path, e.message) for e in report.errors] == [("app.zip", "cannot read: zip archive needs an unsupported zip version")]
+
+
+# --- Encoded text: the bulk decoding agrees with the one-run-at-a-time reference -------------
+
+_B64_PARTS = st.one_of(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789=_-:\"'\n", max_size=60),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABCDEFG.,:=\n", min_size=16, max_size=90).map(
+        lambda t: base64.b64encode(t.encode()).decode()),
+    st.binary(min_size=20, max_size=60).map(lambda b: base64.b64encode(b).decode()),
+    st.sampled_from(["=", "==", "===", "+/", "é", "\u2028", "%41%42", " "]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(_B64_PARTS, max_size=40), block=st.sampled_from([10, 64, 200, 1 << 20]),
+       longest=st.sampled_from([40, 100, 1 << 20]), reach=st.sampled_from([(0, 0), (30, 20), (600, 400)]))
+@example(parts=["x ", base64.b64encode(b"a" * 63).decode(), " y"], block=10, longest=40, reach=(0, 0))
+def test_bulk_base64_decoding_finds_the_reference_segments(parts: list[str], block: int, longest: int,
+                                                          reach: tuple[int, int]) -> None:
+    """Checked against :func:`encoded._base64_segments`, which decodes one run at a time."""
+    from byok_ci.detect import encoded
+
+    text = "".join(parts)
+    original = encoded.BLOCK, encoded.MAX_SEGMENT
+    # Small blocks put segments on every block edge; a small MAX_SEGMENT makes runs that
+    # long that a block edge cuts them.
+    encoded.BLOCK, encoded.MAX_SEGMENT = block, longest
+    try:
+        reference = [(start, end, decoded) for start, end, _, decoded in encoded._base64_segments(text)]
+        assert list(encoded.decoded_runs(text, reach)) == reference
+    finally:
+        encoded.BLOCK, encoded.MAX_SEGMENT = original
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    layout=st.lists(st.tuples(st.booleans(), st.integers(0, 3)), min_size=1, max_size=25),
+    seed=st.integers(0, 10**6),
+    dense=st.sampled_from([0.0, float("inf")]),
+)
+def test_keys_in_base64_are_found_whether_decoded_as_one_piece_or_in_windows(layout, seed, dense) -> None:  # type: ignore[no-untyped-def]
+    """Each base64 run holding a key is reported at the run, whichever way its block is cut up."""
+    from byok_ci.detect import encoded
+
+    rng = random.Random(seed)
+    rule = RULES.get("groq.api-key")
+    assert rule is not None
+    lines, expected = [], []
+    for n, (holds_key, filler) in enumerate(layout):
+        if holds_key:
+            value = base64.b64encode(f"GROQ_API_KEY={generate_key(rule, rng)}".encode()).decode()
+            expected.append((len(lines) + 1, len(f"k{n}: ") + 1))
+        else:
+            value = base64.b64encode(b"just some words " * (filler + 1)).decode()
+        lines.append(f"k{n}: {value}\n")
+    original = encoded.DENSE
+    encoded.DENSE = dense
+    try:
+        found = DETECTOR.detect(Chunk(text="".join(lines), path="secret.yaml"))
+    finally:
+        encoded.DENSE = original
+    assert sorted((f.line, f.column) for f in found) == expected
+    assert all(f.encoding == "base64" for f in found)
