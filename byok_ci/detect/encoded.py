@@ -46,9 +46,8 @@ _BASE64_RUN = re.compile(
     r"(?:[A-Za-f][A-Za-z0-9+/]{3})*(?:[A-Za-f][A-Za-z0-9+/]{0,3})?(?![A-Za-z0-9+/])"
 )
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-# A token (up to whitespace, quotes, <, > or `) holding a %XX escape, found in one pass (a
-# search back from each escape to the token's start was quadratic on a long line).
-_URL_SEGMENT = re.compile(r"(?<![^\s\"'<>`])(?:[^\s\"'<>`%]|%(?![0-9A-Fa-f]{2}))*%[0-9A-Fa-f]{2}[^\s\"'<>`]*")
+_URL_TOKEN = re.compile(r"[^\s\"'<>`]*")
+_URL_DELIMITERS = " \t\"'<>`"
 _HOW = re.compile(r" in plain text| hidden in \S+ encoding")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
@@ -124,8 +123,6 @@ def findings(chunk: Chunk, scan: Scan, depth: int, reach: tuple[int, int], plain
 BLOCK = 1 << 20
 # A block is decoded as one piece when its segments' reach would cover it this many times.
 DENSE = 1.0
-# Runs of base64 characters, the padding after them apart; the text between them is kept.
-_RUN_SPLIT = re.compile(rf"([A-Za-z0-9+/]{{{MIN_BASE64},}})(={{0,2}})")
 _BASE64_MARKS = bytes(0x61 if chr(c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" else 0x20
                       for c in range(256))
 _MARKED_RUN = b"a" * MIN_BASE64
@@ -233,13 +230,27 @@ def _decode_block(text: str, low: int, high: int) -> tuple[list[str], list[str],
     whether it is a segment (see :func:`_base64_segments`, which this does in bulk), and
     whether decoded text may hold encoded text again.
 
-    A block can hold a hundred thousand short runs: each step is a ``map`` or one call over
-    all of them (C speed), not Python code per run."""
-    parts = _RUN_SPLIT.split(text[low:high])
-    runs = parts[1::3]
-    if not runs:
+    A block can hold a hundred thousand short runs: apart from finding them, each step is a
+    ``map`` or one call over all of them (C speed), not Python code per run."""
+    parts = _split_runs(text[low:high])
+    if parts is None:
         return None
+    runs = parts[1::3]
     lengths = list(map(len, runs))
+    # Base64 of text first (cheap: every fourth character), so binary data is not decoded.
+    good = list(map(_GROUP_START.issuperset, map(operator.itemgetter(slice(None, None, 4)), runs)))
+    if max(lengths) > MAX_SEGMENT:
+        good = [ok and n <= MAX_SEGMENT for ok, n in zip(good, lengths)]
+    # A run cut by the block's edge (only ever one longer than MAX_SEGMENT) is not one.
+    if not parts[0] and low > 0 and text[low - 1] in _ALPHABET:
+        good[0] = False
+    if not parts[-1] and not parts[-2] and high < len(text) and text[high] in _ALPHABET:
+        good[-1] = False
+    if not any(good):
+        return None
+    if not all(good):
+        runs = [run if ok else "" for run, ok in zip(runs, good)]
+        lengths = list(map(len, runs))
     # Decode every run at once: each filled to whole groups, end to end, then each run's
     # own bytes cut out (the filling's bytes are dropped, as "=" padding would drop them).
     padded = list(map(operator.add, runs, map(_FILL.__getitem__, map(operator.and_, lengths, repeat(3)))))
@@ -250,21 +261,37 @@ def _decode_block(text: str, low: int, high: int) -> tuple[list[str], list[str],
     ends = map(operator.add, starts, map(operator.rshift, map(operator.mul, lengths, repeat(3)), repeat(2)))
     decoded = list(map(decoded_all.__getitem__, map(slice, starts, ends)))
     # MIN_BASE64 characters always decode to MIN_DECODED characters or more.
-    good = list(map(_GROUP_START.issuperset, map(operator.itemgetter(slice(None, None, 4)), runs)))
-    if max(lengths) > MAX_SEGMENT:
-        good = [ok and n <= MAX_SEGMENT for ok, n in zip(good, lengths)]
     if _NOT_TEXT.search("".join(decoded)):
         good = [ok and not _NOT_TEXT.search(d) for ok, d in zip(good, decoded)]
-    # A run cut by the block's edge (only ever one longer than MAX_SEGMENT) is not one.
-    if not parts[0] and low > 0 and text[low - 1] in _ALPHABET:
-        good[0] = False
-    if not parts[-1] and not parts[-2] and high < len(text) and text[high] in _ALPHABET:
-        good[-1] = False
-    if not any(good):
-        return None
+        if not any(good):
+            return None
     # Over all decoded bytes, filling and non-segments included: may say yes wrongly, never no.
     may_nest = b"%" in raw or raw.translate(_BASE64_MARKS).find(_MARKED_RUN) >= 0
     return parts, decoded, good, may_nest
+
+
+def _split_runs(block: str) -> list[str] | None:
+    """``block`` as gap, run, padding, gap…, or None when it holds no run of MIN_BASE64
+    base64 characters. Runs are found by ``bytes.translate`` and ``bytes.find`` (a regex
+    split costs ten times as much on ordinary text, trying a match at every letter)."""
+    # One byte per character ("?" for non-ASCII, never base64), so offsets are the text's.
+    marks = block.encode("ascii", "replace").translate(_BASE64_MARKS)
+    start = marks.find(_MARKED_RUN)
+    if start < 0:
+        return None
+    starts, ends = [], []
+    while start >= 0:
+        end = marks.find(b" ", start + MIN_BASE64)
+        end = len(marks) if end < 0 else end
+        starts.append(start)
+        ends.append(end)
+        start = marks.find(_MARKED_RUN, end)
+    stops = [end + (2 if block.startswith("==", end) else block.startswith("=", end)) for end in ends]
+    parts: list[str] = [""] * (3 * len(starts) + 1)
+    parts[0::3] = [block[a:b] for a, b in zip([0, *stops], [*starts, len(block)])]
+    parts[1::3] = [block[a:b] for a, b in zip(starts, ends)]
+    parts[2::3] = [block[a:b] for a, b in zip(ends, stops)]
+    return parts
 
 
 def decoded_runs(text: str, reach: tuple[int, int] = (0, 0)) -> Iterator[tuple[int, int, str]]:
@@ -361,11 +388,20 @@ def _from_base64(segment: str) -> str | None:
 
 
 def _url_segments(text: str) -> Iterator[tuple[int, int, str, str]]:
-    for match in _URL_SEGMENT.finditer(text):
-        start, end = match.span()
+    covered = 0
+    for match in _PERCENT.finditer(text):
+        if match.start() < covered:
+            continue
+        # The token starts after the last delimiter before the escape: looked for back to
+        # the end of the previous token only, so a long line is searched once, not once
+        # per token (which was quadratic).
+        low = text.rfind("\n", covered, match.start()) + 1 or covered
+        start = max(max(text.rfind(c, low, match.start()) + 1 for c in _URL_DELIMITERS), low)
+        end = _URL_TOKEN.match(text, match.start()).end()  # type: ignore[union-attr]
+        covered = end
         if end - start < MIN_URL or end - start > MAX_SEGMENT:
             continue
-        segment = match.group()
+        segment = text[start:end]
         decoded = unquote(segment)
         if decoded != segment and not _CONTROL.search(decoded):
             yield start, end, "url", decoded

@@ -8,6 +8,7 @@ contents; any other file is read as text as before.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -58,12 +59,15 @@ class ArtifactReader:
                     handle.seek(0)
                     yield from self.archive_chunks(handle, shown)
                     return
-                found = embedded(handle) if opens else None
+                size = os.fstat(handle.fileno()).st_size
+                whole = not source.streams(shown, size) and size <= source.options.max_file_size
+                # An archive after a script or stub: looked for in the file itself when it is
+                # not read whole (archive limits apply, not the file size limit).
+                found = embedded(handle) if opens and not whole else None
                 if found is not None:
                     yield from self.embedded_chunks(handle, shown, *found, source)
                     return
                 handle.seek(len(head))
-                size = os.fstat(handle.fileno()).st_size
                 if source.too_big(shown, size):
                     return
                 if source.streams(shown, size):
@@ -73,8 +77,12 @@ class ArtifactReader:
             except OSError as exc:
                 source.read_failed(shown, exc)
                 return
-            if data is None:
-                return
+        if data is None:
+            return
+        found = embedded(io.BytesIO(data)) if opens else None  # BytesIO shares the bytes: no copy
+        if found is not None:
+            yield from self.embedded_chunks(io.BytesIO(data), shown, *found, source)
+            return
         chunk = source.text_chunk(data, shown)
         if chunk is not None:
             yield from self.expand(chunk)
