@@ -190,3 +190,16 @@ def test_embedded_detection_is_cheap_on_large_binaries(tmp_path: Path, shipped_r
     report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
     assert time.monotonic() - started < 5  # reading 40 MB once; generous for a shared machine
     assert report.stats.skipped_binary == 1 and report.errors == []
+
+
+def test_an_installer_over_the_file_size_limit_is_opened_as_an_archive(tmp_path: Path, shipped_rules: RuleSet,
+                                                                       rng: random.Random) -> None:
+    """Like any archive, the payload of a self-extractor is held to the archive limits, not
+    to --max-file-size (a file that size is not read into memory whole)."""
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    payload = gzip.compress(hostile.in_memory_tar({"app/.env": f"GROQ_API_KEY={key}\n".encode(),
+                                                    "noise.bin": random.Random(3).randbytes(20_000)}))
+    (tmp_path / "installer.sh").write_bytes(INSTALLER.format(extract="tar -xz").encode() + payload)
+    report = _scan(tmp_path, shipped_rules, "installer.sh", Settings(max_file_size=4096))
+    assert [f.path for f in report.findings] == ["installer.sh!app/.env"]
+    assert report.errors == []

@@ -1,6 +1,7 @@
 """Members of zip, tar and compressed archives, read as streams and never extracted.
 
-Archives are recognised by their first bytes, not their names. Compressed streams (gzip,
+Archives are recognised by their first bytes, not their names (or, in a file on disk, where
+they start after a script or stub: see :func:`embedded`). Compressed streams (gzip,
 bzip2, xz) are decompressed into an anonymous spool (memory, then an unlinked temporary
 file) so tar and zip readers get the random access they need; nothing is ever written
 under a member's name, so ``../`` names and symlink members cannot reach the file system.
@@ -60,7 +61,8 @@ _PAYLOAD_MAGIC = (b"\x1f\x8b\x08", b"BZh", b"\xfd7zXZ\x00")
 
 
 def sniff(head: bytes) -> str | None:
-    """The archive format of a file from its first bytes, or None."""
+    """The archive format of a file from its first bytes (a tar without the ``ustar``
+    magic by its header checksum), or None."""
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         return "zip"
     if head.startswith(b"\x1f\x8b\x08"):
@@ -462,9 +464,6 @@ class Window:
         raw.seek(start)
 
     def read(self, size: int = -1) -> bytes:
-        return self._raw.read(size)
-
-    def read1(self, size: int = -1) -> bytes:
         return self._raw.read(size)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
