@@ -1,15 +1,22 @@
-"""Map a position in decoded text back to the escaped text it came from."""
+"""Map a position in decoded text back to the escaped text it came from, and offsets to
+lines and columns, without rescanning from the start of the text each time."""
 
 from __future__ import annotations
 
+import bisect
 import re
+from array import array
+
+_NEWLINE = re.compile("\n")
 
 
-def raw_offset(raw: str, decoded: int, escape: re.Pattern[str]) -> int:
-    """Offset in ``raw`` of its ``decoded``-th decoded character, where every ``escape``
-    match (``%XX``, ``\\n``, ``\\u00e9``…) decodes to one character and the rest to itself."""
-    seen = position = 0
-    for match in escape.finditer(raw):
+def raw_offset(raw: str, decoded: int, escape: re.Pattern[str], start: int = 0, end: int | None = None) -> int:
+    """Offset in ``raw`` of the ``decoded``-th decoded character of ``raw[start:end]``, where
+    every ``escape`` match (``%XX``, ``\\n``, ``\\u00e9``…) decodes to one character and the
+    rest to itself. ``start`` must not fall inside an escape."""
+    seen = 0
+    position = start
+    for match in escape.finditer(raw, start, len(raw) if end is None else end):
         plain = match.start() - position
         if seen + plain > decoded:
             break
@@ -19,3 +26,29 @@ def raw_offset(raw: str, decoded: int, escape: re.Pattern[str]) -> int:
         seen += 1
         position = match.end()
     return position + (decoded - seen)
+
+
+class LineIndex:
+    """Where each line of a text starts, found once on first use (a text with thousands of
+    findings must not be counted from its start for each one)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._starts: array[int] | None = None
+
+    @property
+    def starts(self) -> array[int]:
+        if self._starts is None:
+            self._starts = array("q", [0])
+            self._starts.extend(m.end() for m in _NEWLINE.finditer(self._text))
+        return self._starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of ``offset``."""
+        starts = self.starts
+        line = bisect.bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+    def offset(self, line: int, column: int) -> int:
+        """The offset of 1-based ``line`` and ``column``."""
+        return self.starts[line - 1] + column - 1

@@ -157,7 +157,7 @@ class FileSource:
         if self.too_big(entry.shown, entry.size):
             return
         try:
-            with open(entry.path, "rb") as handle:
+            with open_regular(entry.path) as handle:
                 yield from self.stream_chunks(handle, entry.shown)
         except OSError as exc:
             self.read_failed(entry.shown, exc)
@@ -170,7 +170,7 @@ class FileSource:
             else:
                 if self.too_big(shown, size):
                     return None
-                with open(path, "rb") as handle:
+                with open_regular(path) as handle:
                     data = self.read_limited(handle, shown)
         except OSError as exc:
             self.read_failed(shown, exc)
@@ -245,7 +245,10 @@ class FileSource:
         return True
 
     def read_failed(self, shown: str, exc: OSError) -> None:
-        self._error(shown, f"cannot read: {_reason(exc)}")
+        if isinstance(exc, NotRegularFile):
+            self._error(shown, f"not a regular file when opened ({exc.kind}); skipped")
+        else:
+            self._error(shown, f"cannot read: {_reason(exc)}")
 
     def text_chunk(self, data: bytes, shown: str) -> Chunk | None:
         """The file's text as a chunk, or None (counted) for binary content."""
@@ -262,6 +265,32 @@ class FileSource:
 
     def _error(self, shown: str, message: str) -> None:
         self.errors.append(ScanError(shown, message))
+
+
+class NotRegularFile(OSError):
+    """A path listed as a regular file that is something else once opened (a FIFO or a
+    device put in its place after the walk)."""
+
+    def __init__(self, mode: int) -> None:
+        self.kind = _kind(mode)
+        super().__init__(errno.EINVAL, f"not a regular file ({self.kind})")
+
+
+def open_regular(path: str) -> BinaryIO:
+    """``path`` opened for reading, never blocking: a FIFO swapped in after the walk listed
+    the path would block ``open`` until a writer came. O_NONBLOCK makes the open return at
+    once and the type is checked on the open descriptor (no race); for a regular file the
+    flag changes nothing."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
 
 
 def is_excluded(shown: str, patterns: Sequence[str]) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import random
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from byok_ci.detect.engine import Detector
@@ -144,6 +145,88 @@ def test_damaged_archives_never_raise(tmp_path: Path, kind: str, flips: list[tup
     if cut is not None:
         data = data[: cut % len(data)]
     _scan_bytes(tmp_path, bytes(data))
+
+
+def test_a_zip_member_with_an_empty_name_is_read(tmp_path: Path) -> None:
+    """Found by the damaged-archive test above: ZipInfo.is_dir() raised IndexError."""
+    import struct
+
+    data = bytearray(SAMPLES["zip"])
+    central = data.index(b"PK\x01\x02")
+    length = struct.unpack_from("<H", data, central + 28)[0]  # "a/k.env": 7 characters
+    struct.pack_into("<H", data, central + 28, 0)
+    del data[central + 46:central + 46 + length]  # the first member's name, now empty
+    end = data.rindex(b"PK\x05\x06")
+    struct.pack_into("<L", data, end + 12, struct.unpack_from("<L", data, end + 12)[0] - length)
+    path = tmp_path / "app.zip"
+    path.write_bytes(bytes(data))
+    report = scan_paths([str(path)], rules=RULES, root=tmp_path)
+    assert all(e.path == "app.zip" and "\n" not in e.message for e in report.errors)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(count=st.integers(2, 8), damaged=st.data(), junk=st.binary(min_size=1, max_size=3000),
+       gzip_it=st.booleans())
+def test_a_tar_with_damage_before_the_key_member_still_yields_the_key(tmp_path: Path, count: int, damaged,  # type: ignore[no-untyped-def]
+                                                                      junk: bytes, gzip_it: bool) -> None:
+    """A header made invalid, or junk put between members, anywhere before the member
+    holding the key: the tar is read on from the next valid header (as GNU tar does), the
+    key is found, and the damage reported."""
+    import gzip
+
+    from tests import hostile_inputs as hostile
+
+    rule = RULES.get("groq.api-key")
+    assert rule is not None
+    members = [hostile.tar_member(f"m{n}.txt", b"plain text\n" * (n + 1)) for n in range(count - 1)]
+    members.append(hostile.tar_member("app/.env", f"GROQ_API_KEY={generate_key(rule, random.Random(count))}\n".encode()))
+    where = damaged.draw(st.integers(0, count - 2))
+    if damaged.draw(st.booleans()):
+        header = bytearray(members[where])
+        # Any byte of the header (the checksum then fails), but not the first header's
+        # "ustar" magic: without it nothing says the file is a tar (GNU tar and file agree).
+        spot = damaged.draw(st.integers(0, 511).filter(lambda i: where > 0 or not 257 <= i < 265))
+        header[spot] ^= 0xFF
+        members[where] = bytes(header)
+    else:
+        members.insert(where + 1, junk + bytes(-len(junk) % 512))  # blocks stay 512-aligned
+    data = b"".join(members) + hostile.tar_end()
+    path = tmp_path / ("a.tar.gz" if gzip_it else "a.tar")
+    path.write_bytes(gzip.compress(data) if gzip_it else data)
+    report = scan_paths([str(path)], rules=RULES, root=tmp_path)
+    assert [f.path for f in report.findings] == [f"{path.name}!app/.env"]
+    assert all(e.path == path.name and "\n" not in e.message for e in report.errors)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=st.lists(st.text(alphabet="abcdefghij =$\"'#{}()|;-\t", max_size=70), max_size=40),
+       kind=st.sampled_from(["tar", "tar.gz", "tar.bz2", "tar.xz", "zip", "v7"]))
+def test_an_archive_after_any_script_is_opened(tmp_path: Path, script: list[str], kind: str) -> None:
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import zipfile
+
+    from tests import hostile_inputs as hostile
+
+    rule = RULES.get("groq.api-key")
+    assert rule is not None
+    members = {"app/.env": f"GROQ_API_KEY={generate_key(rule, random.Random(5))}\n".encode()}
+    if kind == "zip":
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("app/.env", members["app/.env"])
+        payload = out.getvalue()
+    else:
+        payload = hostile.v7_tar(members) if kind == "v7" else hostile.in_memory_tar(members)
+        compress = {"tar.gz": gzip.compress, "tar.bz2": bz2.compress, "tar.xz": lzma.compress}.get(kind)
+        payload = compress(payload) if compress else payload
+    path = tmp_path / "installer.sh"
+    path.write_bytes(("#!/bin/sh\n" + "\n".join(script) + "\nexit 0\n").encode() + payload)
+    report = scan_paths([str(path)], rules=RULES, root=tmp_path)
+    assert [f.path for f in report.findings] == ["installer.sh!app/.env"]
+    assert report.errors == []
 
 
 def test_a_zip_needing_an_unsupported_version_is_one_error(tmp_path: Path) -> None:
@@ -313,3 +396,66 @@ def test_undecodable_file_names_in_human_formats(tmp_path: Path) -> None:
         result = run_in(tmp_path, ["scan", ".", "--format", fmt], env={"NO_COLOR": None})
         assert result.exit_code == 1, (fmt, result.output)
         assert "bad\\x9b31m\\xff.env" in result.stdout, fmt
+
+
+# --- Encoded text: the bulk decoding agrees with the one-run-at-a-time reference -------------
+
+_B64_PARTS = st.one_of(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789=_-:\"'\n", max_size=60),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABCDEFG.,:=\n", min_size=16, max_size=90).map(
+        lambda t: base64.b64encode(t.encode()).decode()),
+    st.binary(min_size=20, max_size=60).map(lambda b: base64.b64encode(b).decode()),
+    st.sampled_from(["=", "==", "===", "+/", "é", "\u2028", "%41%42", " "]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(_B64_PARTS, max_size=40), block=st.sampled_from([10, 64, 200, 1 << 20]),
+       longest=st.sampled_from([40, 100, 1 << 20]), reach=st.sampled_from([(0, 0), (30, 20), (600, 400)]))
+@example(parts=["x ", base64.b64encode(b"a" * 63).decode(), " y"], block=10, longest=40, reach=(0, 0))
+def test_bulk_base64_decoding_finds_the_reference_segments(parts: list[str], block: int, longest: int,
+                                                          reach: tuple[int, int]) -> None:
+    """Checked against :func:`encoded._base64_segments`, which decodes one run at a time."""
+    from byok_ci.detect import encoded
+
+    text = "".join(parts)
+    original = encoded.BLOCK, encoded.MAX_SEGMENT
+    # Small blocks put segments on every block edge; a small MAX_SEGMENT makes runs that
+    # long that a block edge cuts them.
+    encoded.BLOCK, encoded.MAX_SEGMENT = block, longest
+    try:
+        reference = [(start, end, decoded) for start, end, _, decoded in encoded._base64_segments(text)]
+        assert list(encoded.decoded_runs(text, reach)) == reference
+    finally:
+        encoded.BLOCK, encoded.MAX_SEGMENT = original
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    layout=st.lists(st.tuples(st.booleans(), st.integers(0, 3)), min_size=1, max_size=25),
+    seed=st.integers(0, 10**6),
+    dense=st.sampled_from([0.0, float("inf")]),
+)
+def test_keys_in_base64_are_found_whether_decoded_as_one_piece_or_in_windows(layout, seed, dense) -> None:  # type: ignore[no-untyped-def]
+    """Each base64 run holding a key is reported at the run, whichever way its block is cut up."""
+    from byok_ci.detect import encoded
+
+    rng = random.Random(seed)
+    rule = RULES.get("groq.api-key")
+    assert rule is not None
+    lines, expected = [], []
+    for n, (holds_key, filler) in enumerate(layout):
+        if holds_key:
+            value = base64.b64encode(f"GROQ_API_KEY={generate_key(rule, rng)}".encode()).decode()
+            expected.append((len(lines) + 1, len(f"k{n}: ") + 1))
+        else:
+            value = base64.b64encode(b"just some words " * (filler + 1)).decode()
+        lines.append(f"k{n}: {value}\n")
+    original = encoded.DENSE
+    encoded.DENSE = dense
+    try:
+        found = DETECTOR.detect(Chunk(text="".join(lines), path="secret.yaml"))
+    finally:
+        encoded.DENSE = original
+    assert sorted((f.line, f.column) for f in found) == expected
+    assert all(f.encoding == "base64" for f in found)

@@ -136,3 +136,40 @@ def test_an_unreadable_directory(tmp_path: Path, shipped_rules: RuleSet, rng: ra
         locked.chmod(0o755)
     assert [f.path for f in report.findings] == ["a.py"]
     assert [(e.path, e.message) for e in report.errors] == [("locked", "cannot list directory: permission denied")]
+
+
+@pytest.mark.parametrize("artifacts", [False, True], ids=["plain", "with-artifact-reader"])
+@pytest.mark.parametrize("size", ["small", "streamed"])
+def test_a_file_replaced_by_a_fifo_after_listing_does_not_hang(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random, artifacts: bool, size: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a FIFO waits for a writer: a FIFO put where the walk saw a file hung the scan
+    forever. The file is opened without blocking and its type checked once open."""
+    import threading
+
+    from byok_ci.config import Settings
+    from byok_ci.scan import _artifact_reader
+    from byok_ci.sources import files
+
+    if size == "streamed":
+        monkeypatch.setattr(files, "STREAM_ABOVE", 0)  # the path that reads large files in blocks
+    for name in ("a.py", "b.py", "c.py"):
+        (tmp_path / name).write_text(f"K = '{key_for(shipped_rules, 'groq.api-key', rng)}'\n")
+    source = FileSource([str(tmp_path)], WalkOptions(root=tmp_path))
+    if artifacts:
+        source.artifacts = _artifact_reader(source, Settings())
+    entries = list(source.files())
+    (tmp_path / "b.py").unlink()
+    os.mkfifo(tmp_path / "b.py")
+    found: list = []  # type: ignore[type-arg]
+    scan = threading.Thread(target=lambda: found.extend(_scan_entries(source, entries, Detector(shipped_rules))),
+                            daemon=True)
+    scan.start()
+    scan.join(timeout=20)
+    hung = scan.is_alive()
+    if hung:  # let the blocked open return, so the thread ends
+        os.close(os.open(tmp_path / "b.py", os.O_WRONLY))
+        scan.join(timeout=20)
+    assert not hung, "the scan blocked on a FIFO"
+    assert sorted(f.path for f in found) == ["a.py", "c.py"]
+    assert [(e.path, e.message) for e in source.errors] == [("b.py", "not a regular file when opened (FIFO); skipped")]

@@ -1,6 +1,7 @@
 """Members of zip, tar and compressed archives, read as streams and never extracted.
 
-Archives are recognised by their first bytes, not their names. Compressed streams (gzip,
+Archives are recognised by their first bytes, not their names (or, in a file on disk, where
+they start after a script or stub: see :func:`embedded`). Compressed streams (gzip,
 bzip2, xz) are decompressed into an anonymous spool (memory, then an unlinked temporary
 file) so tar and zip readers get the random access they need; nothing is ever written
 under a member's name, so ``../`` names and symlink members cannot reach the file system.
@@ -24,12 +25,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
+from byok_ci.sources.artifacts import tarheaders, zipdir
 from byok_ci.sources.artifacts.limits import (
     RATIO_FLOOR,
     ArchiveProblem,
     Budget,
     LimitExceeded,
     MemberSkipped,
+    PartlyRead,
     human_size,
 )
 from byok_ci.sources.files import decode
@@ -51,10 +54,15 @@ _OPENERS: dict[str, Callable[[IO[bytes]], io.BufferedIOBase]] = {
 # Opens a member for reading: a zip or tar member stream, or a view of a spool.
 MemberOpener = Callable[[], Any]
 _STREAM_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError, ValueError)
+SCRIPT_WINDOW = 1024 * 1024
+# Bytes that no text holds (tab, newlines, form feed and escape are text).
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_PAYLOAD_MAGIC = (b"\x1f\x8b\x08", b"BZh", b"\xfd7zXZ\x00")
 
 
 def sniff(head: bytes) -> str | None:
-    """The archive format of a file from its first bytes, or None."""
+    """The archive format of a file from its first bytes (a tar without the ``ustar``
+    magic by its header checksum), or None."""
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         return "zip"
     if head.startswith(b"\x1f\x8b\x08"):
@@ -67,6 +75,42 @@ def sniff(head: bytes) -> str | None:
         return "tar"
     if head.startswith(b"\x28\xb5\x2f\xfd"):
         return "zstd"
+    if tarheaders.is_v7_header(head):
+        return "tar"
+    return None
+
+
+def embedded(handle: IO[bytes]) -> tuple[str, int] | None:
+    """(format, offset) of an archive that does not start the file, or None.
+
+    Two places are looked at, so a plain file costs one read of its last 64 KiB (and a
+    script one search of its first MiB): a zip's end record in the last ``END_WINDOW``
+    bytes (a zipapp after its ``#!`` line, a self-extracting installer, a zip appended to
+    anything); and, in a file starting with ``#!``, where its text ends within the first
+    ``SCRIPT_WINDOW`` bytes: a tar, gzip, bzip2 or xz stream there is the payload of a
+    shell self-extractor (``cat install.sh payload.tar.gz > installer.sh``).
+    """
+    directory = zipdir.locate(handle)
+    if directory is not None and zipdir.is_zip(handle, directory):
+        return "zip", directory.zip_start
+    handle.seek(0)
+    head = handle.read(SCRIPT_WINDOW)
+    if not head.startswith(b"#!"):
+        return None
+    binary = _BINARY.search(head)
+    if binary is None:
+        return None
+    # The payload starts the line holding the first binary byte (a tar header starts with
+    # its printable name); a bzip2 stream's header is printable too, so look back a little.
+    line_start = head.rfind(b"\n", 0, binary.start()) + 1
+    candidates = {line_start}
+    for magic in _PAYLOAD_MAGIC:
+        candidates.add(head.rfind(magic, max(0, line_start - 64), binary.start() + len(magic)))
+    for offset in sorted(candidates - {-1, 0}):
+        handle.seek(offset)
+        kind = sniff(handle.read(512))
+        if kind in ("tar", *_OPENERS):
+            return kind, offset
     return None
 
 
@@ -122,13 +166,16 @@ class Walk:
 
     # -- archives ---------------------------------------------------------------------------
 
-    def archive(self, handle: IO[bytes], shown: str, depth: int, layer: Layer | None = None) -> Iterator[Chunk]:
-        """Chunks of the archive in ``handle`` (seekable); problems of this archive become
-        errors here, while a spent budget stops the top-level archive."""
+    def archive(
+        self, handle: IO[bytes], shown: str, depth: int, layer: Layer | None = None, kind: str | None = None
+    ) -> Iterator[Chunk]:
+        """Chunks of the archive in ``handle`` (seekable), of format ``kind`` or known by its
+        first bytes; problems of this archive become errors here, while a spent budget
+        stops the top-level archive."""
         try:
-            head = handle.read(512)
+            if kind is None:
+                kind = sniff(handle.read(512))
             handle.seek(0)
-            kind = sniff(head)
             if kind == "zip":
                 yield from self._zip(handle, shown, depth)
             elif kind == "tar":
@@ -144,6 +191,10 @@ class Walk:
 
     def _zip(self, handle: IO[bytes], shown: str, depth: int) -> Iterator[Chunk]:
         try:
+            directory = zipdir.locate(handle)
+            if directory is not None:  # before zipfile reads the whole directory
+                zipdir.check(handle, directory, self.budget.limits.max_members, shown)
+            handle.seek(0)
             archive = zipfile.ZipFile(handle)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError):
             raise ArchiveProblem(shown, "cannot read: corrupt or truncated zip archive") from None
@@ -152,7 +203,7 @@ class Walk:
         encrypted: list[str] = []
         with archive:
             for info in archive.infolist():
-                if info.is_dir():
+                if info.filename.endswith("/"):  # a directory (is_dir() fails on an empty name)
                     continue
                 name = clean_name(info.filename)
                 if stat.S_ISLNK(info.external_attr >> 16):
@@ -176,20 +227,13 @@ class Walk:
             raise ArchiveProblem(shown, f"not fully scanned: password-protected member {encrypted[0]}{more}")
 
     def _tar(self, handle: IO[bytes], shown: str, depth: int, layer: Layer | None) -> Iterator[Chunk]:
-        try:
-            archive = tarfile.open(fileobj=handle, mode="r:")
-        except (tarfile.TarError, OSError, EOFError):
-            raise ArchiveProblem(shown, "cannot read: corrupt or truncated tar archive") from None
-        with archive:
+        with tarheaders.open_tar(handle) as archive:
             # Headers first (cheap: the tar is uncompressed and seekable), so a saved container
             # image is known by its manifest wherever the manifest lies in the tar.
-            members: list[tarfile.TarInfo] = []
-            truncated = False
-            try:
-                while len(members) <= self.budget.limits.max_members and (info := archive.next()) is not None:
-                    members.append(info)
-            except (tarfile.TarError, OSError, EOFError):
-                truncated = True
+            listing = tarheaders.list_members(archive, self.budget.limits.max_members)
+            if not listing.members and listing.damaged[:1] == [0]:
+                raise ArchiveProblem(shown, "cannot read: corrupt or truncated tar archive")
+            members = listing.members
             image = None
             if layer is None:
                 from byok_ci.sources.artifacts import images
@@ -200,7 +244,21 @@ class Walk:
             else:
                 for info in members:
                     yield from self.tar_member(archive, info, shown, depth, layer)
-        if truncated:
+        if listing.damaged:
+            count = len(listing.damaged)
+            self.reader.problem(PartlyRead(
+                shown,
+                f"{count} damaged tar header{'s' if count > 1 else ''} (the first at byte "
+                f"{listing.damaged[0]:,}): skipped to the next valid header, as GNU tar does",
+            ))
+        for offset, claimed in listing.oversized:
+            self.reader.problem(MemberSkipped(
+                shown,
+                f"the tar extended header (GNU long name or PAX) at byte {offset:,} claims "
+                f"{human_size(claimed)}, over the {human_size(tarheaders.MAX_EXTENDED_HEADER)} limit "
+                "for one member's headers: skipped to the next valid header",
+            ))
+        if listing.truncated:
             raise ArchiveProblem(shown, "not fully scanned: corrupt or truncated tar archive")
 
     def tar_member(
@@ -396,6 +454,31 @@ class _Spool:
 
     def close(self) -> None:
         self._file.close()
+
+
+class Window:
+    """The part of a seekable file from ``start`` on, as a file of its own."""
+
+    def __init__(self, raw: IO[bytes], start: int) -> None:
+        self._raw, self._start = raw, start
+        raw.seek(start)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._raw.read(size)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            offset += self._start
+        return self._raw.seek(offset, whence) - self._start
+
+    def tell(self) -> int:
+        return self._raw.tell() - self._start
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
 
 
 class _Unclosed:

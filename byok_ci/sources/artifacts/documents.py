@@ -14,10 +14,13 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from array import array
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from itertools import accumulate
+from typing import TypeVar
 
-from byok_ci._offsets import raw_offset
+from byok_ci._offsets import LineIndex, raw_offset
 from byok_ci.model import Chunk, Finding
 
 Path_ = tuple[object, ...]
@@ -26,6 +29,7 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _SCALAR = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 _ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\.", re.S)
 _MAX_NESTING = 64
+_T = TypeVar("_T")
 
 
 def chunks(chunk: Chunk) -> Iterator[Chunk]:
@@ -92,7 +96,7 @@ def _split(chunk: Chunk, grouping: Callable[[Path_], tuple[Path_, str] | None]) 
     if not groups:
         return None
     names = _source_names(text) if any(g.label.startswith("sources:") for g in groups.values()) else []
-    lines = _LineIndex(text)
+    lines = LineIndex(text)
     out: list[Chunk] = []
     blanked: list[tuple[int, int]] = []
     for group in groups.values():
@@ -134,48 +138,64 @@ def _source_names(text: str) -> list[str]:
 
 # -- where decoded text lies in the file ----------------------------------------------------------
 
+# Every this many escapes of a string literal, where it lies in the literal and in the decoded
+# text is noted, so a finding is located from the nearest note, not from the literal's start.
+_STRIDE = 16
 
-class _LineIndex:
-    def __init__(self, text: str) -> None:
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
-    def position(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
+class _EscapeIndex:
+    """Checkpoints (decoded offset, raw offset) at escape boundaries of one string literal."""
+
+    def __init__(self, raw: str, start: int, end: int) -> None:
+        self.decoded = array("q", [0])
+        self.raw = array("q", [start])
+        decoded = 0
+        position = start
+        for count, match in enumerate(_ESCAPE.finditer(raw, start, end), 1):
+            decoded += match.start() - position + 1
+            position = match.end()
+            if count % _STRIDE == 0:
+                self.decoded.append(decoded)
+                self.raw.append(position)
+
+    def nearest(self, decoded: int) -> tuple[int, int]:
+        """The last checkpoint at or before ``decoded``: (its decoded offset, its raw offset)."""
+        index = bisect.bisect_right(self.decoded, decoded) - 1
+        return self.decoded[index], self.raw[index]
 
 
 @dataclass(frozen=True)
 class JsonStringOrigin:
-    """Decoded text made of JSON string literals of ``raw`` (each span includes its quotes)."""
+    """Decoded text made of JSON string literals of ``raw`` (each span includes its quotes).
+
+    Findings are located through indexes built on first use (lines of the decoded text,
+    where each literal starts in it, checkpoints within each literal), so a text with a
+    finding on each of its lines is relocated in linear time."""
 
     raw: str
     spans: tuple[tuple[int, int], ...]
     decoded_lengths: tuple[int, ...]
     label: str
-    lines: _LineIndex
+    lines: LineIndex
+    _indexes: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     def relocate(self, finding: Finding, text: str) -> Finding:
-        offset = _offset_of(text, finding.line, finding.column)
-        index = 0
-        while index < len(self.spans) - 1 and offset >= self.decoded_lengths[index]:
-            offset -= self.decoded_lengths[index]
-            index += 1
+        decoded_lines = self._index(("lines", id(text)), lambda: LineIndex(text))
+        offset = decoded_lines.offset(finding.line, finding.column)
+        starts = self._index("starts", lambda: list(accumulate(self.decoded_lengths, initial=0)))
+        index = min(max(bisect.bisect_right(starts, offset) - 1, 0), len(self.spans) - 1)
+        offset -= starts[index]
         start, end = self.spans[index]
-        raw_offset = start + 1 + _raw_offset(self.raw[start + 1:end - 1], offset)
-        line, column = self.lines.position(raw_offset)
+        escapes = self._index(("escapes", index), lambda: _EscapeIndex(self.raw, start + 1, end - 1))
+        checkpoint, position = escapes.nearest(offset)
+        raw_at = raw_offset(self.raw, offset - checkpoint, _ESCAPE, position, end - 1)
+        line, column = self.lines.position(raw_at)
         return replace(finding, line=line, column=column, source=f"{self.label}:{finding.line}")
 
-
-def _offset_of(text: str, line: int, column: int) -> int:
-    start = 0
-    for _ in range(line - 1):
-        start = text.index("\n", start) + 1
-    return start + column - 1
-
-
-def _raw_offset(body: str, decoded: int) -> int:
-    """Offset in a JSON string literal's body of its ``decoded``-th decoded character."""
-    return raw_offset(body, decoded, _ESCAPE)
+    def _index(self, key: object, build: Callable[[], _T]) -> _T:
+        if key not in self._indexes:
+            self._indexes[key] = build()
+        return self._indexes[key]  # type: ignore[return-value]
 
 
 # -- a JSON reader that remembers where each string value lies ------------------------------------

@@ -89,16 +89,23 @@ def _blob(digest: str) -> str:
     return f"blobs/{algorithm}/{hexdigest}"
 
 
-def _oci_layers(archive: tarfile.TarFile, by_name: dict[str, tarfile.TarInfo], index: Any, level: int) -> list[str]:
+def _oci_layers(
+    archive: tarfile.TarFile, by_name: dict[str, tarfile.TarInfo], index: Any, level: int, seen: set[str] | None = None
+) -> list[str]:
+    """Layers of every manifest an OCI index lists. Each blob is read once: an index can
+    list the same nested index many times, and expanding every listing costs
+    n**depth parses (64 listings, 4 deep: 17 million parses of a 40 KB image)."""
     if level > _MAX_INDEX_DEPTH:
         raise ValueError("image index nested too deep")
+    seen = set() if seen is None else seen
     layers: list[str] = []
     for descriptor in index.get("manifests", []):
         blob = _blob(descriptor["digest"])
-        if blob not in by_name:
-            continue  # a platform not saved in this tarball
+        if blob not in by_name or blob in seen:
+            continue  # a platform not saved in this tarball, or one already read
+        seen.add(blob)
         document = _json(archive, by_name[blob])
         if "manifests" in document:
-            layers += _oci_layers(archive, by_name, document, level + 1)
+            layers += _oci_layers(archive, by_name, document, level + 1, seen)
         layers += [_blob(layer["digest"]) for layer in document.get("layers", [])]
     return layers

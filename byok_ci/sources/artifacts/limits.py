@@ -1,7 +1,7 @@
 """Limits that keep an archive from costing unbounded time, memory or disk.
 
-A limit that is hit is reported as "not fully scanned: <reason>" for that archive, never
-dropped silently. :class:`LimitExceeded` stops the whole top-level archive (its budget is
+A limit that is hit, or damage that was skipped over, is reported as "not fully scanned:
+<reason>" for that archive, never dropped silently. :class:`LimitExceeded` stops the whole top-level archive (its budget is
 spent); :class:`MemberSkipped` skips one member and the scan of the archive goes on.
 """
 
@@ -42,6 +42,10 @@ class LimitExceeded(ArchiveProblem):
 
 class MemberSkipped(ArchiveProblem):
     """A limit of one member: that member is skipped, the rest of the archive is read."""
+
+
+class PartlyRead(ArchiveProblem):
+    """Damage skipped over (a tar header that does not verify): the rest was read."""
 
 
 def human_size(n: int) -> str:
