@@ -26,6 +26,9 @@ REQUIRED = {
     "jina.api-key", "elevenlabs.api-key", "assemblyai.api-key", "deepgram.api-key",
     "stability.api-key", "pinecone.api-key", "langsmith.personal-key", "langsmith.service-key",
     "wandb.api-key", "cerebras.api-key", "nvidia.api-key",
+    # Issue 14, section 2: every key generation of the covered providers.
+    "openai.named-service-key", "openai.none-key", "azure.ai-services-key", "together.legacy-key",
+    "pinecone.legacy-key", "google.adc-refresh-token",
 }
 EXAMPLE_RESULTS = run_examples(SHIPPED)
 
