@@ -324,6 +324,11 @@ def report(manifest: dict[str, Any], runs: list[Run], scores: dict[str, Score]) 
             "True-positive forms are the keys; false-positive forms are the traps.", "", text]
     out += ["### Structural: by context class", "", "FP = traps reported + other findings in that class's files.", "",
             table("class", grouped(structural, lambda i: i["context_class"]), runs, scores)]
+    if covered:
+        out += ["### Structural: by context class, providers byok-ci covers only", "",
+                "The same, without the keys of providers byok-ci has no rule for (their misses say nothing of the context).", "",
+                table("class", grouped([i for i in structural if i.get("covered_by_byok_ci")], lambda i: i["context_class"]),
+                      runs, scores)]
     far_classes = {i["context_class"] for i in structural if i.get("distance") == "far"}
     out += ["### Structural: context near or far from the key", "",
             "Keys without a distinctive prefix, in the classes whose templates can put the structural context "
@@ -358,6 +363,9 @@ def report(manifest: dict[str, Any], runs: list[Run], scores: dict[str, Score]) 
         "tools": {r.tool: {"version": r.version, "exit_code": r.exit_code, "seconds": round(r.seconds, 2), "error": r.error,
                            "findings": scores[r.tool].findings if r.tool in scores else None} for r in runs},
         "structural": {"overall": structural_numbers, "by_class": breakdown(structural, runs, scores, "context_class"),
+                       "by_class_covered_providers": breakdown([i for i in structural if i.get("covered_by_byok_ci")], runs, scores,
+                                                               "context_class"),
+                       "by_distance": breakdown([i for i in structural if not i.get("prefixed", True)], runs, scores, "distance"),
                        "by_provider": breakdown(structural, runs, scores, "provider"),
                        "by_generation": breakdown([i for i in structural if i["expected"] == "secret"], runs, scores, "generation"),
                        "by_trap_kind": breakdown([i for i in structural if i["expected"] == "trap"], runs, scores, "trap_kind")},

@@ -11,7 +11,8 @@ them, or the name of a builder function for keys with inner structure (Azure's a
 keys, NGC's base64 of ``id:uuid``, Devin's base64 of ``org-…:…``). Fixed markers are
 computed (``base64("OpenAI")``), so this file holds no key-shaped literal.
 
-Keys are random and new on every run; the corpus that holds them lives in bench/out/.
+Keys are generated at run time from a seeded generator; the corpus that holds them lives in
+bench/out/ (git-ignored).
 """
 
 from __future__ import annotations
