@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import socket
+import stat
 import subprocess
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +39,31 @@ def _not_under_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests decide for themselves whether they run "under GitHub Actions"."""
     for name in ("GITHUB_ACTIONS", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _shared_files_stay_intact(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that turns /dev/null into a regular file (as root, a rename over it does) breaks
+    every later test that uses it: restore it and fail the test that did it, by name. The
+    tests' own global git config must stay empty too (a git command that wrote it would
+    otherwise change what the next tests see: it is emptied, with a warning)."""
+    yield
+    from tests.gitrepo import GLOBAL_CONFIG
+
+    problems = []
+    if os.name == "posix" and not stat.S_ISCHR(os.stat(os.devnull).st_mode):
+        if os.geteuid() == 0:
+            os.remove(os.devnull)
+            os.mknod(os.devnull, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+            os.chmod(os.devnull, 0o666)
+        problems.append(f"{os.devnull} is no longer a device")
+    if os.path.getsize(GLOBAL_CONFIG):
+        # Harmless now that it is our own file; said so the next tests start from empty again.
+        written = Path(GLOBAL_CONFIG).read_text(errors="replace")[:200]
+        open(GLOBAL_CONFIG, "w").close()
+        warnings.warn(f"{request.node.nodeid}: git wrote the tests' global config: {written!r}", stacklevel=1)
+    if problems:
+        pytest.fail(f"{request.node.nodeid}: " + "; ".join(problems))
 
 
 @pytest.fixture(scope="session")

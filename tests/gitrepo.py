@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
+
+
+def _empty_global_config() -> str:
+    """An empty file of our own as git's global config. Not os.devnull: a git command that
+    writes global config replaces the file it names by renaming a lock file over it, and
+    as root that turned /dev/null into a regular file for every later process."""
+    directory = tempfile.mkdtemp(prefix="byok-ci-tests-git-")
+    atexit.register(shutil.rmtree, directory, True)
+    path = os.path.join(directory, "gitconfig")
+    open(path, "w").close()
+    return path
+
+
+GLOBAL_CONFIG = _empty_global_config()
 
 # Tests must not depend on the machine's git config (signing, hooks, default branch).
 GIT_ENV = {
-    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_GLOBAL": GLOBAL_CONFIG,
     "GIT_CONFIG_NOSYSTEM": "1",
     "GIT_AUTHOR_NAME": "Ada Lovelace",
     "GIT_AUTHOR_EMAIL": "ada@example.com",
