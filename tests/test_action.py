@@ -38,8 +38,8 @@ def test_metadata_validates_against_githubs_schemas(schema: str, path: str) -> N
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_readme_shows_the_example_workflow() -> None:
-    assert (REPO / "docs" / "github-workflow.yml").read_text() in (REPO / "README.md").read_text()
+def test_the_ci_page_shows_the_example_workflow() -> None:
+    assert (REPO / "docs" / "github-workflow.yml").read_text() in (REPO / "docs" / "ci.md").read_text()
 
 
 def test_inputs_reach_byok_ci_only_through_the_environment() -> None:

@@ -77,9 +77,11 @@ def test_every_help_uri_a_report_emits_has_its_section_in_docs_rules_md() -> Non
     assert not missing, "no section in docs/rules.md for: " + ", ".join(missing)
 
 
-def test_readme_links_into_docs_rules_md_resolve() -> None:
+def test_links_into_docs_rules_md_resolve() -> None:
+    """README and the docs pages link to the rule reference (every link is checked in test_docs.py)."""
     anchors = github_anchors((REPO / "docs" / "rules.md").read_text())
-    links = re.findall(r"docs/rules\.md#([\w-]+)", (REPO / "README.md").read_text())
+    pages = [REPO / "README.md", *(REPO / "docs").glob("*.md")]
+    links = [link for page in pages for link in re.findall(r"rules\.md#([\w-]+)", page.read_text())]
     assert links and all(link in anchors for link in links)
 
 
