@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # builds a wheel
+
 
 def test_wheel_contains_the_rules(tmp_path: Path) -> None:
     builders = pytest.importorskip("hatchling.builders.wheel")

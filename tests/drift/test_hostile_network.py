@@ -24,6 +24,8 @@ from tests.drift.fake_provider import FakeProviders
 from tests.drift.loopback_servers import compressed_answer, gzip_stream, raw_server, recording_proxy, trickle_headers
 from tests.test_no_leak import outputs_of, run_in
 
+pytestmark = pytest.mark.slow  # real servers that trickle, stall and compress
+
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 

@@ -28,7 +28,7 @@ from byok_ci.report import drift_junit, drift_text
 from byok_ci.report import json as json_report
 from tests.drift.fake_provider import free_port
 
-pytestmark = pytest.mark.litellm
+pytestmark = [pytest.mark.litellm, pytest.mark.slow]
 LITELLM = Path(sys.executable).parent / "litellm"
 
 

@@ -27,6 +27,8 @@ from byok_ci.rules import load_rules
 from tests.drift.conftest import FAST
 from tests.drift.fake_provider import ENCODED_ECHOES, serve
 
+pytestmark = pytest.mark.slow  # hypothesis, real servers
+
 RULES = load_rules()
 DETECTOR = Detector(RULES)
 PREFIXED = [r for r in RULES.rules if r.prefix and r.context is None]

@@ -6,6 +6,7 @@ import base64
 import random
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,8 @@ from byok_ci.model import Chunk
 from byok_ci.rules import load_rules
 from byok_ci.scan import scan_paths
 from byok_ci.sources.files import decode
+
+pytestmark = pytest.mark.slow  # hypothesis: hundreds of generated inputs
 
 RULES = load_rules()
 DETECTOR = Detector(RULES)

@@ -18,6 +18,7 @@ from byok_ci.drift.model import Check, DriftReport
 from byok_ci.model import Finding, ScanError, Stats
 from byok_ci.report import drift_junit, drift_text
 from byok_ci.report import json as json_report
+from byok_ci.report import sarif as sarif_report
 from tests.report.test_golden import GOLDEN, normalise
 
 SCHEMA = xmlschema.XMLSchema(str(Path(__file__).resolve().parent.parent / "data" / "junit-10-file-line.xsd"))
@@ -63,6 +64,7 @@ def sample() -> DriftReport:
 
 WRITERS: dict[str, tuple[Callable[..., None], str]] = {
     "text": (drift_text.write, "txt"), "json": (json_report.write, "json"), "junit": (drift_junit.write, "xml"),
+    "sarif": (sarif_report.write, "sarif"),
 }
 
 

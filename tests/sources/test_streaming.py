@@ -38,6 +38,7 @@ def positions(report) -> list[tuple[str, int, int, str, str | None]]:  # type: i
 PIECES = st.sampled_from(["\n", "\r\n", "\r", " ", "x" * 40, "word ", "é", "\U0001f600", "=", "\t", "OPENAI", "base:"])
 
 
+@pytest.mark.slow  # hypothesis
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(layout=st.lists(st.one_of(PIECES, st.integers(0, len(KEYED) - 1)), min_size=1, max_size=80),
        seed=st.integers(0, 10**6), utf16=st.booleans())
