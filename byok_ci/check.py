@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from byok_ci.config import Settings
-from byok_ci.github_event import PlanError, ScanPlan, ensure_range, plan_from_event
+from byok_ci.errors import CheckUsageError, PlanError
+from byok_ci.github_event import ScanPlan, ensure_range, plan_from_event
 from byok_ci.model import Check, Finding, Report, ScanError
 from byok_ci.paths import report_root, shown_path
 
@@ -91,10 +92,6 @@ class CheckResult:
 
     def result(self) -> str:
         return {0: "pass", 1: "fail", 2: "incomplete"}.get(self.exit_code(), "fail")
-
-
-class CheckUsageError(ValueError):
-    """The check configuration names an unknown job or option value."""
 
 
 def _listed(value: object, name: str) -> tuple[str, ...]:

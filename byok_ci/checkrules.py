@@ -10,8 +10,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from byok_ci._yaml import LineDict, MalformedYaml, load_yaml_file
-from byok_ci.errors import RuleError
+from byok_ci._yaml import LineDict, load_yaml_file
+from byok_ci.errors import MalformedYaml, RuleError
 from byok_ci.model import RuleInfo
 from byok_ci.rules import default_rules_dir, rule_help_uri
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from byok_ci._yaml import LineDict, MalformedYaml, load_yaml_file
-from byok_ci.errors import ConfigError
+from byok_ci._yaml import LineDict, load_yaml_file
+from byok_ci.errors import ConfigError, MalformedYaml
 from byok_ci.model import ScanError
 from byok_ci.sources.files import DEFAULT_MAX_FILE_SIZE
 

@@ -163,3 +163,25 @@ def test_imports_point_down_the_layers() -> None:
         if (layer_of(module) or 0) < (layer_of(target) or 0)
     )
     assert upward == []
+
+
+def test_every_exception_is_in_the_one_tree() -> None:
+    """Every exception class byok_ci defines lives in byok_ci.errors, derives from ByokError,
+    and is drawn in the module's docstring."""
+    import importlib
+    import inspect
+
+    from byok_ci import errors
+
+    defined = []
+    for module in sorted(import_graph()):
+        if module.endswith(("detect_secrets_plugin", "__main__")):
+            continue  # a plugin detect-secrets loads by path; `python -m byok_ci` runs on import
+        for _, value in inspect.getmembers(importlib.import_module(module), inspect.isclass):
+            if issubclass(value, BaseException) and value.__module__.startswith("byok_ci"):
+                defined.append(value)
+    assert defined
+    assert {c.__module__ for c in defined} == {"byok_ci.errors"}
+    assert all(issubclass(c, errors.ByokError) for c in defined)
+    doc = errors.__doc__ or ""
+    assert [c.__name__ for c in defined if f" {c.__name__} " not in doc] == []

@@ -23,7 +23,7 @@ from byok_ci.checkrules import rule_infos
 from byok_ci.drift import model as m
 from byok_ci.drift.audit import AuditLog
 from byok_ci.drift.endpoints import EndpointPolicy, base_url_variable, choose_base_url
-from byok_ci.drift.errors import DriftError
+from byok_ci.errors import DriftError
 from byok_ci.drift.http import Exchange, Limits, build_request, make_client, send
 from byok_ci.drift.invalidate import has_key_format, invalidate, key_rule
 from byok_ci.drift.metadata import CHECKERS

@@ -19,6 +19,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from byok_ci.errors import NotRegularFile
 from byok_ci.model import Chunk, ScanError, Stats
 
 if TYPE_CHECKING:
@@ -267,15 +268,6 @@ class FileSource:
         self.errors.append(ScanError(shown, message))
 
 
-class NotRegularFile(OSError):
-    """A path listed as a regular file that is something else once opened (a FIFO or a
-    device put in its place after the walk)."""
-
-    def __init__(self, mode: int) -> None:
-        self.kind = _kind(mode)
-        super().__init__(errno.EINVAL, f"not a regular file ({self.kind})")
-
-
 def open_regular(path: str) -> BinaryIO:
     """``path`` opened for reading, never blocking: a FIFO swapped in after the walk listed
     the path would block ``open`` until a writer came. O_NONBLOCK makes the open return at
@@ -286,7 +278,7 @@ def open_regular(path: str) -> BinaryIO:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise NotRegularFile(mode)
+            raise NotRegularFile(_kind(mode))
     except BaseException:
         os.close(fd)
         raise
