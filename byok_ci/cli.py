@@ -332,7 +332,7 @@ def scan(
 
 def _check_disable_rule(rule_ids: tuple[str, ...], settings: Settings) -> None:
     """An id that names no rule is a usage error, not a rule that quietly stays on."""
-    from byok_ci.ruleids import detection_problems
+    from byok_ci.rules.ids import detection_problems
 
     for _, why in detection_problems(rule_ids, settings.rule_files)[:1]:
         raise click.BadParameter(why, param_hint="--disable-rule")
@@ -428,7 +428,7 @@ def _loaded(rule_files: tuple[Path, ...]):  # type: ignore[no-untyped-def]
 
 def _rule_named(ruleset, rule_id: str):  # type: ignore[no-untyped-def]
     """The rule ``rule_id`` names (a renamed id still works), or a usage error saying what was meant."""
-    from byok_ci.ruleids import load_registry, quoted
+    from byok_ci.rules.ids import load_registry, quoted
 
     known = load_registry().with_detection(r.id for r in ruleset.rules)
     rule = ruleset.get(known.canonical(rule_id))
@@ -463,7 +463,7 @@ def rules_list(rule_files: tuple[Path, ...], fmt: str) -> None:
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path), help="Extra rule file or directory.")
 def rules_show(rule_id: str, rule_files: tuple[Path, ...]) -> None:
     """Show a rule: its key format, context, and where to revoke such keys."""
-    from byok_ci.keygen import describe_format
+    from byok_ci.rules.keygen import describe_format
 
     ruleset = _loaded(rule_files)
     rule = _rule_named(ruleset, rule_id)
@@ -496,14 +496,16 @@ def rules_show(rule_id: str, rule_files: tuple[Path, ...]) -> None:
               help="Refresh the generated section of FILE (default docs/rules.md) instead of printing it.")
 def rules_docs(write_path: str | None) -> None:
     """Print (or refresh in docs/rules.md) the per-rule reference that SARIF help links point to."""
-    from byok_ci import rulesdoc
+    from byok_ci.rules import docs as rulesdoc
     from byok_ci.rules import load_rules
 
-    ruleset = load_rules()
+    from byok_ci.drift.probes import load_probes
+
+    ruleset, probes = load_rules(), load_probes()[0]
     if write_path is None:
-        click.echo(rulesdoc.render(ruleset), nl=False)
+        click.echo(rulesdoc.render(ruleset, probes), nl=False)
         return
-    changed = rulesdoc.write(Path(write_path), ruleset)
+    changed = rulesdoc.write(Path(write_path), ruleset, probes)
     click.echo(escape_terminal(f"{write_path}: {'updated' if changed else 'already up to date'}"))
 
 
@@ -513,7 +515,7 @@ def rules_docs(write_path: str | None) -> None:
 def rules_test(files: tuple[Path, ...], seed: int | None) -> None:
     """Run the examples of rule FILES (default: the shipped rules); report which fail."""
     from byok_ci.rules import default_rules_dir, load_rules, rule_files_in
-    from byok_ci.ruletest import DEFAULT_SEED, run_examples
+    from byok_ci.rules.examples import DEFAULT_SEED, run_examples
 
     # The tested files come first, so their rules win over shipped rules of the same id;
     # the shipped rules stay loaded so overlaps resolve as they would in a scan.
@@ -523,7 +525,9 @@ def rules_test(files: tuple[Path, ...], seed: int | None) -> None:
     own_errors = [e for e in ruleset.errors if not files or Path(e.path).resolve() in tested]
     for error in own_errors:
         _say_error(error)
-    results = run_examples(ruleset, only, seed if seed is not None else DEFAULT_SEED)
+    from byok_ci.detect.engine import Detector
+
+    results = run_examples(ruleset, Detector(ruleset).detect, only, seed if seed is not None else DEFAULT_SEED)
     failed = [r for r in results if not r.passed]
     for result in failed:
         click.echo(f"FAIL {escape_terminal(result.describe())}\n     template: {escape_terminal(result.template)}")
@@ -621,7 +625,7 @@ def rules_fixture(rule_id: str, seed: int | None) -> None:
     """Print a realistic fake key for RULE_ID that byok-ci never reports (a test fixture)."""
     import random
 
-    from byok_ci.keygen import fixture_key
+    from byok_ci.rules.fixtures import fixture_key
 
     rule = _rule_named(_loaded(()), rule_id)
     try:

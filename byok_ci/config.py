@@ -229,7 +229,7 @@ def _check_rule_ids(rule_ids: tuple[str, ...], rule_files: tuple[Path, ...], sho
     """Raise ConfigError for the first of ``rule_ids`` that names no detection rule."""
     if not rule_ids:
         return
-    from byok_ci.ruleids import detection_problems
+    from byok_ci.rules.ids import detection_problems
 
     for _, why in detection_problems(rule_ids, rule_files)[:1]:
         raise ConfigError(shown, line, f"field 'disable_rules': {why}")
@@ -278,7 +278,7 @@ def from_environment(base: Settings, environ: Mapping[str, str]) -> Settings:
         jobs = int(environ["BYOK_CI_JOBS"])
     disable_rules = _env_list(environ.get("BYOK_CI_DISABLE_RULES"))
     if disable_rules:
-        from byok_ci.ruleids import detection_problems
+        from byok_ci.rules.ids import detection_problems
 
         for _, why in detection_problems(disable_rules, base.rule_files)[:1]:
             raise ConfigError("BYOK_CI_DISABLE_RULES", None, f"environment variable: {why}")

@@ -25,8 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
               "byok_ci.errors", "byok_ci.exitcodes", "byok_ci.paths")),
     # Reporters render a Report: they know the result records and nothing else.
     ("report", ("byok_ci.report",)),
-    ("rules", ("byok_ci.rules", "byok_ci.keygen", "byok_ci.checkrules", "byok_ci.ruleids", "byok_ci.rulesdoc",
-               "byok_ci.ruletest", "byok_ci.redos")),
+    ("rules", ("byok_ci.rules", "byok_ci.keygen")),
     ("detect", ("byok_ci.detect",)),
     ("config", ("byok_ci.config",)),
     ("sources", ("byok_ci.sources", "byok_ci.suppress", "byok_ci._detect_secrets")),

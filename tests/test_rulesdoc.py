@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from byok_ci import rulesdoc
+from byok_ci.drift.probes import load_probes
+from byok_ci.rules import docs as rulesdoc
 from byok_ci.model import Finding, Report, RuleInfo
 from byok_ci.report.sarif import sarif
 from byok_ci.rules import RULES_DOC_URL, load_rules, rule_anchor
@@ -14,7 +15,7 @@ from tests.conftest import REPO
 
 def test_rules_doc_is_up_to_date() -> None:
     document = (REPO / "docs" / "rules.md").read_text()
-    assert rulesdoc.refreshed(document, load_rules()) == document, "run: byok-ci rules docs --write"
+    assert rulesdoc.refreshed(document, load_rules(), load_probes()[0]) == document, "run: byok-ci rules docs --write"
 
 
 def test_every_rule_has_a_section_its_help_uri_points_to() -> None:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from byok_ci.detect import encoded, filters
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.model import Chunk, Finding, fingerprint, redact
-from byok_ci.rules import Rule, RuleSet
+from byok_ci.rules.fixtures import is_fixture
+from byok_ci.rules.model import Rule, RuleSet
+from byok_ci.rules.strength import body_of, fails_strength, is_placeholder
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,8 @@ class Detector:
             return None
         if any(allow.search(secret) for allow in rule.allow):
             return None
-        body = filters.body_of(rule, secret)
-        if filters.is_placeholder(body) or filters.is_fixture(rule, secret) or filters.fails_strength(rule, body):
+        body = body_of(rule, secret)
+        if is_placeholder(body) or is_fixture(rule, secret) or fails_strength(rule, body):
             return None
         if filters.is_env_reference(text, match.start()):
             return None

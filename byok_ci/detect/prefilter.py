@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from byok_ci.rules import Rule
+from byok_ci.rules.model import Rule
 
 Spans = list[tuple[int, int]]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
-from byok_ci.checkrules import rule_infos
+from byok_ci.rules.ids import rule_infos
 from byok_ci.drift import model as m
 from byok_ci.drift.audit import AuditLog
 from byok_ci.drift.endpoints import EndpointPolicy, base_url_variable, choose_base_url

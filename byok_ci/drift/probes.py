@@ -85,6 +85,20 @@ class Probe:
                 return answer.means, answer.note
         return None
 
+    def describe(self) -> str:
+        """Where `byok-ci drift` sends a key of this type, and how (for docs/rules.md)."""
+        if self.none:
+            return f"none ({self.none})."
+        auth = self.auth
+        if auth.kind == "header":
+            how = f"`{auth.name}: {auth.scheme + ' ' if auth.scheme else ''}<key>`"
+        elif auth.kind == "basic":
+            how = f"HTTP Basic, user `{auth.name}`, the key as password"
+        else:
+            how = f"{auth.kind} field `{auth.name}`"
+        base = self.base_url or "<the key's base_url>"
+        return f"`{self.method} {base}{self.path}`, key in {how}."
+
 
 @dataclass(frozen=True)
 class ProviderProbes:

@@ -6,7 +6,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from byok_ci.checkrules import rule_infos
+from byok_ci.rules.ids import rule_infos
 from byok_ci.config import Settings
 from byok_ci.detect.engine import Detector
 from byok_ci.errors import ManifestError

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from byok_ci._version import __version__
 from byok_ci.model import Finding, Report, RuleInfo
 from byok_ci.outbound import defuse_json
-from byok_ci.rules import PROJECT_URL
+from byok_ci._version import PROJECT_URL
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 # GitHub code scanning keeps at most 5,000 results of a run (it accepts 25,000).

@@ -1,8 +1,9 @@
 """Load rule files into typed, immutable rules.
 
 Raw YAML → validation with a precise error (file, line, rule id, field) → frozen
-:class:`Rule` records with compiled regexes. A bad rule is dropped and reported; the other
-rules of the file still load, so one typo never silently disables a whole provider.
+:class:`~byok_ci.rules.model.Rule` records with compiled regexes. A bad rule is dropped and
+reported; the other rules of the file still load, so one typo never silently disables a
+whole provider.
 """
 
 from __future__ import annotations
@@ -10,139 +11,22 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from byok_ci._yaml import LineDict, load_yaml_file
 from byok_ci.errors import MalformedYaml, RuleProblem
-from byok_ci.keygen import Segment, leading_literal, parse_format
-from byok_ci.model import SEVERITIES, RuleInfo, ScanError
+from byok_ci.model import SEVERITIES, ScanError
 from byok_ci.outbound import remember_rules
-from byok_ci.redos import catastrophic_backtracking, max_width
+from byok_ci.rules.keygen import leading_literal, parse_format
+from byok_ci.rules.files import rule_files_in, rule_ids_in
+from byok_ci.rules.model import Context, Examples, Provider, Rule, RuleSet, default_rules_dir
+from byok_ci.rules.redos import catastrophic_backtracking, max_width
 
 MAX_PATTERN_WIDTH = 8192
-PROJECT_URL = "https://github.com/byok-ci/byok-ci"
-RULES_DOC_URL = f"{PROJECT_URL}/blob/main/docs/rules.md"
 CHAR_CLASSES = ("upper", "lower", "digit")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*")
 _PROVIDER = re.compile(r"[a-z0-9][a-z0-9-]*")
-_NOT_RULE_FILES = {"policy.yaml"}
-
-
-@dataclass(frozen=True)
-class Context:
-    """Provider context that must occur near a match for prefix-less key formats."""
-
-    pattern: re.Pattern[str]
-    before: int = 200
-    after: int = 80
-
-
-@dataclass(frozen=True)
-class Examples:
-    positive: tuple[str, ...] = ()
-    negative: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    provider: str
-    description: str
-    severity: str
-    keywords: tuple[str, ...]
-    pattern: re.Pattern[str]
-    format: tuple[Segment, ...]
-    prefix: str
-    entropy: float | None = None
-    require: frozenset[str] = frozenset()
-    context: Context | None = None
-    allow: tuple[re.Pattern[str], ...] = ()
-    # Regexes searched around the match (the context region): a hit marks a known public
-    # or sample credential, e.g. Google's deliberately public image-pulling service account.
-    allow_context: tuple[re.Pattern[str], ...] = ()
-    boundary: bool = True
-    priority: int = 0
-    max_length: int = 0
-    key_management: str = ""
-    examples: Examples = Examples()
-    source: str = ""
-
-    def info(self) -> RuleInfo:
-        # docs/rules.md has a section for the shipped rules only: a rule of your own links nowhere.
-        shipped = Path(self.source).parent == default_rules_dir()
-        help_uri = rule_help_uri(self.id) if shipped else ""
-        return RuleInfo(self.id, self.provider, self.description, self.severity, help_uri, self.key_management)
-
-    @property
-    def fixed_chars(self) -> int:
-        """How many characters of the format are fixed: more means more specific."""
-        return sum(len(seg.literal) for seg in self.format if not seg.charset)
-
-
-@dataclass(frozen=True)
-class Provider:
-    id: str
-    name: str
-    key_management: str = ""
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    """The rules in force, the providers they belong to, and what failed to load."""
-
-    rules: tuple[Rule, ...]
-    providers: dict[str, Provider] = field(default_factory=dict)
-    errors: tuple[ScanError, ...] = ()
-    digest: str = ""
-
-    def get(self, rule_id: str) -> Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
-
-    def without(self, disabled: Iterable[str]) -> RuleSet:
-        drop = set(disabled)
-        return RuleSet(tuple(r for r in self.rules if r.id not in drop), self.providers, self.errors, self.digest)
-
-
-def rule_anchor(rule_id: str) -> str:
-    """The Markdown heading anchor of a rule's section in docs/rules.md."""
-    return rule_id.replace(".", "")
-
-
-def rule_help_uri(rule_id: str) -> str:
-    return f"{RULES_DOC_URL}#{rule_anchor(rule_id)}"
-
-
-def default_rules_dir() -> Path:
-    """The shipped rules: inside the wheel, or the repository's ``rules/`` in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_rules", here.parent / "rules"):
-        if candidate.is_dir():
-            return candidate
-    return here / "_rules"
-
-
-def rule_files_in(directory: Path) -> list[Path]:
-    return sorted(
-        p for p in directory.glob("*.yaml") if p.name not in _NOT_RULE_FILES and not p.name.startswith("_")
-    )
-
-
-def rule_ids_in(path: Path) -> list[str]:
-    """The rule ids a rule file (or a directory of them) defines, without building the rules.
-    A file that cannot be read or parsed defines none here; loading it says why."""
-    ids: list[str] = []
-    for file in rule_files_in(path) if path.is_dir() else [path]:
-        try:
-            data = load_yaml_file(file)
-        except (OSError, MalformedYaml):
-            continue
-        raw_rules = data.get("rules") if isinstance(data, dict) else None
-        for raw in raw_rules if isinstance(raw_rules, list) else []:
-            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-                ids.append(raw["id"])
-    return ids
 
 
 def _compile(raw: Any, rule: LineDict, rid: str, name: str) -> re.Pattern[str]:
@@ -349,7 +233,7 @@ def load_rules(
     if drop:
         # Renamed ids still turn their rule off; an id that names no rule is an error, never
         # a setting that silently does nothing (the CLI and the config catch it earlier).
-        from byok_ci.ruleids import load_registry
+        from byok_ci.rules.ids import load_registry
 
         # A rule that failed to load is reported already; turning it off is no mistake.
         failed = [rule_id for path in broken for rule_id in rule_ids_in(path)]
