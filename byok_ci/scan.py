@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from byok_ci.config import Settings, available_cpus
 from byok_ci.detect.anywhere import KeyMatcher
 from byok_ci.detect.engine import Detector
-from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter, fast_prefilter
+from byok_ci.detect.choose import prefilter_for
+from byok_ci.detect.prefilter import KeywordPrefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
 from byok_ci.paths import relative_to_root, report_root
 from byok_ci.names import report_keys_in_names
@@ -21,8 +22,6 @@ from byok_ci.rules import RuleSet, load_rules
 from byok_ci.sources.files import STDIN, FileEntry, FileSource, WalkOptions, display_path
 from byok_ci.suppress.stage import Suppression, load_suppression
 
-# Below this many bytes the pure-Python prefilter beats loading Hyperscan.
-FAST_PREFILTER_MIN_BYTES = 1 << 20
 # Below these, starting worker processes costs more than it saves. Measured on 2 cores:
 # with Hyperscan one process scans ~150 MB/s (archives, notebooks and encoded-secret
 # decoding included) and a second worker pays off from a few tens of MB.
@@ -62,12 +61,6 @@ def scan_chunks(chunks: Iterable[Chunk], detector: Detector, report: Report) -> 
     return report
 
 
-def choose_prefilter(ruleset: RuleSet, total_bytes: int) -> Prefilter:
-    if total_bytes >= FAST_PREFILTER_MIN_BYTES:
-        return fast_prefilter(ruleset.rules, ruleset.digest)
-    return KeywordPrefilter(ruleset.rules)
-
-
 def start_report(ruleset: RuleSet, settings: Settings, root: Path | None = None) -> tuple[Report, Suppression]:
     """An empty scan report carrying the rules' problems, and the settings' suppression.
 
@@ -105,7 +98,7 @@ def detector_for(ruleset: RuleSet, settings: Settings, suppression: Suppression,
     """The detector every scan uses: the prefilter that suits the input's size, and the settings."""
     return Detector(
         ruleset,
-        prefilter=choose_prefilter(ruleset, expected_bytes),
+        prefilter=prefilter_for(ruleset, expected_bytes),
         allowed_fingerprints=settings.allow_fingerprints,
         suppressed_sha1=suppression.sha1_hashes,
         decode_depth=settings.max_decode_depth,

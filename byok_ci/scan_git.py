@@ -26,8 +26,8 @@ from byok_ci.model import Chunk, Finding, Report, ScanError
 from byok_ci.names import report_keys_in_names
 from byok_ci.rules import RuleSet
 from byok_ci.paths import work_tree_root
+from byok_ci.detect.choose import FAST_PREFILTER_MIN_BYTES
 from byok_ci.scan import (
-    FAST_PREFILTER_MIN_BYTES,
     detector_for,
     finish_report,
     ruleset_for,

@@ -148,7 +148,6 @@ def test_the_graph_sees_function_level_imports() -> None:
         m.startswith("byok_ci.report") for m in import_graph()["byok_ci.cli"])
 
 
-@pytest.mark.xfail(strict=True, reason="the cycles the restructuring (issue 15) removes")
 def test_no_import_cycles() -> None:
     assert cycles(import_graph()) == []
 

@@ -16,7 +16,9 @@ from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from byok_ci.model import Chunk, ScanError, Stats
 from byok_ci.sources.artifacts import documents
-from byok_ci.sources.artifacts.archives import Walk, Window, embedded, sniff
+from byok_ci.sources.artifacts.archives import Walk
+from byok_ci.sources.artifacts.formats import embedded, sniff
+from byok_ci.sources.artifacts.spool import Window
 from byok_ci.sources.artifacts.limits import (
     ArchiveLimits,
     ArchiveProblem,
