@@ -34,8 +34,9 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
             commit = f"  commit {f.commit[:12]}" if f.commit else ""
             extra = "".join(f"  {name} {value}" for name, value in (("source", f.source), ("encoding", f.encoding)) if value)
             extra += "  history only" if f.history_only else ""
+            redacted = f"  {f.redacted}" if f.redacted else ""  # manifest and drift findings may have none
             stream.write(
-                f"  {where:>9}  {paint(f.severity, f.severity)}  {f.rule_id}  {f.redacted}"
+                f"  {where:>9}  {paint(f.severity, f.severity)}  {f.rule_id}{redacted}"
                 f"  {paint('dim', 'fp ' + f.fingerprint)}{commit}{extra}\n"
                 f"             {f.message}\n"
             )
