@@ -16,8 +16,8 @@ from pathlib import Path
 from byok_ci._yaml import LineDict, load_yaml_file
 from byok_ci.errors import ConfigError, MalformedYaml
 from byok_ci.model import ScanError
-from byok_ci.sources.files import DEFAULT_MAX_FILE_SIZE
 
+DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 CONFIG_NAME = ".byok-ci.yaml"
 IGNORE_NAME = ".byok-ci-ignore"
 _SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
@@ -68,19 +68,6 @@ class Settings:
     # What resolving the settings noticed that does not make a run incomplete (a capped
     # `jobs:`); scans report them as warnings.
     notes: tuple[ScanError, ...] = field(default=(), compare=False)
-
-    def archive_limits(self):  # type: ignore[no-untyped-def]
-        """The :class:`~byok_ci.sources.artifacts.ArchiveLimits` these settings ask for."""
-        from byok_ci.sources.artifacts.limits import ArchiveLimits
-
-        return ArchiveLimits(
-            max_depth=self.max_archive_depth,
-            max_member_size=self.max_archive_member_size,
-            max_total_bytes=self.max_archive_bytes,
-            max_ratio=self.max_archive_ratio,
-            max_members=self.max_archive_members,
-            allow_partial=self.allow_partial_archives,
-        )
 
     def extended(
         self,

@@ -8,7 +8,7 @@ A finding is born redacted: it carries the redacted form and a fingerprint, neve
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 SEVERITIES = ("error", "warning")
@@ -221,14 +221,22 @@ class Stats:
     skipped_large: int = 0
     skipped_submodules: int = 0
     lfs_pointers: int = 0
-    # Findings held back by a baseline / an ignore file; None when none was in use.
+    # Findings held back by a baseline / an ignore file / allow_fingerprints; None when
+    # none was in use.
     baselined: int | None = None
     ignored: int | None = None
+    allowed: int | None = None
 
-    def add(self, other: Stats) -> None:
-        """Add another part's counts (a worker's share of a parallel scan)."""
-        for name in ("files", "bytes", "skipped_binary", "skipped_excluded", "skipped_other"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    def __add__(self, other: Stats) -> Stats:
+        """Both parts' counts (a worker's share of a parallel scan, a job of ``check``): the
+        one place counts are summed. A count neither part kept (None) stays None."""
+        if not isinstance(other, Stats):
+            return NotImplemented
+        summed: dict[str, Any] = {}
+        for spec in fields(self):
+            mine, theirs = getattr(self, spec.name), getattr(other, spec.name)
+            summed[spec.name] = None if mine is None and theirs is None else (mine or 0) + (theirs or 0)
+        return Stats(**summed)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -239,7 +247,7 @@ class Stats:
             "skipped_excluded": self.skipped_excluded,
             "skipped_other": self.skipped_other,
         }
-        for name in ("baselined", "ignored"):
+        for name in ("baselined", "ignored", "allowed"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         if self.commits is not None:

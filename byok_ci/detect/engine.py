@@ -41,13 +41,11 @@ class Detector:
         self,
         ruleset: RuleSet,
         prefilter: Prefilter | None = None,
-        allowed_fingerprints: Iterable[str] = (),
         suppressed_sha1: Iterable[str] = (),
         decode_depth: int = encoded.DEFAULT_DEPTH,
     ) -> None:
         self.rules = ruleset.rules
         self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
-        self.allowed = frozenset(allowed_fingerprints)
         # detect-secrets' hashed secrets (SHA-1 of the value) of audited false positives:
         # only this package sees the value, so the hash is taken here. Such findings are
         # marked, not dropped: the suppression stage holds them back and counts them.
@@ -143,8 +141,6 @@ class Detector:
             if any(allow.search(text, region_start, region_end) for allow in rule.allow_context):
                 return None
         if filters.is_suppressed_inline(text, start, end):
-            return None
-        if self.allowed and fingerprint(secret) in self.allowed:
             return None
         # Kept and marked rather than dropped, so the suppression stage can count it.
         audited = bool(self.suppressed_sha1) and filters.sha1_of(secret) in self.suppressed_sha1

@@ -19,6 +19,7 @@ from byok_ci.manifest.workflows import SecretUse, secret_uses, workflow_files
 from byok_ci.model import Check, Chunk, Finding, Report, ScanError, fingerprint
 from byok_ci.paths import report_root, shown_path
 from byok_ci.rules import RuleSet, load_rules
+from byok_ci.suppress.stage import Suppression
 
 COMMAND = "manifest check"
 _WITHHELD = "(text withheld: it would contain a key)"
@@ -99,11 +100,14 @@ class _Builder:
         self.report.checks.append(Check(suite, name, "skipped", 0.0, self.manifest.path, entry.pos[0], None, detail))
 
 
-def _inline_issues(manifest: Manifest, detector: Detector) -> tuple[dict[int, tuple[Issue, ...]], list[Issue]]:
-    """Keys written into the manifest, by the key entry they sit in (or the manifest at large)."""
+def _inline_issues(manifest: Manifest, detector: Detector, settings: Settings) -> tuple[dict[int, tuple[Issue, ...]], list[Issue]]:
+    """Keys written into the manifest, by the key entry they sit in (or the manifest at large);
+    the settings' ``allow_fingerprints`` hold back what they know."""
     by_entry: dict[int, list[Issue]] = {}
     loose: list[Issue] = []
-    for found in detector.detect(Chunk(text=manifest.text, path=manifest.path)):
+    allowed = Suppression(allowed=frozenset(settings.allow_fingerprints))
+    keys, _ = allowed.apply(detector.detect(Chunk(text=manifest.text, path=manifest.path)), Path(manifest.path).parent)
+    for found in keys:
         issue = Issue(
             f"{found.message}; keep keys out of the manifest and reference them (env://, vault://, aws-sm://, …)",
             (found.line, found.column),
@@ -127,10 +131,10 @@ def _scan_unloadable(path: Path, shown: str, ruleset: RuleSet, settings: Setting
         return
     if not raw or len(raw) > MAX_BYTES:
         return
-    detector = Detector(ruleset, allowed_fingerprints=settings.allow_fingerprints)
+    detector = Detector(ruleset)
     text = raw.decode("utf-8", errors="replace")
     manifest = Manifest(path=shown, project="", keys=(), policy=Policy(), text=text)
-    _, loose = _inline_issues(manifest, detector)
+    _, loose = _inline_issues(manifest, detector, settings)
     if loose:
         build = _Builder(manifest, detector, False, report)
         build.add("manifest.inline-secret", Verdict(tuple(loose)), suite_env="", key=None, provider="",
@@ -186,8 +190,8 @@ def check_manifest(
         report.stats.seconds = time.perf_counter() - started
         return report
     report.stats.files, report.stats.bytes = 1, len(manifest.text.encode("utf-8", "surrogatepass"))
-    detector = Detector(ruleset, allowed_fingerprints=settings.allow_fingerprints)
-    inline, loose = _inline_issues(manifest, detector)
+    detector = Detector(ruleset)
+    inline, loose = _inline_issues(manifest, detector, settings)
     root = Path(workflows_root) if workflows_root is not None else path.resolve().parent
     uses = _workflow_uses(root, report, base)
     ctx = Context.build(manifest, today or dt.date.today(), inline, tuple(uses))

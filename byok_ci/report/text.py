@@ -57,7 +57,8 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
         summary = paint("ok", "no leaks found")
     count = len(report.errors)
     problems = f", {count} problem{'s' if count != 1 else ''} reported as errors" if count else ""
-    held = ", ".join(f"{n} {name}" for name, n in (("baselined", stats.baselined), ("ignored", stats.ignored)) if n)
+    held = ", ".join(f"{n} {name}" for name, n in (("baselined", stats.baselined), ("ignored", stats.ignored),
+                                                   ("allowed", stats.allowed)) if n)
     held = f"; known and held back: {held}" if held else ""
     stream.write(f"{summary} ({scanned}{problems}{held})\n")
 

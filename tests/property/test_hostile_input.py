@@ -15,7 +15,7 @@ from byok_ci.keygen import generate_key
 from byok_ci.model import Chunk
 from byok_ci.rules import load_rules
 from byok_ci.scan import scan_paths
-from byok_ci.sources.files import decode
+from byok_ci.sources.read import decode
 
 pytestmark = pytest.mark.slow  # hypothesis: hundreds of generated inputs
 

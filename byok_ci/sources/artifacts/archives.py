@@ -35,7 +35,7 @@ from byok_ci.sources.artifacts.limits import (
     human_size,
 )
 from byok_ci.sources.artifacts.spool import Spool, Unclosed
-from byok_ci.sources.files import decode
+from byok_ci.sources.read import decode
 
 if TYPE_CHECKING:
     from byok_ci.model import Chunk
@@ -110,7 +110,7 @@ class Walk:
                     continue
                 name = clean_name(info.filename)
                 if stat.S_ISLNK(info.external_attr >> 16):
-                    self.reader.stats.skipped_other += 1  # a symlink member is a name, never followed
+                    self.reader.reading.count("skipped_other")  # a symlink member is a name, never followed
                     continue
                 if info.flag_bits & 0x1:
                     encrypted.append(name)
@@ -167,7 +167,7 @@ class Walk:
         if layer is not None and layer.note(name):
             return
         if info.issym() or info.islnk():
-            self.reader.stats.skipped_other += 1
+            self.reader.reading.count("skipped_other")
             return
         if not info.isreg():
             return
@@ -180,7 +180,7 @@ class Walk:
         self, handle: IO[bytes], kind: str, shown: str, depth: int, layer: Layer | None
     ) -> Iterator[Chunk]:
         spool, damaged = self._decompress(handle, kind, shown)
-        errors = self.reader.errors
+        errors = self.reader.reading.errors
         mark = len(errors)
         try:
             with spool:
@@ -243,7 +243,7 @@ class Walk:
     ) -> Iterator[Chunk]:
         inner = f"{shown}!{name}"
         if self.reader.excluded(inner):
-            self.reader.stats.skipped_excluded += 1
+            self.reader.reading.count("skipped_excluded")
             return
         self.budget.member(shown)
         try:
@@ -287,7 +287,7 @@ class Walk:
                     yield from self.archive(spool, inner, depth + 1)
                 return
             if decode(head) is None:
-                self.reader.stats.skipped_binary += 1
+                self.reader.reading.count("skipped_binary")
                 return
             if size > limits.max_member_size:
                 raise MemberSkipped(
