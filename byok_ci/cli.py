@@ -42,13 +42,14 @@ def _say_error(error: ScanError) -> None:
     _say(f"byok-ci: error: {error.one_line()}")
 
 
-def _prepend_errors(report: Report, errors: list[ScanError]) -> None:
+def _prepend_errors(report: Report, errors: list[ScanError]) -> Report:
     """Settings problems first, their files named relative to the report root like every path."""
     from dataclasses import replace
 
     from byok_ci.paths import relative_to_root
 
-    report.errors[:0] = [replace(e, path=relative_to_root(e.path, report.root)) if report.root else e for e in errors]
+    return report.with_errors([replace(e, path=relative_to_root(e.path, report.root)) if report.root else e
+                               for e in errors])
 
 
 def _say_warnings(report: Report) -> None:
@@ -57,7 +58,7 @@ def _say_warnings(report: Report) -> None:
 
 
 def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str, str | None],
-                   writer: Callable[..., None] | None = None, **text_opts: object) -> None:
+                   writer: Callable[..., None] | None = None, **text_opts: object) -> Report:
     """Files first, standard output last, so a closed pipe never costs a report file."""
     from byok_ci.model import ScanError
     from byok_ci.outbound import keep_identifiers
@@ -65,6 +66,7 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
 
     write = writer or write_report
     keep_identifiers(f.commit for f in report.findings)
+    failures: list[ScanError] = []
 
     targets = [(fmt, output)] + [(name, path) for name, path in extra.items() if path]
     for name, path in targets:
@@ -74,7 +76,7 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
             _write_atomically(path, functools.partial(_write_to, write, report, name, bool(text_opts.get("quiet"))))
         except OSError as exc:
             error = ScanError(path, f"cannot write {name} report: {(exc.strerror or str(exc)).lower()}")
-            report.errors.append(error)
+            failures.append(error)
             _say_error(error)
     if output is None:
         opts = dict(text_opts)
@@ -89,10 +91,11 @@ def _write_outputs(report: Report, fmt: str, output: str | None, extra: dict[str
         except OSError as exc:
             # Standard output redirected to a full disk: say so; the exit code counts it.
             error = ScanError("<stdout>", f"cannot write {fmt} report: {(exc.strerror or str(exc)).lower()}")
-            report.errors.append(error)
+            failures.append(error)
             _say_error(error)
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
+    return report.with_errors(after=failures)
 
 
 def _write_to(write: Callable[..., None], report: Report, name: str, quiet: bool, handle: TextIO) -> None:
@@ -316,7 +319,7 @@ def scan(
         report = _scan_git(git_target, paths, settings, allow_shallow)
     else:
         report = _scan_files(paths or (".",), settings, show_progress=not quiet)
-    _prepend_errors(report, setting_errors)
+    report = _prepend_errors(report, setting_errors)
     for error in report.errors:
         _say_error(error)
     _say_warnings(report)
@@ -326,7 +329,8 @@ def scan(
             f"byok-ci: {report.rules_count} rules; skipped {s.skipped_binary} binary, "
             f"{s.skipped_excluded} excluded, {s.skipped_other} symlinks/special files"
         )
-    _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path}, quiet=quiet, no_color=no_color)
+    report = _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
+                            quiet=quiet, no_color=no_color)
     sys.exit(exit_code(report))
 
 
@@ -576,7 +580,7 @@ def baseline_create(
 ) -> None:
     """Scan PATHS (default: .) and write a baseline of every finding."""
     from byok_ci.suppress.baseline import BASELINE_NAME
-    from byok_ci.suppress.build import create_baseline
+    from byok_ci.baseline import create_baseline
 
     settings, setting_errors = _baseline_settings(config_file, exclude)
     target = output or (settings.baselines[0] if settings.baselines else Path(BASELINE_NAME))
@@ -599,7 +603,7 @@ def baseline_update(
 ) -> None:
     """Rescan PATHS (default: .), add new findings to the baseline and report stale entries."""
     from byok_ci.suppress.baseline import BASELINE_NAME
-    from byok_ci.suppress.build import update_baseline
+    from byok_ci.baseline import update_baseline
 
     settings, setting_errors = _baseline_settings(config_file, exclude)
     target = path or (settings.baselines[0] if settings.baselines else Path(BASELINE_NAME))
@@ -686,7 +690,7 @@ def manifest_check(
 ) -> None:
     """Check every key of the manifest: naming, isolation, rotation, scopes, owners, workflows."""
     from byok_ci.config import resolve_settings
-    from byok_ci.exitcodes import FAILED, INCONCLUSIVE, exit_code
+    from byok_ci.exitcodes import FAIL_ON, exit_code
     from byok_ci.manifest import check_manifest, parse_iso_date
 
     as_of = None
@@ -700,12 +704,12 @@ def manifest_check(
         raise click.UsageError(f"no {path.as_posix()} here; write one with `byok-ci manifest init` or pass --manifest FILE")
     settings, setting_errors = resolve_settings(config_file=config_file)
     report = check_manifest(path, today=as_of, settings=settings, strict=strict, shown=_shown(path))
-    _prepend_errors(report, setting_errors)
+    report = _prepend_errors(report, setting_errors)
     for error in report.errors:
         _say_error(error)
-    _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path}, quiet=quiet, no_color=no_color)
-    code = exit_code(report)
-    sys.exit(FAILED if strict and code == INCONCLUSIVE else code)
+    report = _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
+                            quiet=quiet, no_color=no_color)
+    sys.exit(exit_code(report, fail_on=FAIL_ON) if strict else exit_code(report))
 
 
 @manifest.command("init")
@@ -771,14 +775,6 @@ def manifest_docs(manifest_file: str | None, output: str | None, config_file: Pa
     sys.exit(INCOMPLETE if errors else 0)
 
 
-def _drift_writer(report: Report, name: str, stream: TextIO, **options: object) -> None:
-    """Checks have their own text and JUnit; JSON, SARIF and GitHub serve drift findings as they are."""
-    from byok_ci.report import drift_junit, drift_text, writer
-
-    write: Callable[..., None] = {"text": drift_text.write, "junit": drift_junit.write}.get(name) or writer(name)
-    write(report, stream, **options)
-
-
 @main.command()
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default="byok.yaml", show_default=True,
               help="The key manifest.")
@@ -840,18 +836,15 @@ def drift(manifest: Path, env: str, keys: tuple[str, ...], base_urls: tuple[str,
                            strict=strict, paid_probes=paid, proxy=proxy)
     audit = open(audit_log, "a", encoding="utf-8") if audit_log else None  # noqa: SIM115 - closed below
     try:
-        report = run_drift(targets, options, audit_stream=audit)
+        report = run_drift(targets, options, audit_stream=audit, errors=errors, root=str(root))
     finally:
         if audit is not None:
             audit.close()
-    report.errors[:0] = errors
-    report.root = str(root)
     for error in report.errors:
         _say_error(error)
-    _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
-                   writer=_drift_writer,
-                   quiet=quiet, no_color=no_color)
-    sys.exit(exit_code(report, inconclusive=report.inconclusive))
+    report = _write_outputs(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
+                            quiet=quiet, no_color=no_color)
+    sys.exit(exit_code(report))
 
 
 def _drift_no_keys(shown: str, env: str) -> ScanError:
@@ -913,11 +906,13 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
     Under GitHub Actions it reads the event payload to pick the commits to scan, writes
     the job summary ($GITHUB_STEP_SUMMARY), outputs ($GITHUB_OUTPUT) and annotations.
     """
-    from byok_ci.check import CheckOptions, CheckUsageError, drift_matrix, resolve_options, run_check
+    from byok_ci.check import CheckOptions, CheckUsageError, resolve_options, run_check
     from byok_ci.config import resolve_settings
     from byok_ci.drift.http import check_proxy
     from byok_ci.github_event import write_outputs
-    from byok_ci.outbound import RedactingWriter, escaped_report, keep_identifiers
+    from byok_ci.outbound import RedactingWriter, keep_identifiers
+    from dataclasses import replace
+
     from byok_ci.report.github import workflow_command, write_summary
     from byok_ci.report.github import write as write_annotations
 
@@ -939,15 +934,14 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
         result = run_check(options, settings)
     except CheckUsageError as exc:
         raise click.UsageError(str(exc)) from None
-    report = result.report
-    _prepend_errors(report, setting_errors)
+    report = _prepend_errors(result.report, setting_errors)
     for notice in result.notices:
         _say(f"byok-ci: notice: {notice}")
     for error in report.errors:
         _say_error(error)
     _say_warnings(report)
-    _write_outputs(report, fmt, None, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
-                   quiet=quiet, no_color=no_color)
+    report = _write_outputs(report, fmt, None, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
+                            quiet=quiet, no_color=no_color)
     under_actions = os.environ.get("GITHUB_ACTIONS") == "true"
     if annotate if annotate is not None else under_actions:
         write_annotations(report, sys.stdout)
@@ -958,13 +952,9 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
         keep_identifiers(f.commit for f in report.findings)
         with open(summary, "a", encoding="utf-8") as raw:
             handle = RedactingWriter(raw)
-            write_summary(report, handle, title="byok-ci")  # type: ignore[arg-type]
-            for notice in result.notices:
-                handle.write(f"> {escape_terminal(notice)}\n\n")
-            matrix = drift_matrix(escaped_report(report))
-            if matrix:
-                handle.write("### Drift\n\n" + matrix + "\n")
+            write_summary(report, handle, title="byok-ci", notices=result.notices)  # type: ignore[arg-type]
             handle.flush()
+    result = replace(result, report=report)
     code = result.exit_code()
     write_outputs(os.environ.get("GITHUB_OUTPUT"), {
         "result": result.result(), **result.counts(),

@@ -31,7 +31,7 @@ import dataclasses
 import re
 import sys
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TextIO, TypeVar
 
 
@@ -129,7 +129,7 @@ def _escaped(value: Any, name: str = "") -> Any:
         return escape_terminal(value)
     if isinstance(value, (list, tuple)):
         return type(value)(_escaped(item) for item in value)
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # a dataclass made from it gets a copy of its own
         return {key: _escaped(item) for key, item in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}

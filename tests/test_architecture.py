@@ -14,8 +14,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import REPO
 
 PACKAGE = REPO / "byok_ci"
@@ -152,7 +150,6 @@ def test_no_import_cycles() -> None:
     assert cycles(import_graph()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the imports the restructuring (issue 15) turns around")
 def test_imports_point_down_the_layers() -> None:
     graph = import_graph()
     upward = sorted(

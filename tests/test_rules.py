@@ -72,7 +72,7 @@ def test_templates_hold_no_key() -> None:
     from byok_ci.scan import scan_paths
 
     report = scan_paths([str(default_rules_dir())], rules=SHIPPED)
-    assert report.findings == []
+    assert report.findings == ()
 
 
 def _write(tmp_path: Path, text: str) -> Path:

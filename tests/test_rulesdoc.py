@@ -51,7 +51,6 @@ def test_github_anchor_algorithm() -> None:
 
 def every_rule_info() -> dict[str, RuleInfo]:
     """What every command's reports can describe: scanner, manifest and drift rules."""
-    from byok_ci.config import Settings
     from byok_ci.drift import run_drift
     from byok_ci.manifest import check_manifest
     from byok_ci.scan import scan_text  # noqa: F401 - the rule infos of a scan are its rules'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import groupby
 from typing import TextIO
 
@@ -63,7 +64,7 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
     stream.write(f"{summary} ({scanned}{problems}{held})\n")
 
 
-def _counts_text(checks: list[Check]) -> str:
+def _counts_text(checks: Iterable[Check]) -> str:
     counts = check_counts(checks)
     words = {"warning": "warnings", "error": "errors"}
     return ", ".join(f"{n} {words.get(outcome, outcome) if n != 1 else outcome}"
@@ -78,8 +79,10 @@ def _write_checks(report: Report, stream: TextIO, paint) -> None:  # type: ignor
     for suite, checks in suites.items():
         stream.write(f"{suite}: {_counts_text(checks)}\n")
         for check in checks:
-            if check.outcome in ("inconclusive", "error"):
-                stream.write(f"  {paint('warning', check.outcome)}  {check.name}: {check.detail}\n")
+            if check.outcome in ("inconclusive", "error"):  # failed checks are among the findings above
+                label = f"{check.outcome.upper():<12}"
+                stream.write(f"  {paint('warning' if check.outcome == 'inconclusive' else 'error', label)} "
+                             f"{check.name}: {check.detail}\n")
     counts = check_counts(report.checks)
     style = "error" if counts["failed"] or counts["error"] else "warning" if counts["warning"] or counts["inconclusive"] else "ok"
     errors = len(report.errors)

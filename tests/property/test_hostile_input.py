@@ -229,7 +229,7 @@ def test_an_archive_after_any_script_is_opened(tmp_path: Path, script: list[str]
     path.write_bytes(("#!/bin/sh\n" + "\n".join(script) + "\nexit 0\n").encode() + payload)
     report = scan_paths([str(path)], rules=RULES, root=tmp_path)
     assert [f.path for f in report.findings] == ["installer.sh!app/.env"]
-    assert report.errors == []
+    assert report.errors == ()
 
 
 def test_a_zip_needing_an_unsupported_version_is_one_error(tmp_path: Path) -> None:

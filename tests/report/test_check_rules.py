@@ -4,6 +4,7 @@ rules' own data (rules/_ids.yaml), rendered by their message when they have no r
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 import re
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from tests.report.test_sarif import validate
 def manifest_report() -> Report:
     report = check_manifest(MANIFESTS / "scopes-owner.yaml", today=TODAY, shown="byok.yaml")
     other = check_manifest(MANIFESTS / "isolation.yaml", today=TODAY, shown="byok.yaml")
-    report.findings += other.findings
+    report = replace(report, findings=(*report.findings, *other.findings))
     assert {"manifest.owner", "manifest.isolation"} <= {f.rule_id for f in report.findings}
     assert any(not f.redacted for f in report.findings)
     return report

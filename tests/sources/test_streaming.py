@@ -53,7 +53,7 @@ def test_streamed_findings_equal_whole_file_findings(
     whole, streamed = scan(path, False, monkeypatch), scan(path, True, monkeypatch)
     assert positions(streamed) == positions(whole)
     assert (streamed.stats.files, streamed.stats.bytes) == (whole.stats.files, whole.stats.bytes)
-    assert streamed.errors == whole.errors == []
+    assert streamed.errors == whole.errors == ()
 
 
 def test_a_key_across_every_block_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
