@@ -16,7 +16,7 @@ from pathlib import Path
 
 from byok_ci.config import Settings
 from byok_ci.errors import CheckUsageError, PlanError
-from byok_ci.exitcodes import DEFAULT_FAIL_ON, FAIL_ON, RESULTS, exit_code
+from byok_ci.exitcodes import DEFAULT_FAIL_ON, FAIL_ON, RESULTS, exit_code, suite_category
 from byok_ci.github_event import ScanPlan, ensure_range, plan_from_event
 from byok_ci.model import Check, Finding, Report, ScanError, Stats
 from byok_ci.paths import report_root, shown_path
@@ -70,12 +70,13 @@ class CheckResult:
     notices: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
-        failed = [c for c in self.report.checks if c.outcome == "failed"]
+        failed = [suite_category(c.suite) for c in self.report.checks if c.outcome == "failed"]
         return {
             "findings": len(self.report.findings),
-            "leaks": sum(1 for c in failed if c.suite in ("scan", "artifacts")),
-            "policy-failures": sum(1 for c in failed if c.suite.startswith("manifest/")),
-            "drift-failures": sum(1 for c in failed if c.suite.startswith("drift/")),
+            "leaks": failed.count("leaks"),
+            # `manifest` (inline-secret, schema) as well as `manifest/<env>`.
+            "policy-failures": failed.count("policy"),
+            "drift-failures": failed.count("drift"),
             "inconclusive": sum(1 for c in self.report.checks if c.outcome == "inconclusive"),
         }
 

@@ -47,7 +47,9 @@ def category(rule_id: str) -> str:
     return {"manifest": "policy", "drift": "drift"}.get(family, "leaks")
 
 
-def _suite_category(suite: str) -> str:
+def suite_category(suite: str) -> str:
+    """What kind of failure a failed check of ``suite`` is: leaks (``scan``, ``artifacts``),
+    policy (``manifest`` and ``manifest/<env>``) or drift (``drift/<env>``)."""
     family = suite.split("/", 1)[0]
     return {"manifest": "policy", "drift": "drift"}.get(family, "leaks")
 
@@ -58,7 +60,7 @@ def exit_code(report: Report, *, inconclusive: bool = False, fail_on: Collection
     inconclusive check (``inconclusive``: one the report does not list), which is a failure
     when ``fail_on`` names ``inconclusive``."""
     failed = any(category(f.rule_id) in fail_on for f in report.findings if _fails(f)) or any(
-        c.outcome == "failed" and _suite_category(c.suite) in fail_on for c in report.checks)
+        c.outcome == "failed" and suite_category(c.suite) in fail_on for c in report.checks)
     undecided = inconclusive or any(c.outcome == "inconclusive" for c in report.checks)
     incomplete = any(e.blocking for e in report.errors) or any(c.outcome == "error" for c in report.checks)
     return decide(failed=failed or (undecided and "inconclusive" in fail_on), incomplete=incomplete,

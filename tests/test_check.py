@@ -180,3 +180,21 @@ def test_a_scan_that_could_not_run_is_one_error_testcase(tmp_path: Path) -> None
     assert cases == [("scan", "scan incomplete")]
     assert "could not scan git: " in xml
 
+
+def test_a_raw_key_outside_the_key_entries_fails_check(tree: Path, shipped_rules: RuleSet) -> None:
+    """The manifest-wide suite `manifest` (inline-secret, schema) fails the run as
+    `manifest/<env>` does: a key pasted in a comment of byok.yaml is exit 1, not 0."""
+    key = key_for(shipped_rules, "openai.project-key", random.Random(5))
+    (tree / "byok.yaml").write_text(f"# old key, do not use: {key}\n" + manifest(dt.date.today()))
+    outputs = tree / "outputs"
+    os.environ["GITHUB_OUTPUT"] = str(outputs)
+    try:
+        result = invoke(tree, ["check", "--run", "manifest", "--junit", "r.xml"])
+    finally:
+        del os.environ["GITHUB_OUTPUT"]
+    assert result.exit_code == 1, result.output
+    suites = {s.name: s for s in JUnitXml.fromstring((tree / "r.xml").read_text())}
+    assert suites["manifest"].failures == 1
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
+    assert values["result"] == "fail" and values["policy-failures"] == "1"
+    assert key not in result.output and key not in outputs.read_text()
