@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from byok_ci.model import Report, ScanError
     from byok_ci.scan_git import GitTarget
 
-FORMATS = ("text", "json", "junit", "sarif", "github")
+from byok_ci.report import FORMATS
 
 
 def _use_color(stream: TextIO, no_color: bool) -> bool:
