@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -69,19 +70,34 @@ def _silence_stdout() -> None:
 
 
 def write_file(path: str, write: Callable[[TextIO], None]) -> None:
-    """Write a report to ``path``, every key in it redacted: to a temporary file beside
-    ``path``, renamed into place, so an interrupted run never leaves a partial report that
-    looks complete."""
+    """Write a report to ``path``, every key in it redacted.
+
+    A regular file (or a path that does not exist yet) is written to a temporary file
+    beside it and renamed into place, so an interrupted run never leaves a partial report
+    that looks complete; through a symbolic link the file it points to is replaced and the
+    link stays. Anything else (``/dev/null``, a FIFO, ``/dev/fd/N``, a socket) is opened and
+    written as it is: renaming over it would put a regular file in its place.
+    """
     from byok_ci.outbound import RedactingWriter
 
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, partial = tempfile.mkstemp(prefix=".byok-ci-", suffix=".partial", dir=directory)
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(path, "w", encoding="utf-8") as handle:
+            redacted = RedactingWriter(handle)
+            write(redacted)  # type: ignore[arg-type]
+            redacted.flush()
+        return
+    target = os.path.realpath(path)
+    fd, partial = tempfile.mkstemp(prefix=".byok-ci-", suffix=".partial", dir=os.path.dirname(target))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             redacted = RedactingWriter(handle)
             write(redacted)  # type: ignore[arg-type]
             redacted.flush()
-        os.replace(partial, path)
+        os.replace(partial, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(partial)
