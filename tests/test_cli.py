@@ -241,4 +241,19 @@ def test_shared_options_are_declared_once() -> None:
             if re.search(rf"""["']{re.escape(option)}["']""", text):
                 seen.setdefault(option, []).append(module.name)
     assert seen == {option: ["options.py"] for option in shared}
-    assert {"--config", "--json", "--no-archives"} <= {o for p in main.commands["scan"].params for o in p.opts}
+    from byok_ci.cli.scan import scan
+
+    assert {"--config", "--json", "--no-archives"} <= {o for p in scan.params for o in p.opts}
+
+
+def test_a_scan_imports_no_other_command() -> None:
+    """Commands are imported when they run: a hook's `byok-ci scan` does not load drift,
+    check, manifest, rules or baseline, nor the registry of rule ids."""
+    code = (
+        "import sys\nfrom byok_ci.cli import main\n"
+        "try:\n    main(['scan', '--format', 'json', '-'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith(('byok_ci.cli.', 'byok_ci.rules.ids')))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], input="nothing here\n", capture_output=True, text=True,
+                         check=True).stdout.strip().splitlines()[-1]
+    assert out == "byok_ci.cli.git,byok_ci.cli.options,byok_ci.cli.scan"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -117,6 +118,8 @@ def scan(
 
 def _check_disable_rule(rule_ids: tuple[str, ...], settings: Settings) -> None:
     """An id that names no rule is a usage error, not a rule that quietly stays on."""
+    if not rule_ids:
+        return  # the registry of rule ids is not needed on a hook's path
     from byok_ci.rules.ids import detection_problems
 
     for _, why in detection_problems(rule_ids, settings.rule_files)[:1]:
@@ -125,8 +128,11 @@ def _check_disable_rule(rule_ids: tuple[str, ...], settings: Settings) -> None:
 
 def scan_files_report(paths: tuple[str, ...], settings: Settings, show_progress: bool) -> Report:
     """scan_paths with a progress bar (in megabytes) on a terminal for large scans."""
-    from byok_ci.report.progress import byte_progress, on_terminal
     from byok_ci.scan import scan_paths
 
+    if not (show_progress and sys.stderr.isatty()):
+        return scan_paths(paths, settings=settings)
+    from byok_ci.report.progress import byte_progress
+
     with byte_progress() as progress:
-        return scan_paths(paths, settings=settings, progress=progress if show_progress and on_terminal() else None)
+        return scan_paths(paths, settings=settings, progress=progress)

@@ -22,9 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from byok_ci.sources.artifacts import images, tarheaders, zipdir
+from byok_ci.sources.artifacts import tarheaders, zipdir
 from byok_ci.sources.artifacts.formats import clean_name, decompressed_name, sniff
-from byok_ci.sources.artifacts.images import Layer
 from byok_ci.sources.artifacts.limits import (
     RATIO_FLOOR,
     ArchiveProblem,
@@ -40,6 +39,7 @@ from byok_ci.sources.read import decode
 if TYPE_CHECKING:
     from byok_ci.model import Chunk
     from byok_ci.sources.artifacts import ArtifactReader
+    from byok_ci.sources.artifacts.images import Layer
 
 HEAD = 8192
 _BLOCK = 1024 * 1024
@@ -130,6 +130,8 @@ class Walk:
             raise ArchiveProblem(shown, f"not fully scanned: password-protected member {encrypted[0]}{more}")
 
     def _tar(self, handle: IO[bytes], shown: str, depth: int, layer: Layer | None) -> Iterator[Chunk]:
+        from byok_ci.sources.artifacts import images  # only tars need it: not on a hook's path
+
         with tarheaders.open_tar(handle) as archive:
             # Headers first (cheap: the tar is uncompressed and seekable), so a saved container
             # image is known by its manifest wherever the manifest lies in the tar.
