@@ -48,7 +48,7 @@ from byok_ci.cli.options import (
               help="Drift: read timeout per request (default 15).")
 @click.option("--deadline", envvar="BYOK_CI_CHECK_DEADLINE", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Drift: total time for the probes (default 120).")
-@audit_log_option
+@audit_log_option("BYOK_CI_CHECK_AUDIT_LOG")
 @allow_loopback_option
 @click.option("--fail-on", envvar="BYOK_CI_CHECK_FAIL_ON", metavar="WHAT",
               help="What fails the run: leaks, policy, drift, inconclusive (default leaks,policy,drift).")

@@ -35,7 +35,7 @@ from byok_ci.cli.options import (
 @click.option("--paid-probe", "paid_probes", multiple=True, metavar="PROVIDER=NAME",
               help="Opt into a named probe that costs money, for a provider without a free one.")
 @strict_option()
-@audit_log_option
+@audit_log_option()
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True, metavar="SECONDS",
               help="Read timeout per request, seconds.")
 @click.option("--deadline", type=click.FloatRange(min=1), default=120.0, show_default=True, metavar="SECONDS",

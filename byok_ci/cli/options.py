@@ -57,8 +57,13 @@ def strict_option(help: str = "Count inconclusive checks as failed.", envvar: st
 
 
 exclude_option = click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-audit_log_option = click.option("--audit-log", type=click.Path(dir_okay=False),
-                                help="Drift: append one JSON line per request to FILE.")
+
+
+def audit_log_option(envvar: str | None = None) -> Callable[[F], F]:
+    return click.option("--audit-log", envvar=envvar, type=click.Path(dir_okay=False),
+                        help="Drift: append one JSON line per request to FILE.")
+
+
 allow_hosts_option = click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
                                   help="Host a manifest base URL may point to (repeatable; also BYOK_CI_ALLOW_HOSTS).")
 allow_loopback_option = click.option("--allow-insecure-loopback", is_flag=True,
