@@ -151,13 +151,15 @@ def test_drift_options_reach_the_drift_job(runner: ActionRunner, drift_repo, tmp
 
 def test_without_strict_inconclusive_drift_passes_and_the_deadline_applies(  # type: ignore[no-untyped-def]
         runner: ActionRunner, drift_repo, tmp_path: Path) -> None:
+    """byok-ci check exits 4 (inconclusive, none failed); the step passes, as fail-on does
+    not name inconclusive, and its result output says inconclusive."""
     repo, key, fake = drift_repo
     fake.modes["openai"], fake.delay = "slow", 3.0
     inputs = drift_inputs(fake, timeout="10", deadline="1")
     run = runner.run_check(repo, tmp_path, "schedule", {}, inputs=inputs, env={"OPENAI_API_KEY": key})
     done, outputs, _summary = run.done, run.outputs, run.summary
     assert done.returncode == 0, done.stdout + done.stderr
-    assert outputs["result"] == "pass" and outputs["inconclusive"] == "3" and outputs["drift-failures"] == "0"
+    assert outputs["result"] == "inconclusive" and outputs["inconclusive"] == "3" and outputs["drift-failures"] == "0"
     findings = json.loads((repo / outputs["json"]).read_text())["findings"]
     assert any("total deadline exceeded" in f["message"] for f in findings), findings
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from byok_ci.drift.errors import SecretUnavailable
+from byok_ci.errors import SecretUnavailable
 from byok_ci.drift.targets import DriftTarget
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -30,7 +30,7 @@ def test_example_manifest_passes(tmp_path: Path) -> None:
     manifest = tmp_path / "byok.yaml"
     manifest.write_text(example_manifest())
     report = check_manifest(manifest, today=TODAY)
-    assert report.errors == [] and report.findings == []
+    assert report.errors == () and report.findings == ()
     assert {c.suite for c in report.checks} == {"manifest", "manifest/prod", "manifest/staging"}
 
 
@@ -40,6 +40,6 @@ def test_example_policy_loads(tmp_path: Path) -> None:
     manifest = tmp_path / "byok.yaml"
     manifest.write_text(example_manifest().replace("env: prod", "env: production"))
     report = check_manifest(manifest, today=TODAY, settings=load_config(config))
-    assert report.errors == []
+    assert report.errors == ()
     # the manifest's own policy (environments dev, staging, prod) wins over the config's
     assert {f.rule_id for f in report.findings} == {"manifest.environment"}
