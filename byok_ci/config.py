@@ -56,7 +56,7 @@ class Settings:
     policy: Mapping[str, object] | None = field(default=None, compare=False)
     # The `check:` section: which jobs `byok-ci check` runs (validated by byok_ci.check).
     check: Mapping[str, object] | None = field(default=None, compare=False)
-    # Archives, container images and encoded secrets (see README "Build artifacts").
+    # Archives, container images and encoded secrets (see docs/artifacts.md#limits).
     archives: bool = True
     max_archive_depth: int = 3
     max_archive_member_size: int = 50 * 1024 * 1024
@@ -180,10 +180,10 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
         jobs = cpus
     check = data.get("check")
     if check is not None and not isinstance(check, LineDict):
-        raise ConfigError(shown, data.line_of("check"), "field 'check' must be a mapping (see README: One command for CI)")
+        raise ConfigError(shown, data.line_of("check"), "field 'check' must be a mapping (see docs/ci.md#one-command-for-ci)")
     policy = data.get("policy")
     if policy is not None and not isinstance(policy, LineDict):
-        raise ConfigError(shown, data.line_of("policy"), "field 'policy' must be a mapping (see README: Environment key manifests)")
+        raise ConfigError(shown, data.line_of("policy"), "field 'policy' must be a mapping (see docs/manifests.md#policy)")
     rule_files = tuple((path.parent / p) for p in strings("rule_files"))
     _check_rule_ids(strings("disable_rules"), base.rule_files + rule_files, shown, data.line_of("disable_rules"))
     baseline = data.get("baseline", [])

@@ -3,6 +3,7 @@ every page and stays a short tour, and page anchors that code cites exist."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -85,8 +86,22 @@ def test_the_citation_checker_finds_what_is_broken() -> None:
     assert "exit-codes" in anchors_of("docs/reports.md")
 
 
+def shipped_text_files() -> list[Path]:
+    """What ships or runs for users: the package, the rules, the Action and the hooks."""
+    return [*sorted((REPO / "byok_ci").rglob("*.py")), *sorted((REPO / "rules").glob("*.yaml")),
+            REPO / "action.yml", REPO / ".pre-commit-hooks.yaml"]
+
+
 def test_every_page_anchor_cited_in_the_code_exists() -> None:
     cited = {(path.relative_to(REPO).as_posix(), citation)
-             for path in sorted((REPO / "byok_ci").rglob("*.py"))
+             for path in shipped_text_files()
              for citation in citations(path.read_text(encoding="utf-8"))}
+    assert len(cited) >= 10, "the citation check would prove little"
     assert [(where, broken_citation(c)) for where, c in sorted(cited) if broken_citation(c)] == []
+
+
+def test_the_code_cites_docs_pages_not_readme_sections() -> None:
+    """README is a short tour now: a section it no longer has must not be what a message cites."""
+    citing_readme = [path.relative_to(REPO).as_posix() for path in shipped_text_files()
+                     if re.search(r"README[ ,:]+[\"\w]", path.read_text(encoding="utf-8"))]
+    assert citing_readme == []

@@ -6,11 +6,12 @@ import re
 from pathlib import Path
 
 from byok_ci.drift.probes import load_probes
-from byok_ci.rules import docs as rulesdoc
 from byok_ci.model import Finding, Report, RuleInfo
 from byok_ci.report.sarif import sarif
 from byok_ci.rules import RULES_DOC_URL, load_rules, rule_anchor
+from byok_ci.rules import docs as rulesdoc
 from tests.conftest import REPO
+from tests.doclinks import github_anchors
 
 
 def test_rules_doc_is_up_to_date() -> None:
@@ -23,30 +24,6 @@ def test_every_rule_has_a_section_its_help_uri_points_to() -> None:
     for rule in load_rules().rules:
         assert f"\n#### {rule.id}\n" in document
         assert rule.info().help_uri.endswith("#" + rule_anchor(rule.id))
-
-
-def github_anchors(markdown: str) -> set[str]:
-    """The anchors GitHub gives a document's headings: lower case, punctuation other than
-    ``-`` and ``_`` dropped, spaces turned into ``-``, repeats suffixed ``-1``, ``-2``, …"""
-    anchors: set[str] = set()
-    seen: dict[str, int] = {}
-    fenced = False
-    for line in markdown.splitlines():
-        if line.startswith("```"):
-            fenced = not fenced
-            continue
-        heading = re.match(r"#{1,6} +(.+?) *$", line)
-        if fenced or heading is None:
-            continue
-        slug = re.sub(r"[^\w\- ]", "", heading.group(1).lower()).replace(" ", "-")
-        count = seen.get(slug, 0)
-        anchors.add(slug if count == 0 else f"{slug}-{count}")
-        seen[slug] = count + 1
-    return anchors
-
-
-def test_github_anchor_algorithm() -> None:
-    assert github_anchors("# A b\n## a.b-c_d!\n```\n# not a heading\n```\n# A b\n") == {"a-b", "ab-c_d", "a-b-1"}
 
 
 def every_rule_info() -> dict[str, RuleInfo]:

@@ -120,7 +120,7 @@ def _artifact(*decls: str, **attrs: Any) -> Callable[[F], F]:
     return click.option(*decls, expose_value=False, callback=_store_artifact_option, **attrs)
 
 
-# Archives, container images and encoded secrets (README "Build artifacts").
+# Archives, container images and encoded secrets (docs/artifacts.md#limits).
 artifact_options = _stack(
     _artifact("--no-archives", is_flag=True, help="Do not open archives (zip, wheels, tarballs, images)."),
     _artifact("--max-archive-depth", type=int, metavar="N", help="Open archives nested N deep (default 3)."),

@@ -222,7 +222,7 @@ def _provider_probes(provider: str, raw: LineDict) -> ProviderProbes:
 
 
 def load_probes(directory: Path | None = None) -> tuple[dict[str, ProviderProbes], list[ScanError]]:
-    """The probes of the shipped rules (never a file of the checkout: see README, Drift tests)."""
+    """The probes of the shipped rules (never a file of the checkout: docs/drift.md#a-pull-request-cannot-steal-a-key)."""
     probes: dict[str, ProviderProbes] = {}
     errors: list[ScanError] = []
     for path in rule_files_in(directory or default_rules_dir()):

@@ -1,4 +1,4 @@
-"""Realistic fake keys that detection never reports (README "Test fixtures").
+"""Realistic fake keys that detection never reports (docs/suppression.md#test-fixtures-without-disarming-detection).
 
 A fixture key has its rule's format, and its random part starts with a reserved marker.
 `byok-ci rules fixture` prints one; detection and redaction leave them alone.
@@ -14,7 +14,7 @@ from byok_ci.rules.keygen import CHARSETS, generate
 if TYPE_CHECKING:
     from byok_ci.rules.model import Rule
 
-# Reserved tokens that mark a realistic fake key (README "Test fixtures"): the letter form
+# Reserved tokens that mark a realistic fake key (docs/suppression.md#test-fixtures-without-disarming-detection): the letter form
 # for letter and base64 alphabets, the hex form for hex keys. Matched without regard to case,
 # and only where a key's random part begins (up to FIXTURE_WINDOW characters in, so a short
 # key id such as Pinecone's may come first): a real key pasted next to a fixture, glued
@@ -48,7 +48,7 @@ _MARKER_CASE = {"HEX": str.upper, "upper_alnum": str.upper, "upper_b32": str.upp
 def fixture_key(rule: Rule, rng: random.Random) -> str:
     """A realistic fake key: the rule's format, its random part starting with a fixture marker.
 
-    The scanner never reports such keys (README "Test fixtures"). Raises ValueError when the
+    The scanner never reports such keys (docs/suppression.md#test-fixtures-without-disarming-detection). Raises ValueError when the
     format has no random run where a marker fits.
     """
     parts: list[str] = []
