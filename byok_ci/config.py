@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from byok_ci._version import PROJECT_URL
 from byok_ci._yaml import LineDict, load_yaml_file
 from byok_ci.errors import ConfigError, MalformedYaml
 from byok_ci.model import ScanError
@@ -180,10 +181,10 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
         jobs = cpus
     check = data.get("check")
     if check is not None and not isinstance(check, LineDict):
-        raise ConfigError(shown, data.line_of("check"), "field 'check' must be a mapping (see docs/ci.md#one-command-for-ci)")
+        raise ConfigError(shown, data.line_of("check"), f"field 'check' must be a mapping (see {PROJECT_URL}/blob/main/docs/ci.md#what-it-runs)")
     policy = data.get("policy")
     if policy is not None and not isinstance(policy, LineDict):
-        raise ConfigError(shown, data.line_of("policy"), "field 'policy' must be a mapping (see docs/manifests.md#policy)")
+        raise ConfigError(shown, data.line_of("policy"), f"field 'policy' must be a mapping (see {PROJECT_URL}/blob/main/docs/manifests.md#policy)")
     rule_files = tuple((path.parent / p) for p in strings("rule_files"))
     _check_rule_ids(strings("disable_rules"), base.rule_files + rule_files, shown, data.line_of("disable_rules"))
     baseline = data.get("baseline", [])
