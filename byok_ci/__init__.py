@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from byok_ci import outbound as _outbound
 from byok_ci._version import __version__
 
 __all__ = [
@@ -66,6 +67,23 @@ if TYPE_CHECKING:
     from byok_ci.rules import Rule, RuleSet, load_rules
     from byok_ci.scan import scan_paths, scan_text
     from byok_ci.scan_git import GitTarget, scan_git
+
+
+def _key_matcher(rules: Any) -> _outbound.Matcher:
+    from byok_ci.detect.anywhere import KeyMatcher
+
+    return KeyMatcher(rules)
+
+
+def _load_shipped_rules() -> object:
+    from byok_ci.rules import load_rules
+
+    return load_rules()  # the loader remembers its rules with the redaction step
+
+
+# The one redaction step (byok_ci.outbound) sits below everything, so that every layer's
+# errors are redacted when made; how keys are matched comes from detection, above it.
+_outbound.use_key_matching(_key_matcher, _load_shipped_rules)
 
 
 def __getattr__(name: str) -> Any:

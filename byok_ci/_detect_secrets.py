@@ -10,11 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from byok_ci.errors import ByokError
-
-
-class DetectSecretsError(ByokError):
-    """A `.secrets.baseline` could not be read; the message names the problem."""
+from byok_ci.errors import DetectSecretsError
 
 
 def false_positive_hashes(path: Path) -> frozenset[str]:

@@ -1,1 +1,2 @@
 __version__ = "0.2.0"
+PROJECT_URL = "https://github.com/byok-ci/byok-ci"

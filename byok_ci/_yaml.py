@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from byok_ci.errors import MalformedYaml
+
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -25,14 +27,6 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     pass
 
 
-class DuplicateKey(yaml.YAMLError):
-    """A mapping names one key twice: YAML says keys are unique, PyYAML keeps the last silently."""
-
-    def __init__(self, key: str, line: int) -> None:
-        super().__init__(key)
-        self.key, self.line = key, line
-
-
 def _construct_map(loader: Any, node: yaml.MappingNode):  # type: ignore[no-untyped-def]
     data = LineDict()
     data.line = node.start_mark.line + 1
@@ -41,7 +35,9 @@ def _construct_map(loader: Any, node: yaml.MappingNode):  # type: ignore[no-unty
     for key_node, _ in node.value:
         if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
             if key_node.value in data.key_lines:
-                raise DuplicateKey(key_node.value, key_node.start_mark.line + 1)
+                # YAML says keys are unique; PyYAML would keep the last one silently.
+                raise MalformedYaml(key_node.start_mark.line + 1,
+                                    f"{describe_key(key_node.value)} is given twice in one mapping", prefix="")
             data.key_lines[key_node.value] = key_node.start_mark.line + 1
     data.update(loader.construct_mapping(node))
 
@@ -79,7 +75,7 @@ MAX_YAML_BYTES = 16 * 1024 * 1024  # configs and rule files are kilobytes; parsi
 
 
 def load_yaml_file(path: Path) -> Any:
-    """Parse ``path``; raise ValueError('line N: reason') for malformed YAML."""
+    """Parse ``path``; raise :class:`~byok_ci.errors.MalformedYaml` (line, reason) for malformed YAML."""
     with open(path, "rb") as handle:
         raw = handle.read(MAX_YAML_BYTES + 1)
     if len(raw) > MAX_YAML_BYTES:
@@ -88,8 +84,8 @@ def load_yaml_file(path: Path) -> Any:
     text = raw.decode("utf-8", errors="replace")
     try:
         return load_yaml(text)
-    except DuplicateKey as exc:
-        raise MalformedYaml(exc.line, f"{describe_key(exc.key)} is given twice in one mapping", prefix="") from None
+    except MalformedYaml:
+        raise
     except yaml.YAMLError as exc:
         line, reason = describe_yaml_error(exc)
         raise MalformedYaml(line, reason) from None
@@ -98,9 +94,3 @@ def load_yaml_file(path: Path) -> Any:
         # raises these bare, and their text quotes the value.
         raise MalformedYaml(None, f"a value does not match its YAML tag ({type(exc).__name__})") from None
 
-
-class MalformedYaml(ValueError):
-    def __init__(self, line: int | None, reason: str, prefix: str = "malformed YAML: ") -> None:
-        super().__init__(f"{prefix}{reason}")
-        self.line = line
-        self.reason = reason

@@ -10,13 +10,15 @@ one SARIF file and one JSON file describe the whole run.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from byok_ci.config import Settings
-from byok_ci.github_event import PlanError, ScanPlan, ensure_range, plan_from_event
-from byok_ci.model import Check, Finding, Report, ScanError
+from byok_ci.errors import CheckUsageError, PlanError
+from byok_ci.exitcodes import DEFAULT_FAIL_ON, FAIL_ON, RESULTS, exit_code, suite_category
+from byok_ci.github_event import ScanPlan, ensure_range, plan_from_event
+from byok_ci.model import Check, Finding, Report, ScanError, Stats
 from byok_ci.paths import report_root, shown_path
 
 JOBS = ("scan", "artifacts", "manifest", "drift")
@@ -31,8 +33,6 @@ WORKFLOW_ONLY = {
     "allow_insecure_loopback": "`byok-ci drift --allow-insecure-loopback` (local tests only)",
     "vault_addr": "VAULT_ADDR",
 }
-FAIL_ON = ("leaks", "policy", "drift", "inconclusive")
-DEFAULT_FAIL_ON = ("leaks", "policy", "drift")
 MANIFEST_NAME = "byok.yaml"
 
 
@@ -61,40 +61,31 @@ class CheckOptions:
     allow_insecure_loopback: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class CheckResult:
+    """The run's report, what fails it (``fail_on``), and notices for the job's log."""
+
     report: Report
     fail_on: tuple[str, ...]
-    notices: list[str] = field(default_factory=list)
+    notices: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
-        failed = [c for c in self.report.checks if c.outcome == "failed"]
+        failed = [suite_category(c.suite) for c in self.report.checks if c.outcome == "failed"]
         return {
             "findings": len(self.report.findings),
-            "leaks": sum(1 for c in failed if c.suite in ("scan", "artifacts")),
-            "policy-failures": sum(1 for c in failed if c.suite.startswith("manifest/")),
-            "drift-failures": sum(1 for c in failed if c.suite.startswith("drift/")),
+            "leaks": failed.count("leaks"),
+            # `manifest` (inline-secret, schema) as well as `manifest/<env>`.
+            "policy-failures": failed.count("policy"),
+            "drift-failures": failed.count("drift"),
             "inconclusive": sum(1 for c in self.report.checks if c.outcome == "inconclusive"),
         }
 
     def exit_code(self) -> int:
-        """The core precedence (1, then 2, then 4), counting only what ``fail_on`` names."""
-        counts = self.counts()
-        if any(counts[name] for name in ("leaks", "policy-failures", "drift-failures")
-               if name.split("-")[0] in self.fail_on):
-            return 1
-        if "inconclusive" in self.fail_on and counts["inconclusive"]:
-            return 1
-        if any(e.blocking for e in self.report.errors) or any(c.outcome == "error" for c in self.report.checks):
-            return 2
-        return 0
+        """The run's exit code: :func:`byok_ci.exitcodes.exit_code`, counting what ``fail_on`` names."""
+        return exit_code(self.report, fail_on=self.fail_on)
 
     def result(self) -> str:
-        return {0: "pass", 1: "fail", 2: "incomplete"}.get(self.exit_code(), "fail")
-
-
-class CheckUsageError(ValueError):
-    """The check configuration names an unknown job or option value."""
+        return RESULTS[self.exit_code()]
 
 
 def _listed(value: object, name: str) -> tuple[str, ...]:
@@ -160,19 +151,20 @@ def workflow_only_errors(settings: Settings, root: Path) -> list[ScanError]:
 
 def findings_as_checks(report: Report, suite: str, what: str) -> list[Check]:
     """A failing check per finding, and one more saying what was clean, or (an error in
-    JUnit, never "passed") that the scan could not read everything it had to."""
+    JUnit, never "passed") that the scan could not read everything it had to: that one
+    check stands for every such error."""
     checks = [
         Check(suite=suite, name=f"{f.rule_id} in {f.path}:{f.line}", outcome="failed" if f.severity == "error" else "warning",
               path=f.path, line=f.line, finding=f, detail=f.message)
         for f in report.sorted_findings()
     ]
-    blocking = [e for e in report.errors if e.blocking]
+    blocking = tuple(e for e in report.errors if e.blocking)
     if blocking:
         # A scan that could not run is an error testcase, never "passed" (exit 2 says incomplete).
         shown = "; ".join(e.one_line() for e in blocking[:3])
         more = f"; and {len(blocking) - 3} more" if len(blocking) > 3 else ""
         checks.insert(0, Check(suite=suite, name=f"{suite} incomplete", outcome="error",
-                               seconds=report.stats.seconds, detail=f"could not scan {shown}{more}"))
+                               seconds=report.stats.seconds, detail=f"could not scan {shown}{more}", errors=blocking))
     elif not any(c.outcome == "failed" for c in checks):
         # The name stays the same from run to run (a checklist compares by name); the count is detail.
         checks.insert(0, Check(suite=suite, name="no leaks found", outcome="passed",
@@ -197,17 +189,14 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str], roo
         return scan_paths(options.paths, settings=settings, root=root)
     if plan.mode == "nothing":
         notices.append(plan.notice)
-        report = Report(command="scan")
-        report.checks.append(Check(suite="scan", name="nothing to scan", outcome="passed", detail=plan.notice))
-        return report
+        return Report(command="scan", checks=[Check(suite="scan", name="nothing to scan", outcome="passed",
+                                                    detail=plan.notice)])
     from byok_ci.scan_git import GitTarget, scan_git
 
     try:
         plan = ensure_range(Path.cwd(), plan)
     except PlanError as exc:
-        report = Report(command="scan")
-        report.errors.append(ScanError("git", str(exc)))
-        return report
+        return Report(command="scan", errors=[ScanError("git", str(exc))])
     if plan.notice:
         notices.append(plan.notice)
     if plan.mode == "history":
@@ -253,17 +242,13 @@ def _drift_job(options: CheckOptions, settings: Settings, root: Path) -> Report:
         except OSError as exc:
             # Keys are sent only with the record that was asked for.
             reason = (exc.strerror or type(exc).__name__).lower()
-            report = Report(command="drift")
-            report.errors += [*errors, ScanError(options.audit_log, f"cannot open the audit log: {reason}; "
-                                                                    "no key was probed")]
-            return report
+            return Report(command="drift", errors=[*errors, ScanError(options.audit_log, (
+                f"cannot open the audit log: {reason}; no key was probed"))])
     try:
-        report = run_drift(targets, drift_options, audit_stream=audit)
+        return run_drift(targets, drift_options, audit_stream=audit, errors=errors)
     finally:
         if audit is not None:
             audit.close()
-    report.errors[:0] = errors
-    return report
 
 
 def run_check(options: CheckOptions, settings: Settings) -> CheckResult:
@@ -274,12 +259,11 @@ def run_check(options: CheckOptions, settings: Settings) -> CheckResult:
     # One report root for every job, so the scan, the artifacts and the manifest name
     # their files the same way in the one set of reports.
     root = report_root(options.paths or ["."])
-    combined = Report(command="check", root=str(root))
-    combined.errors.extend(workflow_only_errors(settings, root))
+    parts: list[tuple[Report, list[Check]]] = []
     for job in options.run:
         if job == "scan":
             part = _scan_job(options, settings, notices, root)
-            checks = part.checks or findings_as_checks(part, "scan", _scanned(part))
+            checks = list(part.checks) or findings_as_checks(part, "scan", _scanned(part))
         elif job == "artifacts":
             part = scan_paths(options.artifacts, settings=settings, root=root)
             checks = findings_as_checks(part, "artifacts", _scanned(part))
@@ -289,52 +273,32 @@ def run_check(options: CheckOptions, settings: Settings) -> CheckResult:
         else:
             part = _drift_job(options, settings, root)
             checks = _strict(part.checks, options.strict)
-        combined.findings.extend(part.findings)
-        combined.errors.extend(part.errors)
-        combined.warnings.extend(part.warnings)
-        combined.checks.extend(checks)
-        combined.rules.update(part.rules)
-        combined.stats.files += part.stats.files
-        combined.stats.bytes += part.stats.bytes
-        combined.stats.seconds += part.stats.seconds
-        if part.stats.commits is not None:
-            combined.stats.commits = (combined.stats.commits or 0) + part.stats.commits
-        combined.rules_count = max(combined.rules_count, part.rules_count)
-        combined.rules_digest = combined.rules_digest or part.rules_digest
-    combined.findings.sort(key=Finding.sort_key)
-    return CheckResult(combined, options.fail_on, notices)
+        parts.append((part, checks))
+    stats = Stats()
+    for part, _ in parts:
+        stats = stats + part.stats
+    report = Report(
+        command="check",
+        findings=sorted((f for part, _ in parts for f in part.findings), key=Finding.sort_key),
+        errors=[*workflow_only_errors(settings, root), *(e for part, _ in parts for e in part.errors)],
+        stats=stats,
+        warnings=[w for part, _ in parts for w in part.warnings],
+        rules_count=max((part.rules_count for part, _ in parts), default=0),
+        rules_digest=next((part.rules_digest for part, _ in parts if part.rules_digest), ""),
+        rules={rid: info for part, _ in parts for rid, info in part.rules.items()},
+        checks=[c for _, checks in parts for c in checks],
+        root=str(root),
+    )
+    return CheckResult(report, options.fail_on, tuple(notices))
 
 
-def _strict(checks: list[Check], strict: bool) -> list[Check]:
+def _strict(checks: Sequence[Check], strict: bool) -> list[Check]:
     """With ``strict``, an inconclusive check fails (its finding, if any, is already an error)."""
     if not strict:
-        return checks
+        return list(checks)
     return [replace(c, outcome="failed") if c.outcome == "inconclusive" else c for c in checks]
 
 
 def _scanned(report: Report) -> str:
     commits = report.stats.commits
     return f"{commits} commits" if commits is not None else f"{report.stats.files} files"
-
-
-def drift_matrix(report: Report) -> str:
-    """Markdown: environment × key, each probe's outcome (for the job summary), the probes in
-    the order they run: real → invalid → no-auth → metadata."""
-    from byok_ci.drift.model import PROBES, TITLES
-
-    rows: dict[tuple[str, str], dict[str, str]] = {}
-    for check in report.checks:
-        if not check.suite.startswith("drift/"):
-            continue
-        env, key, probe = (check.name.split(" / ", 2) + ["", ""])[:3]
-        rows.setdefault((env, key), {})[probe] = check.outcome
-    if not rows:
-        return ""
-    order = {TITLES[p]: i for i, p in enumerate(PROBES)}
-    probes = sorted({p for cells in rows.values() for p in cells}, key=lambda p: (order.get(p, len(order)), p))
-    lines = ["| environment | key | " + " | ".join(probes) + " |", "|---|---|" + "---|" * len(probes)]
-    for (env, key), cells in sorted(rows.items()):
-        lines.append(f"| {env} | {key} | " + " | ".join(cells.get(p, "") for p in probes) + " |")
-    return "\n".join(lines) + "\n"
-
-

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from byok_ci._yaml import LineDict, MalformedYaml, load_yaml_file
-from byok_ci.errors import ConfigError
+from byok_ci._version import PROJECT_URL
+from byok_ci._yaml import LineDict, load_yaml_file
+from byok_ci.errors import ConfigError, MalformedYaml
 from byok_ci.model import ScanError
-from byok_ci.sources.files import DEFAULT_MAX_FILE_SIZE
 
+DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 CONFIG_NAME = ".byok-ci.yaml"
 IGNORE_NAME = ".byok-ci-ignore"
 _SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
@@ -56,7 +57,7 @@ class Settings:
     policy: Mapping[str, object] | None = field(default=None, compare=False)
     # The `check:` section: which jobs `byok-ci check` runs (validated by byok_ci.check).
     check: Mapping[str, object] | None = field(default=None, compare=False)
-    # Archives, container images and encoded secrets (see README "Build artifacts").
+    # Archives, container images and encoded secrets (see docs/artifacts.md#limits).
     archives: bool = True
     max_archive_depth: int = 3
     max_archive_member_size: int = 50 * 1024 * 1024
@@ -68,19 +69,6 @@ class Settings:
     # What resolving the settings noticed that does not make a run incomplete (a capped
     # `jobs:`); scans report them as warnings.
     notes: tuple[ScanError, ...] = field(default=(), compare=False)
-
-    def archive_limits(self):  # type: ignore[no-untyped-def]
-        """The :class:`~byok_ci.sources.artifacts.ArchiveLimits` these settings ask for."""
-        from byok_ci.sources.artifacts.limits import ArchiveLimits
-
-        return ArchiveLimits(
-            max_depth=self.max_archive_depth,
-            max_member_size=self.max_archive_member_size,
-            max_total_bytes=self.max_archive_bytes,
-            max_ratio=self.max_archive_ratio,
-            max_members=self.max_archive_members,
-            allow_partial=self.allow_partial_archives,
-        )
 
     def extended(
         self,
@@ -193,10 +181,10 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
         jobs = cpus
     check = data.get("check")
     if check is not None and not isinstance(check, LineDict):
-        raise ConfigError(shown, data.line_of("check"), "field 'check' must be a mapping (see README: One command for CI)")
+        raise ConfigError(shown, data.line_of("check"), f"field 'check' must be a mapping (see {PROJECT_URL}/blob/main/docs/ci.md#what-it-runs)")
     policy = data.get("policy")
     if policy is not None and not isinstance(policy, LineDict):
-        raise ConfigError(shown, data.line_of("policy"), "field 'policy' must be a mapping (see README: Environment key manifests)")
+        raise ConfigError(shown, data.line_of("policy"), f"field 'policy' must be a mapping (see {PROJECT_URL}/blob/main/docs/manifests.md#policy)")
     rule_files = tuple((path.parent / p) for p in strings("rule_files"))
     _check_rule_ids(strings("disable_rules"), base.rule_files + rule_files, shown, data.line_of("disable_rules"))
     baseline = data.get("baseline", [])
@@ -229,7 +217,7 @@ def _check_rule_ids(rule_ids: tuple[str, ...], rule_files: tuple[Path, ...], sho
     """Raise ConfigError for the first of ``rule_ids`` that names no detection rule."""
     if not rule_ids:
         return
-    from byok_ci.ruleids import detection_problems
+    from byok_ci.rules.ids import detection_problems
 
     for _, why in detection_problems(rule_ids, rule_files)[:1]:
         raise ConfigError(shown, line, f"field 'disable_rules': {why}")
@@ -278,7 +266,7 @@ def from_environment(base: Settings, environ: Mapping[str, str]) -> Settings:
         jobs = int(environ["BYOK_CI_JOBS"])
     disable_rules = _env_list(environ.get("BYOK_CI_DISABLE_RULES"))
     if disable_rules:
-        from byok_ci.ruleids import detection_problems
+        from byok_ci.rules.ids import detection_problems
 
         for _, why in detection_problems(disable_rules, base.rule_files)[:1]:
             raise ConfigError("BYOK_CI_DISABLE_RULES", None, f"environment variable: {why}")

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from byok_ci.errors import PlanError
 from byok_ci.sources.git.process import environment
 
 ZERO_SHA = "0" * 40
@@ -50,10 +51,6 @@ class ScanPlan:
     ref: str = ""
     main_branch: str = ""
     known: tuple[str, ...] | None = None
-
-
-class PlanError(Exception):
-    """The event's range cannot be scanned; the message says what to do."""
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,20 +1,33 @@
 """The result types every byok-ci command shares.
 
 A scan, a manifest check and a drift test all produce a :class:`Report` holding
-:class:`Finding` records and :class:`ScanError` entries, so every reporter serves all three.
-A finding is born redacted: it carries the redacted form and a fingerprint, never the secret.
+:class:`Finding` records, :class:`Check` records and :class:`ScanError` entries, so every
+reporter serves all three. A finding is born redacted: it carries the redacted form and a
+fingerprint, never the secret. Every record is immutable: a report is assembled once, and
+every output is rendered from that one final state.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
 from typing import Any, Protocol
 
 SEVERITIES = ("error", "warning")
-# "error": the check could not run at all (a drift key whose secret is unavailable); the run
-# is incomplete (exit 2). "inconclusive": it ran, and the answer decided nothing (exit 4).
+# The one vocabulary of check outcomes. "error": the check could not run at all (a drift key
+# whose secret is unavailable, a scan that could not read git); the run is incomplete
+# (exit 2). "inconclusive": it ran, and the answer decided nothing (exit 4).
 OUTCOMES = ("passed", "failed", "warning", "inconclusive", "skipped", "error")
+# A drift test's probes of one key, in the order they run, and the names of their checks.
+PROBES = ("real", "invalid", "no-auth", "metadata")
+PROBE_TITLES = {
+    "real": "real key accepted",
+    "invalid": "invalid key refused",
+    "no-auth": "request without a key refused",
+    "metadata": "key metadata matches the manifest",
+}
 FINGERPRINT_HEX_CHARS = 16
 # Finding.found_in: where in a name a key was, and how reports say it.
 FOUND_IN = {"path": "file name", "author": "commit author", "ref": "ref name"}
@@ -167,22 +180,43 @@ class RuleInfo:
     severity: str = "error"
     help_uri: str = ""
     key_management: str = ""
-    # Manifest and drift rules carry their own help and security-severity (rules/_checks.yaml);
+    # Manifest and drift rules carry their own help and security-severity (rules/_ids.yaml);
     # a scanner rule leaves them empty and reports derive them from the key type.
     help: str = ""
     security_severity: float | None = None
 
 
 @dataclass(frozen=True)
+class DriftProbe:
+    """What a drift check probed: one key of an environment, with one kind of request
+    (:data:`PROBES`), and what the provider answered (``status``; ``reason`` already
+    scrubbed of secrets). ``rule_id`` is its finding's when it failed or was inconclusive."""
+
+    env: str
+    key: str
+    provider: str
+    probe: str
+    status: int | None = None
+    reason: str = ""
+    rule_id: str | None = None
+
+    @property
+    def title(self) -> str:
+        return PROBE_TITLES[self.probe]
+
+
+@dataclass(frozen=True)
 class Check:
     """One check that ran, whatever its outcome: a release checklist counts these.
 
-    ``suite`` groups checks (``manifest/prod``, ``drift/prod``): one JUnit testsuite each.
-    ``outcome`` is one of :data:`OUTCOMES`; a ``failed`` or ``warning`` check carries the
-    first :class:`Finding` it produced (every finding is also in ``Report.findings``), an
-    ``error`` check the :class:`ScanError` that stopped it (also in ``Report.errors``), and
-    ``detail`` says in words what was checked or why it could not be decided.
-    ``incomplete``: the check could not read all it had to (a JUnit ``<error>``).
+    ``suite`` groups checks (``manifest/prod``, ``drift/prod``): one JUnit testsuite each,
+    and ``name`` is the same in every run whatever the outcome. ``outcome`` is one of
+    :data:`OUTCOMES`; a ``failed`` or ``warning`` check carries the first :class:`Finding`
+    it produced (every finding is also in ``Report.findings``), an ``error`` check the
+    :class:`ScanError` that stopped it (``errors``: every one it stands for, all also in
+    ``Report.errors``, which reporters listing both show once), and ``detail`` says in
+    words what was checked or why it could not be decided. A drift check also carries what
+    it probed (``drift``).
     """
 
     suite: str
@@ -194,13 +228,19 @@ class Check:
     finding: Finding | None = None
     detail: str = ""
     error: ScanError | None = None
+    errors: tuple[ScanError, ...] = ()
+    drift: DriftProbe | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
             raise ValueError(f"unknown check outcome {self.outcome!r}")
+        if self.error is not None and self.error not in self.errors:
+            object.__setattr__(self, "errors", (self.error, *self.errors))
+        elif self.error is None and self.errors:
+            object.__setattr__(self, "error", self.errors[0])
 
 
-def check_counts(checks: list[Check]) -> dict[str, int]:
+def check_counts(checks: Iterable[Check]) -> dict[str, int]:
     """How many checks had each outcome, every outcome present (zero if none)."""
     counts = dict.fromkeys(OUTCOMES, 0)
     for check in checks:
@@ -208,8 +248,10 @@ def check_counts(checks: list[Check]) -> dict[str, int]:
     return counts
 
 
-@dataclass
+@dataclass(frozen=True)
 class Stats:
+    """How much a command read and skipped; :meth:`__add__` sums two parts' counts."""
+
     files: int = 0
     bytes: int = 0
     seconds: float = 0.0
@@ -221,14 +263,22 @@ class Stats:
     skipped_large: int = 0
     skipped_submodules: int = 0
     lfs_pointers: int = 0
-    # Findings held back by a baseline / an ignore file; None when none was in use.
+    # Findings held back by a baseline / an ignore file / allow_fingerprints; None when
+    # none was in use.
     baselined: int | None = None
     ignored: int | None = None
+    allowed: int | None = None
 
-    def add(self, other: Stats) -> None:
-        """Add another part's counts (a worker's share of a parallel scan)."""
-        for name in ("files", "bytes", "skipped_binary", "skipped_excluded", "skipped_other"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    def __add__(self, other: Stats) -> Stats:
+        """Both parts' counts (a worker's share of a parallel scan, a job of ``check``): the
+        one place counts are summed. A count neither part kept (None) stays None."""
+        if not isinstance(other, Stats):
+            return NotImplemented
+        summed: dict[str, Any] = {}
+        for spec in fields(self):
+            mine, theirs = getattr(self, spec.name), getattr(other, spec.name)
+            summed[spec.name] = None if mine is None and theirs is None else (mine or 0) + (theirs or 0)
+        return Stats(**summed)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -239,7 +289,7 @@ class Stats:
             "skipped_excluded": self.skipped_excluded,
             "skipped_other": self.skipped_other,
         }
-        for name in ("baselined", "ignored"):
+        for name in ("baselined", "ignored", "allowed"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         if self.commits is not None:
@@ -252,26 +302,42 @@ class Stats:
         return data
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
-    """What one command found, could not do, and how much it read."""
+    """What one command found, could not do, and how much it read. Read-only: made once,
+    with every finding, check and error, and rendered as it is by every reporter."""
 
     command: str
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[ScanError] = field(default_factory=list)
+    # Sequences are kept as tuples, whatever they were given as.
+    findings: Sequence[Finding] = ()
+    errors: Sequence[ScanError] = ()
     stats: Stats = field(default_factory=Stats)
     # Things the user should know that do not make the run incomplete (an expired ignore entry).
-    warnings: list[ScanError] = field(default_factory=list)
+    warnings: Sequence[ScanError] = ()
     rules_count: int = 0
     rules_digest: str = ""
-    rules: dict[str, RuleInfo] = field(default_factory=dict)
-    checks: list[Check] = field(default_factory=list)
+    rules: Mapping[str, RuleInfo] = field(default_factory=dict)
+    checks: Sequence[Check] = ()
     # The absolute directory paths in findings and errors are relative to (byok_ci.paths);
     # "" when unknown. SARIF names it as %SRCROOT%; JSON leaves it out (no absolute paths).
     root: str = ""
 
+    def __post_init__(self) -> None:
+        # Sequences given as lists (or any iterable) are kept as tuples, the rules read-only.
+        for name in ("findings", "errors", "warnings", "checks"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+        if not isinstance(self.rules, MappingProxyType):
+            object.__setattr__(self, "rules", MappingProxyType(dict(self.rules)))
+
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)
+
+    def with_errors(self, before: Iterable[ScanError] = (), after: Iterable[ScanError] = ()) -> Report:
+        """This report with errors of the run that made it (settings it was given, reports it
+        was written to) before and after its own."""
+        return replace(self, errors=(*before, *self.errors, *after))
 
     @property
     def failed(self) -> bool:

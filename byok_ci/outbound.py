@@ -4,11 +4,12 @@ Two steps, kept apart because they apply at different places:
 
 - :func:`redact_text` replaces every key in a text with its redacted form. It runs where
   text leaves the process: report files, standard output and error (:class:`RedactingWriter`,
-  :func:`redacted_std_streams`), baselines, ``$GITHUB_OUTPUT``. Its rules are every rule
-  byok-ci has loaded in this process (user rules too); see :mod:`byok_ci.detect.anywhere`
-  for how they match. byok-ci's own identifiers (commit shas, fingerprints, rule ids) are
-  never redacted: none is key-shaped for a rule with fixed text, and a commit sha that a
-  prefix-less rule could take for a key is kept by :func:`keep_identifiers`.
+  :func:`redacted_std_streams`), baselines, ``$GITHUB_OUTPUT``, and the messages of
+  byok-ci's exceptions. Its rules are every rule byok-ci has loaded in this process (user
+  rules too): the rule loader hands them to :func:`remember_rules`. byok-ci's own
+  identifiers (commit shas, fingerprints, rule ids) are never redacted: none is key-shaped
+  for a rule with fixed text, and a commit sha that a prefix-less rule could take for a key
+  is kept by :func:`keep_identifiers`.
 - :func:`escape_terminal` makes control characters visible (``\\n``, ``\\x1b``,
   ``\\u202e``) and defuses what a GitHub runner would read as a workflow command. Human
   formats apply it to each value they print (a file name, a message), never to a whole
@@ -16,6 +17,11 @@ Two steps, kept apart because they apply at different places:
   values exact and write ``##[`` as ``#\\u0023[``, the same JSON string.
 
 GitHub workflow commands have one writer of their own, :func:`byok_ci.report.github.workflow_command`.
+
+This module sits at the bottom of byok-ci (every layer's errors are redacted when made), so
+it imports nothing of byok-ci: how keys are matched (:mod:`byok_ci.detect.anywhere`) and
+how the shipped rules are loaded are handed to it once, by the package root
+(:func:`use_key_matching`).
 """
 
 from __future__ import annotations
@@ -25,12 +31,29 @@ import dataclasses
 import re
 import sys
 import threading
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol, TextIO, TypeVar
 
-if TYPE_CHECKING:
-    from byok_ci.detect.anywhere import KeyMatcher
-    from byok_ci.rules import Rule
+
+class Matcher(Protocol):
+    """Finds the keys in a text and redacts them (:class:`byok_ci.detect.anywhere.KeyMatcher`)."""
+
+    def redact(self, text: str, keep: Collection[str] = ()) -> str: ...
+
+
+class _Pattern(Protocol):
+    @property
+    def pattern(self) -> str: ...
+
+
+class _Rule(Protocol):
+    """What the registry needs of a rule: its id and pattern (to know it once)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def pattern(self) -> _Pattern: ...
 
 # C0, DEL and C1 controls (ESC starts every ANSI sequence), line and paragraph separators,
 # the Unicode bidirectional controls that reorder what a terminal shows ("Trojan Source"),
@@ -51,9 +74,13 @@ _PIECE = 4096
 T = TypeVar("T")
 
 _lock = threading.Lock()
-_rules: dict[tuple[str, str], Rule] = {}
-_matcher: KeyMatcher | None = None
+_rules: dict[tuple[str, str], Any] = {}
+_matcher: Matcher | None = None
 _keep: set[str] = set()
+# Set once by the package root: builds a matcher from rules, and loads (and so remembers)
+# the shipped rules when text must be redacted before any rule was loaded.
+_build_matcher: Callable[[Sequence[Any]], Matcher] | None = None
+_load_shipped_rules: Callable[[], object] | None = None
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -102,7 +129,7 @@ def _escaped(value: Any, name: str = "") -> Any:
         return escape_terminal(value)
     if isinstance(value, (list, tuple)):
         return type(value)(_escaped(item) for item in value)
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # a dataclass made from it gets a copy of its own
         return {key: _escaped(item) for key, item in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}
@@ -116,7 +143,15 @@ def _escaped(value: Any, name: str = "") -> Any:
     return value
 
 
-def remember_rules(rules: Iterable[Rule]) -> None:
+def use_key_matching(build_matcher: Callable[[Sequence[Any]], Matcher], load_shipped_rules: Callable[[], object]) -> None:
+    """How keys are found (a matcher built from rules) and how the shipped rules are loaded
+    when nothing has loaded any yet: the detection layer's, handed down by the package root."""
+    global _build_matcher, _load_shipped_rules, _matcher
+    with _lock:
+        _build_matcher, _load_shipped_rules, _matcher = build_matcher, load_shipped_rules, None
+
+
+def remember_rules(rules: Iterable[_Rule]) -> None:
     """Add rules to the ones :func:`redact_text` applies (called by ``load_rules``)."""
     global _matcher
     with _lock:
@@ -140,19 +175,15 @@ def _could_hold_key(text: str) -> bool:
     return _CAPITALS.search(text) is not None or any(_random_looking(run) for run in _KEY_RUN.findall(text))
 
 
-def _matcher_for(text: str) -> KeyMatcher | None:
+def _matcher_for(text: str) -> Matcher | None:
     global _matcher
     if not _rules:
-        if not _could_hold_key(text):
+        if not _could_hold_key(text) or _load_shipped_rules is None:
             return None
-        from byok_ci.rules import load_rules
-
-        load_rules()  # remembers the shipped rules
+        _load_shipped_rules()  # remembers the shipped rules
     with _lock:
-        if _matcher is None:
-            from byok_ci.detect.anywhere import KeyMatcher
-
-            _matcher = KeyMatcher(list(_rules.values()))
+        if _matcher is None and _build_matcher is not None and _rules:
+            _matcher = _build_matcher(list(_rules.values()))
         return _matcher
 
 

@@ -19,6 +19,17 @@ from byok_ci.rules import RuleSet, load_rules
 REPO = Path(__file__).resolve().parent.parent
 
 
+# Fixtures that install byok-ci the way users do (a snapshot of the checkout, wheels of it):
+# every test using them runs a real tool (pre-commit, the Action's venv) and is `slow`.
+_INSTALLS = {"snapshot", "wheelhouse", "action_runner", "pre_commit_tool"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _INSTALLS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may reach beyond 127.0.0.1 / ::1 (provider APIs are never called from tests)."""

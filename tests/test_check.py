@@ -142,12 +142,12 @@ def test_a_drift_key_that_could_not_be_probed_is_an_error_everywhere(tree: Path,
 
 
 def test_drift_matrix_lists_probes_in_the_order_they_run() -> None:
-    from byok_ci.check import drift_matrix
-    from byok_ci.model import Check, Report
+    from byok_ci.model import PROBE_TITLES, Check, DriftProbe, Report
+    from byok_ci.report.github import drift_matrix
 
-    titles = ["key metadata matches the manifest", "request without a key refused", "real key accepted",
-              "invalid key refused"]
-    report = Report("check", checks=[Check("drift/prod", f"prod / k / {t}", "passed") for t in titles])
+    kinds = ["metadata", "no-auth", "real", "invalid"]
+    report = Report("check", checks=[Check("drift/prod", f"prod / k / {PROBE_TITLES[k]}", "passed",
+                                           drift=DriftProbe("prod", "k", "openai", k)) for k in kinds])
     header = drift_matrix(report).splitlines()[0]
     assert header == ("| environment | key | real key accepted | invalid key refused | request without a key refused "
                       "| key metadata matches the manifest |")
@@ -164,3 +164,37 @@ def test_scan_testcase_names_stay_the_same_when_the_tree_changes(tree: Path) -> 
     first = scan_names()
     (tree / "more.py").write_text("print('still no key')\n")
     assert scan_names() == first == ["no leaks found"]
+
+
+def test_a_scan_that_could_not_run_is_one_error_testcase(tmp_path: Path) -> None:
+    """Commits outside the checkout: the scan job is one error testcase (`scan incomplete`, naming
+    what could not be scanned), not that and a second one for the same error."""
+    from junitparser import Error
+
+    result = invoke(tmp_path, ["check", "--run", "scan", "--range", "HEAD~1..HEAD", "--junit", "r.xml"])
+    assert result.exit_code == 2, result.output
+    xml = (tmp_path / "r.xml").read_text()
+    SCHEMA.validate(xml)
+    cases = [(suite.name, case.name) for suite in JUnitXml.fromstring(xml) for case in suite
+             if any(isinstance(r, Error) for r in case.result)]
+    assert cases == [("scan", "scan incomplete")]
+    assert "could not scan git: " in xml
+
+
+def test_a_raw_key_outside_the_key_entries_fails_check(tree: Path, shipped_rules: RuleSet) -> None:
+    """The manifest-wide suite `manifest` (inline-secret, schema) fails the run as
+    `manifest/<env>` does: a key pasted in a comment of byok.yaml is exit 1, not 0."""
+    key = key_for(shipped_rules, "openai.project-key", random.Random(5))
+    (tree / "byok.yaml").write_text(f"# old key, do not use: {key}\n" + manifest(dt.date.today()))
+    outputs = tree / "outputs"
+    os.environ["GITHUB_OUTPUT"] = str(outputs)
+    try:
+        result = invoke(tree, ["check", "--run", "manifest", "--junit", "r.xml"])
+    finally:
+        del os.environ["GITHUB_OUTPUT"]
+    assert result.exit_code == 1, result.output
+    suites = {s.name: s for s in JUnitXml.fromstring((tree / "r.xml").read_text())}
+    assert suites["manifest"].failures == 1
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
+    assert values["result"] == "fail" and values["policy-failures"] == "1"
+    assert key not in result.output and key not in outputs.read_text()

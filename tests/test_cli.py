@@ -186,21 +186,22 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_bar_for_large_scans_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from byok_ci import cli
+    from byok_ci.cli.scan import scan_files_report
     from byok_ci.config import Settings
+    from byok_ci.report import progress
 
     for n in range(5):
         (tmp_path / f"f{n}.txt").write_text("plain text\n" * 200_000)  # 2.2 MB each
-    monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", 1 << 20)
+    monkeypatch.setattr(progress, "PROGRESS_MIN_BYTES", 1 << 20)
     terminal = _Terminal()
-    monkeypatch.setattr(cli.sys, "stderr", terminal)
-    cli._scan_files((str(tmp_path),), Settings(jobs=1), show_progress=True)
+    monkeypatch.setattr(progress.sys, "stderr", terminal)
+    scan_files_report((str(tmp_path),), Settings(jobs=1), show_progress=True)
     assert "byok-ci: MB" in terminal.getvalue() and "100%" in terminal.getvalue()
     for show, threshold in ((False, 1 << 20), (True, 1 << 30)):  # -q, or a small scan: no bar
         terminal = _Terminal()
-        monkeypatch.setattr(cli.sys, "stderr", terminal)
-        monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", threshold)
-        cli._scan_files((str(tmp_path),), Settings(jobs=1), show_progress=show)
+        monkeypatch.setattr(progress.sys, "stderr", terminal)
+        monkeypatch.setattr(progress, "PROGRESS_MIN_BYTES", threshold)
+        scan_files_report((str(tmp_path),), Settings(jobs=1), show_progress=show)
         assert terminal.getvalue() == ""
 
 
@@ -219,3 +220,40 @@ def test_scan_progress_reaches_the_total(tmp_path: Path, monkeypatch: pytest.Mon
     total = sum(p.stat().st_size for p in tmp_path.iterdir())
     assert len(calls) > 1 and calls[-1] == (total, total)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_shared_options_are_declared_once() -> None:
+    """--config, --quiet, --no-color, the formats and the artifact options live in
+    byok_ci/cli/options.py; no command module declares them again or patches click's
+    parameter lists."""
+    import re
+
+    import byok_ci.cli
+
+    folder = Path(byok_ci.cli.__file__).parent
+    shared = ("--config", "--quiet", "--no-color", "--format", "--json", "--junit", "--sarif", "--strict",
+              "--proxy", "--allow-host", "--audit-log", "--no-archives", "--max-archive-depth")
+    seen: dict[str, list[str]] = {}
+    for module in sorted(folder.glob("*.py")):
+        text = module.read_text()
+        assert "__click_params__" not in text, module.name
+        for option in shared:
+            if re.search(rf"""["']{re.escape(option)}["']""", text):
+                seen.setdefault(option, []).append(module.name)
+    assert seen == {option: ["options.py"] for option in shared}
+    from byok_ci.cli.scan import scan
+
+    assert {"--config", "--json", "--no-archives"} <= {o for p in scan.params for o in p.opts}
+
+
+def test_a_scan_imports_no_other_command() -> None:
+    """Commands are imported when they run: a hook's `byok-ci scan` does not load drift,
+    check, manifest, rules or baseline, nor the registry of rule ids."""
+    code = (
+        "import sys\nfrom byok_ci.cli import main\n"
+        "try:\n    main(['scan', '--format', 'json', '-'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith(('byok_ci.cli.', 'byok_ci.rules.ids')))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], input="nothing here\n", capture_output=True, text=True,
+                         check=True).stdout.strip().splitlines()[-1]
+    assert out == "byok_ci.cli.git,byok_ci.cli.options,byok_ci.cli.scan"

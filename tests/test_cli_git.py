@@ -103,7 +103,9 @@ class _Terminal(io.StringIO):
 
 
 def test_history_progress_bar_only_on_a_terminal(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    from byok_ci import cli
+    import sys
+
+    from byok_ci.cli.git import scan_git_report
     from byok_ci.config import Settings
     from byok_ci.scan_git import GitTarget
 
@@ -111,12 +113,12 @@ def test_history_progress_bar_only_on_a_terminal(repo: GitRepo, monkeypatch: pyt
     for name, value in GIT_ENV.items():
         monkeypatch.setenv(name, value)
     terminal = _Terminal()
-    monkeypatch.setattr(cli.sys, "stderr", terminal)
-    report = cli._scan_git(GitTarget("history"), (), Settings(), False)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    report = scan_git_report(GitTarget("history"), (), Settings(), False)
     assert report.stats.commits == 3 and "byok-ci: commits" in terminal.getvalue() and "100%" in terminal.getvalue()
     terminal = _Terminal()
-    monkeypatch.setattr(cli.sys, "stderr", terminal)
-    cli._scan_git(GitTarget("range", "HEAD~2..HEAD"), (), Settings(), False)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    scan_git_report(GitTarget("range", "HEAD~2..HEAD"), (), Settings(), False)
     assert terminal.getvalue() == ""  # ranges are quick: no bar
 
 

@@ -40,7 +40,7 @@ def audited(tmp_path: Path, shipped_rules: RuleSet, monkeypatch: pytest.MonkeyPa
 def test_audited_false_positives_are_suppressed_and_the_rest_reported(audited: Path) -> None:
     report = scan_paths(["docs.py", "app.py"], settings=Settings(baselines=(Path(".secrets.baseline"),)))
     assert [f.path for f in report.findings] == ["app.py"]
-    assert report.errors == []
+    assert report.errors == ()
 
 
 def test_the_cli_takes_a_secrets_baseline_as_a_baseline(audited: Path) -> None:

@@ -214,7 +214,7 @@ def test_the_seeded_manifest_reports_every_planted_key(tmp_path: Path, shipped_r
 
     seed_manifest(tmp_path, shipped_rules)
     report = check_manifest(tmp_path / "byok.yaml", rules=shipped_rules)
-    assert report.errors == []
+    assert report.errors == ()
     inline = {f.provider for f in report.findings if f.rule_id == "manifest.inline-secret"}
     assert inline == {r.provider for r in shipped_rules.rules}
 
@@ -369,8 +369,10 @@ def test_drift_with_key_in_the_query_string_leaks_nothing(tmp_path: Path, shippe
 
     from byok_ci.drift import DriftOptions, DriftTarget, run_drift
     from byok_ci.drift.endpoints import EndpointPolicy, HostAllowlist
-    from byok_ci.report import drift_junit, drift_text, json as json_report
+    from byok_ci.report import json as json_report
+    from byok_ci.report import junit, text
     from byok_ci.rules import default_rules_dir
+    from tests.drift.conftest import probes
     from tests.drift.fake_provider import free_port, serve
 
     rules = tmp_path / "rules"
@@ -390,14 +392,14 @@ def test_drift_with_key_in_the_query_string_leaks_nothing(tmp_path: Path, shippe
         audit = io.StringIO()
         report = run_drift(targets, DriftOptions(policy=policy, environ={"K": key}, rules_dir=rules), audit_stream=audit)
     texts = [audit.getvalue()]
-    for module in (drift_text, drift_junit, json_report):
+    for module in (text, junit, json_report):
         stream = io.StringIO()
         module.write(report, stream)
         texts.append(stream.getvalue())
-    assert any("No route for GET" in c.reason for c in report.probes)
-    assert any("key=REDACTED" in c.reason for c in report.probes)
-    for text in texts:
-        assert leaked_runs(text, [Planted("google.api-key", parts)]) == []
+    assert any("No route for GET" in c.reason for c in probes(report))
+    assert any("key=REDACTED" in c.reason for c in probes(report))
+    for written in texts:
+        assert leaked_runs(written, [Planted("google.api-key", parts)]) == []
 
 
 GIT_RUNS = [

@@ -20,6 +20,8 @@ from byok_ci.rules import RuleSet
 from tests.conftest import key_for
 from tests.gitrepo import GitRepo, git_env
 
+pytestmark = pytest.mark.slow  # the real pre-commit installs byok-ci into its own environment
+
 pytest.importorskip("pre_commit")
 
 

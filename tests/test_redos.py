@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from byok_ci.redos import catastrophic_backtracking, max_width
+from byok_ci.rules.redos import catastrophic_backtracking, max_width
 
 
 @pytest.mark.parametrize(

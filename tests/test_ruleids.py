@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from byok_ci import ruleids
+from byok_ci.rules import ids as ruleids
 from byok_ci.cli import main
 from byok_ci.config import resolve_settings
-from byok_ci.checkrules import load_check_rules
 from byok_ci.manifest.policy import CHECK_IDS, Policy, apply_layer
-from byok_ci.ruleids import RuleIds, did_you_mean, load_registry, quoted
+from byok_ci.rules.ids import RuleIds, did_you_mean, load_check_rules, load_registry, quoted
 from byok_ci.rules import load_rules
 
 DRIFT_IDS = {rid for rid, rule in load_check_rules().items() if rule.family == "drift"}

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from byok_ci.keygen import generate_key
-from byok_ci.redos import catastrophic_backtracking
+from byok_ci.rules.redos import catastrophic_backtracking
 from byok_ci.rules import default_rules_dir, load_rules
-from byok_ci.ruletest import run_examples
+from byok_ci.detect.engine import Detector
+from byok_ci.rules.examples import run_examples
 
 SHIPPED = load_rules()
 REQUIRED = {
@@ -35,7 +36,7 @@ REQUIRED = {
     "runpod.api-key", "retell.api-key", "upstage.api-key", "zai.api-key", "langfuse.secret-key",
     "tavily.api-key", "ai21.api-key", "clarifai.api-key", "privateai.api-key", "nvidia.ngc-key",
 }
-EXAMPLE_RESULTS = run_examples(SHIPPED)
+EXAMPLE_RESULTS = run_examples(SHIPPED, Detector(SHIPPED).detect)
 
 
 def test_shipped_rules_load_without_errors() -> None:
@@ -79,7 +80,7 @@ def test_templates_hold_no_key() -> None:
     from byok_ci.scan import scan_paths
 
     report = scan_paths([str(default_rules_dir())], rules=SHIPPED)
-    assert report.findings == []
+    assert report.findings == ()
 
 
 def _write(tmp_path: Path, text: str) -> Path:

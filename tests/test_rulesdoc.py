@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from byok_ci import rulesdoc
+from byok_ci.drift.probes import load_probes
 from byok_ci.model import Finding, Report, RuleInfo
 from byok_ci.report.sarif import sarif
 from byok_ci.rules import RULES_DOC_URL, load_rules, rule_anchor
+from byok_ci.rules import docs as rulesdoc
 from tests.conftest import REPO
+from tests.doclinks import github_anchors
 
 
 def test_rules_doc_is_up_to_date() -> None:
     document = (REPO / "docs" / "rules.md").read_text()
-    assert rulesdoc.refreshed(document, load_rules()) == document, "run: byok-ci rules docs --write"
+    assert rulesdoc.refreshed(document, load_rules(), load_probes()[0]) == document, "run: byok-ci rules docs --write"
 
 
 def test_every_rule_has_a_section_its_help_uri_points_to() -> None:
@@ -24,38 +26,13 @@ def test_every_rule_has_a_section_its_help_uri_points_to() -> None:
         assert rule.info().help_uri.endswith("#" + rule_anchor(rule.id))
 
 
-def github_anchors(markdown: str) -> set[str]:
-    """The anchors GitHub gives a document's headings: lower case, punctuation other than
-    ``-`` and ``_`` dropped, spaces turned into ``-``, repeats suffixed ``-1``, ``-2``, …"""
-    anchors: set[str] = set()
-    seen: dict[str, int] = {}
-    fenced = False
-    for line in markdown.splitlines():
-        if line.startswith("```"):
-            fenced = not fenced
-            continue
-        heading = re.match(r"#{1,6} +(.+?) *$", line)
-        if fenced or heading is None:
-            continue
-        slug = re.sub(r"[^\w\- ]", "", heading.group(1).lower()).replace(" ", "-")
-        count = seen.get(slug, 0)
-        anchors.add(slug if count == 0 else f"{slug}-{count}")
-        seen[slug] = count + 1
-    return anchors
-
-
-def test_github_anchor_algorithm() -> None:
-    assert github_anchors("# A b\n## a.b-c_d!\n```\n# not a heading\n```\n# A b\n") == {"a-b", "ab-c_d", "a-b-1"}
-
-
 def every_rule_info() -> dict[str, RuleInfo]:
     """What every command's reports can describe: scanner, manifest and drift rules."""
-    from byok_ci.config import Settings
     from byok_ci.drift import run_drift
     from byok_ci.manifest import check_manifest
-    from byok_ci.scan import start_report
+    from byok_ci.scan import scan_text  # noqa: F401 - the rule infos of a scan are its rules'
 
-    infos = dict(start_report(load_rules(), Settings())[0].rules)
+    infos = {rule.id: rule.info() for rule in load_rules().rules}
     infos.update(check_manifest(REPO / "tests" / "data" / "manifests" / "good.yaml").rules)
     infos.update(run_drift([]).rules)
     return infos
@@ -77,9 +54,11 @@ def test_every_help_uri_a_report_emits_has_its_section_in_docs_rules_md() -> Non
     assert not missing, "no section in docs/rules.md for: " + ", ".join(missing)
 
 
-def test_readme_links_into_docs_rules_md_resolve() -> None:
+def test_links_into_docs_rules_md_resolve() -> None:
+    """README and the docs pages link to the rule reference (every link is checked in test_docs.py)."""
     anchors = github_anchors((REPO / "docs" / "rules.md").read_text())
-    links = re.findall(r"docs/rules\.md#([\w-]+)", (REPO / "README.md").read_text())
+    pages = [REPO / "README.md", *(REPO / "docs").glob("*.md")]
+    links = [link for page in pages for link in re.findall(r"rules\.md#([\w-]+)", page.read_text())]
     assert links and all(link in anchors for link in links)
 
 

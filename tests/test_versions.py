@@ -32,7 +32,7 @@ def test_every_pinned_version_is_this_version() -> None:
         for path in pinned_files()
         for match in PINS.finditer(path.read_text(encoding="utf-8"))
     ]
-    assert pins, "README pins no version: the test would prove nothing"
+    assert pins, "no page pins a version: the test would prove nothing"
     wrong = [(where, pin) for where, pin in pins if __version__ not in pin]
     assert wrong == []
 

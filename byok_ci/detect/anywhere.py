@@ -20,10 +20,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from byok_ci.detect.engine import Detector
-from byok_ci.detect.filters import is_fixture
 from byok_ci.model import CommitInfo, Finding, fingerprint, redact
-from byok_ci.redos import literal_prefix
-from byok_ci.rules import Rule, RuleSet
+from byok_ci.rules.fixtures import is_fixture
+from byok_ci.rules.model import Rule, RuleSet
+from byok_ci.rules.redos import literal_prefix
 
 # Shorter fixed text ("a-") says too little about the text around it to be an anchor.
 MIN_ANCHOR = 3

@@ -25,7 +25,7 @@ from urllib.parse import unquote
 
 from byok_ci._offsets import LineIndex, raw_offset
 from byok_ci.model import Chunk, Finding
-from byok_ci.rules import Rule
+from byok_ci.rules.model import Rule
 
 DEFAULT_DEPTH = 2
 

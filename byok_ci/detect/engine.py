@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from byok_ci.detect import encoded, filters, structure
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.model import Chunk, Finding, fingerprint, redact
-from byok_ci.rules import Rule, RuleSet
+from byok_ci.rules.fixtures import is_fixture
+from byok_ci.rules.model import Rule, RuleSet
+from byok_ci.rules.strength import body_of, fails_strength, is_placeholder
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,11 @@ class Detector:
         self,
         ruleset: RuleSet,
         prefilter: Prefilter | None = None,
-        allowed_fingerprints: Iterable[str] = (),
         suppressed_sha1: Iterable[str] = (),
         decode_depth: int = encoded.DEFAULT_DEPTH,
     ) -> None:
         self.rules = ruleset.rules
         self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
-        self.allowed = frozenset(allowed_fingerprints)
         # detect-secrets' hashed secrets (SHA-1 of the value) of audited false positives:
         # only this package sees the value, so the hash is taken here. Such findings are
         # marked, not dropped: the suppression stage holds them back and counts them.
@@ -118,8 +118,8 @@ class Detector:
             return None
         if any(allow.search(secret) for allow in rule.allow):
             return None
-        body = filters.body_of(rule, secret)
-        if filters.is_placeholder(body) or filters.is_fixture(rule, secret) or filters.fails_strength(rule, body):
+        body = body_of(rule, secret)
+        if is_placeholder(body) or is_fixture(rule, secret) or fails_strength(rule, body):
             return None
         if filters.is_env_reference(text, match.start()):
             return None
@@ -156,8 +156,6 @@ class Detector:
             if any(allow.search(text, region_start, region_end) for allow in rule.allow_context):
                 return None
         if filters.is_suppressed_inline(text, start, end):
-            return None
-        if self.allowed and fingerprint(secret) in self.allowed:
             return None
         # Kept and marked rather than dropped, so the suppression stage can count it.
         audited = bool(self.suppressed_sha1) and filters.sha1_of(secret) in self.suppressed_sha1

@@ -1,4 +1,6 @@
-"""False-positive filters. They see the raw secret, so they run inside detection.
+"""False-positive filters that look at the text around a candidate. They see the raw secret,
+so they run inside detection; what a rule itself says about a candidate's strength and
+about fixture keys is in :mod:`byok_ci.rules.strength` and :mod:`byok_ci.rules.fixtures`.
 
 Each returns True when a candidate is *not* a real key.
 """
@@ -6,21 +8,8 @@ Each returns True when a candidate is *not* a real key.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-from collections import Counter
 
-from byok_ci.rules import Rule
-
-DEFAULT_MIN_ENTROPY = 2.5
-# Words that mark documentation and sample values. Six letters or more (or with a
-# separator), so a random body contains one by chance with negligible probability.
-_PLACEHOLDER = re.compile(
-    r"(?i)x{5}|\*{3}|\.{3}|…|<|>|\{\{|example|redacted|placeholder|your[_-]|dummy_|_here|changeme|insert[_-]"
-)
-_REPEATED = re.compile(r"(.)\1{7}")
-# Long enough that a random 64-character hex key holds one by chance about once in 10^7.
-_SEQUENCE_RUN = 8
 INLINE_MARKERS = ("byok-ci: allow", "byok-ci:allow", "pragma: allowlist secret", "gitleaks:allow")
 NEXT_LINE_MARKER = "pragma: allowlist nextline secret"
 _ENV_REFERENCE_TAILS = (
@@ -28,87 +17,11 @@ _ENV_REFERENCE_TAILS = (
     "secrets.", "env.", "vars.", "ENV[", "ENV.fetch(",
 )
 _QUOTES_AND_SPACE = " \t\"'`[("
-# Reserved tokens that mark a realistic fake key (README "Test fixtures"): the letter form
-# for letter and base64 alphabets, the hex form for hex keys. Matched without regard to case,
-# and only where a key's random part begins (up to FIXTURE_WINDOW characters in, so a short
-# key id such as Pinecone's may come first): a real key pasted next to a fixture, glued
-# to a marker or under a comment naming one is still a finding. A random body starts with
-# a marker by chance with probability below 10^-16.
-FIXTURE_MARKERS = ("FAKEbyokFAKE", "fa4eb10cfa4eb10c")
-FIXTURE_WINDOW = 8
-_FIXTURE_LOWER = tuple(m.lower() for m in FIXTURE_MARKERS)
-
-
-def body_of(rule: Rule, secret: str) -> str:
-    return secret[len(rule.prefix):] if rule.prefix and secret.startswith(rule.prefix) else secret
-
-
-def fixed_lead(rule: Rule, secret: str) -> int:
-    """Where the first random run of ``secret`` starts: after the format's leading literals."""
-    lead = 0
-    for seg in rule.format:
-        if seg.charset or not secret.startswith(seg.literal, lead):
-            break
-        lead += len(seg.literal)
-    return lead
-
-
-def shannon_entropy(text: str) -> float:
-    if not text:
-        return 0.0
-    size = len(text)
-    return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
-
-
-def _longest_sequence(body: str) -> int:
-    """Longest run of characters that climb (abcd, 1234) or fall (dcba) one step at a time."""
-    longest = run = 1
-    step = 0
-    for a, b in zip(body, body[1:]):
-        diff = ord(b) - ord(a)
-        if diff in (1, -1) and (diff == step or run == 1):
-            run += 1
-        else:
-            run = 2 if diff in (1, -1) else 1
-        step = diff
-        longest = max(longest, run)
-    return longest
-
-
-def is_placeholder(body: str) -> bool:
-    """Runs of one character, alphabet or digit sequences, and sample-value words."""
-    if _PLACEHOLDER.search(body) or _REPEATED.search(body):
-        return True
-    if len(body) >= 8 and len(set(body)) <= 3:
-        return True
-    return _longest_sequence(body) >= _SEQUENCE_RUN
-
-
-def is_fixture(rule: Rule, secret: str) -> bool:
-    """A documented fake key: its random part begins with a reserved fixture marker."""
-    start = fixed_lead(rule, secret)
-    head = secret[start:start + FIXTURE_WINDOW + len(FIXTURE_MARKERS[1])].lower()
-    return any(0 <= head.find(marker) <= FIXTURE_WINDOW for marker in _FIXTURE_LOWER)
 
 
 def sha1_of(secret: str) -> str:
     """detect-secrets' ``hashed_secret``: the SHA-1 of the value."""
     return hashlib.sha1(secret.encode("utf-8")).hexdigest()  # noqa: S324 - an identity, not security
-
-
-def fails_strength(rule: Rule, body: str) -> bool:
-    """Below the rule's entropy floor, or missing a required character class."""
-    floor = rule.entropy if rule.entropy is not None else (DEFAULT_MIN_ENTROPY if len(body) >= 12 else 0.0)
-    if floor and shannon_entropy(body) < floor:
-        return True
-    for required in rule.require:
-        if required == "upper" and not any(c.isupper() for c in body):
-            return True
-        if required == "lower" and not any(c.islower() for c in body):
-            return True
-        if required == "digit" and not any(c.isdigit() for c in body):
-            return True
-    return False
 
 
 def is_env_reference(text: str, start: int) -> bool:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from byok_ci.detect.prefilter import KeywordPrefilter, Spans
-from byok_ci.rules import Rule
+from byok_ci.rules.model import Rule
 
 _LOOKAROUND_OPENERS = ("(?!", "(?=", "(?<!", "(?<=")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from byok_ci.rules import Rule
+from byok_ci.rules.model import Rule
 
 Spans = list[tuple[int, int]]
 
@@ -81,22 +81,3 @@ class KeywordPrefilter:
                 bucket = found.setdefault(index, [])
                 bucket.extend((max(0, p - before), min(size, p + len(keyword) + after)) for p in positions)
         return {index: merge(spans) for index, spans in found.items()}
-
-
-def fast_prefilter(rules: Sequence[Rule], digest: str) -> Prefilter:
-    """Hyperscan where its wheel is installed, else the pure-Python keyword prefilter.
-
-    Both give the same findings; Hyperscan pays a one-off build (cached on disk) and is
-    worth it only on inputs of a few megabytes or more. ``BYOK_CI_PREFILTER=python``
-    forces the pure-Python path.
-    """
-    import os
-
-    if os.environ.get("BYOK_CI_PREFILTER", "").lower() != "python":
-        try:
-            from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter
-
-            return HyperscanPrefilter(rules, digest)
-        except ImportError:
-            pass
-    return KeywordPrefilter(rules)

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import zlib
 
+from byok_ci.errors import BodyRefused
+
 ACCEPT_ENCODING = "gzip, deflate"  # what probes ask for: the encodings decoded here
-
-
-class BodyRefused(Exception):
-    """The answer's encoding is one drift does not decode (message says which, no body bytes)."""
 
 
 class BoundedDecoder:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from byok_ci.drift.errors import EndpointRefused
+from byok_ci.errors import EndpointRefused
 
 LOOPBACK_NAMES = ("localhost", "::1")
 

@@ -14,16 +14,16 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
-from byok_ci.checkrules import rule_infos
+from byok_ci.rules.ids import rule_infos
 from byok_ci.drift import model as m
 from byok_ci.drift.audit import AuditLog
 from byok_ci.drift.endpoints import EndpointPolicy, base_url_variable, choose_base_url
-from byok_ci.drift.errors import DriftError
+from byok_ci.errors import DriftError
 from byok_ci.drift.http import Exchange, Limits, build_request, make_client, send
 from byok_ci.drift.invalidate import has_key_format, invalidate, key_rule
 from byok_ci.drift.metadata import CHECKERS
@@ -31,7 +31,7 @@ from byok_ci.drift.probes import Probe, ProviderProbes, load_probes
 from byok_ci.drift.scrub import Scrubber
 from byok_ci.drift.secrets import resolve_secret
 from byok_ci.drift.targets import DriftTarget
-from byok_ci.model import Finding, ScanError, fingerprint, redact
+from byok_ci.model import Check, DriftProbe, Finding, Report, ScanError, Stats, fingerprint, redact
 from byok_ci.rules import Rule, RuleSet, load_rules
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class _Run:
 
 @dataclass
 class _KeyResult:
-    checks: list[m.Check] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     redacted: str = ""
     fingerprint: str = ""
@@ -79,66 +79,87 @@ def run_drift(
     *,
     audit_stream: TextIO | None = None,
     ruleset: RuleSet | None = None,
-) -> m.DriftReport:
-    """Probe every target; a problem with one key never stops the others."""
+    errors: Sequence[ScanError] = (),
+    root: str = "",
+) -> Report:
+    """Probe every target; a problem with one key never stops the others. ``errors`` (the
+    manifest's, say) come first in the report's; ``root`` is its report root."""
     from byok_ci.detect.engine import Detector
 
     options = options or DriftOptions()
     started = time.monotonic()
     ruleset = ruleset or load_rules([options.rules_dir] if options.rules_dir else None)
     probes, probe_errors = load_probes(options.rules_dir)
-    report = m.DriftReport("drift", rules_count=len(ruleset.rules), rules_digest=ruleset.digest)
-    report.errors.extend(probe_errors)
-    report.rules = rule_infos("drift")
+    report_errors = [*errors, *probe_errors]
+    checks: list[Check] = []
+    findings: list[Finding] = []
     by_provider: dict[str, list[Rule]] = {}
     for rule in ruleset.rules:
         by_provider.setdefault(rule.provider, []).append(rule)
     scrubber = Scrubber(Detector(ruleset))
+    results: list[_KeyResult] = []
     try:
         client = make_client(options.proxy, options.environ)
     except ValueError as exc:
-        report.errors.append(ScanError("drift", f"nothing was probed: {exc}"))
-        report.stats.seconds = time.monotonic() - started
-        return report
-    with client:
-        run = _Run(client, probes, by_provider, scrubber, AuditLog(audit_stream), options, started + options.deadline)
-        jobs = max(1, min(options.jobs, len(targets) or 1))
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="byok-drift") as pool:
-            results = list(pool.map(lambda t: _probe_key(t, run), targets))
+        report_errors.append(ScanError("drift", f"nothing was probed: {exc}"))
+    else:
+        with client:
+            run = _Run(client, probes, by_provider, scrubber, AuditLog(audit_stream), options,
+                       started + options.deadline)
+            jobs = max(1, min(options.jobs, len(targets) or 1))
+            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="byok-drift") as pool:
+                results = list(pool.map(lambda t: _probe_key(t, run), targets))
     for target, result in zip(targets, results):
-        report.probes.extend(result.checks)
-        report.errors.extend(result.errors)
-        findings = _findings(target, result, options.strict)
-        report.findings.extend(findings)
-        by_title = {f.message.split(": ")[1] if ": " in f.message else "": f for f in findings}
+        report_errors.extend(result.errors)
+        found = _findings(target, result, options.strict)
+        findings.extend(found)
+        by_title = {f.message.split(": ")[1] if ": " in f.message else "": f for f in found}
         for check in result.checks:
-            finding = by_title.get(check.title) if check.outcome in ("fail", "inconclusive") else None
-            report.checks.append(check.as_check(target.manifest, target.line or 0, finding))
-    report.stats.seconds = time.monotonic() - started
-    return report
+            finding = by_title.get(check.drift.title) if check.drift and check.outcome in ("failed", "inconclusive") else None
+            checks.append(replace(check, finding=finding) if finding else check)
+    return Report(
+        "drift", findings, report_errors, Stats(seconds=time.monotonic() - started), rules_count=len(ruleset.rules),
+        rules_digest=ruleset.digest, rules=rule_infos("drift"), checks=checks, root=root,
+    )
 
 
 def _findings(target: DriftTarget, result: _KeyResult, strict: bool) -> list[Finding]:
     out = []
     for check in result.checks:
-        if check.outcome not in ("fail", "inconclusive") or check.rule_id is None:
+        probe = check.drift
+        if check.outcome not in ("failed", "inconclusive") or probe is None or probe.rule_id is None:
             continue
-        severity = "error" if check.outcome == "fail" or strict else "warning"
+        severity = "error" if check.outcome == "failed" or strict else "warning"
         out.append(Finding(
-            rule_id=check.rule_id, provider=check.provider, severity=severity, path=target.manifest,
+            rule_id=probe.rule_id, provider=probe.provider, severity=severity, path=target.manifest,
             line=target.line or 1, column=1,
-            message=f"{check.env} / {check.key}: {check.title}: {check.reason}" if check.outcome == "fail"
-            else f"{check.env} / {check.key}: {check.title} is inconclusive: {check.reason}",
-            redacted=result.redacted, fingerprint=result.fingerprint, key=check.key, env=check.env,
+            message=f"{probe.env} / {probe.key}: {probe.title}: {probe.reason}" if check.outcome == "failed"
+            else f"{probe.env} / {probe.key}: {probe.title} is inconclusive: {probe.reason}",
+            redacted=result.redacted, fingerprint=result.fingerprint, key=probe.key, env=probe.env,
         ))
     return out
 
 
 def _check(target: DriftTarget, probe: str, outcome: str, reason: str, status: int | None = None,
-           seconds: float = 0.0, rule_id: str | None = None) -> m.Check:
+           seconds: float = 0.0, rule_id: str | None = None, error: ScanError | None = None) -> Check:
+    """The check of one probe of one key. Its name, ``<env> / <key> / <probe title>``, is the
+    JUnit testcase name: the same in every run whatever the outcome, and free of messages,
+    so runs can be compared."""
     if outcome == "inconclusive" and rule_id is None:
         rule_id = m.INCONCLUSIVE
-    return m.Check(target.env, target.key_name, target.provider, probe, outcome, status, reason, round(seconds, 3), rule_id)
+    probed = DriftProbe(target.env, target.key_name, target.provider, probe, status, reason, rule_id)
+    shown_status = f" (HTTP {status})" if status is not None else ""
+    return Check(
+        suite=f"drift/{target.env}",
+        name=f"{target.env} / {target.key_name} / {probed.title}",
+        outcome=outcome,
+        seconds=round(seconds, 3),
+        path=target.manifest,
+        line=target.line or 0,
+        detail=f"{target.provider}: {reason}{shown_status}".strip(),
+        error=error,
+        drift=probed,
+    )
 
 
 def _cannot_probe(target: DriftTarget, result: _KeyResult, reason: str) -> _KeyResult:
@@ -148,8 +169,7 @@ def _cannot_probe(target: DriftTarget, result: _KeyResult, reason: str) -> _KeyR
     error = ScanError(target.manifest, f"key {target.key_name}: {reason}", target.line or None)
     result.errors.append(error)
     for kind in ("real", "invalid", "no-auth"):
-        result.checks.append(m.Check(target.env, target.key_name, target.provider, kind, "error",
-                                     reason=f"not probed: {reason}", error=error))
+        result.checks.append(_check(target, kind, "error", f"not probed: {reason}", error=error))
     return result
 
 
@@ -279,14 +299,14 @@ def error_summary(text: str, scrubber: Scrubber) -> str:
     return scrubber.scrub(": ".join(parts), limit=200)
 
 
-def _judge(target: DriftTarget, probe: Probe, kind: str, ex: Exchange, scrubber: Scrubber) -> m.Check:
+def _judge(target: DriftTarget, probe: Probe, kind: str, ex: Exchange, scrubber: Scrubber) -> Check:
     meaning, note = _meaning(probe, ex)
     # A redirect's host, an answer table's note: text the server chose, scrubbed like its body.
     note = scrubber.scrub(note)
     status = ex.status
 
-    def done(outcome: str, reason: str, rule_id: str | None = None) -> m.Check:
-        summary = error_summary(ex.text, scrubber) if status and status >= 300 and outcome != "pass" else ""
+    def done(outcome: str, reason: str, rule_id: str | None = None) -> Check:
+        summary = error_summary(ex.text, scrubber) if status and status >= 300 and outcome != "passed" else ""
         if summary:
             reason = f"{reason} ({summary})"
         return _check(target, kind, outcome, reason, status, ex.seconds, rule_id)
@@ -297,34 +317,34 @@ def _judge(target: DriftTarget, probe: Probe, kind: str, ex: Exchange, scrubber:
     assert status is not None
     if kind == "real":
         if meaning == "valid":
-            return done("pass", f"accepted ({status}{noted})")
+            return done("passed", f"accepted ({status}{noted})")
         if meaning == "invalid":
-            return done("fail", f"refused with the provider's authentication error {status}{noted}", m.REAL_KEY_REFUSED)
+            return done("failed", f"refused with the provider's authentication error {status}{noted}", m.REAL_KEY_REFUSED)
         if status < 300:
             return done("inconclusive", f"unexpected answer {status}")
-        return done("fail", f"refused with {status}, an answer the probe does not expect", m.REAL_KEY_REFUSED)
+        return done("failed", f"refused with {status}, an answer the probe does not expect", m.REAL_KEY_REFUSED)
     if kind == "invalid":
         if meaning == "invalid":
-            return done("pass", f"refused with the provider's authentication error ({status}{noted})")
+            return done("passed", f"refused with the provider's authentication error ({status}{noted})")
         if meaning == "valid" or status < 300:
-            return done("fail", f"an invalidated key was accepted ({status}{noted}): authentication is not enforced",
+            return done("failed", f"an invalidated key was accepted ({status}{noted}): authentication is not enforced",
                         m.INVALID_KEY_ACCEPTED)
-        return done("fail", f"refused with {status}, but not with the provider's authentication error",
+        return done("failed", f"refused with {status}, but not with the provider's authentication error",
                     m.REFUSED_WITHOUT_AUTH_ERROR)
     # no-auth: any refusal will do (the provider may word it differently from a bad key),
     # including a 200 the answer table reads as invalid (Cohere's valid: false).
     if meaning == "invalid":
-        return _check(target, kind, "pass", f"refused ({status}{noted})", status, ex.seconds)
+        return _check(target, kind, "passed", f"refused ({status}{noted})", status, ex.seconds)
     if status < 300:
-        return done("fail", f"a request without a key was accepted ({status}): authentication is not enforced",
+        return done("failed", f"a request without a key was accepted ({status}): authentication is not enforced",
                     m.NO_AUTH_ACCEPTED)
     if 400 <= status < 500:
-        return _check(target, kind, "pass", f"refused ({status})", status, ex.seconds)
+        return _check(target, kind, "passed", f"refused ({status})", status, ex.seconds)
     return done("inconclusive", f"unexpected answer {status}")
 
 
-def _metadata(target: DriftTarget, probe: Probe, real: Exchange, real_check: m.Check, scrubber: Scrubber) -> m.Check:
-    if real_check.outcome != "pass":
+def _metadata(target: DriftTarget, probe: Probe, real: Exchange, real_check: Check, scrubber: Scrubber) -> Check:
+    if real_check.outcome != "passed":
         return _check(target, "metadata", "skipped", "not checked: the real key was not accepted")
     try:
         body = json.loads(real.text)
@@ -333,5 +353,5 @@ def _metadata(target: DriftTarget, probe: Probe, real: Exchange, real_check: m.C
     problems = CHECKERS[probe.metadata or ""](body, target)
     if problems:
         reason = scrubber.scrub("; ".join(problems))
-        return _check(target, "metadata", "fail", reason, real.status, rule_id=m.METADATA_MISMATCH)
-    return _check(target, "metadata", "pass", "expiry, limits and scopes agree with the manifest", real.status)
+        return _check(target, "metadata", "failed", reason, real.status, rule_id=m.METADATA_MISMATCH)
+    return _check(target, "metadata", "passed", "expiry, limits and scopes agree with the manifest", real.status)

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from byok_ci._version import __version__
-from byok_ci.drift.body import ACCEPT_ENCODING, BodyRefused, BoundedDecoder
+from byok_ci.drift.body import ACCEPT_ENCODING, BoundedDecoder
+from byok_ci.errors import BodyRefused
 from byok_ci.drift.probes import Probe
 
 if TYPE_CHECKING:

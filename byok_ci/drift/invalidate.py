@@ -13,8 +13,8 @@ import re
 import string
 from collections.abc import Sequence
 
-from byok_ci.keygen import CHARSETS, Segment
-from byok_ci.rules import Rule
+from byok_ci.rules.keygen import CHARSETS, Segment
+from byok_ci.rules.model import Rule
 
 _SYSTEM = random.SystemRandom()
 
@@ -69,7 +69,7 @@ def _by_class(text: str, rng: random.Random) -> str:
 
 def invalidate(key: str, rules: Sequence[Rule], rng: random.Random | None = None) -> str:
     """A key of the same format that is not ``key`` (and, with overwhelming odds, not any key)."""
-    from byok_ci.detect.filters import body_of, fails_strength, is_placeholder
+    from byok_ci.rules.strength import body_of, fails_strength, is_placeholder
 
     rng = rng or _SYSTEM
     rule = key_rule(key, rules)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from byok_ci._yaml import LineDict, MalformedYaml, load_yaml_file
+from byok_ci._yaml import LineDict, load_yaml_file
+from byok_ci.errors import MalformedYaml, ProbeProblem
 from byok_ci.model import ScanError
 from byok_ci.rules import default_rules_dir, rule_files_in
 
@@ -84,6 +85,20 @@ class Probe:
                 return answer.means, answer.note
         return None
 
+    def describe(self) -> str:
+        """Where `byok-ci drift` sends a key of this type, and how (for docs/rules.md)."""
+        if self.none:
+            return f"none ({self.none})."
+        auth = self.auth
+        if auth.kind == "header":
+            how = f"`{auth.name}: {auth.scheme + ' ' if auth.scheme else ''}<key>`"
+        elif auth.kind == "basic":
+            how = f"HTTP Basic, user `{auth.name}`, the key as password"
+        else:
+            how = f"{auth.kind} field `{auth.name}`"
+        base = self.base_url or "<the key's base_url>"
+        return f"`{self.method} {base}{self.path}`, key in {how}."
+
 
 @dataclass(frozen=True)
 class ProviderProbes:
@@ -108,12 +123,6 @@ def _lookup(body: Any, path: str) -> Any:
 _MISSING = object()
 
 
-class _ProbeProblem(Exception):
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line, self.reason = line, reason
-
-
 def _auth(raw: Any, line: int) -> Auth:
     if raw == "bearer":
         return BEARER
@@ -121,32 +130,32 @@ def _auth(raw: Any, line: int) -> Auth:
         if "header" in raw and isinstance(raw["header"], str):
             scheme = raw.get("scheme", "")
             if not isinstance(scheme, str) or set(raw) - {"header", "scheme"}:
-                raise _ProbeProblem(line, "auth: a header form takes only 'header' and 'scheme'")
+                raise ProbeProblem(line, "auth: a header form takes only 'header' and 'scheme'")
             return Auth("header", raw["header"], scheme)
         if len(raw) == 1:
             ((kind, name),) = raw.items()
             if kind in ("basic", "query", "form") and isinstance(name, str) and name:
                 return Auth(kind, name)
-    raise _ProbeProblem(line, "auth must be 'bearer', {header: NAME[, scheme: S]}, {basic: USER}, {query: P} or {form: F}")
+    raise ProbeProblem(line, "auth must be 'bearer', {header: NAME[, scheme: S]}, {basic: USER}, {query: P} or {form: F}")
 
 
 def _answers(raw: Any, line: int) -> tuple[Answer, ...]:
     if not isinstance(raw, list) or not raw:
-        raise _ProbeProblem(line, "answers must be a non-empty list")
+        raise ProbeProblem(line, "answers must be a non-empty list")
     out = []
     for item in raw:
         where = getattr(item, "line", line)
         if not isinstance(item, dict) or set(item) - {"status", "means", "contains", "json", "note"}:
-            raise _ProbeProblem(where, "each answer takes status, means, and optional contains, json, note")
+            raise ProbeProblem(where, "each answer takes status, means, and optional contains, json, note")
         status = item.get("status")
         statuses = tuple(status) if isinstance(status, list) else (status,)
         if not statuses or not all(isinstance(s, int) and 100 <= s <= 599 for s in statuses):
-            raise _ProbeProblem(where, "answer status must be an HTTP status or a list of them")
+            raise ProbeProblem(where, "answer status must be an HTTP status or a list of them")
         if item.get("means") not in MEANINGS:
-            raise _ProbeProblem(where, f"answer means must be one of {', '.join(MEANINGS)}")
+            raise ProbeProblem(where, f"answer means must be one of {', '.join(MEANINGS)}")
         matchers = item.get("json", {}) or {}
         if not isinstance(matchers, dict):
-            raise _ProbeProblem(where, "answer json must map dotted paths to values")
+            raise ProbeProblem(where, "answer json must map dotted paths to values")
         out.append(Answer(statuses, item["means"], str(item.get("contains", "")),
                           tuple(sorted(matchers.items())), str(item.get("note", ""))))
     return tuple(out)
@@ -155,25 +164,25 @@ def _answers(raw: Any, line: int) -> tuple[Answer, ...]:
 def _build(provider: str, raw: dict[str, Any], line: int, name: str = "") -> Probe:
     unknown = set(raw) - _PROBE_FIELDS
     if unknown:
-        raise _ProbeProblem(line, f"unknown probe field {sorted(unknown)[0]!r}")
+        raise ProbeProblem(line, f"unknown probe field {sorted(unknown)[0]!r}")
     if raw.get("none"):
         return Probe(provider, None, "", none=str(raw["none"]), name=name)
     base_url = raw.get("base_url")
     if base_url is not None and (not isinstance(base_url, str) or urlsplit(base_url).scheme != "https"
                                  or not urlsplit(base_url).hostname):
-        raise _ProbeProblem(line, "base_url must be an https:// URL (keys only travel over HTTPS)")
+        raise ProbeProblem(line, "base_url must be an https:// URL (keys only travel over HTTPS)")
     path = raw.get("path")
     if not isinstance(path, str) or not path.startswith("/"):
-        raise _ProbeProblem(line, "path must start with '/'")
+        raise ProbeProblem(line, "path must start with '/'")
     method = raw.get("method", "GET")
     if method not in METHODS:
-        raise _ProbeProblem(line, f"method must be one of {', '.join(METHODS)}")
+        raise ProbeProblem(line, f"method must be one of {', '.join(METHODS)}")
     headers = raw.get("headers", {}) or {}
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-        raise _ProbeProblem(line, "headers must map names to strings")
+        raise ProbeProblem(line, "headers must map names to strings")
     metadata = raw.get("metadata")
     if metadata is not None and not (isinstance(metadata, dict) and isinstance(metadata.get("check"), str)):
-        raise _ProbeProblem(line, "metadata must be {check: NAME}")
+        raise ProbeProblem(line, "metadata must be {check: NAME}")
     body = raw.get("json")
     return Probe(
         provider=provider,
@@ -192,13 +201,13 @@ def _build(provider: str, raw: dict[str, Any], line: int, name: str = "") -> Pro
 def _provider_probes(provider: str, raw: LineDict) -> ProviderProbes:
     unknown = set(raw) - _TOP_FIELDS
     if unknown:
-        raise _ProbeProblem(raw.line_of(sorted(unknown)[0]), f"unknown probe field {sorted(unknown)[0]!r}")
+        raise ProbeProblem(raw.line_of(sorted(unknown)[0]), f"unknown probe field {sorted(unknown)[0]!r}")
     base = {k: v for k, v in raw.items() if k in _PROBE_FIELDS}
     default = _build(provider, base, raw.line)
     variants = {}
     for rule_id, override in (raw.get("key_types") or {}).items():
         if not isinstance(override, dict):
-            raise _ProbeProblem(raw.line_of("key_types"), f"key_types.{rule_id} must be a mapping")
+            raise ProbeProblem(raw.line_of("key_types"), f"key_types.{rule_id} must be a mapping")
         if override.get("none"):
             merged = dict(override)
         else:
@@ -207,13 +216,13 @@ def _provider_probes(provider: str, raw: LineDict) -> ProviderProbes:
     paid = {}
     for name, spec in (raw.get("paid") or {}).items():
         if not isinstance(spec, dict):
-            raise _ProbeProblem(raw.line_of("paid"), f"paid.{name} must be a mapping")
+            raise ProbeProblem(raw.line_of("paid"), f"paid.{name} must be a mapping")
         paid[name] = _build(provider, dict(spec), getattr(spec, "line", raw.line), name=str(name))
     return ProviderProbes(default, variants, paid)
 
 
 def load_probes(directory: Path | None = None) -> tuple[dict[str, ProviderProbes], list[ScanError]]:
-    """The probes of the shipped rules (never a file of the checkout: see README, Drift tests)."""
+    """The probes of the shipped rules (never a file of the checkout: docs/drift.md#a-pull-request-cannot-steal-a-key)."""
     probes: dict[str, ProviderProbes] = {}
     errors: list[ScanError] = []
     for path in rule_files_in(directory or default_rules_dir()):
@@ -231,6 +240,6 @@ def load_probes(directory: Path | None = None) -> tuple[dict[str, ProviderProbes
             continue
         try:
             probes[data["provider"]] = _provider_probes(data["provider"], raw)
-        except _ProbeProblem as problem:
+        except ProbeProblem as problem:
             errors.append(ScanError(path.as_posix(), f"probe: {problem.reason}", problem.line))
     return probes, errors

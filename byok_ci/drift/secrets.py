@@ -7,8 +7,8 @@ from the checkout). Any reference can be overridden by ``BYOK_CI_SECRET_<KEY_NAM
 is also how stores without a built-in resolver are used in CI.
 
 The reference comes from the manifest, which a pull request can edit: the engine sends a
-value only when it has the format of a key of the declared provider (see README, "A pull
-request cannot steal a key").
+value only when it has the format of a key of the declared provider (see
+docs/drift.md#a-pull-request-cannot-steal-a-key).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from byok_ci.drift.errors import SecretUnavailable
+from byok_ci.errors import SecretUnavailable
 from byok_ci.drift.targets import DriftTarget
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -86,7 +86,7 @@ def _check_selection(keys: Sequence[KeyEntry], env: str, names: Sequence[str], s
     """A typo in ``--env`` or ``--key`` is a usage error: nothing is probed, and the message
     says which name was probably meant."""
     from byok_ci.errors import UsageError
-    from byok_ci.ruleids import did_you_mean, quoted
+    from byok_ci.rules.ids import did_you_mean, quoted
 
     envs = {entry.env for entry in keys if entry.env}
     if env not in envs:

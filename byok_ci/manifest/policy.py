@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from byok_ci.manifest.located import YMap, read_located
-from byok_ci.ruleids import did_you_mean, load_registry, quoted
+from byok_ci.rules.ids import did_you_mean, load_registry, quoted
 from byok_ci.rules import default_rules_dir
 
 CHECK_IDS = (

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from byok_ci.errors import SecretRefError
+
 SCHEMES = ("env", "file", "vault", "aws-sm", "azure-kv", "gcp-sm", "github", "doppler", "op")
 _URI = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)", re.S)
 _VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -31,10 +33,6 @@ _SEGMENTS: dict[str, tuple[int, int | None]] = {
     "doppler": (1, 3),
     "op": (3, 4),
 }
-
-
-class SecretRefError(ValueError):
-    """A value is not a usable secret reference. The message never quotes the value."""
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from byok_ci.checkrules import rule_infos
+from byok_ci.rules.ids import rule_infos
 from byok_ci.config import Settings
 from byok_ci.detect.engine import Detector
 from byok_ci.errors import ManifestError
@@ -16,9 +17,10 @@ from byok_ci.manifest.located import MAX_BYTES
 from byok_ci.manifest.model import KeyEntry, Manifest
 from byok_ci.manifest.policy import Policy, Problem, apply_layer, load_shipped_policy
 from byok_ci.manifest.workflows import SecretUse, secret_uses, workflow_files
-from byok_ci.model import Check, Chunk, Finding, Report, ScanError, fingerprint
+from byok_ci.model import Check, Chunk, Finding, Report, ScanError, Stats, fingerprint
 from byok_ci.paths import report_root, shown_path
 from byok_ci.rules import RuleSet, load_rules
+from byok_ci.suppress.stage import Suppression
 
 COMMAND = "manifest check"
 _WITHHELD = "(text withheld: it would contain a key)"
@@ -42,8 +44,10 @@ def base_policy(settings: Settings, errors: list[ScanError]) -> Policy:
 class _Builder:
     """Turns verdicts into checks and findings, applying levels, --strict and the no-leak guard."""
 
-    def __init__(self, manifest: Manifest, detector: Detector, strict: bool, report: Report) -> None:
-        self.manifest, self.detector, self.strict, self.report = manifest, detector, strict, report
+    def __init__(self, manifest: Manifest, detector: Detector, strict: bool) -> None:
+        self.manifest, self.detector, self.strict = manifest, detector, strict
+        self.findings: list[Finding] = []
+        self.checks: list[Check] = []
         self._safe: dict[str, str] = {}
 
     def safe(self, text: str) -> str:
@@ -62,7 +66,7 @@ class _Builder:
         key = self.safe(key) if key else key
         name = self.safe(name)
         findings = [self.finding(rule_id, issue, level, suite_env, key, provider) for issue in verdict.issues]
-        self.report.findings.extend(findings)
+        self.findings.extend(findings)
         if findings:
             outcome = "failed" if any(f.severity == "error" for f in findings) else "warning"
             first = next(f for f in findings if f.severity == "error") if outcome == "failed" else findings[0]
@@ -72,7 +76,7 @@ class _Builder:
             outcome = "skipped" if verdict.skipped else "inconclusive" if verdict.inconclusive else "passed"
             detail = self.safe(verdict.skipped or verdict.inconclusive or verdict.detail)
             check = Check(suite, name, outcome, seconds, path or self.manifest.path, pos[0], None, detail)
-        self.report.checks.append(check)
+        self.checks.append(check)
 
     def finding(self, rule_id: str, issue: Issue, level: str, env: str, key: str | None, provider: str) -> Finding:
         severity = "warning" if issue.warn or level == "warning" else "error"
@@ -96,14 +100,17 @@ class _Builder:
     def skipped(self, rule_id: str, entry: KeyEntry, name: str) -> None:
         suite = f"manifest/{entry.env}" if entry.env else "manifest"
         detail = f"{rule_id} is turned off by the policy"
-        self.report.checks.append(Check(suite, name, "skipped", 0.0, self.manifest.path, entry.pos[0], None, detail))
+        self.checks.append(Check(suite, name, "skipped", 0.0, self.manifest.path, entry.pos[0], None, detail))
 
 
-def _inline_issues(manifest: Manifest, detector: Detector) -> tuple[dict[int, tuple[Issue, ...]], list[Issue]]:
-    """Keys written into the manifest, by the key entry they sit in (or the manifest at large)."""
+def _inline_issues(manifest: Manifest, detector: Detector, settings: Settings) -> tuple[dict[int, tuple[Issue, ...]], list[Issue]]:
+    """Keys written into the manifest, by the key entry they sit in (or the manifest at large);
+    the settings' ``allow_fingerprints`` hold back what they know."""
     by_entry: dict[int, list[Issue]] = {}
     loose: list[Issue] = []
-    for found in detector.detect(Chunk(text=manifest.text, path=manifest.path)):
+    allowed = Suppression(allowed=frozenset(settings.allow_fingerprints))
+    keys, _ = allowed.apply(detector.detect(Chunk(text=manifest.text, path=manifest.path)), Path(manifest.path).parent)
+    for found in keys:
         issue = Issue(
             f"{found.message}; keep keys out of the manifest and reference them (env://, vault://, aws-sm://, …)",
             (found.line, found.column),
@@ -119,33 +126,34 @@ def _inline_issues(manifest: Manifest, detector: Detector) -> tuple[dict[int, tu
     return {k: tuple(v) for k, v in by_entry.items()}, loose
 
 
-def _scan_unloadable(path: Path, shown: str, ruleset: RuleSet, settings: Settings, report: Report) -> None:
+def _scan_unloadable(path: Path, shown: str, ruleset: RuleSet, settings: Settings) -> _Builder | None:
     """A manifest that is not valid YAML can still hold a key: scan its text anyway."""
     try:
         raw = path.read_bytes()
     except OSError:
-        return
+        return None
     if not raw or len(raw) > MAX_BYTES:
-        return
-    detector = Detector(ruleset, allowed_fingerprints=settings.allow_fingerprints)
+        return None
+    detector = Detector(ruleset)
     text = raw.decode("utf-8", errors="replace")
     manifest = Manifest(path=shown, project="", keys=(), policy=Policy(), text=text)
-    _, loose = _inline_issues(manifest, detector)
-    if loose:
-        build = _Builder(manifest, detector, False, report)
-        build.add("manifest.inline-secret", Verdict(tuple(loose)), suite_env="", key=None, provider="",
-                  pos=(1, 1), seconds=0.0, name="manifest: inline-secret")
-        report.findings.sort(key=Finding.sort_key)
+    _, loose = _inline_issues(manifest, detector, settings)
+    if not loose:
+        return None
+    build = _Builder(manifest, detector, False)
+    build.add("manifest.inline-secret", Verdict(tuple(loose)), suite_env="", key=None, provider="",
+              pos=(1, 1), seconds=0.0, name="manifest: inline-secret")
+    return build
 
 
-def _workflow_uses(root: Path, report: Report, report_root: Path) -> list[SecretUse]:
+def _workflow_uses(root: Path, errors: list[ScanError], report_root: Path) -> list[SecretUse]:
     uses: list[SecretUse] = []
     for path in workflow_files(root):
         shown = shown_path(path, report_root)
         try:
             uses.extend(secret_uses(path, shown))
         except ManifestError as exc:
-            report.errors.append(ScanError(exc.path, exc.reason, exc.line, exc.column))
+            errors.append(ScanError(exc.path, exc.reason, exc.line, exc.column))
     return uses
 
 
@@ -174,24 +182,26 @@ def check_manifest(
     base = Path(root) if root is not None else report_root([path])
     shown = shown or shown_path(path, base)
     ruleset = rules if rules is not None else load_rules(extra=settings.rule_files, disabled=settings.disable_rules)
-    report = Report(command=COMMAND, rules_count=len(ruleset.rules), rules_digest=ruleset.digest,
-                    rules=rule_infos("manifest"), root=str(base))
-    report.errors.extend(ruleset.errors)
-    policy = base_policy(settings, report.errors)
+    errors = list(ruleset.errors)
+    policy = base_policy(settings, errors)
+
+    def report(build: _Builder | None, stats: Stats = Stats()) -> Report:
+        return Report(command=COMMAND, findings=sorted(build.findings, key=Finding.sort_key) if build else (),
+                      errors=errors, stats=replace(stats, seconds=time.perf_counter() - started),
+                      rules_count=len(ruleset.rules), rules_digest=ruleset.digest, rules=rule_infos("manifest"),
+                      checks=build.checks if build else (), root=str(base))
+
     try:
         manifest = load_manifest(path, base_policy=policy, providers=ruleset.providers, shown=shown)
     except ManifestError as exc:
-        report.errors.append(ScanError(exc.path, exc.reason, exc.line, exc.column))
-        _scan_unloadable(path, shown, ruleset, settings, report)
-        report.stats.seconds = time.perf_counter() - started
-        return report
-    report.stats.files, report.stats.bytes = 1, len(manifest.text.encode("utf-8", "surrogatepass"))
-    detector = Detector(ruleset, allowed_fingerprints=settings.allow_fingerprints)
-    inline, loose = _inline_issues(manifest, detector)
+        errors.append(ScanError(exc.path, exc.reason, exc.line, exc.column))
+        return report(_scan_unloadable(path, shown, ruleset, settings))
+    detector = Detector(ruleset)
+    inline, loose = _inline_issues(manifest, detector, settings)
     root = Path(workflows_root) if workflows_root is not None else path.resolve().parent
-    uses = _workflow_uses(root, report, base)
+    uses = _workflow_uses(root, errors, base)
     ctx = Context.build(manifest, today or dt.date.today(), inline, tuple(uses))
-    build = _Builder(manifest, detector, strict, report)
+    build = _Builder(manifest, detector, strict)
 
     # The manifest as a whole: problems outside any key entry.
     top = tuple(
@@ -223,6 +233,4 @@ def check_manifest(
             provider = result.key.provider if result.key else ""
             build.add("manifest.workflow", result.verdict, suite_env=result.env, key=key, provider=provider,
                       pos=(use.line, use.column), seconds=0.0, name=name, path=use.path)
-    report.findings.sort(key=Finding.sort_key)
-    report.stats.seconds = time.perf_counter() - started
-    return report
+    return report(build, Stats(files=1, bytes=len(manifest.text.encode("utf-8", "surrogatepass"))))

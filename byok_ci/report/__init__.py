@@ -5,22 +5,61 @@ A reporter never closes a stream it did not open.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from byok_ci.model import Report
 
-FORMATS = ("text", "json", "junit", "sarif", "github")
+
+def _text(report: Report, stream: TextIO, **options: Any) -> None:
+    from byok_ci.report.text import write
+
+    write(report, stream, **options)
+
+
+def _json(report: Report, stream: TextIO, **options: Any) -> None:
+    from byok_ci.report.json import write
+
+    write(report, stream, **options)
+
+
+def _junit(report: Report, stream: TextIO, **options: Any) -> None:
+    from byok_ci.report.junit import write
+
+    write(report, stream, **options)
+
+
+def _sarif(report: Report, stream: TextIO, **options: Any) -> None:
+    from byok_ci.report.sarif import write
+
+    write(report, stream, **options)
+
+
+def _github(report: Report, stream: TextIO, **options: Any) -> None:
+    from byok_ci.report.github import write
+
+    write(report, stream, **options)
+
+
+# The one registry of formats: a new format is a module with ``write(report, stream)`` and a
+# line here. Each writer imports its module only when it is called (the scan's hot path).
+WRITERS: dict[str, Callable[..., None]] = {
+    "text": _text,
+    "json": _json,
+    "junit": _junit,
+    "sarif": _sarif,
+    "github": _github,
+}
+FORMATS = tuple(WRITERS)
 
 
 def writer(name: str) -> Callable[..., None]:
-    """The ``write`` function of format ``name``, imported only when asked for."""
-    import importlib
-
-    if name not in FORMATS:
-        raise ValueError(f"unknown report format {name!r}")
-    write: Callable[..., None] = importlib.import_module(f"byok_ci.report.{name}").write
-    return write
+    """The ``write`` function of format ``name``."""
+    try:
+        return WRITERS[name]
+    except KeyError:
+        raise ValueError(f"unknown report format {name!r}") from None
 
 
 def write_report(report: Report, name: str, stream: TextIO, **options: object) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from byok_ci.model import FOUND_IN, OUTCOMES, Finding, Report
+from collections.abc import Iterable
+
+from byok_ci.model import FOUND_IN, OUTCOMES, PROBE_TITLES, PROBES, Finding, Report
 from byok_ci.outbound import escape_terminal, escaped_report
 
 MAX_ANNOTATIONS = 10
@@ -72,8 +74,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci") -> None:
-    """A Markdown job summary for ``$GITHUB_STEP_SUMMARY``."""
+def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci", notices: Iterable[str] = ()) -> None:
+    """A Markdown job summary for ``$GITHUB_STEP_SUMMARY``: check counts by suite, the
+    findings, what could not be checked, ``notices``, and the drift matrix."""
     report = escaped_report(report)  # file names and messages are data: no control characters
     findings = report.sorted_findings()
     stream.write(f"## {title}: {report.command}\n\n")
@@ -106,3 +109,27 @@ def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci") -> 
         for error in report.errors:
             stream.write(f"- {_cell(error.one_line())}\n")
     stream.write("\n")
+    for notice in notices:
+        stream.write(f"> {escape_terminal(notice)}\n\n")
+    matrix = drift_matrix(report)
+    if matrix:
+        stream.write("### Drift\n\n" + matrix + "\n")
+
+
+def drift_matrix(report: Report) -> str:
+    """Markdown: environment × key, each probe's outcome, the probes in the order they run:
+    real → invalid → no-auth → metadata."""
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    kinds: set[str] = set()
+    for check in report.checks:
+        if check.drift is not None:
+            rows.setdefault((check.drift.env, check.drift.key), {})[check.drift.probe] = check.outcome
+            kinds.add(check.drift.probe)
+    if not rows:
+        return ""
+    probes = [p for p in PROBES if p in kinds]
+    titles = {p: _cell(PROBE_TITLES[p]) for p in probes}
+    lines = ["| environment | key | " + " | ".join(titles.values()) + " |", "|---|---|" + "---|" * len(probes)]
+    for (env, key), cells in sorted(rows.items()):
+        lines.append(f"| {_cell(env)} | {_cell(key)} | " + " | ".join(cells.get(p, "") for p in probes) + " |")
+    return "\n".join(lines) + "\n"

@@ -6,10 +6,12 @@ import json
 from typing import Any, TextIO
 
 from byok_ci._version import __version__
-from byok_ci.model import Report, check_counts
+from byok_ci.model import Check, Report, check_counts
 from byok_ci.outbound import defuse_json
 
 ENVELOPE_VERSION = 1
+# Drift checks keep the outcome spelling the envelope has always documented for them.
+_DRIFT_OUTCOMES = {"passed": "pass", "failed": "fail"}
 
 
 def envelope(report: Report) -> dict[str, Any]:
@@ -30,12 +32,19 @@ def envelope(report: Report) -> dict[str, Any]:
     }
     if report.warnings:
         data["warnings"] = [w.to_dict() for w in report.warnings]
-    probes = getattr(report, "probes", None)
-    if probes is not None:
+    if report.command == "drift":
         # Drift reports list every probe, passed or not, before the findings.
         head = {k: data.pop(k) for k in ("version", "tool", "command")}
-        data = {**head, "checks": [c.to_dict() for c in probes], **data}
+        data = {**head, "checks": [_drift_check(c) for c in report.checks if c.drift is not None], **data}
     return data
+
+
+def _drift_check(check: Check) -> dict[str, Any]:
+    probe = check.drift
+    assert probe is not None
+    return {"env": probe.env, "key": probe.key, "provider": probe.provider, "probe": probe.probe,
+            "outcome": _DRIFT_OUTCOMES.get(check.outcome, check.outcome), "status": probe.status,
+            "reason": probe.reason}
 
 
 def write(report: Report, stream: TextIO, **_options: object) -> None:

@@ -55,7 +55,7 @@ def _details(f: Finding) -> str:
 
 
 def _finding_case(f: Finding, classname: str):  # type: ignore[no-untyped-def]
-    from junit_xml import TestCase
+    from junit_xml import TestCase  # type: ignore[import-untyped]
 
     case = TestCase(
         name=f"{f.rule_id} in {_location(f, column=False)}",
@@ -125,7 +125,7 @@ def _checks_xml(report: Report) -> str:
     for check in report.checks:
         by_suite.setdefault(check.suite, []).append(check)
     suites = [TestSuite(name, [_check_case(c) for c in checks]) for name, checks in by_suite.items()]
-    shown = {c.error for c in report.checks if c.error is not None}  # already error testcases
+    shown = {e for c in report.checks for e in c.errors}  # already error testcases
     if any(e not in shown for e in report.errors):
         classname = f"byok-ci.{report.command}"
         errors = sorted((e for e in report.errors if e not in shown), key=lambda e: (e.path, e.line or 0))

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from byok_ci._version import __version__
 from byok_ci.model import Finding, Report, RuleInfo
 from byok_ci.outbound import defuse_json
-from byok_ci.rules import PROJECT_URL
+from byok_ci._version import PROJECT_URL
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 # GitHub code scanning keeps at most 5,000 results of a run (it accepts 25,000).
@@ -71,7 +71,7 @@ def _archive_member(f: Finding) -> str:
 
 
 def _rule(info: RuleInfo) -> dict[str, Any]:
-    if info.help:  # manifest and drift rules describe themselves (rules/_checks.yaml)
+    if info.help:  # manifest and drift rules describe themselves (rules/_ids.yaml)
         text, tags = info.help, ["security", info.provider]
     else:  # a scanner rule: a key of this type in plain text
         revoke = f" Revoke and rotate it at {info.key_management}." if info.key_management else ""

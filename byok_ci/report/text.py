@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import groupby
 from typing import TextIO
 
@@ -34,8 +35,9 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
             commit = f"  commit {f.commit[:12]}" if f.commit else ""
             extra = "".join(f"  {name} {value}" for name, value in (("source", f.source), ("encoding", f.encoding)) if value)
             extra += "  history only" if f.history_only else ""
+            redacted = f"  {f.redacted}" if f.redacted else ""  # manifest and drift findings may have none
             stream.write(
-                f"  {where:>9}  {paint(f.severity, f.severity)}  {f.rule_id}  {f.redacted}"
+                f"  {where:>9}  {paint(f.severity, f.severity)}  {f.rule_id}{redacted}"
                 f"  {paint('dim', 'fp ' + f.fingerprint)}{commit}{extra}\n"
                 f"             {f.message}\n"
             )
@@ -56,12 +58,13 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
         summary = paint("ok", "no leaks found")
     count = len(report.errors)
     problems = f", {count} problem{'s' if count != 1 else ''} reported as errors" if count else ""
-    held = ", ".join(f"{n} {name}" for name, n in (("baselined", stats.baselined), ("ignored", stats.ignored)) if n)
+    held = ", ".join(f"{n} {name}" for name, n in (("baselined", stats.baselined), ("ignored", stats.ignored),
+                                                   ("allowed", stats.allowed)) if n)
     held = f"; known and held back: {held}" if held else ""
     stream.write(f"{summary} ({scanned}{problems}{held})\n")
 
 
-def _counts_text(checks: list[Check]) -> str:
+def _counts_text(checks: Iterable[Check]) -> str:
     counts = check_counts(checks)
     words = {"warning": "warnings", "error": "errors"}
     return ", ".join(f"{n} {words.get(outcome, outcome) if n != 1 else outcome}"
@@ -76,8 +79,10 @@ def _write_checks(report: Report, stream: TextIO, paint) -> None:  # type: ignor
     for suite, checks in suites.items():
         stream.write(f"{suite}: {_counts_text(checks)}\n")
         for check in checks:
-            if check.outcome in ("inconclusive", "error"):
-                stream.write(f"  {paint('warning', check.outcome)}  {check.name}: {check.detail}\n")
+            if check.outcome in ("inconclusive", "error"):  # failed checks are among the findings above
+                label = f"{check.outcome.upper():<12}"
+                stream.write(f"  {paint('warning' if check.outcome == 'inconclusive' else 'error', label)} "
+                             f"{check.name}: {check.detail}\n")
     counts = check_counts(report.checks)
     style = "error" if counts["failed"] or counts["error"] else "warning" if counts["warning"] or counts["inconclusive"] else "ok"
     errors = len(report.errors)

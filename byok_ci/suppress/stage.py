@@ -1,22 +1,39 @@
-"""The suppression stage of a scan: what to hold back, loaded once, applied to the report."""
+"""The suppression stage of a scan: what to hold back, loaded once, applied after detection.
+
+Four kinds of suppression, one stage: ``allow_fingerprints`` of the settings, the ignore
+file, byok-ci baselines, and detect-secrets' audited false positives (whose SHA-1 only
+detection can take: it marks those findings, and this stage holds them back). Each finding
+held back is counted, by kind, for the report's stats.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from byok_ci.config import Settings
-from byok_ci.model import Report, ScanError
+from byok_ci.model import Finding, ScanError
 from byok_ci.paths import shown_path
 from byok_ci.suppress.baseline import Baseline, is_byok_baseline, not_found, parse_baseline
 from byok_ci.suppress.ignorefile import IgnoreEntry, read_ignore_file
 
 
 @dataclass(frozen=True)
+class Held:
+    """How many findings each kind of suppression held back; None for a kind not in use."""
+
+    baselined: int | None = None
+    ignored: int | None = None
+    allowed: int | None = None
+
+
+@dataclass(frozen=True)
 class Suppression:
-    """Baselines, ignore entries, and detect-secrets' false positives (as SHA-1 hashes)."""
+    """Allowed fingerprints, baselines, ignore entries, and detect-secrets' false positives
+    (as SHA-1 hashes, which detection matches)."""
 
     baselines: tuple[Baseline, ...] = ()
     ignore: dict[str, IgnoreEntry] = field(default_factory=dict)
@@ -25,12 +42,17 @@ class Suppression:
     warnings: tuple[ScanError, ...] = ()
     uses_baseline: bool = False
     uses_ignore_file: bool = False
+    allowed: frozenset[str] = frozenset()
 
-    def apply(self, report: Report, root: Path) -> None:
-        """Drop known findings from ``report`` and count them in its stats."""
+    def apply(self, findings: Iterable[Finding], root: Path) -> tuple[list[Finding], Held]:
+        """The findings nothing here knows (an expired ignore entry says so in the message),
+        and how many each kind held back."""
         kept = []
-        baselined = ignored = 0
-        for finding in report.findings:
+        allowed = baselined = ignored = 0
+        for finding in findings:
+            if finding.fingerprint in self.allowed:
+                allowed += 1
+                continue
             if finding.audited_false_positive or any(b.covers(finding, root) for b in self.baselines):
                 baselined += 1
                 continue
@@ -43,18 +65,18 @@ class Suppression:
                     finding, message=f"{finding.message} (its ignore entry at {old.where()} expired on {old.expires})"
                 )
             kept.append(finding)
-        report.findings[:] = kept
-        if self.uses_baseline:
-            report.stats.baselined = baselined
-        if self.uses_ignore_file:
-            report.stats.ignored = ignored
-        report.warnings.extend(self.warnings)
+        return kept, Held(
+            baselined if self.uses_baseline else None,
+            ignored if self.uses_ignore_file else None,
+            allowed if self.allowed else None,
+        )
 
 
 def load_suppression(
     settings: Settings, today: dt.date | None = None, root: Path | None = None
 ) -> tuple[Suppression, list[ScanError]]:
-    """Read the settings' baselines and ignore file. Bad entries are errors; the rest still apply.
+    """Read the settings' allowed fingerprints, baselines and ignore file. Bad entries are
+    errors; the rest still apply.
 
     Messages name the ignore file relative to ``root`` (the report root) when inside it.
     """
@@ -94,6 +116,7 @@ def load_suppression(
         warnings=tuple(warnings),
         uses_baseline=bool(settings.baselines),
         uses_ignore_file=settings.ignore_file is not None,
+        allowed=frozenset(settings.allow_fingerprints),
     )
     return suppression, errors
 

@@ -122,7 +122,7 @@ def test_overlap_reported_once_under_most_specific_rule(shipped_rules: RuleSet, 
 
 
 def test_positions_survive_crlf_and_bad_utf8(shipped_rules: RuleSet, rng: random.Random) -> None:
-    from byok_ci.sources.files import decode
+    from byok_ci.sources.read import decode
 
     key = key_for(shipped_rules, "groq.api-key", rng)
     data = b"a\r\n\xff\xfe\xfd bad bytes\r\nX=" + key.encode() + b"\r\n"
@@ -133,7 +133,7 @@ def test_positions_survive_crlf_and_bad_utf8(shipped_rules: RuleSet, rng: random
 
 
 def test_utf16_text_is_scanned(shipped_rules: RuleSet, rng: random.Random) -> None:
-    from byok_ci.sources.files import decode
+    from byok_ci.sources.read import decode
 
     key = key_for(shipped_rules, "groq.api-key", rng)
     for data in (("\n\nK=" + key).encode("utf-16"), ("\n\nK=" + key).encode("utf-16-le")):

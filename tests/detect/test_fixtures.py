@@ -7,7 +7,7 @@ import random
 import pytest
 
 from byok_ci.detect import Detector
-from byok_ci.detect.filters import FIXTURE_MARKERS, FIXTURE_WINDOW, is_fixture
+from byok_ci.rules.fixtures import FIXTURE_MARKERS, FIXTURE_WINDOW, is_fixture
 from byok_ci.keygen import expand_example, fixture_key, generate_key
 from byok_ci.model import Chunk
 from byok_ci.rules import RuleSet, load_rules

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from byok_ci.detect.engine import Detector
-from byok_ci.detect.prefilter import KeywordPrefilter, fast_prefilter
+from byok_ci.detect.choose import fast_prefilter
+from byok_ci.detect.prefilter import KeywordPrefilter
 from byok_ci.keygen import expand_example, generate_key
 from byok_ci.model import Chunk
 from byok_ci.rules import RuleSet

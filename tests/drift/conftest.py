@@ -10,6 +10,7 @@ import pytest
 from byok_ci.drift import DriftOptions, DriftTarget
 from byok_ci.drift.endpoints import EndpointPolicy, HostAllowlist
 from byok_ci.drift.http import Limits
+from byok_ci.model import Report
 from byok_ci.rules import RuleSet
 from tests.conftest import key_for
 from tests.drift.fake_provider import FakeProviders, serve
@@ -91,3 +92,25 @@ def tls_fake(loopback_tls: tuple[Path, Path]) -> Iterator[FakeProviders]:
 
     with serve(tls=server_context(*loopback_tls)) as server:
         yield server
+
+
+@dataclass(frozen=True)
+class Probed:
+    """A drift check of a report as these tests read it: what it probed and what came of it
+    (the outcome in byok-ci's one vocabulary: passed, failed, inconclusive, skipped, error)."""
+
+    env: str
+    key: str
+    provider: str
+    probe: str
+    outcome: str
+    status: int | None
+    reason: str
+    rule_id: str | None
+    error: object
+
+
+def probes(report: Report) -> list[Probed]:
+    return [Probed(c.drift.env, c.drift.key, c.drift.provider, c.drift.probe, c.outcome, c.drift.status,
+                   c.drift.reason, c.drift.rule_id, c.error)
+            for c in report.checks if c.drift is not None]

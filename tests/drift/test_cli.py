@@ -54,8 +54,7 @@ def drift(tmp_path: Path, fake: FakeProviders, keys: Keys, *args: str, env: dict
 def test_all_pass_exits_0(tmp_path: Path, fake: FakeProviders, setup: Keys) -> None:
     result = drift(tmp_path, fake, setup)
     assert result.exit_code == 0, result.output
-    assert "drift/prod" in result.stdout and "PASS" in result.stdout
-    assert "6 passed, 0 failed, 0 inconclusive, 0 skipped (2 keys" in result.stdout
+    assert "drift/prod: 6 passed, 0 failed\n" in result.stdout and "6 checks: 6 passed, 0 failed (" in result.stdout
 
 
 def test_failure_exits_1_with_checks_and_findings_in_json(tmp_path: Path, fake: FakeProviders, setup: Keys) -> None:
@@ -86,7 +85,7 @@ def test_junit_has_a_suite_per_environment(tmp_path: Path, fake: FakeProviders, 
     assert 'name="drift/prod"' in xml and f'name="prod / {name("openai")} / real key accepted"' in xml
     assert 'type="drift.invalid-key-accepted"' in xml and "<skipped" in xml
     assert json.loads((tmp_path / "drift.json").read_text())["command"] == "drift"
-    assert "PASS" not in result.stdout and "FAIL" in result.stdout
+    assert "passed" not in result.stdout and "drift.invalid-key-accepted" in result.stdout
 
 
 def test_usage_errors_exit_2(tmp_path: Path, fake: FakeProviders, setup: Keys) -> None:
@@ -142,7 +141,7 @@ def test_a_key_that_could_not_be_probed_is_an_error_in_every_format(tmp_path: Pa
     assert result.exit_code == 2, result.output
     mine = [line for line in result.stdout.splitlines() if name("anthropic") in line]
     assert len(mine) == 3 and all(line.split()[0] == "ERROR" for line in mine), result.stdout
-    assert "INCONCLUSIVE" not in result.stdout and "0 inconclusive" in result.stdout and "3 errors" in result.stdout
+    assert "inconclusive" not in result.stdout.lower() and "3 errors" in result.stdout
     data = json.loads((tmp_path / "drift.json").read_text())
     assert {c["outcome"] for c in data["checks"] if c["key"] == name("anthropic")} == {"error"}
     assert data["stats"]["checks"]["error"] == 3 and data["stats"]["checks"]["inconclusive"] == 0
@@ -170,3 +169,64 @@ def test_junit_testcase_names_are_the_same_in_every_run(tmp_path: Path, fake: Fa
     assert names(setup) == passing
     assert names(Keys({"openai": setup.by_provider["openai"]})) == passing
     assert not [n for n in passing if ":" in n or "not set" in n]
+
+
+def _testcases(xml: str) -> list[tuple[object, ...]]:
+    """Every testcase as a checklist sees it: suite, name, classname, file, line, and what
+    its result says (the time aside)."""
+    import xml.etree.ElementTree as ET
+
+    cases = []
+    for suite in ET.fromstring(xml).iter("testsuite"):
+        for case in suite.iter("testcase"):
+            results = tuple((r.tag, r.get("type"), r.get("message"), r.text) for r in case)
+            cases.append((suite.get("name"), case.get("name"), case.get("classname"), case.get("file"),
+                          case.get("line"), results))
+    return cases
+
+
+def check_drift(tmp_path: Path, fake: FakeProviders, keys: Keys, *args: str) -> Result:
+    env = {f"BYOK_CI_BASE_URL_ACME_PROD_{p.upper()}": fake.base(p) for p in PROVIDERS}
+    argv = ["check", "--run", "drift", "--drift-env", "prod", "--allow-insecure-loopback", "--timeout", "5", *args]
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        return CliRunner().invoke(main, argv, env={**keys.environ, **env}, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def test_drift_and_check_give_the_same_junit_testcases(tmp_path: Path, fake: FakeProviders, setup: Keys) -> None:
+    """One result model: the same probe is the same testcase whichever command ran it
+    (suite drift/<env>, testcase <env> / <key> / <probe>)."""
+    fake.modes["openai"] = "bypass"
+    fake.modes["anthropic"] = "500"
+    assert drift(tmp_path, fake, setup, "--junit", "drift.xml").exit_code == 1
+    assert check_drift(tmp_path, fake, setup, "--junit", "check.xml").exit_code == 1
+    from_drift = _testcases((tmp_path / "drift.xml").read_text())
+    from_check = _testcases((tmp_path / "check.xml").read_text())
+    assert len(from_drift) == 6 and {c[0] for c in from_drift} == {"drift/prod"}
+    assert from_drift == from_check
+    kinds = {case[1]: [r[0] for r in case[5]] for case in from_drift}
+    assert kinds[f"prod / {name('openai')} / invalid key refused"] == ["failure"]
+    assert kinds[f"prod / {name('anthropic')} / real key accepted"] == ["skipped"]
+
+
+def test_check_with_inconclusive_drift_exits_4_unless_it_fails_on_them(tmp_path: Path, fake: FakeProviders,
+                                                                      setup: Keys) -> None:
+    """Exit codes are one contract: some checks inconclusive and none failed is 4, for check
+    as for drift; --fail-on inconclusive makes them failures."""
+    fake.modes["anthropic"] = "500"
+    outputs = tmp_path / "outputs"
+    assert drift(tmp_path, fake, setup).exit_code == 4
+    result = check_drift(tmp_path, fake, setup)
+    assert result.exit_code == 4, result.output
+    failing = check_drift(tmp_path, fake, setup, "--fail-on", "drift,inconclusive")
+    assert failing.exit_code == 1, failing.output
+    os.environ["GITHUB_OUTPUT"] = str(outputs)
+    try:
+        assert check_drift(tmp_path, fake, setup).exit_code == 4
+    finally:
+        del os.environ["GITHUB_OUTPUT"]
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
+    assert values["result"] == "inconclusive" and values["inconclusive"] == "3"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from byok_ci.drift.endpoints import EndpointPolicy, HostAllowlist, choose_base_url, policy_from
-from byok_ci.drift.errors import EndpointRefused
+from byok_ci.errors import EndpointRefused
 
 OFFICIAL = "https://api.openai.com/v1"
 

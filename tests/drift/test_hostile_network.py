@@ -19,10 +19,12 @@ from byok_ci.drift import DriftOptions, DriftTarget, run_drift
 from byok_ci.drift.endpoints import EndpointPolicy, HostAllowlist
 from byok_ci.drift.http import MAX_BODY
 from byok_ci.rules import RuleSet
-from tests.drift.conftest import FAST, Keys, make_keys, name, options, targets, variable
+from tests.drift.conftest import FAST, Keys, make_keys, name, options, probes, targets, variable
 from tests.drift.fake_provider import FakeProviders
 from tests.drift.loopback_servers import compressed_answer, gzip_stream, raw_server, recording_proxy, trickle_headers
 from tests.test_no_leak import outputs_of, run_in
+
+pytestmark = pytest.mark.slow  # real servers that trickle, stall and compress
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
@@ -191,7 +193,7 @@ def test_a_redirect_still_says_where_it_went(fake: FakeProviders, shipped_rules:
     fake.modes["openai"] = "redirect"
     fake.redirect_to = "https://login.example.com/v1?next=1"
     report = run_drift(targets(["openai"]), options(fake, keys, ["openai"]))
-    assert all("redirected (302) to login.example.com" in c.reason for c in report.probes)
+    assert all("redirected (302) to login.example.com" in c.reason for c in probes(report))
 
 
 # --- Item 10: the deadline holds for the whole exchange; decoded bytes are capped --------------
@@ -223,7 +225,7 @@ def peak_of_run(url: str, keys: Keys) -> tuple[int, list[tuple[str, str]]]:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    return peak, [(c.outcome, c.reason) for c in report.probes]
+    return peak, [(c.outcome, c.reason) for c in probes(report)]
 
 
 def baseline_peak(keys: Keys) -> int:
@@ -264,7 +266,7 @@ def test_a_gzipped_answer_is_still_read(tmp_path: Path, shipped_rules: RuleSet, 
     body = gzip.compress(json.dumps({"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}}).encode())
     with raw_server(compressed_answer(body, "gzip", status=401)) as server:
         _, checks = peak_of_run(server.url, keys)
-    assert checks[0][0] == "fail" and "invalid_api_key" in checks[0][1]
+    assert checks[0][0] == "failed" and "invalid_api_key" in checks[0][1]
 
 
 # --- Item 14: a secret that cannot travel in a header ---------------------------------------

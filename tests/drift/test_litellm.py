@@ -24,11 +24,12 @@ import pytest
 from byok_ci.drift import DriftOptions, DriftTarget, run_drift
 from byok_ci.drift import model as m
 from byok_ci.drift.endpoints import EndpointPolicy, HostAllowlist
-from byok_ci.report import drift_junit, drift_text
+from byok_ci.report import junit, text
 from byok_ci.report import json as json_report
+from tests.drift.conftest import probes
 from tests.drift.fake_provider import free_port
 
-pytestmark = pytest.mark.litellm
+pytestmark = [pytest.mark.litellm, pytest.mark.slow]
 LITELLM = Path(sys.executable).parent / "litellm"
 
 
@@ -81,15 +82,15 @@ def test_openai_and_anthropic_probes_against_litellm(proxy: tuple[str, str]) -> 
                DriftTarget("dev", "acme-dev-anthropic", "anthropic", "env://MASTER")]
     policy = EndpointPolicy(HostAllowlist(), True, {"acme-dev-openai": f"{base}/v1", "acme-dev-anthropic": base})
     report = run_drift(targets, DriftOptions(policy=policy, environ={"MASTER": master}))
-    checks = {(c.provider, c.probe): c for c in report.probes}
+    checks = {(c.provider, c.probe): c for c in probes(report)}
     for provider in ("openai", "anthropic"):
-        assert checks[provider, "real"].outcome == "pass", checks[provider, "real"].reason
+        assert checks[provider, "real"].outcome == "passed", checks[provider, "real"].reason
         invalid = checks[provider, "invalid"]
         # The gateway refuses the wrong key, but with 400 no_db_connection instead of 401.
-        assert (invalid.outcome, invalid.rule_id, invalid.status) == ("fail", m.REFUSED_WITHOUT_AUTH_ERROR, 400)
+        assert (invalid.outcome, invalid.rule_id, invalid.status) == ("failed", m.REFUSED_WITHOUT_AUTH_ERROR, 400)
         assert "no_db_connection" in invalid.reason
-        assert checks[provider, "no-auth"].outcome in ("pass", "inconclusive")
-    for module in (drift_text, drift_junit, json_report):
+        assert checks[provider, "no-auth"].outcome in ("passed", "inconclusive")
+    for module in (text, junit, json_report):
         import io
 
         stream = io.StringIO()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from byok_ci.drift.errors import SecretUnavailable
+from byok_ci.errors import SecretUnavailable
 from byok_ci.drift.secrets import override_variable, resolve_secret
 from byok_ci.drift.targets import DriftTarget
 

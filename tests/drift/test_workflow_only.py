@@ -20,7 +20,7 @@ from byok_ci.drift import DriftTarget, run_drift
 from byok_ci.drift.endpoints import EndpointPolicy, HostAllowlist
 from byok_ci.rules import RuleSet
 from tests.conftest import key_for
-from tests.drift.conftest import make_keys, name, options, variable
+from tests.drift.conftest import make_keys, name, options, probes, variable
 from tests.drift.fake_provider import FakeProviders
 from tests.test_no_leak import run_in
 
@@ -118,7 +118,7 @@ def test_a_key_of_the_declared_provider_is_sent(fake: FakeProviders, shipped_rul
     fake.valid_keys.update(keys.by_provider.values())
     manifest = [DriftTarget("prod", name(p), p, f"env://{variable(p)}", base_url=fake.base(p)) for p in ("openai", "xai")]
     report = run_drift(manifest, options(fake, keys, [], policy=allowlisted(fake)))
-    assert report.errors == [] and {c.outcome for c in report.probes} == {"pass"}
+    assert report.errors == () and {c.outcome for c in probes(report)} == {"passed"}
 
 
 def test_a_workflow_named_endpoint_takes_a_key_of_any_format(fake: FakeProviders, shipped_rules: RuleSet,
@@ -130,7 +130,7 @@ def test_a_workflow_named_endpoint_takes_a_key_of_any_format(fake: FakeProviders
     opts = options(fake, keys, ["openai"])
     report = run_drift([DriftTarget("prod", name("openai"), "openai", "env://GW")],
                        dataclasses.replace(opts, environ={"GW": gateway_key}))
-    assert report.errors == [] and {c.outcome for c in report.probes} == {"pass"}
+    assert report.errors == () and {c.outcome for c in probes(report)} == {"passed"}
 
 
 def test_a_secret_file_is_read_only_when_regular_and_small(tmp_path: Path, fake: FakeProviders,

@@ -86,4 +86,4 @@ def test_allowed_fingerprints_apply(tmp_path: Path, shipped_rules: RuleSet, rng:
     text = f"# test fixture key: {key}\n" + (MANIFESTS / "good.yaml").read_text()
     settings = Settings(allow_fingerprints=(fingerprint(key),))
     report = check_manifest(write(tmp_path, text), today=TODAY, rules=shipped_rules, settings=settings)
-    assert report.findings == []
+    assert report.findings == ()

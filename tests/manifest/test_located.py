@@ -28,7 +28,7 @@ def test_unloadable_manifest_is_one_error_with_line_and_column(name: str, line, 
     report = check_manifest(MANIFESTS / name, today=TODAY, shown=name)
     (error,) = report.errors
     assert (error.path, error.line, error.column, error.message) == (name, line, column, words)
-    assert report.findings == [] and report.checks == []
+    assert report.findings == () and report.checks == ()
     assert exit_code(report) == 2
 
 

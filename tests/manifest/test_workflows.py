@@ -70,7 +70,7 @@ def test_a_broken_workflow_is_an_error_and_the_rest_still_runs(tmp_path: Path) -
     report = check_manifest(tmp_path / "byok.yaml", today=TODAY)
     (error,) = report.errors
     assert error.path.endswith("broken.yml") and error.line == 2
-    assert report.findings == [] and len(report.checks) == 38
+    assert report.findings == () and len(report.checks) == 38
     assert exit_code(report) == 2
 
 

@@ -18,6 +18,8 @@ from tests.conftest import key_for
 from tests.gitrepo import GitRepo
 from tests.realclient.harness import ZERO, ActionRunner, Remote, actions_checkout, developer, event, push_event
 
+pytestmark = pytest.mark.slow  # the Action's venv, real git remotes
+
 
 @pytest.fixture
 def remote(tmp_path: Path) -> Remote:

@@ -28,6 +28,8 @@ from tests.realclient.harness import (
 )
 from tests.test_check import manifest
 
+pytestmark = pytest.mark.slow  # the Action's venv, real git remotes
+
 SCHEMA = xmlschema.XMLSchema(str(REPO / "tests" / "data" / "junit-10-file-line.xsd"))
 WORKFLOW = yaml.safe_load((REPO / "docs" / "github-workflow.yml").read_text())
 

@@ -16,6 +16,8 @@ from tests.conftest import key_for
 from tests.gitrepo import GitRepo
 from tests.realclient.harness import ActionRunner, PreCommit, Remote, developer
 
+pytestmark = pytest.mark.slow  # real pre-commit and git pushes
+
 
 @pytest.fixture
 def remote(tmp_path: Path) -> Remote:

@@ -1,15 +1,16 @@
 """Manifest and drift findings in SARIF, annotations and the job summary: described by the
-rules' own data (rules/_checks.yaml), rendered by their message when they have no redacted form."""
+rules' own data (rules/_ids.yaml), rendered by their message when they have no redacted form."""
 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 import re
 from pathlib import Path
 
 import pytest
 
-from byok_ci.checkrules import CheckRule, load_check_rules, rule_infos
+from byok_ci.rules.ids import CheckRule, load_check_rules, rule_infos
 from byok_ci.drift import model as drift_model
 from byok_ci.drift import run_drift
 from byok_ci.errors import RuleError
@@ -26,7 +27,7 @@ from tests.report.test_sarif import validate
 def manifest_report() -> Report:
     report = check_manifest(MANIFESTS / "scopes-owner.yaml", today=TODAY, shown="byok.yaml")
     other = check_manifest(MANIFESTS / "isolation.yaml", today=TODAY, shown="byok.yaml")
-    report.findings += other.findings
+    report = replace(report, findings=(*report.findings, *other.findings))
     assert {"manifest.owner", "manifest.isolation"} <= {f.rule_id for f in report.findings}
     assert any(not f.redacted for f in report.findings)
     return report
@@ -85,16 +86,18 @@ def test_annotations_and_summary_show_the_message(manifest_report: Report) -> No
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("manifest: {}\n", "exactly the keys manifest, drift"),
-        ("manifest: {}\ndrift:\n  other.x: {}\n", ":3: rule id 'other.x' must start with 'drift.'"),
-        ("manifest: {}\ndrift:\n  drift.x:\n    description: d\n    help: h\n    why: w\n    security_severity: 11\n",
-         ":7: rule drift.x: security_severity must be 0-10"),
-        ("manifest: {}\ndrift:\n  drift.x:\n    description: ''\n    help: h\n    why: w\n    security_severity: 1\n",
-         ":4: rule drift.x: field 'description'"),
+        ("detection: []\nmanifest: {}\n", "exactly the keys detection, manifest, drift, aliases"),
+        ("detection: []\nmanifest: {}\naliases: {}\ndrift:\n  other.x: {}\n",
+         ":5: rule id 'other.x' must start with 'drift.'"),
+        ("detection: []\nmanifest: {}\naliases: {}\ndrift:\n  drift.x:\n    description: d\n    help: h\n    why: w\n"
+         "    security_severity: 11\n", ":9: rule drift.x: security_severity must be 0-10"),
+        ("detection: []\nmanifest: {}\naliases: {}\ndrift:\n  drift.x:\n    description: ''\n    help: h\n    why: w\n"
+         "    security_severity: 1\n", ":6: rule drift.x: field 'description'"),
+        ("detection: x\nmanifest: {}\naliases: {}\ndrift: {}\n", ":1: 'detection' must be a list of rule ids"),
     ],
 )
 def test_a_malformed_data_file_is_an_error_naming_file_and_line(tmp_path: Path, text: str, problem: str) -> None:
-    path = tmp_path / "_checks.yaml"
+    path = tmp_path / "_ids.yaml"
     path.write_text(text)
     with pytest.raises(RuleError, match=re.escape(problem)) as info:
         load_check_rules(path)

@@ -1,4 +1,5 @@
-"""Drift reports: golden text, JSON and JUnit for a fixed report; JUnit valid in every shape.
+"""Drift reports, rendered by the core reporters: golden text, JSON, JUnit and SARIF for a
+fixed report; JUnit valid in every shape.
 
 Regenerate on purpose: BYOK_CI_REGEN_GOLDEN=1 pytest tests/report/test_drift_reports.py.
 """
@@ -8,40 +9,47 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import xmlschema
 from junitparser import JUnitXml
 
-from byok_ci.drift.model import Check, DriftReport
-from byok_ci.model import Finding, ScanError, Stats
-from byok_ci.report import drift_junit, drift_text
+from byok_ci.model import Check, DriftProbe, Finding, Report, ScanError, Stats
 from byok_ci.report import json as json_report
+from byok_ci.report import junit, text
+from byok_ci.report import sarif as sarif_report
 from tests.report.test_golden import GOLDEN, normalise
 
 SCHEMA = xmlschema.XMLSchema(str(Path(__file__).resolve().parent.parent / "data" / "junit-10-file-line.xsd"))
 
 
 def check(key: str, probe: str, outcome: str, status: int | None, reason: str, rule_id: str | None = None,
-          **extra: object) -> Check:
-    return Check("prod", key, key.rsplit("-", 1)[1], probe, outcome, status, reason, 0.12, rule_id, **extra)  # type: ignore[arg-type]
+          error: ScanError | None = None) -> Check:
+    """A drift check as the engine makes one (byok_ci.drift.engine._check)."""
+    provider = key.rsplit("-", 1)[1]
+    probed = DriftProbe("prod", key, provider, probe, status, reason, rule_id)
+    shown = f" (HTTP {status})" if status is not None else ""
+    line = {"openai": 4, "anthropic": 8, "aws": 12, "mistral": 16}[provider]
+    return Check("drift/prod", f"prod / {key} / {probed.title}", outcome, 0.12, "byok.yaml", line,
+                 detail=f"{provider}: {reason}{shown}", error=error, drift=probed)
 
 
 MISTRAL = ScanError("byok.yaml", "key acme-prod-mistral: secret unavailable: environment variable MISTRAL_KEY is not set",
                     16)
 
 
-def sample() -> DriftReport:
+def sample() -> Report:
     checks = [
-        check("acme-prod-openai", "real", "pass", 200, "accepted (200)"),
-        check("acme-prod-openai", "invalid", "fail", 200,
+        check("acme-prod-openai", "real", "passed", 200, "accepted (200)"),
+        check("acme-prod-openai", "invalid", "failed", 200,
               "an invalidated key was accepted (200): authentication is not enforced", "drift.invalid-key-accepted"),
-        check("acme-prod-openai", "no-auth", "pass", 401, "refused (401)"),
+        check("acme-prod-openai", "no-auth", "passed", 401, "refused (401)"),
         check("acme-prod-anthropic", "real", "inconclusive", 529, "overloaded (overloaded_error: Overloaded)",
               "drift.inconclusive"),
-        check("acme-prod-anthropic", "invalid", "pass", 401, "refused with the provider's authentication error (401)"),
-        check("acme-prod-anthropic", "no-auth", "pass", 401, "refused (401)"),
+        check("acme-prod-anthropic", "invalid", "passed", 401, "refused with the provider's authentication error (401)"),
+        check("acme-prod-anthropic", "no-auth", "passed", 401, "refused (401)"),
         check("acme-prod-aws", "real", "skipped", None, "no free probe: SigV4"),
     ] + [
         check("acme-prod-mistral", probe, "error", None,
@@ -56,13 +64,17 @@ def sample() -> DriftReport:
                 "prod / acme-prod-anthropic: real key accepted is inconclusive: overloaded", "sk-ant-api03-…wxAA",
                 "fedcba9876543210", key="acme-prod-anthropic", env="prod"),
     ]
-    errors = [MISTRAL]
-    return DriftReport("drift", findings, errors, Stats(seconds=0.5), rules_count=42, rules_digest="d" * 16,
-                       probes=checks)
+    # A failed or inconclusive check carries its finding, as the engine's do.
+    by_rule = {f.rule_id: f for f in findings}
+    checks = [replace(c, finding=by_rule.get(c.drift.rule_id or "")) if c.outcome in ("failed", "inconclusive")
+              and c.drift else c for c in checks]
+    return Report("drift", findings, [MISTRAL], Stats(seconds=0.5), rules_count=42, rules_digest="d" * 16,
+                  checks=checks)
 
 
 WRITERS: dict[str, tuple[Callable[..., None], str]] = {
-    "text": (drift_text.write, "txt"), "json": (json_report.write, "json"), "junit": (drift_junit.write, "xml"),
+    "text": (text.write, "txt"), "json": (json_report.write, "json"), "junit": (junit.write, "xml"),
+    "sarif": (sarif_report.write, "sarif"),
 }
 
 
@@ -82,22 +94,22 @@ def test_golden(fmt: str) -> None:
     "report",
     [
         sample(),
-        DriftReport("drift"),
-        DriftReport("drift", errors=[ScanError("byok.yaml", "no keys for environment 'qa': nothing was probed")]),
-        DriftReport("drift", probes=[check("acme-prod-openai", "real", "pass", 200, "accepted")]),
+        Report("drift"),
+        Report("drift", errors=[ScanError("byok.yaml", "no keys for environment 'qa': nothing was probed")]),
+        Report("drift", checks=[check("acme-prod-openai", "real", "passed", 200, "accepted")]),
     ],
     ids=["mixed", "empty", "errors-only", "one-pass"],
 )
-def test_junit_validates_and_reads_back(report: DriftReport) -> None:
-    xml = drift_junit.to_xml(report)
+def test_junit_validates_and_reads_back(report: Report) -> None:
+    xml = junit.to_xml(report)
     SCHEMA.validate(xml)
     stream = io.StringIO(xml)
     suites = list(JUnitXml.fromstring(stream.getvalue()))
-    assert all(s.name.startswith("drift") for s in suites)
+    assert all(s.name.startswith(("drift", "byok-ci drift")) for s in suites)
 
 
 def test_junit_counts_per_environment() -> None:
-    xml = JUnitXml.fromstring(drift_junit.to_xml(sample()))
+    xml = JUnitXml.fromstring(junit.to_xml(sample()))
     (suite,) = list(xml)
     assert (suite.name, suite.tests, suite.failures, suite.skipped, suite.errors) == ("drift/prod", 10, 1, 2, 3)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -86,8 +87,7 @@ def test_locations_are_relative_to_srcroot_and_archive_members_point_at_the_arch
 def test_srcroot_is_declared_when_the_report_root_is_known(tmp_path: Path) -> None:
     scanned = report([finding()])
     assert "originalUriBaseIds" not in sarif(scanned)["runs"][0]
-    scanned.root = str(tmp_path)
-    doc = sarif(scanned)
+    doc = sarif(dataclasses.replace(scanned, root=str(tmp_path)))
     validate(doc)
     base = doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]
     assert base["uri"] == tmp_path.as_uri() + "/"

@@ -30,3 +30,13 @@ def test_quiet_drops_the_summary() -> None:
     out = io.StringIO()
     write(rep(), out, quiet=True)
     assert "finding in" not in out.getvalue() and "groq.api-key" in out.getvalue()
+
+
+def test_a_finding_without_a_redacted_form_has_no_empty_column() -> None:
+    """Manifest and drift findings about names and policy carry only a message."""
+    f = Finding("manifest.owner", "openai", "warning", "byok.yaml", 7, 3, "no owner", "", "0" * 16)
+    out = io.StringIO()
+    write(Report("manifest check", [f]), out, quiet=True)
+    line = out.getvalue().splitlines()[1]
+    assert line.endswith("manifest.owner  fp 0000000000000000"), line
+    assert "    " not in line.strip()

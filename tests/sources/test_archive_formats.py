@@ -80,7 +80,7 @@ def test_members_after_the_end_of_archive_blocks_are_read(tmp_path: Path, shippe
     (tmp_path / "both.tar").write_bytes(first + second)
     report = _scan(tmp_path, shipped_rules, "both.tar")
     assert [f.path for f in report.findings] == ["both.tar!b/.env"]
-    assert report.errors == [] and report.stats.files == 2
+    assert report.errors == () and report.stats.files == 2
 
 
 def test_a_tar_that_is_all_damage_is_one_error(tmp_path: Path, shipped_rules: RuleSet) -> None:
@@ -104,7 +104,7 @@ def test_a_v7_tar_without_the_ustar_magic(tmp_path: Path, shipped_rules: RuleSet
     for name in ("old.tar", "old.tar.gz"):
         report = _scan(tmp_path, shipped_rules, name)
         assert [f.path for f in report.findings] == [f"{name}!app/.env"]
-        assert report.errors == [] and report.stats.skipped_binary == 0
+        assert report.errors == () and report.stats.skipped_binary == 0
 
 
 def test_a_zipapp(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
@@ -120,7 +120,7 @@ def test_a_zipapp(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) ->
     assert run.stdout.strip() == str(len(key))
     report = _scan(tmp_path, shipped_rules, "tool.pyz")
     assert [(f.path, f.line) for f in report.findings] == [("tool.pyz!settings.py", 1)]
-    assert report.errors == [] and report.stats.skipped_binary == 0
+    assert report.errors == () and report.stats.skipped_binary == 0
 
 
 INSTALLER = """#!/bin/sh
@@ -167,7 +167,7 @@ def test_a_shell_self_extractor(tmp_path: Path, shipped_rules: RuleSet, rng: ran
         assert (target / "app" / ".env").read_bytes() == members["app/.env"]
     report = _scan(tmp_path, shipped_rules, "installer.sh")
     assert sorted((f.path, f.line) for f in report.findings) == [("installer.sh", 4), ("installer.sh!app/.env", 1)]
-    assert report.errors == [] and report.stats.skipped_binary == 0
+    assert report.errors == () and report.stats.skipped_binary == 0
 
 
 def test_plain_binaries_and_scripts_stay_what_they_were(tmp_path: Path, shipped_rules: RuleSet) -> None:
@@ -178,7 +178,7 @@ def test_plain_binaries_and_scripts_stay_what_they_were(tmp_path: Path, shipped_
     (tmp_path / "fake.bin").write_bytes(b"\0" * 1000 + b"PK\x05\x06" + bytes(18) + b"\0" * 100)
     (tmp_path / "long.sh").write_text("#!/bin/sh\n" + "echo hello\n" * 100_000)
     report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
-    assert report.errors == [] and report.findings == []
+    assert report.errors == () and report.findings == ()
     assert report.stats.skipped_binary == 2 and report.stats.files == 1
 
 
@@ -189,7 +189,7 @@ def test_embedded_detection_is_cheap_on_large_binaries(tmp_path: Path, shipped_r
     started = time.monotonic()
     report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
     assert time.monotonic() - started < 5  # reading 40 MB once; generous for a shared machine
-    assert report.stats.skipped_binary == 1 and report.errors == []
+    assert report.stats.skipped_binary == 1 and report.errors == ()
 
 
 def test_an_installer_over_the_file_size_limit_is_opened_as_an_archive(tmp_path: Path, shipped_rules: RuleSet,
@@ -202,4 +202,4 @@ def test_an_installer_over_the_file_size_limit_is_opened_as_an_archive(tmp_path:
     (tmp_path / "installer.sh").write_bytes(INSTALLER.format(extract="tar -xz").encode() + payload)
     report = _scan(tmp_path, shipped_rules, "installer.sh", Settings(max_file_size=4096))
     assert [f.path for f in report.findings] == ["installer.sh!app/.env"]
-    assert report.errors == []
+    assert report.errors == ()

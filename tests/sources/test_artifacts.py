@@ -78,7 +78,7 @@ def test_zip_family_and_tarballs_are_opened_by_content(dist: Path, tmp_path: Pat
     (dist / "notes.txt.bz2").write_bytes(bz2.compress(f"{key()}\n".encode()))
     (dist / "notes.txt.xz").write_bytes(lzma.compress(f"\n{key()}\n".encode()))
     report = scan(tmp_path, shipped_rules)
-    assert report.errors == []
+    assert report.errors == ()
     assert located(report) == [
         ("dist/app-1.0-py3-none-any.whl!app/settings.py", 2, 17),
         ("dist/app-1.0.tar.gz!app-1.0/setup.cfg", 2, 7),
@@ -100,7 +100,7 @@ def test_nested_archives_are_opened_to_the_depth_limit(dist: Path, tmp_path: Pat
     (dist / "a.tar.gz").write_bytes(tar_bytes({"b.zip": innermost, "top.txt": f"{key()}"}, "w:gz"))
     report = scan(tmp_path, shipped_rules)
     assert located(report) == [("dist/a.tar.gz!b.zip!c.py", 3, 6), ("dist/a.tar.gz!top.txt", 1, 1)]
-    assert report.errors == []
+    assert report.errors == ()
 
     shallow = scan(tmp_path, shipped_rules, Settings(max_archive_depth=1))
     assert located(shallow) == [("dist/a.tar.gz!top.txt", 1, 1)]
@@ -115,7 +115,7 @@ def test_deep_nesting_stops_at_the_limit_and_says_so(dist: Path, tmp_path: Path,
         data = zip_bytes({f"level{level}.zip": data})
     (dist / "nest.zip").write_bytes(data)
     report = scan(tmp_path, shipped_rules)
-    assert report.findings == []
+    assert report.findings == ()
     (error,) = report.errors
     assert error.path == "dist/nest.zip!level1.zip!level2.zip"
     assert error.message == "not fully scanned: nested archive level3.zip is deeper than --max-archive-depth 3"
@@ -215,7 +215,7 @@ def test_member_names_never_reach_the_file_system(dist: Path, tmp_path: Path, sh
         ("dist/evil.tar!/abs/evil.py", 1, 6),
         ("dist/evil.zip!../zip-escape.txt", 1, 1),
     ]
-    assert report.stats.skipped_other == 3 and report.errors == []
+    assert report.stats.skipped_other == 3 and report.errors == ()
 
 
 def test_exclude_applies_to_inner_paths(dist: Path, tmp_path: Path, shipped_rules: RuleSet, key) -> None:  # type: ignore[no-untyped-def]
@@ -227,7 +227,7 @@ def test_exclude_applies_to_inner_paths(dist: Path, tmp_path: Path, shipped_rule
 def test_no_archives_leaves_them_unopened(dist: Path, tmp_path: Path, shipped_rules: RuleSet, key) -> None:  # type: ignore[no-untyped-def]
     (dist / "a.whl").write_bytes(zip_bytes({"k.py": key()}))
     report = scan(tmp_path, shipped_rules, Settings(archives=False))
-    assert report.findings == [] and report.stats.skipped_binary == 1
+    assert report.findings == () and report.stats.skipped_binary == 1
 
 
 def _layer(members: dict[str, str]) -> bytes:
@@ -274,7 +274,7 @@ def test_docker_save_image_scans_every_layer_and_files_deleted_later(
     config = {"config": {"Env": ["PATH=/usr/bin", f"GROQ_KEY={key()}"]}}
     (dist / "app-image.tar").write_bytes(docker_save([base, top], config))
     report = scan(tmp_path, shipped_rules)
-    assert report.errors == []
+    assert report.errors == ()
     base_name = f"{hashlib.sha256(base).hexdigest()}/layer.tar"
     top_name = f"{hashlib.sha256(top).hexdigest()}/layer.tar"
     config_name = hashlib.sha256(json.dumps(config).encode()).hexdigest() + ".json"
@@ -294,7 +294,7 @@ def test_oci_layout_with_gzip_layers(dist: Path, tmp_path: Path, shipped_rules: 
     # An image inside a tarball is still an image, one level down.
     (dist / "release.tar.gz").write_bytes(tar_bytes({"images/oci.tar": oci_layout([base])}, "w:gz"))
     report = scan(tmp_path, shipped_rules)
-    assert report.errors == []
+    assert report.errors == ()
     digest = hashlib.sha256(gzip.compress(base)).hexdigest()
     found = sorted((f.path, f.line, f.column, f.scanned_as) for f in report.findings)
     assert found == [
@@ -379,7 +379,7 @@ def test_source_map_findings_name_the_original_source_and_line(
     # Inside an npm tarball, the same map is found with the same lines and sources.
     (dist / "web-1.0.0.tgz").write_bytes(tar_bytes({"package/dist/app.min.js.map": text}, "w:gz"))
     report = scan(tmp_path, shipped_rules)
-    assert report.errors == []
+    assert report.errors == ()
     # The first key follows a \n escape: only the decoded source shows it on a line of its own.
     column_1 = text.index(first) + 1
     column_2 = text.index(second) + 1
@@ -443,4 +443,4 @@ def test_member_names_are_one_line_and_depth_0_opens_nothing(dist: Path, tmp_pat
     report = scan(tmp_path, shipped_rules)
     assert located(report) == [("dist/odd.zip!bad?name?[31m.py", 1, 1)]
     closed = scan(tmp_path, shipped_rules, Settings(max_archive_depth=0))
-    assert closed.findings == [] and closed.errors == [] and closed.stats.skipped_binary == 1
+    assert closed.findings == () and closed.errors == () and closed.stats.skipped_binary == 1

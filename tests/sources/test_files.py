@@ -33,7 +33,7 @@ def test_walk_skips_dependency_dirs_but_not_build_output_or_ignored_files(
     (tmp_path / ".gitignore").write_text(".env\n")
     report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
     assert paths_found(report) == [".env", "build/cfg.py", "dist/app.js", "src/a.py", "vendor/v.go"]
-    assert report.errors == []
+    assert report.errors == ()
 
 
 def test_symlinks_are_not_followed_in_walks(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
@@ -46,7 +46,7 @@ def test_symlinks_are_not_followed_in_walks(tmp_path: Path, shipped_rules: RuleS
     (tree / "broken").symlink_to(tmp_path / "missing")
     (tree / "loop").symlink_to(tree / "loop")
     report = scan_paths([str(tree)], rules=shipped_rules, root=tmp_path)
-    assert report.findings == [] and report.errors == []
+    assert report.findings == () and report.errors == ()
     assert report.stats.skipped_other == 4
 
 
@@ -62,7 +62,7 @@ def test_binary_files_are_skipped(tmp_path: Path, shipped_rules: RuleSet, rng: r
     key = key_for(shipped_rules, "groq.api-key", rng)
     (tmp_path / "blob.bin").write_bytes(b"\x00\x01\x02" + key.encode() + b"\x00" * 100)
     report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
-    assert report.findings == [] and report.stats.skipped_binary == 1
+    assert report.findings == () and report.stats.skipped_binary == 1
 
 
 def test_bad_inputs_are_one_line_errors_and_the_rest_still_scans(

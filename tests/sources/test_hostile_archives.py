@@ -53,7 +53,7 @@ def test_ten_thousand_members(tmp_path: Path, shipped_rules: RuleSet, rng: rando
     report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path)
     assert time.monotonic() - started < 20
     assert [f.path for f in report.findings] == ["many.zip!m/00000.txt", "many.zip!m/09999.txt"]
-    assert report.errors == [] and report.stats.files == 10_000
+    assert report.errors == () and report.stats.files == 10_000
 
 
 # -- Bounded time and memory: each hostile input is scanned in a child process that reports
@@ -146,12 +146,12 @@ def test_the_member_limit_applies_before_the_central_directory_is_parsed(
         hostile.zip_with_huge_central_directory(5_000, f"GROQ_API_KEY={key}\n".encode()))
     report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path,
                         settings=Settings(max_archive_members=1_000))
-    assert report.findings == [] and report.stats.files == 0
+    assert report.findings == () and report.stats.files == 0
     assert [(e.path, e.message) for e in report.errors] == [
         ("many.zip", "not fully scanned: more than 1,000 members (raise --max-archive-members)")]
     within = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path,
                         settings=Settings(max_archive_members=5_000))
-    assert len(within.findings) == 1 and within.errors == [] and within.stats.files == 5_000
+    assert len(within.findings) == 1 and within.errors == () and within.stats.files == 5_000
 
 
 def test_member_names_holding_the_entry_signature_are_counted_exactly(
@@ -165,4 +165,4 @@ def test_member_names_holding_the_entry_signature_are_counted_exactly(
             archive.writestr(f"m{n}/PK\x01\x02PK\x01\x02.txt", f"K={key}\n" if n == 0 else "plain\n")
     (tmp_path / "odd.zip").write_bytes(out.getvalue())
     report = scan_paths([str(tmp_path)], rules=shipped_rules, root=tmp_path, settings=Settings(max_archive_members=12))
-    assert report.errors == [] and len(report.findings) == 1 and report.stats.files == 10
+    assert report.errors == () and len(report.findings) == 1 and report.stats.files == 10

@@ -17,6 +17,12 @@ from byok_ci.sources.files import FileSource, WalkOptions
 from tests.conftest import key_for
 
 
+def _artifact_reader(source: FileSource, settings):  # type: ignore[no-untyped-def]
+    from byok_ci.sources.artifacts import ArtifactReader, archive_limits
+
+    return ArtifactReader(source.reader, archive_limits(settings), settings.exclude, archives=settings.archives)
+
+
 def _scan_entries(source: FileSource, entries, detector: Detector) -> list:  # type: ignore[no-untyped-def]
     return [f for entry in entries for chunk in source.entry_chunks(entry) for f in detector.detect(chunk)]
 
@@ -26,7 +32,6 @@ def test_a_file_deleted_between_listing_and_reading(
     tmp_path: Path, shipped_rules: RuleSet, rng: random.Random, artifacts: bool
 ) -> None:
     from byok_ci.config import Settings
-    from byok_ci.scan import _artifact_reader
 
     for name in ("a.py", "b.py", "c.py"):
         (tmp_path / name).write_text(f"K = '{key_for(shipped_rules, 'groq.api-key', rng)}'\n")
@@ -37,7 +42,7 @@ def test_a_file_deleted_between_listing_and_reading(
     (tmp_path / "b.py").unlink()
     found = _scan_entries(source, entries, Detector(shipped_rules))
     assert sorted(f.path for f in found) == ["a.py", "c.py"]
-    assert [(e.path, e.message) for e in source.errors] == [("b.py", "cannot read: no such file or directory")]
+    assert [(e.path, e.message) for e in source.reading.errors] == [("b.py", "cannot read: no such file or directory")]
 
 
 @pytest.mark.parametrize("artifacts", [False, True], ids=["plain", "with-artifact-reader"])
@@ -47,7 +52,6 @@ def test_a_file_that_grows_past_the_limit_after_listing_is_not_read_whole(
     """The size check at listing time is not trusted: a log still being written is cut off at
     the limit and reported, never read whole into memory."""
     from byok_ci.config import Settings
-    from byok_ci.scan import _artifact_reader
 
     (tmp_path / "ok.py").write_text(f"K = '{key_for(shipped_rules, 'groq.api-key', rng)}'\n")
     (tmp_path / "app.log").write_text("starting\n")
@@ -59,7 +63,7 @@ def test_a_file_that_grows_past_the_limit_after_listing_is_not_read_whole(
         handle.write("x" * 10_000 + "\n")
     found = _scan_entries(source, entries, Detector(shipped_rules))
     assert [f.path for f in found] == ["ok.py"]
-    (error,) = source.errors
+    (error,) = source.reading.errors
     assert error.path == "app.log" and "10,010 bytes is over the maximum file size 4,096" in error.message
 
 
@@ -67,7 +71,7 @@ def test_standard_input_over_the_limit_is_reported(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"y" * 5000)))
     source = FileSource(["-"], WalkOptions(root=tmp_path, max_file_size=4096))
     assert list(source.chunks()) == []
-    assert [e.one_line() for e in source.errors] == [
+    assert [e.one_line() for e in source.reading.errors] == [
         "<stdin>: skipped: more than the maximum file size 4,096 bytes (raise it with --max-file-size)"
     ]
 
@@ -85,7 +89,7 @@ def test_a_directory_deleted_while_the_walk_is_under_way(tmp_path: Path, shipped
     (tmp_path / "gone").rmdir()
     rest = list(walk)
     assert [first.shown] + [e.shown for e in rest] == ["a.py", "z/z.py"]
-    assert [(e.path, e.message) for e in source.errors] == [("gone", "cannot list directory: no such file or directory")]
+    assert [(e.path, e.message) for e in source.reading.errors] == [("gone", "cannot list directory: no such file or directory")]
 
 
 def _nest_beyond_path_max(top: Path, leaf_text: str) -> int:
@@ -148,11 +152,10 @@ def test_a_file_replaced_by_a_fifo_after_listing_does_not_hang(
     import threading
 
     from byok_ci.config import Settings
-    from byok_ci.scan import _artifact_reader
-    from byok_ci.sources import files
+    from byok_ci.sources import read
 
     if size == "streamed":
-        monkeypatch.setattr(files, "STREAM_ABOVE", 0)  # the path that reads large files in blocks
+        monkeypatch.setattr(read, "STREAM_ABOVE", 0)  # the path that reads large files in blocks
     for name in ("a.py", "b.py", "c.py"):
         (tmp_path / name).write_text(f"K = '{key_for(shipped_rules, 'groq.api-key', rng)}'\n")
     source = FileSource([str(tmp_path)], WalkOptions(root=tmp_path))
@@ -172,4 +175,4 @@ def test_a_file_replaced_by_a_fifo_after_listing_does_not_hang(
         scan.join(timeout=20)
     assert not hung, "the scan blocked on a FIFO"
     assert sorted(f.path for f in found) == ["a.py", "c.py"]
-    assert [(e.path, e.message) for e in source.errors] == [("b.py", "not a regular file when opened (FIFO); skipped")]
+    assert [(e.path, e.message) for e in source.reading.errors] == [("b.py", "not a regular file when opened (FIFO); skipped")]

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import byok_ci.sources.files as files
+import byok_ci.sources.read as read
 from byok_ci.config import Settings
 from byok_ci.keygen import generate_key
 from byok_ci.rules import load_rules
@@ -23,11 +24,11 @@ KEYED = [r for r in RULES.rules if r.prefix]
 def scan(path: Path, streamed: bool, monkeypatch: pytest.MonkeyPatch, **kw):  # type: ignore[no-untyped-def]
     with monkeypatch.context() as patch:
         if streamed:
-            patch.setattr(files, "STREAM_ABOVE", 100)
-            patch.setattr(files, "STREAM_BLOCK", 256)
-            patch.setattr(files, "STREAM_OVERLAP", 300)
+            patch.setattr(read, "STREAM_ABOVE", 100)
+            patch.setattr(read, "STREAM_BLOCK", 256)
+            patch.setattr(read, "STREAM_OVERLAP", 300)
         else:
-            patch.setattr(files, "STREAM_ABOVE", 1 << 40)
+            patch.setattr(read, "STREAM_ABOVE", 1 << 40)
         return scan_paths([str(path)], rules=RULES, root=path.parent, settings=Settings(jobs=1, **kw))
 
 
@@ -38,6 +39,7 @@ def positions(report) -> list[tuple[str, int, int, str, str | None]]:  # type: i
 PIECES = st.sampled_from(["\n", "\r\n", "\r", " ", "x" * 40, "word ", "é", "\U0001f600", "=", "\t", "OPENAI", "base:"])
 
 
+@pytest.mark.slow  # hypothesis
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(layout=st.lists(st.one_of(PIECES, st.integers(0, len(KEYED) - 1)), min_size=1, max_size=80),
        seed=st.integers(0, 10**6), utf16=st.booleans())
@@ -51,7 +53,7 @@ def test_streamed_findings_equal_whole_file_findings(
     whole, streamed = scan(path, False, monkeypatch), scan(path, True, monkeypatch)
     assert positions(streamed) == positions(whole)
     assert (streamed.stats.files, streamed.stats.bytes) == (whole.stats.files, whole.stats.bytes)
-    assert streamed.errors == whole.errors == []
+    assert streamed.errors == whole.errors == ()
 
 
 def test_a_key_across_every_block_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,15 +71,15 @@ def test_a_key_across_every_block_boundary(tmp_path: Path, monkeypatch: pytest.M
 def test_streaming_stops_at_the_size_limit_for_a_growing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "grows.log"
     path.write_text("line\n" * 100)
-    monkeypatch.setattr(files, "STREAM_ABOVE", 100)
-    monkeypatch.setattr(files, "STREAM_BLOCK", 256)
+    monkeypatch.setattr(read, "STREAM_ABOVE", 100)
+    monkeypatch.setattr(read, "STREAM_BLOCK", 256)
     source = files.FileSource([str(path)], files.WalkOptions(root=tmp_path, max_file_size=1000))
     (entry,) = list(source.files())
     path.write_text("line\n" * 10_000)  # grew after it was listed
-    chunks = list(source.read_chunks(entry))
-    assert chunks and source.stats.bytes <= 1000 + 256
+    chunks = list(source.reader.read_chunks(entry))
+    assert chunks and source.reading.stats().bytes <= 1000 + 256
     assert chunks[-1].line_offset + chunks[-1].text.count("\n") <= (1000 + 256) // 5
-    (error,) = source.errors
+    (error,) = source.reading.errors
     assert error.message.startswith("scanned only the first") and "--max-file-size" in error.message
 
 
@@ -85,10 +87,10 @@ def test_binary_and_documents_are_not_streamed(tmp_path: Path, monkeypatch: pyte
     (tmp_path / "blob.bin").write_bytes(b"\0\1\2\3" * 1000)
     report = scan(tmp_path / "blob.bin", True, monkeypatch)
     assert report.stats.skipped_binary == 1 and report.stats.files == 0
-    monkeypatch.setattr(files, "STREAM_ABOVE", 100)
+    monkeypatch.setattr(read, "STREAM_ABOVE", 100)
     source = files.FileSource([], files.WalkOptions(root=tmp_path))
-    assert source.streams("big.txt", 1000) and not source.streams("app.js.map", 1000)
-    assert not source.streams("n.ipynb", 1000) and not source.streams("small.txt", 99)
+    assert source.reader.streams("big.txt", 1000) and not source.reader.streams("app.js.map", 1000)
+    assert not source.reader.streams("n.ipynb", 1000) and not source.reader.streams("small.txt", 99)
 
 
 def test_context_on_a_long_line_before_a_block_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,8 +102,8 @@ def test_context_on_a_long_line_before_a_block_boundary(tmp_path: Path, monkeypa
     key_line = "  api_key: " + generate_key(rule, random.Random(2)) + " " * 400  # runs past the first cut
     path.write_text("x" * 1000 + " cohere\n" + key_line + "\n" + "y\n" * 200)
     with monkeypatch.context() as patch:
-        patch.setattr(files, "STREAM_ABOVE", 100)
-        patch.setattr(files, "STREAM_BLOCK", 600)  # the first cut (after 1,200 bytes) ends the long line
-        patch.setattr(files, "STREAM_OVERLAP", 300)
+        patch.setattr(read, "STREAM_ABOVE", 100)
+        patch.setattr(read, "STREAM_BLOCK", 600)  # the first cut (after 1,200 bytes) ends the long line
+        patch.setattr(read, "STREAM_OVERLAP", 300)
         streamed = scan_paths([str(path)], rules=RULES, root=tmp_path, settings=Settings(jobs=1))
     assert [(f.rule_id, f.line, f.column) for f in streamed.findings] == [("cohere.api-key", 2, 12)]

@@ -13,7 +13,7 @@ from byok_ci.config import Settings
 from byok_ci.rules import RuleSet
 from byok_ci.scan import scan_paths
 from byok_ci.suppress.baseline import dumps, read_baseline
-from byok_ci.suppress.build import create_baseline, update_baseline
+from byok_ci.baseline import create_baseline, update_baseline
 from tests.conftest import key_for
 
 
@@ -73,7 +73,7 @@ def test_scan_with_baseline_reports_only_new_findings_after_lines_move(tree: dic
     assert [f.rule_id for f in report.findings] == ["anthropic.api-key"]
     assert report.stats.baselined == 2
     assert report.stats.to_dict()["baselined"] == 2
-    assert report.errors == []
+    assert report.errors == ()
 
 
 def test_bound_entries_cover_only_their_paths(tree: dict[str, str]) -> None:

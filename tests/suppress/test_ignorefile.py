@@ -70,7 +70,7 @@ def test_found_at_the_git_root_and_suppresses_until_it_expires(repo: Path) -> No
     settings, errors = resolve_settings()
     assert errors == [] and settings.ignore_file == repo / ".byok-ci-ignore"
     report = scan_paths(["."], settings=settings)
-    assert report.findings == [] and report.stats.ignored == 1 and report.warnings == []
+    assert report.findings == () and report.stats.ignored == 1 and report.warnings == ()
 
 
 def test_an_expired_entry_stops_suppressing_and_says_so(repo: Path) -> None:

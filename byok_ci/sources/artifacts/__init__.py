@@ -3,7 +3,9 @@
 :class:`ArtifactReader` is what :class:`~byok_ci.sources.files.FileSource` hands each file
 to. An archive (known by its first bytes) yields a chunk per text member, with inner paths
 written ``dist/app-1.0.whl!app/settings.py``; a source map or notebook yields its decoded
-contents; any other file is read as text as before.
+contents; any other file is read as text by the same
+:class:`~byok_ci.sources.read.FileReader` as without artifacts. :class:`ArchiveSource`
+is one file read this way, as a :class:`~byok_ci.sources.Source`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ import io
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, BinaryIO, cast
+from typing import IO, BinaryIO, cast
 
-from byok_ci.model import Chunk, ScanError, Stats
+from byok_ci.config import Settings
+from byok_ci.model import Chunk
+from byok_ci.sources import Reading
 from byok_ci.sources.artifacts import documents
-from byok_ci.sources.artifacts.archives import Walk, Window, embedded, sniff
+from byok_ci.sources.artifacts.archives import Walk
+from byok_ci.sources.artifacts.formats import embedded, sniff
+from byok_ci.sources.artifacts.spool import Window
 from byok_ci.sources.artifacts.limits import (
     ArchiveLimits,
     ArchiveProblem,
@@ -25,31 +31,46 @@ from byok_ci.sources.artifacts.limits import (
     MemberSkipped,
     PartlyRead,
 )
-from byok_ci.sources.files import decode, is_excluded, open_regular
+from byok_ci.sources.read import FileReader, decode, open_regular
+from byok_ci.sources.select import is_excluded
 
-if TYPE_CHECKING:
-    from byok_ci.sources.files import FileSource
-
-__all__ = ["ArchiveLimits", "ArtifactReader", "sniff"]
+__all__ = ["ArchiveLimits", "ArchiveSource", "ArtifactReader", "archive_limits", "sniff"]
 _PARTIAL = "not fully scanned: "
+
+
+def archive_limits(settings: Settings) -> ArchiveLimits:
+    """The :class:`ArchiveLimits` the settings ask for."""
+    return ArchiveLimits(
+        max_depth=settings.max_archive_depth,
+        max_member_size=settings.max_archive_member_size,
+        max_total_bytes=settings.max_archive_bytes,
+        max_ratio=settings.max_archive_ratio,
+        max_members=settings.max_archive_members,
+        allow_partial=settings.allow_partial_archives,
+    )
 
 
 @dataclass
 class ArtifactReader:
-    """Reads files for a :class:`FileSource`, opening archives and decoding documents."""
+    """Reads files for a :class:`~byok_ci.sources.files.FileSource` with ``reader``, opening
+    archives and decoding documents; problems and counts go to the reader's reading."""
 
+    reader: FileReader
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
-    errors: list[ScanError] = field(default_factory=list)
-    stats: Stats = field(default_factory=Stats)
     exclude: Sequence[str] = ()
     archives: bool = True  # source maps and notebooks are decoded even without archives
 
-    def file_chunks(self, path: str, shown: str, source: FileSource) -> Iterator[Chunk]:
+    @property
+    def reading(self) -> Reading:
+        return self.reader.reading
+
+    def file_chunks(self, path: str, shown: str) -> Iterator[Chunk]:
         """The chunks of one file on disk (one open; archives are streamed from it)."""
+        reader = self.reader
         try:
             handle = open_regular(path)
         except OSError as exc:
-            source.read_failed(shown, exc)
+            reader.read_failed(shown, exc)
             return
         with handle:
             try:
@@ -60,38 +81,38 @@ class ArtifactReader:
                     yield from self.archive_chunks(handle, shown)
                     return
                 size = os.fstat(handle.fileno()).st_size
-                whole = not source.streams(shown, size) and size <= source.options.max_file_size
+                whole = not reader.streams(shown, size) and size <= reader.max_file_size
                 # An archive after a script or stub: looked for in the file itself when it is
                 # not read whole (archive limits apply, not the file size limit).
                 found = embedded(handle) if opens and not whole else None
                 if found is not None:
-                    yield from self.embedded_chunks(handle, shown, *found, source)
+                    yield from self.embedded_chunks(handle, shown, *found)
                     return
                 handle.seek(len(head))
-                if source.too_big(shown, size):
+                if reader.too_big(shown, size):
                     return
-                if source.streams(shown, size):
-                    yield from source.stream_chunks(handle, shown, head)
+                if reader.streams(shown, size):
+                    yield from reader.stream_chunks(handle, shown, head)
                     return
-                data = source.read_limited(handle, shown, head)
+                data = reader.read_limited(handle, shown, head)
             except OSError as exc:
-                source.read_failed(shown, exc)
+                reader.read_failed(shown, exc)
                 return
         if data is None:
             return
         found = embedded(io.BytesIO(data)) if opens else None  # BytesIO shares the bytes: no copy
         if found is not None:
-            yield from self.embedded_chunks(io.BytesIO(data), shown, *found, source)
+            yield from self.embedded_chunks(io.BytesIO(data), shown, *found)
             return
-        chunk = source.text_chunk(data, shown)
+        chunk = reader.text_chunk(data, shown)
         if chunk is not None:
             yield from self.expand(chunk)
 
-    def embedded_chunks(self, handle: BinaryIO, shown: str, kind: str, offset: int, source: FileSource) -> Iterator[Chunk]:
+    def embedded_chunks(self, handle: BinaryIO, shown: str, kind: str, offset: int) -> Iterator[Chunk]:
         """An archive that does not start its file: the text before it (a script, an
         installer stub), then its members."""
         handle.seek(0)
-        chunk = source.text_chunk(handle.read(min(offset, source.options.max_file_size)), shown)
+        chunk = self.reader.text_chunk(handle.read(min(offset, self.reader.max_file_size)), shown)
         if chunk is not None:
             yield from self.expand(chunk)
         # zipfile finds a zip's start itself (and a zip whose offsets count from the file's start).
@@ -110,10 +131,10 @@ class ArtifactReader:
         """A member's bytes as chunks, or nothing for binary content."""
         text = decode(data)
         if text is None:
-            self.stats.skipped_binary += 1
+            self.reading.count("skipped_binary")
             return
-        self.stats.files += 1
-        self.stats.bytes += len(data)
+        self.reading.count("files")
+        self.reading.count("bytes", len(data))
         yield from self.expand(Chunk(text=text, path=shown, scanned_as=scanned_as))
 
     def expand(self, chunk: Chunk) -> Iterator[Chunk]:
@@ -128,4 +149,21 @@ class ArtifactReader:
         limit = isinstance(exc, (LimitExceeded, MemberSkipped, PartlyRead))
         if limit and not reason.startswith(_PARTIAL):
             reason = _PARTIAL + reason
-        self.errors.append(ScanError(exc.path, reason, blocking=not (limit and self.limits.allow_partial)))
+        self.reading.error(exc.path, reason, blocking=not (limit and self.limits.allow_partial))
+
+
+@dataclass
+class ArchiveSource:
+    """One file on disk read as an artifact (a :class:`~byok_ci.sources.Source`): an archive's
+    members, a document's decoded parts, or its text."""
+
+    path: str
+    shown: str
+    artifacts: ArtifactReader
+
+    @property
+    def reading(self) -> Reading:
+        return self.artifacts.reading
+
+    def chunks(self) -> Iterator[Chunk]:
+        return self.artifacts.file_chunks(self.path, self.shown)

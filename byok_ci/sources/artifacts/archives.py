@@ -1,7 +1,7 @@
 """Members of zip, tar and compressed archives, read as streams and never extracted.
 
 Archives are recognised by their first bytes, not their names (or, in a file on disk, where
-they start after a script or stub: see :func:`embedded`). Compressed streams (gzip,
+they start after a script or stub: see :mod:`byok_ci.sources.artifacts.formats`). Compressed streams (gzip,
 bzip2, xz) are decompressed into an anonymous spool (memory, then an unlinked temporary
 file) so tar and zip readers get the random access they need; nothing is ever written
 under a member's name, so ``../`` names and symlink members cannot reach the file system.
@@ -14,11 +14,8 @@ import functools
 import gzip
 import io
 import lzma
-import posixpath
-import re
 import stat
 import tarfile
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -26,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from byok_ci.sources.artifacts import tarheaders, zipdir
+from byok_ci.sources.artifacts.formats import clean_name, decompressed_name, sniff
 from byok_ci.sources.artifacts.limits import (
     RATIO_FLOOR,
     ArchiveProblem,
@@ -35,17 +33,16 @@ from byok_ci.sources.artifacts.limits import (
     PartlyRead,
     human_size,
 )
-from byok_ci.sources.files import decode
+from byok_ci.sources.artifacts.spool import Spool, Unclosed
+from byok_ci.sources.read import decode
 
 if TYPE_CHECKING:
     from byok_ci.model import Chunk
     from byok_ci.sources.artifacts import ArtifactReader
+    from byok_ci.sources.artifacts.images import Layer
 
 HEAD = 8192
 _BLOCK = 1024 * 1024
-_IN_MEMORY = 8 * 1024 * 1024
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_COMPRESSED_SUFFIXES = {"gzip": (".gz", ".gzip"), "bzip2": (".bz2",), "xz": (".xz",)}
 _OPENERS: dict[str, Callable[[IO[bytes]], io.BufferedIOBase]] = {
     "gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
     "bzip2": lambda raw: bz2.BZ2File(raw, mode="rb"),
@@ -54,100 +51,6 @@ _OPENERS: dict[str, Callable[[IO[bytes]], io.BufferedIOBase]] = {
 # Opens a member for reading: a zip or tar member stream, or a view of a spool.
 MemberOpener = Callable[[], Any]
 _STREAM_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError, ValueError)
-SCRIPT_WINDOW = 1024 * 1024
-# Bytes that no text holds (tab, newlines, form feed and escape are text).
-_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
-_PAYLOAD_MAGIC = (b"\x1f\x8b\x08", b"BZh", b"\xfd7zXZ\x00")
-
-
-def sniff(head: bytes) -> str | None:
-    """The archive format of a file from its first bytes (a tar without the ``ustar``
-    magic by its header checksum), or None."""
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
-        return "zip"
-    if head.startswith(b"\x1f\x8b\x08"):
-        return "gzip"
-    if head.startswith(b"BZh") and head[3:4].isdigit() and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
-        return "bzip2"
-    if head.startswith(b"\xfd7zXZ\x00"):
-        return "xz"
-    if head[257:262] == b"ustar":
-        return "tar"
-    if head.startswith(b"\x28\xb5\x2f\xfd"):
-        return "zstd"
-    if tarheaders.is_v7_header(head):
-        return "tar"
-    return None
-
-
-def embedded(handle: IO[bytes]) -> tuple[str, int] | None:
-    """(format, offset) of an archive that does not start the file, or None.
-
-    Two places are looked at, so a plain file costs one read of its last 64 KiB (and a
-    script one search of its first MiB): a zip's end record in the last ``END_WINDOW``
-    bytes (a zipapp after its ``#!`` line, a self-extracting installer, a zip appended to
-    anything); and, in a file starting with ``#!``, where its text ends within the first
-    ``SCRIPT_WINDOW`` bytes: a tar, gzip, bzip2 or xz stream there is the payload of a
-    shell self-extractor (``cat install.sh payload.tar.gz > installer.sh``).
-    """
-    directory = zipdir.locate(handle)
-    if directory is not None and zipdir.is_zip(handle, directory):
-        return "zip", directory.zip_start
-    handle.seek(0)
-    head = handle.read(SCRIPT_WINDOW)
-    if not head.startswith(b"#!"):
-        return None
-    binary = _BINARY.search(head)
-    if binary is None:
-        return None
-    # The payload starts the line holding the first binary byte (a tar header starts with
-    # its printable name); a bzip2 stream's header is printable too, so look back a little.
-    line_start = head.rfind(b"\n", 0, binary.start()) + 1
-    candidates = {line_start}
-    for magic in _PAYLOAD_MAGIC:
-        candidates.add(head.rfind(magic, max(0, line_start - 64), binary.start() + len(magic)))
-    for offset in sorted(candidates - {-1, 0}):
-        handle.seek(offset)
-        kind = sniff(handle.read(512))
-        if kind in ("tar", *_OPENERS):
-            return kind, offset
-    return None
-
-
-def clean_name(name: str) -> str:
-    """A member name fit for a one-line report: no control characters, no leading ``./``."""
-    while name.startswith("./"):
-        name = name[2:]
-    return _CONTROL.sub("?", name) or "?"
-
-
-@dataclass
-class Layer:
-    """Whiteouts of the image layers above the one being read (they are read top-down)."""
-
-    label: str
-    deleted_above: frozenset[str] = frozenset()
-    opaque_above: frozenset[str] = frozenset()
-    deleted_here: set[str] = field(default_factory=set)
-    opaque_here: set[str] = field(default_factory=set)
-
-    def note(self, name: str) -> bool:
-        """Record a whiteout entry; True when ``name`` is one (it holds no content)."""
-        directory, base = posixpath.split(name)
-        if base == ".wh..wh..opq":
-            self.opaque_here.add(directory)
-            return True
-        if base.startswith(".wh."):
-            self.deleted_here.add(posixpath.join(directory, base[4:]))
-            return True
-        return False
-
-    def scanned_as(self, name: str) -> str:
-        parents = [name]
-        while "/" in parents[-1]:
-            parents.append(parents[-1].rsplit("/", 1)[0])
-        hidden = any(p in self.deleted_above for p in parents) or any(p in self.opaque_above for p in parents[1:])
-        return f"{self.label}, deleted in a later layer (still in the image)" if hidden else self.label
 
 
 @dataclass
@@ -207,7 +110,7 @@ class Walk:
                     continue
                 name = clean_name(info.filename)
                 if stat.S_ISLNK(info.external_attr >> 16):
-                    self.reader.stats.skipped_other += 1  # a symlink member is a name, never followed
+                    self.reader.reading.count("skipped_other")  # a symlink member is a name, never followed
                     continue
                 if info.flag_bits & 0x1:
                     encrypted.append(name)
@@ -227,6 +130,8 @@ class Walk:
             raise ArchiveProblem(shown, f"not fully scanned: password-protected member {encrypted[0]}{more}")
 
     def _tar(self, handle: IO[bytes], shown: str, depth: int, layer: Layer | None) -> Iterator[Chunk]:
+        from byok_ci.sources.artifacts import images  # only tars need it: not on a hook's path
+
         with tarheaders.open_tar(handle) as archive:
             # Headers first (cheap: the tar is uncompressed and seekable), so a saved container
             # image is known by its manifest wherever the manifest lies in the tar.
@@ -234,11 +139,7 @@ class Walk:
             if not listing.members and listing.damaged[:1] == [0]:
                 raise ArchiveProblem(shown, "cannot read: corrupt or truncated tar archive")
             members = listing.members
-            image = None
-            if layer is None:
-                from byok_ci.sources.artifacts import images
-
-                image = images.layers_of(archive, members)
+            image = images.layers_of(archive, members) if layer is None else None
             if image is not None:
                 yield from images.scan(self, archive, members, image, shown, depth)
             else:
@@ -268,7 +169,7 @@ class Walk:
         if layer is not None and layer.note(name):
             return
         if info.issym() or info.islnk():
-            self.reader.stats.skipped_other += 1
+            self.reader.reading.count("skipped_other")
             return
         if not info.isreg():
             return
@@ -281,7 +182,7 @@ class Walk:
         self, handle: IO[bytes], kind: str, shown: str, depth: int, layer: Layer | None
     ) -> Iterator[Chunk]:
         spool, damaged = self._decompress(handle, kind, shown)
-        errors = self.reader.errors
+        errors = self.reader.reading.errors
         mark = len(errors)
         try:
             with spool:
@@ -292,7 +193,7 @@ class Walk:
                     size = spool.seek(0, io.SEEK_END)
                     spool.seek(0)
                     yield from self._guarded_member(
-                        lambda: _Unclosed(spool), _decompressed_name(shown, kind), size, shown, depth, seekable=True
+                        lambda: Unclosed(spool), decompressed_name(shown, kind), size, shown, depth, seekable=True
                     )
         except LimitExceeded:
             raise
@@ -310,7 +211,7 @@ class Walk:
         """The decompressed stream in a spool, and whether the stream broke off."""
         start = handle.tell()
         self.counted.add(shown)
-        spool = _Spool()
+        spool = Spool()
         produced = 0
         damaged = False
         try:
@@ -344,7 +245,7 @@ class Walk:
     ) -> Iterator[Chunk]:
         inner = f"{shown}!{name}"
         if self.reader.excluded(inner):
-            self.reader.stats.skipped_excluded += 1
+            self.reader.reading.count("skipped_excluded")
             return
         self.budget.member(shown)
         try:
@@ -388,7 +289,7 @@ class Walk:
                     yield from self.archive(spool, inner, depth + 1)
                 return
             if decode(head) is None:
-                self.reader.stats.skipped_binary += 1
+                self.reader.reading.count("skipped_binary")
                 return
             if size > limits.max_member_size:
                 raise MemberSkipped(
@@ -405,7 +306,7 @@ class Walk:
         yield from self.reader.text_chunks(data, inner, scanned_as)
 
     def _spool_rest(self, head: bytes, stream: IO[bytes], shown: str) -> IO[bytes]:
-        spool = _Spool()
+        spool = Spool()
         spool.write(head)
         try:
             while block := stream.read(_BLOCK):
@@ -422,88 +323,3 @@ def _extracted(archive: tarfile.TarFile, info: tarfile.TarInfo) -> IO[bytes]:
     if stream is None:  # pragma: no cover - only for non-regular members, filtered above
         raise ArchiveProblem(info.name, "not a regular member")
     return stream
-
-
-def _decompressed_name(shown: str, kind: str) -> str:
-    """``logs/app.log.gz`` holds ``app.log``."""
-    base = shown.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
-    for suffix in _COMPRESSED_SUFFIXES[kind]:
-        if base.lower().endswith(suffix) and len(base) > len(suffix):
-            return base[: -len(suffix)]
-    return base
-
-
-class _Spool:
-    """Bytes in memory up to a bound, then in an unlinked temporary file."""
-
-    def __init__(self) -> None:
-        self._file: IO[bytes] = io.BytesIO()
-        self._size = 0
-
-    def write(self, data: bytes) -> None:
-        self._size += len(data)
-        if isinstance(self._file, io.BytesIO) and self._size > _IN_MEMORY:
-            disk = tempfile.TemporaryFile()
-            disk.write(self._file.getvalue())
-            self._file = disk
-        self._file.write(data)
-
-    def rewound(self) -> IO[bytes]:
-        self._file.seek(0)
-        return self._file
-
-    def close(self) -> None:
-        self._file.close()
-
-
-class Window:
-    """The part of a seekable file from ``start`` on, as a file of its own."""
-
-    def __init__(self, raw: IO[bytes], start: int) -> None:
-        self._raw, self._start = raw, start
-        raw.seek(start)
-
-    def read(self, size: int = -1) -> bytes:
-        return self._raw.read(size)
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_SET:
-            offset += self._start
-        return self._raw.seek(offset, whence) - self._start
-
-    def tell(self) -> int:
-        return self._raw.tell() - self._start
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
-
-
-class _Unclosed:
-    """A view of a spool that its member reader may close without closing the spool."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self._raw = raw
-
-    def read(self, size: int = -1) -> bytes:
-        return self._raw.read(size)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._raw.tell()
-
-    def seekable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> _Unclosed:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass

@@ -10,11 +10,13 @@ live there).
 from __future__ import annotations
 
 import json
+import posixpath
 import tarfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from byok_ci.sources.artifacts.archives import Layer, clean_name
+from byok_ci.sources.artifacts.formats import clean_name
 
 if TYPE_CHECKING:
     from byok_ci.model import Chunk
@@ -22,6 +24,35 @@ if TYPE_CHECKING:
 
 _MAX_JSON = 16 * 1024 * 1024
 _MAX_INDEX_DEPTH = 4
+
+
+@dataclass
+class Layer:
+    """Whiteouts of the image layers above the one being read (they are read top-down)."""
+
+    label: str
+    deleted_above: frozenset[str] = frozenset()
+    opaque_above: frozenset[str] = frozenset()
+    deleted_here: set[str] = field(default_factory=set)
+    opaque_here: set[str] = field(default_factory=set)
+
+    def note(self, name: str) -> bool:
+        """Record a whiteout entry; True when ``name`` is one (it holds no content)."""
+        directory, base = posixpath.split(name)
+        if base == ".wh..wh..opq":
+            self.opaque_here.add(directory)
+            return True
+        if base.startswith(".wh."):
+            self.deleted_here.add(posixpath.join(directory, base[4:]))
+            return True
+        return False
+
+    def scanned_as(self, name: str) -> str:
+        parents = [name]
+        while "/" in parents[-1]:
+            parents.append(parents[-1].rsplit("/", 1)[0])
+        hidden = any(p in self.deleted_above for p in parents) or any(p in self.opaque_above for p in parents[1:])
+        return f"{self.label}, deleted in a later layer (still in the image)" if hidden else self.label
 
 
 def layers_of(archive: tarfile.TarFile, members: list[tarfile.TarInfo]) -> list[str] | None:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from byok_ci.errors import ArchiveProblem, LimitExceeded, MemberSkipped, PartlyRead
+
+__all__ = ["ArchiveLimits", "ArchiveProblem", "Budget", "LimitExceeded", "MemberSkipped", "PartlyRead", "human_size"]
+
 MB = 1024 * 1024
 
 
@@ -26,26 +30,6 @@ class ArchiveLimits:
 
 # Below this size a high compression ratio is normal (a file of spaces) and costs nothing.
 RATIO_FLOOR = 1 * MB
-
-
-class ArchiveProblem(Exception):
-    """An archive (or a member) that cannot be read: corrupt, truncated, encrypted."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path, self.reason = path, reason
-
-
-class LimitExceeded(ArchiveProblem):
-    """A limit of the whole top-level archive: nothing more of it is read."""
-
-
-class MemberSkipped(ArchiveProblem):
-    """A limit of one member: that member is skipped, the rest of the archive is read."""
-
-
-class PartlyRead(ArchiveProblem):
-    """Damage skipped over (a tar header that does not verify): the rest was read."""
 
 
 def human_size(n: int) -> str:

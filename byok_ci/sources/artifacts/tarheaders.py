@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from byok_ci.errors import HeaderTooLarge
 from byok_ci.sources.artifacts.limits import MB
 
 BLOCK = tarfile.BLOCKSIZE
@@ -60,12 +61,6 @@ def is_v7_header(head: bytes) -> bool:
     )
 
 
-class ExtendedHeaderTooLarge(Exception):
-    def __init__(self, claimed: int, data_start: int) -> None:
-        super().__init__(claimed)
-        self.claimed, self.data_start = claimed, data_start
-
-
 class _GuardedReader:
     """The archive's file as ``tarfile`` sees it: while a header is being parsed, reads
     beyond the allowance raise instead of allocating what the header claims."""
@@ -77,7 +72,7 @@ class _GuardedReader:
     def read(self, size: int = -1) -> bytes:
         if self.allowance is not None:
             if size < 0 or size > self.allowance:
-                raise ExtendedHeaderTooLarge(size, self.raw.tell())
+                raise HeaderTooLarge(size, self.raw.tell())
             self.allowance -= size
         return self.raw.read(size)
 
@@ -145,7 +140,7 @@ def list_members(archive: tarfile.TarFile, limit: int) -> Listing:
         reader.allowance = MAX_EXTENDED_HEADER
         try:
             info = archive.tarinfo.fromtarfile(archive)
-        except ExtendedHeaderTooLarge as exc:
+        except HeaderTooLarge as exc:
             listing.oversized.append((position, exc.claimed))
             if 0 <= exc.claimed <= size - exc.data_start:
                 # A header that tells the truth about its size: skip its data, not scan it.

@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from byok_ci.errors import GitError
-from byok_ci.model import Chunk, ScanError
+from byok_ci.model import Chunk
+from byok_ci.sources import Reading
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
 from byok_ci.sources.git.process import DIFF_OPTIONS, diff_config, first_error_line, run, stream
@@ -47,6 +48,10 @@ class CommitPart:
     # counts as added (which also shows what the unreadable parent added).
     orphans: frozenset[bytes] = frozenset()
 
+    @property
+    def reading(self) -> Reading:
+        return self.chunker.reading
+
     def chunks(self) -> Iterator[Chunk]:
         remaining = [sha for sha in self.shas.split() if sha not in self.orphans]
         for sha in self.shas.split():
@@ -72,11 +77,11 @@ class CommitPart:
                 # A damaged object in one commit (git stops mid-diff): report that commit
                 # and go on with the ones after it.
                 failed = remaining.index(seen[-1].encode())
-                self.chunker.errors.append(ScanError(
+                self.chunker.reading.error(
                     f"{HERE}@{seen[-1][:12]}",
                     f"git could not read this commit ({exc}); the repository may be damaged (run git fsck); "
                     "the other commits were scanned",
-                ))
+                )
                 remaining = remaining[failed + 1:]
 
     def _whole_tree(self, sha: str) -> Iterator[Chunk]:
@@ -92,14 +97,13 @@ class CommitPart:
                 for patch in parse(itertools.chain([header.stdout], lines), on_commit=self._count):
                     yield from self.chunker.chunks(patch)
         except GitError as exc:
-            self.chunker.errors.append(ScanError(
+            self.chunker.reading.error(
                 f"{HERE}@{sha[:12]}", f"git could not read this commit ({exc}); the repository may be damaged "
-                "(run git fsck); the other commits were scanned"))
+                "(run git fsck); the other commits were scanned")
 
     def _count(self, commit: Commit) -> None:
-        self.chunker.note_author(commit.sha, commit.info)
-        stats = self.chunker.stats
-        stats.commits = (stats.commits or 0) + 1
+        self.chunker.reading.note_author(commit.sha, commit.info)
+        self.chunker.reading.count("commits")
         if self.on_commit is not None:
             self.on_commit()
 
@@ -120,6 +124,10 @@ class CommitSource:
     max_parts: int = 0  # 0: one per core, at most MAX_PARTS
     _listed: bytes = b""
     _orphans: frozenset[bytes] = frozenset()
+
+    @property
+    def reading(self) -> Reading:
+        return self.chunker.reading
 
     def options(self) -> list[str]:
         # --diff-filter=d: a deleted file adds nothing, and diffing it costs as much as adding it.
@@ -176,11 +184,11 @@ class CommitSource:
         behind = ("the commits behind it were scanned too, with any commits no ref holds" if self.all_refs
                   else "commits only reachable through it were not scanned")
         for sha in sorted(damaged):
-            self.chunker.errors.append(ScanError(
+            self.chunker.reading.error(
                 f"{HERE}@{sha[:12].decode()}",
                 f"git cannot read this commit (the repository is damaged: run git fsck); what it added is "
                 f"scanned with the whole tree of the commits after it; {behind}",
-            ))
+            )
         self._orphans = frozenset(sha for sha in chosen if damaged.intersection(parents[sha]))
         return b"".join(sha + b"\n" for sha in _parents_first(chosen, parents))
 
@@ -227,10 +235,10 @@ class CommitSource:
             return None
         for sha, name in refs:
             if sha in broken:
-                self.chunker.errors.append(ScanError(
+                self.chunker.reading.error(
                     HERE, f"{name.decode('utf-8', 'replace')} points to a missing object {sha[:12].decode()}; "
                     "not scanned (the repository may be damaged: run git fsck); the other refs were scanned",
-                ))
+                )
         return sorted({sha for sha, _ in refs if kinds.get(sha) in (b"commit", b"tag")})
 
     def parts(self) -> list[CommitPart]:

@@ -7,6 +7,7 @@ every parent column says ``+``, so a merge reports only what none of its parents
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -80,6 +81,14 @@ def unquote(raw: bytes) -> bytes:
 def display(raw: bytes) -> str:
     """A repository path as reports show it: UTF-8, other bytes as ``\\xNN`` escapes."""
     return raw.decode("utf-8", "backslashreplace")
+
+
+def raw_path(shown: str) -> bytes:
+    """The bytes of a repository path as reports show it (``\\xNN`` escapes undone)."""
+    raw = shown.encode("utf-8")
+    if b"\\x" not in raw:
+        return raw
+    return re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
 
 
 def _path_of(line: bytes, prefix_len: int) -> str:

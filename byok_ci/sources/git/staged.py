@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from byok_ci.model import Chunk
+from byok_ci.sources import Reading
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.patch import parse
 from byok_ci.sources.git.process import DIFF_OPTIONS, check_work_tree, diff_config, stream
@@ -23,6 +24,10 @@ class StagedSource:
     pathspecs: Sequence[str] = ()
     chunker: Chunker = field(default_factory=Chunker)
     cwd: str | None = None
+
+    @property
+    def reading(self) -> Reading:
+        return self.chunker.reading
 
     def chunks(self) -> Iterator[Chunk]:
         check_work_tree(self.cwd)

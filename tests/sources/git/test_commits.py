@@ -30,7 +30,7 @@ def test_range_attributes_each_finding_to_its_commit(tmp_path: Path, shipped_rul
     repo.write("b.py", "\n" * 6 + f'GROQ = "{keys("groq.api-key")}"\n')
     third = repo.commit("add another")
     report = scan_git(GitTarget("range", f"{base}..HEAD"), rules=shipped_rules, cwd=str(tmp_path))
-    assert report.errors == [] and report.stats.commits == 2
+    assert report.errors == () and report.stats.commits == 2
     got = [(f.path, f.line, f.commit) for f in report.findings]
     assert got == [("a.py", 2, second), ("b.py", 7, third)]
     info = report.findings[0].commit_info
@@ -82,7 +82,7 @@ def test_pre_push_ranges(tmp_path: Path, shipped_rules: RuleSet, keys) -> None: 
     notes: list[str] = []
     deletion = scan_git(GitTarget("pre-push", push_from=new, push_to=zero), rules=shipped_rules, cwd=cwd,
                         on_note=notes.append)
-    assert deletion.findings == [] and deletion.errors == [] and "deletion" in notes[0]
+    assert deletion.findings == () and deletion.errors == () and "deletion" in notes[0]
 
 
 @pytest.mark.parametrize("revision, message", [
@@ -120,7 +120,7 @@ def test_history_finds_deleted_keys_once_at_their_introducing_commit(tmp_path: P
     side = repo.commit("only on a branch")
     repo.git("checkout", "-q", "main")
     report = scan_git(HISTORY, rules=shipped_rules, cwd=str(tmp_path))
-    assert report.errors == [] and report.stats.commits == 6
+    assert report.errors == () and report.stats.commits == 6
     got = {(f.path, f.line, f.commit, f.history_only) for f in report.findings}
     assert got == {
         ("app.py", 1, introduced, False),
@@ -145,7 +145,7 @@ def test_empty_repository(tmp_path: Path, shipped_rules: RuleSet) -> None:
     GitRepo(tmp_path)
     notes: list[str] = []
     report = scan_git(HISTORY, rules=shipped_rules, cwd=str(tmp_path), on_note=notes.append)
-    assert report.errors == [] and report.findings == [] and "empty repository" in notes[0]
+    assert report.errors == () and report.findings == () and "empty repository" in notes[0]
 
 
 def test_shallow_clone(tmp_path: Path, shipped_rules: RuleSet, keys) -> None:  # type: ignore[no-untyped-def]
@@ -164,7 +164,7 @@ def test_shallow_clone(tmp_path: Path, shipped_rules: RuleSet, keys) -> None:  #
     assert [f.path for f in strict.findings] == ["old.py"]
     notes: list[str] = []
     allowed = scan_git(HISTORY, rules=shipped_rules, cwd=cwd, allow_shallow=True, on_note=notes.append)
-    assert allowed.errors == [] and "shallow clone" in notes[0]
+    assert allowed.errors == () and "shallow clone" in notes[0]
 
 
 def test_history_progress(tmp_path: Path, shipped_rules: RuleSet) -> None:
@@ -195,7 +195,7 @@ def test_history_split_across_git_processes_finds_the_same(
 
     def scan() -> set[tuple[object, ...]]:
         report = scan_git(HISTORY, rules=shipped_rules, cwd=str(tmp_path))
-        assert report.errors == [] and report.stats.commits == 8
+        assert report.errors == () and report.stats.commits == 8
         return {(f.path, f.line, f.commit, f.fingerprint, f.history_only) for f in report.findings}
 
     whole = scan()
@@ -230,9 +230,9 @@ def test_shallow_clone_ranges(tmp_path: Path, shipped_rules: RuleSet, keys) -> N
                    check=True, env=git_env())
     cwd = str(tmp_path / "clone")
     inside = scan_git(GitTarget("range", "HEAD~1..HEAD"), rules=shipped_rules, cwd=cwd)
-    assert inside.errors == []  # every commit of the range has its parents here
+    assert inside.errors == ()  # every commit of the range has its parents here
     reaching = scan_git(GitTarget("since", "HEAD~1"), rules=shipped_rules, cwd=cwd)
-    assert reaching.errors == []
+    assert reaching.errors == ()
     missing = scan_git(GitTarget("range", "HEAD~3..HEAD"), rules=shipped_rules, cwd=cwd)
     assert "shallow clone" in missing.errors[0].message and "fetch-depth: 0" in missing.errors[0].message
 

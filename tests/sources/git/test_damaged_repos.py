@@ -163,6 +163,7 @@ NAMES = st.text(st.characters(blacklist_characters="/\0", blacklist_categories=[
 )
 
 
+@pytest.mark.slow  # hypothesis, a git repository per example
 @settings(max_examples=int(os.environ.get("GIT_EXAMPLES", "12")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(files=st.lists(st.tuples(NAMES, st.binary(max_size=300), st.integers(0, 5)), min_size=1, max_size=4,
                       unique_by=lambda f: f[0]),

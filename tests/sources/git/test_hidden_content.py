@@ -67,7 +67,7 @@ def test_a_blob_git_will_not_diff_is_an_error(tmp_path: Path, keys, mode: str,  
     monkeypatch.setattr(process, "DEFAULT_BIG_FILE_THRESHOLD", 1024)
     big_file_repo(tmp_path, keys(), stage_only=mode == "staged")
     report = scan_git(GitTarget(mode), rules=load_rules(), settings=Settings(max_file_size=2048), cwd=str(tmp_path))
-    assert report.findings == []
+    assert report.findings == ()
     (error,) = report.errors
     assert error.path.split("@")[0] == "data/big.txt" and "over the maximum file size 2,048" in error.message
     assert report.stats.skipped_large == 1 and report.stats.skipped_binary == 0
@@ -78,7 +78,7 @@ def test_a_real_binary_is_still_skipped_quietly(tmp_path: Path) -> None:
     repo.write("logo.png", b"\x89PNG\r\n\x1a\n\0\0" + bytes(range(256)) * 8)
     repo.commit("logo")
     report = scan_git(GitTarget("history"), rules=load_rules(), cwd=str(tmp_path))
-    assert report.errors == [] and report.stats.skipped_binary == 1
+    assert report.errors == () and report.stats.skipped_binary == 1
 
 
 def test_replace_refs_do_not_hide_the_commit_with_the_key(tmp_path: Path, keys) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ def test_first_commit_with_no_history(tmp_path: Path, shipped_rules: RuleSet, rn
     repo.write("app.py", f'import os\n\nKEY = "{key_for(shipped_rules, "openai.project-key", rng)}"\n')
     repo.git("add", "app.py")
     report = scan_git(STAGED, rules=shipped_rules, cwd=str(tmp_path))
-    assert report.errors == []
+    assert report.errors == ()
     (finding,) = report.findings
     assert (finding.path, finding.line, finding.commit) == ("app.py", 3, None)
 
@@ -85,4 +85,4 @@ def test_config_excludes_apply(tmp_path: Path, shipped_rules: RuleSet, rng: rand
     repo.write("tests/fixtures/fake.env", f"OPENAI_API_KEY={key_for(shipped_rules, 'openai.project-key', rng)}\n")
     repo.git("add", "-A")
     report = scan_git(STAGED, rules=shipped_rules, cwd=str(tmp_path), settings=Settings(exclude=("tests/fixtures",)))
-    assert report.findings == [] and report.stats.skipped_excluded == 1
+    assert report.findings == () and report.stats.skipped_excluded == 1

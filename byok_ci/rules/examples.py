@@ -7,13 +7,12 @@ show an expanded example, only its template.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from byok_ci.detect.engine import Detector
-from byok_ci.keygen import expand_example
-from byok_ci.model import Chunk
-from byok_ci.rules import RuleSet
+from byok_ci.model import Chunk, Finding
+from byok_ci.rules.keygen import expand_example
+from byok_ci.rules.model import RuleSet
 
 DEFAULT_SEED = 20261127
 
@@ -33,10 +32,11 @@ class ExampleResult:
         return f"{self.rule_id} {self.kind} example {self.index + 1}: wanted {want} of this rule, found {fired}"
 
 
-def run_examples(ruleset: RuleSet, only: Iterable[str] | None = None, seed: int = DEFAULT_SEED) -> list[ExampleResult]:
-    """Check each rule's examples against the whole rule set (so overlaps resolve as in a scan)."""
+def run_examples(ruleset: RuleSet, detect: Callable[[Chunk], list[Finding]], only: Iterable[str] | None = None,
+                 seed: int = DEFAULT_SEED) -> list[ExampleResult]:
+    """Check each rule's examples with ``detect`` (a detector of the whole rule set, so
+    overlaps resolve as in a scan)."""
     wanted = set(only) if only is not None else None
-    detector = Detector(ruleset)
     results = []
     for rule in ruleset.rules:
         if wanted is not None and rule.id not in wanted:
@@ -45,7 +45,7 @@ def run_examples(ruleset: RuleSet, only: Iterable[str] | None = None, seed: int 
         for kind, templates in (("positive", rule.examples.positive), ("negative", rule.examples.negative)):
             for index, template in enumerate(templates):
                 text = expand_example(template, rule, rng)
-                found = tuple(sorted({f.rule_id for f in detector.detect(Chunk(text=text, path="<example>"))}))
+                found = tuple(sorted({f.rule_id for f in detect(Chunk(text=text, path="<example>"))}))
                 hit = rule.id in found
                 results.append(ExampleResult(rule.id, kind, index, template, hit if kind == "positive" else not hit, found))
     return results

@@ -1,47 +1,56 @@
 """Keys in names: file and directory names, commit authors, ref names.
 
 A key in a name is in the repository for anyone to read, and byok-ci would print it with
-every finding, error and summary line that names the file. This stage, run at the end of
-a scan, reports each such key as a finding of its own (``found_in`` path, author or ref)
-and puts the redacted name in place of the name everywhere in the report.
+every finding, error and summary line that names the file. This stage, run after
+detection, reports each such key as a finding of its own (``found_in`` path, author or
+ref) and puts the redacted name in place of the name everywhere in what the scan found.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from byok_ci.detect.anywhere import KeyMatcher
-from byok_ci.model import CommitInfo, Finding, Report, ScanError
+from byok_ci.model import CommitInfo, Finding, ScanError
 
 
-def report_keys_in_names(
-    report: Report,
+@dataclass(frozen=True)
+class Found:
+    """What a scan found so far: findings, errors and warnings."""
+
+    findings: list[Finding]
+    errors: list[ScanError]
+    warnings: list[ScanError]
+
+
+def keys_in_names(
+    found: Found,
     matcher: KeyMatcher,
     *,
     paths: Iterable[str] = (),
     missing: Collection[str] = (),
     authors: Mapping[str, tuple[str, CommitInfo]] | None = None,
     refs: Mapping[str, str | None] | None = None,
-) -> None:
-    """Add findings for keys in ``paths`` (and in the paths of the report's findings),
-    ``authors`` (author → a commit of theirs) and ``refs`` (ref name → its commit), and
-    redact those names throughout ``report``. Paths of errors and warnings, and paths in
-    ``missing`` (a mistyped argument names nothing that exists), are redacted, not reported."""
+) -> Found:
+    """``found`` with findings for keys in ``paths`` (and in the paths of its findings),
+    ``authors`` (author → a commit of theirs) and ``refs`` (ref name → its commit), those
+    names redacted throughout. Paths of errors and warnings, and paths in ``missing`` (a
+    mistyped argument names nothing that exists), are redacted, not reported."""
     names = set(paths) - set(missing)
-    names.update(f.path for f in report.findings)
-    others = {e.path for e in report.errors} | {w.path for w in report.warnings} | set(missing)
+    names.update(f.path for f in found.findings)
+    others = {e.path for e in found.errors} | {w.path for w in found.warnings} | set(missing)
     authors = authors or {}
     refs = refs or {}
     everything = "\n".join([*names, *others, *authors, *refs])
     # One pass over every name at once: a scan whose names hold no key pays only this.
     if not everything or not matcher.keys(everything):
-        return
-    found: dict[tuple[str, str, str, str], Finding] = {}
+        return found
+    new: dict[tuple[str, str, str, str], Finding] = {}
 
     def add(findings: list[Finding]) -> None:
         for f in findings:
-            found.setdefault((f.found_in or "", f.rule_id, f.fingerprint, f.path), f)
+            new.setdefault((f.found_in or "", f.rule_id, f.fingerprint, f.path), f)
 
     shown_paths: dict[str, str] = {}
     for name in sorted(names):
@@ -61,12 +70,13 @@ def report_keys_in_names(
             add([replace(f, commit_info=CommitInfo(shown_authors[author], info.date)) for f in findings])
     for ref, target in sorted(refs.items()):
         add(matcher.findings_in_name(ref, "ref", commit=target))
-    if shown_paths or shown_authors:
-        report.findings[:] = [_renamed(f, shown_paths, shown_authors) for f in report.findings]
-        report.errors[:] = [_renamed_error(e, shown_paths) for e in report.errors]
-        report.warnings[:] = [_renamed_error(w, shown_paths) for w in report.warnings]
-    report.findings.extend(found.values())
-    report.findings.sort(key=Finding.sort_key)
+    findings = [_renamed(f, shown_paths, shown_authors) for f in found.findings] + list(new.values())
+    findings.sort(key=Finding.sort_key)
+    return Found(
+        findings,
+        [_renamed_error(e, shown_paths) for e in found.errors],
+        [_renamed_error(w, shown_paths) for w in found.warnings],
+    )
 
 
 def _renamed(finding: Finding, paths: Mapping[str, str], authors: Mapping[str, str]) -> Finding:

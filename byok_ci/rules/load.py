@@ -1,8 +1,9 @@
 """Load rule files into typed, immutable rules.
 
 Raw YAML → validation with a precise error (file, line, rule id, field) → frozen
-:class:`Rule` records with compiled regexes. A bad rule is dropped and reported; the other
-rules of the file still load, so one typo never silently disables a whole provider.
+:class:`~byok_ci.rules.model.Rule` records with compiled regexes. A bad rule is dropped and
+reported; the other rules of the file still load, so one typo never silently disables a
+whole provider.
 """
 
 from __future__ import annotations
@@ -10,250 +11,125 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from byok_ci._yaml import LineDict, MalformedYaml, load_yaml_file
-from byok_ci.keygen import Segment, leading_literal, parse_format
-from byok_ci.model import SEVERITIES, RuleInfo, ScanError
+from byok_ci._yaml import LineDict, load_yaml_file
+from byok_ci.errors import MalformedYaml, RuleProblem
+from byok_ci.model import SEVERITIES, ScanError
 from byok_ci.outbound import remember_rules
-from byok_ci.redos import catastrophic_backtracking, max_width
+from byok_ci.rules.keygen import leading_literal, parse_format
+from byok_ci.rules.files import rule_files_in, rule_ids_in
+from byok_ci.rules.model import Context, Examples, Provider, Rule, RuleSet, default_rules_dir
+from byok_ci.rules.redos import catastrophic_backtracking, max_width
 
 MAX_PATTERN_WIDTH = 8192
-PROJECT_URL = "https://github.com/byok-ci/byok-ci"
-RULES_DOC_URL = f"{PROJECT_URL}/blob/main/docs/rules.md"
 CHAR_CLASSES = ("upper", "lower", "digit")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*")
 _PROVIDER = re.compile(r"[a-z0-9][a-z0-9-]*")
-_NOT_RULE_FILES = {"policy.yaml"}
-
-
-@dataclass(frozen=True)
-class Context:
-    """Provider context that must occur near a match for prefix-less key formats."""
-
-    pattern: re.Pattern[str]
-    before: int = 200
-    after: int = 80
-    # Words that name the provider in a structural label (an enclosing key, a block header, a
-    # sibling name, a host, an import, a trailing comment): see byok_ci.detect.structure.
-    names: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Examples:
-    positive: tuple[str, ...] = ()
-    negative: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    provider: str
-    description: str
-    severity: str
-    keywords: tuple[str, ...]
-    pattern: re.Pattern[str]
-    format: tuple[Segment, ...]
-    prefix: str
-    entropy: float | None = None
-    require: frozenset[str] = frozenset()
-    context: Context | None = None
-    allow: tuple[re.Pattern[str], ...] = ()
-    # Regexes searched around the match (the context region): a hit marks a known public
-    # or sample credential, e.g. Google's deliberately public image-pulling service account.
-    allow_context: tuple[re.Pattern[str], ...] = ()
-    boundary: bool = True
-    priority: int = 0
-    max_length: int = 0
-    key_management: str = ""
-    examples: Examples = Examples()
-    source: str = ""
-
-    def info(self) -> RuleInfo:
-        # docs/rules.md has a section for the shipped rules only: a rule of your own links nowhere.
-        shipped = Path(self.source).parent == default_rules_dir()
-        help_uri = rule_help_uri(self.id) if shipped else ""
-        return RuleInfo(self.id, self.provider, self.description, self.severity, help_uri, self.key_management)
-
-    @property
-    def fixed_chars(self) -> int:
-        """How many characters of the format are fixed: more means more specific."""
-        return sum(len(seg.literal) for seg in self.format if not seg.charset)
-
-
-@dataclass(frozen=True)
-class Provider:
-    id: str
-    name: str
-    key_management: str = ""
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    """The rules in force, the providers they belong to, and what failed to load."""
-
-    rules: tuple[Rule, ...]
-    providers: dict[str, Provider] = field(default_factory=dict)
-    errors: tuple[ScanError, ...] = ()
-    digest: str = ""
-
-    def get(self, rule_id: str) -> Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
-
-    def without(self, disabled: Iterable[str]) -> RuleSet:
-        drop = set(disabled)
-        return RuleSet(tuple(r for r in self.rules if r.id not in drop), self.providers, self.errors, self.digest)
-
-
-def rule_anchor(rule_id: str) -> str:
-    """The Markdown heading anchor of a rule's section in docs/rules.md."""
-    return rule_id.replace(".", "")
-
-
-def rule_help_uri(rule_id: str) -> str:
-    return f"{RULES_DOC_URL}#{rule_anchor(rule_id)}"
-
-
-def default_rules_dir() -> Path:
-    """The shipped rules: inside the wheel, or the repository's ``rules/`` in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_rules", here.parent / "rules"):
-        if candidate.is_dir():
-            return candidate
-    return here / "_rules"
-
-
-def rule_files_in(directory: Path) -> list[Path]:
-    return sorted(
-        p for p in directory.glob("*.yaml") if p.name not in _NOT_RULE_FILES and not p.name.startswith("_")
-    )
-
-
-def rule_ids_in(path: Path) -> list[str]:
-    """The rule ids a rule file (or a directory of them) defines, without building the rules.
-    A file that cannot be read or parsed defines none here; loading it says why."""
-    ids: list[str] = []
-    for file in rule_files_in(path) if path.is_dir() else [path]:
-        try:
-            data = load_yaml_file(file)
-        except (OSError, MalformedYaml):
-            continue
-        raw_rules = data.get("rules") if isinstance(data, dict) else None
-        for raw in raw_rules if isinstance(raw_rules, list) else []:
-            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-                ids.append(raw["id"])
-    return ids
-
-
-class _RuleProblem(Exception):
-    def __init__(self, line: int, rule_id: str, field_name: str, reason: str) -> None:
-        super().__init__(reason)
-        self.line, self.rule_id, self.field_name, self.reason = line, rule_id, field_name, reason
 
 
 def _compile(raw: Any, rule: LineDict, rid: str, name: str) -> re.Pattern[str]:
     line = rule.line_of(name)
     if not isinstance(raw, str) or not raw:
-        raise _RuleProblem(line, rid, name, "must be a non-empty string")
+        raise RuleProblem(line, rid, name, "must be a non-empty string")
     try:
         compiled = re.compile(raw)
     except re.error as exc:
-        raise _RuleProblem(line, rid, name, f"invalid regular expression ({exc.msg} at position {exc.pos})") from None
+        raise RuleProblem(line, rid, name, f"invalid regular expression ({exc.msg} at position {exc.pos})") from None
     risk = catastrophic_backtracking(raw)
     if risk:
-        raise _RuleProblem(line, rid, name, f"can backtrack catastrophically: {risk}")
+        raise RuleProblem(line, rid, name, f"can backtrack catastrophically: {risk}")
     return compiled
 
 
 def _build_rule(raw: Any, provider: Provider, source: str) -> Rule:
     if not isinstance(raw, LineDict):
-        raise _RuleProblem(getattr(raw, "line", 0), "?", "rules", "each rule must be a mapping")
+        raise RuleProblem(getattr(raw, "line", 0), "?", "rules", "each rule must be a mapping")
     rid = raw.get("id")
     if not isinstance(rid, str) or not _ID.fullmatch(rid):
-        raise _RuleProblem(raw.line_of("id"), str(rid)[:40] if rid else "?", "id", "must look like <provider>.<key-type>")
+        raise RuleProblem(raw.line_of("id"), str(rid)[:40] if rid else "?", "id", "must look like <provider>.<key-type>")
     if rid.split(".", 1)[0] != provider.id:
-        raise _RuleProblem(raw.line_of("id"), rid, "id", f"must start with the file's provider id '{provider.id}.'")
+        raise RuleProblem(raw.line_of("id"), rid, "id", f"must start with the file's provider id '{provider.id}.'")
     known = {
         "id", "description", "severity", "keywords", "pattern", "format", "prefix", "entropy", "require",
         "context", "allow", "allow_context", "boundary", "priority", "examples",
     }
     for key in raw:
         if key not in known:
-            raise _RuleProblem(raw.line_of(key), rid, str(key), "unknown field")
+            raise RuleProblem(raw.line_of(key), rid, str(key), "unknown field")
 
     description = raw.get("description")
     if not isinstance(description, str) or not description.strip():
-        raise _RuleProblem(raw.line_of("description"), rid, "description", "must be a non-empty string")
+        raise RuleProblem(raw.line_of("description"), rid, "description", "must be a non-empty string")
     severity = raw.get("severity", "error")
     if severity not in SEVERITIES:
-        raise _RuleProblem(raw.line_of("severity"), rid, "severity", "must be 'error' or 'warning'")
+        raise RuleProblem(raw.line_of("severity"), rid, "severity", "must be 'error' or 'warning'")
     keywords = raw.get("keywords")
     if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) and k for k in keywords):
-        raise _RuleProblem(raw.line_of("keywords"), rid, "keywords", "must be a non-empty list of strings")
+        raise RuleProblem(raw.line_of("keywords"), rid, "keywords", "must be a non-empty list of strings")
 
     pattern = _compile(raw.get("pattern"), raw, rid, "pattern")
     width = max_width(pattern.pattern)
     if width > MAX_PATTERN_WIDTH:
-        raise _RuleProblem(raw.line_of("pattern"), rid, "pattern", f"must match at most {MAX_PATTERN_WIDTH} characters")
+        raise RuleProblem(raw.line_of("pattern"), rid, "pattern", f"must match at most {MAX_PATTERN_WIDTH} characters")
     if pattern.pattern.startswith("(?<"):
-        raise _RuleProblem(raw.line_of("pattern"), rid, "pattern", "must not start with a look-behind; use boundary")
+        raise RuleProblem(raw.line_of("pattern"), rid, "pattern", "must not start with a look-behind; use boundary")
     try:
         segments = parse_format(raw.get("format"))
     except ValueError as exc:
-        raise _RuleProblem(raw.line_of("format"), rid, "format", str(exc)) from None
+        raise RuleProblem(raw.line_of("format"), rid, "format", str(exc)) from None
     prefix = raw.get("prefix", leading_literal(segments))
     if not isinstance(prefix, str):
-        raise _RuleProblem(raw.line_of("prefix"), rid, "prefix", "must be a string")
+        raise RuleProblem(raw.line_of("prefix"), rid, "prefix", "must be a string")
 
     entropy = raw.get("entropy")
     if entropy is not None and (not isinstance(entropy, (int, float)) or isinstance(entropy, bool) or not 0 <= entropy <= 8):
-        raise _RuleProblem(raw.line_of("entropy"), rid, "entropy", "must be a number between 0 and 8")
+        raise RuleProblem(raw.line_of("entropy"), rid, "entropy", "must be a number between 0 and 8")
     require = raw.get("require", [])
     if not isinstance(require, list) or any(r not in CHAR_CLASSES for r in require):
-        raise _RuleProblem(raw.line_of("require"), rid, "require", f"must be a list of {', '.join(CHAR_CLASSES)}")
+        raise RuleProblem(raw.line_of("require"), rid, "require", f"must be a list of {', '.join(CHAR_CLASSES)}")
 
     context = None
     raw_context = raw.get("context")
     if raw_context is not None:
         if not isinstance(raw_context, LineDict):
-            raise _RuleProblem(raw.line_of("context"), rid, "context", "must be a mapping with a pattern")
+            raise RuleProblem(raw.line_of("context"), rid, "context", "must be a mapping with a pattern")
         before, after = raw_context.get("before", 200), raw_context.get("after", 80)
         for name, value in (("before", before), ("after", after)):
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 4096:
-                raise _RuleProblem(raw_context.line_of(name), rid, f"context.{name}", "must be an integer 0..4096")
+                raise RuleProblem(raw_context.line_of(name), rid, f"context.{name}", "must be an integer 0..4096")
         names = raw_context.get("names", [provider.id])
         if not isinstance(names, list) or not all(isinstance(n, str) and n.isalnum() and n.islower() for n in names):
-            raise _RuleProblem(raw_context.line_of("names"), rid, "context.names", "must be a list of lower-case words")
+            raise RuleProblem(raw_context.line_of("names"), rid, "context.names", "must be a list of lower-case words")
         context = Context(
             _compile(raw_context.get("pattern"), raw_context, rid, "context.pattern"), before, after, tuple(names)
         )
 
     allow_raw = raw.get("allow", [])
     if not isinstance(allow_raw, list):
-        raise _RuleProblem(raw.line_of("allow"), rid, "allow", "must be a list of regular expressions")
+        raise RuleProblem(raw.line_of("allow"), rid, "allow", "must be a list of regular expressions")
     allow = tuple(_compile(a, raw, rid, "allow") for a in allow_raw)
     allow_context_raw = raw.get("allow_context", [])
     if not isinstance(allow_context_raw, list):
-        raise _RuleProblem(raw.line_of("allow_context"), rid, "allow_context", "must be a list of regular expressions")
+        raise RuleProblem(raw.line_of("allow_context"), rid, "allow_context", "must be a list of regular expressions")
     allow_context = tuple(_compile(a, raw, rid, "allow_context") for a in allow_context_raw)
 
     boundary = raw.get("boundary", True)
     if not isinstance(boundary, bool):
-        raise _RuleProblem(raw.line_of("boundary"), rid, "boundary", "must be true or false")
+        raise RuleProblem(raw.line_of("boundary"), rid, "boundary", "must be true or false")
     priority = raw.get("priority", 0)
     if not isinstance(priority, int) or isinstance(priority, bool):
-        raise _RuleProblem(raw.line_of("priority"), rid, "priority", "must be an integer")
+        raise RuleProblem(raw.line_of("priority"), rid, "priority", "must be an integer")
 
     examples_raw = raw.get("examples", {}) or {}
     if not isinstance(examples_raw, dict):
-        raise _RuleProblem(raw.line_of("examples"), rid, "examples", "must map positive/negative to lists")
+        raise RuleProblem(raw.line_of("examples"), rid, "examples", "must map positive/negative to lists")
     lists = {}
     for kind in ("positive", "negative"):
         items = examples_raw.get(kind, []) or []
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise _RuleProblem(raw.line_of("examples"), rid, f"examples.{kind}", "must be a list of strings")
+            raise RuleProblem(raw.line_of("examples"), rid, f"examples.{kind}", "must be a list of strings")
         lists[kind] = tuple(items)
 
     return Rule(
@@ -304,7 +180,7 @@ def load_rule_file(path: Path, display: str | None = None) -> tuple[Provider | N
     for raw in raw_rules:
         try:
             rules.append(_build_rule(raw, provider, shown))
-        except _RuleProblem as problem:
+        except RuleProblem as problem:
             errors.append(
                 ScanError(shown, f"rule {problem.rule_id}: field '{problem.field_name}' {problem.reason}", problem.line)
             )
@@ -362,7 +238,7 @@ def load_rules(
     if drop:
         # Renamed ids still turn their rule off; an id that names no rule is an error, never
         # a setting that silently does nothing (the CLI and the config catch it earlier).
-        from byok_ci.ruleids import load_registry
+        from byok_ci.rules.ids import load_registry
 
         # A rule that failed to load is reported already; turning it off is no mistake.
         failed = [rule_id for path in broken for rule_id in rule_ids_in(path)]

@@ -1,4 +1,8 @@
-"""Create and update a baseline from a scan of the current tree."""
+"""Create and update a baseline from a scan of the current tree (`byok-ci baseline`).
+
+A baseline is read and written by :mod:`byok_ci.suppress.baseline`; this module scans the
+tree first, so it sits above the scan.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 
 from byok_ci.config import Settings
 from byok_ci.model import Report, ScanError
+from byok_ci.scan import scan_paths
 from byok_ci.suppress.baseline import Baseline, Update, from_findings, read_baseline, update, write_baseline
 
 
@@ -22,8 +27,6 @@ class Outcome:
 
 
 def _scan(paths: Sequence[str | Path], settings: Settings) -> Report:
-    from byok_ci.scan import scan_paths
-
     # The baseline records every current finding, so no baseline may hold any back here.
     return scan_paths(paths, settings=replace(settings, baselines=()))
 
@@ -42,7 +45,8 @@ def create_baseline(
     baseline = from_findings(report.findings, root=_root(report), base_dir=base_dir, bind_paths=bind_paths, reason=reason)
     if output is None:
         return Outcome(report, baseline)
-    return Outcome(report, baseline, written=_write(baseline, output, report))
+    problem = _write(baseline, output)
+    return Outcome(report.with_errors(after=problem), baseline, written=not problem)
 
 
 def update_baseline(
@@ -59,15 +63,14 @@ def update_baseline(
     """
     old, errors = read_baseline(path)
     if errors:
-        report = Report(command="baseline")
-        report.errors.extend(errors)
-        return Outcome(report, None)
+        return Outcome(Report(command="baseline", errors=errors), None)
     report = _scan(paths, settings or Settings())
     if prune and report.errors:
-        report.errors.append(ScanError(path.as_posix(), "not pruning: the scan could not read every input"))
+        report = report.with_errors(after=[ScanError(path.as_posix(), "not pruning: the scan could not read every input")])
         prune = False
     result = update(old, report.findings, root=_root(report), prune=prune)
-    return Outcome(report, result.baseline, result, written=_write(result.baseline, path, report))
+    problem = _write(result.baseline, path)
+    return Outcome(report.with_errors(after=problem), result.baseline, result, written=not problem)
 
 
 def _root(report: Report) -> Path:
@@ -75,10 +78,10 @@ def _root(report: Report) -> Path:
     return Path(report.root) if report.root else Path.cwd()
 
 
-def _write(baseline: Baseline, path: Path, report: Report) -> bool:
+def _write(baseline: Baseline, path: Path) -> list[ScanError]:
+    """Write ``baseline`` to ``path``; what went wrong, if anything."""
     try:
         write_baseline(baseline, path)
     except OSError as exc:
-        report.errors.append(ScanError(path.as_posix(), f"cannot write baseline: {(exc.strerror or str(exc)).lower()}"))
-        return False
-    return True
+        return [ScanError(path.as_posix(), f"cannot write baseline: {(exc.strerror or str(exc)).lower()}")]
+    return []

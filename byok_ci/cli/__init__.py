@@ -1,0 +1,106 @@
+"""The `byok-ci` command line: one thin module per command group over :mod:`.options`.
+
+A command parses options, calls the library, picks reporters and exits with the code
+:mod:`byok_ci.exitcodes` decides. Heavy modules are imported inside commands so
+`byok-ci scan` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from byok_ci._version import __version__
+from byok_ci.cli.options import say
+from byok_ci.exitcodes import INTERNAL_ERROR, INTERRUPTED
+from byok_ci.outbound import escape_terminal
+
+
+class _Main(click.Group):
+    """Maps anything unexpected to exit code 3 with a one-line message (no traceback, no values).
+
+    Everything the command prints passes through one redaction step (standard output and
+    error are wrapped for the whole run, click's own usage errors included), and usage
+    errors quoting an argument show its control characters escaped.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from byok_ci.outbound import redacted_std_streams
+
+        with redacted_std_streams():
+            return super().main(*args, **kwargs)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as exc:
+            exc.message = escape_terminal(exc.message)  # type: ignore[misc]  # quotes an argument
+            raise
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        # SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so partial reports are removed.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            exc.message = escape_terminal(exc.message)  # type: ignore[misc]  # quotes an argument
+            raise
+        except (click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            say("byok-ci: interrupted; no report was completed")
+            ctx.exit(INTERRUPTED)
+        except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into exit code 3
+            if os.environ.get("BYOK_CI_DEBUG"):
+                raise
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+            say(
+                f"byok-ci: internal error ({type(exc).__name__}{where}); "
+                "set BYOK_CI_DEBUG=1 for a traceback and please report it"
+            )
+            ctx.exit(INTERNAL_ERROR)
+
+
+# Each command's module is imported only when that command runs (or --help lists them), so
+# a pre-commit hook's `byok-ci scan --staged` does not pay for drift's or check's options.
+COMMANDS = {
+    "scan": "byok_ci.cli.scan",
+    "rules": "byok_ci.cli.rules",
+    "baseline": "byok_ci.cli.baseline",
+    "manifest": "byok_ci.cli.manifest",
+    "drift": "byok_ci.cli.drift",
+    "check": "byok_ci.cli.check",
+}
+
+
+class _Commands(_Main):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        import importlib
+
+        command: click.Command = getattr(importlib.import_module(COMMANDS[cmd_name]), cmd_name)
+        return command
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="byok-ci")
+def main() -> None:
+    """Keep bring-your-own AI API keys out of code and artifacts.
+
+    Exit codes: 0 clear, 1 leaks found or a check failed, 2 usage error or incomplete run,
+    3 internal error, 4 inconclusive checks.
+    """
+
+
+__all__ = ["main"]

@@ -1,0 +1,71 @@
+"""The git modes of `byok-ci scan`: --staged, --range, --since, --history, --pre-push."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+import click
+
+from byok_ci.cli.options import say
+
+if TYPE_CHECKING:
+    from byok_ci.config import Settings
+    from byok_ci.model import Report
+    from byok_ci.scan_git import GitTarget
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_OPTIONS = (
+    click.option("--staged", is_flag=True, help="Scan the lines the index adds (what the next commit holds)."),
+    click.option("--range", "git_range", metavar="BASE..HEAD", help="Scan the lines each commit in the range adds."),
+    click.option("--since", metavar="REF", help="Scan the commits since REF (REF..HEAD)."),
+    click.option("--history", is_flag=True, help="Scan every commit reachable from any ref."),
+    click.option("--pre-push", is_flag=True,
+                 help="Scan the commits being pushed (as pre-commit's pre-push hook, or as git's own: refs on stdin)."),
+    click.option("--allow-shallow", is_flag=True, help="Accept a shallow clone's truncated history (exit 0 if clean)."),
+)
+
+
+def git_options(command: F) -> F:
+    for option in reversed(_OPTIONS):
+        command = option(command)
+    return command
+
+
+def git_target(
+    staged: bool, git_range: str | None, since: str | None, history: bool, pre_push: bool
+) -> GitTarget | None:
+    """What git holds that the options ask to scan; None for a scan of files."""
+    chosen = [name for name, on in (("--staged", staged), ("--range", git_range is not None),
+                                    ("--since", since is not None), ("--history", history),
+                                    ("--pre-push", pre_push)) if on]
+    if len(chosen) > 1:
+        raise click.UsageError(f"choose one of {', '.join(chosen)}")
+    if not chosen:
+        return None
+    from byok_ci.scan_git import GitTarget
+
+    if git_range is not None:
+        return GitTarget("range", revision=git_range)
+    if since is not None:
+        return GitTarget("since", revision=since)
+    if pre_push:
+        from byok_ci.scan_git import pre_push_target
+
+        return pre_push_target(os.environ, sys.stdin)
+    return GitTarget("history" if history else "staged")
+
+
+def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Settings, allow_shallow: bool) -> Report:
+    """scan_git, with a progress bar in commits for a history scan on a terminal."""
+    from byok_ci.report.progress import commit_progress, on_terminal
+    from byok_ci.scan_git import scan_git
+
+    with commit_progress() as progress:
+        return scan_git(
+            target, paths, settings=settings, allow_shallow=allow_shallow,
+            on_note=lambda message: say(f"byok-ci: note: {message}"),
+            progress=progress if target.mode == "history" and on_terminal() else None,
+        )

@@ -1,0 +1,138 @@
+"""`byok-ci scan`: files and directories, or (with a git mode) what git holds."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from byok_ci._version import __version__
+from byok_ci.cli.git import git_options, git_target, scan_git_report
+from byok_ci.cli.options import (
+    artifact_options,
+    config_option,
+    exclude_option,
+    finish,
+    no_color_option,
+    quiet_option,
+    report_options,
+    say,
+    say_errors,
+    say_warnings,
+    with_artifact_options,
+    with_setting_errors,
+    write_reports,
+)
+
+if TYPE_CHECKING:
+    from byok_ci.config import Settings
+    from byok_ci.model import Report
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@report_options
+@config_option()
+@exclude_option
+@click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (e.g. 10MB) with an error.")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path),
+              help="Extra rule file or directory (repeatable).")
+@click.option("--disable-rule", multiple=True, metavar="ID", help="Turn off a rule (repeatable).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
+              help="Worker processes for large scans (default: one per CPU; 1 = no workers).")
+@click.option("--baseline", "baselines", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings this baseline (byok-ci or detect-secrets) does not know (repeatable).")
+@quiet_option()
+@click.option("--verbose", "-v", is_flag=True, help="Also print settings and what was skipped.")
+@no_color_option
+@artifact_options
+@git_options
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    json_path: str | None,
+    junit_path: str | None,
+    sarif_path: str | None,
+    config_file: Path | None,
+    exclude: tuple[str, ...],
+    max_file_size: str | None,
+    rule_files: tuple[Path, ...],
+    disable_rule: tuple[str, ...],
+    jobs: int | None,
+    baselines: tuple[Path, ...],
+    quiet: bool,
+    verbose: bool,
+    no_color: bool,
+    staged: bool,
+    git_range: str | None,
+    since: str | None,
+    history: bool,
+    pre_push: bool,
+    allow_shallow: bool,
+) -> None:
+    """Scan files and directories (default: .) for leaked AI-provider keys. Use - for stdin.
+
+    With --staged, --range, --since, --history or --pre-push, scan what git holds instead;
+    PATHS then limit the scan as git pathspecs do.
+    """
+    from byok_ci.config import parse_size, resolve_settings
+    from byok_ci.exitcodes import exit_code
+
+    settings, setting_errors = resolve_settings(config_file=config_file)
+    size = None
+    if max_file_size is not None:
+        try:
+            size = parse_size(max_file_size)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--max-file-size") from None
+    settings = settings.extended(
+        exclude=exclude, rule_files=rule_files, disable_rules=disable_rule, max_file_size=size, jobs=jobs,
+        baselines=baselines,
+    )
+    _check_disable_rule(disable_rule, settings)
+    settings = with_artifact_options(settings)
+    if verbose:
+        config = settings.config_path.as_posix() if settings.config_path else "none"
+        say(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes")
+    target = git_target(staged, git_range, since, history, pre_push)
+    if target is not None:
+        report = scan_git_report(target, paths, settings, allow_shallow)
+    else:
+        report = scan_files_report(paths or (".",), settings, show_progress=not quiet)
+    report = with_setting_errors(report, setting_errors)
+    say_errors(report)
+    say_warnings(report)
+    if verbose:
+        s = report.stats
+        say(
+            f"byok-ci: {report.rules_count} rules; skipped {s.skipped_binary} binary, "
+            f"{s.skipped_excluded} excluded, {s.skipped_other} symlinks/special files"
+        )
+    report = write_reports(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
+                           quiet=quiet, no_color=no_color)
+    finish(exit_code(report))
+
+
+def _check_disable_rule(rule_ids: tuple[str, ...], settings: Settings) -> None:
+    """An id that names no rule is a usage error, not a rule that quietly stays on."""
+    if not rule_ids:
+        return  # the registry of rule ids is not needed on a hook's path
+    from byok_ci.rules.ids import detection_problems
+
+    for _, why in detection_problems(rule_ids, settings.rule_files)[:1]:
+        raise click.BadParameter(why, param_hint="--disable-rule")
+
+
+def scan_files_report(paths: tuple[str, ...], settings: Settings, show_progress: bool) -> Report:
+    """scan_paths with a progress bar (in megabytes) on a terminal for large scans."""
+    from byok_ci.scan import scan_paths
+
+    if not (show_progress and sys.stderr.isatty()):
+        return scan_paths(paths, settings=settings)
+    from byok_ci.report.progress import byte_progress
+
+    with byte_progress() as progress:
+        return scan_paths(paths, settings=settings, progress=progress)

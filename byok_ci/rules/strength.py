@@ -1,0 +1,75 @@
+"""Whether a candidate could be a real key of a rule: its strength, and what marks a sample.
+
+Detection rejects candidates that fail these; key generation draws again until it passes
+them, so generated examples are keys detection would report.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from byok_ci.rules.model import Rule
+
+DEFAULT_MIN_ENTROPY = 2.5
+# Words that mark documentation and sample values. Six letters or more (or with a
+# separator), so a random body contains one by chance with negligible probability.
+_PLACEHOLDER = re.compile(
+    r"(?i)x{5}|\*{3}|\.{3}|…|<|>|\{\{|example|redacted|placeholder|your[_-]|dummy_|_here|changeme|insert[_-]"
+)
+_REPEATED = re.compile(r"(.)\1{7}")
+# Long enough that a random 64-character hex key holds one by chance about once in 10^7.
+_SEQUENCE_RUN = 8
+
+
+def body_of(rule: Rule, secret: str) -> str:
+    return secret[len(rule.prefix):] if rule.prefix and secret.startswith(rule.prefix) else secret
+
+
+def shannon_entropy(text: str) -> float:
+    if not text:
+        return 0.0
+    size = len(text)
+    return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
+
+
+def _longest_sequence(body: str) -> int:
+    """Longest run of characters that climb (abcd, 1234) or fall (dcba) one step at a time."""
+    longest = run = 1
+    step = 0
+    for a, b in zip(body, body[1:]):
+        diff = ord(b) - ord(a)
+        if diff in (1, -1) and (diff == step or run == 1):
+            run += 1
+        else:
+            run = 2 if diff in (1, -1) else 1
+        step = diff
+        longest = max(longest, run)
+    return longest
+
+
+def is_placeholder(body: str) -> bool:
+    """Runs of one character, alphabet or digit sequences, and sample-value words."""
+    if _PLACEHOLDER.search(body) or _REPEATED.search(body):
+        return True
+    if len(body) >= 8 and len(set(body)) <= 3:
+        return True
+    return _longest_sequence(body) >= _SEQUENCE_RUN
+
+
+def fails_strength(rule: Rule, body: str) -> bool:
+    """Below the rule's entropy floor, or missing a required character class."""
+    floor = rule.entropy if rule.entropy is not None else (DEFAULT_MIN_ENTROPY if len(body) >= 12 else 0.0)
+    if floor and shannon_entropy(body) < floor:
+        return True
+    for required in rule.require:
+        if required == "upper" and not any(c.isupper() for c in body):
+            return True
+        if required == "lower" and not any(c.islower() for c in body):
+            return True
+        if required == "digit" and not any(c.isdigit() for c in body):
+            return True
+    return False

@@ -1,0 +1,88 @@
+"""What an artifact is, from its bytes: archive formats by their first bytes, archives that do
+not start their file, and member names fit for a report."""
+
+from __future__ import annotations
+
+import re
+from typing import IO
+
+from byok_ci.sources.artifacts import tarheaders, zipdir
+
+# Compressed streams byok-ci decompresses (zstd is recognised, and reported as unsupported).
+COMPRESSED = ("gzip", "bzip2", "xz")
+_COMPRESSED_SUFFIXES = {"gzip": (".gz", ".gzip"), "bzip2": (".bz2",), "xz": (".xz",)}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SCRIPT_WINDOW = 1024 * 1024
+# Bytes that no text holds (tab, newlines, form feed and escape are text).
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_PAYLOAD_MAGIC = (b"\x1f\x8b\x08", b"BZh", b"\xfd7zXZ\x00")
+
+
+def sniff(head: bytes) -> str | None:
+    """The archive format of a file from its first bytes (a tar without the ``ustar``
+    magic by its header checksum), or None."""
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+        return "zip"
+    if head.startswith(b"\x1f\x8b\x08"):
+        return "gzip"
+    if head.startswith(b"BZh") and head[3:4].isdigit() and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
+        return "bzip2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head[257:262] == b"ustar":
+        return "tar"
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        return "zstd"
+    if tarheaders.is_v7_header(head):
+        return "tar"
+    return None
+
+
+def embedded(handle: IO[bytes]) -> tuple[str, int] | None:
+    """(format, offset) of an archive that does not start the file, or None.
+
+    Two places are looked at, so a plain file costs one read of its last 64 KiB (and a
+    script one search of its first MiB): a zip's end record in the last ``END_WINDOW``
+    bytes (a zipapp after its ``#!`` line, a self-extracting installer, a zip appended to
+    anything); and, in a file starting with ``#!``, where its text ends within the first
+    ``SCRIPT_WINDOW`` bytes: a tar, gzip, bzip2 or xz stream there is the payload of a
+    shell self-extractor (``cat install.sh payload.tar.gz > installer.sh``).
+    """
+    directory = zipdir.locate(handle)
+    if directory is not None and zipdir.is_zip(handle, directory):
+        return "zip", directory.zip_start
+    handle.seek(0)
+    head = handle.read(SCRIPT_WINDOW)
+    if not head.startswith(b"#!"):
+        return None
+    binary = _BINARY.search(head)
+    if binary is None:
+        return None
+    # The payload starts the line holding the first binary byte (a tar header starts with
+    # its printable name); a bzip2 stream's header is printable too, so look back a little.
+    line_start = head.rfind(b"\n", 0, binary.start()) + 1
+    candidates = {line_start}
+    for magic in _PAYLOAD_MAGIC:
+        candidates.add(head.rfind(magic, max(0, line_start - 64), binary.start() + len(magic)))
+    for offset in sorted(candidates - {-1, 0}):
+        handle.seek(offset)
+        kind = sniff(handle.read(512))
+        if kind in ("tar", *COMPRESSED):
+            return kind, offset
+    return None
+
+
+def clean_name(name: str) -> str:
+    """A member name fit for a one-line report: no control characters, no leading ``./``."""
+    while name.startswith("./"):
+        name = name[2:]
+    return _CONTROL.sub("?", name) or "?"
+
+
+def decompressed_name(shown: str, kind: str) -> str:
+    """``logs/app.log.gz`` holds ``app.log``."""
+    base = shown.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
+    for suffix in _COMPRESSED_SUFFIXES[kind]:
+        if base.lower().endswith(suffix) and len(base) > len(suffix):
+            return base[: -len(suffix)]
+    return base

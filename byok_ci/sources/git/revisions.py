@@ -1,0 +1,158 @@
+"""The repository and the revisions a git scan covers: open it, resolve what the user named,
+and work out which commits a range, ``--since`` or a push selects.
+
+GitPython (repository discovery, refs) is imported only here and only for commit modes, so
+a plain `byok-ci scan` never loads it; `--staged` needs one `git diff` and nothing more.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from byok_ci.errors import GitError
+from byok_ci.sources.git.patch import display
+from byok_ci.sources.git.process import NO_GRAFTS, run
+
+if TYPE_CHECKING:
+    from git import Repo
+
+ZERO_SHA = "0" * 40
+@dataclass(frozen=True)
+class GitTarget:
+    """What to scan. ``revision`` is ``A..B`` for ``range`` and a ref for ``since``.
+
+    ``pre-push``: ``push_from``/``push_to`` are the remote's old sha and the sha being
+    pushed (pre-commit's PRE_COMMIT_FROM_REF/TO_REF), or ``updates`` lists several such
+    (remote sha, local sha) pairs (git's own pre-push input). What a ref new to the remote
+    adds is the commits ``known`` (`git rev-list` arguments) does not reach; by default
+    every remote-tracking ref.
+    """
+
+    mode: str
+    revision: str | None = None
+    push_from: str | None = None
+    push_to: str | None = None
+    known: tuple[str, ...] | None = None
+    updates: tuple[tuple[str, str], ...] = ()
+
+
+def open_repo(cwd: str | None) -> Repo:
+    try:
+        import git
+    except ImportError as exc:  # GitPython refuses to import when it finds no git
+        raise GitError(f"cannot use git: {exc}".splitlines()[0] + "; install git to scan commits") from None
+
+    where = os.path.abspath(cwd or os.getcwd())
+    try:
+        repo = git.Repo(where, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitError(
+            f"not a git repository: {where} (nor any parent directory); run byok-ci inside a repository"
+        ) from None
+    repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1", GIT_GRAFT_FILE=NO_GRAFTS)
+    return repo
+
+
+def replacements_note(repo: Repo) -> str | None:
+    """What a note should say about `git replace` refs and grafts, which the scan ignores."""
+    refs = run(["for-each-ref", "--format=%(refname)", "refs/replace/"], cwd=str(repo.common_dir)).stdout.split()
+    grafts = os.path.isfile(os.path.join(repo.common_dir, "info", "grafts"))
+    if not refs and not grafts:
+        return None
+    what = " and ".join(filter(None, [f"{len(refs)} `git replace` ref(s)" if refs else "",
+                                      "info/grafts" if grafts else ""]))
+    return f"ignored {what}: commits are scanned as stored, not as git log shows them"
+
+
+FETCH_HINT = "fetch it with `git fetch --unshallow` (in CI: fetch-depth: 0)"
+
+
+def shallow_boundary(repo: Repo) -> frozenset[bytes]:
+    """The commits of a shallow clone whose parents were not fetched (empty: not shallow)."""
+    try:
+        with open(os.path.join(repo.common_dir, "shallow"), "rb") as handle:
+            return frozenset(handle.read().split())
+    except FileNotFoundError:
+        return frozenset()
+
+
+def _is_null(sha: str | None) -> bool:
+    return not sha or set(sha) == {"0"}
+
+
+def resolve(repo: Repo, ref: str) -> str:
+    """The commit sha ``ref`` names, or a GitError saying what is wrong with it.
+
+    git itself parses the name, so every form it knows works (``HEAD@{1 year ago}``,
+    ``main~3``, ``v1.0^{}``).
+    """
+    if not ref or ref.startswith("-"):
+        raise GitError(f"{ref!r} is not a revision")
+    cwd = str(repo.working_tree_dir or repo.git_dir)
+    found = run(["rev-parse", "--verify", "--quiet", ref], cwd=cwd)
+    sha = found.stdout.decode("ascii", "replace").strip()
+    if found.returncode != 0 or not sha:
+        if ref == "HEAD" and not repo.head.is_valid():
+            raise GitError("HEAD has no commits yet (unborn branch); commit first, or scan with --staged")
+        raise GitError(f"unknown revision {ref!r}; check the name with `git rev-parse {ref}`")
+    # Peeled separately: in ":/message" a suffix would be part of the message pattern.
+    peeled = run(["rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}"], cwd=cwd)
+    if peeled.returncode != 0:
+        kind = run(["cat-file", "-t", sha], cwd=cwd).stdout.decode("ascii", "replace").strip() or "object"
+        raise GitError(f"{ref!r} names a {kind}, not a commit")
+    return peeled.stdout.decode("ascii", "replace").strip()
+
+
+def revisions_for(repo: Repo, target: GitTarget, note: Callable[[str], None]) -> list[str] | None:
+    """`git log` revision arguments for a range, --since or a push; None: nothing to scan."""
+    if target.mode == "since":
+        return [f"^{resolve(repo, target.revision or '')}", resolve(repo, "HEAD")]
+    if target.mode == "range":
+        text = target.revision or ""
+        symmetric = "..." in text
+        base, sep, head = text.partition("..." if symmetric else "..")
+        if not sep:
+            raise GitError(f"--range wants BASE..HEAD, got {text!r} (use --since REF for REF..HEAD)")
+        base_sha, head_sha = resolve(repo, base or "HEAD"), resolve(repo, head or "HEAD")
+        return [f"{base_sha}...{head_sha}"] if symmetric else [f"^{base_sha}", head_sha]
+    updates = target.updates or (
+        ((target.push_from or "", target.push_to),) if target.push_to is not None else ())
+    if not updates:
+        raise GitError(
+            "--pre-push reads what is being pushed from pre-commit (PRE_COMMIT_FROM_REF/TO_REF, or "
+            "PRE_COMMIT_LOCAL_BRANCH) or, run as git's pre-push hook, from standard input; outside a push "
+            "use --range BASE..HEAD"
+        )
+    pushed = [(old, new) for old, new in updates if not _is_null(new)]
+    if not pushed:
+        note("pushing a deletion: no commits to scan")
+        return None
+    tips = [resolve(repo, new) for _, new in pushed]
+    # What the remote already has: its old shas that are here, then what ``known`` names.
+    # (A commit any of them reaches is on the remote, whichever ref is being pushed.)
+    have = []
+    for old, _ in pushed:
+        if _is_null(old):
+            continue
+        try:
+            have.append(resolve(repo, old))
+        except GitError:
+            note(f"the remote's commit {old[:12]} is not here (fetch to compare with it); scanning every "
+                 "pushed commit not on a remote-tracking ref")
+    if len(pushed) == 1 and have:
+        return [f"^{have[0]}", tips[0]]
+    known = list(target.known) if target.known is not None else ["--remotes"]
+    return [*tips, "--not", *have, *known] if have or known else tips
+
+
+def ref_names(cwd: str | None) -> dict[str, str]:
+    """Every ref of the repository and the object it points to (a history scan covers them
+    all, so a key in a branch or tag name is a finding too)."""
+    listed = run(["for-each-ref", "--format=%(objectname) %(refname)"], cwd=cwd)
+    if listed.returncode != 0:
+        return {}
+    pairs = (line.split(b" ", 1) for line in listed.stdout.splitlines() if b" " in line)
+    return {display(name): sha.decode("ascii", "replace") for sha, name in pairs}

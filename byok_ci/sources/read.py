@@ -1,0 +1,243 @@
+"""Reading one file: whole, or in blocks when it is large; text only, never more than the
+size limit, and never blocking on a FIFO swapped in after the walk. Standard input too.
+
+:class:`FileReader` is what the walk of :mod:`byok_ci.sources.files` and the artifact
+reader of :mod:`byok_ci.sources.artifacts` read a file with; what it cannot read and what it
+skips goes to their shared :class:`~byok_ci.sources.Reading`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import os
+import stat
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, NamedTuple
+
+from byok_ci.config import DEFAULT_MAX_FILE_SIZE
+from byok_ci.errors import NotRegularFile
+from byok_ci.model import Chunk
+from byok_ci.sources import Reading
+
+STDIN = "-"
+STDIN_DISPLAY = "<stdin>"
+_SNIFF = 8192
+# Files larger than this are read in blocks of STREAM_BLOCK bytes, cut at line ends, each
+# chunk repeating up to STREAM_OVERLAP characters of whole lines before it (more than any
+# key plus the provider context a rule looks back for), so memory stays bounded by the
+# block size (and the longest line) whatever the file size.
+STREAM_ABOVE = 64 * 1024 * 1024
+STREAM_BLOCK = 16 * 1024 * 1024
+STREAM_OVERLAP = 64 * 1024
+STREAM_LONG_LINE = 1024 * 1024
+_STREAMED_DOCUMENTS = (".map", ".ipynb")  # decoded as a whole JSON document, never in blocks
+
+
+class Entry(NamedTuple):
+    """A file to read."""
+
+    path: str  # on the filesystem
+    shown: str  # in reports: POSIX, relative to the scan root when inside it
+    size: int  # -1 when unknown (standard input)
+
+
+@dataclass
+class FileReader:
+    """Reads files as text chunks; problems and counts go to ``reading``."""
+
+    reading: Reading
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+
+    def read_chunks(self, entry: Entry) -> Iterator[Chunk]:
+        """:meth:`read`, or :meth:`stream_chunks` for a file too large to hold whole."""
+        if entry.path == STDIN or not self.streams(entry.shown, entry.size):
+            chunk = self.read(entry)
+            if chunk is not None:
+                yield chunk
+            return
+        if self.too_big(entry.shown, entry.size):
+            return
+        try:
+            with open_regular(entry.path) as handle:
+                yield from self.stream_chunks(handle, entry.shown)
+        except OSError as exc:
+            self.read_failed(entry.shown, exc)
+
+    def read(self, entry: Entry) -> Chunk | None:
+        path, shown, size = entry
+        try:
+            if path == STDIN:
+                data = self.read_limited(sys.stdin.buffer, shown)
+            else:
+                if self.too_big(shown, size):
+                    return None
+                with open_regular(path) as handle:
+                    data = self.read_limited(handle, shown)
+        except OSError as exc:
+            self.read_failed(shown, exc)
+            return None
+        return None if data is None else self.text_chunk(data, shown)
+
+    def streams(self, shown: str, size: int) -> bool:
+        """Whether a file this big is read in blocks (:meth:`stream_chunks`) rather than whole."""
+        return size > STREAM_ABOVE and not shown.endswith(_STREAMED_DOCUMENTS)
+
+    def stream_chunks(self, handle: BinaryIO, shown: str, head: bytes = b"") -> Iterator[Chunk]:
+        """A large file's text as consecutive chunks cut at line ends, each starting with up
+        to STREAM_OVERLAP characters of the lines before it (findings there come twice and
+        are merged by the scan), with line numbers of the file. Stops at the size limit."""
+        first = head + handle.read(max(0, STREAM_BLOCK - len(head)))
+        encoding = _stream_encoding(first)
+        if encoding is None:
+            self.reading.count("skipped_binary")
+            return
+        decoder = codecs.getincrementaldecoder(encoding)("replace")
+        if first.startswith(codecs.BOM_UTF8):
+            first = first[3:]
+        total, pending, tail, line = len(first), decoder.decode(first), "", 0
+        limit = self.max_file_size
+        self.reading.count("files")
+        while True:
+            block = handle.read(STREAM_BLOCK) if total <= limit else b""
+            total += len(block)
+            pending += decoder.decode(block, final=not block)
+            cut = len(pending) if not block else pending.rfind("\n") + 1
+            if cut > 0:
+                text, pending = pending[:cut], pending[cut:]
+                yield Chunk(text=tail + text, path=shown, line_offset=line - tail.count("\n"))
+                line += text.count("\n")
+                # From the start of the line the overlap mark falls in, so the context a rule
+                # looks back for is there even after a long line (up to STREAM_LONG_LINE).
+                mark = max(0, len(text) - STREAM_OVERLAP)
+                start = text.rfind("\n", 0, mark) + 1
+                if mark - start > STREAM_LONG_LINE:
+                    start = text.find("\n", mark) + 1
+                tail = text[start:] if start < len(text) else ""
+            if not block:
+                break
+        self.reading.count("bytes", total)
+        if total > limit:
+            self.reading.error(shown, f"scanned only the first {total:,} bytes: the file grew past the maximum file size "
+                               f"{limit:,} while it was read (raise it with --max-file-size)")
+
+    def read_limited(self, handle: BinaryIO, shown: str, head: bytes = b"") -> bytes | None:
+        """The rest of an open file, never more than the size limit: a file that grew after
+        it was listed (a log being written) or a pipe is reported as too big, not read whole."""
+        limit = self.max_file_size
+        data = head + handle.read(max(0, limit + 1 - len(head)))
+        if len(data) <= limit:
+            return data
+        size = _size_of(handle)
+        if size > limit:
+            self.too_big(shown, size)
+        else:
+            self.reading.error(shown, f"skipped: more than the maximum file size {limit:,} bytes (raise it with --max-file-size)")
+        return None
+
+    def too_big(self, shown: str, size: int) -> bool:
+        """Report a file over the size limit; True when it is."""
+        if size <= self.max_file_size:
+            return False
+        self.reading.error(
+            shown,
+            f"skipped: {size:,} bytes is over the maximum file size {self.max_file_size:,} "
+            "(raise it with --max-file-size)",
+        )
+        return True
+
+    def read_failed(self, shown: str, exc: OSError) -> None:
+        if isinstance(exc, NotRegularFile):
+            self.reading.error(shown, f"not a regular file when opened ({exc.kind}); skipped")
+        else:
+            self.reading.error(shown, f"cannot read: {reason(exc)}")
+
+    def text_chunk(self, data: bytes, shown: str) -> Chunk | None:
+        """The file's text as a chunk, or None (counted) for binary content."""
+        text = decode(data)
+        if text is None:
+            self.reading.count("skipped_binary")
+            return None
+        self.reading.count("files")
+        self.reading.count("bytes", len(data))
+        return Chunk(text=text, path=shown)
+
+
+def open_regular(path: str) -> BinaryIO:
+    """``path`` opened for reading, never blocking: a FIFO swapped in after the walk listed
+    the path would block ``open`` until a writer came. O_NONBLOCK makes the open return at
+    once and the type is checked on the open descriptor (no race); for a regular file the
+    flag changes nothing."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(kind_of(mode))
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def decode(data: bytes) -> str | None:
+    """Text of a file, or None for binary. Bad UTF-8 bytes become U+FFFD, one per byte,
+    so line numbers never shift."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", "replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace")
+    sample = data[:_SNIFF]
+    if b"\0" in sample:
+        encoding = _utf16_without_bom(sample)
+        return data.decode(encoding, "replace") if encoding else None
+    return data.decode("utf-8", "replace")
+
+
+def _stream_encoding(first: bytes) -> str | None:
+    """The codec :func:`decode` would use for a file starting with ``first``; None for binary."""
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if first.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    sample = first[:_SNIFF]
+    return _utf16_without_bom(sample) if b"\0" in sample else "utf-8"
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 text of mostly ASCII characters has a NUL in every other byte."""
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) < 4:
+        return None
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _size_of(handle: BinaryIO) -> int:
+    """Size of a regular file now; 0 for pipes and terminals."""
+    try:
+        info = os.fstat(handle.fileno())
+        return info.st_size if stat.S_ISREG(info.st_mode) else 0
+    except (OSError, ValueError):
+        return 0
+
+
+def kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def reason(exc: OSError) -> str:
+    if exc.errno == errno.EACCES:
+        return "permission denied"
+    return (exc.strerror or str(exc)).lower()

@@ -1,0 +1,92 @@
+"""Report files: written whole or not at all, and never in place of what is not a regular file.
+
+`--output /dev/null` used to be replaced by a regular file (a temporary file renamed over it):
+as root that destroyed /dev/null. These tests make their own FIFO, symlink and device in
+tmp_path; none touches the real /dev/null.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from byok_ci.cli import main
+from byok_ci.rules import RuleSet
+from tests.conftest import key_for
+
+
+@pytest.fixture
+def leaky(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> Path:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "app.py").write_text(f'KEY = "{key_for(shipped_rules, "openai.project-key", rng)}"\n')
+    return tree
+
+
+def scan_to(tree: Path, target: Path):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, ["scan", str(tree), "--format", "json", "--output", str(target)],
+                              catch_exceptions=False)
+
+
+def partials(*folders: Path) -> list[Path]:
+    return [p for folder in folders for p in folder.glob(".byok-ci-*")]
+
+
+def test_a_symlink_stays_a_symlink_and_its_target_gets_the_report(tmp_path: Path, leaky: Path) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "scan.json").write_text("old\n")
+    link = tmp_path / "latest.json"
+    link.symlink_to(reports / "scan.json")
+    result = scan_to(leaky, link)
+    assert result.exit_code == 1, result.output
+    assert link.is_symlink() and os.readlink(link) == str(reports / "scan.json")
+    assert [f["rule_id"] for f in json.loads((reports / "scan.json").read_text())["findings"]] == ["openai.project-key"]
+    assert partials(tmp_path, reports) == []
+
+
+def test_a_dangling_symlink_gets_its_target_made(tmp_path: Path, leaky: Path) -> None:
+    link = tmp_path / "latest.json"
+    link.symlink_to(tmp_path / "new.json")
+    assert scan_to(leaky, link).exit_code == 1
+    assert link.is_symlink() and json.loads((tmp_path / "new.json").read_text())["command"] == "scan"
+
+
+def test_a_fifo_is_written_through_and_stays_a_fifo(tmp_path: Path, leaky: Path) -> None:
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+
+    def read() -> None:
+        with open(fifo, "rb") as handle:
+            received.append(handle.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    result = scan_to(leaky, fifo)
+    reader.join(timeout=20)
+    assert not reader.is_alive(), "the report never reached the FIFO's reader"
+    assert result.exit_code == 1, result.output
+    assert json.loads(received[0])["findings"][0]["rule_id"] == "openai.project-key"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert partials(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="making a device node needs root")
+def test_a_character_device_is_written_through_and_stays_a_device(tmp_path: Path, leaky: Path) -> None:
+    null = tmp_path / "null"
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # the null device, under another name
+    result = scan_to(leaky, null)
+    assert stat.S_ISCHR(os.lstat(null).st_mode)
+    assert partials(tmp_path) == []
+    # The report reached the device (unless this file system refuses device nodes: then it
+    # says so, and the run is not clean either way).
+    assert result.exit_code == 1, result.output
+    assert "cannot write" not in result.stderr or "permission denied" in result.stderr
