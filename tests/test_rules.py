@@ -27,6 +27,14 @@ REQUIRED = {
     "jina.api-key", "elevenlabs.api-key", "assemblyai.api-key", "deepgram.api-key",
     "stability.api-key", "pinecone.api-key", "langsmith.personal-key", "langsmith.service-key",
     "wandb.api-key", "cerebras.api-key", "nvidia.api-key",
+    # Issue 14, section 2: every key generation of the covered providers.
+    "openai.named-service-key", "openai.none-key", "azure.ai-services-key", "together.legacy-key",
+    "pinecone.legacy-key", "google.adc-refresh-token",
+    # Issue 14, section 3: the AI providers that had no rule.
+    "cartesia.api-key", "cursor.api-key", "devin.api-key", "fal.api-key", "greptile.api-key",
+    "moonshot.api-key", "llamacloud.api-key", "mem0.api-key", "minimax.api-key", "ollama.api-key",
+    "runpod.api-key", "retell.api-key", "upstage.api-key", "zai.api-key", "langfuse.secret-key",
+    "tavily.api-key", "ai21.api-key", "clarifai.api-key", "privateai.api-key", "nvidia.ngc-key",
 }
 EXAMPLE_RESULTS = run_examples(SHIPPED, Detector(SHIPPED).detect)
 

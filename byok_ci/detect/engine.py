@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from byok_ci.detect import encoded, filters
+from byok_ci.detect import encoded, filters, structure
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.model import Chunk, Finding, fingerprint, redact
 from byok_ci.rules.fixtures import is_fixture
@@ -65,8 +65,9 @@ class Detector:
 
     def _resolved(self, text: str) -> list[_Candidate]:
         candidates: list[_Candidate] = []
+        shape = structure.Structure(text)  # parsed only around candidates that need context
         for index, spans in self.prefilter.spans(text).items():
-            candidates.extend(self._candidates(self.rules[index], text, spans))
+            candidates.extend(self._candidates(self.rules[index], text, spans, shape))
         return _resolve_overlaps(candidates) if candidates else []
 
     def redact_text(self, text: str) -> str:
@@ -84,7 +85,9 @@ class Detector:
         :mod:`byok_ci.detect.anywhere`, which redacts and reports keys in names."""
         return [(c.rule, c.start, c.end, c.secret) for c in self._resolved(text)]
 
-    def _candidates(self, rule: Rule, text: str, spans: list[tuple[int, int]]) -> list[_Candidate]:
+    def _candidates(
+        self, rule: Rule, text: str, spans: list[tuple[int, int]], shape: structure.Structure
+    ) -> list[_Candidate]:
         out: list[_Candidate] = []
         seen: set[int] = set()
         pattern = rule.pattern
@@ -100,12 +103,12 @@ class Detector:
                 if match.start() in seen:
                     continue
                 seen.add(match.start())
-                candidate = self._check(rule, text, match)
+                candidate = self._check(rule, text, match, shape)
                 if candidate is not None:
                     out.append(candidate)
         return out
 
-    def _check(self, rule: Rule, text: str, match) -> _Candidate | None:  # type: ignore[no-untyped-def]
+    def _check(self, rule: Rule, text: str, match, shape: structure.Structure) -> _Candidate | None:  # type: ignore[no-untyped-def]
         group = "secret" if "secret" in rule.pattern.groupindex else 0
         start, end = match.span(group)
         if start < 0:
@@ -123,16 +126,28 @@ class Detector:
         context_matched = False
         if rule.context is not None:
             ctx = rule.context
-            name = filters.assigned_name(text, match.start())
-            if name is not None and not ctx.pattern.search(name) and not filters.is_generic_key_name(name):
-                # `DEPLOY_REV=<sha>` names its own value: provider context elsewhere is not about it.
+            around = shape.around(match.start(), match.end())
+            name = around.name
+            if name is not None and (
+                structure.names_no_secret(name)
+                or (not ctx.pattern.search(name) and not filters.is_generic_key_name(name))
+            ):
+                # `DEPLOY_REV=<sha>`, `DEEPGRAM_MODEL_MD5=` name their own value: provider
+                # context elsewhere is not about it.
                 return None
-            # Context may come from lines above (a YAML parent key, an endpoint line) but only
-            # from the rest of the key's own line after it: a provider named on the next line
-            # belongs to the next value, not to this one (e.g. a git SHA above DEEPGRAM_API_KEY=).
-            line_end = text.find("\n", match.end())
-            after_end = match.end() + ctx.after if line_end < 0 else min(match.end() + ctx.after, line_end)
-            if not ctx.pattern.search(text, max(0, match.start() - ctx.before), after_end):
+            if structure.inside_jwt(text, match.start(), match.end()):
+                return None
+            # Context in the text before the key; after it on its line, or for a value named
+            # as a credential on the following lines up to the next line that names a value
+            # of its own (a provider named there belongs to that value, e.g. a git SHA above
+            # DEEPGRAM_API_KEY=); failing that, in the structure around the key.
+            named = name is not None and around.credential_like(ctx.pattern)
+            after_start, after_end = structure.after_context(text, match.end(), ctx.after, named)
+            if not (
+                ctx.pattern.search(text, max(0, match.start() - ctx.before), match.start())
+                or ctx.pattern.search(text, after_start, after_end)
+                or (around.credential_like(ctx.pattern) and around.names_provider(ctx.names, ctx.pattern))
+            ):
                 return None
             context_matched = True
         if rule.allow_context:

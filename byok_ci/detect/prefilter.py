@@ -27,11 +27,16 @@ def reach(rule: Rule) -> tuple[int, int]:
 
     Without context the keyword lies inside the match. With context the keyword lies in
     the context region, which reaches ``context.before`` before the match and
-    ``context.after`` after it.
+    ``context.after`` after it, or in the structure around it (an enclosing key, a sibling
+    label), which :mod:`byok_ci.detect.structure` reads within a fixed budget.
     """
     if rule.context is None:
         return rule.max_length, rule.max_length
-    return rule.context.after + rule.max_length, rule.context.before + rule.max_length
+    from byok_ci.detect.structure import CHARS_AFTER, CHARS_BEFORE
+
+    after = max(rule.context.after, CHARS_AFTER)
+    before = max(rule.context.before, CHARS_BEFORE)
+    return after + rule.max_length, before + rule.max_length
 
 
 def merge(spans: Spans) -> Spans:

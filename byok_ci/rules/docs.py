@@ -39,9 +39,12 @@ def render(ruleset: RuleSet, probes: Mapping[str, ProviderProbes]) -> str:
             lines += [f"#### {rule.id}", "", f"{rule.description}. Severity: {rule.severity}.", ""]
             lines.append(f"- Format: {describe_format(rule.format)}".replace("|", "\\|"))
             if rule.context is not None:
+                names = ", ".join(f"`{n}`" for n in rule.context.names)
                 lines.append(
                     "- Reported only with provider context nearby "
-                    f"(within {rule.context.before} characters before or {rule.context.after} after)."
+                    f"(within {rule.context.before} characters before or {rule.context.after} after)"
+                    + (f", or a credential-named value whose enclosing keys, block or sibling labels name {names}."
+                       if names else ".")
                 )
             if rule.provider in probes:
                 lines.append(f"- Drift probe: {probes[rule.provider].for_rule(rule.id).describe()}")

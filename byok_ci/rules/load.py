@@ -99,7 +99,12 @@ def _build_rule(raw: Any, provider: Provider, source: str) -> Rule:
         for name, value in (("before", before), ("after", after)):
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 4096:
                 raise RuleProblem(raw_context.line_of(name), rid, f"context.{name}", "must be an integer 0..4096")
-        context = Context(_compile(raw_context.get("pattern"), raw_context, rid, "context.pattern"), before, after)
+        names = raw_context.get("names", [provider.id])
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.isalnum() and n.islower() for n in names):
+            raise RuleProblem(raw_context.line_of("names"), rid, "context.names", "must be a list of lower-case words")
+        context = Context(
+            _compile(raw_context.get("pattern"), raw_context, rid, "context.pattern"), before, after, tuple(names)
+        )
 
     allow_raw = raw.get("allow", [])
     if not isinstance(allow_raw, list):

@@ -21,6 +21,9 @@ class Context:
     pattern: re.Pattern[str]
     before: int = 200
     after: int = 80
+    # Words that name the provider in a structural label (an enclosing key, a block header, a
+    # sibling name, a host, an import, a trailing comment): see byok_ci.detect.structure.
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,11 @@ def test_no_default_probe_is_a_paid_inference_call() -> None:
         ("voyage", 400, '{"detail": "model not found"}', "valid"),
         ("wandb", 200, '{"data": {"viewer": null}}', "invalid"),
         ("wandb", 200, '{"data": {"viewer": {"username": "ci"}}}', "valid"),
+        ("moonshot", 403, '{"error": {"message": "insufficient balance"}}', "valid"),
+        ("moonshot", 401, '{"error": {"message": "Invalid Authentication"}}', "invalid"),
+        ("clarifai", 200, '{"status": {"code": 10000, "description": "Ok"}}', "valid"),
+        ("clarifai", 401, '{"status": {"code": 11009, "description": "API key not found"}}', "invalid"),
+        ("clarifai", 403, '{"status": {"code": 11007, "description": "API key has insufficient permissions"}}', "valid"),
     ],
 )
 def test_provider_answers_are_read_as_documented(provider: str, status: int, body: str, meaning: str) -> None:
@@ -76,6 +81,8 @@ def test_management_and_admin_keys_use_their_own_endpoints() -> None:
     assert mgmt.official_host == "management-api.x.ai" and mgmt.classify(403, '{"code": 7}') == (
         "valid", "a management key proves valid with 403 code 7")
     assert PROBES["anthropic"].for_rule("anthropic.oauth-token").none
+    assert PROBES["google"].for_rule("google.adc-refresh-token").none
+    assert PROBES["nvidia"].for_rule("nvidia.ngc-key").none and not PROBES["nvidia"].default.none
     assert PROBES["jina"].default.none and "embeddings" in PROBES["jina"].paid
 
 
