@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from byok_ci.manifest.model import KeyEntry
 from byok_ci.manifest.policy import Policy
-from byok_ci.usage.model import DayUsage, KeySummary, ProviderKey, Snapshot, Window
+from byok_ci.usage.model import ContainerSpend, DayUsage, KeySummary, ProviderKey, Snapshot, Window
 
 UNMANAGED = "usage.unmanaged-key"
 MISSING = "usage.key-missing"
@@ -100,6 +100,22 @@ def daily_tokens(usage: Sequence[DayUsage], key_id: str, days: Sequence[dt.date]
     return [by_day[d] for d in days]
 
 
+def daily_requests(usage: Sequence[DayUsage], key_id: str, days: Sequence[dt.date]) -> list[int]:
+    by_day = dict.fromkeys(days, 0)
+    for row in usage:
+        if row.key_id == key_id and row.day in by_day:
+            by_day[row.day] += row.requests or 0
+    return [by_day[d] for d in days]
+
+
+def daily_cost(snapshot: Snapshot, key_id: str, days: Sequence[dt.date]) -> list[float]:
+    by_day = dict.fromkeys(days, Decimal(0))
+    for row in snapshot.costs or ():
+        if row.key_id == key_id and row.day in by_day:
+            by_day[row.day] += row.usd
+    return [float(by_day[d]) for d in days]
+
+
 def _money(value: Decimal | float) -> str:
     return f"${Decimal(value).quantize(Decimal('0.01'))}"
 
@@ -152,23 +168,37 @@ def check_idle(ctx: KeyContext) -> Judgement:
                      "(revoke it, or remove it from the manifest)", IDLE, ctx.entry)
 
 
-def check_spike(ctx: KeyContext, series: Sequence[int]) -> Judgement:
-    name, factor = "no spike against its baseline", ctx.policy.usage.spike_factor
-    if len(series) < 2:
-        return Judgement(ctx.entry.name, name, "inconclusive", "too few days of usage read", INCONCLUSIVE, ctx.entry)
+def _spike(series: Sequence[float], factor: float, unit: str) -> tuple[str, str]:
+    """("failed", why) for a last day over ``factor`` times its baseline's median, or for a
+    first use after an idle baseline; ("passed", what was seen) otherwise."""
     baseline, last = series[:-1], series[-1]
     median = statistics.median(baseline)
-    spread = max(baseline) - min(baseline)
-    day = ctx.window.last_complete
     if median == 0 and last > 0:
-        return Judgement(ctx.entry.name, name, "failed",
-                         f"idle for {len(baseline)} days, then {last:,} tokens on {day}", SPIKE, ctx.entry)
+        return "failed", f"idle for {len(baseline)} days, then {_amount(last, unit)}"
     if median > 0 and last > factor * median:
-        return Judgement(ctx.entry.name, name, "failed",
-                         f"{last:,} tokens on {day}: {last / median:.1f}× the median of the {len(baseline)} days "
-                         f"before ({median:,.0f}, spread {spread:,}); the policy's factor is {factor:g}", SPIKE, ctx.entry)
-    return Judgement(ctx.entry.name, name, "passed",
-                     f"{last:,} tokens on {day}; median of {len(baseline)} days before {median:,.0f}")
+        spread = max(baseline) - min(baseline)
+        return "failed", (f"{_amount(last, unit)}: {last / median:.1f}× the median of the {len(baseline)} days before "
+                          f"({_amount(median, unit)}, spread {_amount(spread, unit)})")
+    return "passed", f"{_amount(last, unit)} (median of {len(baseline)} days before {_amount(median, unit)})"
+
+
+def _amount(value: float, unit: str) -> str:
+    return _money(Decimal(str(value))) if unit == "usd" else f"{value:,.0f} {unit}"
+
+
+def check_spike(ctx: KeyContext, metrics: dict[str, Sequence[float]]) -> Judgement:
+    """The last complete day of each metric the provider reports per key (tokens, requests,
+    cost) against its trailing baseline."""
+    name, factor = "no spike against its baseline", ctx.policy.usage.spike_factor
+    if not metrics or any(len(series) < 2 for series in metrics.values()):
+        return Judgement(ctx.entry.name, name, "inconclusive", "too few days of usage read", INCONCLUSIVE, ctx.entry)
+    judged = [(unit, *_spike(series, factor, unit)) for unit, series in metrics.items()]
+    day = ctx.window.last_complete
+    spikes = [why for _, outcome, why in judged if outcome == "failed"]
+    if spikes:
+        return Judgement(ctx.entry.name, name, "failed", f"on {day}: " + "; ".join(spikes)
+                         + f" (the policy's factor is {factor:g})", SPIKE, ctx.entry)
+    return Judgement(ctx.entry.name, name, "passed", f"on {day}: " + "; ".join(why for _, _, why in judged))
 
 
 def check_models(ctx: KeyContext) -> Judgement:
@@ -208,6 +238,23 @@ def month_spend(ctx: KeyContext) -> tuple[Decimal | None, Decimal | None, str]:
     so_far = sum((c.usd for c in rows if window.month_start <= c.day <= window.last_complete), Decimal(0))
     length = calendar.monthrange(window.today.year, window.today.month)[1]
     return month, so_far / complete * length, note
+
+
+def container_spend(env: str, snapshot: Snapshot, policy: Policy, window: Window) -> list[ContainerSpend]:
+    """Month-to-date spend and forecast of each of the environment's projects or workspaces:
+    what the cost endpoints group by."""
+    out = []
+    complete = (window.today - window.month_start).days
+    length = calendar.monthrange(window.today.year, window.today.month)[1]
+    for container in snapshot.containers:
+        if snapshot.costs is None or container_env(snapshot, container.id, policy) != env:
+            continue
+        rows = [c for c in snapshot.costs if c.container == container.id and c.day >= window.month_start]
+        month = sum((c.usd for c in rows), Decimal(0))
+        so_far = sum((c.usd for c in rows if c.day <= window.last_complete), Decimal(0))
+        out.append(ContainerSpend(env, snapshot.provider, container.name, month,
+                                  so_far / complete * length if complete else None))
+    return out
 
 
 def check_budget(ctx: KeyContext, series: Sequence[int]) -> tuple[Judgement, KeySummary]:
@@ -297,6 +344,11 @@ def judge_key(env: str, entry: KeyEntry, snapshot: Snapshot, policy: Policy, win
     ctx = KeyContext(env, entry, snapshot, key, policy, window)
     days = _days(window.last_complete - dt.timedelta(days=policy.usage.baseline_days), window.last_complete)
     series = daily_tokens(snapshot.usage, key.id, days)
+    metrics: dict[str, Sequence[float]] = {"tokens": series}
+    if any(u.requests is not None for u in snapshot.usage):
+        metrics["requests"] = daily_requests(snapshot.usage, key.id, days)
+    if snapshot.costs is not None and snapshot.costs_by_key:
+        metrics["usd"] = daily_cost(snapshot, key.id, days)
     budget, summary = check_budget(ctx, series)
     found += [check_environment(ctx), check_idle(ctx), budget]
     usage_gap = next((g for g in snapshot.gaps if g.startswith("usage")), "")
@@ -304,7 +356,7 @@ def judge_key(env: str, entry: KeyEntry, snapshot: Snapshot, policy: Policy, win
         found += [Judgement(entry.name, title, "inconclusive", usage_gap, INCONCLUSIVE, entry)
                   for title in ("no spike against its baseline", "uses only its declared models")]
     else:
-        found += [check_spike(ctx, series), check_models(ctx)]
+        found += [check_spike(ctx, metrics), check_models(ctx)]
     return found, summary
 
 

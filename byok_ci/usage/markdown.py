@@ -69,7 +69,13 @@ def render(result: UsageResult, report: Report) -> str:
             lines += ["¹ the key's workspace's cost: Anthropic reports cost per workspace, not per key.", ""]
         lines += ["Spend is what the provider's cost endpoint reports; the forecast is linear over the complete "
                   "days of the month.", ""]
-    problems = [f for f in report.sorted_findings()]
+    if result.spend:
+        lines += ["| environment | provider | project or workspace | spend this month | forecast |",
+                  "|---|---|---|---:|---:|"]
+        lines += [f"| {row.env} | {row.provider} | {_cell(row.name)} | {_money(row.month_usd)} | "
+                  f"{_money(row.forecast_usd)} |" for row in result.spend]
+        lines.append("")
+    problems = report.sorted_findings()
     if problems:
         lines += ["### Findings", "", "| rule | severity | key | message |", "|---|---|---|---|"]
         lines += [f"| `{f.rule_id}` | {f.severity} | `{_cell(f.key or '')}` | {_cell(f.message)} |" for f in problems]

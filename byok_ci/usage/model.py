@@ -116,3 +116,14 @@ class KeySummary:
     daily_tokens: tuple[int, ...] = field(default=())  # oldest first, through the last complete day
     last_day_tokens: int | None = None
     daily_budget: int | None = None
+
+
+@dataclass(frozen=True)
+class ContainerSpend:
+    """Month-to-date spend of one project or workspace of an environment, and its forecast."""
+
+    env: str
+    provider: str
+    name: str
+    month_usd: Decimal
+    forecast_usd: Decimal | None = None

@@ -22,7 +22,7 @@ from byok_ci.drift.http import Limits
 from byok_ci.errors import AdminApiUnavailable, DriftError, ManifestError, UsageError
 from byok_ci.model import Check, Finding, Report, ScanError, Stats, fingerprint
 from byok_ci.usage import checks as c
-from byok_ci.usage.model import KeySummary, Snapshot, Window
+from byok_ci.usage.model import ContainerSpend, KeySummary, Snapshot, Window
 
 if TYPE_CHECKING:
     from byok_ci.config import Settings
@@ -68,6 +68,7 @@ class UsageResult:
     summaries: tuple[KeySummary, ...] = ()
     window: Window | None = None
     notes: tuple[str, ...] = ()  # what the providers did not report, per provider
+    spend: tuple[ContainerSpend, ...] = ()  # per project or workspace of the environment
 
 
 @dataclass
@@ -162,11 +163,12 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
     policy = base_policy(settings, errors)
 
     def result(checks: list[Check], findings: list[Finding], summaries: Sequence[KeySummary] = (),
-               window: Window | None = None, notes: Sequence[str] = ()) -> UsageResult:
+               window: Window | None = None, notes: Sequence[str] = (),
+               spend: Sequence[ContainerSpend] = ()) -> UsageResult:
         report = Report(COMMAND, sorted(findings, key=Finding.sort_key), errors,
                         Stats(files=1, seconds=time.monotonic() - started), rules_count=len(ruleset.rules),
                         rules_digest=ruleset.digest, rules=rule_infos("usage"), checks=checks, root=root)
-        return UsageResult(report, tuple(summaries), window, tuple(notes))
+        return UsageResult(report, tuple(summaries), window, tuple(notes), tuple(spend))
 
     try:
         manifest = load_manifest(manifest_path, base_policy=policy, providers=ruleset.providers, shown=shown)
@@ -260,7 +262,9 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
         build.add(c.check_auth_failures(options.env, entry, audit, since))
     notes = [f"{a.entry.provider}: {scrubber.scrub(gap)}" for a in admins.values() if a.snapshot
              for gap in a.snapshot.gaps]
-    return result(build.checks, build.findings, summaries, window, notes)
+    spend = [row for a in admins.values() if a.snapshot
+             for row in c.container_spend(options.env, a.snapshot, manifest.policy, window)]
+    return result(build.checks, build.findings, summaries, window, notes, spend)
 
 
 class _Build:

@@ -81,3 +81,15 @@ def test_a_key_without_use_is_idle_unless_new() -> None:
 def test_daily_token_budget() -> None:
     found = judged(snapshot([100] * 19 + [2000]), entry(budget=Budget(daily_tokens=1000)))
     assert found["within budget"].outcome == "failed" and "2,000 tokens" in found["within budget"].message
+
+
+def test_requests_and_cost_spike_too_where_the_provider_reports_them_per_key() -> None:
+    days = [TODAY - dt.timedelta(days=20 - i) for i in range(20)]
+    usage = tuple(DayUsage(d, "k1", "w1", "gpt-4o-mini", 1000, 50 if d == days[-1] else 5) for d in days)
+    costs = tuple(DayCost(d, "w1", "k1", Decimal("9.5" if d == days[-1] else "1")) for d in days)
+    snap = Snapshot("openai", (Container("w1", "prod"),), (ProviderKey("k1", "acme-prod-x", "w1"),), usage, costs,
+                    costs_by_key=True, last_used_reported=True)
+    found = judged(snap, entry())["no spike against its baseline"]
+    assert found.outcome == "failed"
+    assert "50 requests: 10.0× the median" in found.message and "$9.50: 9.5× the median" in found.message
+    assert "tokens" not in found.message  # tokens were steady

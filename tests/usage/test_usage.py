@@ -217,6 +217,8 @@ def test_markdown_report_and_chart(scenario: Scenario) -> None:
     assert "$190.00" in row and "$300.00" in row and "$200.00/month (150% forecast)" in row
     assert row.rstrip(" |").endswith("▂▂▂▂▂▂▂▂▂▂▂▂▂▂█")
     assert "Anthropic reports cost per workspace" in text
+    assert "| prod | openai | acme-prod | $199.50 | $315.00 |" in text  # both keys of the prod project
+    assert "| prod | anthropic | Production | $38.00 | $60.00 |" in text
     svg = ET.parse(scenario.root / "usage.prod.svg").getroot()
     assert svg.tag.endswith("svg") and len(svg.findall("{http://www.w3.org/2000/svg}polyline")) == 2
 
