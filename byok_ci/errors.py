@@ -206,6 +206,7 @@ class AdminApiUnavailable(ByokError):
     """A provider's admin API did not answer (unreachable, rate limited, the admin key refused
     or missing a permission): what it would have told is inconclusive. ``reason`` is scrubbed."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, status: int | None = None) -> None:
         super().__init__(reason)
         self.reason = str(self.args[0])
+        self.status = status  # the HTTP status that refused, if one did

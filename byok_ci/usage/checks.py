@@ -33,6 +33,9 @@ INCONCLUSIVE = "usage.inconclusive"
 RULE_IDS = (UNMANAGED, MISSING, DISABLED, IDLE, WRONG_ENV, BUDGET, SPIKE, MODEL, AUTH, INCONCLUSIVE)
 # A key refused this many times by drift's real-key probe in the audit logs read is failing.
 AUTH_FAILURES = 3
+# The checks of each key whose provider's admin API is read, in order: their names are stable.
+KEY_CHECKS = ("in the provider's inventory", "lives in the environment's project", "used recently", "within budget",
+              "no spike against its baseline", "uses only its declared models")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -340,7 +343,9 @@ def judge_key(env: str, entry: KeyEntry, snapshot: Snapshot, policy: Policy, win
     key, why = match_key(entry, snapshot)
     found = [check_inventory(entry, key, why)]
     if key is None:
-        return found, None
+        # The same checks in every run (JUnit testcase names), each saying why it did not run.
+        return found + [Judgement(entry.name, title, "skipped", "not checked: the key is not in the provider's inventory")
+                        for title in KEY_CHECKS[1:]], None
     ctx = KeyContext(env, entry, snapshot, key, policy, window)
     days = _days(window.last_complete - dt.timedelta(days=policy.usage.baseline_days), window.last_complete)
     series = daily_tokens(snapshot.usage, key.id, days)

@@ -61,7 +61,7 @@ class AdminClient:
             raise AdminApiUnavailable(f"{where}: {exchange.error or 'rate limited (429)'}")
         if status in (401, 403):
             raise AdminApiUnavailable(f"{where}: the admin key was refused ({status}): it is invalid or lacks the "
-                                      f"permission to read this{said}")
+                                      f"permission to read this{said}", status)
         if 300 <= status < 400:
             raise AdminApiUnavailable(f"{where}: redirected ({status}); redirects are never followed with a key")
         if status >= 300:
@@ -71,16 +71,23 @@ class AdminClient:
         except ValueError:
             raise AdminApiUnavailable(f"{where}: the answer is not JSON (or is larger than "
                                       f"{MAX_REPORT_BODY // (1024 * 1024)} MiB)") from None
-        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-            raise AdminApiUnavailable(f"{where}: the answer has no 'data' list")
+        if not isinstance(body, dict) or not isinstance(body.get("data"), (list, dict)):
+            raise AdminApiUnavailable(f"{where}: the answer has no 'data'")
         return body
+
+    def items(self, path: str, params: Params) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A page and its ``data`` list (AdminApiUnavailable when it is not a list)."""
+        body = self.get(path, params)
+        if not isinstance(body["data"], list):
+            raise AdminApiUnavailable(f"GET {endpoint_of(self.base_url + path)}: the answer's 'data' is not a list")
+        return body, [i for i in body["data"] if isinstance(i, dict)]
 
     def report(self, path: str, params: Params) -> Iterator[dict[str, Any]]:
         """Every bucket of a usage or cost report, following ``next_page`` while ``has_more``."""
         page: str | None = None
         for _ in range(MAX_PAGES):
-            body = self.get(path, [*params, *((("page", page),) if page else ())])
-            yield from (b for b in body["data"] if isinstance(b, dict))
+            body, buckets = self.items(path, [*params, *((("page", page),) if page else ())])
+            yield from buckets
             page = body.get("next_page")
             if not body.get("has_more") or not isinstance(page, str) or not page:
                 return
@@ -91,8 +98,8 @@ class AdminClient:
         items: list[dict[str, Any]] = []
         after: str | None = None
         for _ in range(MAX_PAGES):
-            body = self.get(path, [*params, *(((cursor, after),) if after else ())])
-            items.extend(i for i in body["data"] if isinstance(i, dict))
+            body, page = self.items(path, [*params, *(((cursor, after),) if after else ())])
+            items.extend(page)
             after = body.get("last_id")
             if not body.get("has_more") or not isinstance(after, str) or not after:
                 return items

@@ -56,7 +56,7 @@ def render(result: UsageResult, report: Report) -> str:
     counts = check_counts(report.checks)
     lines += [" · ".join(f"{n} {outcome}" for outcome, n in counts.items() if n) or "no checks ran", ""]
     if result.summaries:
-        days = len(result.summaries[0].daily_tokens)
+        days = max(len(row.daily_tokens) for row in result.summaries)
         lines += [f"| environment | key | provider | spend this month | forecast | budget | last day, tokens | "
                   f"trend ({days} days) |", "|---|---|---|---:|---:|---|---:|---|"]
         for row in result.summaries:

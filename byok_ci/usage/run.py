@@ -31,8 +31,7 @@ if TYPE_CHECKING:
     from byok_ci.usage.client import AdminClient
 
 COMMAND = "usage"
-KEY_CHECKS = ("in the provider's inventory", "lives in the environment's project", "used recently", "within budget",
-              "no spike against its baseline", "uses only its declared models")
+KEY_CHECKS = c.KEY_CHECKS
 
 
 def _readers() -> dict[str, tuple[Callable[[str], dict[str, str]], Callable[[AdminClient, Window], Snapshot]]]:
@@ -42,6 +41,7 @@ def _readers() -> dict[str, tuple[Callable[[str], dict[str, str]], Callable[[Adm
 
 
 PROVIDERS = ("openai", "anthropic")  # the providers whose admin API byok-ci reads
+OWN_KEY = ("openrouter",)  # providers whose keys report their own usage (GET /key), read with the key itself
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,8 @@ class _Admin:
     error: str = ""
     snapshot: Snapshot | None = None
     unavailable: str = ""
+    info: dict[str, object] | None = None  # OpenRouter's GET /key
+    failure: AdminApiUnavailable | None = None
 
 
 def window_for(today: dt.date, manifest: Manifest) -> Window:
@@ -105,7 +107,8 @@ def select(manifest: Manifest, env: str, names: Sequence[str]) -> list[KeyEntry]
     return [e for e in mine if not names or e.name in names]
 
 
-def _resolve(admin: _Admin, options: UsageOptions, official: str | None, scrubber: Scrubber, rules: list) -> None:  # type: ignore[type-arg]
+def _resolve(admin: _Admin, options: UsageOptions, official: str | None, scrubber: Scrubber, rules: list,  # type: ignore[type-arg]
+             kind: str = "admin key") -> None:
     from byok_ci.drift.invalidate import has_key_format, key_rule
     from byok_ci.drift.secrets import resolve_secret
     from byok_ci.drift.targets import DriftTarget
@@ -116,7 +119,7 @@ def _resolve(admin: _Admin, options: UsageOptions, official: str | None, scrubbe
     try:
         secret = resolve_secret(target, options.environ, timeout=options.limits.read_timeout)
     except DriftError as exc:
-        admin.error = f"admin key {entry.name}: secret unavailable: {scrubber.scrub(str(exc))}"
+        admin.error = f"{kind} {entry.name}: secret unavailable: {scrubber.scrub(str(exc))}"
         return
     rule = key_rule(secret, rules)
     scrubber.add(secret, rule.prefix if rule else "")
@@ -127,13 +130,13 @@ def _resolve(admin: _Admin, options: UsageOptions, official: str | None, scrubbe
     try:
         admin.base_url = choose_base_url(official, entry.base_url, override, options.policy)
     except DriftError as exc:
-        admin.error = f"admin key {entry.name}: {exc}"
+        admin.error = f"{kind} {entry.name}: {exc}"
         return
     if any(not ("!" <= ch <= "~") for ch in secret):
-        admin.error = f"admin key {entry.name}: the secret has a space, control or non-ASCII character"
+        admin.error = f"{kind} {entry.name}: the secret has a space, control or non-ASCII character"
         return
     if not override and not has_key_format(secret, rules):
-        admin.error = (f"admin key {entry.name}: the secret does not have the format of any {entry.provider} key, "
+        admin.error = (f"{kind} {entry.name}: the secret does not have the format of any {entry.provider} key, "
                        f"so it is not sent; name the endpoint with --base-url {entry.name}=URL or "
                        f"{base_url_variable(entry.name)} for another format")
         return
@@ -195,12 +198,30 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
         official = probes[provider].default.base_url if provider in probes else None
         _resolve(admin, options, official, scrubber, by_provider.get(provider, []))
 
+    # Keys that report their own usage (OpenRouter): resolved like drift keys, sent only to
+    # the provider's host under the same policy.
+    own: list[_Admin] = []
+    for entry in (e for e in entries if e.provider in OWN_KEY):
+        own.append(admin := _Admin(entry))
+        official = probes[entry.provider].default.base_url if entry.provider in probes else None
+        _resolve(admin, options, official, scrubber, by_provider.get(entry.provider, []), kind="key")
+
     deadline_at = started + options.deadline
     readers = _readers()
-    ready = [a for a in admins.values() if a.secret]
+    ready = [a for a in (*admins.values(), *own) if a.secret]
     if ready:
+        from byok_ci.usage import openrouter
+
         with make_client(None, options.environ) as http:
             def fetch(admin: _Admin) -> None:
+                if admin.entry.provider in OWN_KEY:
+                    client = AdminClient(http, admin.base_url, openrouter.headers(admin.secret), options.limits,
+                                         deadline_at, scrubber)
+                    try:
+                        admin.info = openrouter.read_key(client)
+                    except AdminApiUnavailable as exc:
+                        admin.failure = AdminApiUnavailable(scrubber.scrub(exc.reason), exc.status)
+                    return
                 headers, read = readers[admin.entry.provider]
                 client = AdminClient(http, admin.base_url, headers(admin.secret), options.limits, deadline_at, scrubber)
                 try:
@@ -255,8 +276,23 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
                                       f"every live {provider} key of {options.env}'s projects is declared",
                                       provider=provider),
                           line=admin.entry.pos[0])
+    for admin in own:
+        from byok_ci.usage import openrouter
+
+        if admin.error:
+            error = ScanError(manifest.path, scrubber.scrub(admin.error), admin.entry.pos[0] or None)
+            errors.append(error)
+            for title in ("in the provider's inventory", "within budget", *openrouter.NOT_REPORTED):
+                build.add(c.Judgement(admin.entry.name, title, "error", f"not checked: {error.message}",
+                                      entry=admin.entry), error=error)
+            continue
+        judged, summary = openrouter.judge(options.env, admin.entry, admin.info, admin.failure, manifest.policy, window)
+        for judgement in judged:
+            build.add(judgement)
+        if summary is not None:
+            summaries.append(summary)
     for entry in entries:
-        if entry.provider not in PROVIDERS:
+        if entry.provider not in PROVIDERS and entry.provider not in OWN_KEY:
             build.add(c.Judgement(entry.name, "provider-side usage", "skipped",
                                   f"{entry.provider}: no admin usage API byok-ci reads (docs/usage.md)"))
         build.add(c.check_auth_failures(options.env, entry, audit, since))

@@ -101,6 +101,8 @@ class AdminEmulator:
     port: int = 0
     openai: Org = field(default_factory=Org)
     anthropic: Org = field(default_factory=Org)
+    # OpenRouter: key -> GET /api/v1/key's data (OpenRouterTeam/typescript-sdk in.openapi.yaml)
+    openrouter_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     modes: set[str] = field(default_factory=set)
     list_page: int = 1000
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -108,7 +110,8 @@ class AdminEmulator:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def base(self, provider: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{provider}" + ("/v1" if provider == "openai" else "")
+        tail = {"openai": "/v1", "openrouter": "/api/v1"}.get(provider, "")
+        return f"http://127.0.0.1:{self.port}/{provider}{tail}"
 
     # ------------------------------------------------------------------ dispatch
 
@@ -127,6 +130,13 @@ class AdminEmulator:
             return self._openai("/" + rest, query, headers)
         if provider == "anthropic":
             return self._anthropic("/" + rest, query, headers)
+        if provider == "openrouter" and rest == "api/v1/key":
+            auth = headers.get("Authorization", "")
+            data = self.openrouter_keys.get(auth.removeprefix("Bearer "))
+            if data is None:
+                return 401, {}, {"error": {"code": 401, "message": "User not found.", "metadata": None},
+                                 "user_id": None}
+            return 200, {}, {"data": data}
         return 404, {}, {"error": "no such provider"}
 
     def _error(self, provider: str, status: int, kind: str, message: str, extra: dict[str, str] | None = None,

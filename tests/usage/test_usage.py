@@ -238,3 +238,44 @@ def test_an_unknown_environment_or_key_is_a_usage_error(scenario: Scenario) -> N
     assert result.exit_code == 2 and "did you mean 'prod'" in result.output
     result = scenario.run("--env", "prod", "--key", "acme-openai-admin")
     assert result.exit_code == 2 and "no key named 'acme-openai-admin' in environment 'prod'" in result.output
+
+
+def test_openrouter_keys_report_their_own_monthly_spend(scenario: Scenario, shipped_rules) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    from tests.conftest import key_for
+
+    rng = random.Random(5)
+    live, revoked = key_for(shipped_rules, "openrouter.api-key", rng), key_for(shipped_rules, "openrouter.api-key", rng)
+    scenario.emulator.openrouter_keys[live] = {
+        "label": "sk-or-v1-ab1...9f0", "limit": 50, "limit_remaining": 37.25, "limit_reset": "monthly",
+        "include_byok_in_limit": False, "usage": 912.75, "usage_daily": 4.0, "usage_weekly": 31.0,
+        "usage_monthly": 120.0, "byok_usage": 0, "byok_usage_daily": 0, "byok_usage_weekly": 0,
+        "byok_usage_monthly": 0, "is_free_tier": False, "is_management_key": False, "is_provisioning_key": False,
+        "creator_user_id": "user_Example", "expires_at": None,
+        "rate_limit": {"requests": -1, "interval": "10s", "note": "This field is deprecated and safe to ignore."}}
+    manifest = scenario.root / "byok.yaml"
+    for name, var in (("acme-prod-openrouter", "OR_LIVE"), ("acme-dev-openrouter", "OR_REVOKED")):
+        manifest.write_text(manifest.read_text() + (
+            f"  - name: {name}\n    env: {name.split('-')[1]}\n    provider: openrouter\n    secret: env://{var}\n"
+            "    owner: ml-platform\n    models: [openai/gpt-4o-mini]\n    rotated: 2026-11-01\n"
+            "    budget: {monthly_usd: 150}\n"))
+    scenario.base_url_args = [*scenario.base_urls,
+                              "--base-url", f"acme-prod-openrouter={scenario.emulator.base('openrouter')}",
+                              "--base-url", f"acme-dev-openrouter={scenario.emulator.base('openrouter')}"]
+    env = {"OR_LIVE": live, "OR_REVOKED": revoked}
+    md = scenario.root / "or.md"
+    result = scenario.run("--env", "prod", "--key", "acme-prod-openrouter", "--format", "json", "--audit-log",
+                          "/dev/null", "--markdown", str(md), env=env)
+    found = {f["rule_id"]: f for f in json.loads(result.stdout)["findings"]}
+    # $120 in 20 days is a $180 forecast against $150: over budget; what /key does not tell is inconclusive.
+    assert "forecast $180.00" in found["usage.budget"]["message"] and result.exit_code == 1
+    assert "does not report models" in json.dumps(json.loads(result.stdout)["findings"])
+    assert "| prod | `acme-prod-openrouter` | openrouter | $120.00 | $180.00 |" in md.read_text()
+    result = scenario.run("--env", "dev", "--format", "json", "--audit-log", "/dev/null", env=env)
+    (refused,) = [f for f in json.loads(result.stdout)["findings"] if f["rule_id"] != "usage.inconclusive"]
+    assert refused["rule_id"] == "usage.key-disabled" and "User not found" in refused["message"]
+    assert result.exit_code == 1
+    result = scenario.run("--env", "dev", env={"OR_LIVE": live})
+    assert result.exit_code == 2 and "key acme-dev-openrouter: secret unavailable" in result.output
+    assert live[-12:] not in result.output
