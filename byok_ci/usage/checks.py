@@ -166,7 +166,12 @@ def check_idle(ctx: KeyContext) -> Judgement:
         return Judgement(ctx.entry.name, name, "passed", f"last used {last}")
     if ctx.key.created is not None and (ctx.window.today - ctx.key.created).days <= days:
         return Judgement(ctx.entry.name, name, "passed", f"created {ctx.key.created}, within {days} days")
-    since = f"last used {last}" if last else f"no use in the {(ctx.window.today - ctx.window.first).days} days read"
+    if last:
+        since = f"last used {last}"
+    elif ctx.snapshot.last_used_reported:
+        since = "never used"
+    else:
+        since = f"no use in the {(ctx.window.today - ctx.window.first).days} days read"
     return Judgement(ctx.entry.name, name, "failed", f"idle: {since}; the policy allows {days} days unused "
                      "(revoke it, or remove it from the manifest)", IDLE, ctx.entry)
 

@@ -190,7 +190,7 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
     for provider in sorted({e.provider for e in entries} & set(PROVIDERS)):
         org = [e for e in manifest.keys if e.organization and e.provider == provider and e.name]
         if not org:
-            admins[provider] = _Admin(entries[0], error=(
+            admins[provider] = _Admin(next(e for e in entries if e.provider == provider), error=(
                 f"no organization-scoped {provider} admin key in the manifest (scope: organization, admin: true): "
                 "the usage of this provider's keys cannot be read"))
             continue

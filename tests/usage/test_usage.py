@@ -279,3 +279,23 @@ def test_openrouter_keys_report_their_own_monthly_spend(scenario: Scenario, ship
     result = scenario.run("--env", "dev", env={"OR_LIVE": live})
     assert result.exit_code == 2 and "key acme-dev-openrouter: secret unavailable" in result.output
     assert live[-12:] not in result.output
+
+
+def test_a_provider_without_an_organization_admin_key_is_an_error(scenario: Scenario) -> None:
+    manifest = scenario.root / "byok.yaml"
+    text = manifest.read_text()
+    start = text.index("  - name: acme-anthropic-admin")
+    manifest.write_text(text[:start] + text[text.index("  - name: acme-prod-openai"):])
+    result = scenario.run("--env", "prod", "--key", "acme-prod-anthropic", "--audit-log", "/dev/null")
+    assert result.exit_code == 2
+    assert "byok.yaml:22: no organization-scoped anthropic admin key in the manifest" in result.output
+
+
+def test_a_key_unused_longer_than_the_policy_allows_is_idle(scenario: Scenario) -> None:
+    from tests.usage.conftest import unix
+
+    key = next(k for k in scenario.emulator.openai.openai_keys if k.id == "key_ProdOpenAI")
+    key.last_used_at = unix(TODAY) - 45 * 86400
+    result = scenario.run("--env", "prod", "--key", "acme-prod-openai", "--format", "json")
+    idle = next(f for f in json.loads(result.stdout)["findings"] if f["rule_id"] == "usage.idle-key")
+    assert "last used 2026-10-06; the policy allows 30 days unused" in idle["message"]
