@@ -55,7 +55,8 @@ def read(client: AdminClient, window: Window) -> Snapshot:
     """What Anthropic's admin API tells of the organisation; AdminApiUnavailable when its
     inventory cannot be read."""
     workspaces = client.listing("/v1/organizations/workspaces",
-                                [("limit", "1000"), ("include_archived", "true")], "after_id")
+                                [("limit", "1000"), ("include_archived", "true"), ("include_default", "true")],
+                                "after_id")
     containers = tuple(
         Container(str(w["id"]), str(w.get("name") or w["id"]),
                   tuple(sorted((str(k), str(v)) for k, v in (w.get("tags") or {}).items()))

@@ -34,6 +34,11 @@ def test_prod_finds_the_spike_the_overrun_the_model_and_the_unmanaged_key(scenar
                           "--sarif", str(out / "u.sarif"))
     assert result.exit_code == 1, result.output
     found = findings(out / "u.json")
+    checks = {(c["key"], c["check"]): c for c in json.loads((out / "u.json").read_text())["checks"]}
+    assert checks[("acme-prod-anthropic", "within budget")]["outcome"] == "passed"
+    assert checks[("acme-prod-openai", "within budget")]["rule_id"] == "usage.budget"
+    assert checks[("anthropic", "unmanaged keys")]["env"] == "prod"
+    assert len(checks) == 16 and sum(c["outcome"] == "failed" for c in checks.values()) == 4
     assert found[("acme-prod-openai", "usage.spike")]["severity"] == "error"
     assert "12.0× the median" in found[("acme-prod-openai", "usage.spike")]["message"]
     assert "forecast $300.00" in found[("acme-prod-openai", "usage.budget")]["message"]
