@@ -259,6 +259,8 @@ def container_spend(env: str, snapshot: Snapshot, policy: Policy, window: Window
             continue
         rows = [c for c in snapshot.costs if c.container == container.id and c.day >= window.month_start]
         month = sum((c.usd for c in rows), Decimal(0))
+        if container.archived and not month:
+            continue  # an archived project that spent nothing this month says nothing
         so_far = sum((c.usd for c in rows if c.day <= window.last_complete), Decimal(0))
         out.append(ContainerSpend(env, snapshot.provider, container.name, month,
                                   so_far / complete * length if complete else None))

@@ -224,6 +224,7 @@ def test_markdown_report_and_chart(scenario: Scenario) -> None:
     assert "Anthropic reports cost per workspace" in text
     assert "| prod | openai | acme-prod | $199.50 | $315.00 |" in text  # both keys of the prod project
     assert "| prod | anthropic | Production | $38.00 | $60.00 |" in text
+    assert "acme-prod-old" not in text  # archived, nothing spent
     svg = ET.parse(scenario.root / "usage.prod.svg").getroot()
     assert svg.tag.endswith("svg") and len(svg.findall("{http://www.w3.org/2000/svg}polyline")) == 2
 
@@ -304,3 +305,12 @@ def test_a_key_unused_longer_than_the_policy_allows_is_idle(scenario: Scenario) 
     result = scenario.run("--env", "prod", "--key", "acme-prod-openai", "--format", "json")
     idle = next(f for f in json.loads(result.stdout)["findings"] if f["rule_id"] == "usage.idle-key")
     assert "last used 2026-10-06; the policy allows 30 days unused" in idle["message"]
+
+
+def test_base_urls_from_the_workflows_environment(scenario: Scenario) -> None:
+    scenario.base_url_args = ["--allow-insecure-loopback"]
+    env = {"BYOK_CI_BASE_URL_ACME_OPENAI_ADMIN": scenario.emulator.base("openai")}
+    result = scenario.run("--env", "prod", "--key", "acme-prod-openai", "--format", "json", env=env)
+    assert result.exit_code == 1
+    assert "usage.spike" in {f["rule_id"] for f in json.loads(result.stdout)["findings"]}
+    assert {r["provider"] for r in scenario.emulator.requests} == {"openai"}
