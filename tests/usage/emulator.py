@@ -31,7 +31,8 @@ Data is set per test on :class:`Org` (keys, projects or workspaces, daily usage 
 first answer of a path), ``rate-limit-forever``, ``server-error``, ``costs-forbidden``
 (the cost endpoint refuses the key: a restricted admin key without costs read),
 ``partial`` (optional result fields missing, Console usage with ``api_key_id: null``, empty
-buckets, an undocumented extra field). ``list_page`` caps list pages so paging is exercised.
+buckets, an undocumented extra field), ``endless`` (a usage cursor that never ends),
+``not-json`` (an HTML maintenance page). ``list_page`` caps list pages so paging is exercised.
 """
 
 from __future__ import annotations
@@ -126,6 +127,11 @@ class AdminEmulator:
             return self._error(provider, 429, "rate_limit_error", "Rate limit reached", {"Retry-After": "0"})
         if "server-error" in self.modes:
             return self._error(provider, 500, "api_error", "Internal server error")
+        if "endless" in self.modes and "usage" in rest:
+            # A faulty cursor: always one more page, the same one.
+            return 200, {}, {"object": "page", "data": [], "has_more": True, "next_page": "page_again"}
+        if "not-json" in self.modes:
+            return 200, {}, "<html>maintenance</html>"
         if provider == "openai":
             return self._openai("/" + rest, query, headers)
         if provider == "anthropic":
@@ -400,7 +406,7 @@ def _handler(emulator: AdminEmulator) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             parts = urlsplit(self.path)
             status, headers, payload = emulator.answer(parts.path, parse_qs(parts.query), self.headers)
-            data = json.dumps(payload).encode()
+            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))

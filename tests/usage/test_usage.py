@@ -314,3 +314,26 @@ def test_base_urls_from_the_workflows_environment(scenario: Scenario) -> None:
     assert result.exit_code == 1
     assert "usage.spike" in {f["rule_id"] for f in json.loads(result.stdout)["findings"]}
     assert {r["provider"] for r in scenario.emulator.requests} == {"openai"}
+
+
+@pytest.mark.parametrize(("mode", "reason"), [
+    ("server-error", "answered 500 (api_error: Internal server error)"),
+    ("not-json", "the answer is not JSON"),
+])
+def test_a_faulty_admin_api_is_inconclusive(scenario: Scenario, mode: str, reason: str) -> None:
+    scenario.emulator.modes.add(mode)
+    result = scenario.run("--env", "prod", "--format", "json", "--audit-log", "/dev/null")
+    assert result.exit_code == 4, result.output
+    found = json.loads(result.stdout)["findings"]
+    assert found and all(f["rule_id"] == "usage.inconclusive" and reason in f["message"] for f in found)
+
+
+def test_a_cursor_that_never_ends_stops(scenario: Scenario) -> None:
+    scenario.emulator.modes.add("endless")
+    result = scenario.run("--env", "prod", "--key", "acme-prod-openai", "--format", "json", "--audit-log", "/dev/null")
+    found = {(f["rule_id"], f["message"].split(": ", 1)[1][:60]) for f in json.loads(result.stdout)["findings"]}
+    assert any(rule == "usage.inconclusive" and "usage (completions)" in why for rule, why in found)
+    usage = [r for r in scenario.emulator.requests if r["path"] == "/v1/organization/usage/completions"]
+    assert len(usage) == 60
+    # The inventory and the costs were read: the budget is still judged.
+    assert any(rule == "usage.budget" for rule, _ in found)
