@@ -23,9 +23,11 @@
     ├── UsageError                a name given to a command matches nothing (a rule id, an
     │   │                         environment, a key); nothing runs
     │   └── CheckUsageError       `byok-ci check` names an unknown job, value or option
-    └── DriftError                a key cannot be probed at all; the other keys still are
-        ├── SecretUnavailable     its secret reference cannot be resolved
-        └── EndpointRefused       its endpoint is not one byok-ci may send a key to
+    ├── DriftError                a key cannot be probed at all; the other keys still are
+    │   ├── SecretUnavailable     its secret reference cannot be resolved
+    │   └── EndpointRefused       its endpoint is not one byok-ci may send a key to
+    └── AdminApiUnavailable       a provider's admin API did not answer what `byok-ci usage`
+                                  asked (unreachable, key refused, permission missing)
 
 Each layer raises these for what it cannot do and the layer above translates them at its
 boundary: a source turns an ``InputError`` into a :class:`~byok_ci.model.ScanError` of the
@@ -198,3 +200,13 @@ class SecretUnavailable(DriftError):
 
 class EndpointRefused(DriftError):
     """The base URL is not HTTPS to an official or allowed host."""
+
+
+class AdminApiUnavailable(ByokError):
+    """A provider's admin API did not answer (unreachable, rate limited, the admin key refused
+    or missing a permission): what it would have told is inconclusive. ``reason`` is scrubbed."""
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = str(self.args[0])
+        self.status = status  # the HTTP status that refused, if one did

@@ -42,16 +42,16 @@ def decide(*, failed: bool = False, incomplete: bool = False, inconclusive: bool
 
 
 def category(rule_id: str) -> str:
-    """What kind of failure a finding of ``rule_id`` is: leaks, policy or drift."""
+    """What kind of failure a finding of ``rule_id`` is: leaks, policy, drift or usage."""
     family = rule_id.split(".", 1)[0]
-    return {"manifest": "policy", "drift": "drift"}.get(family, "leaks")
+    return {"manifest": "policy", "drift": "drift", "usage": "usage"}.get(family, "leaks")
 
 
 def suite_category(suite: str) -> str:
     """What kind of failure a failed check of ``suite`` is: leaks (``scan``, ``artifacts``),
-    policy (``manifest`` and ``manifest/<env>``) or drift (``drift/<env>``)."""
+    policy (``manifest`` and ``manifest/<env>``), drift (``drift/<env>``) or usage (``usage/<env>``)."""
     family = suite.split("/", 1)[0]
-    return {"manifest": "policy", "drift": "drift"}.get(family, "leaks")
+    return {"manifest": "policy", "drift": "drift", "usage": "usage"}.get(family, "leaks")
 
 
 def exit_code(report: Report, *, inconclusive: bool = False, fail_on: Collection[str] = DEFAULT_FAIL_ON) -> int:

@@ -15,8 +15,10 @@ from byok_ci.config import resolve_settings
 from byok_ci.manifest.policy import CHECK_IDS, Policy, apply_layer
 from byok_ci.rules.ids import RuleIds, did_you_mean, load_check_rules, load_registry, quoted
 from byok_ci.rules import load_rules
+from byok_ci.usage import checks as usage_checks
 
 DRIFT_IDS = {rid for rid, rule in load_check_rules().items() if rule.family == "drift"}
+USAGE_IDS = set(usage_checks.RULE_IDS)
 
 
 def invoke(args: list[str], cwd: Path, env: dict[str, str | None] | None = None) -> Result:
@@ -51,12 +53,13 @@ def test_every_id_byok_ci_reports_is_registered() -> None:
     assert {r.id for r in load_rules().rules} <= registry.ids["detection"]
     assert set(CHECK_IDS) <= registry.ids["manifest"]
     assert DRIFT_IDS <= registry.ids["drift"]
+    assert USAGE_IDS == registry.ids["usage"]
 
 
 def test_every_registered_id_is_still_current_or_aliased() -> None:
     """A shipped id is never renamed or removed without an alias: old configs keep working."""
     registry = load_registry()
-    current = {r.id for r in load_rules().rules} | set(CHECK_IDS) | DRIFT_IDS
+    current = {r.id for r in load_rules().rules} | set(CHECK_IDS) | DRIFT_IDS | USAGE_IDS
     for kind, ids in registry.ids.items():
         for rule_id in ids:
             assert registry.canonical(rule_id) in current, f"{kind} id {rule_id} was removed without an alias"

@@ -64,6 +64,10 @@ def audit_log_option(envvar: str | None = None) -> Callable[[F], F]:
                         help="Drift: append one JSON line per request to FILE.")
 
 
+# `byok-ci usage` reads earlier drift runs' audit logs (CI artifacts): the same option name, as input.
+audit_logs_read_option = click.option("--audit-log", "audit_logs", multiple=True, type=click.Path(dir_okay=False),
+                                      metavar="FILE", help="A drift audit log to count authentication failures in "
+                                      "(repeatable).")
 allow_hosts_option = click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
                                   help="Host a manifest base URL may point to (repeatable; also BYOK_CI_ALLOW_HOSTS).")
 allow_loopback_option = click.option("--allow-insecure-loopback", is_flag=True,

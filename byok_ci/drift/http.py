@@ -222,8 +222,10 @@ def send(
     limits: Limits,
     deadline_at: float,
     scrubber: Scrubber,
+    max_body: int = MAX_BODY,
 ) -> Exchange:
-    """Send, retrying 429 up to ``limits.max_retries`` times within Retry-After and the deadline."""
+    """Send, retrying 429 up to ``limits.max_retries`` times within Retry-After and the deadline.
+    The answer is decoded to at most ``max_body`` bytes (admin reports are larger than probes')."""
     import httpx
 
     started = time.monotonic()
@@ -247,12 +249,12 @@ def send(
         try:
             with client.stream(**request, timeout=timeout, extensions={"trace": watchdog.trace}) as response:
                 status = response.status_code
-                decoder = BoundedDecoder(response.headers.get("content-encoding", ""), MAX_BODY)
+                decoder = BoundedDecoder(response.headers.get("content-encoding", ""), max_body)
                 size = 0
                 for chunk in response.iter_raw():
                     decoder.feed(chunk)
                     size += len(chunk)
-                    if decoder.full or size >= MAX_RAW:
+                    if decoder.full or size >= 4 * max_body:
                         break
                     if time.monotonic() > deadline_at:
                         error = "total deadline exceeded while reading the answer"

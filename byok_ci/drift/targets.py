@@ -43,7 +43,8 @@ def load_targets(
     ``BYOK_CI_SECRET_<NAME>`` from the workflow and otherwise says what to set. Reports name
     the manifest ``shown`` (default: relative to its report root, see :mod:`byok_ci.paths`).
     Raises :class:`~byok_ci.errors.UsageError` when ``env`` has no key in the manifest or a
-    name in ``names`` is no key of it.
+    name in ``names`` is no key of it. Organisation-scoped keys (``scope: organization``)
+    are probed only when ``names`` names them.
     """
     from byok_ci.errors import ManifestError
     from byok_ci.manifest.load import load_manifest
@@ -64,7 +65,10 @@ def load_targets(
         if index is not None and problem.rule_id == "manifest.schema":
             broken.setdefault(index, problem)
     for entry in loaded.keys:
-        if entry.env != env or (names and entry.name not in names):
+        # An organisation-scoped (admin) key belongs to no environment: probed only when named.
+        if entry.organization and entry.name in names:
+            pass
+        elif entry.env != env or (names and entry.name not in names):
             continue
         if entry.index in broken:
             problem = broken[entry.index]
@@ -92,7 +96,7 @@ def _check_selection(keys: Sequence[KeyEntry], env: str, names: Sequence[str], s
     if env not in envs:
         listed = f" (environments with keys: {', '.join(sorted(envs))})" if envs else ""
         raise UsageError(f"{shown}: no keys for environment {quoted(env)}{did_you_mean(env, envs) or listed}")
-    in_env = {entry.name for entry in keys if entry.env == env and entry.name}
+    in_env = {entry.name for entry in keys if (entry.env == env or entry.organization) and entry.name}
     for name in names:
         if name not in in_env:
             raise UsageError(f"{shown}: no key named {quoted(name)} in environment {quoted(env)}"

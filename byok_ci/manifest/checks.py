@@ -89,7 +89,14 @@ def check_schema(entry: KeyEntry, ctx: Context) -> Verdict:
     return Verdict(issues, detail="fields, types and required fields are valid")
 
 
+# An organisation-scoped key (scope: organization, an admin key `byok-ci usage` reads) belongs
+# to no environment: the checks of an environment's own key do not apply to it.
+_ORGANIZATION = "organization-scoped key (scope: organization): not tied to an environment"
+
+
 def check_environment(entry: KeyEntry, ctx: Context) -> Verdict:
+    if entry.organization:
+        return Verdict(skipped=_ORGANIZATION)
     if not entry.env:
         return Verdict(skipped="the entry has no environment")
     allowed = ctx.manifest.policy.environments
@@ -102,6 +109,8 @@ def check_environment(entry: KeyEntry, ctx: Context) -> Verdict:
 
 def check_naming(entry: KeyEntry, ctx: Context) -> Verdict:
     policy, m = ctx.manifest.policy, ctx.manifest
+    if entry.organization:
+        return Verdict(skipped=_ORGANIZATION)
     if not entry.name:
         return Verdict(skipped="the entry has no name")
     expected = {"project": m.project, "env": entry.env, "provider": entry.provider}
@@ -139,6 +148,8 @@ def check_inline_secret(entry: KeyEntry, ctx: Context) -> Verdict:
 
 def check_isolation(entry: KeyEntry, ctx: Context) -> Verdict:
     policy = ctx.manifest.policy
+    if entry.organization:
+        return Verdict(skipped=_ORGANIZATION)
     issues = []
 
     def elsewhere(entries: tuple[KeyEntry, ...]) -> list[KeyEntry]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from byok_ci.errors import ManifestError
 from byok_ci.manifest.located import YList, YMap, read_located
-from byok_ci.manifest.model import KeyEntry, Manifest
+from byok_ci.manifest.model import SCOPES, Budget, KeyEntry, Manifest
 from byok_ci.manifest.policy import Policy, Problem, apply_layer
 from byok_ci.manifest.refs import SecretRefError, looks_like_reference, parse_secret_ref
 
@@ -26,8 +26,9 @@ TOP_FIELDS = ("version", "project", "policy", "keys")
 REQUIRED_KEY_FIELDS = ("name", "env", "provider", "secret")
 KEY_FIELDS = (
     *REQUIRED_KEY_FIELDS, "owner", "scopes", "models", "rotated", "expires", "base_url", "admin", "allow_admin",
-    "description",
+    "description", "scope", "provider_key_id", "budget",
 )
+BUDGET_FIELDS = ("monthly_usd", "daily_tokens")
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
 _URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?")
 
@@ -119,6 +120,38 @@ class _Loader:
             return None
         return value
 
+    def scope(self, entry: YMap, index: int) -> str:
+        value = entry.get("scope")
+        if value is None:
+            return "environment"
+        if value not in SCOPES:
+            self.problem(entry.value_at("scope"), f"field 'scope' must be one of {', '.join(SCOPES)}", index)
+            return "environment"
+        return str(value)
+
+    def budget(self, entry: YMap, index: int) -> Budget | None:
+        value = entry.get("budget")
+        if value is None:
+            return None
+        if not isinstance(value, YMap):
+            self.problem(entry.value_at("budget"), "field 'budget' must be a mapping with monthly_usd and/or "
+                         "daily_tokens", index)
+            return None
+        for name in value:
+            if name not in BUDGET_FIELDS:
+                self.problem(value.key_at(name), _unknown(name, BUDGET_FIELDS, f"in keys[{index}].budget"), index)
+        monthly, daily = value.get("monthly_usd"), value.get("daily_tokens")
+        if monthly is not None and (isinstance(monthly, bool) or not isinstance(monthly, (int, float)) or monthly <= 0):
+            self.problem(value.value_at("monthly_usd"), "field 'budget.monthly_usd' must be a positive number", index)
+            monthly = None
+        if daily is not None and (isinstance(daily, bool) or not isinstance(daily, int) or daily <= 0):
+            self.problem(value.value_at("daily_tokens"), "field 'budget.daily_tokens' must be a positive whole number",
+                         index)
+            daily = None
+        if monthly is None and daily is None:
+            return None
+        return Budget(float(monthly) if monthly is not None else None, daily)
+
     def key_entry(self, raw: Any, index: int, pos: tuple[int, int]) -> KeyEntry:
         if not isinstance(raw, YMap):
             self.problem(pos, f"keys[{index}] must be a mapping with name, env, provider and secret", index)
@@ -127,7 +160,13 @@ class _Loader:
         for name in raw:
             if name not in KEY_FIELDS and not _is_extension(name):
                 self.problem(raw.key_at(name), _unknown(name, KEY_FIELDS, f"in keys[{index}]"), index)
+        scope = self.scope(raw, index)
         for name in REQUIRED_KEY_FIELDS:
+            if name == "env" and scope == "organization":
+                if raw.get(name) is not None:
+                    self.problem(raw.value_at(name), "field 'env' does not apply to an organization-scoped key "
+                                 "(scope: organization); remove it", index)
+                continue
             if raw.get(name) is None:
                 self.problem(raw.pos, f"keys[{index}] is missing required field '{name}'", index)
         provider = self.string(raw, "provider", index)
@@ -166,7 +205,7 @@ class _Loader:
         return KeyEntry(
             index=index,
             name=self.string(raw, "name", index),
-            env=self.string(raw, "env", index),
+            env="" if scope == "organization" else self.string(raw, "env", index),
             provider=provider,
             secret=secret,
             secret_text=secret_text,
@@ -178,6 +217,9 @@ class _Loader:
             base_url=base_url.strip() if isinstance(base_url, str) else None,
             admin=self.flag(raw, "admin", index),
             allow_admin=bool(self.flag(raw, "allow_admin", index)),
+            scope=scope,
+            provider_key_id=self.string(raw, "provider_key_id", index) or None,
+            budget=self.budget(raw, index),
             pos=raw.pos,
             positions=positions,
         )

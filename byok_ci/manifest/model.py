@@ -10,6 +10,15 @@ from byok_ci.manifest.policy import Policy, Problem
 from byok_ci.manifest.refs import SecretRef
 
 Pos = tuple[int, int]
+SCOPES = ("environment", "organization")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A key's budget (``budget: {monthly_usd: 200, daily_tokens: 5000000}``), for `byok-ci usage`."""
+
+    monthly_usd: float | None = None
+    daily_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,11 @@ class KeyEntry:
     base_url: str | None = None
     admin: bool | None = None
     allow_admin: bool = False
+    # `scope: organization` marks an organisation-wide key (an admin key read by `byok-ci
+    # usage`): it has no environment, and the per-environment checks exempt it.
+    scope: str = "environment"
+    provider_key_id: str | None = None  # the provider's id of this key (OpenAI key_…, Anthropic apikey_…)
+    budget: Budget | None = None
     pos: Pos = (0, 0)
     positions: Mapping[str, Pos] = field(default_factory=dict)
 
@@ -41,6 +55,11 @@ class KeyEntry:
     def label(self) -> str:
         """The name, or ``keys[N]`` when the entry has none."""
         return self.name or f"keys[{self.index}]"
+
+    @property
+    def organization(self) -> bool:
+        """An organisation-scoped entry (``scope: organization``), not one environment's key."""
+        return self.scope == "organization"
 
     def at(self, field_name: str) -> Pos:
         return self.positions.get(field_name, self.pos)

@@ -47,6 +47,19 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class UsagePolicy:
+    """What `byok-ci usage` judges against (policy ``usage:``; docs/usage.md)."""
+
+    idle_days: int = 30  # a key unused this long is idle
+    spike_factor: float = 3.0  # the last day over this many times the trailing median is a spike
+    baseline_days: int = 14  # days of trailing baseline
+    budget_warn: float = 0.8  # warn when the month's forecast passes this share of the budget
+
+
+USAGE_FIELDS = {"idle_days": int, "spike_factor": float, "baseline_days": int, "budget_warn": float}
+
+
+@dataclass(frozen=True)
 class Policy:
     naming: str = "{project}-{env}-{provider}"
     environments: tuple[str, ...] = ("dev", "staging", "prod")
@@ -58,6 +71,7 @@ class Policy:
     wildcards: tuple[str, ...] = ("*", "all", "any")
     admin_markers: tuple[str, ...] = ("admin",)
     checks: Mapping[str, str] = field(default_factory=lambda: dict.fromkeys(CHECK_IDS, "error"))
+    usage: UsagePolicy = field(default_factory=UsagePolicy)
 
     def level(self, rule_id: str) -> str:
         return self.checks.get(rule_id, "error")
@@ -158,6 +172,11 @@ def apply_layer(policy: Policy, layer: Mapping[str, Any], path: str) -> tuple[Po
                 problem(key, "must be a whole number of days" + (" (at least 1)" if key == "rotate_every_days" else ""))
             else:
                 changes[key] = value
+        elif key == "usage":
+            usage, messages = _usage_layer(policy.usage, value)
+            for message in messages:
+                problem(key, message)
+            changes[key] = usage
         elif key == "environment_aliases":
             if not isinstance(value, dict) or not all(isinstance(k, str) and _strings(v) is not None for k, v in value.items()):
                 problem(key, "must map each environment to a list of words")
@@ -186,6 +205,27 @@ def apply_layer(policy: Policy, layer: Mapping[str, Any], path: str) -> tuple[Po
                     merged[check_id] = level
             changes[key] = merged
     return replace(policy, **changes), problems
+
+
+def _usage_layer(usage: UsagePolicy, value: Any) -> tuple[UsagePolicy, list[str]]:
+    """``usage`` with the fields of one layer's ``usage:`` mapping applied, and what was wrong."""
+    if not isinstance(value, dict):
+        return usage, [f"must be a mapping of {', '.join(USAGE_FIELDS)}"]
+    messages: list[str] = []
+    changes: dict[str, Any] = {}
+    for name, item in value.items():
+        kind = USAGE_FIELDS.get(name) if isinstance(name, str) else None
+        if kind is None:
+            messages.append(f"has an unknown field {quoted(str(name))}{did_you_mean(str(name), USAGE_FIELDS)}")
+        elif isinstance(item, bool) or not isinstance(item, (int, float)) or (kind is int and not isinstance(item, int)):
+            messages.append(f"usage.{name} must be a {'whole number' if kind is int else 'number'}")
+        elif item <= 0 or (name == "budget_warn" and item > 1) or (name == "spike_factor" and item <= 1):
+            messages.append(f"usage.{name} is out of range"
+                            + (" (0 < budget_warn <= 1)" if name == "budget_warn" else
+                               " (more than 1)" if name == "spike_factor" else " (at least 1)"))
+        else:
+            changes[name] = kind(item)
+    return replace(usage, **changes), messages
 
 
 def load_shipped_policy(path: Path | None = None) -> tuple[Policy, list[Problem]]:

@@ -36,7 +36,17 @@ def envelope(report: Report) -> dict[str, Any]:
         # Drift reports list every probe, passed or not, before the findings.
         head = {k: data.pop(k) for k in ("version", "tool", "command")}
         data = {**head, "checks": [_drift_check(c) for c in report.checks if c.drift is not None], **data}
+    if report.command == "usage":
+        # Usage reports list every check of every key, passed or not, before the findings.
+        head = {k: data.pop(k) for k in ("version", "tool", "command")}
+        data = {**head, "checks": [_usage_check(c) for c in report.checks], **data}
     return data
+
+
+def _usage_check(check: Check) -> dict[str, Any]:
+    env, key, name = (check.name.split(" / ", 2) + ["", ""])[:3]
+    return {"env": env, "key": key, "check": name, "outcome": check.outcome,
+            "rule_id": check.finding.rule_id if check.finding else None, "detail": check.detail}
 
 
 def _drift_check(check: Check) -> dict[str, Any]:

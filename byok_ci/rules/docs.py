@@ -64,6 +64,8 @@ def render(ruleset: RuleSet, probes: Mapping[str, ProviderProbes]) -> str:
 _FAMILY_TITLES = {
     "manifest": ("Manifest checks", "`byok-ci manifest check`; the policy's `checks` makes each an error, a warning or off."),
     "drift": ("Drift tests", "`byok-ci drift`; each failed probe of a key is a finding of one of these."),
+    "usage": ("Usage checks", "`byok-ci usage`; each failed check of a key against its provider's admin API is a "
+              "finding of one of these ([Usage, spend and inventory](usage.md))."),
 }
 
 

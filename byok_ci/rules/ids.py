@@ -26,8 +26,8 @@ from byok_ci.model import RuleInfo
 from byok_ci.rules.files import rule_ids_in
 from byok_ci.rules.model import default_rules_dir, rule_help_uri
 
-KINDS = ("detection", "manifest", "drift")
-FAMILIES = ("manifest", "drift")  # the kinds whose ids the registry describes
+KINDS = ("detection", "manifest", "drift", "usage")
+FAMILIES = ("manifest", "drift", "usage")  # the kinds whose ids the registry describes
 REGISTRY_NAME = "_ids.yaml"
 _FIELDS: dict[str, type | tuple[type, ...]] = {"description": str, "help": str, "security_severity": (int, float),
                                                "why": str}
@@ -113,8 +113,8 @@ class RuleIds:
         if kind == "manifest":
             return (f"{quoted(rule_id)} is a manifest check, not a detection rule; set its level under "
                     "policy: checks: in .byok-ci.yaml or the manifest")
-        if kind == "drift":
-            return f"{quoted(rule_id)} is a drift probe result, not a detection rule; it cannot be turned off"
+        if kind in ("drift", "usage"):
+            return f"{quoted(rule_id)} is a {kind} check result, not a detection rule; it cannot be turned off"
         return f"unknown rule id {quoted(rule_id)}{did_you_mean(rule_id, self.names('detection'))} " \
                "(see `byok-ci rules list`)"
 

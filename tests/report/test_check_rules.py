@@ -86,14 +86,14 @@ def test_annotations_and_summary_show_the_message(manifest_report: Report) -> No
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("detection: []\nmanifest: {}\n", "exactly the keys detection, manifest, drift, aliases"),
-        ("detection: []\nmanifest: {}\naliases: {}\ndrift:\n  other.x: {}\n",
-         ":5: rule id 'other.x' must start with 'drift.'"),
-        ("detection: []\nmanifest: {}\naliases: {}\ndrift:\n  drift.x:\n    description: d\n    help: h\n    why: w\n"
-         "    security_severity: 11\n", ":9: rule drift.x: security_severity must be 0-10"),
-        ("detection: []\nmanifest: {}\naliases: {}\ndrift:\n  drift.x:\n    description: ''\n    help: h\n    why: w\n"
-         "    security_severity: 1\n", ":6: rule drift.x: field 'description'"),
-        ("detection: x\nmanifest: {}\naliases: {}\ndrift: {}\n", ":1: 'detection' must be a list of rule ids"),
+        ("detection: []\nmanifest: {}\n", "exactly the keys detection, manifest, drift, usage, aliases"),
+        ("detection: []\nmanifest: {}\nusage: {}\naliases: {}\ndrift:\n  other.x: {}\n",
+         ":6: rule id 'other.x' must start with 'drift.'"),
+        ("detection: []\nmanifest: {}\nusage: {}\naliases: {}\ndrift:\n  drift.x:\n    description: d\n    help: h\n    why: w\n"
+         "    security_severity: 11\n", ":10: rule drift.x: security_severity must be 0-10"),
+        ("detection: []\nmanifest: {}\nusage: {}\naliases: {}\ndrift:\n  drift.x:\n    description: ''\n    help: h\n    why: w\n"
+         "    security_severity: 1\n", ":7: rule drift.x: field 'description'"),
+        ("detection: x\nmanifest: {}\nusage: {}\naliases: {}\ndrift: {}\n", ":1: 'detection' must be a list of rule ids"),
     ],
 )
 def test_a_malformed_data_file_is_an_error_naming_file_and_line(tmp_path: Path, text: str, problem: str) -> None:
