@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pipeline", ("byok_ci.pipeline", "byok_ci.names", "byok_ci.scan", "byok_ci.scan_git", "byok_ci.baseline")),
     ("manifest", ("byok_ci.manifest",)),
     ("drift", ("byok_ci.drift",)),
-    ("check", ("byok_ci.check", "byok_ci.github_event")),
+    ("check", ("byok_ci.check", "byok_ci.github_event", "byok_ci.gitlab_ci")),
     ("cli", ("byok_ci.cli", "byok_ci.__main__")),
     # The package root: the public API, resolved lazily, and the wiring of redaction.
     ("api", ("byok_ci",)),
