@@ -77,6 +77,7 @@ COMMANDS = {
     "manifest": "byok_ci.cli.manifest",
     "drift": "byok_ci.cli.drift",
     "check": "byok_ci.cli.check",
+    "hook": "byok_ci.cli.hook",
 }
 
 
