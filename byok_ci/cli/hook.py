@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -44,6 +45,9 @@ def pre_receive(config_file: Path | None, timeout: float, on_timeout: str) -> No
     if errors:
         finish(INCOMPLETE)
     verdict = check_push(updates, settings, timeout=timeout, on_timeout=on_timeout)
+    # GitLab shows a server hook's output to the pusher only on lines with this prefix
+    # (its "Git server hooks" guide, "Custom error messages"); GL_ID is set for its hooks.
+    prefix = "GL-HOOK-ERR: " if os.environ.get("GL_ID") else ""
     for line in verdict.lines:
-        say(line)
+        say(prefix + line)
     finish(verdict.code)

@@ -25,9 +25,10 @@ def install_hook(server: Remote, *options: str) -> None:
     hook.chmod(0o755)
 
 
-def push(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
+def push(repo: GitRepo, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    # A local push runs the hook with the pusher's environment (GitLab sets GL_ID for its hooks).
     return subprocess.run(["git", "push", "origin", *args], cwd=repo.path, capture_output=True, text=True,
-                          env={**git_env(), "NO_COLOR": "1"})
+                          env={**git_env(), "NO_COLOR": "1", **(env or {})})
 
 
 def remote_lines(done: subprocess.CompletedProcess[str]) -> list[str]:
@@ -181,3 +182,12 @@ def test_bad_input_is_a_usage_error(tmp_path: Path) -> None:
                           text=True, cwd=tmp_path)
     assert done.returncode == 2
     assert "<stdin>:1: expected '<old-sha> <new-sha> <ref>'" in done.stderr
+
+
+def test_under_gitlab_each_line_carries_gitlabs_prefix(server: Remote, dev: GitRepo, key: str) -> None:
+    dev.write("leak.env", f"OPENAI_API_KEY={key}\n")
+    dev.commit("leak")
+    done = push(dev, "main", env={"GL_ID": "user-2234", "GL_PROTOCOL": "ssh"})
+    assert done.returncode != 0
+    lines = remote_lines(done)
+    assert lines and all(line.startswith("remote: GL-HOOK-ERR: byok-ci: ") for line in lines)
