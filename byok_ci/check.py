@@ -182,7 +182,14 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str], roo
             raise CheckUsageError("--range takes BASE..HEAD")
         plan = ScanPlan("range", base, head)
     else:
-        plan = plan_from_event(options.environ, scheduled=options.scheduled or "history")
+        try:
+            plan = plan_from_event(options.environ, scheduled=options.scheduled or "history")
+            if plan is None:  # GitLab CI's predefined variables, when not under GitHub Actions
+                from byok_ci.gitlab_ci import plan_from_gitlab
+
+                plan = plan_from_gitlab(options.environ, scheduled=options.scheduled or "history")
+        except PlanError as exc:
+            return Report(command="scan", errors=[ScanError("git", str(exc))])
     if plan is None or plan.mode == "tree":
         if plan is not None and plan.notice:
             notices.append(plan.notice)

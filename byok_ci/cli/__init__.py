@@ -78,6 +78,7 @@ COMMANDS = {
     "drift": "byok_ci.cli.drift",
     "check": "byok_ci.cli.check",
     "usage": "byok_ci.cli.usage",
+    "hook": "byok_ci.cli.hook",
 }
 
 

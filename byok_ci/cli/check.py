@@ -69,7 +69,8 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
           quiet: bool, no_color: bool) -> None:
     """Run every configured job (scan, artifacts, manifest, drift) with one set of reports.
 
-    Under GitHub Actions it reads the event payload to pick the commits to scan, writes
+    Under GitHub Actions it reads the event payload (under GitLab CI, the predefined
+    variables) to pick the commits to scan; under GitHub Actions it also writes
     the job summary ($GITHUB_STEP_SUMMARY), outputs ($GITHUB_OUTPUT) and annotations.
     """
     from dataclasses import replace

@@ -94,7 +94,15 @@ def report_files(envvar_prefix: str | None = None) -> Callable[[F], F]:
                      help="Also write a JUnit XML report to FILE."),
         click.option("--sarif", "sarif_path", envvar=env("SARIF"), type=click.Path(dir_okay=False),
                      help="Also write a SARIF 2.1.0 report to FILE."),
+        # Not passed to the command: kept in ctx.meta and written by write_reports.
+        click.option("--gitlab", envvar=env("GITLAB"), type=click.Path(dir_okay=False), expose_value=False,
+                     callback=_store_report_file, help="Also write a GitLab secret-detection report to FILE."),
     )
+
+
+def _store_report_file(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value and param.name:
+        ctx.meta.setdefault("byok_ci.report_files", {})[param.name] = value
 
 
 report_options = _stack(
@@ -186,6 +194,8 @@ def write_reports(report: Report, fmt: str, output: str | None, extra: Mapping[s
     """The reports a command was asked for; the report returned also lists what could not be written."""
     from byok_ci.report.output import write_outputs
 
+    context = click.get_current_context(silent=True)
+    extra = {**extra, **(context.meta.get("byok_ci.report_files", {}) if context else {})}
     return write_outputs(report, fmt, output, extra, on_error=say_error, quiet=quiet,
                          color=use_color(sys.stdout, no_color))
 

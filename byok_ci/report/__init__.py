@@ -42,6 +42,12 @@ def _github(report: Report, stream: TextIO, **options: Any) -> None:
     write(report, stream, **options)
 
 
+def _gitlab(report: Report, stream: TextIO, **options: Any) -> None:
+    from byok_ci.report.gitlab import write
+
+    write(report, stream, **options)
+
+
 # The one registry of formats: a new format is a module with ``write(report, stream)`` and a
 # line here. Each writer imports its module only when it is called (the scan's hot path).
 WRITERS: dict[str, Callable[..., None]] = {
@@ -50,6 +56,7 @@ WRITERS: dict[str, Callable[..., None]] = {
     "junit": _junit,
     "sarif": _sarif,
     "github": _github,
+    "gitlab": _gitlab,
 }
 FORMATS = tuple(WRITERS)
 
