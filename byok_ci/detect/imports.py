@@ -9,7 +9,8 @@ _IMPORTS = re.compile(
     r"""(?m)^[ \t]*(?:import\s+([\w.]+)\s+as\s+(\w+)"""  # import assemblyai as aai
     r"""|from\s+([\w.]+)\s+import\s+\(?([\w ,]+)"""  # from deepgram import DeepgramClient, X as Y
     r"""|import\s+(?:\*\s+as\s+(\w+)|(\w+)|\{([^}]{1,300})\})\s+from\s+["']([^"']+)["']"""  # JS/TS
-    r"""|(?:const|let|var)\s+(?:(\w+)|\{([^}]{1,300})\})\s*=\s*require\(\s*["']([^"']+)["']\s*\))"""
+    r"""|(?:const|let|var)\s+(?:(\w+)|\{([^}]{1,300})\})\s*=\s*require\(\s*["']([^"']+)["']\s*\)"""
+    r"""|import\s+([\w.]+)[ \t]*$)"""  # import pinecone
 )
 
 
@@ -36,6 +37,8 @@ def imported_names(text: str) -> dict[str, str]:
                 found[m.group(5) or m.group(6)] = module
             if m.group(7):
                 names(m.group(7), module)
+        elif m.group(12):
+            found[m.group(12).rsplit(".", 1)[-1]] = m.group(12)
         elif m.group(11):
             if m.group(9):
                 found[m.group(9)] = m.group(11)

@@ -79,6 +79,10 @@ POSITIVE = {
     "sdk-settings-attribute": ("deepgram.api-key", 'settings.deepgram.key = "{key}"\n'),
     "ctor-comment-python": ("deepgram.api-key", 'client = Client("{key}")  # Deepgram\n'),
     "ctor-comment-go": ("together.legacy-key", 'func c() *Client {\n\treturn NewClient("{key}") // together\n}\n'),
+    "sdk-plain-import": (
+        "pinecone.legacy-key",
+        'import pinecone\n\npinecone.init(api_key="{key}", environment="us-west1-gcp")\n',
+    ),
     "ctor-module-import": (
         "deepgram.api-key",
         'import { createClient } from "@deepgram/sdk";\n' + "// filler line\n" * 30 + 'const dg = createClient("{key}");\n',
