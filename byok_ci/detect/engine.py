@@ -58,6 +58,9 @@ class Detector:
         for index, rule in enumerate(self.rules):
             for name in rule.context.names if rule.context else ():
                 self._by_name.setdefault(name, []).append(index)
+        # The provider names in each path component seen: directories and common file names
+        # repeat, so most files cost three lookups (a cache, bounded, of derived data only).
+        self._names_in_part: dict[str, frozenset[str]] = {}
 
     def detect(self, chunk: Chunk) -> list[Finding]:
         found = self._detect_plain(chunk)
@@ -84,7 +87,17 @@ class Detector:
         """The context rules whose provider the file's path names."""
         if not path or not self._by_name:
             return set()
-        return {i for word in structure.words(structure.path_label(path)) for i in self._by_name.get(word, ())}
+        named: set[int] = set()
+        cache = self._names_in_part
+        for part in structure.path_label(path).split("/"):
+            names = cache.get(part)
+            if names is None:
+                if len(cache) > 4096:
+                    cache.clear()
+                names = cache[part] = frozenset(w for w in structure.words(part) if w in self._by_name)
+            for name in names:
+                named.update(self._by_name[name])
+        return named
 
     def redact_text(self, text: str) -> str:
         """``text`` with every key-like match replaced by its redacted form.

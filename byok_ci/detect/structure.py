@@ -181,7 +181,7 @@ class Structure:
 
     def __init__(self, text: str, path: str = "") -> None:
         self.text = text
-        self._path = path_label(path)
+        self._path = path
         self._lines: dict[int, _Line] = {}
 
     def line_at(self, start: int) -> _Line:
@@ -314,7 +314,7 @@ class Structure:
             if other.closer:
                 continue
             labels.extend(self._sibling_labels(other) if other.indent == level else _hosts(text[other.start:other.end]))
-        labels.append(self._path)
+        labels.append(path_label(self._path))
         return [label for label in labels if label]
 
     def _sibling_labels(self, other: _Line, hosts: bool = True) -> list[str]:
@@ -358,9 +358,9 @@ def names_only(name: str, names: Iterable[str]) -> bool:
 
 def path_label(path: str) -> str:
     """The part of a file's path a reviewer reads as context: its last two directories and
-    its name (an archive member's path counts from the archive's ``!``)."""
-    parts = [p for p in re.split(r"[/\\!]", path) if p]
-    return "/".join(parts[-3:])
+    its name (the ``!`` of an archive member's path separates like ``/``)."""
+    parts = [p for p in path.replace("\\", "/").replace("!", "/").rsplit("/", 3)[-3:] if p]
+    return "/".join(parts)
 
 
 def names_no_secret(name: str) -> bool:
