@@ -37,8 +37,9 @@ class _Main(click.Group):
                 return super().main(*args, **kwargs)
         except SystemExit as exc:
             # The reader of standard output went away (`| head`): no traceback, no message,
-            # and the code git gives (128 + SIGPIPE), whatever the command had decided.
-            if stdout_closed() and exc.code != INTERRUPTED:
+            # and the code git gives (128 + SIGPIPE) instead of the command's result; an
+            # interruption or a crash keeps its own code.
+            if stdout_closed() and exc.code not in (INTERRUPTED, INTERNAL_ERROR):
                 raise SystemExit(CLOSED_PIPE) from None
             raise
 
