@@ -127,7 +127,7 @@ FORMS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("anthropic", "GL anthropic: wrong suffix BB", "fp", "config.py", 'anthropic_api_token = "' + V + '"', "sk-ant-api03-{b64url:93}BB"),
     # Hugging Face (research §1.5, §3.1, §3.4)
     ("huggingface", "TH huggingface: JSON detector config, digits", "tp", "detectors.json",
-     '{\n  "test_secrets": {\n    "huggingface_secret": "' + V + '"\n  }\n}', "hf_{alnum:12}7{alnum:8}42{alnum:11}9"),
+     '{\n  "test_secrets": {\n    "huggingface_secret": "' + V + '"\n  }\n}', "hf_{alnum:12}7{alnum:8}42{alnum:10}9"),
     ("huggingface", "GL hf: cli login", "tp", "README.md", "huggingface-cli login --token " + V, "hf_{letters:34}"),
     ("huggingface", "GL hf: curl bearer", "tp", "try.sh", 'curl https://huggingface.co/api/whoami-v2 -H "Authorization: Bearer ' + V + '"', "hf_{letters:34}"),
     ("huggingface", "GL hf: env before command", "tp", "Makefile", "test:\n\tDEV=1 HF_TOKEN=" + V + " poetry run pytest", "hf_{letters:34}"),

@@ -2,7 +2,9 @@
 
 0 all clear · 1 leaks found or a check failed · 2 usage error, or the run could not do all
 it was asked · 3 internal error · 4 some checks inconclusive, none failed. When several
-apply: 3, then 1, then 2, then 4. 130: interrupted (Ctrl-C, SIGTERM).
+apply: 3, then 1, then 2, then 4. 130: interrupted (Ctrl-C, SIGTERM). 141: the reader of
+standard output went away (`byok-ci rules list | head -1`), what a process killed by SIGPIPE
+reports, as git does: the output asked for was not all delivered.
 
 Commands call :func:`exit_code` with their run's :class:`~byok_ci.model.Report` (or
 :func:`decide` when a command has no report, such as `rules test`), and exit with what it
@@ -23,6 +25,7 @@ INCOMPLETE = 2
 INTERNAL_ERROR = 3
 INCONCLUSIVE = 4
 INTERRUPTED = 130
+CLOSED_PIPE = 141  # 128 + SIGPIPE
 
 FAIL_ON = ("leaks", "policy", "drift", "inconclusive")
 DEFAULT_FAIL_ON = ("leaks", "policy", "drift")

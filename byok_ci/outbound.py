@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import re
 import sys
 import threading
@@ -262,6 +263,26 @@ class RedactingWriter:
         return getattr(self.inner, "errors", None) or "strict"
 
 
+_stdout_closed = False
+
+
+def close_stdout_quietly() -> None:
+    """The reader of standard output went away: send the rest to /dev/null, so neither a
+    later write nor the interpreter's final flush fails, and remember it (:func:`stdout_closed`)."""
+    global _stdout_closed
+    _stdout_closed = True
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ is not None else 1)
+    finally:
+        os.close(devnull)
+
+
+def stdout_closed() -> bool:
+    """Whether :func:`close_stdout_quietly` ran: part of the output asked for was not delivered."""
+    return _stdout_closed
+
+
 @contextlib.contextmanager
 def redacted_std_streams() -> Iterator[None]:
     """Standard output and error redacted until the block ends (the CLI runs inside one)."""
@@ -272,6 +293,11 @@ def redacted_std_streams() -> Iterator[None]:
         yield
     finally:
         for writer in writers:
-            with contextlib.suppress(OSError, ValueError):
+            try:
                 writer.flush()
+            except BrokenPipeError:
+                if writer is writers[0]:
+                    close_stdout_quietly()
+            except (OSError, ValueError):
+                pass
         sys.stdout, sys.stderr = saved

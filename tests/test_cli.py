@@ -120,6 +120,37 @@ def test_rules_list_show_and_test(runner: CliRunner, tmp_path: Path) -> None:
     assert tested.exit_code == 0 and " 0 failed" in tested.stdout
 
 
+def test_rules_list_groups_rules_under_their_provider(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text(
+        "provider: mine\nrules:\n  - id: mine.key\n    description: my key\n    keywords: [mk_]\n"
+        "    pattern: 'mk_[a-z0-9]{32}'\n    format: [mk_, {lower_alnum: 32}]\n"
+    )
+    listed = invoke(runner, ["rules", "list", "--rules", "mine.yaml"], tmp_path)
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    headers = [line for line in lines[:-1] if not line.startswith("  ")]
+    assert headers[:2] == ["AI21 Labs [ai21]", "Anthropic [anthropic]"]
+    assert headers == sorted(headers, key=lambda h: h.rsplit("[", 1)[-1]) and "mine" in headers  # by provider id
+    anthropic = lines.index("Anthropic [anthropic]")
+    assert [line.split()[0] for line in lines[anthropic + 1:anthropic + 4]] == [
+        "anthropic.api-key", "anthropic.admin-key", "anthropic.oauth-token"]
+    assert lines[lines.index("mine") + 1].split()[:2] == ["mine.key", "error"]
+    rules = [line.split()[0] for line in lines if line.startswith("  ")]
+    providers = len(headers)
+    assert lines[-1] == f"{len(rules)} rules, {providers} providers" and providers >= 48
+    # JSON stays one flat list of rules, in load order, with the provider on each.
+    rows = json.loads(invoke(runner, ["rules", "list", "--rules", "mine.yaml", "--format", "json"], tmp_path).stdout)
+    assert all(set(row) == {"id", "provider", "severity", "description"} for row in rows)
+    assert sorted(r["id"] for r in rows) == sorted(rules) and rows[-1]["id"] == "mine.key"
+    under, header = {}, ""  # the provider each rule is listed under in the text
+    for line in lines[:-1]:
+        if line.startswith("  "):
+            under[line.split()[0]] = header
+        else:
+            header = line.rsplit("[", 1)[-1].rstrip("]")
+    assert all(under[r["id"]] == r["provider"] for r in rows)
+
+
 def test_rules_test_reports_failing_user_examples(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "mine.yaml").write_text(
         "provider: mine\nrules:\n  - id: mine.key\n    description: my key\n    keywords: [mk_]\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import resource
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from byok_ci.exitcodes import CLOSED_PIPE
 from byok_ci.rules import RuleSet
 from tests.conftest import key_for
 from tests.procs import wait_until_reading
@@ -61,20 +63,61 @@ def test_standard_output_on_a_full_disk(many_leaks: Path, tmp_path_factory: pyte
     assert out.stat().st_size <= 4096
 
 
-@pytest.mark.parametrize("command", ["scan . --format text", "scan . --format json", "scan . --format sarif",
-                                     "check --run scan --paths . --annotate"])
-def test_a_closed_pipe_keeps_the_exit_code_and_prints_no_traceback(many_leaks: Path, shipped_rules: RuleSet,
-                                                                    command: str) -> None:
-    """`byok-ci scan | head -1`, with far more output than a pipe buffers (so writes fail)."""
+@pytest.fixture
+def lots_of_leaks(many_leaks: Path, shipped_rules: RuleSet) -> Path:
+    """Far more output than a pipe buffers, so writes fail once the reader is gone."""
     rng = random.Random(6)
     (many_leaks / "lots.env").write_text(
         "".join(f"K{n}={key_for(shipped_rules, 'groq.api-key', rng)}\n" for n in range(3000)))
+    return many_leaks
+
+
+@pytest.mark.parametrize("command", ["scan . --format text", "scan . --format json", "scan . --format sarif",
+                                     "check --run scan --paths . --annotate"])
+def test_a_closed_pipe_exits_141_and_prints_no_traceback(lots_of_leaks: Path, command: str) -> None:
+    """`byok-ci scan | head -1`: the reader went away, as git reports it (128 + SIGPIPE)."""
     done = subprocess.run(f"{sys.executable} -m byok_ci {command} | head -1; exit ${{PIPESTATUS[0]}}",
-                          shell=True, executable="/bin/bash", cwd=many_leaks, capture_output=True, text=True,
+                          shell=True, executable="/bin/bash", cwd=lots_of_leaks, capture_output=True, text=True,
                           env={**os.environ, "NO_COLOR": "1"})
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == CLOSED_PIPE, done.stderr
     assert done.stdout.count("\n") == 1
     assert done.stderr == ""
+
+
+def _read_a_line_then_close(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    """Run byok-ci with its standard output on a real pipe; read one line and close the pipe."""
+    proc = subprocess.Popen([sys.executable, "-m", "byok_ci", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"})
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    return proc.wait(timeout=120), first, err
+
+
+def test_rules_list_into_a_closed_pipe(tmp_path: Path) -> None:
+    """`byok-ci rules list | head -1` used to end in "internal error" and exit 3."""
+    lines = ["provider: acme", "name: Acme", "rules:"]
+    for n in range(900):  # ~100 kB of listing: more than a pipe holds
+        lines += [f"  - id: acme.key-{n:04d}", f"    description: Acme internal key {n} of a rule set that fills a pipe",
+                  f"    keywords: ['acme{n:04d}_']", f"    pattern: 'acme{n:04d}_[A-Za-z0-9]{{32}}'",
+                  f"    format: ['acme{n:04d}_', {{alnum: 32}}]"]
+    (tmp_path / "acme.yaml").write_text("\n".join(lines) + "\n")
+    code, first, err = _read_a_line_then_close(["rules", "list", "--rules", str(tmp_path / "acme.yaml")], tmp_path)
+    assert (code, err) == (CLOSED_PIPE, "")
+    assert first.strip()
+
+
+def test_scan_json_into_a_closed_pipe_leaves_complete_report_files(lots_of_leaks: Path) -> None:
+    code, first, err = _read_a_line_then_close(
+        ["scan", ".", "--format", "json", "--sarif", "r.sarif", "--junit", "r.xml"], lots_of_leaks)
+    assert (code, err) == (CLOSED_PIPE, "")
+    assert first.strip() == "{"
+    sarif = json.loads((lots_of_leaks / "r.sarif").read_text())  # whole, not cut
+    assert len(sarif["runs"][0]["results"]) == 3040
+    assert (lots_of_leaks / "r.xml").read_text().rstrip().endswith("</testsuites>")
+    assert not list(lots_of_leaks.glob(".byok-ci-*"))
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

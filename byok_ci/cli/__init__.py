@@ -16,12 +16,13 @@ import click
 
 from byok_ci._version import __version__
 from byok_ci.cli.options import say
-from byok_ci.exitcodes import INTERNAL_ERROR, INTERRUPTED
+from byok_ci.exitcodes import CLOSED_PIPE, INTERNAL_ERROR, INTERRUPTED
 from byok_ci.outbound import escape_terminal
 
 
 class _Main(click.Group):
-    """Maps anything unexpected to exit code 3 with a one-line message (no traceback, no values).
+    """Maps anything unexpected to exit code 3 with a one-line message (no traceback, no values),
+    and a closed standard output (`| head`) to 141 with none.
 
     Everything the command prints passes through one redaction step (standard output and
     error are wrapped for the whole run, click's own usage errors included), and usage
@@ -29,10 +30,18 @@ class _Main(click.Group):
     """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        from byok_ci.outbound import redacted_std_streams
+        from byok_ci.outbound import redacted_std_streams, stdout_closed
 
-        with redacted_std_streams():
-            return super().main(*args, **kwargs)
+        try:
+            with redacted_std_streams():
+                return super().main(*args, **kwargs)
+        except SystemExit as exc:
+            # The reader of standard output went away (`| head`): no traceback, no message,
+            # and the code git gives (128 + SIGPIPE) instead of the command's result; an
+            # interruption or a crash keeps its own code.
+            if stdout_closed() and exc.code not in (INTERRUPTED, INTERNAL_ERROR):
+                raise SystemExit(CLOSED_PIPE) from None
+            raise
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
@@ -51,6 +60,11 @@ class _Main(click.Group):
             raise
         except (click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            from byok_ci.outbound import close_stdout_quietly
+
+            close_stdout_quietly()
+            ctx.exit(CLOSED_PIPE)
         except KeyboardInterrupt:
             say("byok-ci: interrupted; no report was completed")
             ctx.exit(INTERRUPTED)

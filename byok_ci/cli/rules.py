@@ -43,7 +43,7 @@ def _rule_named(ruleset, rule_id: str):  # type: ignore[no-untyped-def]
 @_rules_option
 @format_option("Output format.", choices=("text", "json"))
 def rules_list(rule_files: tuple[Path, ...], fmt: str) -> None:
-    """List the rules in force."""
+    """List the rules in force, grouped by provider (--format json: one flat list)."""
     import json
 
     from byok_ci.outbound import defuse_json
@@ -54,10 +54,26 @@ def rules_list(rule_files: tuple[Path, ...], fmt: str) -> None:
                 for r in ruleset.rules]
         click.echo(defuse_json(json.dumps(rows, indent=2)))
     else:
-        width = max((len(r.id) for r in ruleset.rules), default=10)
-        for r in ruleset.rules:
-            click.echo(f"{r.id:<{width}}  {r.severity:<7}  {escape_terminal(r.description)}")
+        for line in _grouped(ruleset):
+            click.echo(line)
     finish(decide(incomplete=bool(ruleset.errors)))
+
+
+def _grouped(ruleset) -> list[str]:  # type: ignore[no-untyped-def]
+    """The rules under a header line per provider (its name and id), providers by id: with
+    80-odd rules a flat list is hard to read. The last line counts both."""
+    by_provider: dict[str, list] = {}  # type: ignore[type-arg]
+    for rule in ruleset.rules:
+        by_provider.setdefault(rule.provider, []).append(rule)
+    width = max((len(r.id) for r in ruleset.rules), default=10)
+    lines = []
+    for provider_id in sorted(by_provider):
+        provider = ruleset.providers.get(provider_id)
+        name = provider.name if provider is not None and provider.name else provider_id
+        lines.append(escape_terminal(f"{name} [{provider_id}]" if name != provider_id else provider_id))
+        lines += [f"  {r.id:<{width}}  {r.severity:<7}  {escape_terminal(r.description)}" for r in by_provider[provider_id]]
+    lines.append(f"{len(ruleset.rules)} rules, {len(by_provider)} providers")
+    return lines
 
 
 @rules.command("show")

@@ -52,6 +52,15 @@ class Detector:
         self.suppressed_sha1 = frozenset(suppressed_sha1)
         self.decode_depth = decode_depth
         self._reach = encoded.reach(self.rules)
+        # Context rules by the provider names their context reads: a file whose path names
+        # one (``~/.ngc/config``) has no keyword in its text for the prefilter to find.
+        self._by_name: dict[str, list[int]] = {}
+        for index, rule in enumerate(self.rules):
+            for name in rule.context.names if rule.context else ():
+                self._by_name.setdefault(name, []).append(index)
+        # The provider names in each path component seen: directories and common file names
+        # repeat, so most files cost three lookups (a cache, bounded, of derived data only).
+        self._names_in_part: dict[str, frozenset[str]] = {}
 
     def detect(self, chunk: Chunk) -> list[Finding]:
         found = self._detect_plain(chunk)
@@ -60,15 +69,35 @@ class Detector:
         return found
 
     def _detect_plain(self, chunk: Chunk) -> list[Finding]:
-        candidates = self._resolved(chunk.text)
+        candidates = self._resolved(chunk.text, chunk.path)
         return self._findings(chunk, candidates) if candidates else []
 
-    def _resolved(self, text: str) -> list[_Candidate]:
+    def _resolved(self, text: str, path: str = "") -> list[_Candidate]:
         candidates: list[_Candidate] = []
-        shape = structure.Structure(text)  # parsed only around candidates that need context
-        for index, spans in self.prefilter.spans(text).items():
-            candidates.extend(self._candidates(self.rules[index], text, spans, shape))
+        shape = structure.Structure(text, path)  # parsed only around candidates that need context
+        spans = self.prefilter.spans(text)
+        named = self._named_by_path(path)
+        if named:
+            spans = {**spans, **{index: [(0, len(text))] for index in named}}
+        for index, rule_spans in spans.items():
+            candidates.extend(self._candidates(self.rules[index], text, rule_spans, shape))
         return _resolve_overlaps(candidates) if candidates else []
+
+    def _named_by_path(self, path: str) -> set[int]:
+        """The context rules whose provider the file's path names."""
+        if not path or not self._by_name:
+            return set()
+        named: set[int] = set()
+        cache = self._names_in_part
+        for part in structure.path_label(path).split("/"):
+            names = cache.get(part)
+            if names is None:
+                if len(cache) > 4096:
+                    cache.clear()
+                names = cache[part] = frozenset(w for w in structure.words(part) if w in self._by_name)
+            for name in names:
+                named.update(self._by_name[name])
+        return named
 
     def redact_text(self, text: str) -> str:
         """``text`` with every key-like match replaced by its redacted form.
@@ -129,8 +158,7 @@ class Detector:
             around = shape.around(match.start(), match.end())
             name = around.name
             if name is not None and (
-                structure.names_no_secret(name)
-                or (not ctx.pattern.search(name) and not filters.is_generic_key_name(name))
+                structure.names_no_secret(name) or not around.credential_like(ctx.pattern, ctx.names, secret)
             ):
                 # `DEPLOY_REV=<sha>`, `DEEPGRAM_MODEL_MD5=` name their own value: provider
                 # context elsewhere is not about it.
@@ -141,12 +169,12 @@ class Detector:
             # as a credential on the following lines up to the next line that names a value
             # of its own (a provider named there belongs to that value, e.g. a git SHA above
             # DEEPGRAM_API_KEY=); failing that, in the structure around the key.
-            named = name is not None and around.credential_like(ctx.pattern)
+            named = name is not None and around.credential_like(ctx.pattern, ctx.names, secret)
             after_start, after_end = structure.after_context(text, match.end(), ctx.after, named)
             if not (
                 ctx.pattern.search(text, max(0, match.start() - ctx.before), match.start())
                 or ctx.pattern.search(text, after_start, after_end)
-                or (around.credential_like(ctx.pattern) and around.names_provider(ctx.names, ctx.pattern))
+                or (around.credential_like(ctx.pattern, ctx.names, secret) and around.names_provider(ctx.names, ctx.pattern))
             ):
                 return None
             context_matched = True

@@ -20,8 +20,9 @@ below the match, within a fixed budget of lines and characters, and parsed lines
 per text, so a file with many candidates is read once. Nothing here parses a whole file.
 
 A rule's context holds structurally when the value carries a credential-like name (its own,
-or for a ``value``/``default`` slot the name its sibling or block gives it) or is passed to a
-call, and one of these labels names the provider: a word of the rule's ``context.names``
+or for a ``value``/``default`` slot the name its sibling or block gives it; a setting named
+only after the provider, ``greptile = …``, counts unless the value is hex, a digest's shape)
+or is passed to a call, and one of these labels names the provider: a word of the rule's ``context.names``
 among the label's words (``DeepgramClient`` → deepgram, ``api.retellai.com`` → retellai,
 ``Z.ai`` → zai), or the rule's context pattern in the joined labels.
 """
@@ -33,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from byok_ci.detect.filters import assigned_name, is_generic_key_name
+from byok_ci.detect.imports import imported_names
 
 # How far a query looks: lines above and below the value's line, and characters before and
 # after the value (no text outside them is read, so the prefilter's reach covers them).
@@ -68,13 +70,10 @@ _TYPED_NAME = re.compile(
 # ``ENV NAME value`` (Dockerfile legacy form), fish ``set -x NAME value``, Windows ``setx NAME value``.
 _SPACE_ASSIGNED = re.compile(r"""(?:^|\s)(?:ENV|ARG|set\s+-[gxU]+|setx)\s+([A-Za-z_][\w]*)\s+["']?$""")
 _SUBSCRIPTS = re.compile(r"""([A-Za-z_][\w.]*)((?:\[\s*["'][^"'\]]{1,60}["']\s*\])+)\s*=\s*["'`]?$""")
+# An XML element holding the value: ``<wandbToken>VALUE`` or ``<wandbToken>`` alone on the line above.
+_XML_OPEN = re.compile(r"<([A-Za-z_][\w.:-]{0,100})(?:\s[^<>]{0,200})?>\s*$")
 _SCHEME = re.compile(r"""(?i)(?:bearer|token|key|basic)\s+$""")
-_IMPORTS = re.compile(
-    r"""(?m)^[ \t]*(?:import\s+([\w.]+)\s+as\s+(\w+)"""  # import assemblyai as aai
-    r"""|from\s+([\w.]+)\s+import\s+\(?([\w ,]+)"""  # from deepgram import DeepgramClient, X as Y
-    r"""|import\s+(?:\*\s+as\s+(\w+)|(\w+)|\{([^}]{1,300})\})\s+from\s+["']([^"']+)["']"""  # JS/TS
-    r"""|(?:const|let|var)\s+(?:(\w+)|\{([^}]{1,300})\})\s*=\s*require\(\s*["']([^"']+)["']\s*\))"""
-)
+
 
 
 @dataclass(frozen=True)
@@ -155,10 +154,15 @@ class Around:
             self._labels = tuple(self._structure.labels(self._start, self._end))
         return self._labels
 
-    def credential_like(self, pattern: re.Pattern[str]) -> bool:
-        """The value is named as a credential, or handed to a call."""
+    def credential_like(self, pattern: re.Pattern[str], names: Iterable[str] = (), value: str = "") -> bool:
+        """The value is named as a credential (or only after the provider, unless it is hex),
+        or handed to a call."""
         if self.name is not None:
-            return is_generic_key_name(self.name) or pattern.search(self.name) is not None
+            return (
+                is_generic_key_name(self.name)
+                or pattern.search(self.name) is not None
+                or (names_only(self.name, names) and not _HEX.fullmatch(value))
+            )
         return self.in_call
 
     def names_provider(self, names: Iterable[str], pattern: re.Pattern[str]) -> bool:
@@ -175,8 +179,9 @@ class Around:
 class Structure:
     """Lazily parsed lines of one text, for structural queries around its candidate matches."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, path: str = "") -> None:
         self.text = text
+        self._path = path
         self._lines: dict[int, _Line] = {}
 
     def line_at(self, start: int) -> _Line:
@@ -205,10 +210,22 @@ class Structure:
         line_start = text.rfind("\n", 0, start) + 1
         before = text[max(line_start, start - 160):start]
         name = _name_before(before)
+        if name is None:
+            name = self._element_name(before, line_start)
         in_call = name is None and _CALL_ARGUMENT.search(before) is not None
         if name is not None and _slot(name):
             name = self._slot_name(self.line_at(line_start), *_bounds(start, end)) or name
         return Around(name, in_call, self, start, end)
+
+    def _element_name(self, before: str, line_start: int) -> str | None:
+        """The XML element the value is the text of: opened before it on its line, or on the
+        line above when the value stands alone on its line."""
+        found = _XML_OPEN.search(before)
+        if found is None and not before.strip() and line_start > 0:
+            above = self.text.rfind("\n", 0, line_start - 1) + 1
+            if line_start - above <= 300:
+                found = _XML_OPEN.fullmatch(self.text[above:line_start - 1].strip())
+        return found.group(1) if found else None
 
     def _slot_name(self, line: _Line, low: int, high: int) -> str | None:
         """The name a ``value``/``default`` slot takes from its sibling or its block."""
@@ -297,6 +314,7 @@ class Structure:
             if other.closer:
                 continue
             labels.extend(self._sibling_labels(other) if other.indent == level else _hosts(text[other.start:other.end]))
+        labels.append(path_label(self._path))
         return [label for label in labels if label]
 
     def _sibling_labels(self, other: _Line, hosts: bool = True) -> list[str]:
@@ -314,7 +332,7 @@ class Structure:
         identifiers = _IDENTIFIER.findall(before)
         if not identifiers:
             return []
-        imports = _imports(self.text[low:high])
+        imports = imported_names(self.text[low:high])
         return [imports[i] for i in identifiers if i in imports]
 
 
@@ -326,6 +344,23 @@ _NO_SECRET_NAME = re.compile(
     r"session[_-]?id|version|model|url|endpoint|fingerprint)$"
 )
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
+
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+def names_only(name: str, names: Iterable[str]) -> bool:
+    """``name`` is nothing but one of ``names``: ``greptile``, ``GLM``, ``z.ai``."""
+    parts = [w.lower() for w in _WORD.findall(name)]
+    wanted = set(names)
+    return bool(parts) and (set(parts) <= wanted or "".join(parts) in wanted)
+
+
+def path_label(path: str) -> str:
+    """The part of a file's path a reviewer reads as context: its last two directories and
+    its name (the ``!`` of an archive member's path separates like ``/``)."""
+    parts = [p for p in path.replace("\\", "/").replace("!", "/").rsplit("/", 3)[-3:] if p]
+    return "/".join(parts)
 
 
 def names_no_secret(name: str) -> bool:
@@ -377,36 +412,6 @@ def _name_before(before: str) -> str | None:
         keys = re.findall(r"""["']([^"']+)["']""", subscripted.group(2))
         return ".".join([subscripted.group(1), *keys])
     return assigned_name(cleaned, len(cleaned))
-
-
-def _imports(text: str) -> dict[str, str]:
-    if "import" not in text and "require" not in text:
-        return {}
-    found: dict[str, str] = {}
-
-    def names(listed: str, module: str) -> None:
-        for part in listed.split(","):
-            bits = part.split()
-            if bits:
-                found[bits[-1]] = module
-
-    for m in _IMPORTS.finditer(text):
-        if m.group(1):
-            found[m.group(2)] = m.group(1)
-        elif m.group(3):
-            names(m.group(4), m.group(3))
-        elif m.group(8):
-            module = m.group(8)
-            if m.group(5) or m.group(6):
-                found[m.group(5) or m.group(6)] = module
-            if m.group(7):
-                names(m.group(7), module)
-        elif m.group(11):
-            if m.group(9):
-                found[m.group(9)] = m.group(11)
-            if m.group(10):
-                names(m.group(10), m.group(11))
-    return found
 
 
 def after_context(text: str, end: int, limit: int, beyond_line: bool) -> tuple[int, int]:

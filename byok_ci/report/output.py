@@ -31,7 +31,7 @@ def write_outputs(
     format of ``extra`` to its file. Files first, standard output last, so a closed pipe
     never costs a report file. ``on_error`` hears of each write that failed; the report
     returned lists them after its own errors."""
-    from byok_ci.outbound import keep_identifiers
+    from byok_ci.outbound import close_stdout_quietly, keep_identifiers
     from byok_ci.report import write_report
 
     keep_identifiers(f.commit for f in report.findings)
@@ -55,8 +55,9 @@ def write_outputs(
             write_report(report, fmt, sys.stdout, quiet=quiet, color=color and fmt == "text")
             sys.stdout.flush()
         except BrokenPipeError:
-            # The reader went away (e.g. `| head`); the exit code still tells the result.
-            _silence_stdout()
+            # The reader went away (e.g. `| head`): the command still finishes its other
+            # outputs, and exits 141 (byok_ci.exitcodes.CLOSED_PIPE).
+            close_stdout_quietly()
         except OSError as exc:
             # Standard output redirected to a full disk: say so; the exit code counts it.
             failed("<stdout>", fmt, exc)
@@ -67,6 +68,7 @@ def write_outputs(
 def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def write_file(path: str, write: Callable[[TextIO], None]) -> None:

@@ -79,6 +79,10 @@ POSITIVE = {
     "sdk-settings-attribute": ("deepgram.api-key", 'settings.deepgram.key = "{key}"\n'),
     "ctor-comment-python": ("deepgram.api-key", 'client = Client("{key}")  # Deepgram\n'),
     "ctor-comment-go": ("together.legacy-key", 'func c() *Client {\n\treturn NewClient("{key}") // together\n}\n'),
+    "sdk-plain-import": (
+        "pinecone.legacy-key",
+        'import pinecone\n\npinecone.init(api_key="{key}", environment="us-west1-gcp")\n',
+    ),
     "ctor-module-import": (
         "deepgram.api-key",
         'import { createClient } from "@deepgram/sdk";\n' + "// filler line\n" * 30 + 'const dg = createClient("{key}");\n',
@@ -221,3 +225,92 @@ def test_structure_reads_names_and_labels() -> None:
     around = Structure(text).around(at, at + 5)
     assert around.name == "api_key"
     assert around.labels == ("together", "providers")
+
+
+# -- closing issue 14: the file's path, XML elements, settings named after the provider -----
+
+UPPER_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _found_in(ruleset: RuleSet, text: str, path: str) -> list[str]:
+    return [f.rule_id for f in Detector(ruleset).detect(Chunk(text=text, path=path))]
+
+
+@pytest.mark.parametrize("path", [".ngc/config", "home/dev/.ngc/config", "backup.tar!root/.ngc/config"])
+def test_the_files_path_is_context(path: str, shipped_rules: RuleSet, rng: random.Random) -> None:
+    """NGC's CLI writes its key to ~/.ngc/config: the path is all that names NVIDIA there,
+    and the text holds no prefilter keyword."""
+    key = key_for(shipped_rules, "nvidia.ngc-key", rng)
+    text = f"[CURRENT]\napikey = {key}\nformat_type = ascii\norg = acme\n"
+    assert _found_in(shipped_rules, text, path) == ["nvidia.ngc-key"]
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("[CURRENT]\napikey = {key}\n", "config/app.ini"),  # no provider in the path
+        ("[CURRENT]\napikey = {key}\n", "ngc/checkouts/work/repo/app.ini"),  # only far directories name it
+        ("[CURRENT]\ncommit = {key}\n", ".ngc/config"),  # named as something else than a key
+    ],
+)
+def test_a_path_names_the_provider_only_near_the_file(text: str, path: str, shipped_rules: RuleSet,
+                                                      rng: random.Random) -> None:
+    key = key_for(shipped_rules, "nvidia.ngc-key", rng)
+    assert _found_in(shipped_rules, text.replace("{key}", key), path) == []
+
+
+def test_a_hex_value_in_a_file_named_after_the_provider_still_needs_a_credential_name(
+    shipped_rules: RuleSet, rng: random.Random
+) -> None:
+    sha = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    assert _found_in(shipped_rules, f"revision = {sha}\nref: {sha}\n", "deepgram/pins.txt") == []
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "template"),
+    [
+        ("wandb.api-key", "<wandbToken>\n  {key}\n</wandbToken>\n"),  # gitleaks' XML sample shape
+        ("wandb.api-key", "<config><wandbApiKey>{key}</wandbApiKey></config>\n"),
+        ("deepgram.api-key", '<entry key="x">\n<deepgramToken>\n{key}\n</deepgramToken>\n</entry>\n'),
+    ],
+)
+def test_an_xml_element_names_its_text(rule_id: str, template: str, shipped_rules: RuleSet,
+                                       rng: random.Random) -> None:
+    key = key_for(shipped_rules, rule_id, rng)
+    assert _found_in(shipped_rules, template.replace("{key}", key), "config.xml") == [rule_id]
+
+
+def test_an_xml_element_named_as_a_digest_is_no_key(shipped_rules: RuleSet, rng: random.Random) -> None:
+    sha = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    text = f"<wandb>\n  <commit>\n    {sha}\n  </commit>\n  <checksum>{sha}</checksum>\n</wandb>\n"
+    assert _found_in(shipped_rules, text, "pom.xml") == []
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "template"),
+    [("greptile.api-key", "greptile = {key}\n"), ("zai.api-key", "glm = {key}\n"), ("zai.api-key", 'Z.ai: "{key}"\n')],
+)
+def test_a_setting_named_only_after_the_provider_holds_its_key(rule_id: str, template: str,
+                                                               shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, rule_id, rng)
+    assert _found_in(shipped_rules, template.replace("{key}", key), "config.ini") == [rule_id]
+
+
+def test_a_hex_value_named_only_after_the_provider_is_a_digest(shipped_rules: RuleSet, rng: random.Random) -> None:
+    """{"together": "<sha256>"} maps a package to its digest as often as to a key."""
+    digest = "".join(rng.choice("0123456789abcdef") for _ in range(64))
+    sha = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    text = f'{{"together": "{digest}", "wandb": "{sha}", "deepgram": "{sha}"}}\n'
+    assert _found_in(shipped_rules, text, "hashes.json") == []
+
+
+@pytest.mark.parametrize("template", ['String mistralToken = "{key}";', 'mistral_token = "{key}"'])
+def test_mistral_keys_of_upper_case_and_digits(template: str, shipped_rules: RuleSet, rng: random.Random) -> None:
+    """betterleaks' generated true positives: upper case and digits only."""
+    key = "".join(rng.choice(UPPER_DIGITS) for _ in range(32))
+    assert _found_in(shipped_rules, template.replace("{key}", key), "Main.java") == ["mistral.api-key"]
+
+
+def test_mistral_lower_case_hex_is_a_digest(shipped_rules: RuleSet, rng: random.Random) -> None:
+    md5 = "".join(rng.choice("0123456789abcdef") for _ in range(32))
+    assert _found_in(shipped_rules, f'mistral_token = "{md5}"\n', "app.py") == []
