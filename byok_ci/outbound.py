@@ -263,24 +263,14 @@ class RedactingWriter:
         return getattr(self.inner, "errors", None) or "strict"
 
 
-_stdout_closed = False
-
-
 def close_stdout_quietly() -> None:
     """The reader of standard output went away: send the rest to /dev/null, so neither a
-    later write nor the interpreter's final flush fails, and remember it (:func:`stdout_closed`)."""
-    global _stdout_closed
-    _stdout_closed = True
+    later write nor the interpreter's final flush fails."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ is not None else 1)
     finally:
         os.close(devnull)
-
-
-def stdout_closed() -> bool:
-    """Whether :func:`close_stdout_quietly` ran: part of the output asked for was not delivered."""
-    return _stdout_closed
 
 
 @contextlib.contextmanager

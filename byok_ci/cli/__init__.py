@@ -22,7 +22,9 @@ from byok_ci.outbound import escape_terminal
 
 class _Main(click.Group):
     """Maps anything unexpected to exit code 3 with a one-line message (no traceback, no values),
-    and a closed standard output (`| head`) to 141 with none.
+    and a command cut short by a closed standard output (`rules list | head`) to 141 with none.
+    A command that decided its result before the reader went away (a scan whose report was
+    written) keeps its exit code: `scan | head -1` still fails on a leak and passes when clean.
 
     Everything the command prints passes through one redaction step (standard output and
     error are wrapped for the whole run, click's own usage errors included), and usage
@@ -30,18 +32,10 @@ class _Main(click.Group):
     """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        from byok_ci.outbound import redacted_std_streams, stdout_closed
+        from byok_ci.outbound import redacted_std_streams
 
-        try:
-            with redacted_std_streams():
-                return super().main(*args, **kwargs)
-        except SystemExit as exc:
-            # The reader of standard output went away (`| head`): no traceback, no message,
-            # and the code git gives (128 + SIGPIPE) instead of the command's result; an
-            # interruption or a crash keeps its own code.
-            if stdout_closed() and exc.code not in (INTERRUPTED, INTERNAL_ERROR):
-                raise SystemExit(CLOSED_PIPE) from None
-            raise
+        with redacted_std_streams():
+            return super().main(*args, **kwargs)
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
