@@ -256,7 +256,7 @@ def oci_layout(layers: list[bytes]) -> bytes:
         blobs[f"blobs/sha256/{digest}"] = data
         return {"mediaType": media, "digest": f"sha256:{digest}", "size": len(data)}
 
-    layer_descs = [add(gzip.compress(data), "application/vnd.oci.image.layer.v1.tar+gzip") for data in layers]
+    layer_descs = [add(gzip.compress(data, mtime=0), "application/vnd.oci.image.layer.v1.tar+gzip") for data in layers]
     config = add(b'{"config": {}}', "application/vnd.oci.image.config.v1+json")
     manifest = add(json.dumps({"schemaVersion": 2, "config": config, "layers": layer_descs}).encode(),
                    "application/vnd.oci.image.manifest.v1+json")
@@ -295,7 +295,7 @@ def test_oci_layout_with_gzip_layers(dist: Path, tmp_path: Path, shipped_rules: 
     (dist / "release.tar.gz").write_bytes(tar_bytes({"images/oci.tar": oci_layout([base])}, "w:gz"))
     report = scan(tmp_path, shipped_rules)
     assert report.errors == ()
-    digest = hashlib.sha256(gzip.compress(base)).hexdigest()
+    digest = hashlib.sha256(gzip.compress(base, mtime=0)).hexdigest()
     found = sorted((f.path, f.line, f.column, f.scanned_as) for f in report.findings)
     assert found == [
         (f"dist/oci.tar!blobs/sha256/{digest}!srv/config.yaml", 2, 8,
