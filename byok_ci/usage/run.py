@@ -108,14 +108,15 @@ def select(manifest: Manifest, env: str, names: Sequence[str]) -> list[KeyEntry]
 
 
 def _resolve(admin: _Admin, options: UsageOptions, official: str | None, scrubber: Scrubber, rules: list,  # type: ignore[type-arg]
-             kind: str = "admin key") -> None:
+             manifest_path: Path, kind: str = "admin key") -> None:
     from byok_ci.drift.invalidate import has_key_format, key_rule
     from byok_ci.drift.secrets import resolve_secret
     from byok_ci.drift.targets import DriftTarget
 
     entry = admin.entry
+    # file:// is relative to the manifest's directory, as for drift's keys.
     target = DriftTarget("", entry.name, entry.provider, str(entry.secret) if entry.secret else "",
-                         entry.base_url)
+                         entry.base_url, manifest=manifest_path.as_posix())
     try:
         secret = resolve_secret(target, options.environ, timeout=options.limits.read_timeout)
     except DriftError as exc:
@@ -217,7 +218,7 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
             continue
         admins[provider] = admin = _Admin(org[0])
         official = probes[provider].default.base_url if provider in probes else None
-        _resolve(admin, options, official, scrubber, by_provider.get(provider, []))
+        _resolve(admin, options, official, scrubber, by_provider.get(provider, []), manifest_path)
 
     # Keys that report their own usage (OpenRouter): resolved like drift keys, sent only to
     # the provider's host under the same policy.
@@ -225,7 +226,7 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
     for entry in (e for e in entries if e.provider in OWN_KEY):
         own.append(admin := _Admin(entry))
         official = probes[entry.provider].default.base_url if entry.provider in probes else None
-        _resolve(admin, options, official, scrubber, by_provider.get(entry.provider, []), kind="key")
+        _resolve(admin, options, official, scrubber, by_provider.get(entry.provider, []), manifest_path, kind="key")
 
     deadline_at = started + options.deadline
     readers = _readers()

@@ -351,3 +351,18 @@ def test_the_shared_loopback_option_is_not_described_as_drifts_alone(command: st
     result = CliRunner().invoke(main, [command, "--help"], env={"COLUMNS": "200"})
     line = next(x for x in result.output.splitlines() if "--allow-insecure-loopback" in x)
     assert "Drift:" not in line and "Allow plain http to a loopback base URL" in line
+
+
+def test_a_file_secret_is_read_beside_the_manifest(scenario: Scenario) -> None:
+    """file:// references are relative to the manifest's directory, for the admin key as for
+    drift's keys (byok_ci/drift/secrets.py), not to the working directory."""
+    sub = scenario.root / "config"
+    sub.mkdir()
+    text = (scenario.root / "byok.yaml").read_text().replace("secret: env://OPENAI_ADMIN_KEY",
+                                                            "secret: file://openai-admin.key")
+    (sub / "byok.yaml").write_text(text)
+    (sub / "openai-admin.key").write_text(scenario.openai_admin + "\n")
+    result = scenario.run("--manifest", "config/byok.yaml", "--env", "prod", "--key", "acme-prod-openai",
+                          "--format", "json", env={"OPENAI_ADMIN_KEY": None})
+    assert result.exit_code == 1, result.output
+    assert "usage.spike" in {f["rule_id"] for f in json.loads(result.stdout)["findings"]}
