@@ -70,8 +70,10 @@ audit_logs_read_option = click.option("--audit-log", "audit_logs", multiple=True
                                       "(repeatable).")
 allow_hosts_option = click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
                                   help="Host a manifest base URL may point to (repeatable; also BYOK_CI_ALLOW_HOSTS).")
+# Shared by drift, check (its drift run) and usage: the help names no one command.
 allow_loopback_option = click.option("--allow-insecure-loopback", is_flag=True,
-                                     help="Drift: allow plain http to loopback (127.0.0.1, localhost, ::1).")
+                                     help="Allow plain http to a loopback base URL (127.0.0.1, localhost, ::1), "
+                                     "such as a local emulator of a provider's API.")
 proxy_option = click.option("--proxy", envvar="BYOK_CI_PROXY", metavar="URL",
                             help="HTTPS proxy for probes (also BYOK_CI_PROXY; HTTP_PROXY and friends are ignored).")
 MANIFEST_HELP = "Manifest file (default: byok.yaml here, else at the git root)."

@@ -68,10 +68,13 @@ def read(client: AdminClient, window: Window) -> Snapshot:
             continue
         scope = item.get("scope")
         workspace = scope.get("workspace_id") if isinstance(scope, dict) else item.get("workspace_id")
+        said = str(item.get("status"))[:20]
         keys.append(ProviderKey(
             id=item["id"], name=str(item.get("name") or ""), container=workspace if isinstance(workspace, str) else None,
-            status=STATES.get(str(item.get("status")), "disabled"), hint=str(item.get("partial_key_hint") or ""),
+            status=STATES.get(said, "unknown"), hint=str(item.get("partial_key_hint") or ""),
             created=_day(item.get("created_at")),
+            state_note="" if said == "active" else f"status: {said}" if said in STATES else f"Anthropic lists it with status {said!r}, "
+            "which byok-ci does not know",
         ))
     span = [("starting_at", _rfc3339(window.first)), ("ending_at", _rfc3339(window.today + dt.timedelta(days=1))),
             ("bucket_width", "1d"), ("limit", str(BUCKETS_PER_PAGE))]

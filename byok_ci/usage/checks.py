@@ -12,12 +12,13 @@ import datetime as dt
 import json
 import re
 import statistics
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from byok_ci.manifest.model import KeyEntry
 from byok_ci.manifest.policy import Policy
+from byok_ci.usage.matching import Match, match_key, shown_hint
 from byok_ci.usage.model import ContainerSpend, DayUsage, KeySummary, ProviderKey, Snapshot, Window
 
 UNMANAGED = "usage.unmanaged-key"
@@ -34,7 +35,8 @@ RULE_IDS = (UNMANAGED, MISSING, DISABLED, IDLE, WRONG_ENV, BUDGET, SPIKE, MODEL,
 # A key refused this many times by drift's real-key probe in the audit logs read is failing.
 AUTH_FAILURES = 3
 # The checks of each key whose provider's admin API is read, in order: their names are stable.
-KEY_CHECKS = ("in the provider's inventory", "lives in the environment's project", "used recently", "within budget",
+INVENTORY, STATE = "in the provider's inventory", "enabled at the provider"
+KEY_CHECKS = (INVENTORY, STATE, "lives in the environment's project", "used recently", "within budget",
               "no spike against its baseline", "uses only its declared models")
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -54,17 +56,6 @@ class Judgement:
     provider: str = ""  # for judgements of no manifest entry (unmanaged keys)
 
 
-def shown_hint(hint: str, prefixes: Iterable[str]) -> str:
-    """A provider's redacted form (``sk-abc...wxyz``, ``sk-ant-api03-R2D...igAA``) in byok-ci's
-    own: the key's fixed prefix and its last four characters, nothing of the random part."""
-    if not hint:
-        return ""
-    prefix = max((p for p in prefixes if p and hint.startswith(p)), key=len, default="")
-    tail = re.split(r"\.\.\.|…|\*+", hint)[-1]
-    tail = tail[-4:] if len(tail) >= 4 and len(re.split(r"\.\.\.|…|\*+", hint)) > 1 else ""
-    return f"{prefix}…{tail}"
-
-
 def container_env(snapshot: Snapshot, container_id: str | None, policy: Policy) -> str | None:
     """The manifest environment a project or workspace belongs to: its ``env`` tag, else the
     one environment its name's words name (``acme-prod`` → prod); None when none or several."""
@@ -75,20 +66,6 @@ def container_env(snapshot: Snapshot, container_id: str | None, policy: Policy) 
     words = {tags["env"].lower()} if "env" in tags else set(_WORD.findall(container.name.lower()))
     found = {env for env in policy.environments if policy.words_for(env) & words}
     return found.pop() if len(found) == 1 else None
-
-
-def match_key(entry: KeyEntry, snapshot: Snapshot) -> tuple[ProviderKey | None, str]:
-    """The provider key a manifest entry declares (by ``provider_key_id``, else by its unique
-    name), and why there is none."""
-    if entry.provider_key_id:
-        found = [k for k in snapshot.keys if k.id == entry.provider_key_id]
-        return (found[0], "") if found else (None, f"no {snapshot.provider} key has id {entry.provider_key_id}")
-    named = [k for k in snapshot.keys if k.name == entry.name]
-    if len(named) == 1:
-        return named[0], ""
-    if named:
-        return None, f"{len(named)} {snapshot.provider} keys are named {entry.name}: set provider_key_id"
-    return None, f"no {snapshot.provider} key is named {entry.name} (or set provider_key_id)"
 
 
 def _days(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -133,13 +110,27 @@ class KeyContext:
     window: Window
 
 
-def check_inventory(entry: KeyEntry, key: ProviderKey | None, why: str) -> Judgement:
-    if key is None:
-        return Judgement(entry.name, "in the provider's inventory", "failed", why, MISSING, entry)
+def check_inventory(entry: KeyEntry, match: Match) -> Judgement:
+    if match.key is not None:
+        return Judgement(entry.name, INVENTORY, "passed", f"{match.key.id}, matched {match.how}", entry=entry)
+    if match.candidates:
+        return Judgement(entry.name, INVENTORY, "inconclusive", match.how, INCONCLUSIVE, entry)
+    return Judgement(entry.name, INVENTORY, "failed", match.how, MISSING, entry)
+
+
+def check_state(entry: KeyEntry, key: ProviderKey, snapshot: Snapshot) -> Judgement:
+    """Disabled, archived or expired at the provider; skipped with the reason where the
+    provider has no such state (OpenAI), inconclusive where its state is unclear."""
+    said = f" ({key.state_note})" if key.state_note else ""
+    if key.status in ("disabled", "archived", "expired"):
+        return Judgement(entry.name, STATE, "failed", f"{key.id} is {key.status} at the provider{said} but still in "
+                         "the manifest: rotate to a live key and update the manifest", DISABLED, entry)
     if key.status != "active":
-        return Judgement(entry.name, "in the provider's inventory", "failed",
-                         f"{key.id} is {key.status} at the provider but still in the manifest", DISABLED, entry)
-    return Judgement(entry.name, "in the provider's inventory", "passed", f"{key.id} is active")
+        return Judgement(entry.name, STATE, "inconclusive", f"{key.id}: {key.state_note or key.status}", INCONCLUSIVE,
+                         entry)
+    if snapshot.states_note:
+        return Judgement(entry.name, STATE, "skipped", snapshot.states_note, entry=entry)
+    return Judgement(entry.name, STATE, "passed", f"{key.id} is active{said}", entry=entry)
 
 
 def check_environment(ctx: KeyContext) -> Judgement:
@@ -344,15 +335,27 @@ def check_auth_failures(env: str, entry: KeyEntry, audit: AuditCounts | None, si
     return Judgement(entry.name, name, "passed", f"{count} refusal(s) since {since} in {audit.files} audit log(s)")
 
 
-def judge_key(env: str, entry: KeyEntry, snapshot: Snapshot, policy: Policy, window: Window
-              ) -> tuple[list[Judgement], KeySummary | None]:
-    """Every provider-side check of one manifest key."""
-    key, why = match_key(entry, snapshot)
-    found = [check_inventory(entry, key, why)]
+def judge_key(env: str, entry: KeyEntry, snapshot: Snapshot, policy: Policy, window: Window,
+              match: Match | None = None) -> tuple[list[Judgement], KeySummary | None]:
+    """Every provider-side check of one manifest key (``match``: its provider key, else
+    matched without its secret), each at the entry's line."""
+    found, summary = _judge_key(env, entry, snapshot, policy, window, match or match_key(entry, snapshot))
+    return [j if j.entry else replace(j, entry=entry) for j in found], summary
+
+
+def _judge_key(env: str, entry: KeyEntry, snapshot: Snapshot, policy: Policy, window: Window, match: Match
+               ) -> tuple[list[Judgement], KeySummary | None]:
+    key = match.key
+    found = [check_inventory(entry, match)]
     if key is None:
-        # The same checks in every run (JUnit testcase names), each saying why it did not run.
-        return found + [Judgement(entry.name, title, "skipped", "not checked: the key is not in the provider's inventory")
-                        for title in KEY_CHECKS[1:]], None
+        # The same checks in every run (JUnit testcase names), each saying why it did not run;
+        # the inventory finding names them too, for the reports that list findings only.
+        why = ("not checked: the key is not in the provider's inventory" if not match.candidates else
+               "not checked: the key cannot be told apart from other keys at the provider")
+        skipped = "; not checked without it: " if not match.candidates else "; not checked until it is told apart: "
+        found[0] = replace(found[0], message=found[0].message + skipped + ", ".join(KEY_CHECKS[1:]))
+        return found + [Judgement(entry.name, title, "skipped", why) for title in KEY_CHECKS[1:]], None
+    found.append(check_state(entry, key, snapshot))
     ctx = KeyContext(env, entry, snapshot, key, policy, window)
     days = _days(window.last_complete - dt.timedelta(days=policy.usage.baseline_days), window.last_complete)
     series = daily_tokens(snapshot.usage, key.id, days)
@@ -372,15 +375,22 @@ def judge_key(env: str, entry: KeyEntry, snapshot: Snapshot, policy: Policy, win
     return found, summary
 
 
-def unmanaged(env: str, snapshot: Snapshot, entries: Sequence[KeyEntry], policy: Policy,
+def unmanaged(env: str, snapshot: Snapshot, declared: Collection[str], policy: Policy,
               prefixes: Iterable[str]) -> list[Judgement]:
-    """Live provider keys in the environment's projects or workspaces that no manifest entry declares."""
-    declared = {match_key(e, snapshot)[0] for e in entries if e.provider == snapshot.provider}
+    """Live provider keys in the environment's projects or workspaces that no manifest entry
+    declares (``declared``: the key ids the entries match or may match, :attr:`Match.claims`)."""
     out = []
     for key in snapshot.keys:
-        if key in declared or key.status != "active" or container_env(snapshot, key.container, policy) != env:
+        if key.id in declared or key.status not in ("active", "unknown") or container_env(snapshot, key.container, policy) != env:
             continue
         container = snapshot.container(key.container)
+        if key.status == "unknown":
+            out.append(Judgement(key.id, "declared in the manifest", "inconclusive",
+                                 f"{snapshot.provider} key {key.id} ('{key.name}') in "
+                                 f"{container.name if container else '?'} is declared by no manifest entry, and "
+                                 f"whether it is live is unknown: {key.state_note}", INCONCLUSIVE,
+                                 redacted=shown_hint(key.hint, prefixes), provider=snapshot.provider))
+            continue
         out.append(Judgement(key.id, "declared in the manifest", "failed",
                              f"{snapshot.provider} key {key.id} ('{key.name}') in {container.name if container else '?'} "
                              "is live but no manifest entry declares it: add it with provider_key_id, or revoke it",

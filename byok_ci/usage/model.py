@@ -10,7 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-KEY_STATES = ("active", "disabled", "archived", "expired")
+# A key's state as byok-ci judges it; "unknown" when the provider says something byok-ci
+# cannot read as one of the others (its state_note says what).
+KEY_STATES = ("active", "disabled", "archived", "expired", "unknown")
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,8 @@ class Container:
 @dataclass(frozen=True)
 class ProviderKey:
     """One key as the provider lists it. ``hint`` is the provider's own redacted form; reports
-    show only byok-ci's redaction of it (:func:`byok_ci.usage.checks.shown_hint`)."""
+    show only byok-ci's redaction of it (:func:`byok_ci.usage.checks.shown_hint`).
+    ``state_note`` is what the provider said of its state, in words, where that helps."""
 
     id: str
     name: str
@@ -35,6 +38,7 @@ class ProviderKey:
     hint: str = ""
     created: dt.date | None = None
     last_used: dt.date | None = None
+    state_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,8 @@ class Snapshot:
 
     ``costs`` is None when the cost endpoint could not be read (``gaps`` says why);
     ``costs_by_key`` says whether the provider splits cost by key, ``last_used_reported``
-    whether it lists when a key was last used.
+    whether it lists when a key was last used; ``states_note``, when set, why a listed key's
+    being enabled is not reported (OpenAI has no disabled state).
     """
 
     provider: str
@@ -76,6 +81,7 @@ class Snapshot:
     costs: tuple[DayCost, ...] | None = None
     costs_by_key: bool = False
     last_used_reported: bool = False
+    states_note: str = ""
     gaps: tuple[str, ...] = ()
     requests: int = 0  # HTTP requests it took
     first_day: dt.date | None = None  # the window read

@@ -20,6 +20,10 @@ from byok_ci.usage.model import Container, DayCost, DayUsage, ProviderKey, Snaps
 USAGE_KINDS = ("completions", "embeddings")
 TOKEN_FIELDS = ("input_tokens", "output_tokens")
 BUCKETS_PER_PAGE = 31  # 1d buckets: at most 31 per usage page (costs allow 180)
+# The spec's project key has no state: owner_project_access=any lists "all enabled project API
+# keys", and a revoked key is deleted (DELETE …/api_keys/{id}), so it is missing, never disabled.
+NO_STATES = ("OpenAI has no disabled state for project keys: the project's key list holds only enabled keys, "
+             "and a revoked key is deleted (usage.key-missing)")
 
 
 def headers(admin_key: str) -> dict[str, str]:
@@ -54,12 +58,20 @@ def read(client: AdminClient, window: Window) -> Snapshot:
         for item in listed:
             if not isinstance(item.get("id"), str):
                 continue
-            active = item.get("owner_project_access", "active") == "active"
+            access = item.get("owner_project_access", "active")
+            if project.archived:
+                status, note = "archived", f"its project {project.name} is archived"
+            elif access == "active":
+                status, note = "active", ""
+            else:
+                # The owner lost access to the project; whether the key still authenticates is
+                # not documented, so byok-ci does not call it disabled.
+                status, note = "unknown", (f"its owner has no access to the project (owner_project_access: "
+                                           f"{str(access)[:20]}); OpenAI does not say whether the key still works")
             keys.append(ProviderKey(
-                id=item["id"], name=str(item.get("name") or ""), container=project.id,
-                status="archived" if project.archived else "active" if active else "disabled",
+                id=item["id"], name=str(item.get("name") or ""), container=project.id, status=status,
                 hint=str(item.get("redacted_value") or ""), created=_day(item.get("created_at")),
-                last_used=_day(item.get("last_used_at")),
+                last_used=_day(item.get("last_used_at")), state_note=note,
             ))
     span = [("start_time", str(_unix(window.first))),
             ("end_time", str(_unix(window.today + dt.timedelta(days=1)))), ("bucket_width", "1d")]
@@ -98,5 +110,5 @@ def read(client: AdminClient, window: Window) -> Snapshot:
         gaps.append(f"costs: {exc.reason}")
         costs = None
     return Snapshot("openai", containers, tuple(keys), tuple(usage), tuple(costs) if costs is not None else None,
-                    costs_by_key=True, last_used_reported=True, gaps=tuple(gaps), requests=client.requests,
+                    costs_by_key=True, last_used_reported=True, states_note=NO_STATES, gaps=tuple(gaps), requests=client.requests,
                     first_day=window.first, last_day=window.today)

@@ -13,7 +13,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,14 +108,15 @@ def select(manifest: Manifest, env: str, names: Sequence[str]) -> list[KeyEntry]
 
 
 def _resolve(admin: _Admin, options: UsageOptions, official: str | None, scrubber: Scrubber, rules: list,  # type: ignore[type-arg]
-             kind: str = "admin key") -> None:
+             manifest_path: Path, kind: str = "admin key") -> None:
     from byok_ci.drift.invalidate import has_key_format, key_rule
     from byok_ci.drift.secrets import resolve_secret
     from byok_ci.drift.targets import DriftTarget
 
     entry = admin.entry
+    # file:// is relative to the manifest's directory, as for drift's keys.
     target = DriftTarget("", entry.name, entry.provider, str(entry.secret) if entry.secret else "",
-                         entry.base_url)
+                         entry.base_url, manifest=manifest_path.as_posix())
     try:
         secret = resolve_secret(target, options.environ, timeout=options.limits.read_timeout)
     except DriftError as exc:
@@ -141,6 +142,27 @@ def _resolve(admin: _Admin, options: UsageOptions, official: str | None, scrubbe
                        f"{base_url_variable(entry.name)} for another format")
         return
     admin.secret = secret
+
+
+def _key_secret(entry: KeyEntry, options: UsageOptions, manifest_path: Path, scrubber: Scrubber,
+                rules: list) -> str | None:  # type: ignore[type-arg]
+    """The entry's own secret when the run has it (``BYOK_CI_SECRET_<NAME>``, ``env://``, …), only
+    to compare with the provider's redacted hint; never sent, added to the scrubber. None when
+    it cannot be had: the key is then matched by name."""
+    from byok_ci.drift.invalidate import key_rule
+    from byok_ci.drift.secrets import resolve_secret
+    from byok_ci.drift.targets import DriftTarget
+
+    if entry.secret is None:
+        return None
+    target = DriftTarget(options.env, entry.name, entry.provider, str(entry.secret), manifest=manifest_path.as_posix())
+    try:
+        secret = resolve_secret(target, options.environ, timeout=options.limits.read_timeout)
+    except DriftError:
+        return None
+    rule = key_rule(secret, rules)
+    scrubber.add(secret, rule.prefix if rule else "")
+    return secret or None
 
 
 def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings | None = None,
@@ -196,7 +218,7 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
             continue
         admins[provider] = admin = _Admin(org[0])
         official = probes[provider].default.base_url if provider in probes else None
-        _resolve(admin, options, official, scrubber, by_provider.get(provider, []))
+        _resolve(admin, options, official, scrubber, by_provider.get(provider, []), manifest_path)
 
     # Keys that report their own usage (OpenRouter): resolved like drift keys, sent only to
     # the provider's host under the same policy.
@@ -204,7 +226,7 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
     for entry in (e for e in entries if e.provider in OWN_KEY):
         own.append(admin := _Admin(entry))
         official = probes[entry.provider].default.base_url if entry.provider in probes else None
-        _resolve(admin, options, official, scrubber, by_provider.get(entry.provider, []), kind="key")
+        _resolve(admin, options, official, scrubber, by_provider.get(entry.provider, []), manifest_path, kind="key")
 
     deadline_at = started + options.deadline
     readers = _readers()
@@ -262,13 +284,23 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
                       line=admin.entry.pos[0])
         else:
             snapshot = admin.snapshot
+            # The environment's entries are matched by the provider's hint of their secret when
+            # the run has it; the other environments' by id or name only (their secrets are not
+            # this job's to read).
+            selected = {e.index for e in entries}
+            matches = {e.index: c.match_key(e, snapshot, _key_secret(e, options, manifest_path, scrubber,
+                                                                     by_provider.get(provider, []))
+                                            if e.index in selected and not e.provider_key_id else None, prefixes)
+                       for e in manifest.keys if e.provider == provider and e.name}
             for entry in (e for e in entries if e.provider == provider):
-                judged, summary = c.judge_key(options.env, entry, snapshot, manifest.policy, window)
+                judged, summary = c.judge_key(options.env, entry, snapshot, manifest.policy, window,
+                                              matches[entry.index])
                 for judgement in judged:
                     build.add(judgement)
                 if summary is not None:
                     summaries.append(summary)
-            found = c.unmanaged(options.env, snapshot, manifest.keys, manifest.policy, prefixes)
+            declared = {key_id for match in matches.values() for key_id in match.claims}
+            found = c.unmanaged(options.env, snapshot, declared, manifest.policy, prefixes)
             for judgement in found:
                 build.add(judgement, line=admin.entry.pos[0])
             if not found:
@@ -288,14 +320,15 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
             continue
         judged, summary = openrouter.judge(options.env, admin.entry, admin.info, admin.failure, manifest.policy, window)
         for judgement in judged:
-            build.add(judgement)
+            build.add(judgement if judgement.entry else replace(judgement, entry=admin.entry))
         if summary is not None:
             summaries.append(summary)
     for entry in entries:
         if entry.provider not in PROVIDERS and entry.provider not in OWN_KEY:
             build.add(c.Judgement(entry.name, "provider-side usage", "skipped",
-                                  f"{entry.provider}: no admin usage API byok-ci reads (docs/usage.md)"))
-        build.add(c.check_auth_failures(options.env, entry, audit, since))
+                                  f"{entry.provider}: no admin usage API byok-ci reads (docs/usage.md)", entry=entry))
+        judgement = c.check_auth_failures(options.env, entry, audit, since)
+        build.add(judgement if judgement.entry else replace(judgement, entry=entry))
     notes = [f"{a.entry.provider}: {scrubber.scrub(gap)}" for a in admins.values() if a.snapshot
              for gap in a.snapshot.gaps]
     spend = [row for a in admins.values() if a.snapshot

@@ -179,7 +179,7 @@ class AdminEmulator:
                                            "param": None, "code": None}}
             access = _one(query, "owner_project_access")
             keys = [_openai_key(k) for k in org.openai_keys
-                    if k.project_id == pid and (access == "any" or k.owner_project_access == "active")]
+                    if k.project_id == pid and (access == "any" or k.owner_project_access == (access or "active"))]
             return self._list(keys, query, "after", {"object": "list"})
         if path in ("/v1/organization/usage/completions", "/v1/organization/usage/embeddings"):
             return self._openai_usage(path.rsplit("/", 1)[1], query)

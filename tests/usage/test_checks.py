@@ -10,6 +10,7 @@ import pytest
 from byok_ci.manifest.model import Budget, KeyEntry
 from byok_ci.manifest.policy import Policy
 from byok_ci.usage import checks as c
+from byok_ci.usage.matching import hint_matches
 from byok_ci.usage.markdown import sparkline
 from byok_ci.usage.model import Container, DayCost, DayUsage, ProviderKey, Snapshot, Window
 
@@ -26,6 +27,22 @@ WINDOW = Window(TODAY, dt.date(2026, 10, 1))
 ])
 def test_provider_hints_are_shown_in_byok_cis_form(hint: str, shown: str) -> None:
     assert c.shown_hint(hint, ["sk-", "sk-proj-", "sk-ant-api03-"]) == shown
+
+
+@pytest.mark.parametrize(("hint", "fits"), [
+    ("sk-proj-Abc...wxyz", True),
+    ("sk-proj-Abc…wxyz", True),         # the one-character ellipsis
+    ("sk-proj-Abc****wxyz", True),      # a masked run
+    ("sk-proj-Abd...wxyz", False),      # one head character differs
+    ("sk-proj-Abc...wxyy", False),      # one tail character differs
+    ("sk-proj-...xyz", None),           # three characters beyond the fixed prefix tell too little
+    ("sk-proj-Abc", None),              # no elision: not a head and a tail
+    ("sk-...Abc...wxyz", None),         # two elisions
+    ("", None),
+])
+def test_a_provider_hint_is_compared_with_a_secret_only_when_it_tells_enough(hint: str, fits: bool | None) -> None:
+    secret = "sk-proj-Abc" + "0" * 40 + "wxyz"  # not key-shaped: a format the rules do not know
+    assert hint_matches(hint, secret, ["sk-", "sk-proj-"]) is fits
 
 
 def test_sparkline() -> None:

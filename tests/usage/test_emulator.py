@@ -61,6 +61,12 @@ def test_openai_shapes(scenario: Scenario) -> None:
     assert isinstance(result["amount"]["value"], float)
     keys = openai(scenario, "/organization/projects/proj_Prod/api_keys", limit=100, owner_project_access="any").json()
     assert set(keys) == OPENAI_LIST and set(keys["data"][0]) == OPENAI_PROJECT_KEY
+    # owner_project_access filters by the owner's access: "inactive" lists only the keys whose
+    # owner lost it (spec: listProjectApiKeys), "any" all enabled keys.
+    lost = openai(scenario, "/organization/projects/proj_Staging/api_keys", owner_project_access="inactive").json()
+    assert [k["id"] for k in lost["data"]] == ["key_StagingOwn"]
+    assert not openai(scenario, "/organization/projects/proj_Staging/api_keys", owner_project_access="active"
+                      ).json()["data"]
 
 
 def test_openai_limits_and_errors(scenario: Scenario) -> None:

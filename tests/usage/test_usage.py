@@ -38,7 +38,7 @@ def test_prod_finds_the_spike_the_overrun_the_model_and_the_unmanaged_key(scenar
     assert checks[("acme-prod-anthropic", "within budget")]["outcome"] == "passed"
     assert checks[("acme-prod-openai", "within budget")]["rule_id"] == "usage.budget"
     assert checks[("anthropic", "unmanaged keys")]["env"] == "prod"
-    assert len(checks) == 16 and sum(c["outcome"] == "failed" for c in checks.values()) == 4
+    assert len(checks) == 18 and sum(c["outcome"] == "failed" for c in checks.values()) == 4
     assert found[("acme-prod-openai", "usage.spike")]["severity"] == "error"
     assert "12.0× the median" in found[("acme-prod-openai", "usage.spike")]["message"]
     assert "forecast $300.00" in found[("acme-prod-openai", "usage.budget")]["message"]
@@ -72,8 +72,11 @@ def test_a_staging_key_in_the_prod_project_is_the_wrong_environment(scenario: Sc
     assert ("acme-staging-openai", "usage.wrong-environment") in rules
     wrong = next(f for f in document["findings"] if f["rule_id"] == "usage.wrong-environment")
     assert "lives in project acme-prod, which is prod's, not staging's" in wrong["message"]
-    # The staging project's own key has lost its owner's access: not live, so not unmanaged.
+    # The staging project's own key has lost its owner's access: whether it still works is not
+    # documented, so it is not called unmanaged (nor disabled): inconclusive.
     assert not any(f["rule_id"] == "usage.unmanaged-key" for f in document["findings"])
+    lost = next(f for f in document["findings"] if f["key"] == "key_StagingOwn")
+    assert lost["rule_id"] == "usage.inconclusive" and "owner_project_access: inactive" in lost["message"]
 
 
 def test_a_quiet_month_with_clean_audit_logs_passes(scenario: Scenario) -> None:
@@ -82,7 +85,7 @@ def test_a_quiet_month_with_clean_audit_logs_passes(scenario: Scenario) -> None:
                                "probe": "real", "status": 200, "outcome": "valid"}) + "\n")
     result = scenario.run("--env", "prod", "--key", "acme-prod-anthropic", "--audit-log", str(log))
     assert result.exit_code == 0, result.output
-    assert "usage/prod: 8 passed, 0 failed\n" in result.output and "inconclusive" not in result.output
+    assert "usage/prod: 9 passed, 0 failed\n" in result.output and "inconclusive" not in result.output
 
 
 def test_repeated_refusals_in_the_audit_logs_fail(scenario: Scenario) -> None:
@@ -337,3 +340,29 @@ def test_a_cursor_that_never_ends_stops(scenario: Scenario) -> None:
     assert len(usage) == 60
     # The inventory and the costs were read: the budget is still judged.
     assert any(rule == "usage.budget" for rule, _ in found)
+
+
+@pytest.mark.parametrize("command", ["usage", "drift", "check"])
+def test_the_shared_loopback_option_is_not_described_as_drifts_alone(command: str) -> None:
+    from click.testing import CliRunner
+
+    from byok_ci.cli import main
+
+    result = CliRunner().invoke(main, [command, "--help"], env={"COLUMNS": "200"})
+    line = next(x for x in result.output.splitlines() if "--allow-insecure-loopback" in x)
+    assert "Drift:" not in line and "Allow plain http to a loopback base URL" in line
+
+
+def test_a_file_secret_is_read_beside_the_manifest(scenario: Scenario) -> None:
+    """file:// references are relative to the manifest's directory, for the admin key as for
+    drift's keys (byok_ci/drift/secrets.py), not to the working directory."""
+    sub = scenario.root / "config"
+    sub.mkdir()
+    text = (scenario.root / "byok.yaml").read_text().replace("secret: env://OPENAI_ADMIN_KEY",
+                                                            "secret: file://openai-admin.key")
+    (sub / "byok.yaml").write_text(text)
+    (sub / "openai-admin.key").write_text(scenario.openai_admin + "\n")
+    result = scenario.run("--manifest", "config/byok.yaml", "--env", "prod", "--key", "acme-prod-openai",
+                          "--format", "json", env={"OPENAI_ADMIN_KEY": None})
+    assert result.exit_code == 1, result.output
+    assert "usage.spike" in {f["rule_id"] for f in json.loads(result.stdout)["findings"]}
