@@ -132,3 +132,21 @@ def test_all_objects_needs_history(args: list[str], tmp_path: Path, monkeypatch:
     with pytest.raises(click.UsageError) as raised:
         cli.main(["scan", *args], standalone_mode=False)
     assert "--all-objects applies only with --history" in str(raised.value)
+
+
+def test_an_incremental_all_objects_run_finds_a_new_dangling_commit(tmp_path: Path, shipped_rules: RuleSet,  # type: ignore[no-untyped-def]
+                                                                     keys) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("app.py", "x = 1\n")
+    base = repo.commit("base")
+    state = tmp_path / "state.json"
+    first = scan_git(ALL_OBJECTS, rules=shipped_rules, cwd=str(repo.path), state=state)
+    assert first.findings == () and first.stats.commits == 1
+    dangling = _dangling(repo, base, "leak.py", f'KEY = "{keys()}"\n')
+    again = scan_git(ALL_OBJECTS, rules=shipped_rules, cwd=str(repo.path), state=state)
+    assert [(f.commit, f.reachability) for f in again.findings] == [(dangling, "unreachable")]
+    assert again.stats.commits == 1
+    # A reachable-only state is another setting: it does not stand for an all-objects one.
+    notes: list[str] = []
+    scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), state=state, on_note=notes.append)
+    assert any("rules or settings changed" in note for note in notes)
