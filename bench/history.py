@@ -443,7 +443,7 @@ def incremental_benchmark(repo: Path, workdir: Path, byok: str, runs: int, perce
     before = workdir / "before.git"
     if before.exists():
         shutil.rmtree(before)
-    _git(workdir, "clone", "-q", "--bare", "--no-local", str(repo), str(before))
+    _git(workdir, "clone", "-q", "--mirror", "--no-local", str(repo), str(before))  # every ref, remote-tracking too
     for line in _git(before, "for-each-ref", "--format=%(objectname) %(*objectname) %(refname)").splitlines():
         own, peeled, ref = line.split(" ", 2)
         sha = peeled or own  # a tag: the commit it names
