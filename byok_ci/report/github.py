@@ -42,7 +42,7 @@ def annotation(f: Finding) -> str:
     level = "error" if f.severity == "error" else "warning"
     where = f" (commit {f.commit[:12]})" if f.commit else ""
     if f.reachability:
-        where = f"{where[:-1]}, {REACHABILITY[f.reachability]})"
+        where = f" ({f'commit {f.commit[:12]}, ' if f.commit else ''}{REACHABILITY[f.reachability]})"
     if f.found_in:
         # A key in a name: the redacted name is no file to attach the annotation to.
         return workflow_command(level, f"{f.message}: {FOUND_IN[f.found_in]} {f.path} ({f.redacted}){where}",
