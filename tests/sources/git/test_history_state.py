@@ -129,7 +129,7 @@ def test_a_force_push_rescans_only_what_its_gone_commits_covered(tmp_path: Path,
     assert report.stats.commits == 0 and any("1 commit(s) of the history state" in note for note in notes)
 
 
-def test_a_scan_that_could_not_read_every_commit_keeps_the_old_state(damaged_history, tmp_path: Path,  # type: ignore[no-untyped-def]
+def test_a_scan_that_could_not_read_every_commit_keeps_the_old_state(damaged_history, tmp_path: Path,  # type: ignore[no-untyped-def]  # noqa: F811
                                                                        shipped_rules: RuleSet) -> None:
     repo = damaged_history[0]
     state = tmp_path / "state.json"
