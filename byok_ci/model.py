@@ -31,6 +31,12 @@ PROBE_TITLES = {
 FINGERPRINT_HEX_CHARS = 16
 # Finding.found_in: where in a name a key was, and how reports say it.
 FOUND_IN = {"path": "file name", "author": "commit author", "ref": "ref name"}
+# Finding.reachability: how a commit no branch or tag reaches is reached, and how reports say it.
+REACHABILITY = {
+    "pull-request": "only in pull-request refs",
+    "other-ref": "only in other refs or reflogs",
+    "unreachable": "in no ref or reflog",
+}
 
 
 def fingerprint(secret: str) -> str:
@@ -111,6 +117,10 @@ class Finding:
     # "author" (a commit author) or "ref" (a branch or tag). ``path`` is then the redacted
     # name and ``line`` 0: there is no line to point at.
     found_in: str | None = None
+    # Set when the finding's commit is reachable from no branch, tag or HEAD (a history
+    # scan): "pull-request" (only from refs/pull/*), "other-ref" (only from other refs or
+    # reflogs: the stash, notes) or "unreachable" (dangling); see REACHABILITY.
+    reachability: str | None = None
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.path, self.line, self.column, self.rule_id, self.fingerprint, self.commit or "")
@@ -132,7 +142,7 @@ class Finding:
             data["commit_info"] = {"author": self.commit_info.author, "date": self.commit_info.date}
         if self.history_only:
             data["history_only"] = True
-        for name in ("encoding", "source", "key", "env", "scanned_as", "found_in"):
+        for name in ("encoding", "source", "key", "env", "scanned_as", "found_in", "reachability"):
             value = getattr(self, name)
             if value is not None:
                 data[name] = value

@@ -4,24 +4,27 @@ The sources (:mod:`byok_ci.sources.git`) yield the lines each commit or the inde
 this module picks them for the target, runs the shared pipeline over them (one thread per
 part of a long history: git computes the diffs in its own processes), and does what only
 git scans need: findings parents-first, one per key and path in a history, those no
-longer at HEAD marked.
+longer at HEAD marked, those no branch reaches marked (:mod:`byok_ci.sources.git.reach`),
+and an incremental history's state (:mod:`byok_ci.sources.git.state`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from byok_ci._version import __version__
 from byok_ci.config import Settings
 from byok_ci.detect.choose import FAST_PREFILTER_MIN_BYTES
 from byok_ci.detect.engine import Detector
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, Report, ScanError
 from byok_ci.paths import work_tree_root
-from byok_ci.pipeline import start
+from byok_ci.pipeline import Run, start
 from byok_ci.pipeline.detection import detect_batched, detect_chunks, detect_concurrently
 from byok_ci.rules import RuleSet
 from byok_ci.sources.git.binaries import BinaryTexts
@@ -29,6 +32,7 @@ from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
 from byok_ci.sources.git.patch import raw_path
 from byok_ci.sources.git.process import read_blobs
+from byok_ci.sources.git.reach import RANK, reachability
 from byok_ci.sources.git.revisions import (
     FETCH_HINT,
     ZERO_SHA,
@@ -40,6 +44,9 @@ from byok_ci.sources.git.revisions import (
     shallow_boundary,
 )
 from byok_ci.sources.git.staged import StagedSource
+from byok_ci.sources.git.state import load as load_state
+from byok_ci.sources.git.state import save as save_state
+from byok_ci.sources.git.state import settings_digest
 from byok_ci.sources.select import is_excluded
 
 __all__ = ["GitTarget", "pre_push_target", "scan_git"]
@@ -87,16 +94,25 @@ def scan_git(
     cwd: str | None = None,
     on_note: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    state: Path | None = None,
+    full: bool = False,
 ) -> Report:
     """Scan staged changes, a commit range or the whole history and return the report.
 
     Findings from commits carry ``commit`` and ``commit_info``; a history scan reports each
     key once per path, at the commit that introduced it, marking ``history_only`` those no
-    longer at HEAD. Git problems land in ``report.errors``; whatever could be read is still
-    scanned. ``progress(done, total)`` hears of each commit of a history scan.
+    longer at HEAD and ``reachability`` those no branch or tag reaches. Git problems land in
+    ``report.errors``; whatever could be read is still scanned. ``progress(done, total)``
+    hears of each commit of a history scan.
+
+    ``state`` (a history scan only) makes it incremental: only commits the state file does
+    not record as scanned (with the same rules and settings) are scanned, and the file is
+    updated when the scan read every commit; ``full`` scans everything and rewrites it.
     """
     if target.mode not in MODES:
         raise ValueError(f"unknown git scan mode {target.mode!r}")
+    if (state is not None or target.all_objects) and target.mode != "history":
+        raise ValueError("a history state and all objects apply to a history scan only")
     settings = settings or Settings()
     # Git names files relative to the work tree's root whatever the directory: so do reports.
     here = cwd or os.getcwd()
@@ -112,7 +128,9 @@ def scan_git(
             findings += detect_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector)
             findings += detect_chunks(BinaryTexts(chunker, cwd).chunks(), detector)
         else:
-            _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note, progress)
+            incremental = History(run, state, full) if state is not None else None
+            _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note, progress,
+                          settings.jobs, incremental)
     except GitError as exc:
         errors.append(ScanError(HERE, str(exc)))
     if chunker.submodules:
@@ -143,6 +161,8 @@ def _scan_commits(
     cwd: str | None,
     note: Callable[[str], None],
     progress: Callable[[int, int], None] | None,
+    jobs: int = 0,
+    incremental: History | None = None,
 ) -> None:
     """Findings of the commits ``target`` selects into ``findings``, parents first (whatever
     was found before a failure is kept, then the failure raised)."""
@@ -158,14 +178,20 @@ def _scan_commits(
             raise
         if revisions is None:
             return
-        if history and not any(True for _ in repo.references):
+        if history and not target.all_objects and not any(True for _ in repo.references):
             note("empty repository: no commits to scan")
             return
         replaced = replacements_note(repo)
         if replaced:
             note(replaced)
-        source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd)
+        before: list[bytes] = []
+        if incremental is not None:
+            before = incremental.start(pathspecs, target.all_objects, boundary, cwd, note)
+        source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd,
+                              max_parts=jobs, all_objects=target.all_objects, exclude=before)
         parts = source.parts()
+        if before:
+            note(f"incremental history: {sum(part.count for part in parts):,} commit(s) not scanned before")
         # A range is truncated only when it reaches a commit whose parents were not fetched
         # (whose diff would show its whole tree as added); the whole history always is.
         if boundary and (history or any(sha in boundary for part in parts for sha in part.shas.split())):
@@ -181,16 +207,69 @@ def _scan_commits(
             chunker.absorb(part.chunker)
         shares = [finding for share in found for finding in share]
         shares += detect_batched(BinaryTexts(chunker, cwd).chunks(), detector)
-        # Parents first again, so the first finding of a key is at its introducing commit.
-        order = source.positions({f.commit for f in shares if f.commit})
-        shares.sort(key=lambda f: order.get(f.commit or "", -1))
+        commits = {f.commit for f in shares if f.commit}
+        if history:
+            marks = reachability(commits, cwd, all_objects=target.all_objects)
+            shares = [replace(f, reachability=marks[f.commit]) if f.commit in marks else f for f in shares]
+        # Parents first again, so the first finding of a key is at its introducing commit
+        # (on a branch rather than only in a pull request or a dangling commit, if both).
+        order = source.positions(commits)
+        shares.sort(key=lambda f: (RANK[f.reachability], order.get(f.commit or "", -1)))
         if history:
             shares = mark_history_only(first_per_path(shares), detector, chunker.max_file_size, cwd)
         findings.extend(shares)
         if failure is not None:
             raise failure
+        if incremental is not None and not (source.damaged or any(part.damaged for part in parts)):
+            error = incremental.finish(source.heads(before), boundary)
+            if error is not None:
+                errors.append(error)
     finally:
         repo.close()
+
+
+@dataclass
+class History:
+    """An incremental history scan: its state file and the digest of what changes findings."""
+
+    run: Run
+    path: Path
+    full: bool
+    digest: str = ""
+
+    def start(self, pathspecs: Sequence[str], all_objects: bool, boundary: Iterable[bytes], cwd: str | None,
+              note: Callable[[str], None]) -> list[bytes]:
+        """The heads of the commits scanned before (empty: scan everything, and say why)."""
+        self.digest = settings_digest(_finding_settings(self.run, pathspecs, all_objects))
+        if self.full:
+            note(f"--full: scanning the whole history; the history state {self.path.as_posix()} is rewritten")
+            return []
+        heads, why = load_state(self.path, self.digest, boundary, cwd)
+        if why:
+            note(why)
+        return heads
+
+    def finish(self, heads: Sequence[bytes], boundary: Iterable[bytes]) -> ScanError | None:
+        try:
+            save_state(self.path, self.digest, heads, boundary)
+        except OSError as exc:
+            return ScanError(self.path.as_posix(), "could not write the history state: "
+                             f"{(exc.strerror or str(exc)).lower()}; the next run scans these commits again")
+        return None
+
+
+def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool) -> Iterator[str]:
+    """Everything that changes what scanning a commit reports, as strings: a change to any
+    of them makes an incremental history scan everything again."""
+    settings, held = run.settings, run.suppression
+    yield f"byok-ci {__version__}; rules {run.ruleset.digest}"
+    yield json.dumps([list(settings.exclude), settings.max_file_size, settings.max_decode_depth, list(pathspecs),
+                      all_objects])
+    # What the suppression holds back: an entry removed (or an ignore entry expired) must
+    # bring its findings back, so the commits that hold them are scanned again.
+    yield json.dumps([sorted(held.allowed), sorted(held.ignore), sorted(held.sha1_hashes)])
+    yield json.dumps([sorted((fp, list(entry.paths)) for fp, entry in baseline.entries.items())
+                      for baseline in held.baselines])
 
 
 def _count_commits(parts: Sequence[CommitPart], progress: Callable[[int, int], None]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
@@ -25,6 +26,12 @@ _OPTIONS = (
     click.option("--pre-push", is_flag=True,
                  help="Scan the commits being pushed (as pre-commit's pre-push hook, or as git's own: refs on stdin)."),
     click.option("--allow-shallow", is_flag=True, help="Accept a shallow clone's truncated history (exit 0 if clean)."),
+    click.option("--all-objects", is_flag=True,
+                 help="With --history: every commit in the repository, also those only pull-request refs, "
+                      "reflogs or nothing reach (marked)."),
+    click.option("--state", "state", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+                 help="With --history: scan only commits FILE does not record as scanned, then record them."),
+    click.option("--full", is_flag=True, help="With --state: scan the whole history and rewrite FILE."),
 )
 
 
@@ -35,9 +42,15 @@ def git_options(command: F) -> F:
 
 
 def git_target(
-    staged: bool, git_range: str | None, since: str | None, history: bool, pre_push: bool
+    staged: bool, git_range: str | None, since: str | None, history: bool, pre_push: bool,
+    all_objects: bool = False, state: Path | None = None, full: bool = False,
 ) -> GitTarget | None:
     """What git holds that the options ask to scan; None for a scan of files."""
+    for name, on, needs, given in (("--all-objects", all_objects, "--history", history),
+                                   ("--state", state is not None, "--history", history),
+                                   ("--full", full, "--state", state is not None)):
+        if on and not given:
+            raise click.UsageError(f"{name} applies only with {needs}")
     chosen = [name for name, on in (("--staged", staged), ("--range", git_range is not None),
                                     ("--since", since is not None), ("--history", history),
                                     ("--pre-push", pre_push)) if on]
@@ -55,10 +68,11 @@ def git_target(
         from byok_ci.scan_git import pre_push_target
 
         return pre_push_target(os.environ, sys.stdin)
-    return GitTarget("history" if history else "staged")
+    return GitTarget("history", all_objects=all_objects) if history else GitTarget("staged")
 
 
-def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Settings, allow_shallow: bool) -> Report:
+def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Settings, allow_shallow: bool,
+                    state: Path | None = None, full: bool = False) -> Report:
     """scan_git, with a progress bar in commits for a history scan on a terminal."""
     from byok_ci.report.progress import commit_progress, on_terminal
     from byok_ci.scan_git import scan_git
@@ -68,4 +82,5 @@ def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Setting
             target, paths, settings=settings, allow_shallow=allow_shallow,
             on_note=lambda message: say(f"byok-ci: note: {message}"),
             progress=progress if target.mode == "history" and on_terminal() else None,
+            state=state, full=full,
         )

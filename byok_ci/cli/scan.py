@@ -72,6 +72,9 @@ def scan(
     history: bool,
     pre_push: bool,
     allow_shallow: bool,
+    all_objects: bool,
+    state: Path | None,
+    full: bool,
 ) -> None:
     """Scan files and directories (default: .) for leaked AI-provider keys. Use - for stdin.
 
@@ -97,9 +100,9 @@ def scan(
     if verbose:
         config = settings.config_path.as_posix() if settings.config_path else "none"
         say(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes")
-    target = git_target(staged, git_range, since, history, pre_push)
+    target = git_target(staged, git_range, since, history, pre_push, all_objects, state, full)
     if target is not None:
-        report = scan_git_report(target, paths, settings, allow_shallow)
+        report = scan_git_report(target, paths, settings, allow_shallow, state, full)
     else:
         report = scan_files_report(paths or (".",), settings, show_progress=not quiet)
     report = with_setting_errors(report, setting_errors)

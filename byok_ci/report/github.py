@@ -11,7 +11,7 @@ from typing import TextIO
 
 from collections.abc import Iterable
 
-from byok_ci.model import FOUND_IN, OUTCOMES, PROBE_TITLES, PROBES, Finding, Report
+from byok_ci.model import FOUND_IN, OUTCOMES, PROBE_TITLES, PROBES, REACHABILITY, Finding, Report
 from byok_ci.outbound import escape_terminal, escaped_report
 
 MAX_ANNOTATIONS = 10
@@ -41,6 +41,8 @@ def workflow_command(command: str, message: str, **properties: str | int | None)
 def annotation(f: Finding) -> str:
     level = "error" if f.severity == "error" else "warning"
     where = f" (commit {f.commit[:12]})" if f.commit else ""
+    if f.reachability:
+        where = f" ({f'commit {f.commit[:12]}, ' if f.commit else ''}{REACHABILITY[f.reachability]})"
     if f.found_in:
         # A key in a name: the redacted name is no file to attach the annotation to.
         return workflow_command(level, f"{f.message}: {FOUND_IN[f.found_in]} {f.path} ({f.redacted}){where}",

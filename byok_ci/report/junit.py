@@ -44,7 +44,7 @@ def _details(f: Finding) -> str:
         f"redacted: {f.redacted}",
         f"fingerprint: {f.fingerprint}",
     ]
-    for name in ("commit", "source", "encoding", "scanned_as", "key", "env"):
+    for name in ("commit", "source", "encoding", "scanned_as", "key", "env", "reachability"):
         value = getattr(f, name)
         if value:
             lines.append(f"{name}: {value}")

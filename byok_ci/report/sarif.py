@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from byok_ci._version import __version__
-from byok_ci.model import Finding, Report, RuleInfo
+from byok_ci.model import REACHABILITY, Finding, Report, RuleInfo
 from byok_ci.outbound import defuse_json
 from byok_ci._version import PROJECT_URL
 
@@ -103,13 +103,14 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
     if f.column:
         region["startColumn"] = f.column
     properties: dict[str, Any] = {"redacted": f.redacted, "provider": f.provider}
-    for name in ("commit", "encoding", "source", "key", "env", "scanned_as", "found_in"):
+    for name in ("commit", "encoding", "source", "key", "env", "scanned_as", "found_in", "reachability"):
         value = getattr(f, name)
         if value:
             properties[name] = value
     if f.history_only:
         properties["history_only"] = True
     where = f" in commit {f.commit[:12]}" if f.commit else ""
+    where += f" ({REACHABILITY[f.reachability]})" if f.reachability else ""
     return {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import TextIO
 
-from byok_ci.model import FOUND_IN, Check, Report, check_counts
+from byok_ci.model import FOUND_IN, REACHABILITY, Check, Report, check_counts
 from byok_ci.outbound import escaped_report
 
 _STYLES = {"path": "\033[1m", "error": "\033[31m", "warning": "\033[33m", "dim": "\033[2m", "ok": "\033[32m"}
@@ -35,6 +35,7 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
             commit = f"  commit {f.commit[:12]}" if f.commit else ""
             extra = "".join(f"  {name} {value}" for name, value in (("source", f.source), ("encoding", f.encoding)) if value)
             extra += "  history only" if f.history_only else ""
+            extra += f"  {REACHABILITY[f.reachability]}" if f.reachability else ""
             redacted = f"  {f.redacted}" if f.redacted else ""  # manifest and drift findings may have none
             stream.write(
                 f"  {where:>9}  {paint(f.severity, f.severity)}  {f.rule_id}{redacted}"

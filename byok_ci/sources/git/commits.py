@@ -9,7 +9,10 @@ commits come as combined diffs: a merge yields only lines none of its parents ha
 "evil merge"), never what its parents already added.
 
 For the full history (``all_refs``) the list covers every ref and rename detection is off
-(it is costly, and a moved key is then reported at its new path too).
+(it is costly, and a moved key is then reported at its new path too); ``all_objects``
+widens it to every commit in the object database, whatever refers to it. ``exclude``
+names commits already scanned: they and their ancestors are left out (an incremental
+history, :mod:`byok_ci.sources.git.state`).
 """
 
 from __future__ import annotations
@@ -26,9 +29,13 @@ from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
 from byok_ci.sources.git.process import DIFF_OPTIONS, diff_config, first_error_line, run, stream
 
-# Below this many commits per part, another git process costs more than it saves.
+# Below this many commits per part, another git process costs more than it saves (when
+# the number of parts is left to byok-ci; an explicit one is taken as given).
 MIN_COMMITS_PER_PART = 400
 MAX_PARTS = 4
+# git's output pipe (Linux): room for what git writes while detection works on a batch,
+# so git runs on instead of waiting for the reader (64 KiB is a few milliseconds of git).
+PIPE_SIZE = 1 << 20
 HERE = "git"  # the "path" of errors about the repository as a whole
 
 
@@ -44,6 +51,7 @@ class CommitPart:
     chunker: Chunker
     cwd: str | None
     on_commit: Callable[[], None] | None = None
+    damaged: bool = False  # a commit git could not read was reported, not scanned
     # Commits whose parent git cannot read: no diff against it exists, so their whole tree
     # counts as added (which also shows what the unreadable parent added).
     orphans: frozenset[bytes] = frozenset()
@@ -67,7 +75,7 @@ class CommitPart:
             args = [*diff_config(self.chunker.max_file_size), "log", *self.options, "--no-walk=unsorted", "--stdin",
                     "--", *self.pathspecs]
             try:
-                with stream(args, cwd=self.cwd, input=b"\n".join(remaining) + b"\n") as lines:
+                with stream(args, cwd=self.cwd, input=b"\n".join(remaining) + b"\n", pipe_size=PIPE_SIZE) as lines:
                     for patch in parse(lines, on_commit=count):
                         yield from self.chunker.chunks(patch)
                 return
@@ -77,6 +85,7 @@ class CommitPart:
                 # A damaged object in one commit (git stops mid-diff): report that commit
                 # and go on with the ones after it.
                 failed = remaining.index(seen[-1].encode())
+                self.damaged = True
                 self.chunker.reading.error(
                     f"{HERE}@{seen[-1][:12]}",
                     f"git could not read this commit ({exc}); the repository may be damaged (run git fsck); "
@@ -97,6 +106,7 @@ class CommitPart:
                 for patch in parse(itertools.chain([header.stdout], lines), on_commit=self._count):
                     yield from self.chunker.chunks(patch)
         except GitError as exc:
+            self.damaged = True
             self.chunker.reading.error(
                 f"{HERE}@{sha[:12]}", f"git could not read this commit ({exc}); the repository may be damaged "
                 "(run git fsck); the other commits were scanned")
@@ -121,9 +131,13 @@ class CommitSource:
     all_refs: bool = False
     chunker: Chunker = field(default_factory=Chunker)
     cwd: str | None = None
-    max_parts: int = 0  # 0: one per core, at most MAX_PARTS
+    max_parts: int = 0  # git processes; 0: one per core, at most MAX_PARTS
+    all_objects: bool = False  # with all_refs: every commit in the object database
+    exclude: Sequence[bytes] = ()  # commits already scanned, with their ancestors
+    damaged: bool = False  # some commit could not be read (set once the parts have run)
     _listed: bytes = b""
     _orphans: frozenset[bytes] = frozenset()
+    _parents: set[bytes] = field(default_factory=set)
 
     @property
     def reading(self) -> Reading:
@@ -137,22 +151,45 @@ class CommitSource:
 
     def commit_list(self) -> bytes:
         selection = ["--all"] if self.all_refs else list(self.revisions)
-        args = ["rev-list", "--topo-order", "--reverse", *selection, "--", *self.pathspecs]
-        done = run(args, cwd=self.cwd)
-        if done.returncode != 0 and self.all_refs:
+        listing = ["--stdin"] if self.all_objects or self.exclude else []
+        wanted = (every_commit(self.cwd) if self.all_objects else []) + [b"^" + sha for sha in self.exclude]
+        if self.all_objects:
+            selection = []
+        args = ["rev-list", "--topo-order", "--reverse", "--parents", *selection, *listing, "--", *self.pathspecs]
+        done = run(args, cwd=self.cwd, input=b"".join(sha + b"\n" for sha in wanted) if listing else None)
+        if done.returncode == 0:
+            return self._note_parents(done.stdout)
+        if self.all_refs:
             # A ref naming a missing object stops `--all` altogether: report those refs and
             # list the commits of the others.
             good = self._readable_refs()
             if good is not None:
                 selection = [sha.decode("ascii") for sha in good]
-                args = ["rev-list", "--topo-order", "--reverse", "--stdin", "--", *self.pathspecs]
-                done = run(args, cwd=self.cwd, input=b"".join(sha + b"\n" for sha in good))
+                args = ["rev-list", "--topo-order", "--reverse", "--parents", "--stdin", "--", *self.pathspecs]
+                done = run(args, cwd=self.cwd,
+                           input=b"".join(sha + b"\n" for sha in [*good, *(b"^" + sha for sha in self.exclude)]))
         if done.returncode != 0:
             around = self._list_around_damage(selection)
             if around is None:
                 raise GitError(first_error_line(done.stderr))
+            self.damaged = True
             return around
-        return done.stdout
+        return self._note_parents(done.stdout)
+
+    def _note_parents(self, listed: bytes) -> bytes:
+        """The shas of `rev-list --parents` output; their parents kept for :meth:`heads`."""
+        shas = []
+        for line in listed.splitlines():
+            sha, *parents = line.split()
+            shas.append(sha)
+            self._parents.update(parents)
+        return b"".join(sha + b"\n" for sha in shas)
+
+    def heads(self, before: Sequence[bytes] = ()) -> list[bytes]:
+        """Commits of which every commit scanned (now, or ``before``'s ancestors) is one or
+        an ancestor: what an incremental history records (after :meth:`parts`)."""
+        listed = self._listed.split()
+        return sorted(set(before).union(listed) - self._parents)
 
     def _list_around_damage(self, selection: list[str]) -> bytes | None:
         """The commits to scan when `git rev-list` stops at a commit it cannot read, the
@@ -247,8 +284,10 @@ class CommitSource:
         total = len(lines)
         if total == 0:
             return []  # (an empty --stdin would make git log show HEAD)
-        wanted = self.max_parts or min(MAX_PARTS, os.cpu_count() or 1)
-        count = max(1, min(wanted, total // MIN_COMMITS_PER_PART))
+        if self.max_parts:
+            count = min(self.max_parts, total)
+        else:
+            count = max(1, min(MAX_PARTS, os.cpu_count() or 1, total // MIN_COMMITS_PER_PART))
         # Consecutive runs of commits: git reuses what it has unpacked for neighbouring
         # commits (interleaving blocks between the processes cost 10-20% more git CPU).
         mine = [lines[total * i // count:total * (i + 1) // count] for i in range(count)]
@@ -273,6 +312,16 @@ class CommitSource:
         """Every part's chunks, one part after the other (no parallelism, not in order)."""
         for part in self.parts():
             yield from part.chunks()
+
+
+def every_commit(cwd: str | None) -> list[bytes]:
+    """Every commit in the object database (packs, loose objects, alternates), whatever
+    refers to it: reachable, in a reflog, or dangling."""
+    done = run(["cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objecttype) %(objectname)"],
+               cwd=cwd)
+    if done.returncode != 0:
+        raise GitError(first_error_line(done.stderr))
+    return [line[7:] for line in done.stdout.splitlines() if line.startswith(b"commit ")]
 
 
 def _parents_first(chosen: set[bytes], parents: dict[bytes, list[bytes]]) -> list[bytes]:

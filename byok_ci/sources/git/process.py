@@ -80,6 +80,15 @@ def run(args: Sequence[str], cwd: str | None = None, input: bytes | None = None)
                           input=input)
 
 
+def _widen(pipe: IO[bytes], size: int) -> None:
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, size)  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, OSError):
+        pass  # not Linux, or above /proc/sys/fs/pipe-max-size: the default pipe still works
+
+
 def first_error_line(stderr: bytes) -> str:
     for raw in stderr.decode("utf-8", "replace").splitlines():
         line = raw.strip()
@@ -90,18 +99,23 @@ def first_error_line(stderr: bytes) -> str:
 
 
 @contextmanager
-def stream(args: Sequence[str], cwd: str | None = None, input: bytes | None = None) -> Iterator[IO[bytes]]:
+def stream(args: Sequence[str], cwd: str | None = None, input: bytes | None = None,
+           pipe_size: int = 0) -> Iterator[IO[bytes]]:
     """A git command's standard output as it produces it (iterate it for lines).
 
     Standard error is collected on a thread (so a chatty git cannot block on a full pipe);
     a non-zero exit raises :class:`GitError` with git's own first error line. ``input`` is
-    written to git's standard input from another thread.
+    written to git's standard input from another thread. ``pipe_size`` asks for a larger
+    output pipe where the system allows it (Linux), so git keeps working while the reader
+    is busy.
     """
     proc = subprocess.Popen(
         [git_executable(), *_CONFIG, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, env=environment(), bufsize=1 << 16,
     )
     assert proc.stdout is not None and proc.stderr is not None
+    if pipe_size:
+        _widen(proc.stdout, pipe_size)
     if input is not None:
         threading.Thread(target=_feed, args=(proc, input), daemon=True).start()
     errors: list[bytes] = []

@@ -28,7 +28,8 @@ class GitTarget:
     pushed (pre-commit's PRE_COMMIT_FROM_REF/TO_REF), or ``updates`` lists several such
     (remote sha, local sha) pairs (git's own pre-push input). What a ref new to the remote
     adds is the commits ``known`` (`git rev-list` arguments) does not reach; by default
-    every remote-tracking ref.
+    every remote-tracking ref. ``all_objects`` (``history`` only) widens the history to
+    every commit the object database holds.
     """
 
     mode: str
@@ -37,6 +38,8 @@ class GitTarget:
     push_to: str | None = None
     known: tuple[str, ...] | None = None
     updates: tuple[tuple[str, str], ...] = ()
+    # ``history``: every commit in the object database, not only those refs reach.
+    all_objects: bool = False
 
 
 def open_repo(cwd: str | None) -> Repo:
