@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from byok_ci.config import Settings
     from byok_ci.model import Report
     from byok_ci.scan_git import GitTarget
+    from byok_ci.vault import KeyVault
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,7 +59,8 @@ def git_target(
     return GitTarget("history" if history else "staged")
 
 
-def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Settings, allow_shallow: bool) -> Report:
+def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Settings, allow_shallow: bool,
+                    keys: KeyVault | None = None) -> Report:
     """scan_git, with a progress bar in commits for a history scan on a terminal."""
     from byok_ci.report.progress import commit_progress, on_terminal
     from byok_ci.scan_git import scan_git
@@ -67,5 +69,5 @@ def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Setting
         return scan_git(
             target, paths, settings=settings, allow_shallow=allow_shallow,
             on_note=lambda message: say(f"byok-ci: note: {message}"),
-            progress=progress if target.mode == "history" and on_terminal() else None,
+            progress=progress if target.mode == "history" and on_terminal() else None, keys=keys,
         )
