@@ -248,3 +248,12 @@ def test_the_checkout_cannot_redirect_verification(tmp_path: Path, fake: FakePro
 def test_findings_without_verify_have_no_verification() -> None:
     finding = Finding("openai.project-key", "openai", "error", "a", 1, 1, "m", "r", "fp")
     assert "verified" not in finding.to_dict()
+
+
+def test_no_shipped_hook_verifies() -> None:
+    """A commit or a push never sends a key anywhere: no hook passes --verify."""
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    assert hooks and all("--verify" not in hook["entry"] and "--verify" not in " ".join(hook.get("args", []))
+                         for hook in hooks)

@@ -78,8 +78,8 @@ MANIFEST_HELP = "Manifest file (default: byok.yaml here, else at the git root)."
 
 
 def format_option(help: str = "Format for standard output (or --output).",  # noqa: A002
-                  choices: tuple[str, ...] = FORMATS) -> Callable[[F], F]:
-    return click.option("--format", "fmt", type=click.Choice(choices), default="text", show_default=True, help=help)
+                  choices: tuple[str, ...] = FORMATS, default: str = "text") -> Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True, help=help)
 
 
 def report_files(envvar_prefix: str | None = None) -> Callable[[F], F]:
