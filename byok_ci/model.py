@@ -32,7 +32,8 @@ FINGERPRINT_HEX_CHARS = 16
 # Verification.status (`scan --verify`): the provider accepted the key, refused it, or the
 # answer (or its absence) decided nothing; Verification.reason says why for unknown.
 VERIFIED = ("live", "revoked", "unknown")
-UNKNOWN_REASONS = ("no-free-probe", "rate-limited", "network", "deadline", "inconclusive", "not-held")
+UNKNOWN_REASONS = ("no-free-probe", "rate-limited", "network", "deadline", "inconclusive", "not-held",
+                   "not-key-format")
 # Finding.found_in: where in a name a key was, and how reports say it.
 FOUND_IN = {"path": "file name", "author": "commit author", "ref": "ref name"}
 

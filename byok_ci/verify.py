@@ -59,6 +59,7 @@ class _Run:
     client_error: str
     probes: dict[str, ProviderProbes]
     rules: dict[str, Rule]
+    by_provider: dict[str, list[Rule]]
     scrubber: Scrubber
     audit: AuditLog
     options: VerifyOptions
@@ -103,7 +104,10 @@ def verify_report(report: Report, keys: KeyVault, options: VerifyOptions | None 
             client = make_client(None)  # no proxy: a found key goes straight to its provider
         except ValueError as exc:
             client_error = str(exc)
-    run = _Run(client, client_error, probes, rules, scrubber, AuditLog(audit_stream), options,
+    by_provider: dict[str, list[Rule]] = {}
+    for rule in ruleset.rules:
+        by_provider.setdefault(rule.provider, []).append(rule)
+    run = _Run(client, client_error, probes, rules, by_provider, scrubber, AuditLog(audit_stream), options,
                time.monotonic() + options.deadline)
     try:
         jobs = max(1, min(options.jobs, len(held) or 1))
@@ -142,6 +146,13 @@ def _verify(fp: str, entry: tuple[str, str], run: _Run) -> Verification:
         return Verification("unknown", "no-free-probe", f"not sent: {run.scrubber.scrub(str(exc), limit=160)}")
     if not all("!" <= char <= "~" for char in secret):
         return Verification("unknown", "inconclusive", "not sent: the key has a character a header cannot carry")
+    from byok_ci.drift.invalidate import has_key_format
+
+    if not has_key_format(secret, run.by_provider.get(provider_id, [])):
+        # A rule file of the checkout may reuse a shipped rule's id for a broader pattern:
+        # only a value in the format of one of the provider's installed rules is sent.
+        return Verification("unknown", "not-key-format",
+                            f"not sent: not in the format of any installed {provider_id} key rule")
     if run.client is None:
         return Verification("unknown", "network", f"nothing was sent: {run.client_error}")
     if time.monotonic() >= run.deadline_at:

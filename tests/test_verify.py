@@ -257,3 +257,19 @@ def test_no_shipped_hook_verifies() -> None:
     hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
     assert hooks and all("--verify" not in hook["entry"] and "--verify" not in " ".join(hook.get("args", []))
                          for hook in hooks)
+
+
+def test_a_value_not_in_a_shipped_key_format_is_never_sent(fake: FakeProviders, shipped_rules: RuleSet) -> None:
+    """A checkout's rule file may reuse `openai.project-key` for a broad pattern: its match stays home."""
+    from byok_ci.verify import verify_report
+
+    keys = KeyVault()
+    value = "ghp_" + "x1" * 18  # shaped like some other service's token, not an OpenAI key
+    keys.put("openai.project-key", value)
+    from byok_ci.model import fingerprint
+
+    finding = Finding("openai.project-key", "openai", "error", "a.py", 1, 1, "m", "r", fingerprint(value))
+    report = verify_report(Report("scan", [finding]), keys, stand_in(fake, "openai"))
+    assert fake.hits == []
+    verified = report.findings[0].verified
+    assert verified is not None and (verified.status, verified.reason) == ("unknown", "not-key-format")
