@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from byok_ci.cli.options import MANIFEST_HELP, finish, format_option, say
+from byok_ci.cli.options import finish, format_option, say
 
 
 @click.command("revoke-plan")
 @click.argument("report_path", metavar="REPORT.json", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help=MANIFEST_HELP + " Its keys whose secret is a found key are listed to rotate.")
+              help="Key manifest whose keys to rotate are listed (default: byok.yaml here, if there is one).")
 @format_option("Format of the plan.", choices=("markdown", "json"), default="markdown")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the plan to FILE instead of stdout.")
 def revoke_plan(report_path: Path, manifest: Path | None, fmt: str, output: str | None) -> None:
