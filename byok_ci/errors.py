@@ -17,7 +17,8 @@
     │   │   └── PartlyRead        damage skipped over (a bad tar header): the rest was read
     │   ├── HeaderTooLarge        a tar extended header claims more than it may (while listing)
     │   ├── DetectSecretsError    a detect-secrets baseline cannot be read
-    │   └── BodyRefused           a provider's answer is encoded in a way drift does not decode
+    │   ├── BodyRefused           a provider's answer is encoded in a way drift does not decode
+    │   └── ReportUnreadable      a file given as a byok-ci JSON report is not one (revoke-plan)
     ├── ManifestError             a key manifest (or a workflow) cannot be loaded at all (line, column)
     │   └── SecretRefError        a manifest value is not a usable secret reference
     ├── UsageError                a name given to a command matches nothing (a rule id, an
@@ -155,6 +156,10 @@ class DetectSecretsError(InputError):
 class BodyRefused(InputError):
     """A provider's answer uses an encoding drift does not decode (the message says which,
     never the body)."""
+
+
+class ReportUnreadable(InputError):
+    """A file given as a byok-ci JSON report cannot be read or is not one (``revoke-plan``)."""
 
 
 class ManifestError(ByokError):

@@ -10,7 +10,9 @@ Commands call :func:`exit_code` with their run's :class:`~byok_ci.model.Report` 
 :func:`decide` when a command has no report, such as `rules test`), and exit with what it
 returns. What counts as a failure is ``fail_on``: leaks (detection findings), policy
 (manifest checks), drift (drift probes), and inconclusive checks, which fail only when
-named (``--fail-on inconclusive``, ``--strict``).
+named (``--fail-on inconclusive``, ``--strict``). ``live`` (``scan --verify --fail-on
+live``) narrows leaks to keys their provider accepted: a revoked key does not fail the run,
+and a key whose liveness is unknown makes it inconclusive (4) rather than failed.
 """
 
 from __future__ import annotations
@@ -62,13 +64,25 @@ def exit_code(report: Report, *, inconclusive: bool = False, fail_on: Collection
     ``fail_on`` names, 2 for a blocking error or a check that could not run, 4 for an
     inconclusive check (``inconclusive``: one the report does not list), which is a failure
     when ``fail_on`` names ``inconclusive``."""
-    failed = any(category(f.rule_id) in fail_on for f in report.findings if _fails(f)) or any(
+    failed = any(_fails(f, fail_on) for f in report.findings) or any(
         c.outcome == "failed" and suite_category(c.suite) in fail_on for c in report.checks)
-    undecided = inconclusive or any(c.outcome == "inconclusive" for c in report.checks)
+    undecided = inconclusive or any(c.outcome == "inconclusive" for c in report.checks) or (
+        "live" in fail_on and any(_liveness_unknown(f) for f in report.findings))
     incomplete = any(e.blocking for e in report.errors) or any(c.outcome == "error" for c in report.checks)
     return decide(failed=failed or (undecided and "inconclusive" in fail_on), incomplete=incomplete,
                   inconclusive=undecided)
 
 
-def _fails(finding: Finding) -> bool:
-    return finding.severity == "error"
+def _fails(finding: Finding, fail_on: Collection[str]) -> bool:
+    if finding.severity != "error":
+        return False
+    kind = category(finding.rule_id)
+    if kind == "leaks" and "live" in fail_on:
+        return finding.verified is not None and finding.verified.status == "live"
+    return kind in fail_on
+
+
+def _liveness_unknown(finding: Finding) -> bool:
+    """A leak whose provider did not say whether it is live (or was never asked)."""
+    return (finding.severity == "error" and category(finding.rule_id) == "leaks"
+            and (finding.verified is None or finding.verified.status == "unknown"))

@@ -29,6 +29,11 @@ PROBE_TITLES = {
     "metadata": "key metadata matches the manifest",
 }
 FINGERPRINT_HEX_CHARS = 16
+# Verification.status (`scan --verify`): the provider accepted the key, refused it, or the
+# answer (or its absence) decided nothing; Verification.reason says why for unknown.
+VERIFIED = ("live", "revoked", "unknown")
+UNKNOWN_REASONS = ("no-free-probe", "rate-limited", "network", "deadline", "inconclusive", "not-held",
+                   "not-key-format")
 # Finding.found_in: where in a name a key was, and how reports say it.
 FOUND_IN = {"path": "file name", "author": "commit author", "ref": "ref name"}
 # Finding.reachability: how a commit no branch or tag reaches is reached, and how reports say it.
@@ -89,6 +94,28 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Verification:
+    """What the key's provider said of a found key (``scan --verify``): ``status`` one of
+    :data:`VERIFIED`, ``reason`` one of :data:`UNKNOWN_REASONS` when unknown, ``detail`` in
+    words (the host asked and its answer, already scrubbed of secrets)."""
+
+    status: str
+    reason: str = ""
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in VERIFIED:
+            raise ValueError(f"unknown verification status {self.status!r}")
+        if self.reason and self.reason not in UNKNOWN_REASONS:
+            raise ValueError(f"unknown verification reason {self.reason!r}")
+
+    def text(self) -> str:
+        """``key live (…)``, ``key revoked (…)``, ``liveness unknown, rate-limited (…)``."""
+        head = f"liveness unknown, {self.reason}" if self.status == "unknown" else f"key {self.status}"
+        return f"{head} ({self.detail})" if self.detail else head
+
+
+@dataclass(frozen=True)
 class Finding:
     """One leaked key, policy violation or drift failure."""
 
@@ -121,6 +148,8 @@ class Finding:
     # scan): "pull-request" (only from refs/pull/*), "other-ref" (only from other refs or
     # reflogs: the stash, notes) or "unreachable" (dangling); see REACHABILITY.
     reachability: str | None = None
+    # Set by `scan --verify` only (byok_ci.verify): whether the provider still accepts the key.
+    verified: Verification | None = None
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.path, self.line, self.column, self.rule_id, self.fingerprint, self.commit or "")
@@ -146,6 +175,12 @@ class Finding:
             value = getattr(self, name)
             if value is not None:
                 data[name] = value
+        if self.verified is not None:
+            data["verified"] = self.verified.status
+            if self.verified.reason:
+                data["verified_reason"] = self.verified.reason
+            if self.verified.detail:
+                data["verified_detail"] = self.verified.detail
         return data
 
 

@@ -16,6 +16,7 @@ from byok_ci.pipeline.detection import can_fork, chunk_findings, detect_chunks, 
 from byok_ci.rules import RuleSet, load_rules
 from byok_ci.sources import Reading
 from byok_ci.sources.files import STDIN, FileEntry, FileSource, WalkOptions, display_path
+from byok_ci.vault import KeyVault
 
 __all__ = ["ruleset_for", "scan_paths", "scan_text"]
 
@@ -43,6 +44,7 @@ def scan_paths(
     settings: Settings | None = None,
     root: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keys: KeyVault | None = None,
 ) -> Report:
     """Scan files and directory trees (``-`` reads standard input) and return the report.
 
@@ -53,11 +55,12 @@ def scan_paths(
     are left out and counted in ``report.stats``. Problems with inputs, rules or settings
     are collected in ``report.errors``; the rest of the scan still runs. Large scans use
     every CPU; the findings are the same, in the same order, as a single-process scan.
-    ``progress(bytes_done, bytes_total)`` is called as files are finished.
+    ``progress(bytes_done, bytes_total)`` is called as files are finished. ``keys``
+    (``scan --verify`` only) receives each reported key; the scan then stays in this process.
     """
     settings = settings or Settings()
     root_dir = Path(os.path.abspath(root)) if root is not None else report_root(paths)
-    run = start("scan", settings, root_dir, rules)
+    run = start("scan", settings, root_dir, rules, keys)
     options = WalkOptions(root=root_dir, exclude=settings.exclude, max_file_size=settings.max_file_size)
     source = file_source([str(p) for p in paths], options, settings)
     entries = list(source.files())
@@ -65,7 +68,8 @@ def scan_paths(
     detector = run.detector(total)
     jobs = settings.jobs or available_cpus()
     kind = "python" if isinstance(detector.prefilter, KeywordPrefilter) else "hyperscan"
-    if jobs > 1 and total >= PARALLEL_MIN_BYTES[kind] and can_fork() and all(e.path != STDIN for e in entries):
+    # Keys held for verification never leave this process: no forked workers then.
+    if keys is None and jobs > 1 and total >= PARALLEL_MIN_BYTES[kind] and can_fork() and all(e.path != STDIN for e in entries):
         findings = _in_workers(entries, source, run, detector, jobs, progress, total)
     else:
         findings = detect_chunks(_chunks_with_progress(entries, source, progress, total), detector)

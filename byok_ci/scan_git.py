@@ -48,6 +48,7 @@ from byok_ci.sources.git.state import load as load_state
 from byok_ci.sources.git.state import save as save_state
 from byok_ci.sources.git.state import settings_digest
 from byok_ci.sources.select import is_excluded
+from byok_ci.vault import KeyVault
 
 __all__ = ["GitTarget", "pre_push_target", "scan_git"]
 
@@ -96,6 +97,7 @@ def scan_git(
     progress: Callable[[int, int], None] | None = None,
     state: Path | None = None,
     full: bool = False,
+    keys: KeyVault | None = None,
 ) -> Report:
     """Scan staged changes, a commit range or the whole history and return the report.
 
@@ -116,7 +118,7 @@ def scan_git(
     settings = settings or Settings()
     # Git names files relative to the work tree's root whatever the directory: so do reports.
     here = cwd or os.getcwd()
-    run = start("scan", settings, work_tree_root(here) or Path(os.path.abspath(here)), rules)
+    run = start("scan", settings, work_tree_root(here) or Path(os.path.abspath(here)), rules, keys)
     # A staged change is small (start-up matters); ranges and histories are not.
     detector = run.detector(0 if target.mode == "staged" else FAST_PREFILTER_MIN_BYTES)
     chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size)

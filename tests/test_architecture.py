@@ -20,7 +20,7 @@ PACKAGE = REPO / "byok_ci"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Result records, the exception tree, the one redaction step, exit codes, report paths.
     ("base", ("byok_ci._version", "byok_ci._offsets", "byok_ci._yaml", "byok_ci.model", "byok_ci.outbound",
-              "byok_ci.errors", "byok_ci.exitcodes", "byok_ci.paths")),
+              "byok_ci.errors", "byok_ci.exitcodes", "byok_ci.paths", "byok_ci.vault")),
     # Reporters render a Report: they know the result records and nothing else.
     ("report", ("byok_ci.report",)),
     ("rules", ("byok_ci.rules", "byok_ci.keygen")),
@@ -32,6 +32,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("manifest", ("byok_ci.manifest",)),
     ("drift", ("byok_ci.drift",)),
     ("usage", ("byok_ci.usage",)),
+    # `scan --verify` over drift's guard, and the revoke plan of a scan's report.
+    ("verify", ("byok_ci.verify", "byok_ci.revoke")),
     ("check", ("byok_ci.check", "byok_ci.github_event", "byok_ci.gitlab_ci")),
     ("cli", ("byok_ci.cli", "byok_ci.__main__")),
     # The package root: the public API, resolved lazily, and the wiring of redaction.

@@ -87,6 +87,7 @@ COMMANDS = {
     "check": "byok_ci.cli.check",
     "usage": "byok_ci.cli.usage",
     "hook": "byok_ci.cli.hook",
+    "revoke-plan": "byok_ci.cli.revoke",
 }
 
 
@@ -99,7 +100,8 @@ class _Commands(_Main):
             return None
         import importlib
 
-        command: click.Command = getattr(importlib.import_module(COMMANDS[cmd_name]), cmd_name)
+        command: click.Command = getattr(importlib.import_module(COMMANDS[cmd_name]),
+                                          cmd_name.replace("-", "_"))
         return command
 
 

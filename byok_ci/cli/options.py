@@ -59,9 +59,9 @@ def strict_option(help: str = "Count inconclusive checks as failed.", envvar: st
 exclude_option = click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 
 
-def audit_log_option(envvar: str | None = None) -> Callable[[F], F]:
-    return click.option("--audit-log", envvar=envvar, type=click.Path(dir_okay=False),
-                        help="Drift: append one JSON line per request to FILE.")
+def audit_log_option(envvar: str | None = None, help: str = "Drift: append one JSON line per request to FILE.",  # noqa: A002
+                     **attrs: Any) -> Callable[[F], F]:
+    return click.option("--audit-log", envvar=envvar, type=click.Path(dir_okay=False), help=help, **attrs)
 
 
 # `byok-ci usage` reads earlier drift runs' audit logs (CI artifacts): the same option name, as input.
@@ -80,8 +80,8 @@ MANIFEST_HELP = "Manifest file (default: byok.yaml here, else at the git root)."
 
 
 def format_option(help: str = "Format for standard output (or --output).",  # noqa: A002
-                  choices: tuple[str, ...] = FORMATS) -> Callable[[F], F]:
-    return click.option("--format", "fmt", type=click.Choice(choices), default="text", show_default=True, help=help)
+                  choices: tuple[str, ...] = FORMATS, default: str = "text") -> Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True, help=help)
 
 
 def report_files(envvar_prefix: str | None = None) -> Callable[[F], F]:
@@ -147,6 +147,42 @@ artifact_options = _stack(
     _artifact("--max-decode-depth", type=int, metavar="N",
               help="Decode base64/URL-encoded text N levels deep (default 2; 0 turns it off)."),
 )
+
+
+def _store_verify_option(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    if param.name:
+        ctx.meta.setdefault("byok_ci.verify", {})[param.name] = value
+
+
+def _verify(*decls: str, **attrs: Any) -> Callable[[F], F]:
+    # Not passed to the command: gathered in ctx.meta, read by verify_choices().
+    return click.option(*decls, expose_value=False, callback=_store_verify_option, **attrs)
+
+
+# `scan --verify` (docs/verify.md): opt-in, never in the shipped pre-commit hooks.
+verify_options = _stack(
+    _verify("--verify", is_flag=True, help="Ask each found key's provider whether it is live (sends the key to "
+            "the provider's official host; docs/verify.md)."),
+    _verify("--fail-on", type=click.Choice(("leaks", "live")), default="leaks", show_default=True,
+            help="leaks: every finding fails; live (needs --verify): only keys the provider accepted fail, "
+            "unknown ones make the run inconclusive (4), revoked ones pass."),
+    audit_log_option(help="With --verify: append one JSON line per request to FILE.", expose_value=False,
+                     callback=_store_verify_option),
+    _verify("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True, metavar="SECONDS",
+            help="With --verify: read timeout per request."),
+    _verify("--deadline", type=click.FloatRange(min=1), default=60.0, show_default=True, metavar="SECONDS",
+            help="With --verify: total time for verification."),
+    _verify("--verify-jobs", type=click.IntRange(1, 32), default=4, show_default=True,
+            help="With --verify: keys verified at once."),
+    # Test seam, as drift's: a loopback stand-in for a provider, named by the workflow only.
+    _verify("--base-url", "base_urls", multiple=True, metavar="PROVIDER=URL", hidden=True),
+    _verify("--allow-insecure-loopback", is_flag=True, hidden=True),
+)
+
+
+def verify_choices() -> dict[str, Any]:
+    """What the ``verify_options`` were given (defaults included)."""
+    return dict(click.get_current_context().meta.get("byok_ci.verify", {}))
 
 
 def with_artifact_options(settings: Settings) -> Settings:

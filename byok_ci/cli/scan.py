@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +22,8 @@ from byok_ci.cli.options import (
     say,
     say_errors,
     say_warnings,
+    verify_choices,
+    verify_options,
     with_artifact_options,
     with_setting_errors,
     write_reports,
@@ -29,6 +32,7 @@ from byok_ci.cli.options import (
 if TYPE_CHECKING:
     from byok_ci.config import Settings
     from byok_ci.model import Report
+    from byok_ci.vault import KeyVault
 
 
 @click.command()
@@ -49,6 +53,7 @@ if TYPE_CHECKING:
 @no_color_option
 @artifact_options
 @git_options
+@verify_options
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -82,7 +87,7 @@ def scan(
     PATHS then limit the scan as git pathspecs do.
     """
     from byok_ci.config import parse_size, resolve_settings
-    from byok_ci.exitcodes import exit_code
+    from byok_ci.exitcodes import DEFAULT_FAIL_ON, exit_code
 
     settings, setting_errors = resolve_settings(config_file=config_file)
     size = None
@@ -101,10 +106,16 @@ def scan(
         config = settings.config_path.as_posix() if settings.config_path else "none"
         say(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes")
     target = git_target(staged, git_range, since, history, pre_push, all_objects, state, full)
-    if target is not None:
-        report = scan_git_report(target, paths, settings, allow_shallow, state, full)
-    else:
-        report = scan_files_report(paths or (".",), settings, show_progress=not quiet)
+
+    def run(keys: KeyVault | None) -> Report:
+        if target is not None:
+            return scan_git_report(target, paths, settings, allow_shallow, state, full, keys=keys)
+        return scan_files_report(paths or (".",), settings, show_progress=not quiet, keys=keys)
+
+    verify = verify_choices()
+    if verify.get("fail_on") == "live" and not verify.get("verify"):
+        raise click.UsageError("--fail-on live needs --verify")
+    report = verified_scan_report(run, verify) if verify.get("verify") else run(None)
     report = with_setting_errors(report, setting_errors)
     say_errors(report)
     say_warnings(report)
@@ -116,7 +127,29 @@ def scan(
         )
     report = write_reports(report, fmt, output, {"json": json_path, "junit": junit_path, "sarif": sarif_path},
                            quiet=quiet, no_color=no_color)
-    finish(exit_code(report))
+    finish(exit_code(report, fail_on=("live",) if verify.get("fail_on") == "live" else DEFAULT_FAIL_ON))
+
+
+def verified_scan_report(run: Callable[[KeyVault], Report], verify: dict[str, Any]) -> Report:
+    """``run`` with its keys verified, as ``scan --verify`` was told (docs/verify.md)."""
+    from byok_ci.drift.endpoints import policy_from
+    from byok_ci.drift.http import Limits
+    from byok_ci.verify import VerifyOptions, verified_scan
+
+    try:
+        # No BYOK_CI_BASE_URL_* or BYOK_CI_ALLOW_HOSTS: only the command line names a stand-in.
+        policy = policy_from(verify.get("base_urls", ()), (), bool(verify.get("allow_insecure_loopback")), {}, ())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    options = VerifyOptions(policy=policy, limits=Limits(read_timeout=verify.get("timeout", 15.0)),
+                            deadline=verify.get("deadline", 60.0), jobs=verify.get("verify_jobs", 4))
+    audit_log = verify.get("audit_log")
+    audit = open(audit_log, "a", encoding="utf-8") if audit_log else None  # noqa: SIM115 - closed below
+    try:
+        return verified_scan(run, options, audit_stream=audit)
+    finally:
+        if audit is not None:
+            audit.close()
 
 
 def _check_disable_rule(rule_ids: tuple[str, ...], settings: Settings) -> None:
@@ -129,13 +162,14 @@ def _check_disable_rule(rule_ids: tuple[str, ...], settings: Settings) -> None:
         raise click.BadParameter(why, param_hint="--disable-rule")
 
 
-def scan_files_report(paths: tuple[str, ...], settings: Settings, show_progress: bool) -> Report:
+def scan_files_report(paths: tuple[str, ...], settings: Settings, show_progress: bool,
+                      keys: KeyVault | None = None) -> Report:
     """scan_paths with a progress bar (in megabytes) on a terminal for large scans."""
     from byok_ci.scan import scan_paths
 
     if not (show_progress and sys.stderr.isatty()):
-        return scan_paths(paths, settings=settings)
+        return scan_paths(paths, settings=settings, keys=keys)
     from byok_ci.report.progress import byte_progress
 
     with byte_progress() as progress:
-        return scan_paths(paths, settings=settings, progress=progress)
+        return scan_paths(paths, settings=settings, progress=progress, keys=keys)

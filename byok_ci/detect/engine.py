@@ -11,6 +11,7 @@ from byok_ci.model import Chunk, Finding, fingerprint, redact
 from byok_ci.rules.fixtures import is_fixture
 from byok_ci.rules.model import Rule, RuleSet
 from byok_ci.rules.strength import body_of, fails_strength, is_placeholder
+from byok_ci.vault import KeyVault
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Detector:
         prefilter: Prefilter | None = None,
         suppressed_sha1: Iterable[str] = (),
         decode_depth: int = encoded.DEFAULT_DEPTH,
+        keys: KeyVault | None = None,
     ) -> None:
         self.rules = ruleset.rules
         self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
@@ -61,6 +63,8 @@ class Detector:
         # The provider names in each path component seen: directories and common file names
         # repeat, so most files cost three lookups (a cache, bounded, of derived data only).
         self._names_in_part: dict[str, frozenset[str]] = {}
+        # `scan --verify` only: each reported key, held in memory by fingerprint (byok_ci.vault).
+        self.keys = keys
 
     def detect(self, chunk: Chunk) -> list[Finding]:
         found = self._detect_plain(chunk)
@@ -199,6 +203,8 @@ class Detector:
                 line += newlines
                 line_start = text.rfind("\n", scanned_to, cand.start) + 1
             scanned_to = cand.start
+            if self.keys is not None:
+                self.keys.put(cand.rule.id, cand.secret)
             findings.append(
                 Finding(
                     rule_id=cand.rule.id,

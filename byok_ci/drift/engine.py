@@ -248,7 +248,7 @@ def _unsendable(secret: str) -> str:
 def _exchange(run: _Run, target: DriftTarget, probe: Probe, base_url: str, kind: str, credential: str | None) -> Exchange:
     exchange = send(run.client, build_request(probe, base_url, credential), limits=run.options.limits,
                     deadline_at=run.deadline_at, scrubber=run.scrubber)
-    meaning = _meaning(probe, exchange)[0]
+    meaning = meaning_of(probe, exchange)[0]
     for i, entry in enumerate(exchange.log):
         run.audit.record(
             env=target.env, key=target.key_name, provider=target.provider, probe=kind,
@@ -258,7 +258,7 @@ def _exchange(run: _Run, target: DriftTarget, probe: Probe, base_url: str, kind:
     return exchange
 
 
-def _meaning(probe: Probe, ex: Exchange) -> tuple[str, str]:
+def meaning_of(probe: Probe, ex: Exchange) -> tuple[str, str]:
     """valid | invalid | inconclusive | rate-limited | server-error | redirect | unexpected | error."""
     if ex.status is None:
         return "error", ex.error
@@ -300,7 +300,7 @@ def error_summary(text: str, scrubber: Scrubber) -> str:
 
 
 def _judge(target: DriftTarget, probe: Probe, kind: str, ex: Exchange, scrubber: Scrubber) -> Check:
-    meaning, note = _meaning(probe, ex)
+    meaning, note = meaning_of(probe, ex)
     # A redirect's host, an answer table's note: text the server chose, scrubbed like its body.
     note = scrubber.scrub(note)
     status = ex.status

@@ -29,6 +29,7 @@ from byok_ci.pipeline.names import Found, keys_in_names
 from byok_ci.rules import RuleSet, load_rules
 from byok_ci.sources import Reading
 from byok_ci.suppress.stage import Suppression, load_suppression
+from byok_ci.vault import KeyVault
 
 
 def ruleset_for(settings: Settings) -> RuleSet:
@@ -47,6 +48,8 @@ class Run:
     suppression: Suppression
     setup_errors: list[ScanError]
     started: float = field(default_factory=time.perf_counter)
+    # `scan --verify`: detection holds each reported key here (byok_ci.vault), in this process.
+    keys: KeyVault | None = None
 
     def detector(self, expected_bytes: int) -> Detector:
         """The detector every scan uses: the prefilter that suits the input's size, and the settings."""
@@ -55,6 +58,7 @@ class Run:
             prefilter=prefilter_for(self.ruleset, expected_bytes),
             suppressed_sha1=self.suppression.sha1_hashes,
             decode_depth=self.settings.max_decode_depth,
+            keys=self.keys,
         )
 
     def finish(
@@ -96,13 +100,15 @@ class Run:
         )
 
 
-def start(command: str, settings: Settings, root: Path, rules: RuleSet | None = None) -> Run:
+def start(command: str, settings: Settings, root: Path, rules: RuleSet | None = None,
+          keys: KeyVault | None = None) -> Run:
     """A scan of ``settings`` whose paths are relative to ``root`` (the report root, see
-    :mod:`byok_ci.paths`): its rules (``rules``, or the settings'), and suppression."""
+    :mod:`byok_ci.paths`): its rules (``rules``, or the settings'), and suppression;
+    ``keys``: where detection holds the keys it reports, for ``scan --verify``."""
     started = time.perf_counter()
     ruleset = rules if rules is not None else ruleset_for(settings)
     suppression, errors = load_suppression(settings, root=root)
-    return Run(command, ruleset, settings, root, suppression, [*ruleset.errors, *errors], started)
+    return Run(command, ruleset, settings, root, suppression, [*ruleset.errors, *errors], started, keys)
 
 
 def _relative(error: ScanError, root: Path) -> ScanError:

@@ -60,6 +60,9 @@ def _vulnerability(f: Finding, info: RuleInfo | None) -> dict[str, Any]:
         "location": location,
         "details": {"fingerprint": {"name": "fingerprint", "type": "text", "value": f.fingerprint}},
     }
+    if f.verified is not None:
+        shown = f.verified.status + (f" ({f.verified.reason})" if f.verified.reason else "")
+        vulnerability["details"]["verified"] = {"name": "verified", "type": "text", "value": shown}
     if f.redacted:
         vulnerability["raw_source_code_extract"] = f.redacted
     return vulnerability

@@ -50,6 +50,8 @@ def _details(f: Finding) -> str:
             lines.append(f"{name}: {value}")
     if f.commit_info is not None:
         lines.append(f"author: {f.commit_info.author} ({f.commit_info.date})")
+    if f.verified is not None:
+        lines.append(f"verified: {f.verified.status}" + (f" ({f.verified.reason})" if f.verified.reason else ""))
     lines.append(f.message)
     return "\n".join(lines)
 
@@ -69,6 +71,8 @@ def _finding_case(f: Finding, classname: str):  # type: ignore[no-untyped-def]
         summary += f" (original source {f.source})"
     if f.encoding:
         summary += f" ({f.encoding}-encoded)"
+    if f.verified is not None:
+        summary += f" ({f.verified.text()})"
     if f.severity == "error":
         case.add_failure_info(message=summary, output=_details(f), failure_type=f.rule_id)
     else:

@@ -109,6 +109,10 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
             properties[name] = value
     if f.history_only:
         properties["history_only"] = True
+    if f.verified is not None:
+        properties["verified"] = f.verified.status
+        if f.verified.reason:
+            properties["verified_reason"] = f.verified.reason
     where = f" in commit {f.commit[:12]}" if f.commit else ""
     where += f" ({REACHABILITY[f.reachability]})" if f.reachability else ""
     return {
