@@ -54,8 +54,12 @@ class Detector:
         self._reach = encoded.reach(self.rules)
 
     def detect(self, chunk: Chunk) -> list[Finding]:
-        found = self._detect_plain(chunk)
-        if self.decode_depth > 0:
+        survey = getattr(self.prefilter, "survey", None)
+        # The decoding pass runs only where an encoded key can be (Hyperscan says), or always.
+        spans, may_encode = survey(chunk.text, chunk.data) if survey else (self.prefilter.spans(chunk.text), True)
+        candidates = self._resolved(chunk.text, spans)
+        found = self._findings(chunk, candidates) if candidates else []
+        if self.decode_depth > 0 and may_encode:
             found += encoded.findings(chunk, self._detect_plain, self.decode_depth, self._reach, found)
         return found
 
@@ -63,11 +67,11 @@ class Detector:
         candidates = self._resolved(chunk.text)
         return self._findings(chunk, candidates) if candidates else []
 
-    def _resolved(self, text: str) -> list[_Candidate]:
+    def _resolved(self, text: str, spans: dict[int, list[tuple[int, int]]] | None = None) -> list[_Candidate]:
         candidates: list[_Candidate] = []
         shape = structure.Structure(text)  # parsed only around candidates that need context
-        for index, spans in self.prefilter.spans(text).items():
-            candidates.extend(self._candidates(self.rules[index], text, spans, shape))
+        for index, rule_spans in (self.prefilter.spans(text) if spans is None else spans).items():
+            candidates.extend(self._candidates(self.rules[index], text, rule_spans, shape))
         return _resolve_overlaps(candidates) if candidates else []
 
     def redact_text(self, text: str) -> str:

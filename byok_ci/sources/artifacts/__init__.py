@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO, cast
 
@@ -36,6 +36,9 @@ from byok_ci.sources.select import is_excluded
 
 __all__ = ["ArchiveLimits", "ArchiveSource", "ArtifactReader", "archive_limits", "sniff"]
 _PARTIAL = "not fully scanned: "
+# Files up to this size are read whole before they are sniffed (one read); larger ones are
+# sniffed first, so an archive is streamed, never held whole.
+WHOLE_FIRST = 1 << 20
 
 
 def archive_limits(settings: Settings) -> ArchiveLimits:
@@ -74,27 +77,17 @@ class ArtifactReader:
             return
         with handle:
             try:
-                head = handle.read(512)
                 opens = self.archives and self.limits.max_depth > 0
-                if opens and sniff(head) not in (None, "zstd"):
-                    handle.seek(0)
-                    yield from self.archive_chunks(handle, shown)
-                    return
                 size = os.fstat(handle.fileno()).st_size
-                whole = not reader.streams(shown, size) and size <= reader.max_file_size
-                # An archive after a script or stub: looked for in the file itself when it is
-                # not read whole (archive limits apply, not the file size limit).
-                found = embedded(handle) if opens and not whole else None
-                if found is not None:
-                    yield from self.embedded_chunks(handle, shown, *found)
-                    return
-                handle.seek(len(head))
-                if reader.too_big(shown, size):
-                    return
-                if reader.streams(shown, size):
-                    yield from reader.stream_chunks(handle, shown, head)
-                    return
-                data = reader.read_limited(handle, shown, head)
+                if size <= WHOLE_FIRST and size <= reader.max_file_size:
+                    # Most files of a tree: one read for the sniff and the text alike.
+                    data = reader.read_whole(handle, shown)
+                    if data is not None and opens and sniff(data[:512]) not in (None, "zstd"):
+                        handle.seek(0)
+                        yield from self.archive_chunks(handle, shown)
+                        return
+                else:
+                    data = yield from self._read_large(handle, shown, opens)
             except OSError as exc:
                 reader.read_failed(shown, exc)
                 return
@@ -107,6 +100,31 @@ class ArtifactReader:
         chunk = reader.text_chunk(data, shown)
         if chunk is not None:
             yield from self.expand(chunk)
+
+    def _read_large(self, handle: BinaryIO, shown: str, opens: bool) -> Generator[Chunk, None, bytes | None]:
+        """A file larger than WHOLE_FIRST: an archive's members, a streamed file's chunks
+        (yielded), or the file's bytes to read as text (returned)."""
+        reader = self.reader
+        head = handle.read(512)
+        if opens and sniff(head) not in (None, "zstd"):
+            handle.seek(0)
+            yield from self.archive_chunks(handle, shown)
+            return None
+        size = os.fstat(handle.fileno()).st_size
+        whole = not reader.streams(shown, size) and size <= reader.max_file_size
+        # An archive after a script or stub: looked for in the file itself when it is
+        # not read whole (archive limits apply, not the file size limit).
+        found = embedded(handle) if opens and not whole else None
+        if found is not None:
+            yield from self.embedded_chunks(handle, shown, *found)
+            return None
+        handle.seek(len(head))
+        if reader.too_big(shown, size):
+            return None
+        if reader.streams(shown, size):
+            yield from reader.stream_chunks(handle, shown, head)
+            return None
+        return reader.read_limited(handle, shown, head)
 
     def embedded_chunks(self, handle: BinaryIO, shown: str, kind: str, offset: int) -> Iterator[Chunk]:
         """An archive that does not start its file: the text before it (a script, an
