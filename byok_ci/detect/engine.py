@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from byok_ci.detect import encoded, filters, structure
+from byok_ci.detect import filters
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.model import Chunk, Finding, fingerprint, redact
 from byok_ci.rules.fixtures import is_fixture
 from byok_ci.rules.model import Rule, RuleSet
 from byok_ci.rules.strength import body_of, fails_strength, is_placeholder
+
+if TYPE_CHECKING:
+    from byok_ci.detect import structure
+
+# Imported when first needed (encoded text, a rule with context): a hook's few files rarely
+# need either. byok_ci.detect.encoded.DEFAULT_DEPTH is the same.
+DEFAULT_DECODE_DEPTH = 2
+# What the decoder needs to find anything: a run of base64 characters as long as the
+# shortest it decodes, or a percent escape (the Hyperscan prefilter says this itself).
+_MAY_ENCODE = re.compile(r"[A-Za-z0-9+/]{27}|%[0-9A-Fa-f]{2}")
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,7 @@ class Detector:
         ruleset: RuleSet,
         prefilter: Prefilter | None = None,
         suppressed_sha1: Iterable[str] = (),
-        decode_depth: int = encoded.DEFAULT_DEPTH,
+        decode_depth: int = DEFAULT_DECODE_DEPTH,
     ) -> None:
         self.rules = ruleset.rules
         self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
@@ -51,15 +63,22 @@ class Detector:
         # marked, not dropped: the suppression stage holds them back and counts them.
         self.suppressed_sha1 = frozenset(suppressed_sha1)
         self.decode_depth = decode_depth
-        self._reach = encoded.reach(self.rules)
+        self._reach: tuple[int, int] | None = None
 
     def detect(self, chunk: Chunk) -> list[Finding]:
         survey = getattr(self.prefilter, "survey", None)
         # The decoding pass runs only where an encoded key can be (Hyperscan says), or always.
-        spans, may_encode = survey(chunk.text, chunk.data) if survey else (self.prefilter.spans(chunk.text), True)
+        if survey is not None:
+            spans, may_encode = survey(chunk.text, chunk.data)
+        else:
+            spans, may_encode = self.prefilter.spans(chunk.text), None
         candidates = self._resolved(chunk.text, spans)
         found = self._findings(chunk, candidates) if candidates else []
-        if self.decode_depth > 0 and may_encode:
+        if self.decode_depth > 0 and (may_encode or (may_encode is None and _MAY_ENCODE.search(chunk.text))):
+            from byok_ci.detect import encoded
+
+            if self._reach is None:
+                self._reach = encoded.reach(self.rules)
             found += encoded.findings(chunk, self._detect_plain, self.decode_depth, self._reach, found)
         return found
 
@@ -69,9 +88,14 @@ class Detector:
 
     def _resolved(self, text: str, spans: dict[int, list[tuple[int, int]]] | None = None) -> list[_Candidate]:
         candidates: list[_Candidate] = []
-        shape = structure.Structure(text)  # parsed only around candidates that need context
+        shape = None  # parsed only around candidates that need context
         for index, rule_spans in (self.prefilter.spans(text) if spans is None else spans).items():
-            candidates.extend(self._candidates(self.rules[index], text, rule_spans, shape))
+            rule = self.rules[index]
+            if rule.context is not None and shape is None:
+                from byok_ci.detect import structure
+
+                shape = structure.Structure(text)
+            candidates.extend(self._candidates(rule, text, rule_spans, shape))
         return _resolve_overlaps(candidates) if candidates else []
 
     def redact_text(self, text: str) -> str:
@@ -90,7 +114,7 @@ class Detector:
         return [(c.rule, c.start, c.end, c.secret) for c in self._resolved(text)]
 
     def _candidates(
-        self, rule: Rule, text: str, spans: list[tuple[int, int]], shape: structure.Structure
+        self, rule: Rule, text: str, spans: list[tuple[int, int]], shape: structure.Structure | None
     ) -> list[_Candidate]:
         out: list[_Candidate] = []
         seen: set[int] = set()
@@ -112,7 +136,7 @@ class Detector:
                     out.append(candidate)
         return out
 
-    def _check(self, rule: Rule, text: str, match, shape: structure.Structure) -> _Candidate | None:  # type: ignore[no-untyped-def]
+    def _check(self, rule: Rule, text: str, match, shape: structure.Structure | None) -> _Candidate | None:  # type: ignore[no-untyped-def]
         group = "secret" if "secret" in rule.pattern.groupindex else 0
         start, end = match.span(group)
         if start < 0:
@@ -129,6 +153,9 @@ class Detector:
             return None
         context_matched = False
         if rule.context is not None:
+            from byok_ci.detect import structure
+
+            assert shape is not None
             ctx = rule.context
             around = shape.around(match.start(), match.end())
             name = around.name

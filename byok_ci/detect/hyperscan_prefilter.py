@@ -248,10 +248,9 @@ def _flags(hyperscan: Any) -> int:
 
 
 def cache_dir() -> Path:
-    if os.environ.get("BYOK_CI_CACHE_DIR"):
-        return Path(os.environ["BYOK_CI_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "byok-ci"
+    from byok_ci.paths import user_cache_dir
+
+    return user_cache_dir()
 
 
 # Changes whenever _expressions lays the database out differently, so a cached database of

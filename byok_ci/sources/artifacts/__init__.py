@@ -19,10 +19,7 @@ from typing import IO, BinaryIO, cast
 from byok_ci.config import Settings
 from byok_ci.model import Chunk
 from byok_ci.sources import Reading
-from byok_ci.sources.artifacts import documents
-from byok_ci.sources.artifacts.archives import Walk
 from byok_ci.sources.artifacts.formats import embedded, sniff
-from byok_ci.sources.artifacts.spool import Window
 from byok_ci.sources.artifacts.limits import (
     ArchiveLimits,
     ArchiveProblem,
@@ -39,6 +36,7 @@ _PARTIAL = "not fully scanned: "
 # Files up to this size are read whole before they are sniffed (one read); larger ones are
 # sniffed first, so an archive is streamed, never held whole.
 WHOLE_FIRST = 1 << 20
+_DOCUMENTS = (".map", ".ipynb")  # decoded by byok_ci.sources.artifacts.documents
 
 
 def archive_limits(settings: Settings) -> ArchiveLimits:
@@ -134,11 +132,15 @@ class ArtifactReader:
         if chunk is not None:
             yield from self.expand(chunk)
         # zipfile finds a zip's start itself (and a zip whose offsets count from the file's start).
+        from byok_ci.sources.artifacts.spool import Window
+
         view = handle if kind == "zip" else cast(BinaryIO, Window(handle, offset))
         yield from self.archive_chunks(view, shown, kind)
 
     def archive_chunks(self, handle: IO[bytes], shown: str, kind: str | None = None) -> Iterator[Chunk]:
         """Chunks of a top-level archive; a spent budget ends it with one error."""
+        from byok_ci.sources.artifacts.archives import Walk  # tarfile, zipfile: only for an archive
+
         walk = Walk(self, Budget(self.limits, shown))
         try:
             yield from walk.archive(handle, shown, 1, kind=kind)
@@ -157,6 +159,11 @@ class ArtifactReader:
 
     def expand(self, chunk: Chunk) -> Iterator[Chunk]:
         """Source maps and notebooks as their decoded parts; other text as it is."""
+        if not chunk.path.endswith(_DOCUMENTS):
+            yield chunk  # what documents.chunks does with any other file, without importing it
+            return
+        from byok_ci.sources.artifacts import documents
+
         yield from documents.chunks(chunk)
 
     def excluded(self, inner: str) -> bool:
