@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from byok_ci._version import __version__
 from byok_ci.model import ScanError
@@ -37,6 +37,75 @@ KEEP = 16  # entries kept; older ones are removed when a new one is written
 _LOADER_FILES = ("load.py", "model.py", "keygen.py", "cache.py")
 
 FileRules = tuple[Provider | None, list[Rule], list[ScanError]]
+
+
+class LazyPattern:
+    """A regular expression compiled when first used: a hook's scan of three files uses a
+    few of the rules' 120-odd patterns, and compiling them all costs more than reading the
+    cache. Behaves as the compiled ``re.Pattern`` for everything byok-ci calls."""
+
+    __slots__ = ("pattern", "_compiled")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._compiled: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern)
+        return self._compiled
+
+    def search(self, *args: Any) -> re.Match[str] | None:
+        return self.compiled().search(*args)
+
+    def match(self, *args: Any) -> re.Match[str] | None:
+        return self.compiled().match(*args)
+
+    def fullmatch(self, *args: Any) -> re.Match[str] | None:
+        return self.compiled().fullmatch(*args)
+
+    def finditer(self, *args: Any) -> Any:
+        return self.compiled().finditer(*args)
+
+    def findall(self, *args: Any) -> list[Any]:
+        return self.compiled().findall(*args)
+
+    def sub(self, *args: Any) -> str:
+        return self.compiled().sub(*args)
+
+    def split(self, *args: Any) -> list[Any]:
+        return self.compiled().split(*args)
+
+    @property
+    def flags(self) -> int:
+        return self.compiled().flags
+
+    @property
+    def groups(self) -> int:
+        return self.compiled().groups
+
+    @property
+    def groupindex(self) -> Any:
+        return self.compiled().groupindex
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (LazyPattern, re.Pattern)):
+            return self.pattern == other.pattern
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
+    def __repr__(self) -> str:
+        return f"re.compile({self.pattern!r})"
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return LazyPattern, (self.pattern,)
+
+
+def _pattern(raw: Any) -> re.Pattern[str]:
+    # Checked when the entry was written (the YAML loader compiled it); compiled on first use.
+    return cast("re.Pattern[str]", LazyPattern(_check(raw, str)))
 
 
 class Invalid(Exception):
@@ -175,7 +244,7 @@ def _rule_from(raw: Any, shown: str) -> Rule:
     context = None
     if raw["context"] is not None:
         pattern, before, after, names = _check(raw["context"], list)
-        context = Context(re.compile(_check(pattern, str)), _check(before, int), _check(after, int),
+        context = Context(_pattern(pattern), _check(before, int), _check(after, int),
                           tuple(_strings(names)))
     segments = []
     for item in _check(raw["format"], list):
@@ -191,14 +260,14 @@ def _rule_from(raw: Any, shown: str) -> Rule:
         description=_check(raw["description"], str),
         severity=_check(raw["severity"], str),
         keywords=tuple(_strings(raw["keywords"])),
-        pattern=re.compile(_check(raw["pattern"], str)),
+        pattern=_pattern(raw["pattern"]),
         format=tuple(segments),
         prefix=_check(raw["prefix"], str),
         entropy=entropy,
         require=frozenset(_strings(raw["require"])),
         context=context,
-        allow=tuple(re.compile(p) for p in _strings(raw["allow"])),
-        allow_context=tuple(re.compile(p) for p in _strings(raw["allow_context"])),
+        allow=tuple(map(_pattern, _strings(raw["allow"]))),
+        allow_context=tuple(map(_pattern, _strings(raw["allow_context"]))),
         boundary=_check(raw["boundary"], bool),
         priority=_check(raw["priority"], int),
         max_length=_check(raw["max_length"], int),
