@@ -59,7 +59,10 @@ class KeywordPrefilter:
         for index, rule in enumerate(rules):
             for keyword in rule.keywords:
                 self._by_keyword.setdefault(keyword, []).append(index)
-        self._reach = [reach(rule) for rule in rules]
+        self._rules = rules
+        # Taken for the rules whose keywords a text holds: a rule with context needs the
+        # structure module's budget, which a small scan need not import.
+        self._reach: dict[int, tuple[int, int]] = {}
 
     def spans(self, text: str, only: set[int] | None = None) -> dict[int, Spans]:
         """Spans for every rule whose keyword occurs (restricted to ``only`` if given)."""
@@ -77,6 +80,8 @@ class KeywordPrefilter:
                 positions.append(pos)
                 pos = text.find(keyword, pos + 1)
             for index in rule_indexes:
+                if index not in self._reach:
+                    self._reach[index] = reach(self._rules[index])
                 before, after = self._reach[index]
                 bucket = found.setdefault(index, [])
                 bucket.extend((max(0, p - before), min(size, p + len(keyword) + after)) for p in positions)

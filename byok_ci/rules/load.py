@@ -202,11 +202,16 @@ def load_rules(
     sources = [Path(p) for p in paths] if paths is not None else [default_rules_dir()]
     files: list[Path] = []
     seen_files: set[Path] = set()
-    for source in [*sources, *(Path(p) for p in extra)]:
+    everything = [*sources, *(Path(p) for p in extra)]
+    for source in everything:
         for path in rule_files_in(source) if source.is_dir() else [source]:
+            if len(everything) == 1:
+                files.append(path)  # one directory lists each file once: no need to resolve
+                continue
             # The same file named twice (e.g. `--rules rules/` in a checkout) loads once.
-            if path.resolve() not in seen_files:
-                seen_files.add(path.resolve())
+            resolved = path.resolve()
+            if resolved not in seen_files:
+                seen_files.add(resolved)
                 files.append(path)
     digest = hashlib.sha256()
     contents: list[bytes] = []
