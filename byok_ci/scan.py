@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from byok_ci.config import Settings, available_cpus
+from byok_ci.detect.choose import FAST_PREFILTER_MIN_BYTES
 from byok_ci.detect.engine import Detector
 from byok_ci.detect.prefilter import KeywordPrefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
@@ -30,6 +31,9 @@ __all__ = ["ruleset_for", "scan_paths", "scan_text"]
 PARALLEL_MIN_BYTES = {"python": 16 << 20, "hyperscan": 48 << 20}
 BATCH_BYTES = 4 << 20
 BATCH_FILES = 2000  # a tree of small files reaches workers in batches of this many
+# So many files make a scan large whatever their size (and the walk's look-ahead, listed
+# before detection starts, stays this short: memory does not grow with the tree).
+PARALLEL_MIN_FILES = 20_000
 
 
 def file_source(paths: Sequence[str], options: WalkOptions, settings: Settings, reading: Reading | None = None) -> FileSource:
@@ -80,13 +84,15 @@ def scan_paths(
     else:
         # The walk streams to detection: only enough of it is listed to choose the
         # prefilter and whether workers pay off, so memory does not grow with the tree.
-        entries, total, complete = _look_ahead(source.files(), max(PARALLEL_MIN_BYTES.values()))
-    detector = run.detector(total)
+        entries, total, complete = _look_ahead(source.files(), max(PARALLEL_MIN_BYTES.values()), PARALLEL_MIN_FILES)
+    # A walk not listed to its end is large: in bytes, or in files (whose per-file cost
+    # workers share as well as they share bytes).
+    detector = run.detector(total if complete else max(total, FAST_PREFILTER_MIN_BYTES))
     jobs = settings.jobs or available_cpus()
     kind = "python" if isinstance(detector.prefilter, KeywordPrefilter) else "hyperscan"
     stdin = any(str(p) == STDIN for p in paths)
     entries = sieve.watch(entries)
-    if jobs > 1 and total >= PARALLEL_MIN_BYTES[kind] and can_fork() and not stdin:
+    if jobs > 1 and (total >= PARALLEL_MIN_BYTES[kind] or not complete) and can_fork() and not stdin:
         findings, errors, stats = _in_workers(entries, run, detector, jobs, progress, total if complete else 0,
                                               options)
     else:
@@ -101,15 +107,15 @@ def scan_paths(
     return run.finish(findings, walked, names=names, missing=missing)
 
 
-def _look_ahead(entries: Iterator[FileEntry], enough: int) -> tuple[Iterator[FileEntry], int, bool]:
+def _look_ahead(entries: Iterator[FileEntry], enough: int, files: int) -> tuple[Iterator[FileEntry], int, bool]:
     """``entries`` again, and the size of those listed before their sizes reached
-    ``enough`` (all of them when they never do: then True)."""
+    ``enough`` or their number ``files`` (all of them when neither is reached: then True)."""
     head: list[FileEntry] = []
     total = 0
     for entry in entries:
         head.append(entry)
         total += max(entry.size, 0)
-        if total >= enough:
+        if total >= enough or len(head) >= files:
             return itertools.chain(head, entries), total, False
     return iter(head), total, True
 
