@@ -263,7 +263,7 @@ class HyperscanPrefilter:
         import hyperscan
 
         self._hyperscan = hyperscan
-        self._keywords = KeywordPrefilter(rules)
+        self._keywords = KeywordPrefilter(rules, check_shapes=False)  # Hyperscan checks shapes
         gates, of_rule = _gates(rules)
         # A rule with context fires only with its shape's expression (see _expressions).
         self._gate_of = {index: len(rules) + n for index, n in of_rule.items()}
