@@ -19,6 +19,7 @@ from typing import IO, BinaryIO, cast
 from byok_ci.config import Settings
 from byok_ci.model import Chunk
 from byok_ci.sources import Reading
+from byok_ci.sources.artifacts import zipdir
 from byok_ci.sources.artifacts.formats import embedded, sniff
 from byok_ci.sources.artifacts.limits import (
     ArchiveLimits,
@@ -37,6 +38,13 @@ _PARTIAL = "not fully scanned: "
 # sniffed first, so an archive is streamed, never held whole.
 WHOLE_FIRST = 1 << 20
 _DOCUMENTS = (".map", ".ipynb")  # decoded by byok_ci.sources.artifacts.documents
+
+
+def _may_embed(data: bytes) -> bool:
+    """Whether :func:`~byok_ci.sources.artifacts.formats.embedded` can find an archive in
+    ``data``: a script (``#!``), or a zip end record in its last END_WINDOW bytes. Most
+    files are neither, and are not copied into a stream to look."""
+    return data.startswith(b"#!") or data.rfind(b"PK\x05\x06", max(0, len(data) - zipdir.END_WINDOW)) >= 0
 
 
 def archive_limits(settings: Settings) -> ArchiveLimits:
@@ -91,7 +99,7 @@ class ArtifactReader:
                 return
         if data is None:
             return
-        found = embedded(io.BytesIO(data)) if opens else None  # BytesIO shares the bytes: no copy
+        found = embedded(io.BytesIO(data)) if opens and _may_embed(data) else None  # BytesIO shares the bytes
         if found is not None:
             yield from self.embedded_chunks(io.BytesIO(data), shown, *found)
             return
