@@ -59,10 +59,10 @@ def peer_binary(venv: Path, package: str, name: str) -> str | None:
     return str(found[0]) if found else None
 
 
-def pre_commit_config(repo: Path, entry: str) -> None:
+def pre_commit_config(repo: Path, entry: str, pass_filenames: bool) -> None:
     (repo / ".pre-commit-config.yaml").write_text(
         "repos:\n- repo: local\n  hooks:\n  - id: secrets\n    name: secrets\n"
-        f"    entry: {entry}\n    language: system\n    pass_filenames: true\n"
+        f"    entry: {entry}\n    language: system\n    pass_filenames: {str(pass_filenames).lower()}\n"
     )
 
 
@@ -119,16 +119,19 @@ def main() -> int:
             pre_commit = str(Path(args.python).parent / "pre-commit")
             hooks = {label: f"env PYTHONPATH={tree} BYOK_CI_CACHE_DIR={cache / label} {args.python} -m byok_ci scan --no-color"
                      for label, tree in trees.items()}
-            if betterleaks:
-                hooks["betterleaks"] = f"{betterleaks} git --staged --no-banner --exit-code 0 --log-level error --"
+            if betterleaks:  # as its own hook does: it reads the index itself
+                hooks["betterleaks"] = f"{betterleaks} git --staged --no-banner --exit-code 0 --log-level error"
             for label in hooks:
                 through[label] = []
             for index in range(args.runs // 2 + 1):
                 for label, entry in hooks.items():
-                    pre_commit_config(repo, entry)
-                    wall, _, _ = run_once([pre_commit, "run"], repo, {**env, "PRE_COMMIT_HOME": str(work / "pc")})
+                    pre_commit_config(repo, entry, pass_filenames=label != "betterleaks")
+                    wall, _, code = run_once([pre_commit, "run"], repo, {**env, "PRE_COMMIT_HOME": str(work / "pc")})
                     if index:  # the first run of each installs nothing but is not timed
                         through[label].append(wall)
+                    # byok-ci finds the planted key (pre-commit exits 1); betterleaks runs with --exit-code 0
+                    if code != (0 if label == "betterleaks" else 1):
+                        sys.exit(f"bench: pre-commit run with the {label} hook exited {code}")
 
         importtime = subprocess.run([args.python, "-X", "importtime", "-m", "byok_ci", "scan", "--no-color", *FILES],
                                     cwd=repo, env=after_env, capture_output=True, text=True).stderr
