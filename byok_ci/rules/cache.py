@@ -108,10 +108,6 @@ def _pattern(raw: Any) -> re.Pattern[str]:
     return cast("re.Pattern[str]", LazyPattern(_check(raw, str)))
 
 
-class Invalid(Exception):
-    """An entry that is not what this version writes."""
-
-
 def enabled() -> bool:
     return os.environ.get("BYOK_CI_RULES_CACHE", "1") != "0"
 
@@ -142,15 +138,15 @@ def load(key: str, shown: Sequence[str]) -> list[FileRules] | None:
         raw = path_of(key).read_bytes()
         entry = json.loads(raw)
         if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != FORMAT:
-            raise Invalid("another entry")
+            raise ValueError("another entry")
         payload = entry.get("payload")
         if not isinstance(payload, str) or hashlib.sha256(payload.encode()).hexdigest() != entry.get("sha256"):
-            raise Invalid("payload does not match its hash")
+            raise ValueError("payload does not match its hash")
         files = json.loads(payload)
         if not isinstance(files, list) or len(files) != len(shown):
-            raise Invalid("another number of files")
+            raise ValueError("another number of files")
         return [_file_from(data, name) for data, name in zip(files, shown)]
-    except (OSError, ValueError, Invalid, TypeError, KeyError, IndexError, re.error):
+    except (OSError, ValueError, TypeError, KeyError, IndexError, re.error):  # ValueError: not what this version writes
         return None  # missing, unreadable, truncated or corrupt: loaded from YAML again
 
 
@@ -279,12 +275,12 @@ def _rule_from(raw: Any, shown: str) -> Rule:
 
 def _check(value: Any, kind: Any) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise Invalid(f"expected {kind}")
+        raise ValueError(f"expected {kind}")
     return value
 
 
 def _strings(value: Any, count: int | None = None) -> list[str]:
     items = _check(value, list)
     if (count is not None and len(items) != count) or not all(isinstance(i, str) for i in items):
-        raise Invalid("expected strings")
+        raise ValueError("expected strings")
     return items
