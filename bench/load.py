@@ -16,8 +16,15 @@ Cases:
   big-whole    the same file with --max-file-size raised above its size: the file is read
                whole today, so memory grows with the file (skip with --skip-whole).
 
+  scale-Nx     (--scale-tree DIR) the tree DIR, and 2x and 5x it (hard-linked copies side
+               by side): wall time should grow linearly, peak RSS stay flat.
+  small-N      (--small-sizes 100000,300000,1000000) the small-file tree grown to each size
+               in turn: peak RSS at the largest should be within 10 MB of the smallest.
+
 Usage:
   python bench/load.py                       # 100,000 files, 2 GB
+  python bench/load.py --skip-small --big-gb 0 --scale-tree /tmp/tree     # 1x, 2x, 5x a tree
+  python bench/load.py --small-sizes 100000,300000,1000000 --big-gb 0      # RSS by file count
   python bench/load.py --files 20000 --big-gb 0.5 --skip-whole
   python bench/load.py --skip-small --pythonpath /tmp/old-checkout   # another version's numbers
 Results: a Markdown table on stdout, everything in bench/out/load.json.
@@ -48,10 +55,11 @@ from byok_ci.rules import load_rules  # noqa: E402
 FILLER = "the quick brown fox jumps over the lazy dog; config value = 42 # comment line\n"
 
 
-def make_small_tree(root: Path, files: int, keys: int, rng: random.Random) -> int:
+def make_small_tree(root: Path, files: int, keys: int, rng: random.Random, start: int = 0) -> int:
+    """Files ``start`` to ``files`` of the tree, ``keys`` of them holding a key."""
     rules = [r for r in load_rules().rules if r.prefix and r.context is None]
-    with_key = set(rng.sample(range(files), keys))
-    for n in range(files):
+    with_key = set(rng.sample(range(start, files), keys))
+    for n in range(start, files):
         directory = root / f"d{n % 100:02d}"
         directory.mkdir(exist_ok=True)
         text = FILLER * 2 + f"value_{n} = {n}\n"
@@ -154,6 +162,32 @@ def findings(result: dict, report: Path) -> list[dict]:
     return json.loads(report.read_text())["findings"]
 
 
+class _Done(Exception):
+    """No big file asked for (--big-gb 0)."""
+
+
+def scale_cases(source: Path, work: Path, jobs: list[str]) -> list[dict]:
+    """The tree at 1x, 2x and 5x: hard-linked copies of it side by side (same bytes, same
+    page cache), each scanned three times; the median wall time and the largest RSS."""
+    results = []
+    root = work / "scale"
+    root.mkdir()
+    made = 0
+    for factor in (1, 2, 5):
+        while made < factor:
+            subprocess.run(["cp", "-al", str(source), str(root / f"copy{made}")], check=True)
+            made += 1
+        runs = [run_case(f"scale-{factor}x", ["scan", str(root), "--format", "json", "--output",
+                                              str(work / "scale.json"), *jobs], work) for _ in range(3)]
+        runs.sort(key=lambda r: r["wall_s"])
+        result = runs[1]
+        result["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+        result["findings"], result["expected"] = len(findings(result, work / "scale.json")), "-"
+        result["bytes"] = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+        results.append(result)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=100_000)
@@ -165,6 +199,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--pythonpath", help="a byok-ci checkout to measure instead of the installed one")
     parser.add_argument("--skip-small", action="store_true")
+    parser.add_argument("--scale-tree", type=Path, help="a tree to scan at 1x, 2x and 5x its size")
+    parser.add_argument("--small-sizes", help="comma-separated file counts: the small tree grown to each")
+    parser.add_argument("--jobs", help="-j for byok-ci scan (default: its own)")
     opts = parser.parse_args()
     global PYTHONPATH
     PYTHONPATH = opts.pythonpath
@@ -177,12 +214,30 @@ def main() -> int:
         t0 = time.perf_counter()
         planted = 0 if opts.skip_small else make_small_tree(tree, opts.files, opts.keys, rng)
         print(f"generated {opts.files:,} files in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
-        for name, nofile in () if opts.skip_small else (("small", None), ("small-fds", 64)):
+        jobs = ["-j", opts.jobs] if opts.jobs else []
+        if opts.scale_tree:
+            results += scale_cases(opts.scale_tree, work, jobs)
+        if opts.small_sizes:
+            done = 0
+            planted = 0
+            for count in (int(n) for n in opts.small_sizes.split(",")):
+                t0 = time.perf_counter()
+                planted += make_small_tree(tree, count, opts.keys * (count - done) // count, rng, start=done)
+                print(f"grew the tree to {count:,} files in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+                done = count
+                report = work / f"small-{count}.json"
+                result = run_case(f"small-{count}", ["scan", str(tree), "--format", "json", "--output", str(report),
+                                                     *jobs], work)
+                result["findings"], result["expected"] = len(findings(result, report)), planted
+                results.append(result)
+        for name, nofile in () if opts.skip_small or opts.small_sizes else (("small", None), ("small-fds", 64)):
             report = work / f"{name}.json"
             result = run_case(name, ["scan", str(tree), "--format", "json", "--output", str(report)], work, nofile)
             result["findings"], result["expected"] = len(findings(result, report)), planted
             results.append(result)
         big = work / "big.txt"
+        if not opts.big_gb:
+            raise _Done
         t0 = time.perf_counter()
         lines = make_big_file(big, int(opts.big_gb * (1 << 30)), 10, rng)
         size = big.stat().st_size
@@ -198,13 +253,16 @@ def main() -> int:
             result["lines_right"] = sorted(f["line"] for f in found) == sorted(lines) if extra else None
             result["file_gb"] = round(size / (1 << 30), 2)
             results.append(result)
+    except _Done:
+        pass
     finally:
         if not opts.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print("| case | exit | wall (s) | peak RSS (MB) | peak fds | findings / expected |")
-    print("|---|---|---|---|---|---|")
+    print("| case | exit | wall (s) | MB/s | peak RSS (MB) | peak fds | findings / expected |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['case']} | {r['exit']} | {r['wall_s']} | {r['peak_rss_mb']} | {r['peak_fds']} | "
+        rate = f"{r['bytes'] / 1e6 / r['wall_s']:.0f}" if r.get("bytes") else "-"
+        print(f"| {r['case']} | {r['exit']} | {r['wall_s']} | {rate} | {r['peak_rss_mb']} | {r['peak_fds']} | "
               f"{r['findings']} / {r['expected']} |")
     (HERE / "out").mkdir(exist_ok=True)
     for r in results:

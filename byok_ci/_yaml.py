@@ -1,16 +1,19 @@
-"""YAML loading that keeps line numbers, so errors can name the file and line."""
+"""YAML loading that keeps line numbers, so errors can name the file and line.
+
+PyYAML is imported on the first load: a scan without a config file, with the rules from
+the cache (:mod:`byok_ci.rules.cache`), never needs it.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from byok_ci.errors import MalformedYaml
 
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
 
 
 class LineDict(dict):
@@ -23,11 +26,26 @@ class LineDict(dict):
         return getattr(self, "key_lines", {}).get(key, self.line)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    pass
+_LOADER: Any = None
+
+
+def _loader() -> Any:
+    """The SafeLoader (C where PyYAML has it) that builds :class:`LineDict` mappings."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+            pass
+
+        Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+        _LOADER = Loader
+    return _LOADER
 
 
 def _construct_map(loader: Any, node: yaml.MappingNode):  # type: ignore[no-untyped-def]
+    import yaml
+
     data = LineDict()
     data.line = node.start_mark.line + 1
     yield data
@@ -40,9 +58,6 @@ def _construct_map(loader: Any, node: yaml.MappingNode):  # type: ignore[no-unty
                                     f"{describe_key(key_node.value)} is given twice in one mapping", prefix="")
             data.key_lines[key_node.value] = key_node.start_mark.line + 1
     data.update(loader.construct_mapping(node))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 _LONG_QUOTED = re.compile(r"(['\"])[^'\"]{9,}\1")
 
@@ -68,7 +83,9 @@ def describe_yaml_error(exc: yaml.YAMLError) -> tuple[int | None, str]:
 
 
 def load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    import yaml
+
+    return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
 
 
 MAX_YAML_BYTES = 16 * 1024 * 1024  # configs and rule files are kilobytes; parsing 100 MB takes minutes
@@ -82,6 +99,8 @@ def load_yaml_file(path: Path) -> Any:
         raise MalformedYaml(None, f"file is larger than {MAX_YAML_BYTES // (1024 * 1024)} MB; refusing to parse it",
                             prefix="")
     text = raw.decode("utf-8", errors="replace")
+    import yaml
+
     try:
         return load_yaml(text)
     except MalformedYaml:

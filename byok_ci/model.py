@@ -91,6 +91,9 @@ class Chunk:
     commit_info: CommitInfo | None = None
     scanned_as: str | None = None
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # ``text`` encoded as UTF-8, when the source has it at hand (a UTF-8 file's own bytes):
+    # the Hyperscan prefilter scans it as it is instead of encoding the text again.
+    data: bytes | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -78,3 +78,12 @@ def relative_to_root(shown: str, root: str | Path) -> str:
     if not os.path.isabs(shown):
         return shown
     return shown_path(shown, root)
+
+
+def user_cache_dir() -> Path:
+    """Where byok-ci keeps what it can rebuild (the rule set, Hyperscan's database):
+    ``$BYOK_CI_CACHE_DIR``, else ``$XDG_CACHE_HOME/byok-ci`` or ``~/.cache/byok-ci``."""
+    if os.environ.get("BYOK_CI_CACHE_DIR"):
+        return Path(os.environ["BYOK_CI_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "byok-ci"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from byok_ci.config import Settings, available_cpus
+from byok_ci.detect.choose import FAST_PREFILTER_MIN_BYTES
 from byok_ci.detect.engine import Detector
 from byok_ci.detect.prefilter import KeywordPrefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
@@ -18,6 +21,9 @@ from byok_ci.sources import Reading
 from byok_ci.sources.files import STDIN, FileEntry, FileSource, WalkOptions, display_path
 from byok_ci.vault import KeyVault
 
+if TYPE_CHECKING:
+    from byok_ci.detect.anywhere import KeyMatcher
+
 __all__ = ["ruleset_for", "scan_paths", "scan_text"]
 
 # Below these, starting worker processes costs more than it saves. Measured on 2 cores:
@@ -25,6 +31,10 @@ __all__ = ["ruleset_for", "scan_paths", "scan_text"]
 # decoding included) and a second worker pays off from a few tens of MB.
 PARALLEL_MIN_BYTES = {"python": 16 << 20, "hyperscan": 48 << 20}
 BATCH_BYTES = 4 << 20
+BATCH_FILES = 2000  # a tree of small files reaches workers in batches of this many
+# So many files make a scan large whatever their size (and the walk's look-ahead, listed
+# before detection starts, stays this short: memory does not grow with the tree).
+PARALLEL_MIN_FILES = 20_000
 
 
 def file_source(paths: Sequence[str], options: WalkOptions, settings: Settings, reading: Reading | None = None) -> FileSource:
@@ -63,25 +73,95 @@ def scan_paths(
     run = start("scan", settings, root_dir, rules, keys)
     options = WalkOptions(root=root_dir, exclude=settings.exclude, max_file_size=settings.max_file_size)
     source = file_source([str(p) for p in paths], options, settings)
-    entries = list(source.files())
-    total = sum(max(e.size, 0) for e in entries)
-    detector = run.detector(total)
+    # What reading the files meets is kept apart from what the walk meets, so errors come
+    # in the same order whether the walk streams or not: the walk's, then the files'.
+    walked = source.reading
+    source.reader.reading = Reading()
+    sieve = NameSieve(run.ruleset)
+    if progress is not None:
+        # The bar needs the total up front: list the tree first.
+        listed = list(source.files())
+        total = sum(max(e.size, 0) for e in listed)
+        entries: Iterator[FileEntry] = iter(listed)
+        complete = True
+    else:
+        # The walk streams to detection: only enough of it is listed to choose the
+        # prefilter and whether workers pay off, so memory does not grow with the tree.
+        entries, total, complete = _look_ahead(source.files(), max(PARALLEL_MIN_BYTES.values()), PARALLEL_MIN_FILES)
+    # A walk not listed to its end is large: in bytes, or in files (whose per-file cost
+    # workers share as well as they share bytes).
+    detector = run.detector(total if complete else max(total, FAST_PREFILTER_MIN_BYTES))
     jobs = settings.jobs or available_cpus()
     kind = "python" if isinstance(detector.prefilter, KeywordPrefilter) else "hyperscan"
+    stdin = any(str(p) == STDIN for p in paths)
+    entries = sieve.watch(entries)
     # Keys held for verification never leave this process: no forked workers then.
-    if keys is None and jobs > 1 and total >= PARALLEL_MIN_BYTES[kind] and can_fork() and all(e.path != STDIN for e in entries):
-        findings = _in_workers(entries, source, run, detector, jobs, progress, total)
+    if keys is None and jobs > 1 and (total >= PARALLEL_MIN_BYTES[kind] or not complete) and can_fork() and not stdin:
+        findings, errors, stats = _in_workers(entries, run, detector, jobs, progress, total if complete else 0,
+                                              options)
     else:
         findings = detect_chunks(_chunks_with_progress(entries, source, progress, total), detector)
+        errors, stats = source.reader.reading.errors, source.reader.reading.stats()
+    walked.errors.extend(errors)
+    walked.add_stats(stats)
     # Every name the walk met (files it read, and files and directories it could not) is the
     # tree's; a path argument that names nothing is only the user's typing.
     missing = {display_path(str(p), root_dir) for p in paths if str(p) != STDIN and not os.path.lexists(p)}
-    names = [e.shown for e in entries] + [e.path for e in source.reading.errors]
-    return run.finish(findings, source.reading, names=names, missing=missing)
+    names = sieve.names() + [e.path for e in walked.errors]
+    return run.finish(findings, walked, names=names, missing=missing)
+
+
+def _look_ahead(entries: Iterator[FileEntry], enough: int, files: int) -> tuple[Iterator[FileEntry], int, bool]:
+    """``entries`` again, and the size of those listed before their sizes reached
+    ``enough`` or their number ``files`` (all of them when neither is reached: then True)."""
+    head: list[FileEntry] = []
+    total = 0
+    for entry in entries:
+        head.append(entry)
+        total += max(entry.size, 0)
+        if total >= enough or len(head) >= files:
+            return itertools.chain(head, entries), total, False
+    return iter(head), total, True
+
+
+class NameSieve:
+    """The names of the files a scan reads, kept only where a key may be in one: checked in
+    batches (one search of many names joined), so a tree of a million files keeps a handful
+    of names, not a million. :func:`byok_ci.pipeline.names.keys_in_names` judges those kept."""
+
+    BATCH = 4096
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self._ruleset = ruleset
+        self._matcher: KeyMatcher | None = None
+        self._pending: list[str] = []
+        self._kept: list[str] = []
+
+    def watch(self, entries: Iterable[FileEntry]) -> Iterator[FileEntry]:
+        for entry in entries:
+            self._pending.append(entry.shown)
+            if len(self._pending) >= self.BATCH:
+                self._sift()
+            yield entry
+
+    def names(self) -> list[str]:
+        self._sift()
+        return self._kept
+
+    def _sift(self) -> None:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        if self._matcher is None:
+            from byok_ci.detect.anywhere import KeyMatcher
+
+            self._matcher = KeyMatcher(self._ruleset.rules)
+        if self._matcher.keys("\n".join(pending)):
+            self._kept.extend(pending)
 
 
 def _chunks_with_progress(
-    entries: list[FileEntry], source: FileSource, progress: Callable[[int, int], None] | None, total: int
+    entries: Iterable[FileEntry], source: FileSource, progress: Callable[[int, int], None] | None, total: int
 ) -> Iterator[Chunk]:
     done = 0
     for entry in entries:
@@ -97,16 +177,18 @@ def scan_text(text: str, path: str = "<text>", *, rules: RuleSet | None = None) 
     return sorted(detector.detect(Chunk(text=text, path=path)), key=Finding.sort_key)
 
 
-def _batches(entries: list[FileEntry], target: int) -> list[list[FileEntry]]:
-    batches: list[list[FileEntry]] = [[]]
+def _batches(entries: Iterable[FileEntry], target: int) -> Iterator[list[FileEntry]]:
+    """``entries`` in batches of about ``target`` bytes or BATCH_FILES files, as they come."""
+    batch: list[FileEntry] = []
     size = 0
     for entry in entries:
-        if size >= target:
-            batches.append([])
-            size = 0
-        batches[-1].append(entry)
+        batch.append(entry)
         size += max(entry.size, 0)
-    return batches
+        if size >= target or len(batch) >= BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def _scan_batch(batch: list[FileEntry]) -> tuple[list[Finding], list[ScanError], Stats]:
@@ -121,17 +203,22 @@ def _scan_batch(batch: list[FileEntry]) -> tuple[list[Finding], list[ScanError],
 
 
 def _in_workers(
-    entries: list[FileEntry], source: FileSource, run: Run, detector: Detector, jobs: int,
-    progress: Callable[[int, int], None] | None, total: int,
-) -> list[Finding]:
+    entries: Iterable[FileEntry], run: Run, detector: Detector, jobs: int,
+    progress: Callable[[int, int], None] | None, total: int, options: WalkOptions,
+) -> tuple[list[Finding], list[ScanError], Stats]:
+    """Findings, errors and counts of ``entries`` read and scanned by ``jobs`` workers, the
+    walk feeding them batches as it lists them."""
     findings: list[Finding] = []
+    errors: list[ScanError] = []
+    stats = Stats()
     done = 0
     batches = _batches(entries, BATCH_BYTES)
-    for batch, (found, errors, stats) in in_workers(_scan_batch, batches, jobs, (source.options, run.settings, detector)):
+    for batch, (found, batch_errors, batch_stats) in in_workers(_scan_batch, batches, jobs,
+                                                                 (options, run.settings, detector)):
         findings.extend(found)
-        source.reading.errors.extend(errors)
-        source.reading.add_stats(stats)
+        errors.extend(batch_errors)
+        stats = stats + batch_stats
         done += sum(max(e.size, 0) for e in batch)
         if progress is not None:
             progress(done, total)
-    return findings
+    return findings, errors, stats

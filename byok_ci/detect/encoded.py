@@ -27,7 +27,7 @@ from byok_ci._offsets import LineIndex, raw_offset
 from byok_ci.model import Chunk, Finding
 from byok_ci.rules.model import Rule
 
-DEFAULT_DEPTH = 2
+DEFAULT_DEPTH = 2  # byok_ci.detect.engine.DEFAULT_DECODE_DEPTH
 
 # The shortest key of any rule is 20 characters, and 20 bytes encode to 27 base64 characters.
 MIN_BASE64 = 27

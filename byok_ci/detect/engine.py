@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from byok_ci.detect import encoded, filters, structure
+from byok_ci.detect import filters
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
+from byok_ci.detect.words import path_label, words
 from byok_ci.model import Chunk, Finding, fingerprint, redact
 from byok_ci.rules.fixtures import is_fixture
 from byok_ci.rules.model import Rule, RuleSet
 from byok_ci.rules.strength import body_of, fails_strength, is_placeholder
 from byok_ci.vault import KeyVault
+
+if TYPE_CHECKING:
+    from byok_ci.detect import structure
+
+# Imported when first needed (encoded text, a rule with context): a hook's few files rarely
+# need either. byok_ci.detect.encoded.DEFAULT_DEPTH is the same.
+DEFAULT_DECODE_DEPTH = 2
+# What the decoder needs to find anything: a run of base64 characters as long as the
+# shortest it decodes, or a percent escape (the Hyperscan prefilter says this itself).
+_MAY_ENCODE = re.compile(r"[A-Za-z0-9+/]{27}|%[0-9A-Fa-f]{2}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +56,7 @@ class Detector:
         ruleset: RuleSet,
         prefilter: Prefilter | None = None,
         suppressed_sha1: Iterable[str] = (),
-        decode_depth: int = encoded.DEFAULT_DEPTH,
+        decode_depth: int = DEFAULT_DECODE_DEPTH,
         keys: KeyVault | None = None,
     ) -> None:
         self.rules = ruleset.rules
@@ -53,7 +66,7 @@ class Detector:
         # marked, not dropped: the suppression stage holds them back and counts them.
         self.suppressed_sha1 = frozenset(suppressed_sha1)
         self.decode_depth = decode_depth
-        self._reach = encoded.reach(self.rules)
+        self._reach: tuple[int, int] | None = None
         # Context rules by the provider names their context reads: a file whose path names
         # one (``~/.ngc/config``) has no keyword in its text for the prefilter to find.
         self._by_name: dict[str, list[int]] = {}
@@ -67,8 +80,19 @@ class Detector:
         self.keys = keys
 
     def detect(self, chunk: Chunk) -> list[Finding]:
-        found = self._detect_plain(chunk)
-        if self.decode_depth > 0:
+        survey = getattr(self.prefilter, "survey", None)
+        # The decoding pass runs only where an encoded key can be (Hyperscan says), or always.
+        if survey is not None:
+            spans, may_encode = survey(chunk.text, chunk.data)
+        else:
+            spans, may_encode = self.prefilter.spans(chunk.text), None
+        candidates = self._resolved(chunk.text, chunk.path, spans)
+        found = self._findings(chunk, candidates) if candidates else []
+        if self.decode_depth > 0 and (may_encode or (may_encode is None and _MAY_ENCODE.search(chunk.text))):
+            from byok_ci.detect import encoded
+
+            if self._reach is None:
+                self._reach = encoded.reach(self.rules)
             found += encoded.findings(chunk, self._detect_plain, self.decode_depth, self._reach, found)
         return found
 
@@ -76,15 +100,23 @@ class Detector:
         candidates = self._resolved(chunk.text, chunk.path)
         return self._findings(chunk, candidates) if candidates else []
 
-    def _resolved(self, text: str, path: str = "") -> list[_Candidate]:
+    def _resolved(
+        self, text: str, path: str = "", spans: dict[int, list[tuple[int, int]]] | None = None
+    ) -> list[_Candidate]:
         candidates: list[_Candidate] = []
-        shape = structure.Structure(text, path)  # parsed only around candidates that need context
-        spans = self.prefilter.spans(text)
+        shape = None  # parsed only around candidates that need context
+        if spans is None:
+            spans = self.prefilter.spans(text)
         named = self._named_by_path(path)
         if named:
             spans = {**spans, **{index: [(0, len(text))] for index in named}}
         for index, rule_spans in spans.items():
-            candidates.extend(self._candidates(self.rules[index], text, rule_spans, shape))
+            rule = self.rules[index]
+            if rule.context is not None and shape is None:
+                from byok_ci.detect import structure
+
+                shape = structure.Structure(text, path)
+            candidates.extend(self._candidates(rule, text, rule_spans, shape))
         return _resolve_overlaps(candidates) if candidates else []
 
     def _named_by_path(self, path: str) -> set[int]:
@@ -93,12 +125,12 @@ class Detector:
             return set()
         named: set[int] = set()
         cache = self._names_in_part
-        for part in structure.path_label(path).split("/"):
+        for part in path_label(path).split("/"):
             names = cache.get(part)
             if names is None:
                 if len(cache) > 4096:
                     cache.clear()
-                names = cache[part] = frozenset(w for w in structure.words(part) if w in self._by_name)
+                names = cache[part] = frozenset(w for w in words(part) if w in self._by_name)
             for name in names:
                 named.update(self._by_name[name])
         return named
@@ -119,7 +151,7 @@ class Detector:
         return [(c.rule, c.start, c.end, c.secret) for c in self._resolved(text)]
 
     def _candidates(
-        self, rule: Rule, text: str, spans: list[tuple[int, int]], shape: structure.Structure
+        self, rule: Rule, text: str, spans: list[tuple[int, int]], shape: structure.Structure | None
     ) -> list[_Candidate]:
         out: list[_Candidate] = []
         seen: set[int] = set()
@@ -141,7 +173,7 @@ class Detector:
                     out.append(candidate)
         return out
 
-    def _check(self, rule: Rule, text: str, match, shape: structure.Structure) -> _Candidate | None:  # type: ignore[no-untyped-def]
+    def _check(self, rule: Rule, text: str, match, shape: structure.Structure | None) -> _Candidate | None:  # type: ignore[no-untyped-def]
         group = "secret" if "secret" in rule.pattern.groupindex else 0
         start, end = match.span(group)
         if start < 0:
@@ -158,6 +190,9 @@ class Detector:
             return None
         context_matched = False
         if rule.context is not None:
+            from byok_ci.detect import structure
+
+            assert shape is not None
             ctx = rule.context
             around = shape.around(match.start(), match.end())
             name = around.name

@@ -3,9 +3,16 @@
 Each rule without context contributes its own pattern (look-arounds removed, which only
 widens it), so a rule fires only where its key shape occurs, not wherever a short keyword
 such as ``sk-`` does. Rules with context, and patterns Hyperscan cannot compile, contribute
-their keywords as literals. Every expression is single-match: one callback per rule per
-text at most. The rules that fired then get exactly the spans :class:`KeywordPrefilter`
-gives, so findings are identical to the pure-Python path by construction.
+their keywords as literals; a rule with context also contributes its key shape, and fires
+only when both occur in the text (a file that says "False" or "openai" but holds nothing
+shaped like the key cannot hold one). Every expression is single-match: one callback per
+rule per text at most. The rules that fired then get exactly the spans
+:class:`KeywordPrefilter` gives, so findings are identical to the pure-Python path by
+construction.
+
+Two more expressions say whether the text can hold an encoded key at all (a base64 run the
+decoder would take, a percent escape): :meth:`HyperscanPrefilter.survey` hands that to the
+detector, which skips the decoding pass when neither occurs.
 
 The compiled database is cached on disk, keyed by the rules' digest and the Hyperscan
 version, because compiling costs more than scanning a small tree.
@@ -90,25 +97,149 @@ def _group_end(pattern: str, start: int) -> int:
     return len(pattern)
 
 
+# What the decoder of byok_ci.detect.encoded needs before it can find anything: the first
+# MIN_BASE64 characters of a base64 run whose every 4-character group starts as base64 of
+# text does (matched at any alignment: wider than the decoder's test, never narrower), or
+# a percent escape.
+_ENCODED = (
+    rb"(?:[A-Za-f][A-Za-z0-9+/]{3}){6}[A-Za-f][A-Za-z0-9+/]{2}",
+    rb"%[0-9A-Fa-f]{2}",
+)
+# Hyperscan is fast on expressions with fixed text and slow on long runs of a character
+# class (each such expression costs about as much as all the rules with a prefix). A key
+# shape with no fixed text is gated by one of these shared runs instead: any shape that
+# holds a run of at least that many characters of the class (e.g. 40 hex digits, an
+# alphanumeric key of 32) implies it.
+_ALNUM = frozenset(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
+_SHARED_RUNS = (
+    (_ALNUM, 32, rb"[A-Za-z0-9]{32}"),
+    (_ALNUM | frozenset(map(ord, "+/")), 40, rb"[A-Za-z0-9+/]{40}"),
+)
+_MIN_FIXED = 3  # fixed characters in a row that make a shape cheap for Hyperscan
+
+
+def _shape(rule: Rule) -> bytes:
+    """An expression every match of a rule with context matches: its pattern without
+    look-arounds, or a shared run it implies when it holds no fixed text."""
+    shape = strip_lookarounds(rule.pattern.pattern)
+    try:
+        from re import _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_parse as parser  # type: ignore[no-redef]
+    try:
+        parsed = parser.parse(shape)
+    except Exception:  # noqa: BLE001 - left to Hyperscan, which refuses it or not
+        return shape.encode()
+    if parsed.state.flags & re.IGNORECASE:
+        return shape.encode()
+    items = _flat(parsed)
+    fixed = longest = 0
+    runs: list[tuple[frozenset[int], int]] = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            fixed += 1
+            longest = max(longest, fixed)
+            continue
+        fixed = 0
+        if name in ("MAX_REPEAT", "MIN_REPEAT"):
+            low, _high, item = av
+            chars = _class_of(item)
+            if chars is not None:
+                runs.append((chars, low))
+    if longest >= _MIN_FIXED:
+        return shape.encode()
+    classes = frozenset().union(*(chars for chars, _ in runs))
+    if any(str(op) == "LITERAL" and av not in classes for op, av in items):
+        # Runs joined by a separator they cannot hold (a UUID's "-", "id:secret"): cheap
+        # enough for Hyperscan as they are, and far more selective than a shared run.
+        return shape.encode()
+    for chars, count in runs:
+        for allowed, length, expression in _SHARED_RUNS:
+            if count >= length and chars and chars <= allowed:
+                return expression
+    return shape.encode()
+
+
+def _flat(parsed: Any) -> list[tuple[Any, Any]]:
+    """The items of a parsed pattern in sequence, groups opened (a group without flags of
+    its own matches its items in sequence too)."""
+    out: list[tuple[Any, Any]] = []
+    for op, av in parsed:
+        if str(op) == "SUBPATTERN" and not av[1] and not av[2]:
+            out.extend(_flat(av[3]))
+        else:
+            out.append((op, av))
+    return out
+
+
+def _class_of(item: Any) -> frozenset[int] | None:
+    """The characters a one-character item (a literal or a class of literals and ranges) matches."""
+    if len(item) != 1:
+        return None
+    op, av = item[0]
+    if str(op) == "LITERAL":
+        return frozenset([av])
+    if str(op) != "IN":
+        return None
+    chars: set[int] = set()
+    for kind, value in av:
+        if str(kind) == "LITERAL":
+            chars.add(value)
+        elif str(kind) == "RANGE":
+            chars.update(range(value[0], value[1] + 1))
+        else:  # NEGATE, CATEGORY (\d is Unicode in a str pattern): no shared run
+            return None
+    return frozenset(chars)
+
+
+def _compiles(expression: bytes, hyperscan: Any) -> bool:
+    try:
+        probe = hyperscan.Database()
+        probe.compile(expressions=[expression], ids=[0], elements=1, flags=[_flags(hyperscan)])
+    except Exception:  # noqa: BLE001 - any compile failure means "use the keywords"
+        return False
+    return True
+
+
+def _gates(rules: Sequence[Rule]) -> tuple[list[bytes], dict[int, int]]:
+    """The shape expressions of the rules with context, each once, and the one each rule needs."""
+    expressions: list[bytes] = []
+    of_rule: dict[int, int] = {}
+    for index, rule in enumerate(rules):
+        if rule.context is None:
+            continue
+        shape = _shape(rule)
+        if shape not in expressions:
+            expressions.append(shape)
+        of_rule[index] = expressions.index(shape)
+    return expressions, of_rule
+
+
 def _expressions(rules: Sequence[Rule], hyperscan: Any) -> tuple[list[bytes], list[int]]:
+    """Expressions and their ids: a rule's index for its shape or keywords; ``len(rules) + n``
+    for shape ``n`` of :func:`_gates` (rules with context); ``len(rules) + len(gates) + n``
+    for _ENCODED[n]."""
     expressions: list[bytes] = []
     ids: list[int] = []
     for index, rule in enumerate(rules):
-        candidate = None
         if rule.context is None:
-            candidate = strip_lookarounds(rule.pattern.pattern).encode()
-            try:
-                probe = hyperscan.Database()
-                probe.compile(expressions=[candidate], ids=[0], elements=1, flags=[_flags(hyperscan)])
-            except Exception:  # noqa: BLE001 - any compile failure means "use the keywords"
-                candidate = None
-        if candidate is not None:
-            expressions.append(candidate)
-            ids.append(index)
-        else:
-            for keyword in rule.keywords:
-                expressions.append(re.escape(keyword).encode())
+            shape = strip_lookarounds(rule.pattern.pattern).encode()
+            if _compiles(shape, hyperscan):
+                expressions.append(shape)
                 ids.append(index)
+                continue
+        for keyword in rule.keywords:
+            expressions.append(re.escape(keyword).encode())
+            ids.append(index)
+    gates, _ = _gates(rules)
+    for n, gate in enumerate(gates):
+        # A shape Hyperscan cannot compile gates nothing: the empty expression fires always.
+        expressions.append(gate if _compiles(gate, hyperscan) else b"")
+        ids.append(len(rules) + n)
+    for n, expression in enumerate(_ENCODED):
+        expressions.append(expression)
+        ids.append(len(rules) + len(gates) + n)
     return expressions, ids
 
 
@@ -117,10 +248,14 @@ def _flags(hyperscan: Any) -> int:
 
 
 def cache_dir() -> Path:
-    if os.environ.get("BYOK_CI_CACHE_DIR"):
-        return Path(os.environ["BYOK_CI_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "byok-ci"
+    from byok_ci.paths import user_cache_dir
+
+    return user_cache_dir()
+
+
+# Changes whenever _expressions lays the database out differently, so a cached database of
+# another layout is never loaded.
+_LAYOUT = "shape-gated-4"
 
 
 class HyperscanPrefilter:
@@ -128,7 +263,12 @@ class HyperscanPrefilter:
         import hyperscan
 
         self._hyperscan = hyperscan
-        self._keywords = KeywordPrefilter(rules)
+        self._keywords = KeywordPrefilter(rules, check_shapes=False)  # Hyperscan checks shapes
+        gates, of_rule = _gates(rules)
+        # A rule with context fires only with its shape's expression (see _expressions).
+        self._gate_of = {index: len(rules) + n for index, n in of_rule.items()}
+        self._count = len(rules)
+        self._encoded = (len(rules) + len(gates), len(rules) + len(gates) + 1)
         self._database = self._load_or_build(rules, digest)
         # Hyperscan scratch space may be used by one scan at a time: one per thread, and
         # a forked worker (which inherits the parent's) makes its own.
@@ -137,7 +277,7 @@ class HyperscanPrefilter:
     def _load_or_build(self, rules: Sequence[Rule], digest: str) -> Any:
         hyperscan = self._hyperscan
         version = getattr(hyperscan, "__version__", "")
-        key = hashlib.sha256(f"{digest}|{version}|{[r.id for r in rules]}".encode()).hexdigest()[:24]
+        key = hashlib.sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}".encode()).hexdigest()[:24]
         path = cache_dir() / f"hyperscan-{key}.db"
         try:
             return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
@@ -158,16 +298,29 @@ class HyperscanPrefilter:
         return database
 
     def spans(self, text: str) -> dict[int, Spans]:
+        return self.survey(text)[0]
+
+    def survey(self, text: str, data: bytes | None = None) -> tuple[dict[int, Spans], bool]:
+        """The spans of :meth:`spans`, and whether ``text`` may hold an encoded key.
+        ``data``, when given, is ``text`` encoded as UTF-8 (a file's own bytes): scanned
+        as it is, not encoded again."""
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
             local.scratch = self._hyperscan.Scratch(self._database)
             local.pid = os.getpid()
         fired: set[int] = set()
-
-        def on_match(rule_index: int, _start: int, _end: int, _flags: int, _context: object) -> None:
-            fired.add(rule_index)
-
-        self._database.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match, scratch=local.scratch)
+        if data is None:
+            data = text.encode("utf-8", "surrogatepass")
+        self._database.scan(data, match_event_handler=_collect, context=fired, scratch=local.scratch)
         if not fired:
-            return {}
-        return self._keywords.spans(text, only=fired)
+            return {}, False
+        count, gate_of = self._count, self._gate_of
+        encoded = self._encoded[0] in fired or self._encoded[1] in fired
+        rules = {i for i in fired if i < count and (i not in gate_of or gate_of[i] in fired)}
+        if not rules:
+            return {}, encoded
+        return self._keywords.spans(text, only=rules), encoded
+
+
+def _collect(expression: int, _start: int, _end: int, _flags: int, fired: set[int]) -> None:
+    fired.add(expression)

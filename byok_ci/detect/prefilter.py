@@ -52,18 +52,28 @@ def merge(spans: Spans) -> Spans:
 
 
 class KeywordPrefilter:
-    """Plain ``str.find`` for each distinct keyword: no dependencies, no build cost."""
+    """Plain ``str.find`` for each distinct keyword: no dependencies, no build cost.
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    A rule with context fires only when its pattern matches somewhere in the text too
+    (``check_shapes``): a provider word alone ("fal" in "False") does not make a file worth
+    its rule's context search, and a pattern with no match anywhere has none in a span.
+    The Hyperscan prefilter has checked that already and turns it off."""
+
+    def __init__(self, rules: Sequence[Rule], check_shapes: bool = True) -> None:
+        self._check_shapes = check_shapes
         self._by_keyword: dict[str, list[int]] = {}
         for index, rule in enumerate(rules):
             for keyword in rule.keywords:
                 self._by_keyword.setdefault(keyword, []).append(index)
-        self._reach = [reach(rule) for rule in rules]
+        self._rules = rules
+        # Taken for the rules whose keywords a text holds: a rule with context needs the
+        # structure module's budget, which a small scan need not import.
+        self._reach: dict[int, tuple[int, int]] = {}
 
     def spans(self, text: str, only: set[int] | None = None) -> dict[int, Spans]:
         """Spans for every rule whose keyword occurs (restricted to ``only`` if given)."""
         found: dict[int, Spans] = {}
+        shaped: dict[int, bool] = {}
         size = len(text)
         for keyword, all_indexes in self._by_keyword.items():
             rule_indexes = all_indexes if only is None else [i for i in all_indexes if i in only]
@@ -77,7 +87,18 @@ class KeywordPrefilter:
                 positions.append(pos)
                 pos = text.find(keyword, pos + 1)
             for index in rule_indexes:
+                if self._check_shapes:
+                    if index not in shaped:
+                        shaped[index] = self._has_shape(index, text)
+                    if not shaped[index]:
+                        continue
+                if index not in self._reach:
+                    self._reach[index] = reach(self._rules[index])
                 before, after = self._reach[index]
                 bucket = found.setdefault(index, [])
                 bucket.extend((max(0, p - before), min(size, p + len(keyword) + after)) for p in positions)
         return {index: merge(spans) for index, spans in found.items()}
+
+    def _has_shape(self, index: int, text: str) -> bool:
+        rule = self._rules[index]
+        return rule.context is None or rule.pattern.search(text) is not None

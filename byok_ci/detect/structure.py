@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 from byok_ci.detect.filters import assigned_name, is_generic_key_name
 from byok_ci.detect.imports import imported_names
+from byok_ci.detect.words import path_label, word_parts, words
 
 # How far a query looks: lines above and below the value's line, and characters before and
 # after the value (no text outside them is read, so the prefilter's reach covers them).
@@ -61,7 +62,6 @@ _COMMENT = re.compile(r"""["'`)\s,;]\s*(?:#|//|--|/\*)\s*(.{1,120})""")
 _CALL_ARGUMENT = re.compile(r"""([\w.]+)\s*\(\s*(?:[\w]+\s*=\s*)?["'`]?$|,\s*["'`]?$""")
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 # Words of a label: camelCase and acronym humps, digit runs.
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 # Typed declarations the assigned-name check reads wrongly (it sees the type, not the name):
 # Rust/TS/Kotlin ``NAME: &str = "``, Go ``NAME string = "``.
 _TYPED_NAME = re.compile(
@@ -125,16 +125,6 @@ def _parse(text: str, start: int, end: int) -> _Line:
 
 def _unquote(value: str) -> str:
     return value.strip().rstrip(",;").strip().strip("\"'`")
-
-
-def words(label: str) -> set[str]:
-    """The words of a label, lower case, with every run of up to three adjacent words
-    joined: ``api.retellai.com`` → retellai; ``AssemblyAI`` → assemblyai; ``Z.ai`` → zai."""
-    parts = [w.lower() for w in _WORD.findall(label)]
-    out = set(parts)
-    for size in (2, 3):
-        out.update("".join(parts[i:i + size]) for i in range(len(parts) - size + 1))
-    return out
 
 
 @dataclass
@@ -351,16 +341,9 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 
 def names_only(name: str, names: Iterable[str]) -> bool:
     """``name`` is nothing but one of ``names``: ``greptile``, ``GLM``, ``z.ai``."""
-    parts = [w.lower() for w in _WORD.findall(name)]
+    parts = word_parts(name)
     wanted = set(names)
     return bool(parts) and (set(parts) <= wanted or "".join(parts) in wanted)
-
-
-def path_label(path: str) -> str:
-    """The part of a file's path a reviewer reads as context: its last two directories and
-    its name (the ``!`` of an archive member's path separates like ``/``)."""
-    parts = [p for p in path.replace("\\", "/").replace("!", "/").rsplit("/", 3)[-3:] if p]
-    return "/".join(parts)
 
 
 def names_no_secret(name: str) -> bool:

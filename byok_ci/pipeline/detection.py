@@ -147,10 +147,20 @@ def _quiet_worker() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
 
-def in_workers(function: Callable[[T], R], batches: Sequence[T], jobs: int, state: Any) -> Iterator[tuple[T, R]]:
+def in_workers(function: Callable[[T], R], batches: Iterable[T], jobs: int, state: Any) -> Iterator[tuple[T, R]]:
     """``function`` over ``batches`` in ``jobs`` forked processes, results in batch order.
-    Workers read ``state`` with :func:`worker_state` (``function`` must be a module's own)."""
+    Workers read ``state`` with :func:`worker_state` (``function`` must be a module's own).
+    ``batches`` may be a generator: the pool takes batches as workers need them (its task
+    queue is a pipe, so only a few wait), and each result comes with its batch."""
+    import collections
     import multiprocessing
+
+    sent: collections.deque[T] = collections.deque()
+
+    def feed() -> Iterator[T]:
+        for batch in batches:  # on the pool's task thread; results come back in this order
+            sent.append(batch)
+            yield batch
 
     global _WORKER_STATE
     _WORKER_STATE = state
@@ -161,6 +171,7 @@ def in_workers(function: Callable[[T], R], batches: Sequence[T], jobs: int, stat
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         with pool:
-            yield from zip(batches, pool.imap(function, batches))
+            for result in pool.imap(function, feed()):
+                yield sent.popleft(), result
     finally:
         _WORKER_STATE = None

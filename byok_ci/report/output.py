@@ -10,7 +10,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
@@ -93,6 +92,8 @@ def write_file(path: str, write: Callable[[TextIO], None]) -> None:
             redacted.flush()
         return
     target = os.path.realpath(path)
+    import tempfile  # a report file only: standard output needs none
+
     fd, partial = tempfile.mkstemp(prefix=".byok-ci-", suffix=".partial", dir=os.path.dirname(target))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

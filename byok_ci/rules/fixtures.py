@@ -6,12 +6,13 @@ A fixture key has its rule's format, and its random part starts with a reserved 
 
 from __future__ import annotations
 
-import random
 from typing import TYPE_CHECKING
 
 from byok_ci.rules.keygen import CHARSETS, generate
 
 if TYPE_CHECKING:
+    import random
+
     from byok_ci.rules.model import Rule
 
 # Reserved tokens that mark a realistic fake key (docs/suppression.md#test-fixtures-without-disarming-detection): the letter form

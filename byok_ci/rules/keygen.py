@@ -7,12 +7,13 @@ holds a whole key. A format is a list of literal strings and ``{charset: length}
 
 from __future__ import annotations
 
-import random
 import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    import random  # only for annotations: loading rules must not pay for it
+
     from byok_ci.rules.model import Rule
 
 CHARSETS: dict[str, str] = {

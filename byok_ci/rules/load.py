@@ -202,24 +202,33 @@ def load_rules(
     sources = [Path(p) for p in paths] if paths is not None else [default_rules_dir()]
     files: list[Path] = []
     seen_files: set[Path] = set()
-    for source in [*sources, *(Path(p) for p in extra)]:
+    everything = [*sources, *(Path(p) for p in extra)]
+    for source in everything:
         for path in rule_files_in(source) if source.is_dir() else [source]:
+            if len(everything) == 1:
+                files.append(path)  # one directory lists each file once: no need to resolve
+                continue
             # The same file named twice (e.g. `--rules rules/` in a checkout) loads once.
-            if path.resolve() not in seen_files:
-                seen_files.add(path.resolve())
+            resolved = path.resolve()
+            if resolved not in seen_files:
+                seen_files.add(resolved)
                 files.append(path)
     digest = hashlib.sha256()
+    contents: list[bytes] = []
+    for path in files:
+        try:
+            contents.append(path.read_bytes())
+        except OSError:
+            pass
+    for content in contents:
+        digest.update(content)
+    loaded = _load_files(files, contents)
     rules: list[Rule] = []
     providers: dict[str, Provider] = {}
     errors: list[ScanError] = []
     seen: set[str] = set()
     broken: list[Path] = []
-    for path in files:
-        try:
-            digest.update(path.read_bytes())
-        except OSError:
-            pass
-        provider, file_rules, file_errors = load_rule_file(path)
+    for path, (provider, file_rules, file_errors) in zip(files, loaded):
         errors.extend(file_errors)
         if file_errors:
             broken.append(path)
@@ -251,3 +260,20 @@ def load_rules(
     kept = tuple(r for r in rules if r.id not in drop)
     digest.update(",".join(sorted(drop)).encode())
     return RuleSet(kept, providers, tuple(errors), digest.hexdigest()[:16])
+
+
+def _load_files(files: Sequence[Path], contents: Sequence[bytes]) -> list[tuple[Provider | None, list[Rule], list[ScanError]]]:
+    """Each file's provider, rules and errors: from the cache (:mod:`byok_ci.rules.cache`)
+    when it holds these contents, else from YAML (then cached)."""
+    from byok_ci.rules import cache
+
+    shown = [path.as_posix() for path in files]
+    # A file that could not be read is not cached: loading it says why, every time.
+    cacheable = cache.enabled() and len(contents) == len(files)
+    key = cache.key_of(contents) if cacheable else ""
+    loaded = cache.load(key, shown) if cacheable else None
+    if loaded is None:
+        loaded = [load_rule_file(path) for path in files]
+        if cacheable:
+            cache.store(key, loaded)
+    return loaded

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ def rule_help_uri(rule_id: str) -> str:
     return f"{RULES_DOC_URL}#{rule_anchor(rule_id)}"
 
 
+@functools.lru_cache(maxsize=1)
 def default_rules_dir() -> Path:
     """The shipped rules: inside the wheel, or the repository's ``rules/`` in a checkout."""
     package = Path(__file__).resolve().parent.parent

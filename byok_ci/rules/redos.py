@@ -9,6 +9,7 @@ never the reverse for these shapes.
 
 from __future__ import annotations
 
+import functools
 import string
 import sys
 
@@ -159,6 +160,7 @@ def max_width(pattern: str) -> int:
     return int(sre_parse.parse(pattern).getwidth()[1])
 
 
+@functools.lru_cache(maxsize=1024)  # each KeyMatcher (names, output, redaction) asks again
 def literal_prefix(pattern: str) -> str:
     """The text every match of ``pattern`` starts with ("" when it may start anywhere)."""
     parsed = sre_parse.parse(pattern)

@@ -69,6 +69,11 @@ class FileSource:
     def files(self) -> Iterator[Entry]:
         """Each regular file to read once, in a stable order (a path given twice, or a file
         inside a directory also given, is read once)."""
+        if len(self.paths) == 1:
+            # One path: the walk meets each file once (it follows no symlink), and a set of
+            # every path would grow with the tree.
+            yield from self._all_files()
+            return
         seen: set[str] = set()
         for entry in self._all_files():
             key = os.path.abspath(entry.path) if entry.path != STDIN else STDIN

@@ -75,11 +75,37 @@ class FileReader:
                 if self.too_big(shown, size):
                     return None
                 with open_regular(path) as handle:
-                    data = self.read_limited(handle, shown)
+                    data = self.read_whole(handle, shown)
         except OSError as exc:
             self.read_failed(shown, exc)
             return None
         return None if data is None else self.text_chunk(data, shown)
+
+    def read_whole(self, handle: BinaryIO, shown: str) -> bytes | None:
+        """A regular file opened and not read yet, whole, never more than the size limit.
+
+        One ``os.read`` of the size ``fstat`` gives, plus one byte: a buffer of the file's
+        size, not of the limit (allocating the limit for every file made the system time of
+        a tree scan twice that of ``cat``). A file that grew after that is read on, up to the
+        limit; one that shrank is read to its end (a short read of a regular file is its end)."""
+        limit = self.max_file_size
+        fd = handle.fileno()
+        want = min(_size_of(handle), limit) + 1
+        data = os.read(fd, want)
+        if len(data) == want:
+            parts = [data]
+            total = len(data)
+            while total <= limit:
+                more = os.read(fd, min(limit + 1 - total, STREAM_BLOCK))
+                if not more:
+                    break
+                parts.append(more)
+                total += len(more)
+            data = b"".join(parts) if len(parts) > 1 else data
+        if len(data) <= limit:
+            return data
+        self._over_limit(handle, shown)
+        return None
 
     def streams(self, shown: str, size: int) -> bool:
         """Whether a file this big is read in blocks (:meth:`stream_chunks`) rather than whole."""
@@ -127,15 +153,26 @@ class FileReader:
         """The rest of an open file, never more than the size limit: a file that grew after
         it was listed (a log being written) or a pipe is reported as too big, not read whole."""
         limit = self.max_file_size
-        data = head + handle.read(max(0, limit + 1 - len(head)))
+        # A regular file's size (plus one byte, to see it grew), not the limit: the buffer
+        # read allocates is that large whatever the file holds.
+        size = _size_of(handle)
+        want = min(size, limit) + 1 if size > 0 else limit + 1
+        data = head + handle.read(max(0, want - len(head)))
+        if len(data) == want and want <= limit:
+            data += handle.read(limit + 1 - len(data))  # it grew since
         if len(data) <= limit:
             return data
+        self._over_limit(handle, shown)
+        return None
+
+    def _over_limit(self, handle: BinaryIO, shown: str) -> None:
+        """Report a file found over the size limit while it was read (it grew, or a pipe)."""
         size = _size_of(handle)
-        if size > limit:
+        if size > self.max_file_size:
             self.too_big(shown, size)
         else:
-            self.reading.error(shown, f"skipped: more than the maximum file size {limit:,} bytes (raise it with --max-file-size)")
-        return None
+            self.reading.error(shown, f"skipped: more than the maximum file size {self.max_file_size:,} bytes "
+                               "(raise it with --max-file-size)")
 
     def too_big(self, shown: str, size: int) -> bool:
         """Report a file over the size limit; True when it is."""
@@ -156,13 +193,14 @@ class FileReader:
 
     def text_chunk(self, data: bytes, shown: str) -> Chunk | None:
         """The file's text as a chunk, or None (counted) for binary content."""
-        text = decode(data)
+        text, utf8 = _decode(data)
         if text is None:
             self.reading.count("skipped_binary")
             return None
         self.reading.count("files")
         self.reading.count("bytes", len(data))
-        return Chunk(text=text, path=shown)
+        # Valid UTF-8 without a BOM: the bytes are the text's encoding, scanned as they are.
+        return Chunk(text=text, path=shown, data=data if utf8 else None)
 
 
 def open_regular(path: str) -> BinaryIO:
@@ -185,15 +223,23 @@ def open_regular(path: str) -> BinaryIO:
 def decode(data: bytes) -> str | None:
     """Text of a file, or None for binary. Bad UTF-8 bytes become U+FFFD, one per byte,
     so line numbers never shift."""
+    return _decode(data)[0]
+
+
+def _decode(data: bytes) -> tuple[str | None, bool]:
+    """:func:`decode`, and whether ``data`` is that text encoded as UTF-8 (no BOM, no bad bytes)."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", "replace")
+        return data[3:].decode("utf-8", "replace"), False
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", "replace")
+        return data.decode("utf-16", "replace"), False
     sample = data[:_SNIFF]
     if b"\0" in sample:
         encoding = _utf16_without_bom(sample)
-        return data.decode(encoding, "replace") if encoding else None
-    return data.decode("utf-8", "replace")
+        return (data.decode(encoding, "replace") if encoding else None), False
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace"), False
 
 
 def _stream_encoding(first: bytes) -> str | None:

@@ -8,9 +8,21 @@ them to the Detector, which marks those findings, and holds the marked ones back
 counted as baselined like a byok-ci baseline's.
 """
 
-from byok_ci.suppress.baseline import Baseline, BaselineEntry, read_baseline, write_baseline
-from byok_ci.suppress.ignorefile import IgnoreEntry, read_ignore_file
-from byok_ci.suppress.stage import Suppression, load_suppression
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from byok_ci.suppress.baseline import Baseline, BaselineEntry, read_baseline, write_baseline
+    from byok_ci.suppress.ignorefile import IgnoreEntry, read_ignore_file
+    from byok_ci.suppress.stage import Suppression, load_suppression
+
+# Resolved on first use, so a scan that reads no baseline never imports its module.
+_WHERE = {
+    "Baseline": "baseline", "BaselineEntry": "baseline", "read_baseline": "baseline", "write_baseline": "baseline",
+    "IgnoreEntry": "ignorefile", "read_ignore_file": "ignorefile", "Suppression": "stage", "load_suppression": "stage",
+}
 
 __all__ = [
     "Baseline",
@@ -22,3 +34,9 @@ __all__ = [
     "read_ignore_file",
     "write_baseline",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)

@@ -9,16 +9,19 @@ held back is counted, by kind, for the report's stats.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from byok_ci.config import Settings
 from byok_ci.model import Finding, ScanError
 from byok_ci.paths import shown_path
-from byok_ci.suppress.baseline import Baseline, is_byok_baseline, not_found, parse_baseline
 from byok_ci.suppress.ignorefile import IgnoreEntry, read_ignore_file
+
+if TYPE_CHECKING:
+    # Read only when a baseline is given: a pre-commit hook's scan needs neither it nor json.
+    from byok_ci.suppress.baseline import Baseline
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,10 @@ def load_suppression(
 
 def _read_any_baseline(path: Path) -> tuple[Baseline | None, frozenset[str], list[ScanError]]:
     """A byok-ci baseline, or detect-secrets' `.secrets.baseline` (its audited false positives)."""
+    import json
+
+    from byok_ci.suppress.baseline import is_byok_baseline, not_found, parse_baseline
+
     shown = path.as_posix()
     try:
         text = path.read_text(encoding="utf-8")

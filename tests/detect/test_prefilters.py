@@ -115,3 +115,32 @@ def test_one_prefilter_shared_by_threads(shipped_rules: RuleSet, tmp_path: Path,
     with ThreadPoolExecutor(4) as pool:
         for _ in range(3):
             assert list(pool.map(lambda c: fingerprints(detector, [c]), chunks)) == expected
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_every_key_of_a_rule_with_context_holds_its_hyperscan_gate(shipped_rules: RuleSet, seed: int) -> None:
+    """A rule with context fires only where its shape's expression (its pattern, or a shared
+    run of characters it implies) matches: every key it can report must match it."""
+    import re
+
+    from byok_ci.detect.hyperscan_prefilter import _gates
+
+    gates, of_rule = _gates(shipped_rules.rules)
+    rng = random.Random(seed)
+    assert of_rule, "rules with context have gates"
+    for index, gate in of_rule.items():
+        rule = shipped_rules.rules[index]
+        expression = re.compile(gates[gate])
+        for _ in range(20):
+            key = generate_key(rule, rng).encode()
+            assert expression.search(key), (rule.id, gates[gate])
+
+
+def test_shared_gates_are_only_taken_for_shapes_that_imply_them(shipped_rules: RuleSet) -> None:
+    from byok_ci.detect.hyperscan_prefilter import _SHARED_RUNS, _gates
+
+    gates, _ = _gates(shipped_rules.rules)
+    shared = {expression for _, _, expression in _SHARED_RUNS}
+    # Some shapes share a run (a 40-hex key and a 32-alnum key), some with fixed text keep
+    # their own: fewer expressions than rules with context, and more than the shared ones.
+    assert shared & set(gates) and len(gates) > len(shared & set(gates))

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO, cast
 
 from byok_ci.config import Settings
 from byok_ci.model import Chunk
 from byok_ci.sources import Reading
-from byok_ci.sources.artifacts import documents
-from byok_ci.sources.artifacts.archives import Walk
+from byok_ci.sources.artifacts import zipdir
 from byok_ci.sources.artifacts.formats import embedded, sniff
-from byok_ci.sources.artifacts.spool import Window
 from byok_ci.sources.artifacts.limits import (
     ArchiveLimits,
     ArchiveProblem,
@@ -36,6 +34,17 @@ from byok_ci.sources.select import is_excluded
 
 __all__ = ["ArchiveLimits", "ArchiveSource", "ArtifactReader", "archive_limits", "sniff"]
 _PARTIAL = "not fully scanned: "
+# Files up to this size are read whole before they are sniffed (one read); larger ones are
+# sniffed first, so an archive is streamed, never held whole.
+WHOLE_FIRST = 1 << 20
+_DOCUMENTS = (".map", ".ipynb")  # decoded by byok_ci.sources.artifacts.documents
+
+
+def _may_embed(data: bytes) -> bool:
+    """Whether :func:`~byok_ci.sources.artifacts.formats.embedded` can find an archive in
+    ``data``: a script (``#!``), or a zip end record in its last END_WINDOW bytes. Most
+    files are neither, and are not copied into a stream to look."""
+    return data.startswith(b"#!") or data.rfind(b"PK\x05\x06", max(0, len(data) - zipdir.END_WINDOW)) >= 0
 
 
 def archive_limits(settings: Settings) -> ArchiveLimits:
@@ -74,39 +83,54 @@ class ArtifactReader:
             return
         with handle:
             try:
-                head = handle.read(512)
                 opens = self.archives and self.limits.max_depth > 0
-                if opens and sniff(head) not in (None, "zstd"):
-                    handle.seek(0)
-                    yield from self.archive_chunks(handle, shown)
-                    return
                 size = os.fstat(handle.fileno()).st_size
-                whole = not reader.streams(shown, size) and size <= reader.max_file_size
-                # An archive after a script or stub: looked for in the file itself when it is
-                # not read whole (archive limits apply, not the file size limit).
-                found = embedded(handle) if opens and not whole else None
-                if found is not None:
-                    yield from self.embedded_chunks(handle, shown, *found)
-                    return
-                handle.seek(len(head))
-                if reader.too_big(shown, size):
-                    return
-                if reader.streams(shown, size):
-                    yield from reader.stream_chunks(handle, shown, head)
-                    return
-                data = reader.read_limited(handle, shown, head)
+                if size <= WHOLE_FIRST and size <= reader.max_file_size:
+                    # Most files of a tree: one read for the sniff and the text alike.
+                    data = reader.read_whole(handle, shown)
+                    if data is not None and opens and sniff(data[:512]) not in (None, "zstd"):
+                        handle.seek(0)
+                        yield from self.archive_chunks(handle, shown)
+                        return
+                else:
+                    data = yield from self._read_large(handle, shown, opens)
             except OSError as exc:
                 reader.read_failed(shown, exc)
                 return
         if data is None:
             return
-        found = embedded(io.BytesIO(data)) if opens else None  # BytesIO shares the bytes: no copy
+        found = embedded(io.BytesIO(data)) if opens and _may_embed(data) else None  # BytesIO shares the bytes
         if found is not None:
             yield from self.embedded_chunks(io.BytesIO(data), shown, *found)
             return
         chunk = reader.text_chunk(data, shown)
         if chunk is not None:
             yield from self.expand(chunk)
+
+    def _read_large(self, handle: BinaryIO, shown: str, opens: bool) -> Generator[Chunk, None, bytes | None]:
+        """A file larger than WHOLE_FIRST: an archive's members, a streamed file's chunks
+        (yielded), or the file's bytes to read as text (returned)."""
+        reader = self.reader
+        head = handle.read(512)
+        if opens and sniff(head) not in (None, "zstd"):
+            handle.seek(0)
+            yield from self.archive_chunks(handle, shown)
+            return None
+        size = os.fstat(handle.fileno()).st_size
+        whole = not reader.streams(shown, size) and size <= reader.max_file_size
+        # An archive after a script or stub: looked for in the file itself when it is
+        # not read whole (archive limits apply, not the file size limit).
+        found = embedded(handle) if opens and not whole else None
+        if found is not None:
+            yield from self.embedded_chunks(handle, shown, *found)
+            return None
+        handle.seek(len(head))
+        if reader.too_big(shown, size):
+            return None
+        if reader.streams(shown, size):
+            yield from reader.stream_chunks(handle, shown, head)
+            return None
+        return reader.read_limited(handle, shown, head)
 
     def embedded_chunks(self, handle: BinaryIO, shown: str, kind: str, offset: int) -> Iterator[Chunk]:
         """An archive that does not start its file: the text before it (a script, an
@@ -116,11 +140,15 @@ class ArtifactReader:
         if chunk is not None:
             yield from self.expand(chunk)
         # zipfile finds a zip's start itself (and a zip whose offsets count from the file's start).
+        from byok_ci.sources.artifacts.spool import Window
+
         view = handle if kind == "zip" else cast(BinaryIO, Window(handle, offset))
         yield from self.archive_chunks(view, shown, kind)
 
     def archive_chunks(self, handle: IO[bytes], shown: str, kind: str | None = None) -> Iterator[Chunk]:
         """Chunks of a top-level archive; a spent budget ends it with one error."""
+        from byok_ci.sources.artifacts.archives import Walk  # tarfile, zipfile: only for an archive
+
         walk = Walk(self, Budget(self.limits, shown))
         try:
             yield from walk.archive(handle, shown, 1, kind=kind)
@@ -139,6 +167,11 @@ class ArtifactReader:
 
     def expand(self, chunk: Chunk) -> Iterator[Chunk]:
         """Source maps and notebooks as their decoded parts; other text as it is."""
+        if not chunk.path.endswith(_DOCUMENTS):
+            yield chunk  # what documents.chunks does with any other file, without importing it
+            return
+        from byok_ci.sources.artifacts import documents
+
         yield from documents.chunks(chunk)
 
     def excluded(self, inner: str) -> bool:

@@ -111,8 +111,8 @@ def _split(chunk: Chunk, grouping: Callable[[Path_], tuple[Path_, str] | None]) 
             index = int(label.split(":", 1)[1])
             label = names[index] if index < len(names) else f"sources[{index}]"
         origin = JsonStringOrigin(text, tuple(group.spans), tuple(len(p) for p in pieces), label, lines)
-        out.append(replace(chunk, text="".join(pieces), line_offset=0, origin=origin))
-    out.insert(0, replace(chunk, text=_blank(text, blanked)))
+        out.append(replace(chunk, text="".join(pieces), line_offset=0, origin=origin, data=None))
+    out.insert(0, replace(chunk, text=_blank(text, blanked), data=None))
     return out
 
 

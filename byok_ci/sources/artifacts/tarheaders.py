@@ -18,15 +18,17 @@ from __future__ import annotations
 import io
 import re
 import struct
-import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from byok_ci.errors import HeaderTooLarge
 from byok_ci.sources.artifacts.limits import MB
 
-BLOCK = tarfile.BLOCKSIZE
+if TYPE_CHECKING:
+    import tarfile  # imported by the functions that open a tar: every file is sniffed, few are tars
+
+BLOCK = 512  # tarfile.BLOCKSIZE
 # Long names and PAX records of real archives take a few KB (a path, xattrs, ACLs).
 MAX_EXTENDED_HEADER = 1 * MB
 _SCAN = 1 * MB  # read this much at a time when looking for the next valid header
@@ -97,6 +99,8 @@ class Listing:
 
 
 def open_tar(handle: IO[bytes]) -> tarfile.TarFile:
+    import tarfile
+
     """A TarFile reading ``handle`` through a guarded reader, with no member read yet.
 
     ``TarFile``'s constructor parses the first header with nothing to bound it, so it is
@@ -108,6 +112,8 @@ def open_tar(handle: IO[bytes]) -> tarfile.TarFile:
 
 
 def list_members(archive: tarfile.TarFile, limit: int) -> Listing:
+    import tarfile
+
     """Up to ``limit + 1`` members of an archive from :func:`open_tar`, resynchronising
     after damaged headers."""
     reader = archive.fileobj

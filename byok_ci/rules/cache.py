@@ -1,0 +1,286 @@
+"""The loaded rule set, cached as JSON in the user's cache directory.
+
+Parsing 46 YAML files and checking every pattern (ReDoS, width, format) costs a pre-commit
+hook more than scanning its three files. What that produces is plain data (strings,
+numbers, lists), so it is kept as JSON, keyed by a hash of every rule file's content,
+byok-ci's version and the loader's own code: a rule file edited, added or removed, or
+another byok-ci, is another key. Never pickle: a cache restored in CI from a shared
+store would turn a poisoned pickle into code execution, and pickled ``re.Pattern``
+objects are compiled again on load anyway.
+
+An entry is checked when read (its key, a SHA-256 of its payload, every field's type);
+anything wrong (a truncated or corrupt file, another format) is ignored and the rules are
+loaded from YAML again and the entry rewritten. Entries are written to a temporary file
+and renamed into place, so concurrent writers and readers see a whole entry or none. A
+cache that cannot be written (read-only home) only costs the YAML next time. The cache
+is as trusted as the directory it is in: rules from it are data, never code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from byok_ci._version import __version__
+from byok_ci.model import ScanError
+from byok_ci.paths import user_cache_dir
+from byok_ci.rules.keygen import Segment
+from byok_ci.rules.model import Context, Examples, Provider, Rule
+
+FORMAT = 1
+KEEP = 16  # entries kept; older ones are removed when a new one is written
+_LOADER_FILES = ("load.py", "model.py", "keygen.py", "cache.py")
+
+FileRules = tuple[Provider | None, list[Rule], list[ScanError]]
+
+
+class LazyPattern:
+    """A regular expression compiled when first used: a hook's scan of three files uses a
+    few of the rules' 120-odd patterns, and compiling them all costs more than reading the
+    cache. Behaves as the compiled ``re.Pattern`` for everything byok-ci calls."""
+
+    __slots__ = ("pattern", "_compiled")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._compiled: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern)
+        return self._compiled
+
+    def search(self, *args: Any) -> re.Match[str] | None:
+        return self.compiled().search(*args)
+
+    def match(self, *args: Any) -> re.Match[str] | None:
+        return self.compiled().match(*args)
+
+    def fullmatch(self, *args: Any) -> re.Match[str] | None:
+        return self.compiled().fullmatch(*args)
+
+    def finditer(self, *args: Any) -> Any:
+        return self.compiled().finditer(*args)
+
+    def findall(self, *args: Any) -> list[Any]:
+        return self.compiled().findall(*args)
+
+    def sub(self, *args: Any) -> str:
+        return self.compiled().sub(*args)
+
+    def split(self, *args: Any) -> list[Any]:
+        return self.compiled().split(*args)
+
+    @property
+    def flags(self) -> int:
+        return self.compiled().flags
+
+    @property
+    def groups(self) -> int:
+        return self.compiled().groups
+
+    @property
+    def groupindex(self) -> Any:
+        return self.compiled().groupindex
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (LazyPattern, re.Pattern)):
+            return self.pattern == other.pattern
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
+    def __repr__(self) -> str:
+        return f"re.compile({self.pattern!r})"
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return LazyPattern, (self.pattern,)
+
+
+def _pattern(raw: Any) -> re.Pattern[str]:
+    # Checked when the entry was written (the YAML loader compiled it); compiled on first use.
+    return cast("re.Pattern[str]", LazyPattern(_check(raw, str)))
+
+
+def enabled() -> bool:
+    return os.environ.get("BYOK_CI_RULES_CACHE", "1") != "0"
+
+
+def key_of(contents: Sequence[bytes]) -> str:
+    """The key of the rule files with these contents, in this order."""
+    digest = hashlib.sha256(f"byok-ci {__version__} rules-cache {FORMAT}\n".encode())
+    here = Path(__file__).parent
+    for name in _LOADER_FILES:  # a checkout whose loader changed is another key
+        try:
+            info = os.stat(here / name)
+            digest.update(f"{name} {info.st_size} {info.st_mtime_ns}\n".encode())
+        except OSError:
+            pass
+    for content in contents:
+        digest.update(hashlib.sha256(content).digest())
+    return digest.hexdigest()[:32]
+
+
+def path_of(key: str) -> Path:
+    return user_cache_dir() / f"rules-{key}.json"
+
+
+def load(key: str, shown: Sequence[str]) -> list[FileRules] | None:
+    """The cached rules of the files (shown as ``shown``) with ``key``; None when there is
+    no usable entry."""
+    try:
+        raw = path_of(key).read_bytes()
+        entry = json.loads(raw)
+        if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != FORMAT:
+            raise ValueError("another entry")
+        payload = entry.get("payload")
+        if not isinstance(payload, str) or hashlib.sha256(payload.encode()).hexdigest() != entry.get("sha256"):
+            raise ValueError("payload does not match its hash")
+        files = json.loads(payload)
+        if not isinstance(files, list) or len(files) != len(shown):
+            raise ValueError("another number of files")
+        return [_file_from(data, name) for data, name in zip(files, shown)]
+    except (OSError, ValueError, TypeError, KeyError, IndexError, re.error):  # ValueError: not what this version writes
+        return None  # missing, unreadable, truncated or corrupt: loaded from YAML again
+
+
+def store(key: str, files: Sequence[FileRules]) -> None:
+    """Write the entry for ``key`` (temporary file, then rename); never raises for a cache
+    that cannot be written."""
+    payload = json.dumps([_file_to(data) for data in files], separators=(",", ":"))
+    entry = {"key": key, "format": FORMAT, "version": __version__,
+             "sha256": hashlib.sha256(payload.encode()).hexdigest(), "payload": payload}
+    target = path_of(key)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # A name of its own (pid and random), created exclusively: writers never share one.
+        temporary = target.parent / f".rules-{os.getpid()}-{os.urandom(6).hex()}.tmp"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(entry, handle)
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        _prune(target.parent, keep=target)
+    except OSError:
+        pass
+
+
+def _prune(directory: Path, keep: Path) -> None:
+    entries = sorted(directory.glob("rules-*.json"), key=_mtime, reverse=True)
+    for old in [e for e in entries if e != keep][KEEP - 1:]:
+        try:
+            old.unlink()
+        except OSError:
+            pass
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+# -- to and from JSON ------------------------------------------------------------------------
+
+
+def _file_to(data: FileRules) -> dict[str, Any]:
+    provider, rules, errors = data
+    return {
+        "provider": None if provider is None else [provider.id, provider.name, provider.key_management],
+        "rules": [_rule_to(rule) for rule in rules],
+        "errors": [[e.message, e.line] for e in errors],
+    }
+
+
+def _rule_to(rule: Rule) -> dict[str, Any]:
+    context = rule.context
+    return {
+        "id": rule.id, "provider": rule.provider, "description": rule.description, "severity": rule.severity,
+        "keywords": list(rule.keywords), "pattern": rule.pattern.pattern,
+        "format": [[s.literal, s.charset, s.min_len, s.max_len] for s in rule.format],
+        "prefix": rule.prefix, "entropy": rule.entropy, "require": sorted(rule.require),
+        "context": None if context is None else [context.pattern.pattern, context.before, context.after,
+                                                 list(context.names)],
+        "allow": [a.pattern for a in rule.allow], "allow_context": [a.pattern for a in rule.allow_context],
+        "boundary": rule.boundary, "priority": rule.priority, "max_length": rule.max_length,
+        "key_management": rule.key_management,
+        "examples": [list(rule.examples.positive), list(rule.examples.negative)],
+    }
+
+
+def _file_from(data: Any, shown: str) -> FileRules:
+    _check(data, dict)
+    raw_provider = data["provider"]
+    provider = None
+    if raw_provider is not None:
+        pid, name, key_management = _strings(raw_provider, 3)
+        provider = Provider(pid, name, key_management)
+    rules = [_rule_from(raw, shown) for raw in _check(data["rules"], list)]
+    errors = []
+    for raw in _check(data["errors"], list):
+        message, line = _check(raw, list)
+        if line is not None:
+            _check(line, int)
+        errors.append(ScanError(shown, _check(message, str), line))
+    return provider, rules, errors
+
+
+def _rule_from(raw: Any, shown: str) -> Rule:
+    _check(raw, dict)
+    context = None
+    if raw["context"] is not None:
+        pattern, before, after, names = _check(raw["context"], list)
+        context = Context(_pattern(pattern), _check(before, int), _check(after, int),
+                          tuple(_strings(names)))
+    segments = []
+    for item in _check(raw["format"], list):
+        literal, charset, low, high = _check(item, list)
+        segments.append(Segment(_check(literal, str), _check(charset, str), _check(low, int), _check(high, int)))
+    entropy = raw["entropy"]
+    if entropy is not None:
+        entropy = float(_check(entropy, (int, float)))
+    positive, negative = _check(raw["examples"], list)
+    return Rule(
+        id=_check(raw["id"], str),
+        provider=_check(raw["provider"], str),
+        description=_check(raw["description"], str),
+        severity=_check(raw["severity"], str),
+        keywords=tuple(_strings(raw["keywords"])),
+        pattern=_pattern(raw["pattern"]),
+        format=tuple(segments),
+        prefix=_check(raw["prefix"], str),
+        entropy=entropy,
+        require=frozenset(_strings(raw["require"])),
+        context=context,
+        allow=tuple(map(_pattern, _strings(raw["allow"]))),
+        allow_context=tuple(map(_pattern, _strings(raw["allow_context"]))),
+        boundary=_check(raw["boundary"], bool),
+        priority=_check(raw["priority"], int),
+        max_length=_check(raw["max_length"], int),
+        key_management=_check(raw["key_management"], str),
+        examples=Examples(tuple(_strings(positive)), tuple(_strings(negative))),
+        source=shown,
+    )
+
+
+def _check(value: Any, kind: Any) -> Any:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"expected {kind}")
+    return value
+
+
+def _strings(value: Any, count: int | None = None) -> list[str]:
+    items = _check(value, list)
+    if (count is not None and len(items) != count) or not all(isinstance(i, str) for i in items):
+        raise ValueError("expected strings")
+    return items

@@ -1,0 +1,58 @@
+"""The pre-commit hook's path imports only what a scan of a few plain files uses (issue 16 §1)."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from byok_ci.rules import RuleSet
+from tests.conftest import key_for
+
+# Modules a scan of a few ordinary source files never needs.
+NOT_ON_THE_HOOK_PATH = [
+    "yaml", "tarfile", "zipfile", "tempfile", "random", "httpx", "git", "detect_secrets", "junit_xml",
+    "byok_ci.sources.artifacts.archives", "byok_ci.sources.artifacts.documents", "byok_ci.suppress.baseline",
+    "byok_ci.detect.encoded", "byok_ci.detect.structure", "byok_ci.rules.ids",
+]
+
+_PROBE = """
+import sys
+from byok_ci.cli import main
+sys.argv = ["byok-ci", "scan", "--no-color", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print("MODULES", " ".join(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def _modules(tmp_path: Path, files: list[str]) -> set[str]:
+    env = {**os.environ, "BYOK_CI_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("BYOK_CI_RULES_CACHE", None)
+    for _ in range(2):  # the first run fills the rule cache; the second is every later commit
+        done = subprocess.run([sys.executable, "-c", _PROBE, *files], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, check=True)
+    line = next(line for line in done.stderr.splitlines() if line.startswith("MODULES "))
+    return set(line.split()[1:])
+
+
+def test_the_hook_imports_only_what_three_plain_files_need(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import os\n\nDEBUG = False\nprint(os.environ.get('HOME'))\n")
+    (tmp_path / "client.ts").write_text("export const url = '/api/v1/items';\n")
+    (tmp_path / "main.go").write_text("package main\n\nfunc main() {}\n")
+    loaded = _modules(tmp_path, ["app.py", "client.ts", "main.go"])
+    assert "byok_ci.scan" in loaded and "byok_ci.rules.cache" in loaded
+    assert sorted(set(NOT_ON_THE_HOOK_PATH) & loaded) == []
+
+
+def test_what_a_file_needs_is_imported_when_it_needs_it(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    """A key that needs provider context, and a base64 run, bring in their modules (and are found)."""
+    key = key_for(shipped_rules, "cohere.api-key", rng)
+    (tmp_path / "settings.py").write_text(f"COHERE_API_KEY = '{key}'\nLOGO = '{'QUJD' * 20}'\n")
+    loaded = _modules(tmp_path, ["settings.py"])
+    assert {"byok_ci.detect.structure", "byok_ci.detect.encoded"} <= loaded
+    assert "yaml" not in loaded and "tarfile" not in loaded

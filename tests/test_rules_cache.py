@@ -1,0 +1,161 @@
+"""The rule set cached as JSON (byok_ci.rules.cache): same rules, rebuilt when anything changes,
+never trusted blindly, never pickled."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from byok_ci.rules import cache, default_rules_dir, load_rules
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(directory))
+    monkeypatch.delenv("BYOK_CI_RULES_CACHE", raising=False)
+    return directory
+
+
+def entries(directory: Path) -> list[Path]:
+    return sorted(directory.glob("rules-*.json"))
+
+
+def test_rules_from_the_cache_are_the_rules_from_yaml(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_rules()
+    (entry,) = entries(cache_dir)
+    second = load_rules()  # from the cache
+    monkeypatch.setenv("BYOK_CI_RULES_CACHE", "0")
+    from_yaml = load_rules()
+    assert first.rules == second.rules == from_yaml.rules
+    assert first.digest == second.digest == from_yaml.digest
+    assert [r.source for r in second.rules] == [r.source for r in from_yaml.rules]
+    assert entries(cache_dir) == [entry]
+
+
+def test_a_cache_hit_reads_no_yaml(cache_dir: Path) -> None:
+    load_rules()
+    code = ("import sys; from byok_ci.rules import load_rules; r = load_rules(); "
+            "print(len(r.rules), 'yaml' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(len(load_rules().rules)), "False"]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "bad-hash", "wrong-types", "empty", "pickle"])
+def test_a_corrupt_cache_is_ignored_and_rebuilt(cache_dir: Path, tmp_path: Path, damage: str) -> None:
+    expected = load_rules()
+    (entry,) = entries(cache_dir)
+    good = entry.read_text()
+    data = json.loads(good)
+    marker = tmp_path / "unpickled"
+    if damage == "truncated":
+        entry.write_text(good[: len(good) // 2])
+    elif damage == "garbage":
+        entry.write_bytes(b"\x00\xff not json")
+    elif damage == "bad-hash":
+        entry.write_text(json.dumps({**data, "payload": data["payload"].replace("openai", "OPENAI", 1)}))
+    elif damage == "wrong-types":
+        payload = json.loads(data["payload"])
+        payload[0]["rules"][0]["keywords"] = 42
+        text = json.dumps(payload)
+        import hashlib
+
+        entry.write_text(json.dumps({**data, "payload": text, "sha256": hashlib.sha256(text.encode()).hexdigest()}))
+    elif damage == "empty":
+        entry.write_text("")
+    else:  # a poisoned CI cache: a pickle that would run code if it were ever unpickled
+        entry.write_bytes(pickle.dumps(_Marker(str(marker))))
+    again = load_rules()
+    assert again.rules == expected.rules and again.errors == expected.errors == ()
+    assert not marker.exists()
+    assert json.loads(entry.read_text())["sha256"] == data["sha256"]  # rewritten whole
+
+
+class _Marker:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Path(self.path).touch, ())
+
+
+def test_the_cache_is_json_and_the_module_never_pickles(cache_dir: Path) -> None:
+    load_rules()
+    (entry,) = entries(cache_dir)
+    data = json.loads(entry.read_text())
+    assert set(data) == {"key", "format", "version", "sha256", "payload"}
+    assert isinstance(json.loads(data["payload"]), list)
+    source = Path(cache.__file__).read_text()
+    assert "import pickle" not in source and "marshal" not in source and "shelve" not in source
+
+
+def test_concurrent_writers_leave_one_whole_entry(cache_dir: Path) -> None:
+    code = "from byok_ci.rules import load_rules; r = load_rules(); print(len(r.rules), r.digest)"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    outs = {p.communicate()[0].strip() for p in procs}
+    assert all(p.returncode == 0 for p in procs)
+    expected = load_rules()
+    assert outs == {f"{len(expected.rules)} {expected.digest}"}
+    (entry,) = entries(cache_dir)
+    assert json.loads(entry.read_text())["key"] in entry.name
+    assert not list(cache_dir.glob("*.tmp")) and not list(cache_dir.glob(".rules-*"))
+
+
+def _rules_copy(tmp_path: Path) -> Path:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for name in ("groq.yaml", "openai.yaml"):
+        shutil.copy(default_rules_dir() / name, rules / name)
+    return rules
+
+
+def test_a_changed_rule_file_is_loaded_again(cache_dir: Path, tmp_path: Path) -> None:
+    rules = _rules_copy(tmp_path)
+    before = load_rules([rules])
+    groq = rules / "groq.yaml"
+    groq.write_text(groq.read_text().replace("description: ", "description: Changed ", 1))
+    after = load_rules([rules])
+    assert [r.description for r in after.rules] != [r.description for r in before.rules]
+    assert any(r.description.startswith("Changed ") for r in after.rules)
+    assert len(entries(cache_dir)) == 2
+    (rules / "openai.yaml").unlink()  # a file removed is another set too
+    assert {r.provider for r in load_rules([rules]).rules} == {"groq"}
+
+
+def test_a_broken_rule_file_is_reported_from_the_cache_too(cache_dir: Path, tmp_path: Path) -> None:
+    rules = _rules_copy(tmp_path)
+    groq = rules / "groq.yaml"
+    groq.write_text(groq.read_text().replace("    description: ", "    severity: fatal\n    description: ", 1))
+    first = load_rules([rules])
+    second = load_rules([rules])
+    assert first.errors and first.errors == second.errors
+    assert first.rules == second.rules
+
+
+def test_another_version_is_another_key(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_rules()
+    current = cache.__version__
+    monkeypatch.setattr(cache, "__version__", "99.0.0")
+    load_rules()
+    assert sorted(json.loads(p.read_text())["version"] for p in entries(cache_dir)) == sorted([current, "99.0.0"])
+
+
+def test_an_unwritable_cache_costs_only_the_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(blocker / "cache"))
+    assert load_rules().rules == load_rules().rules
+
+
+def test_old_entries_are_pruned(cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "KEEP", 3)
+    for n in range(5):
+        monkeypatch.setattr(cache, "__version__", f"0.0.{n}")
+        load_rules()
+    assert len(entries(cache_dir)) == 3
