@@ -87,3 +87,38 @@ def user_cache_dir() -> Path:
         return Path(os.environ["BYOK_CI_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "byok-ci"
+
+
+# Set by CI systems (GitHub Actions, GitLab, Buildkite, CircleCI, Jenkins, Azure Pipelines).
+_CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI", "JENKINS_URL", "TF_BUILD")
+
+
+def caches_in_use() -> bool:
+    """Whether byok-ci reads and writes its caches (the rule set, Hyperscan's database).
+
+    Not on a CI machine unless ``BYOK_CI_CACHE_DIR`` names the directory: a CI job's home
+    is often restored from a cache store that other jobs (a pull request's) can write to,
+    and an entry planted there could take rules away or hand Hyperscan a database that
+    never matches, so every scan would pass. A one-off CI run loses a few tens of
+    milliseconds; the pre-commit hook on a developer's machine keeps the saving.
+    """
+    if os.environ.get("BYOK_CI_CACHE_DIR"):
+        return True
+    return not any(os.environ.get(name, "").strip().lower() not in ("", "0", "false") for name in _CI_VARIABLES)
+
+
+def read_cache_file(path: Path) -> bytes | None:
+    """The bytes of a cache file only this user can have written, else None: a file that is
+    a symlink, owned by another user, or writable by group or others is not trusted."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if hasattr(os, "geteuid") and (info.st_uid != os.geteuid() or info.st_mode & 0o022):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)

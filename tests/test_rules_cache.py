@@ -4,6 +4,7 @@ never trusted blindly, never pickled."""
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
 import subprocess
@@ -159,3 +160,58 @@ def test_old_entries_are_pruned(cache_dir: Path, tmp_path: Path, monkeypatch: py
         monkeypatch.setattr(cache, "__version__", f"0.0.{n}")
         load_rules()
     assert len(entries(cache_dir)) == 3
+
+
+def _plant_an_entry_without_rules(entry: Path) -> None:
+    """What an attacker who can write the cache would plant: a well-formed entry (right key,
+    right hash) whose rule files hold no rules."""
+    import hashlib
+
+    data = json.loads(entry.read_text())
+    files = json.loads(data["payload"])
+    for file in files:
+        file["rules"] = []
+    payload = json.dumps(files, separators=(",", ":"))
+    entry.write_text(json.dumps({**data, "payload": payload, "sha256": hashlib.sha256(payload.encode()).hexdigest()}))
+
+
+@pytest.mark.parametrize("variable", ["CI", "GITHUB_ACTIONS", "GITLAB_CI"])
+def test_on_a_ci_machine_the_cache_in_the_home_is_neither_read_nor_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """A CI home restored from a shared cache store may hold a planted entry."""
+    monkeypatch.delenv("BYOK_CI_CACHE_DIR", raising=False)
+    monkeypatch.delenv("BYOK_CI_RULES_CACHE", raising=False)
+    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI", "JENKINS_URL", "TF_BUILD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    shipped = len(load_rules().rules)  # a developer's machine: the entry is written
+    (entry,) = (tmp_path / "home-cache" / "byok-ci").glob("rules-*.json")
+    _plant_an_entry_without_rules(entry)
+    assert load_rules().rules == ()  # the documented trust: the user's own cache is read
+    monkeypatch.setenv(variable, "true")
+    assert len(load_rules().rules) == shipped
+    entry.unlink()
+    load_rules()
+    assert not entry.exists()
+
+
+def test_a_cache_directory_named_on_a_ci_machine_is_used(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    load_rules()
+    assert len(entries(cache_dir)) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX file ownership")
+def test_an_entry_others_can_write_is_not_read(cache_dir: Path) -> None:
+    shipped = len(load_rules().rules)
+    (entry,) = entries(cache_dir)
+    _plant_an_entry_without_rules(entry)
+    entry.chmod(0o666)
+    assert len(load_rules().rules) == shipped
+    link = cache_dir / "elsewhere.json"
+    entry.rename(link)
+    _plant_an_entry_without_rules(link)
+    link.chmod(0o644)
+    entry.symlink_to(link)
+    assert len(load_rules().rules) == shipped

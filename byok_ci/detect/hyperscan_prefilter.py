@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from byok_ci.detect.prefilter import KeywordPrefilter, Spans
+from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir
 from byok_ci.rules.model import Rule
 
 _LOOKAROUND_OPENERS = ("(?!", "(?=", "(?<!", "(?<=")
@@ -248,8 +249,6 @@ def _flags(hyperscan: Any) -> int:
 
 
 def cache_dir() -> Path:
-    from byok_ci.paths import user_cache_dir
-
     return user_cache_dir()
 
 
@@ -279,15 +278,22 @@ class HyperscanPrefilter:
         version = getattr(hyperscan, "__version__", "")
         key = hashlib.sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}".encode()).hexdigest()[:24]
         path = cache_dir() / f"hyperscan-{key}.db"
-        try:
-            return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
-        except Exception:  # noqa: BLE001 - a missing or stale cache is rebuilt
-            pass
+        # A database that never matches would make every scan pass: read only one this user
+        # alone can have written, and none on CI machines (byok_ci.paths.caches_in_use).
+        use_cache = caches_in_use()
+        cached = read_cache_file(path) if use_cache else None
+        if cached is not None:
+            try:
+                return hyperscan.loadb(cached, hyperscan.HS_MODE_BLOCK)
+            except Exception:  # noqa: BLE001 - a stale or damaged cache is rebuilt
+                pass
         expressions, ids = _expressions(rules, hyperscan)
         database = hyperscan.Database()
         database.compile(
             expressions=expressions, ids=ids, elements=len(expressions), flags=[_flags(hyperscan)] * len(expressions)
         )
+        if not use_cache:
+            return database
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.tmp")

@@ -12,8 +12,10 @@ An entry is checked when read (its key, a SHA-256 of its payload, every field's 
 anything wrong (a truncated or corrupt file, another format) is ignored and the rules are
 loaded from YAML again and the entry rewritten. Entries are written to a temporary file
 and renamed into place, so concurrent writers and readers see a whole entry or none. A
-cache that cannot be written (read-only home) only costs the YAML next time. The cache
-is as trusted as the directory it is in: rules from it are data, never code.
+cache that cannot be written (read-only home) only costs the YAML next time. Rules from it
+are data, never code, but an entry could still take rules away: only entries this user
+alone can have written are read, and on CI machines the cache is off (a home restored from
+a shared cache store is not this user's alone; see :func:`byok_ci.paths.caches_in_use`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any, cast
 
 from byok_ci._version import __version__
 from byok_ci.model import ScanError
-from byok_ci.paths import user_cache_dir
+from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir
 from byok_ci.rules.keygen import Segment
 from byok_ci.rules.model import Context, Examples, Provider, Rule
 
@@ -109,7 +111,9 @@ def _pattern(raw: Any) -> re.Pattern[str]:
 
 
 def enabled() -> bool:
-    return os.environ.get("BYOK_CI_RULES_CACHE", "1") != "0"
+    """Off with ``BYOK_CI_RULES_CACHE=0``, and on CI machines (see
+    :func:`byok_ci.paths.caches_in_use`)."""
+    return os.environ.get("BYOK_CI_RULES_CACHE", "1") != "0" and caches_in_use()
 
 
 def key_of(contents: Sequence[bytes]) -> str:
@@ -135,7 +139,9 @@ def load(key: str, shown: Sequence[str]) -> list[FileRules] | None:
     """The cached rules of the files (shown as ``shown``) with ``key``; None when there is
     no usable entry."""
     try:
-        raw = path_of(key).read_bytes()
+        raw = read_cache_file(path_of(key))  # None: missing, or writable by someone else
+        if raw is None:
+            return None
         entry = json.loads(raw)
         if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != FORMAT:
             raise ValueError("another entry")

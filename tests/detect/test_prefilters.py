@@ -144,3 +144,31 @@ def test_shared_gates_are_only_taken_for_shapes_that_imply_them(shipped_rules: R
     # Some shapes share a run (a 40-hex key and a 32-alnum key), some with fixed text keep
     # their own: fewer expressions than rules with context, and more than the shared ones.
     assert shared & set(gates) and len(gates) > len(shared & set(gates))
+
+
+def _plant_a_database_that_never_matches(path: Path) -> None:
+    import hyperscan
+
+    database = hyperscan.Database()
+    database.compile(expressions=[b"a planted database matches only this"], ids=[0], elements=1, flags=[0])
+    path.write_bytes(hyperscan.dumpb(database))
+
+
+def test_a_planted_database_is_not_read_on_a_ci_machine(shipped_rules: RuleSet, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A CI home restored from a shared cache store may hold a database that never matches."""
+    monkeypatch.delenv("BYOK_CI_CACHE_DIR", raising=False)
+    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI", "JENKINS_URL", "TF_BUILD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    HyperscanPrefilter(shipped_rules.rules, "d")
+    (cached,) = (tmp_path / "byok-ci").glob("hyperscan-*.db")
+    _plant_a_database_that_never_matches(cached)
+    rule = shipped_rules.get("groq.api-key")
+    assert rule is not None
+    chunk = Chunk(text=f"K={generate_key(rule, random.Random(1))}", path="p")
+    assert not Detector(shipped_rules, prefilter=HyperscanPrefilter(shipped_rules.rules, "d")).detect(chunk)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert Detector(shipped_rules, prefilter=HyperscanPrefilter(shipped_rules.rules, "d")).detect(chunk)
+    cached.chmod(0o666)  # and on a developer's machine, not one others could have written
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    assert Detector(shipped_rules, prefilter=HyperscanPrefilter(shipped_rules.rules, "d")).detect(chunk)
