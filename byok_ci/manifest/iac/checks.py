@@ -149,6 +149,12 @@ def check_keys(reading: IacReading, manifest: Manifest) -> list[IacResult]:
             out.append(IacResult(BINDING, verdict, entry.env, name, bound[0].path, (bound[0].line, bound[0].column),
                                  key=entry, provider=entry.provider))
             continue
+        unread = [t for t in reading.templates if t.inconclusive and (entry.env in t.envs or not t.envs)]
+        if unread:
+            verdict = Verdict(inconclusive=f"{unread[0].path}: {unread[0].inconclusive}")
+            out.append(IacResult(BINDING, verdict, entry.env, name, unread[0].path, (1, 1), key=entry,
+                                 provider=entry.provider))
+            continue
         open_reads = [r for r in mine if r.unresolved or r.store_unknown]
         if open_reads:
             first = open_reads[0]

@@ -1,0 +1,326 @@
+"""Issue 18: each environment's infrastructure code binds the right key, by reference, under the naming rule."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from byok_ci.exitcodes import exit_code
+from byok_ci.manifest import check_manifest
+from byok_ci.rules import RuleSet
+from tests.conftest import key_for
+from tests.manifest.conftest import TODAY
+
+MANIFEST = """\
+version: 1
+project: acme
+keys:
+{keys}"""
+ENTRY = """\
+  - name: acme-{env}-openai
+    env: {env}
+    provider: openai
+    secret: {scheme}://{location}
+    owner: ml-team
+    models: [gpt-4o]
+    rotated: 2026-11-01
+"""
+
+
+def repo(tmp_path: Path, files: dict[str, str], scheme: str = "aws-sm", location: str = "acme-{env}-openai",
+         envs: tuple[str, ...] = ("staging", "prod")) -> Path:
+    keys = "".join(ENTRY.format(env=e, scheme=scheme, location=location.format(env=e)) for e in envs)
+    (tmp_path / "byok.yaml").write_text(MANIFEST.format(keys=keys), encoding="utf-8")
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path / "byok.yaml"
+
+
+def run(manifest: Path):  # type: ignore[no-untyped-def]
+    report = check_manifest(manifest, today=TODAY)
+    iac = [c for c in report.checks if "iac-" in c.name]
+    return report, iac
+
+
+def outcomes(checks, rule: str, outcome: str) -> list:  # type: ignore[no-untyped-def]
+    return [c for c in checks if c.name.endswith(rule) and c.outcome == outcome]
+
+
+# --- Terraform: one module, workspaces named by *.tfvars files --------------------------------
+
+TF_MAIN = """\
+variable "openai_secret" {
+  type    = string
+  default = "acme-${terraform.workspace}-openai"
+}
+
+data "aws_secretsmanager_secret_version" "openai" {
+  secret_id = var.openai_secret
+}
+"""
+
+
+def test_terraform_workspaces_bind_each_environment_s_own_key(tmp_path: Path) -> None:
+    manifest = repo(tmp_path, {"infra/main.tf": TF_MAIN, "infra/prod.tfvars": 'region = "eu-west-1"\n',
+                               "infra/staging.tfvars": 'region = "eu-west-1"\n'})
+    report, iac = run(manifest)
+    assert not [c for c in iac if c.outcome not in ("passed", "skipped")], [(c.name, c.detail) for c in iac]
+    bound = [c for c in iac if c.name.startswith("acme-") and c.outcome == "passed"]
+    assert {(c.path, c.line) for c in bound} == {("infra/main.tf", 6)}
+    assert len(bound) == 2
+    assert exit_code(report) == 0
+
+
+def test_terraform_staging_tfvars_pointing_at_the_prod_secret_fails(tmp_path: Path) -> None:
+    manifest = repo(tmp_path, {"infra/main.tf": TF_MAIN, "infra/prod.tfvars": 'region = "eu-west-1"\n',
+                               "infra/staging.tfvars": 'openai_secret = "acme-prod-openai"\n'})
+    report, iac = run(manifest)
+    isolation = outcomes(iac, "iac-isolation", "failed")
+    assert len(isolation) == 1 and isolation[0].suite == "manifest/staging"
+    assert (isolation[0].path, isolation[0].line) == ("infra/main.tf", 6)
+    assert "names environment 'prod'" in isolation[0].detail
+    binding = outcomes(iac, "iac-binding", "failed")
+    assert [c.name for c in binding] == ["acme-staging-openai: iac-binding"]
+    assert outcomes(iac, "iac-naming", "failed")
+    assert exit_code(report) == 1
+
+
+def test_terraform_per_environment_directories_and_undeclared_secret(tmp_path: Path) -> None:
+    module = 'data "aws_secretsmanager_secret" "k" {\n  name = "acme-%s-anthropic"\n}\n'
+    manifest = repo(tmp_path, {"envs/prod/main.tf": module % "prod", "envs/staging/main.tf": module % "staging"})
+    _, iac = run(manifest)
+    undeclared = outcomes(iac, "iac-binding", "failed")
+    assert {c.path for c in undeclared} >= {"envs/prod/main.tf", "envs/staging/main.tf"}
+    assert any("does not declare" in c.detail for c in undeclared)
+
+
+def test_terraform_workspace_without_a_known_workspace_is_inconclusive(tmp_path: Path) -> None:
+    manifest = repo(tmp_path, {"infra/main.tf": TF_MAIN})
+    report, iac = run(manifest)
+    inconclusive = outcomes(iac, "iac-binding", "inconclusive")
+    assert inconclusive and "terraform.workspace" in inconclusive[0].detail
+    assert not [c for c in iac if c.outcome == "failed"]
+    assert exit_code(report) == 4
+
+
+def test_terraform_key_in_a_variable_default_fails_inline(tmp_path: Path, shipped_rules: RuleSet,
+                                                         rng: random.Random) -> None:
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    text = f'variable "openai_api_key" {{\n  sensitive = false\n  default = "{key}"\n}}\n'
+    manifest = repo(tmp_path, {"infra/main.tf": text})
+    report, iac = run(manifest)
+    inline = outcomes(iac, "iac-inline", "failed")
+    assert len(inline) == 1 and (inline[0].path, inline[0].line) == ("infra/main.tf", 3)
+    assert "variable 'openai_api_key' (not sensitive)" in inline[0].detail
+    assert key not in json.dumps([c.detail for c in report.checks] + [f.message for f in report.findings])
+
+
+def test_unparseable_hcl_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    manifest = repo(tmp_path, {"infra/main.tf": 'data "x" {\n  = = \n'})
+    report, _ = run(manifest)
+    assert any(e.path == "infra/main.tf" for e in report.errors)
+    assert exit_code(report) == 2
+
+
+# --- CloudFormation: parameters per environment, intrinsic tags, dynamic references ------------
+
+CFN = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Environment:
+    Type: String
+    AllowedValues: [staging, prod]
+Conditions:
+  IsProd: !Equals [!Ref Environment, prod]
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Environment:
+        Variables:
+          OPENAI_API_KEY: !Sub "{{resolve:secretsmanager:acme-${Environment}-openai:SecretString:key}}"
+          REGION: !If [IsProd, eu-west-1, eu-west-2]
+"""
+
+
+def test_cloudformation_parameter_files_per_environment(tmp_path: Path) -> None:
+    files = {
+        "stack/template.yaml": CFN,
+        "stack/params/prod.json": json.dumps([{"ParameterKey": "Environment", "ParameterValue": "prod"}]),
+        "stack/params/staging.json": json.dumps({"Parameters": {"Environment": "staging"}}),
+    }
+    report, iac = run(repo(tmp_path, files))
+    assert not [c for c in iac if c.outcome in ("failed", "inconclusive")], [(c.name, c.detail) for c in iac]
+    bound = [c for c in iac if c.name.startswith("acme-")]
+    assert {(c.path, c.line, c.outcome) for c in bound} == {("stack/template.yaml", 14, "passed")}
+
+
+def test_cloudformation_staging_parameters_reading_prod_fail(tmp_path: Path) -> None:
+    files = {
+        "stack/template.yaml": CFN,
+        "stack/params/staging.json": json.dumps([{"ParameterKey": "Environment", "ParameterValue": "prod"}]),
+    }
+    # The file is named staging but sets Environment=prod: the parameter value decides.
+    _, iac = run(repo(tmp_path, files))
+    assert not outcomes(iac, "iac-isolation", "failed")
+    text = CFN.replace("acme-${Environment}-openai", "acme-prod-openai")
+    (tmp_path / "b").mkdir()
+    _, iac = run(repo(tmp_path / "b", {"stack/template.yaml": text}))
+    failed = outcomes(iac, "iac-isolation", "failed")
+    assert [c.suite for c in failed] == ["manifest/staging"] and failed[0].line == 14
+
+
+def test_cloudformation_refuses_tags_that_are_not_intrinsics(tmp_path: Path) -> None:
+    text = CFN.replace("!If [IsProd, eu-west-1, eu-west-2]", "!!python/object:os.system [x]")
+    report, _ = run(repo(tmp_path, {"stack/template.yaml": text}))
+    assert any(e.path == "stack/template.yaml" and e.line == 15 and "not a CloudFormation" in e.message
+               for e in report.errors)
+
+
+def test_cloudformation_unresolvable_reference_is_inconclusive(tmp_path: Path) -> None:
+    text = CFN.replace("acme-${Environment}-openai", "acme-${AWS::Region}-openai")
+    report, iac = run(repo(tmp_path, {"stack/template.yaml": text}))
+    inconclusive = outcomes(iac, "iac-binding", "inconclusive")
+    assert inconclusive and "AWS::Region" in inconclusive[0].detail
+    assert exit_code(report) == 4
+
+
+# --- Pulumi: a YAML program with three stacks ---------------------------------------------------
+
+PULUMI = """\
+name: acme
+runtime: yaml
+variables:
+  openai:
+    fn::invoke:
+      function: aws:secretsmanager:getSecretVersion
+      arguments:
+        secretId: acme-${pulumi.stack}-openai
+"""
+
+
+def test_pulumi_three_stacks(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    files = {
+        "deploy/Pulumi.yaml": PULUMI,
+        "deploy/Pulumi.dev.yaml": "config:\n  aws:region: eu-west-1\n",
+        "deploy/Pulumi.staging.yaml": "config:\n  acme:openaiKey:\n    secure: AAABAJxyz\n",
+        "deploy/Pulumi.prod.yaml": f"config:\n  aws:region: eu-west-1\n  acme:openaiKey: {key}\n",
+    }
+    report, iac = run(repo(tmp_path, files, envs=("dev", "staging", "prod")))
+    bound = [c for c in iac if c.name.startswith("acme-") and c.outcome == "passed"]
+    assert len(bound) == 3 and {(c.path, c.line) for c in bound} == {("deploy/Pulumi.yaml", 8)}
+    inline = outcomes(iac, "iac-inline", "failed")
+    assert [(c.path, c.line) for c in inline] == [("deploy/Pulumi.prod.yaml", 3)]
+    assert "pulumi config set --secret" in inline[0].detail
+    assert key not in json.dumps([c.detail for c in report.checks])
+
+
+def test_pulumi_program_in_another_language_is_inconclusive(tmp_path: Path) -> None:
+    files = {"deploy/Pulumi.yaml": "name: acme\nruntime: python\n", "deploy/Pulumi.prod.yaml": "config: {}\n"}
+    report, iac = run(repo(tmp_path, files))
+    assert any("python is not read" in c.detail for c in outcomes(iac, "iac-binding", "inconclusive"))
+    assert exit_code(report) == 4
+
+
+# --- Helm: ExternalSecret with values-prod / values-staging ------------------------------------
+
+EXTERNAL_SECRET = """\
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata:
+  name: openai
+spec:
+  secretStoreRef:
+    name: aws
+    kind: ClusterSecretStore
+  data:
+    - secretKey: OPENAI_API_KEY
+      remoteRef:
+        key: {{ .Values.openai.secret }}
+"""
+STORE = """\
+apiVersion: external-secrets.io/v1beta1
+kind: ClusterSecretStore
+metadata:
+  name: aws
+spec:
+  provider:
+    aws:
+      service: SecretsManager
+      region: eu-west-1
+"""
+
+
+def helm(values_staging: str) -> dict[str, str]:
+    return {
+        "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+        "chart/values.yaml": "openai:\n  secret: acme-dev-openai\n",
+        "chart/values-prod.yaml": "openai:\n  secret: acme-prod-openai\n",
+        "chart/values-staging.yaml": values_staging,
+        "chart/templates/external-secret.yaml": EXTERNAL_SECRET,
+        "cluster/store.yaml": STORE,
+    }
+
+
+def test_helm_values_per_environment_bind_the_declared_secrets(tmp_path: Path) -> None:
+    report, iac = run(repo(tmp_path, helm("openai:\n  secret: acme-staging-openai\n")))
+    assert not [c for c in iac if c.outcome in ("failed", "inconclusive")], [(c.name, c.detail) for c in iac]
+    bound = [c for c in iac if c.name.startswith("acme-")]
+    assert {(c.path, c.line, c.outcome) for c in bound} == {("chart/templates/external-secret.yaml", 12, "passed")}
+    assert exit_code(report) == 0
+
+
+def test_helm_staging_values_reading_prod_fail(tmp_path: Path) -> None:
+    _, iac = run(repo(tmp_path, helm("openai:\n  secret: acme-prod-openai\n")))
+    failed = outcomes(iac, "iac-isolation", "failed")
+    assert [c.suite for c in failed] == ["manifest/staging"]
+    assert "binds to 'acme-prod-openai'" in failed[0].detail or "names environment 'prod'" in failed[0].detail
+
+
+def test_helm_value_from_a_template_expression_is_inconclusive(tmp_path: Path) -> None:
+    files = helm("openai:\n  secret: acme-staging-openai\n")
+    files["chart/templates/external-secret.yaml"] = EXTERNAL_SECRET.replace(
+        "{{ .Values.openai.secret }}", "{{ printf \"acme-%s-openai\" .Values.env }}")
+    report, iac = run(repo(tmp_path, files))
+    assert any("not rendered" in c.detail for c in outcomes(iac, "iac-binding", "inconclusive"))
+    assert exit_code(report) == 4
+
+
+def test_iac_settings_are_validated_with_their_line(tmp_path: Path) -> None:
+    manifest = repo(tmp_path, {"infra/main.tf": TF_MAIN})
+    (tmp_path / ".byok-ci.yaml").write_text("iac:\n  environments:\n    infra/*: qa\n  pathz: [x]\n", encoding="utf-8")
+    from byok_ci.config import load_config
+
+    settings = load_config(tmp_path / ".byok-ci.yaml")
+    report = check_manifest(manifest, today=TODAY, settings=settings)
+    messages = [(e.line, e.message) for e in report.errors]
+    assert any(line == 2 and "'qa'" in m for line, m in messages), messages
+    assert any(line == 4 and "iac.pathz" in m for line, m in messages), messages
+
+
+def test_iac_environments_override(tmp_path: Path) -> None:
+    manifest = repo(tmp_path, {"infra/main.tf": TF_MAIN.replace("${terraform.workspace}", "prod")})
+    (tmp_path / ".byok-ci.yaml").write_text("iac:\n  environments:\n    infra: prod\n", encoding="utf-8")
+    from byok_ci.config import load_config
+
+    report = check_manifest(manifest, today=TODAY, settings=load_config(tmp_path / ".byok-ci.yaml"))
+    passed = [c for c in report.checks if c.name == "acme-prod-openai: iac-binding"]
+    assert passed and passed[0].outcome == "passed"
+
+
+@pytest.mark.parametrize("fmt", ["json", "junit", "sarif"])
+def test_iac_results_reach_every_report_format(tmp_path: Path, fmt: str) -> None:
+    from byok_ci.report import WRITERS
+    import io
+
+    report, _ = run(repo(tmp_path, {"infra/main.tf": TF_MAIN, "infra/prod.tfvars": "",
+                                    "infra/staging.tfvars": 'openai_secret = "acme-prod-openai"\n'}))
+    stream = io.StringIO()
+    WRITERS[fmt](report, stream)
+    assert "manifest.iac-isolation" in stream.getvalue() and "infra/main.tf" in stream.getvalue()
