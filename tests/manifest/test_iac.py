@@ -324,3 +324,48 @@ def test_iac_results_reach_every_report_format(tmp_path: Path, fmt: str) -> None
     stream = io.StringIO()
     WRITERS[fmt](report, stream)
     assert "manifest.iac-isolation" in stream.getvalue() and "infra/main.tf" in stream.getvalue()
+
+
+SPC = """\
+apiVersion: secrets-store.csi.x-k8s.io/v1
+kind: SecretProviderClass
+metadata:
+  name: openai
+  namespace: {namespace}
+spec:
+  provider: aws
+  parameters:
+    objects: |
+      - objectName: "{secret}"
+        objectType: "secretsmanager"
+"""
+
+
+def test_secret_provider_class_in_a_namespace_per_environment(tmp_path: Path) -> None:
+    files = {"k8s/prod/spc.yaml": SPC.format(namespace="app-prod", secret="acme-prod-openai"),
+             "k8s/staging/spc.yaml": SPC.format(namespace="app-staging", secret="acme-prod-openai")}
+    _, iac = run(repo(tmp_path, files))
+    bound = [c for c in iac if c.name == "acme-prod-openai: iac-binding"]
+    assert bound and bound[0].outcome == "passed" and bound[0].line == 10
+    failed = outcomes(iac, "iac-isolation", "failed")
+    assert [(c.path, c.line, c.suite) for c in failed] == [("k8s/staging/spc.yaml", 10, "manifest/staging")]
+
+
+def test_external_secret_whose_store_is_not_in_the_repository_is_inconclusive(tmp_path: Path) -> None:
+    files = helm("openai:\n  secret: acme-staging-openai\n")
+    del files["cluster/store.yaml"]
+    report, iac = run(repo(tmp_path, files))
+    assert any("SecretStore 'aws' is not in the repository" in c.detail
+               for c in outcomes(iac, "iac-binding", "inconclusive"))
+    assert not outcomes(iac, "iac-isolation", "failed")
+    assert exit_code(report) == 4
+
+
+def test_helm_values_file_with_a_key_fails_inline_but_other_yaml_is_left_to_the_scanner(
+        tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    files = helm(f"openai:\n  secret: acme-staging-openai\n  apiKey: {key}\n")
+    files["app/settings.yaml"] = f"openai_api_key: {key}\n"
+    _, iac = run(repo(tmp_path, files))
+    inline = outcomes(iac, "iac-inline", "failed")
+    assert [(c.path, c.line) for c in inline] == [("chart/values-staging.yaml", 3)]

@@ -99,6 +99,16 @@ def _convert(node: yaml.Node, path: str, budget: list[int], depth: int) -> Any:
     return mapping
 
 
+def mapping_at(data: Any, key: str) -> YMap:
+    """``data[key]`` when it is a mapping with positions, else an empty one (also with positions)."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if isinstance(value, YMap):
+        return value
+    empty = YMap()
+    empty.pos, empty.key_pos, empty.value_pos, empty.duplicates = (1, 1), {}, {}, []
+    return empty
+
+
 def _retag(node: yaml.Node) -> yaml.Node:
     """The node under its standard tag, so its children are converted as plain YAML."""
     standard = _TAG + ("seq" if isinstance(node, yaml.SequenceNode) else "map")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from byok_ci.manifest.iac.cfn_yaml import mapping_at
 from byok_ci.manifest.iac.envs import env_of_name, env_of_path
 from byok_ci.manifest.iac.expr import Unresolved, prefix, substitute
 from byok_ci.manifest.iac.model import Read, Template
@@ -126,7 +127,7 @@ class _Scope:
 def _contexts(path: str, template: YMap, parameter_files: list[tuple[str, dict[str, str]]], policy: Policy,
               settings: IacSettings) -> list[tuple[str, dict[str, str]]]:
     fixed = env_of_path(path, policy, settings.environments)
-    declared = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+    declared = mapping_at(template, "Parameters")
     env_parameter = next((p for p in ENV_PARAMETERS if p in declared), None)
     contexts: list[tuple[str, dict[str, str]]] = []
     for file_path, values in parameter_files:
@@ -140,7 +141,7 @@ def _contexts(path: str, template: YMap, parameter_files: list[tuple[str, dict[s
         return contexts
     if env_parameter:
         spec = declared[env_parameter] if isinstance(declared[env_parameter], dict) else {}
-        allowed = spec.get("AllowedValues") if isinstance(spec.get("AllowedValues"), list) else [spec.get("Default")]
+        allowed: list[Any] = spec["AllowedValues"] if isinstance(spec.get("AllowedValues"), list) else [spec.get("Default")]
         for value in allowed:
             env = env_of_name(str(value), policy) if value is not None else ""
             if env and (not fixed or env == fixed):
@@ -181,7 +182,7 @@ def _dynamic(text: str) -> list[SecretRef]:
 def read_cloudformation(path: str, template: YMap, parameter_files: list[tuple[str, dict[str, str]]],
                         policy: Policy, settings: IacSettings) -> tuple[list[Read], Template]:
     contexts = _contexts(path, template, parameter_files, policy, settings)
-    resources = template.get("Resources") if isinstance(template.get("Resources"), YMap) else YMap()
+    resources = mapping_at(template, "Resources")
     reads: list[Read] = []
     for env, parameters in contexts:
         scope = _Scope(template, parameters)

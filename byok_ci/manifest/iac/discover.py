@@ -149,13 +149,18 @@ def read_iac(root: Path, policy: Policy, settings: IacSettings, shown_prefix: st
     for rel in k8s:
         known_stores.update(kubernetes.stores(texts[rel]))
     for rel, found_kinds in k8s.items():
-        if "ExternalSecret" not in found_kinds:
+        if not found_kinds & {"ExternalSecret", "SecretProviderClass"}:
             continue
         contexts = _k8s_contexts(rel, texts, charts, policy, settings)
         reads += kubernetes.read_external_secrets(shown[rel], texts[rel], contexts, known_stores)
+        reads += kubernetes.read_provider_classes(shown[rel], texts[rel], contexts)
         templates.append(Template(shown[rel], "kubernetes", tuple(e for e, _ in contexts if e)))
+    # The inline-key check reads the IaC files only, not every YAML file of the repository.
+    iac = {rel for rel in texts if rel.endswith((".tf", ".tfvars"))} | set(cfn) | set(k8s)
+    iac |= {p for p, _ in parameter_files} | {rel for rel in parsed if PurePosixPath(rel).name.startswith("Pulumi.")}
+    iac |= {rel for rel in texts if _chart_of(rel, charts)}
     return IacReading(tuple(reads), tuple(slots), tuple(templates), tuple(problems), missing,
-                      {shown[rel]: texts[rel] for rel in texts})
+                      {shown[rel]: texts[rel] for rel in sorted(iac)})
 
 
 def _k8s_contexts(rel: str, texts: dict[str, str], charts: set[str], policy: Policy,

@@ -17,7 +17,7 @@ class Unresolved(Exception):
 
 def interpolations(text: str, opener: str = "${") -> list[tuple[int, int, str]]:
     """``(start, end, inner)`` of each ``${…}`` in ``text``, braces balanced."""
-    found = []
+    found: list[tuple[int, int, str]] = []
     i = 0
     while True:
         start = text.find(opener, i)

@@ -140,3 +140,54 @@ def read_external_secrets(path: str, text: str, contexts: list[tuple[str, dict[s
             location = f"{store.prefix}/{key}".strip("/") if store.prefix else key
             reads.append(Read(path, line, column, "kubernetes", construct, env, SecretRef(store.scheme, location), location))
     return reads
+
+
+_SPC_PROVIDER = re.compile(r"^[ \t]+provider:\s*['\"]?(aws|azure|gcp|vault)\b", re.M)
+_SPC_FIELD = re.compile(r"^(?P<indent>[ \t-]*)(?P<field>objectName|objectType|resourceName|secretPath|keyvaultName):"
+                        r"\s*(?P<value>.+?)\s*$")
+
+
+def read_provider_classes(path: str, text: str, contexts: list[tuple[str, dict[str, Any] | None]]) -> list[Read]:
+    """Secrets a ``SecretProviderClass`` (Secrets Store CSI driver) mounts: AWS, Azure, GCP, Vault."""
+    reads: list[Read] = []
+    for start, doc in documents(text):
+        kind = _KIND.search(doc)
+        provider = _SPC_PROVIDER.search(doc)
+        if not kind or kind.group(1) != "SecretProviderClass" or not provider:
+            continue
+        fields = [(start + i, m) for i, line in enumerate(doc.split("\n")) if (m := _SPC_FIELD.match(line))]
+        vault_name = next((m.group("value") for _, m in fields if m.group("field") == "keyvaultName"), "")
+        for index, (line, match) in enumerate(fields):
+            name = match.group("field")
+            if name not in ("objectName", "resourceName", "secretPath"):
+                continue
+            if provider.group(1) == "vault" and name == "objectName":
+                continue  # Vault's objectName is the file name; secretPath is the location
+            kind_of = next((m.group("value").strip("'\"") for _, m in fields[index + 1:index + 3]
+                            if m.group("field") == "objectType"), "")
+            column = len(match.group("indent")) + 1
+            for env, values in contexts:
+                try:
+                    value = resolve(match.group("value"), values)
+                    vault = resolve(vault_name, values) if vault_name else ""
+                except Unresolved as exc:
+                    reads.append(Read(path, line, column, "kubernetes", f"SecretProviderClass {name}", env, None,
+                                      match.group("value").split("{{", 1)[0].strip("'\" "), unresolved=str(exc)))
+                    continue
+                ref = _csi_ref(provider.group(1), value, kind_of, vault)
+                reads.append(Read(path, line, column, "kubernetes", f"SecretProviderClass {name}", env, ref,
+                                  ref.path if ref else value,
+                                  store_unknown="" if ref else f"the {provider.group(1)} provider's store is not known"))
+    return reads
+
+
+def _csi_ref(provider: str, value: str, object_type: str, vault: str) -> SecretRef | None:
+    if provider == "aws":
+        scheme = "aws-ssm" if object_type.lower() in ("ssmparameter", "ssm") else "aws-sm"
+        return SecretRef(scheme, value.split(":secret:", 1)[-1].lstrip("/"))
+    if provider == "azure":
+        return SecretRef("azure-kv", f"{vault}/{value}") if vault else None
+    if provider == "gcp":
+        parts = value.split("/")
+        return SecretRef("gcp-sm", f"{parts[1]}/{parts[3]}") if len(parts) >= 4 and parts[0] == "projects" else None
+    return SecretRef("vault", re.sub(r"^([^/]+)/data/", r"\1/", value.strip("/")))

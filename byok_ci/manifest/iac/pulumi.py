@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from byok_ci.manifest.iac.cfn_yaml import mapping_at
 from byok_ci.manifest.iac.envs import env_of_name, env_of_path
 from byok_ci.manifest.iac.expr import Unresolved, prefix, substitute
 from byok_ci.manifest.iac.model import Read, Slot, Template
@@ -80,8 +81,8 @@ def read_program(path: str, data: YMap, stacks: list[tuple[str, str, dict[str, A
     if name != "yaml":
         return [], Template(path, "pulumi", envs, inconclusive=f"a Pulumi program in {name or 'an unknown runtime'} is "
                                                                "not read (only YAML programs are)")
-    variables = data.get("variables") if isinstance(data.get("variables"), YMap) else YMap()
-    program_config = {}
+    variables = mapping_at(data, "variables")
+    program_config: dict[str, Any] = {}
     if isinstance(data.get("config"), dict):
         for key, spec in data["config"].items():
             if isinstance(spec, dict) and "default" in spec:
@@ -89,12 +90,12 @@ def read_program(path: str, data: YMap, stacks: list[tuple[str, str, dict[str, A
             elif isinstance(spec, dict) and "value" in spec:
                 program_config[str(key)] = spec["value"]
     found: list[tuple[str, str, Any, tuple[int, int], bool]] = []  # construct, kind, value, pos, creates
-    resources = data.get("resources") if isinstance(data.get("resources"), YMap) else YMap()
+    resources = mapping_at(data, "resources")
     for logical in resources:
         resource = resources[logical]
         if isinstance(resource, YMap) and resource.get("type") in _SECRETS:
             kind = str(resource["type"])
-            properties = resource.get("properties") if isinstance(resource.get("properties"), YMap) else YMap()
+            properties = mapping_at(resource, "properties")
             field_name = _SECRETS[kind][1]
             found.append((f"{logical} ({kind})", kind, properties.get(field_name, logical),
                           properties.value_at(field_name) if field_name in properties else resources.key_at(logical), True))
@@ -102,7 +103,7 @@ def read_program(path: str, data: YMap, stacks: list[tuple[str, str, dict[str, A
         invoke = variables[variable].get("fn::invoke") if isinstance(variables[variable], YMap) else None
         if isinstance(invoke, YMap) and invoke.get("function") in _SECRETS:
             kind = str(invoke["function"])
-            arguments = invoke.get("arguments") if isinstance(invoke.get("arguments"), YMap) else YMap()
+            arguments = mapping_at(invoke, "arguments")
             field_name = _SECRETS[kind][1]
             found.append((f"{variable} ({kind})", kind, arguments.get(field_name),
                           arguments.value_at(field_name) if field_name in arguments else variables.key_at(variable), False))
