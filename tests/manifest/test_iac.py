@@ -369,3 +369,37 @@ def test_helm_values_file_with_a_key_fails_inline_but_other_yaml_is_left_to_the_
     _, iac = run(repo(tmp_path, files))
     inline = outcomes(iac, "iac-inline", "failed")
     assert [(c.path, c.line) for c in inline] == [("chart/values-staging.yaml", 3)]
+
+
+def test_cloudformation_environment_tag_names_the_environment(tmp_path: Path) -> None:
+    text = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Secret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: acme-prod-openai
+      Tags:
+        - Key: Environment
+          Value: staging
+"""
+    _, iac = run(repo(tmp_path, {"stack.yaml": text}))
+    failed = outcomes(iac, "iac-isolation", "failed")
+    assert [(c.path, c.line, c.suite) for c in failed] == [("stack.yaml", 6, "manifest/staging")]
+    assert "creates 'aws-sm://acme-prod-openai'" in failed[0].detail
+
+
+def test_manifest_init_proposes_the_references_the_iac_binds(tmp_path: Path) -> None:
+    from byok_ci.manifest import starter_manifest
+    from byok_ci.manifest.policy import Policy
+    from byok_ci.rules import load_rules
+
+    repo(tmp_path, {"infra/main.tf": TF_MAIN, "infra/prod.tfvars": "", "infra/staging.tfvars": ""})
+    (tmp_path / "byok.yaml").unlink()
+    text = starter_manifest(tmp_path, "acme", load_rules().providers, Policy())
+    assert "secret: aws-sm://acme-prod-openai  # TODO: confirm; bound by infra/main.tf:6" in text
+    assert "secret: aws-sm://acme-staging-openai  # TODO: confirm; bound by infra/main.tf:6" in text
+    (tmp_path / "byok.yaml").write_text(text, encoding="utf-8")
+    report = check_manifest(tmp_path / "byok.yaml", today=TODAY)
+    bound = [c for c in report.checks if c.name.endswith(": iac-binding") and c.name.startswith("acme-")]
+    assert {c.outcome for c in bound if "dev" not in c.name} == {"passed"}

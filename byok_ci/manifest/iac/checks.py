@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from byok_ci.manifest.checks import Issue, Verdict
 from byok_ci.manifest.iac.envs import foreign_env, tokens
 from byok_ci.manifest.iac.model import IacReading, Read
-from byok_ci.manifest.init import _ALIASES
+from byok_ci.manifest.init import provider_of_read
 from byok_ci.manifest.model import KeyEntry, Manifest
 from byok_ci.manifest.refs import SecretRef
 
@@ -32,19 +32,6 @@ class IacResult:
     pos: tuple[int, int]
     key: KeyEntry | None = None
     provider: str = ""
-
-
-def provider_of_read(text: str, providers: tuple[str, ...]) -> str:
-    """The AI provider a secret's location names (``acme/prod/openai`` → openai), or ""."""
-    words = tokens(text)
-    joined = re.sub(r"[^a-z0-9]", "", text.lower())
-    for provider in sorted(providers, key=len, reverse=True):
-        if provider == "aws":
-            continue
-        aliases = {provider, *(a.lower().replace("_", "") for a in _ALIASES.get(provider, ()) if len(a) > 3)}
-        if words & aliases or any(len(a) > 5 and a in joined for a in aliases):
-            return provider
-    return ""
 
 
 def matches(read: SecretRef, declared: SecretRef) -> bool:

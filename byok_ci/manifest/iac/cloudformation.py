@@ -1,9 +1,10 @@
 """CloudFormation/SAM: dynamic references and secret resources, per environment (docs/iac.md#cloudformation).
 
-A template's environments come from its parameter files (``[{ParameterKey, ParameterValue}]``
+A template's environments come from an ``iac.environments`` override or its path, then its parameter files (``[{ParameterKey, ParameterValue}]``
 or ``{"Parameters": {…}}`` next to it or below it, named after an environment or setting an
 ``Environment`` parameter), else from the ``AllowedValues`` (or ``Default``) of an
-``Environment``/``Env``/``Stage`` parameter, else from its path. ``Ref``, ``Fn::Sub``,
+``Environment``/``Env``/``Stage`` parameter, else from the ``Environment`` tags of its
+resources (when they all name one environment). ``Ref``, ``Fn::Sub``,
 ``Fn::Join``, ``Fn::If`` (over ``Fn::Equals`` conditions), ``Fn::FindInMap`` and
 ``Fn::Select`` resolve from parameters and mappings; anything else is unresolved.
 """
@@ -146,7 +147,21 @@ def _contexts(path: str, template: YMap, parameter_files: list[tuple[str, dict[s
             env = env_of_name(str(value), policy) if value is not None else ""
             if env and (not fixed or env == fixed):
                 contexts.append((env, {env_parameter: str(value)}))
-    return contexts or [(fixed, {})]
+    return contexts or [(fixed or _tagged_env(template, policy), {})]
+
+
+def _tagged_env(template: YMap, policy: Policy) -> str:
+    """The one environment the resources' ``Environment`` tags name (list or SAM mapping form), or ""."""
+    found = set()
+    resources = mapping_at(template, "Resources")
+    for logical in resources:
+        tags = mapping_at(resources[logical], "Properties").get("Tags")
+        pairs = [(t.get("Key"), t.get("Value")) for t in tags if isinstance(t, dict)] if isinstance(tags, list) else \
+            list(tags.items()) if isinstance(tags, dict) else []
+        for key, value in pairs:
+            if key in ENV_PARAMETERS and isinstance(value, str):
+                found.add(env_of_name(value, policy))
+    return found.pop() if len(found) == 1 else ""
 
 
 def _strings(node: Any, at: tuple[int, int]) -> list[tuple[Any, tuple[int, int]]]:
