@@ -403,3 +403,24 @@ def test_manifest_init_proposes_the_references_the_iac_binds(tmp_path: Path) -> 
     report = check_manifest(tmp_path / "byok.yaml", today=TODAY)
     bound = [c for c in report.checks if c.name.endswith(": iac-binding") and c.name.startswith("acme-")]
     assert {c.outcome for c in bound if "dev" not in c.name} == {"passed"}
+
+
+@pytest.mark.parametrize("path, runs", [
+    ("byok.yaml", True), (".byok-ci.yaml", True), (".github/workflows/deploy.yml", True),
+    ("infra/main.tf", True), ("envs/prod/terraform.tfvars", True), ("infra/staging.tfvars", True),
+    ("stack/template.yaml", True), ("stack/params/prod.json", True), ("sam/template.template", True),
+    ("deploy/Pulumi.prod.yaml", True), ("chart/values-staging.yaml", True),
+    ("chart/templates/external-secret.yaml", True), ("k8s/spc.yml", True),
+    ("src/app.py", False), ("README.md", False),
+])
+def test_the_manifest_hook_runs_for_iac_files(path: str, runs: bool) -> None:
+    import re
+
+    import yaml
+
+    from tests.conftest import REPO
+
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = next(h for h in hooks if h["id"] == "byok-ci-manifest")
+    # pre-commit matches `files` with re.search on the repository-relative path.
+    assert bool(re.search(hook["files"], path)) is runs
