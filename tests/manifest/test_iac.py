@@ -424,3 +424,24 @@ def test_the_manifest_hook_runs_for_iac_files(path: str, runs: bool) -> None:
     hook = next(h for h in hooks if h["id"] == "byok-ci-manifest")
     # pre-commit matches `files` with re.search on the repository-relative path.
     assert bool(re.search(hook["files"], path)) is runs
+
+
+def test_without_the_hcl_parser_terraform_is_inconclusive_not_skipped(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "hcl2", None)  # `import hcl2` now raises ImportError
+    report, iac = run(repo(tmp_path, {"infra/main.tf": TF_MAIN, "infra/prod.tfvars": ""}))
+    inconclusive = outcomes(iac, "iac-binding", "inconclusive")
+    assert inconclusive and all("install byok-ci[iac]" in c.detail for c in inconclusive)
+    assert {c.path for c in inconclusive} == {"infra/main.tf", "infra/prod.tfvars"}
+    assert exit_code(report) == 4
+
+
+def test_iac_false_turns_the_reading_off(tmp_path: Path) -> None:
+    from byok_ci.config import load_config
+
+    manifest = repo(tmp_path, {"infra/main.tf": TF_MAIN})
+    (tmp_path / ".byok-ci.yaml").write_text("iac: false\n", encoding="utf-8")
+    report = check_manifest(manifest, today=TODAY, settings=load_config(tmp_path / ".byok-ci.yaml"))
+    assert not [c for c in report.checks if "iac-" in c.name] and exit_code(report) == 0

@@ -1,4 +1,4 @@
-"""CloudFormation/SAM: dynamic references and secret resources, per environment (docs/iac.md#cloudformation).
+"""CloudFormation/SAM: dynamic references and secret resources, per environment (docs/iac.md#what-is-read).
 
 A template's environments come from an ``iac.environments`` override or its path, then its parameter files (``[{ParameterKey, ParameterValue}]``
 or ``{"Parameters": {…}}`` next to it or below it, named after an environment or setting an

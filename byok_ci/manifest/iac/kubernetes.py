@@ -1,4 +1,4 @@
-"""Kubernetes and Helm: ExternalSecret and SecretProviderClass (docs/iac.md#kubernetes-and-helm).
+"""Kubernetes and Helm: ExternalSecret and SecretProviderClass (docs/iac.md#what-is-read).
 
 Manifests and Helm templates are read as text, document by document (``---``): a Helm
 template is not YAML until rendered, and it is never rendered. A ``remoteRef.key`` (or

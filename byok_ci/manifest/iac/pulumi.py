@@ -1,4 +1,4 @@
-"""Pulumi: stack config per stack and YAML programs (docs/iac.md#pulumi).
+"""Pulumi: stack config per stack and YAML programs (docs/iac.md#what-is-read).
 
 ``Pulumi.<stack>.yaml`` is stack ``<stack>``, whose name gives the environment. A
 ``secure:`` config value is ciphertext and fine; a plain value is judged by the key scan

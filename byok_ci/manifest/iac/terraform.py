@@ -1,4 +1,4 @@
-"""Terraform/OpenTofu: secret data sources and resources, per environment (docs/iac.md#terraform).
+"""Terraform/OpenTofu: secret data sources and resources, per environment (docs/iac.md#what-is-read).
 
 A directory of ``*.tf`` files is one module. Its environments come from, in order: an
 ``iac.environments`` override or an ``envs/<env>/``-style directory; ``<env>.tfvars`` (also
