@@ -445,3 +445,44 @@ def test_iac_false_turns_the_reading_off(tmp_path: Path) -> None:
     (tmp_path / ".byok-ci.yaml").write_text("iac: false\n", encoding="utf-8")
     report = check_manifest(manifest, today=TODAY, settings=load_config(tmp_path / ".byok-ci.yaml"))
     assert not [c for c in report.checks if "iac-" in c.name] and exit_code(report) == 0
+
+
+@pytest.mark.parametrize("block, expected", [
+    ('data "aws_ssm_parameter" "k" {\n  name = "/acme-prod-openai"\n}', "aws-ssm://acme-prod-openai"),
+    ('data "vault_kv_secret_v2" "k" {\n  mount = "kv"\n  name = "acme-prod-openai"\n}', "vault://kv/acme-prod-openai"),
+    ('data "vault_generic_secret" "k" {\n  path = "secret/data/acme-prod-openai"\n}', "vault://secret/acme-prod-openai"),
+    ('data "azurerm_key_vault" "v" {\n  name = "acme-kv"\n  resource_group_name = "rg"\n}\n'
+     'data "azurerm_key_vault_secret" "k" {\n  name = "acme-prod-openai"\n  key_vault_id = data.azurerm_key_vault.v.id\n}',
+     "azure-kv://acme-kv/acme-prod-openai"),
+    ('data "google_secret_manager_secret_version" "k" {\n  secret = "projects/acme-ml/secrets/acme-prod-openai/versions/latest"\n}',
+     "gcp-sm://acme-ml/acme-prod-openai"),
+    ('resource "google_secret_manager_secret" "k" {\n  project = "acme-ml"\n  secret_id = "acme-prod-openai"\n}',
+     "gcp-sm://acme-ml/acme-prod-openai"),
+    ('data "doppler_secrets" "k" {\n  project = "acme"\n  config = "prd"\n}', "doppler://acme/prd"),
+    ('data "onepassword_item" "k" {\n  vault = "acme-prod"\n  title = "acme-prod-openai"\n}', "op://acme-prod/acme-prod-openai"),
+    ('resource "aws_secretsmanager_secret" "s" {\n  name = "acme-prod-openai"\n}\n'
+     'resource "aws_secretsmanager_secret_version" "k" {\n  secret_id = aws_secretsmanager_secret.s.id\n}',
+     "aws-sm://acme-prod-openai"),
+])
+def test_terraform_store_blocks_become_references(block: str, expected: str) -> None:
+    from byok_ci.manifest.iac.settings import IacSettings
+    from byok_ci.manifest.iac.terraform import read_terraform
+    from byok_ci.manifest.policy import Policy
+
+    reads, _, _, problems = read_terraform([("envs/prod/main.tf", block + "\n")], Policy(), IacSettings())
+    assert not problems
+    assert {str(r.ref) for r in reads} == {expected}
+    assert all(r.env == "prod" and r.line >= 1 for r in reads)
+
+
+def test_cloudformation_json_template_and_ssm_secure_reference(tmp_path: Path) -> None:
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": {"Stage": {"Type": "String", "Default": "prod"}},
+        "Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Environment": {"Variables": {
+            "OPENAI_API_KEY": {"Fn::Sub": "{{resolve:ssm-secure:/acme-${Stage}-openai:1}}"}}}}}},
+    }
+    manifest = repo(tmp_path, {"cfn/stack.json": json.dumps(template, indent=2)}, scheme="aws-ssm", envs=("prod",))
+    _, iac = run(manifest)
+    bound = [c for c in iac if c.name == "acme-prod-openai: iac-binding"]
+    assert bound and bound[0].outcome == "passed" and bound[0].path == "cfn/stack.json" and bound[0].line == 15

@@ -50,7 +50,7 @@ def _declared(manifest: Manifest) -> list[KeyEntry]:
 
 def _label(read: Read) -> str:
     verb = "creates" if read.creates else "reads"
-    return f"{read.path}:{read.line} {read.construct} {verb} {read.ref or read.text or '?'}"
+    return f"{read.path}:{read.line} {read.construct} {verb} {read.ref or read.text or 'an unresolved location'}"
 
 
 def check_reads(reading: IacReading, manifest: Manifest, providers: tuple[str, ...]) -> list[IacResult]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from byok_ci.errors import Unresolved
 
-class Unresolved(Exception):
-    """An expression that cannot be resolved statically; ``str()`` is the reason."""
+__all__ = ["Unresolved", "call_args", "interpolations", "prefix", "substitute"]
 
 
 def interpolations(text: str, opener: str = "${") -> list[tuple[int, int, str]]:
