@@ -486,3 +486,95 @@ def test_cloudformation_json_template_and_ssm_secure_reference(tmp_path: Path) -
     _, iac = run(manifest)
     bound = [c for c in iac if c.name == "acme-prod-openai: iac-binding"]
     assert bound and bound[0].outcome == "passed" and bound[0].path == "cfn/stack.json" and bound[0].line == 15
+
+
+# --- Every failure for every tool: staging's templates read `staging`, prod's read `prod` ----
+
+def layout(tool: str, staging: str, prod: str, extra: str = "") -> dict[str, str]:
+    """The tool's layout with the secret names each environment reads, plus ``extra`` text in staging's file."""
+    if tool == "terraform":
+        block = 'data "aws_secretsmanager_secret_version" "openai" {\n  secret_id = "%s"\n}\n'
+        return {"envs/staging/main.tf": block % staging + extra, "envs/prod/main.tf": block % prod}
+    if tool == "cloudformation":
+        template = ('AWSTemplateFormatVersion: "2010-09-09"\nParameters:\n  SecretName: {Type: String}\n'
+                    '  Environment: {Type: String}\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n'
+                    '    Properties:\n      Environment:\n        Variables:\n'
+                    '          KEY: !Sub "{{resolve:secretsmanager:${SecretName}}}"\n' + extra)
+        params = '[{"ParameterKey": "Environment", "ParameterValue": "%s"}, {"ParameterKey": "SecretName", "ParameterValue": "%s"}]'
+        return {"cfn/app.yaml": template, "cfn/parameters/staging.json": params % ("staging", staging),
+                "cfn/parameters/prod.json": params % ("prod", prod)}
+    if tool == "pulumi":
+        program = ("name: acme\nruntime: yaml\nvariables:\n  openai:\n    fn::invoke:\n"
+                   "      function: aws:secretsmanager:getSecretVersion\n      arguments:\n        secretId: ${openaiSecret}\n")
+        return {"pulumi/Pulumi.yaml": program,
+                "pulumi/Pulumi.staging.yaml": f"config:\n  acme:openaiSecret: {staging}\n" + extra,
+                "pulumi/Pulumi.prod.yaml": f"config:\n  acme:openaiSecret: {prod}\n"}
+    files = helm(f"openai:\n  secret: {staging}\n" + extra)
+    files["chart/values-prod.yaml"] = f"openai:\n  secret: {prod}\n"
+    return files
+
+
+INLINE_LINE = {"terraform": ("envs/staging/main.tf", 5), "cloudformation": ("cfn/app.yaml", 12),
+               "pulumi": ("pulumi/Pulumi.staging.yaml", 3), "helm": ("chart/values-staging.yaml", 3)}
+READ_LINE = {"terraform": ("envs/staging/main.tf", 1), "cloudformation": ("cfn/app.yaml", 11),
+             "pulumi": ("pulumi/Pulumi.yaml", 8), "helm": ("chart/templates/external-secret.yaml", 12)}
+TOOLS = ["terraform", "cloudformation", "pulumi", "helm"]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_each_tool_binds_correctly(tmp_path: Path, tool: str) -> None:
+    report, iac = run(repo(tmp_path, layout(tool, "acme-staging-openai", "acme-prod-openai")))
+    assert not [c for c in iac if c.outcome in ("failed", "inconclusive")], [(c.name, c.detail) for c in iac]
+    assert {c.name for c in iac if c.outcome == "passed" and c.name.startswith("acme-")} == {
+        "acme-staging-openai: iac-binding", "acme-prod-openai: iac-binding"}
+    assert exit_code(report) == 0
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("staging, failing", [
+    ("acme-prod-openai", {"iac-isolation", "iac-binding", "iac-naming"}),  # reads prod's key
+    ("acme-staging-anthropic", {"iac-binding"}),  # an undeclared provider secret (and staging's own unbound)
+    ("openai-key-staging", {"iac-binding", "iac-naming"}),  # off the naming pattern
+])
+def test_each_tool_reports_each_failure_at_the_template(tmp_path: Path, tool: str, staging: str,
+                                                        failing: set[str]) -> None:
+    report, iac = run(repo(tmp_path, layout(tool, staging, "acme-prod-openai")))
+    failed = [c for c in iac if c.outcome == "failed"]
+    assert {c.name.rsplit(": ", 1)[-1] for c in failed} == failing
+    at_template = [c for c in failed if not c.name.startswith("acme-")]
+    assert at_template and all((c.path, c.line) == READ_LINE[tool] and c.suite == "manifest/staging"
+                               for c in at_template)
+    assert exit_code(report) == 1
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_each_tool_reports_a_key_in_its_files(tmp_path: Path, tool: str, shipped_rules: RuleSet,
+                                              rng: random.Random) -> None:
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    extra = {"terraform": f'variable "openai_key" {{\n  default = "{key}"\n}}\n',
+             "cloudformation": f"          OTHER: {key}\n",
+             "pulumi": f"  acme:openaiKey: {key}\n",
+             "helm": f"  apiKey: {key}\n"}[tool]
+    report, iac = run(repo(tmp_path, layout(tool, "acme-staging-openai", "acme-prod-openai", extra)))
+    inline = outcomes(iac, "iac-inline", "failed")
+    assert [(c.path, c.line) for c in inline] == [INLINE_LINE[tool]]
+    assert {"terraform": "variable 'openai_key' (not sensitive) holds it", "cloudformation": "{{resolve:secretsmanager:",
+            "pulumi": "pulumi config set --secret", "helm": "ExternalSecret"}[tool] in inline[0].detail
+    assert key not in json.dumps([c.detail for c in report.checks] + [f.message for f in report.findings])
+    assert exit_code(report) == 1
+
+
+def test_the_cli_reports_an_inconclusive_run_as_skipped_testcases_and_exit_4(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from junitparser import JUnitXml
+
+    from byok_ci.cli import main
+
+    manifest = repo(tmp_path, {"infra/main.tf": TF_MAIN})
+    junit = tmp_path / "m.xml"
+    result = CliRunner().invoke(main, ["manifest", "check", "--manifest", str(manifest), "--today", "2026-11-27",
+                                       "--junit", str(junit)], env={"BYOK_CI_CONFIG": None, "NO_COLOR": "1"})
+    assert result.exit_code == 4, result.output
+    cases = [case for suite in JUnitXml.fromfile(str(junit)) for case in suite if "iac-binding" in case.name]
+    assert cases and all(case.result and case.result[0]._tag == "skipped" for case in cases)
+    assert "terraform.workspace" in result.output

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from byok_ci.config import Settings
 from byok_ci.detect.engine import Detector
 from byok_ci.manifest.checks import Issue, Verdict
 from byok_ci.manifest.iac.checks import INLINE, IacResult, check_keys, check_missing, check_reads
 from byok_ci.manifest.iac.discover import read_iac
+from byok_ci.manifest.iac.model import IacReading
 from byok_ci.manifest.iac.settings import parse_settings
 from byok_ci.manifest.model import Manifest
 from byok_ci.model import Chunk, ScanError
@@ -21,7 +22,25 @@ class _Builder(Protocol):
             pos: tuple[int, int], seconds: float, name: str, path: str | None = None) -> None: ...
 
 
-def _inline(reading: Any, detector: Detector, settings: Settings) -> list[IacResult]:
+_INSTEAD = {
+    "terraform": "read the key with a data source (aws_secretsmanager_secret_version, vault_kv_secret_v2, …)",
+    "cloudformation": "read the key with a dynamic reference ({{resolve:secretsmanager:…}})",
+    "pulumi": "set it with `pulumi config set --secret` (stored as secure: ciphertext)",
+    "kubernetes": "read the key with an ExternalSecret or a SecretProviderClass",
+}
+
+
+def _tool_of(path: str, reading: IacReading) -> str:
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith((".tf", ".tfvars")):
+        return "terraform"
+    if name.startswith("Pulumi."):
+        return "pulumi"
+    tools = {t.path: t.tool for t in reading.templates}
+    return tools.get(path, "cloudformation" if name.endswith(".json") else "kubernetes")
+
+
+def _inline(reading: IacReading, detector: Detector, settings: Settings) -> list[IacResult]:
     allowed = Suppression(allowed=frozenset(settings.allow_fingerprints))
     out = []
     for path, text in sorted(reading.texts.items()):
@@ -29,8 +48,7 @@ def _inline(reading: Any, detector: Detector, settings: Settings) -> list[IacRes
         issues = []
         for found in keys:
             slot = next((s for s in reading.slots if s.path == path and s.first <= found.line <= s.last), None)
-            where = f"{slot.what} holds it: {slot.instead}" if slot else \
-                "reference the key from a secret store (a data source, a dynamic reference, a secure config value)"
+            where = f"{slot.what} holds it: {slot.instead}" if slot else _INSTEAD[_tool_of(path, reading)]
             issues.append(Issue(f"{found.message} in infrastructure code; {where}", (found.line, found.column),
                                 path=path, redacted=found.redacted, fingerprint=found.fingerprint, provider=found.provider))
         if issues:
