@@ -578,3 +578,33 @@ def test_the_cli_reports_an_inconclusive_run_as_skipped_testcases_and_exit_4(tmp
     cases = [case for suite in JUnitXml.fromfile(str(junit)) for case in suite if "iac-binding" in case.name]
     assert cases and all(case.result and case.result[0]._tag == "skipped" for case in cases)
     assert "terraform.workspace" in result.output
+
+
+def test_charts_directory_layout_is_read_but_a_chart_s_vendored_charts_are_not(tmp_path: Path) -> None:
+    files = {f"charts/app/{name[len('chart/'):]}": text
+             for name, text in helm("openai:\n  secret: acme-staging-openai\n").items() if name.startswith("chart/")}
+    files["cluster/store.yaml"] = STORE
+    files["charts/app/charts/redis/templates/es.yaml"] = EXTERNAL_SECRET.replace(
+        "{{ .Values.openai.secret }}", "acme-prod-openai")
+    report, iac = run(repo(tmp_path, files))
+    assert {c.name for c in iac if c.outcome == "passed" and c.name.startswith("acme-")} == {
+        "acme-staging-openai: iac-binding", "acme-prod-openai: iac-binding"}
+    assert not [c for c in iac if "charts/app/charts/" in c.path]
+    assert exit_code(report) == 0
+
+
+def test_iac_paths_must_stay_inside_the_repository_and_links_are_not_followed(tmp_path: Path) -> None:
+    from byok_ci.config import load_config
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "main.tf").write_text(TF_MAIN.replace("${terraform.workspace}", "prod"), encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    manifest = repo(project, {})
+    (project / "infra").mkdir()
+    (project / "infra" / "main.tf").symlink_to(outside / "main.tf")
+    (project / ".byok-ci.yaml").write_text("iac:\n  paths: [../outside]\n", encoding="utf-8")
+    report = check_manifest(manifest, today=TODAY, settings=load_config(project / ".byok-ci.yaml"))
+    assert any(e.line == 2 and "inside the repository" in e.message for e in report.errors)
+    assert not [c for c in report.checks if "iac-" in c.name]

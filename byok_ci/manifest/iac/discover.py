@@ -18,23 +18,26 @@ from byok_ci.manifest.located import YMap, load_located
 from byok_ci.manifest.policy import Policy
 
 MAX_BYTES = 1024 * 1024
-_SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__", ".tox", "charts"}
+_SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
 _SUFFIXES = (".tf", ".tfvars", ".yaml", ".yml", ".json", ".template")
 
 
 def iac_files(root: Path, settings: IacSettings) -> list[tuple[Path, str]]:
     """(path, path shown relative to root) of every candidate file, in order."""
-    starts = [root / p for p in settings.paths] if settings.paths else [root]
+    starts = [root / p for p in settings.paths if (root / p).exists()] if settings.paths else [root]
     found: dict[str, Path] = {}
     for start in starts:
         if start.is_file():
             found[start.relative_to(root).as_posix()] = start
             continue
         for directory, dirs, files in os.walk(start):
-            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+            # A chart's charts/ holds its packaged dependencies, not this repository's code.
+            vendored = {"charts"} if "Chart.yaml" in files else set()
+            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS | vendored)
             for name in files:
-                if name.endswith(_SUFFIXES):
-                    path = Path(directory) / name
+                path = Path(directory) / name
+                # A link could point outside the repository: only its own files are read.
+                if name.endswith(_SUFFIXES) and not path.is_symlink():
                     found[path.relative_to(root).as_posix()] = path
     return [(path, shown) for shown, path in sorted(found.items())
             if not any(fnmatch.fnmatchcase(shown, p) or shown.startswith(p.rstrip("/") + "/") for p in settings.exclude)]
@@ -70,6 +73,9 @@ def read_iac(root: Path, policy: Policy, settings: IacSettings, shown_prefix: st
             continue
         if len(raw) <= MAX_BYTES:
             texts[rel] = raw.decode("utf-8", errors="replace")
+        elif rel.endswith((".tf", ".tfvars")):
+            problems.append(Problem(shown_prefix + rel, None, None,
+                                    f"file is larger than {MAX_BYTES // 1024} KB; its secrets are not checked"))
     shown = {rel: shown_prefix + rel for rel in texts}
     reads: list[Read] = []
     slots: list[Slot] = []

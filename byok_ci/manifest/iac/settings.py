@@ -52,6 +52,9 @@ def parse_settings(data: Any, shown: str, environments: tuple[str, ...]) -> tupl
             values[key] = dict(value)
         elif not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             problems.append(Problem(shown, line, None, f"field 'iac.{key}' must be a list of strings"))
+        elif key == "paths" and any(v.startswith("/") or ".." in v.split("/") for v in value):
+            problems.append(Problem(shown, line, None, "field 'iac.paths' must name paths inside the repository "
+                                                       "(relative, without '..')"))
         else:
             values[key] = tuple(v.strip("/") if key != "workspaces" else v for v in value)
     return IacSettings(**values), problems
