@@ -608,3 +608,16 @@ def test_iac_paths_must_stay_inside_the_repository_and_links_are_not_followed(tm
     report = check_manifest(manifest, today=TODAY, settings=load_config(project / ".byok-ci.yaml"))
     assert any(e.line == 2 and "inside the repository" in e.message for e in report.errors)
     assert not [c for c in report.checks if "iac-" in c.name]
+
+
+def test_terraform_module_called_per_environment_is_evaluated_with_the_caller_s_inputs(tmp_path: Path) -> None:
+    child = ('variable "openai_secret" {\n  type = string\n}\n\n'
+             'data "aws_secretsmanager_secret_version" "openai" {\n  secret_id = var.openai_secret\n}\n')
+    caller = 'module "app" {\n  source        = "../../modules/app"\n  openai_secret = "%s"\n}\n'
+    files = {"modules/app/main.tf": child, "envs/prod/main.tf": caller % "acme-prod-openai",
+             "envs/staging/main.tf": caller % "acme-prod-openai"}
+    report, iac = run(repo(tmp_path, files))
+    failed = outcomes(iac, "iac-isolation", "failed")
+    assert [(c.path, c.line, c.suite) for c in failed] == [("modules/app/main.tf", 5, "manifest/staging")]
+    assert [c.outcome for c in iac if c.name == "acme-prod-openai: iac-binding"] == ["passed"]
+    assert not outcomes(iac, "iac-binding", "inconclusive")  # the module is not also judged on its own

@@ -10,6 +10,7 @@ locating each block's header in the text (python-hcl2 keeps no line numbers).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -86,6 +87,7 @@ class _Module:
     common_vars: dict[str, Any] = field(default_factory=dict)  # terraform.tfvars
     workspace_of: dict[str, str] = field(default_factory=dict)  # env -> workspace name (the tfvars stem)
     uses_workspace: bool = False
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (child directory, arguments)
 
 
 def _line_of(text: str, pattern: str) -> tuple[int, int]:
@@ -100,10 +102,17 @@ def _header(kind: str, labels: tuple[str, ...]) -> str:
     return r"^[ \t]*" + re.escape(kind) + "".join(r'\s+"?' + re.escape(label) + '"?' for label in labels) + r"\s*\{"
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A module input the caller passes but that did not resolve in the caller."""
+
+    reason: str
+
+
 class _Scope:
-    def __init__(self, module: _Module, env: str, workspace: str | None) -> None:
+    def __init__(self, module: _Module, env: str, workspace: str | None, inputs: dict[str, Any] | None = None) -> None:
         self.module, self.env, self.workspace = module, env, workspace
-        self.values = {**module.common_vars, **module.tfvars.get(env, {})}
+        self.values = inputs if inputs is not None else {**module.common_vars, **module.tfvars.get(env, {})}
         self.depth = 0
 
     def value(self, raw: Any) -> Any:
@@ -160,6 +169,8 @@ class _Scope:
         raise Unresolved(f"'${{{inner}}}' is not resolved statically")
 
     def _variable(self, name: str) -> Any:
+        if isinstance(self.values.get(name), _Pending):
+            raise Unresolved(self.values[name].reason)
         if name in self.values:
             return self.value(self.values[name])
         declared = self.module.variables.get(name)
@@ -280,6 +291,11 @@ def read_terraform(files: list[tuple[str, str]], policy: Policy, settings: IacSe
             end = _block_end(text, line)
             slots.append(Slot(path, line, end, f"variable '{name}'" + (" (sensitive)" if sensitive else " (not sensitive)"),
                               "remove the default and read the key from a secret store (a data source)"))
+        for _, body in _blocks(data, "module"):
+            source = _unquote(str(body.get("source", "")))
+            if source.startswith(("./", "../")):
+                child = posixpath.normpath(posixpath.join(directory, source))
+                module.calls.append((child, {k: v for k, v in body.items() if not k.startswith("__")}))
         for _, body in _blocks(data, "locals"):
             module.locals.update({k: v for k, v in body.items() if not k.startswith("__")})
         for kind in ("data", "resource"):
@@ -290,19 +306,36 @@ def read_terraform(files: list[tuple[str, str]], policy: Policy, settings: IacSe
                 module.blocks[(labels[0], labels[1])] = _Block(kind, labels[0], labels[1], body, path, line, column)
     reads: list[Read] = []
     templates: list[Template] = []
+    # A module called from the repository (source = "../modules/x") is evaluated with each
+    # caller's arguments in the caller's environments, not on its own.
+    called = {child for module in modules.values() for child, _ in module.calls}
     for module in modules.values():
         tf_files = [f for f in module.files if f.endswith(".tf")]
-        if not tf_files:
+        if not tf_files or module.directory in called:
             continue
         contexts = _contexts(module, policy, settings)
         templates.extend(Template(f, "terraform", tuple(e for e, _ in contexts if e)) for f in module.files)
         for env, workspace in contexts:
-            scope = _Scope(module, env, workspace)
-            for block in module.blocks.values():
-                if block.type == "azurerm_key_vault":
-                    continue
-                reads.append(_read(block, scope, env))
+            reads.extend(_evaluate(module, _Scope(module, env, workspace), modules, env, 0))
     return reads, slots, templates, problems
+
+
+def _evaluate(module: _Module, scope: _Scope, modules: dict[str, _Module], env: str, depth: int) -> list[Read]:
+    reads = [_read(block, scope, env) for block in module.blocks.values() if block.type != "azurerm_key_vault"]
+    for child_dir, arguments in module.calls:
+        child = modules.get(child_dir)
+        if child is None or depth > 8:
+            continue
+        inputs: dict[str, Any] = {}
+        for name, raw in arguments.items():
+            if name in ("source", "version", "providers", "depends_on", "count", "for_each"):
+                continue
+            try:
+                inputs[name] = scope.value(raw)
+            except Unresolved as exc:
+                inputs[name] = _Pending(f"module input {name}: {exc}")
+        reads.extend(_evaluate(child, _Scope(child, env, scope.workspace, inputs), modules, env, depth + 1))
+    return reads
 
 
 def _read(block: _Block, scope: _Scope, env: str) -> Read:
