@@ -621,3 +621,26 @@ def test_terraform_module_called_per_environment_is_evaluated_with_the_caller_s_
     assert [(c.path, c.line, c.suite) for c in failed] == [("modules/app/main.tf", 5, "manifest/staging")]
     assert [c.outcome for c in iac if c.name == "acme-prod-openai: iac-binding"] == ["passed"]
     assert not outcomes(iac, "iac-binding", "inconclusive")  # the module is not also judged on its own
+
+
+def test_cloudformation_dynamic_reference_to_a_secret_the_template_creates(tmp_path: Path) -> None:
+    text = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Environment: {Type: String, AllowedValues: [staging, prod]}
+Resources:
+  OpenAISecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: !Sub acme-${Environment}-openai
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Environment:
+        Variables:
+          OPENAI_API_KEY: !Sub "{{resolve:secretsmanager:${OpenAISecret}:SecretString:key}}"
+"""
+    report, iac = run(repo(tmp_path, {"app.yaml": text}))
+    assert not [c for c in iac if c.outcome in ("failed", "inconclusive")], [(c.name, c.detail) for c in iac]
+    assert len([c for c in iac if c.name.startswith("acme-") and c.outcome == "passed"]) == 2
+    assert exit_code(report) == 0

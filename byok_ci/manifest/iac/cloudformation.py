@@ -59,7 +59,13 @@ class _Scope:
             return str(declared[name]["Default"])
         if name.startswith("AWS::"):
             raise Unresolved(f"pseudo parameter {name} is known only when deployed")
-        if name in (self.template.get("Resources") or {}):
+        resource = mapping_at(self.template, "Resources").get(name)
+        if isinstance(resource, dict):
+            # Ref of a secret or parameter this template creates stands for it (an ARN or a
+            # name); its Name is what a dynamic reference then reads.
+            properties = mapping_at(resource, "Properties")
+            if resource.get("Type") in _CREATES and "Name" in properties:
+                return self.value(properties["Name"])
             raise Unresolved(f"Ref to resource {name} is known only when deployed")
         raise Unresolved(f"parameter {name} has no value for this environment")
 
