@@ -644,3 +644,24 @@ Resources:
     assert not [c for c in iac if c.outcome in ("failed", "inconclusive")], [(c.name, c.detail) for c in iac]
     assert len([c for c in iac if c.name.startswith("acme-") and c.outcome == "passed"]) == 2
     assert exit_code(report) == 0
+
+
+ODD_SHAPES = {
+    'cfn/t.yaml': 'AWSTemplateFormatVersion: "2010-09-09"\nParameters:\n  Environment: {Type: String, AllowedValues: [prod, 3, null]}\nConditions:\n  C: !Equals [a]\nResources:\n  S:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n      Name: !Select [x, [a]]\n  T:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n      Name: !Select [9, [a]]\n  U:\n    Type: AWS::Lambda::Function\n    Properties:\n      X: !Sub ["{{resolve:secretsmanager:${a}}}", 5]\n      Y: !If [C, "{{resolve:ssm:x}}", "b"]\n      Z: !FindInMap [[a], b, c]\n      W: !Join [",", "{{resolve:ssm:y}}"]\n      Tags: 5\n',
+    'chart/Chart.yaml': 'apiVersion: v2\nname: c\n',
+    'chart/templates/es.yaml': 'kind: ExternalSecret\nspec:\n  data:\n    - remoteRef:\n        key: {{ .Values.a }}\n---\nkind: SecretProviderClass\nspec:\n  provider: gcp\n  parameters:\n    secrets: |\n      - resourceName: "projects/x"\n',
+    'chart/values-prod.yaml': 'a: [1]\n',
+    'envs/prod/main.tf': 'locals {\n  l = [1, 2]\n  m = { a = [1] }\n}\ndata "aws_secretsmanager_secret_version" "a" {\n  secret_id = local.l\n}\ndata "vault_kv_secret_v2" "b" {\n  mount = local.m\n  name = lookup(local.m, "zz")\n}\ndata "aws_ssm_parameter" "c" {\n  name = local.l[5]\n}\ndata "onepassword_item" "d" {\n  vault = 3\n  title = true\n}\n',
+    'p/Pulumi.prod.yaml': 'config: [1, 2]\n',
+    'p/Pulumi.yaml': 'name: x\nruntime: {name: yaml}\nvariables: [1]\nresources:\n  r: {type: aws:ssm:Parameter, properties: {name: [1]}}\n',
+}
+
+
+def test_constructs_of_unexpected_shapes_are_inconclusive_never_a_crash(tmp_path: Path) -> None:
+    report, iac = run(repo(tmp_path, ODD_SHAPES, envs=("prod",)))
+    assert not [c for c in iac if c.outcome == "failed"], [(c.name, c.detail) for c in iac if c.outcome == "failed"]
+    details = " ".join(c.detail for c in outcomes(iac, "iac-binding", "inconclusive"))
+    for reason in ("is not a string", "cannot be evaluated (ValueError)",
+                   "cannot be evaluated (IndexError)", "Fn::Sub takes a string"):
+        assert reason in details
+    assert exit_code(report) == 4

@@ -16,7 +16,7 @@ from typing import Any
 
 from byok_ci.manifest.iac.cfn_yaml import mapping_at
 from byok_ci.manifest.iac.envs import env_of_name, env_of_path
-from byok_ci.manifest.iac.expr import Unresolved, prefix, substitute
+from byok_ci.manifest.iac.expr import UNRESOLVED, Unresolved, reason, prefix, substitute
 from byok_ci.manifest.iac.model import Read, Template
 from byok_ci.manifest.iac.settings import IacSettings
 from byok_ci.manifest.located import YList, YMap
@@ -221,15 +221,15 @@ def read_cloudformation(path: str, template: YMap, parameter_files: list[tuple[s
                     name = scope.value(properties[field_name]).lstrip("/")
                     reads.append(Read(path, line, column, "cloudformation", construct, env, SecretRef(scheme, name),
                                       name, creates=True))
-                except Unresolved as exc:
+                except UNRESOLVED as exc:
                     reads.append(Read(path, line, column, "cloudformation", construct, env, None,
-                                      _literal(properties[field_name]), unresolved=str(exc), creates=True))
+                                      _literal(properties[field_name]), unresolved=reason(exc), creates=True))
             for value, (line, column) in _strings(resource, resources.value_at(logical)):
                 try:
                     text = scope.value(value)
-                except Unresolved as exc:
+                except UNRESOLVED as exc:
                     reads.append(Read(path, line, column, "cloudformation", f"{construct}: dynamic reference", env, None,
-                                      _literal(value), unresolved=str(exc)))
+                                      _literal(value), unresolved=reason(exc)))
                     continue
                 for ref in _dynamic(text):
                     reads.append(Read(path, line, column, "cloudformation", f"{construct}: dynamic reference", env, ref,

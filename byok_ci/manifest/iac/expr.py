@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from byok_ci.errors import Unresolved
 
-__all__ = ["Unresolved", "call_args", "interpolations", "prefix", "substitute"]
+__all__ = ["UNRESOLVED", "Unresolved", "reason", "call_args", "interpolations", "prefix", "substitute"]
 
 
 def interpolations(text: str, opener: str = "${") -> list[tuple[int, int, str]]:
@@ -63,3 +63,15 @@ def call_args(inner: str, name: str) -> list[str] | None:
     if not (inner.startswith(name + "(") and inner.endswith(")")):
         return None
     return [a.strip() for a in _SPLIT.split(inner[len(name) + 1:-1])]
+
+
+# What evaluating a construct written in an unexpected shape may raise besides Unresolved
+# (a list where a string belongs, !Select [x, …]): the construct is inconclusive, the run goes on.
+UNRESOLVED = (Unresolved, TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError)
+
+
+def reason(exc: BaseException) -> str:
+    """Why a construct did not resolve, for the inconclusive outcome."""
+    if isinstance(exc, Unresolved):
+        return str(exc)
+    return f"the expression has a shape that cannot be evaluated ({type(exc).__name__})"

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from byok_ci.manifest.iac.expr import Unresolved
+from byok_ci.manifest.iac.expr import UNRESOLVED, Unresolved, reason
 from byok_ci.manifest.iac.model import Read
 from byok_ci.manifest.refs import SecretRef
 
@@ -128,9 +128,9 @@ def read_external_secrets(path: str, text: str, contexts: list[tuple[str, dict[s
         for env, values in contexts:
             try:
                 key = resolve(raw, values)
-            except Unresolved as exc:
+            except UNRESOLVED as exc:
                 literal = raw.split("{{", 1)[0].strip("'\" ")
-                reads.append(Read(path, line, column, "kubernetes", construct, env, None, literal, unresolved=str(exc)))
+                reads.append(Read(path, line, column, "kubernetes", construct, env, None, literal, unresolved=reason(exc)))
                 continue
             if store is None:
                 reads.append(Read(path, line, column, "kubernetes", construct, env, None, key,
@@ -170,9 +170,9 @@ def read_provider_classes(path: str, text: str, contexts: list[tuple[str, dict[s
                 try:
                     value = resolve(match.group("value"), values)
                     vault = resolve(vault_name, values) if vault_name else ""
-                except Unresolved as exc:
+                except UNRESOLVED as exc:
                     reads.append(Read(path, line, column, "kubernetes", f"SecretProviderClass {name}", env, None,
-                                      match.group("value").split("{{", 1)[0].strip("'\" "), unresolved=str(exc)))
+                                      match.group("value").split("{{", 1)[0].strip("'\" "), unresolved=reason(exc)))
                     continue
                 ref = _csi_ref(provider.group(1), value, kind_of, vault)
                 reads.append(Read(path, line, column, "kubernetes", f"SecretProviderClass {name}", env, ref,

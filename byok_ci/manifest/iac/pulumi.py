@@ -12,7 +12,7 @@ from typing import Any
 
 from byok_ci.manifest.iac.cfn_yaml import mapping_at
 from byok_ci.manifest.iac.envs import env_of_name, env_of_path
-from byok_ci.manifest.iac.expr import Unresolved, prefix, substitute
+from byok_ci.manifest.iac.expr import UNRESOLVED, Unresolved, reason, prefix, substitute
 from byok_ci.manifest.iac.model import Read, Slot, Template
 from byok_ci.manifest.iac.settings import IacSettings
 from byok_ci.manifest.located import YMap
@@ -114,10 +114,10 @@ def read_program(path: str, data: YMap, stacks: list[tuple[str, str, dict[str, A
             scheme = _SECRETS[kind][0]
             try:
                 text = _value(value, stack, merged, variables).lstrip("/")
-            except Unresolved as exc:
-                reason = str(exc) if stack else "no Pulumi.<stack>.yaml: the stack is not known"
+            except UNRESOLVED as exc:
+                why = reason(exc) if stack else "no Pulumi.<stack>.yaml: the stack is not known"
                 reads.append(Read(path, line, column, "pulumi", construct, env, None,
-                                  prefix(value) if isinstance(value, str) else "", unresolved=reason, creates=creates))
+                                  prefix(value) if isinstance(value, str) else "", unresolved=why, creates=creates))
                 continue
             if scheme == "gcp-sm" and text.startswith("projects/"):
                 parts = text.split("/")

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from byok_ci.manifest.iac.envs import env_of_name, env_of_path
-from byok_ci.manifest.iac.expr import Unresolved, call_args, interpolations, prefix, substitute
+from byok_ci.manifest.iac.expr import UNRESOLVED, Unresolved, reason, call_args, interpolations, prefix, substitute
 from byok_ci.manifest.iac.model import Problem, Read, Slot, Template
 from byok_ci.manifest.iac.settings import IacSettings
 from byok_ci.manifest.policy import Policy
@@ -192,7 +192,10 @@ def _location(block: _Block, scope: _Scope) -> tuple[str, str]:
     def get(attribute: str) -> str:
         if attribute not in block.body:
             raise Unresolved(f"{block.type}.{block.name} has no '{attribute}'")
-        return str(scope.value(block.body[attribute]))
+        value = scope.value(block.body[attribute])
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise Unresolved(f"{block.type}.{block.name}'s '{attribute}' is not a string")
+        return str(value)
 
     if scheme == "aws-sm":
         text = get(present[0] if present else attributes[0])
@@ -332,8 +335,8 @@ def _evaluate(module: _Module, scope: _Scope, modules: dict[str, _Module], env: 
                 continue
             try:
                 inputs[name] = scope.value(raw)
-            except Unresolved as exc:
-                inputs[name] = _Pending(f"module input {name}: {exc}")
+            except UNRESOLVED as exc:
+                inputs[name] = _Pending(f"module input {name}: {reason(exc)}")
         reads.extend(_evaluate(child, _Scope(child, env, scope.workspace, inputs), modules, env, depth + 1))
     return reads
 
@@ -352,9 +355,9 @@ def _read(block: _Block, scope: _Scope, env: str) -> Read:
                                block.path, block.line, block.column)
     try:
         scheme, text = _location(block, scope)
-    except Unresolved as exc:
+    except UNRESOLVED as exc:
         return Read(block.path, block.line, block.column, "terraform", construct, env, None,
-                    _known_prefix(block, scope), unresolved=str(exc), creates=block.kind == "resource")
+                    _known_prefix(block, scope), unresolved=reason(exc), creates=block.kind == "resource")
     whole = block.type in ("doppler_secrets", "onepassword_item")
     return Read(block.path, block.line, block.column, "terraform", construct, env, SecretRef(scheme, text), text,
                 creates=block.kind == "resource", whole=whole)
