@@ -25,7 +25,7 @@ _SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _KNOWN = {
     "version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size", "jobs",
-    "baseline", "ignore_file", "policy", "check",
+    "baseline", "ignore_file", "policy", "check", "iac",
 }
 # Artifact settings: config key -> kind of value. The same names (with dashes) are options.
 ARTIFACT_KEYS = {
@@ -57,6 +57,8 @@ class Settings:
     policy: Mapping[str, object] | None = field(default=None, compare=False)
     # The `check:` section: which jobs `byok-ci check` runs (validated by byok_ci.check).
     check: Mapping[str, object] | None = field(default=None, compare=False)
+    # The `iac:` section: which infrastructure code `manifest check` reads (validated by byok_ci.manifest.iac).
+    iac: object = field(default=None, compare=False)
     # Archives, container images and encoded secrets (see docs/artifacts.md#limits).
     archives: bool = True
     max_archive_depth: int = 3
@@ -210,6 +212,7 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
         ignore_file=path.parent / ignore_file if ignore_file is not None else base.ignore_file,
         policy=policy if policy is not None else base.policy,
         check=check if check is not None else base.check,
+        iac=data["iac"] if "iac" in data else base.iac,
     )
 
 

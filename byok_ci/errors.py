@@ -21,6 +21,8 @@
     │   └── ReportUnreadable      a file given as a byok-ci JSON report is not one (revoke-plan)
     ├── ManifestError             a key manifest (or a workflow) cannot be loaded at all (line, column)
     │   └── SecretRefError        a manifest value is not a usable secret reference
+    ├── Unresolved                an infrastructure-code expression that does not resolve statically
+    │                             (the reason); the IaC check it blocks is inconclusive
     ├── UsageError                a name given to a command matches nothing (a rule id, an
     │   │                         environment, a key); nothing runs
     │   └── CheckUsageError       `byok-ci check` names an unknown job, value or option
@@ -184,6 +186,14 @@ class SecretRefError(ManifestError, ValueError):
         reason = redact_text(reason)
         ByokError.__init__(self, reason)
         self.path, self.line, self.column, self.reason = "", None, None, reason
+
+
+class Unresolved(ByokError):
+    """An infrastructure-code expression (``${var.x}``, ``!Sub``, ``{{ .Values.x }}``) that does not
+    resolve from what the repository holds; ``str()`` is the reason, redacted."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(redact_text(reason))
 
 
 class UsageError(ByokError):

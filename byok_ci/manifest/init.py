@@ -65,6 +65,32 @@ def provider_of(variable: str, providers: Iterable[str]) -> str | None:
     return best[1] if best else None
 
 
+def provider_of_read(text: str, providers: Iterable[str]) -> str:
+    """The AI provider a secret's location names (``acme/prod/openai`` → openai), or ""."""
+    words = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", text)}
+    joined = re.sub(r"[^a-z0-9]", "", text.lower())
+    for provider in sorted(providers, key=len, reverse=True):
+        if provider in _SKIP_PROVIDERS:
+            continue
+        aliases = {provider, *(a.lower().replace("_", "") for a in _ALIASES.get(provider, ()) if len(a) > 3)}
+        if words & aliases or any(len(a) > 5 and a in joined for a in aliases):
+            return provider
+    return ""
+
+
+def iac_references(root: Path, providers: Iterable[str], policy: Policy) -> dict[tuple[str, str], tuple[str, str]]:
+    """(provider, environment) -> (reference, file:line) of what the repository's IaC binds."""
+    from byok_ci.manifest.iac.discover import read_iac
+    from byok_ci.manifest.iac.settings import IacSettings
+
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for read in read_iac(root, policy, IacSettings()).reads:
+        provider = provider_of_read(read.text, providers) if read.ref is not None else ""
+        if provider and read.env:
+            found.setdefault((provider, read.env), (str(read.ref), read.where))
+    return found
+
+
 def _env_in(variable: str, policy: Policy) -> str | None:
     words = {w.lower() for w in variable.split("_")}
     for env in policy.environments:
@@ -104,8 +130,12 @@ def find_usages(root: Path, providers: Iterable[str], policy: Policy, skip: Iter
     return sorted(found.values(), key=lambda u: (u.provider, u.env or "", u.variable))
 
 
-def _reference(provider: str, env: str, usages: list[Usage]) -> tuple[str, str]:
+def _reference(provider: str, env: str, usages: list[Usage],
+               iac: dict[tuple[str, str], tuple[str, str]] | None = None) -> tuple[str, str]:
     """The best guess at where the key lives, and the TODO comment that goes with it."""
+    if iac and (provider, env) in iac:
+        ref, where = iac[(provider, env)]
+        return ref, f"TODO: confirm; bound by {where}"
     github = [u for u in usages if u.github_secret and u.env == env]
     if github:
         u = github[0]
@@ -119,10 +149,14 @@ def _reference(provider: str, env: str, usages: list[Usage]) -> tuple[str, str]:
 def starter_manifest(root: Path, project: str, providers: Iterable[str], policy: Policy,
                      skip: Iterable[str] = ()) -> str:
     """The text of a starter ``byok.yaml`` for the repository at ``root``."""
+    providers = sorted(providers)
     usages = find_usages(root, providers, policy, skip)
     by_provider: dict[str, list[Usage]] = {}
     for usage in usages:
         by_provider.setdefault(usage.provider, []).append(usage)
+    iac = iac_references(root, providers, policy)
+    for provider, _ in iac:
+        by_provider.setdefault(provider, [])
     lines = [
         "# Starter key manifest written by `byok-ci manifest init`.",
         "# Fill in every TODO, then run `byok-ci manifest check`. Never put a key here:",
@@ -137,9 +171,12 @@ def starter_manifest(root: Path, project: str, providers: Iterable[str], policy:
         lines[-1] = "keys: []  # TODO: no AI-provider key names found; add one entry per key and environment"
     for provider, found in by_provider.items():
         seen = sorted({u.variable for u in found})
-        lines.append(f"  # {provider}: the repository uses {', '.join(seen)}")
+        if seen:
+            lines.append(f"  # {provider}: the repository uses {', '.join(seen)}")
+        else:
+            lines.append(f"  # {provider}: bound by the infrastructure code")
         for env in policy.environments:
-            ref, todo = _reference(provider, env, found)
+            ref, todo = _reference(provider, env, found, iac)
             lines += [
                 f"  - name: {project}-{env}-{provider}",
                 f"    env: {env}",

@@ -29,6 +29,10 @@ CHECK_IDS = (
     "manifest.scopes",
     "manifest.owner",
     "manifest.workflow",
+    "manifest.iac-binding",
+    "manifest.iac-isolation",
+    "manifest.iac-naming",
+    "manifest.iac-inline",
 )
 LEVELS = ("error", "warning", "off")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

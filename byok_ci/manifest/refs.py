@@ -4,6 +4,7 @@
     file://path                     a file (relative to the manifest, or absolute)
     vault://mount/path#field        HashiCorp Vault (KV)
     aws-sm://name#field             AWS Secrets Manager (field of a JSON secret, optional)
+    aws-ssm://name                  AWS Systems Manager Parameter Store (a SecureString parameter)
     azure-kv://vault/secret         Azure Key Vault
     gcp-sm://project/secret         Google Secret Manager (optional /version)
     github://NAME                   a GitHub Actions repository or organisation secret
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from byok_ci.errors import SecretRefError
 
-SCHEMES = ("env", "file", "vault", "aws-sm", "azure-kv", "gcp-sm", "github", "doppler", "op")
+SCHEMES = ("env", "file", "vault", "aws-sm", "aws-ssm", "azure-kv", "gcp-sm", "github", "doppler", "op")
 _URI = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)", re.S)
 _VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
@@ -28,6 +29,7 @@ _SEGMENTS: dict[str, tuple[int, int | None]] = {
     "file": (1, None),
     "vault": (2, None),
     "aws-sm": (1, None),
+    "aws-ssm": (1, None),
     "azure-kv": (2, 3),
     "gcp-sm": (2, 3),
     "doppler": (1, 3),
@@ -125,6 +127,7 @@ _SHAPES = {
     "file": "file://path",
     "vault": "vault://mount/path#field",
     "aws-sm": "aws-sm://name#field",
+    "aws-ssm": "aws-ssm://name",
     "azure-kv": "azure-kv://vault/secret",
     "gcp-sm": "gcp-sm://project/secret",
     "doppler": "doppler://project/config/NAME",

@@ -233,4 +233,7 @@ def check_manifest(
             provider = result.key.provider if result.key else ""
             build.add("manifest.workflow", result.verdict, suite_env=result.env, key=key, provider=provider,
                       pos=(use.line, use.column), seconds=0.0, name=name, path=use.path)
-    return report(build, Stats(files=1, bytes=len(manifest.text.encode("utf-8", "surrogatepass"))))
+    from byok_ci.manifest.iac.run import add_iac_checks
+
+    iac_files = add_iac_checks(build, manifest, root, base, settings, errors, detector, tuple(ruleset.providers))
+    return report(build, Stats(files=1 + iac_files, bytes=len(manifest.text.encode("utf-8", "surrogatepass"))))
