@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from byok_ci.config import Settings, available_cpus
@@ -14,6 +15,7 @@ from byok_ci.paths import report_root
 from byok_ci.pipeline import Run, ruleset_for, start
 from byok_ci.pipeline.detection import can_fork, chunk_findings, detect_chunks, in_workers, worker_state
 from byok_ci.rules import RuleSet, load_rules
+from byok_ci.shard import Shard
 from byok_ci.sources import Reading
 from byok_ci.sources.files import STDIN, FileEntry, FileSource, WalkOptions, display_path
 
@@ -43,6 +45,7 @@ def scan_paths(
     settings: Settings | None = None,
     root: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    shard: Shard | None = None,
 ) -> Report:
     """Scan files and directory trees (``-`` reads standard input) and return the report.
 
@@ -53,7 +56,8 @@ def scan_paths(
     are left out and counted in ``report.stats``. Problems with inputs, rules or settings
     are collected in ``report.errors``; the rest of the scan still runs. Large scans use
     every CPU; the findings are the same, in the same order, as a single-process scan.
-    ``progress(bytes_done, bytes_total)`` is called as files are finished.
+    ``progress(bytes_done, bytes_total)`` is called as files are finished. ``shard`` scans
+    only that shard's files (:mod:`byok_ci.shard`); the report records it and the tree.
     """
     settings = settings or Settings()
     root_dir = Path(os.path.abspath(root)) if root is not None else report_root(paths)
@@ -61,6 +65,13 @@ def scan_paths(
     options = WalkOptions(root=root_dir, exclude=settings.exclude, max_file_size=settings.max_file_size)
     source = file_source([str(p) for p in paths], options, settings)
     entries = list(source.files())
+    scanned = ""
+    if shard is not None:
+        scanned = tree_digest(entries)
+        owns = shard.owner((e.shown, e.size) for e in entries)
+        entries = [e for e in entries if owns(e.shown)]
+        if not shard.first:
+            source.reading.forget()  # what the walk met is the first shard's to report
     total = sum(max(e.size, 0) for e in entries)
     detector = run.detector(total)
     jobs = settings.jobs or available_cpus()
@@ -73,7 +84,18 @@ def scan_paths(
     # tree's; a path argument that names nothing is only the user's typing.
     missing = {display_path(str(p), root_dir) for p in paths if str(p) != STDIN and not os.path.lexists(p)}
     names = [e.shown for e in entries] + [e.path for e in source.reading.errors]
-    return run.finish(findings, source.reading, names=names, missing=missing)
+    report = run.finish(findings, source.reading, names=names, missing=missing)
+    return report if shard is None else replace(report, shard=str(shard), scanned=scanned)
+
+
+def tree_digest(entries: list[FileEntry]) -> str:
+    """What a sharded scan read, as an id every shard computes alike: every file's path and size."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for entry in sorted(entries, key=lambda e: e.shown):
+        digest.update(f"{entry.shown}\0{entry.size}\n".encode("utf-8", "surrogateescape"))
+    return f"files:{digest.hexdigest()[:32]}"
 
 
 def _chunks_with_progress(

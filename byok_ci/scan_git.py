@@ -27,6 +27,7 @@ from byok_ci.paths import work_tree_root
 from byok_ci.pipeline import Run, start
 from byok_ci.pipeline.detection import detect_batched, detect_chunks, detect_concurrently
 from byok_ci.rules import RuleSet
+from byok_ci.shard import Shard
 from byok_ci.sources.git.binaries import BinaryTexts
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
@@ -96,6 +97,7 @@ def scan_git(
     progress: Callable[[int, int], None] | None = None,
     state: Path | None = None,
     full: bool = False,
+    shard: Shard | None = None,
 ) -> Report:
     """Scan staged changes, a commit range or the whole history and return the report.
 
@@ -108,9 +110,15 @@ def scan_git(
     ``state`` (a history scan only) makes it incremental: only commits the state file does
     not record as scanned (with the same rules and settings) are scanned, and the file is
     updated when the scan read every commit; ``full`` scans everything and rewrites it.
+
+    ``shard`` (a history scan only) scans only the paths that shard owns
+    (:mod:`byok_ci.shard`); commit authors and ref names are the first shard's. The report
+    records the shard and the commit and refs it scanned.
     """
     if target.mode not in MODES:
         raise ValueError(f"unknown git scan mode {target.mode!r}")
+    if shard is not None and target.mode != "history":
+        raise ValueError("a shard applies to a history scan only")
     if (state is not None or target.all_objects) and target.mode != "history":
         raise ValueError("a history state and all objects apply to a history scan only")
     settings = settings or Settings()
@@ -120,6 +128,14 @@ def scan_git(
     # A staged change is small (start-up matters); ranges and histories are not.
     detector = run.detector(0 if target.mode == "staged" else FAST_PREFILTER_MIN_BYTES)
     chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size)
+    scanned = ""
+    if shard is not None:
+        try:
+            sizes, scanned = head_sizes(cwd)
+        except GitError as exc:
+            sizes = []
+            run.setup_errors.append(ScanError(HERE, str(exc)))
+        chunker.owns = shard.owner(sizes)
     note = on_note or (lambda _message: None)
     findings: list[Finding] = []
     errors: list[ScanError] = []
@@ -128,7 +144,7 @@ def scan_git(
             findings += detect_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector)
             findings += detect_chunks(BinaryTexts(chunker, cwd).chunks(), detector)
         else:
-            incremental = History(run, state, full) if state is not None else None
+            incremental = History(run, state, full, shard=shard) if state is not None else None
             _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note, progress,
                           settings.jobs, incremental)
     except GitError as exc:
@@ -142,12 +158,42 @@ def scan_git(
     if lfs:
         note(f"{lfs} Git LFS pointer file(s): their content is on the LFS server, "
              "not in git; scan the checked-out files too (byok-ci scan .)")
-    return run.finish(
+    everything = shard is None or shard.first  # names that are no path's: one shard's
+    report = run.finish(
         findings, chunker.reading, errors=errors,
         names=[p for p in chunker.reading.paths if not is_excluded(p, settings.exclude)],
-        authors=chunker.reading.authors,
-        refs=ref_names(cwd) if target.mode == "history" else None,
+        authors=chunker.reading.authors if everything else {},
+        refs=ref_names(cwd) if target.mode == "history" and everything else None,
     )
+    return report if shard is None else replace(report, shard=str(shard), scanned=scanned)
+
+
+def head_sizes(cwd: str | None) -> tuple[list[tuple[str, int]], str]:
+    """Every file at HEAD with its size (what a history shard packs), and an id of what a
+    history scan reads: HEAD's commit and every ref."""
+    import hashlib
+
+    from byok_ci.sources.git.patch import display
+    from byok_ci.sources.git.process import first_error_line, run as run_git
+
+    refs = run_git(["for-each-ref", "--format=%(objectname) %(refname)"], cwd=cwd)
+    head = run_git(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=cwd)
+    if refs.returncode != 0:
+        raise GitError(first_error_line(refs.stderr))
+    commit = head.stdout.decode("ascii").strip() if head.returncode == 0 else ""
+    scanned = f"git:{commit or 'no-head'}+refs:{hashlib.sha256(refs.stdout).hexdigest()[:16]}"
+    if not commit:
+        return [], scanned
+    listed = run_git(["ls-tree", "-r", "-l", "-z", "HEAD"], cwd=cwd)
+    if listed.returncode != 0:
+        raise GitError(first_error_line(listed.stderr))
+    sizes = []
+    for entry in listed.stdout.split(b"\0"):
+        meta, _, path = entry.partition(b"\t")
+        fields = meta.split()
+        if len(fields) == 4 and fields[1] == b"blob":
+            sizes.append((display(path), int(fields[3]) if fields[3].isdigit() else 0))
+    return sizes, scanned
 
 
 def _scan_commits(
@@ -236,11 +282,12 @@ class History:
     path: Path
     full: bool
     digest: str = ""
+    shard: Shard | None = None
 
     def start(self, pathspecs: Sequence[str], all_objects: bool, boundary: Iterable[bytes], cwd: str | None,
               note: Callable[[str], None]) -> list[bytes]:
         """The heads of the commits scanned before (empty: scan everything, and say why)."""
-        self.digest = settings_digest(_finding_settings(self.run, pathspecs, all_objects))
+        self.digest = settings_digest(_finding_settings(self.run, pathspecs, all_objects, self.shard))
         if self.full:
             note(f"--full: scanning the whole history; the history state {self.path.as_posix()} is rewritten")
             return []
@@ -258,13 +305,16 @@ class History:
         return None
 
 
-def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool) -> Iterator[str]:
+def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
+                      shard: Shard | None = None) -> Iterator[str]:
     """Everything that changes what scanning a commit reports, as strings: a change to any
     of them makes an incremental history scan everything again."""
     settings, held = run.settings, run.suppression
     yield f"byok-ci {__version__}; rules {run.ruleset.digest}"
     yield json.dumps([list(settings.exclude), settings.max_file_size, settings.max_decode_depth, list(pathspecs),
                       all_objects])
+    if shard is not None:
+        yield f"shard {shard}"  # a shard's state records only its paths' findings
     # What the suppression holds back: an entry removed (or an ignore entry expired) must
     # bring its findings back, so the commits that hold them are scanned again.
     yield json.dumps([sorted(held.allowed), sorted(held.ignore), sorted(held.sha1_hashes)])

@@ -29,6 +29,18 @@ from byok_ci.cli.options import (
 if TYPE_CHECKING:
     from byok_ci.config import Settings
     from byok_ci.model import Report
+    from byok_ci.shard import Shard
+
+
+def _shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Shard | None:
+    if value is None:
+        return None
+    from byok_ci.shard import parse_shard
+
+    try:
+        return parse_shard(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()
@@ -49,6 +61,9 @@ if TYPE_CHECKING:
 @no_color_option
 @artifact_options
 @git_options
+@click.option("--shard", callback=_shard, metavar="K/N",
+              help="Scan only shard K of N (files, or paths of a --history), for a CI matrix; "
+                   "merge the JSON reports with byok-ci report merge.")
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -75,6 +90,7 @@ def scan(
     all_objects: bool,
     state: Path | None,
     full: bool,
+    shard: Shard | None,
 ) -> None:
     """Scan files and directories (default: .) for leaked AI-provider keys. Use - for stdin.
 
@@ -101,10 +117,12 @@ def scan(
         config = settings.config_path.as_posix() if settings.config_path else "none"
         say(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes")
     target = git_target(staged, git_range, since, history, pre_push, all_objects, state, full)
+    if shard is not None and target is not None and target.mode != "history":
+        raise click.UsageError("--shard applies to a scan of files or to --history")
     if target is not None:
-        report = scan_git_report(target, paths, settings, allow_shallow, state, full)
+        report = scan_git_report(target, paths, settings, allow_shallow, state, full, shard=shard)
     else:
-        report = scan_files_report(paths or (".",), settings, show_progress=not quiet)
+        report = scan_files_report(paths or (".",), settings, show_progress=not quiet, shard=shard)
     report = with_setting_errors(report, setting_errors)
     say_errors(report)
     say_warnings(report)
@@ -129,13 +147,14 @@ def _check_disable_rule(rule_ids: tuple[str, ...], settings: Settings) -> None:
         raise click.BadParameter(why, param_hint="--disable-rule")
 
 
-def scan_files_report(paths: tuple[str, ...], settings: Settings, show_progress: bool) -> Report:
+def scan_files_report(paths: tuple[str, ...], settings: Settings, show_progress: bool,
+                      shard: Shard | None = None) -> Report:
     """scan_paths with a progress bar (in megabytes) on a terminal for large scans."""
     from byok_ci.scan import scan_paths
 
     if not (show_progress and sys.stderr.isatty()):
-        return scan_paths(paths, settings=settings)
+        return scan_paths(paths, settings=settings, shard=shard)
     from byok_ci.report.progress import byte_progress
 
     with byte_progress() as progress:
-        return scan_paths(paths, settings=settings, progress=progress)
+        return scan_paths(paths, settings=settings, progress=progress, shard=shard)
