@@ -87,6 +87,7 @@ COMMANDS = {
     "check": "byok_ci.cli.check",
     "usage": "byok_ci.cli.usage",
     "hook": "byok_ci.cli.hook",
+    "report": "byok_ci.cli.report",
 }
 
 

@@ -1,0 +1,189 @@
+"""Sharded scans (issue 19): N shards merged equal the one scan, byte for byte on the findings."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from byok_ci.cli import main
+from byok_ci.merge import merge_reports
+from byok_ci.model import Report
+from byok_ci.report.json import envelope, write
+from byok_ci.scan import scan_paths
+from byok_ci.scan_git import GitTarget, scan_git
+from byok_ci.shard import Shard, assign, parse_shard
+from tests.conftest import key_for
+from tests.gitrepo import GitRepo
+
+COUNTS = (1, 2, 3, 7)
+PROVIDERS = ("openai.project-key", "anthropic.api-key", "aws.access-key-id", "groq.api-key")
+
+
+def _keys(shipped_rules, rng, n: int) -> list[str]:
+    return [key_for(shipped_rules, PROVIDERS[i % len(PROVIDERS)], rng) for i in range(n)]
+
+
+def _history(path: Path, keys: list[str]) -> GitRepo:
+    """A history with keys added, copied, moved, deleted and only in a pull-request ref."""
+    repo = GitRepo(path)
+    for i in range(12):
+        repo.write(f"src/mod{i}.py", f"# module {i}\n" + "x = 1\n" * (i * 40))
+    repo.write("app/settings.py", f"TOKEN = '{keys[0]}'\n")
+    repo.commit("start")
+    repo.write("app/copy.py", f"TOKEN = '{keys[0]}'\n")  # the same key at a second path
+    repo.write("deploy/env.sh", f"export KEY={keys[1]}\n")
+    repo.commit("copy and deploy")
+    repo.git("rm", "-q", "deploy/env.sh")  # history only
+    repo.write("src/mod3.py", f"# module 3\nKEY = '{keys[2]}'\n")
+    repo.commit("drop deploy")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("feature/flag.py", f"KEY = '{keys[3]}'\n")
+    repo.commit("on a branch")
+    repo.git("checkout", "-q", "main")
+    repo.write("src/mod3.py", f"# module 3\nKEY = '{keys[2]}'\nOTHER = '{keys[4]}'\n")
+    pr = repo.commit("pull request head")
+    repo.git("update-ref", "refs/pull/1/head", pr)
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.write("src/mod7.py", "# module 7, no key\n")
+    repo.write("app/settings.py", f"TOKEN = '{keys[0]}'\nREFRESH = '{keys[5]}'\n")
+    repo.commit("more")
+    return repo
+
+
+def _tree(path: Path, keys: list[str]) -> Path:
+    """A directory with text files and archives holding keys (and nested archives)."""
+    path.mkdir()
+    for i in range(15):
+        (path / f"f{i:02d}.txt").write_text("line\n" * (i * 30) + (f"k = {keys[i % len(keys)]}\n" if i % 3 == 0 else ""))
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("pkg/settings.py", f"KEY = '{keys[1]}'\n")
+    with zipfile.ZipFile(path / "dist.whl", "w") as z:
+        z.writestr("app/config.py", f"KEY = '{keys[2]}'\n")
+        z.writestr("vendor/inner.zip", inner.getvalue())
+    data = f"KEY={keys[3]}\n".encode()
+    with tarfile.open(path / "release.tar.gz", "w:gz") as tar:
+        info = tarfile.TarInfo(".env")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    (path / "sub").mkdir()
+    (path / "sub" / "big.txt").write_text("filler\n" * 4000 + f"k = {keys[4]}\n")
+    return path
+
+
+def _merged(reports: list[Report], tmp_path: Path) -> Report:
+    paths = []
+    for index, report in enumerate(reports):
+        out = tmp_path / f"shard-{index}.json"
+        with open(out, "w", encoding="utf-8") as stream:
+            write(report, stream)
+        paths.append(out)
+    return merge_reports(paths)
+
+
+def _findings_json(report: Report) -> str:
+    return json.dumps(envelope(report)["findings"], indent=2, sort_keys=True)
+
+
+def _stats(report: Report) -> dict:
+    return {k: v for k, v in report.stats.to_dict().items() if k != "seconds"}
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_history_shards_merge_to_the_single_scan(tmp_path, shipped_rules, rng, count):
+    repo = _history(tmp_path / "repo", _keys(shipped_rules, rng, 6))
+    target = GitTarget("history", all_objects=True)
+    single = scan_git(target, cwd=str(repo.path))
+    assert single.findings and not single.errors
+    assert any(f.history_only for f in single.findings) and any(f.reachability for f in single.findings)
+    shards = [scan_git(target, cwd=str(repo.path), shard=Shard(k, count)) for k in range(1, count + 1)]
+    merged = _merged(shards, tmp_path)
+    assert not merged.errors, merged.errors
+    assert _findings_json(merged) == _findings_json(single)
+    # No blob read twice: the shards' counts add up to the one scan's.
+    assert _stats(merged) == _stats(single)
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_directory_shards_with_archives_merge_to_the_single_scan(tmp_path, shipped_rules, rng, count):
+    tree = _tree(tmp_path / "tree", _keys(shipped_rules, rng, 6))
+    single = scan_paths([tree], root=tmp_path)
+    assert any("!" in f.path for f in single.findings)
+    shards = [scan_paths([tree], root=tmp_path, shard=Shard(k, count)) for k in range(1, count + 1)]
+    assert len({s.scanned for s in shards}) == 1
+    merged = _merged(shards, tmp_path)
+    assert not merged.errors, merged.errors
+    assert _findings_json(merged) == _findings_json(single)
+    assert _stats(merged) == _stats(single)
+    if count > 1:
+        assert all(s.stats.files < single.stats.files for s in shards)
+
+
+def test_the_assignment_packs_by_bytes_and_is_the_same_in_any_order():
+    sizes = [(f"f{i}", size) for i, size in enumerate([900, 10, 10, 500, 400, 300, 200, 100, 0, 0])]
+    owners = assign(sizes, 3)
+    assert owners == assign(list(reversed(sizes)), 3)
+    loads = {k: sum(size for path, size in sizes if owners[path] == k) for k in (1, 2, 3)}
+    assert max(loads.values()) == 900 and min(loads.values()) >= 700
+
+
+@pytest.mark.parametrize("spec", ["0/3", "4/3", "3", "a/b", "1/0"])
+def test_a_shard_that_is_not_k_of_n_is_refused(spec):
+    with pytest.raises(ValueError):
+        parse_shard(spec)
+
+
+def _clean_shards(tmp_path: Path, count: int, name: str = "tree") -> list[Path]:
+    tree = tmp_path / name
+    tree.mkdir(exist_ok=True)
+    for i in range(6):
+        (tree / f"f{i}.txt").write_text("nothing\n" * (i + 1))
+    out = []
+    for k in range(1, count + 1):
+        path = tmp_path / f"{name}-{k}.json"
+        with open(path, "w", encoding="utf-8") as stream:
+            write(scan_paths([tree], root=tmp_path, shard=Shard(k, count)), stream)
+        out.append(path)
+    return out
+
+
+def _merge(*paths: Path) -> tuple[int, dict]:
+    out = paths[0].parent / "merged.json"
+    result = CliRunner().invoke(main, ["report", "merge", "-q", "--json", str(out), *map(str, paths)])
+    return result.exit_code, json.loads(out.read_text())
+
+
+def test_complete_clean_shards_merge_clean(tmp_path):
+    code, merged = _merge(*_clean_shards(tmp_path, 3))
+    assert code == 0, merged
+    assert merged["stats"]["files"] == 6 and not merged["errors"]
+
+
+@pytest.mark.parametrize("case", ["missing", "duplicated", "other-tree", "other-rules", "overlap", "unreadable"])
+def test_an_incomplete_or_inconsistent_merge_is_never_clean(tmp_path, case):
+    a, b, c = _clean_shards(tmp_path, 3)
+    given = {"missing": [a, c], "duplicated": [a, b, b, c], "unreadable": [a, b, c, tmp_path / "nope.json"]}.get(case)
+    if case == "other-tree":
+        given = [a, b, _clean_shards(tmp_path, 3, "other")[2]]
+    if case == "other-rules":
+        data = json.loads(c.read_text())
+        data["tool"]["rules"]["digest"] = "0" * 16
+        c.write_text(json.dumps(data))
+        given = [a, b, c]
+    if case == "overlap":
+        data, other = json.loads(b.read_text()), json.loads(a.read_text())
+        finding = {"rule_id": "openai.project-key", "provider": "openai", "severity": "warning", "path": "tree/f0.txt",
+                   "line": 1, "column": 1, "commit": None, "message": "m", "redacted": "…", "fingerprint": "f" * 16}
+        data["findings"], other["findings"] = [finding], [finding]
+        b.write_text(json.dumps(data))
+        a.write_text(json.dumps(other))
+        given = [a, b, c]
+    code, merged = _merge(*given)
+    assert code == 2, merged
+    assert merged["errors"]
