@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -128,25 +129,23 @@ def scan_git(
     # A staged change is small (start-up matters); ranges and histories are not.
     detector = run.detector(0 if target.mode == "staged" else FAST_PREFILTER_MIN_BYTES)
     chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size)
-    scanned = ""
-    if shard is not None:
-        try:
-            sizes, scanned = head_sizes(cwd)
-        except GitError as exc:
-            sizes = []
-            run.setup_errors.append(ScanError(HERE, str(exc)))
-        chunker.owns = shard.owner(sizes)
     note = on_note or (lambda _message: None)
     findings: list[Finding] = []
     errors: list[ScanError] = []
+    scanned = ""
     try:
         if target.mode == "staged":
             findings += detect_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector)
             findings += detect_chunks(BinaryTexts(chunker, cwd).chunks(), detector)
         else:
             incremental = History(run, state, full, shard=shard) if state is not None else None
-            _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note, progress,
-                          settings.jobs, incremental)
+            if shard is not None:
+                from byok_ci.sources.git.sharding import history_id
+
+                scanned = history_id(cwd)
+            with _sharded(shard, target, pathspecs, chunker, cwd) as config:
+                _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note,
+                              progress, settings.jobs, incremental, config)
     except GitError as exc:
         errors.append(ScanError(HERE, str(exc)))
     if chunker.submodules:
@@ -168,32 +167,19 @@ def scan_git(
     return report if shard is None else replace(report, shard=str(shard), scanned=scanned)
 
 
-def head_sizes(cwd: str | None) -> tuple[list[tuple[str, int]], str]:
-    """Every file at HEAD with its size (what a history shard packs), and an id of what a
-    history scan reads: HEAD's commit and every ref."""
-    import hashlib
+@contextmanager
+def _sharded(shard: Shard | None, target: GitTarget, pathspecs: Sequence[str], chunker: Chunker,
+             cwd: str | None) -> Iterator[list[str]]:
+    """For a shard: its paths set on ``chunker``, and git's options that spare it the other
+    shards' diffs."""
+    if shard is None:
+        yield []
+        return
+    from byok_ci.sources.git.sharding import history_sizes, sparing_others
 
-    from byok_ci.sources.git.patch import display
-    from byok_ci.sources.git.process import first_error_line, run as run_git
-
-    refs = run_git(["for-each-ref", "--format=%(objectname) %(refname)"], cwd=cwd)
-    head = run_git(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=cwd)
-    if refs.returncode != 0:
-        raise GitError(first_error_line(refs.stderr))
-    commit = head.stdout.decode("ascii").strip() if head.returncode == 0 else ""
-    scanned = f"git:{commit or 'no-head'}+refs:{hashlib.sha256(refs.stdout).hexdigest()[:16]}"
-    if not commit:
-        return [], scanned
-    listed = run_git(["ls-tree", "-r", "-l", "-z", "HEAD"], cwd=cwd)
-    if listed.returncode != 0:
-        raise GitError(first_error_line(listed.stderr))
-    sizes = []
-    for entry in listed.stdout.split(b"\0"):
-        meta, _, path = entry.partition(b"\t")
-        fields = meta.split()
-        if len(fields) == 4 and fields[1] == b"blob":
-            sizes.append((display(path), int(fields[3]) if fields[3].isdigit() else 0))
-    return sizes, scanned
+    with sparing_others(shard, history_sizes(cwd, target.all_objects, pathspecs), cwd) as (owns, config):
+        chunker.owns = owns
+        yield config
 
 
 def _scan_commits(
@@ -209,6 +195,7 @@ def _scan_commits(
     progress: Callable[[int, int], None] | None,
     jobs: int = 0,
     incremental: History | None = None,
+    config: Sequence[str] = (),
 ) -> None:
     """Findings of the commits ``target`` selects into ``findings``, parents first (whatever
     was found before a failure is kept, then the failure raised)."""
@@ -234,7 +221,7 @@ def _scan_commits(
         if incremental is not None:
             before = incremental.start(pathspecs, target.all_objects, boundary, cwd, note)
         source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd,
-                              max_parts=jobs, all_objects=target.all_objects, exclude=before)
+                              max_parts=jobs, all_objects=target.all_objects, exclude=before, config=config)
         parts = source.parts()
         if before:
             note(f"incremental history: {sum(part.count for part in parts):,} commit(s) not scanned before")

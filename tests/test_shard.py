@@ -51,6 +51,10 @@ def _history(path: Path, keys: list[str]) -> GitRepo:
     repo.git("update-ref", "refs/pull/1/head", pr)
     repo.git("reset", "-q", "--hard", "HEAD~1")
     repo.write("src/mod7.py", "# module 7, no key\n")
+    repo.write("lib/we[ir]d*.py", f"KEY = '{keys[3]}'\n")  # glob characters, and a space, in names
+    repo.write("lib/with space.py", f"KEY = '{keys[4]}'\n")
+    repo.write("README.md", "readme\n")
+    repo.write("lib/README.md", "another readme\n")
     repo.write("app/settings.py", f"TOKEN = '{keys[0]}'\nREFRESH = '{keys[5]}'\n")
     repo.commit("more")
     return repo
@@ -187,3 +191,22 @@ def test_an_incomplete_or_inconsistent_merge_is_never_clean(tmp_path, case):
     code, merged = _merge(*given)
     assert code == 2, merged
     assert merged["errors"]
+
+
+def test_git_is_spared_the_other_shards_diffs(tmp_path, shipped_rules, rng):
+    """Each path but the shard's own (and those attributes cannot name) is marked -diff."""
+    import subprocess
+
+    from byok_ci.sources.git.sharding import history_sizes, sparing_others
+
+    repo = _history(tmp_path / "repo", _keys(shipped_rules, rng, 6))
+    sizes = history_sizes(str(repo.path), all_objects=False)
+    assert {"README.md", "lib/README.md", "lib/we[ir]d*.py", "deploy/env.sh"} <= set(sizes)
+    shard = Shard(1, 3)
+    with sparing_others(shard, sizes, str(repo.path)) as (owns, config):
+        done = subprocess.run(["git", *config, "check-attr", "--stdin", "-z", "diff"], cwd=repo.path,
+                              input="".join(p + "\0" for p in sorted(sizes)).encode(), capture_output=True)
+    fields = done.stdout.decode().split("\0")
+    marks = {fields[i]: fields[i + 2] for i in range(0, len(fields) - 2, 3)}
+    assert {p for p, mark in marks.items() if mark == "unset"} == {p for p in sizes if not owns(p) and " " not in p}
+    assert any(owns(p) for p in sizes) and any(not owns(p) for p in sizes)
