@@ -5,6 +5,8 @@ tree, or of the commit and refs) and the rules' digest. The merge reads the repo
 a time and checks that they are every shard of one scan, each once: a missing or duplicated
 shard, shards of different trees or rules, or a finding two shards both report (a wrong
 assignment) are errors of the merged report, which makes it incomplete (exit 2), never clean.
+A key in a directory's name is the one exception: a name, not content, it is met by every
+shard holding a file below that directory, and reported once.
 Counts are summed, except ``commits``: every history shard walks every commit.
 """
 
@@ -63,6 +65,8 @@ class _Merge:
             key = (finding.found_in, finding.rule_id, finding.fingerprint, finding.path, finding.line,
                    finding.column, finding.commit)
             earlier = self.findings.get(key)
+            if earlier is not None and finding.found_in == "path" and finding == earlier[0]:
+                continue  # a key in a directory name: every shard holding a file below it names it
             if earlier is not None:
                 self.problems.append(ScanError(name, f"shard {index}/{count} reports a finding ({finding.rule_id} "
                                                f"at {finding.path}) that {earlier[1]} reports too: the shards overlap "

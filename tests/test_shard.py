@@ -54,6 +54,8 @@ def _history(path: Path, keys: list[str]) -> GitRepo:
     repo.write("lib/we[ir]d*.py", f"KEY = '{keys[3]}'\n")  # glob characters, and a space, in names
     repo.write("lib/with space.py", f"KEY = '{keys[4]}'\n")
     repo.write("README.md", "readme\n")
+    for i in range(4):  # a key in a directory name is one finding, whichever shards hold its files
+        repo.write(f"keys-{keys[5]}/n{i}.txt", "x\n" * (i * 100 + 1))
     repo.write("lib/README.md", "another readme\n")
     repo.write("app/settings.py", f"TOKEN = '{keys[0]}'\nREFRESH = '{keys[5]}'\n")
     repo.commit("more")
@@ -76,6 +78,9 @@ def _tree(path: Path, keys: list[str]) -> Path:
         info = tarfile.TarInfo(".env")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
+    for i in range(4):  # a key in a directory name is one finding, whichever shards hold its files
+        (path / f"keys-{keys[5]}").mkdir(exist_ok=True)
+        (path / f"keys-{keys[5]}" / f"n{i}.txt").write_text("x\n" * (i * 100 + 1))
     (path / "sub").mkdir()
     (path / "sub" / "big.txt").write_text("filler\n" * 4000 + f"k = {keys[4]}\n")
     return path
@@ -106,6 +111,7 @@ def test_history_shards_merge_to_the_single_scan(tmp_path, shipped_rules, rng, c
     single = scan_git(target, cwd=str(repo.path))
     assert single.findings and not single.errors
     assert any(f.history_only for f in single.findings) and any(f.reachability for f in single.findings)
+    assert any(f.found_in == "path" for f in single.findings)
     shards = [scan_git(target, cwd=str(repo.path), shard=Shard(k, count)) for k in range(1, count + 1)]
     merged = _merged(shards, tmp_path)
     assert not merged.errors, merged.errors
@@ -118,7 +124,7 @@ def test_history_shards_merge_to_the_single_scan(tmp_path, shipped_rules, rng, c
 def test_directory_shards_with_archives_merge_to_the_single_scan(tmp_path, shipped_rules, rng, count):
     tree = _tree(tmp_path / "tree", _keys(shipped_rules, rng, 6))
     single = scan_paths([tree], root=tmp_path)
-    assert any("!" in f.path for f in single.findings)
+    assert any("!" in f.path for f in single.findings) and any(f.found_in == "path" for f in single.findings)
     shards = [scan_paths([tree], root=tmp_path, shard=Shard(k, count)) for k in range(1, count + 1)]
     assert len({s.scanned for s in shards}) == 1
     merged = _merged(shards, tmp_path)
@@ -210,3 +216,18 @@ def test_git_is_spared_the_other_shards_diffs(tmp_path, shipped_rules, rng):
     marks = {fields[i]: fields[i + 2] for i in range(0, len(fields) - 2, 3)}
     assert {p for p, mark in marks.items() if mark == "unset"} == {p for p in sizes if not owns(p) and " " not in p}
     assert any(owns(p) for p in sizes) and any(not owns(p) for p in sizes)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "github", "gitlab"])
+def test_merged_shards_write_every_format(tmp_path, shipped_rules, rng, fmt):
+    tree = _tree(tmp_path / "tree", _keys(shipped_rules, rng, 6))
+    reports = []
+    for k in (1, 2, 3):
+        out = tmp_path / f"s{k}.json"
+        with open(out, "w", encoding="utf-8") as stream:
+            write(scan_paths([tree], root=tmp_path, shard=Shard(k, 3)), stream)
+        reports.append(str(out))
+    result = CliRunner().invoke(main, ["report", "merge", "--format", fmt, "--output", str(tmp_path / "out"), *reports])
+    assert result.exit_code == 1, result.output
+    written = (tmp_path / "out").read_text()
+    assert "openai" in written or "OpenAI" in written
