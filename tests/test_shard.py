@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from byok_ci.cli import main
 from byok_ci.merge import merge_reports
-from byok_ci.model import Report
+from byok_ci.model import Report, fingerprint
 from byok_ci.report.json import envelope, write
 from byok_ci.scan import scan_paths
 from byok_ci.scan_git import GitTarget, scan_git
@@ -231,3 +231,25 @@ def test_merged_shards_write_every_format(tmp_path, shipped_rules, rng, fmt):
     assert result.exit_code == 1, result.output
     written = (tmp_path / "out").read_text()
     assert "openai" in written or "OpenAI" in written
+
+
+def test_sharded_incremental_histories_merge_to_the_single_incremental_one(tmp_path, shipped_rules, rng):
+    keys = _keys(shipped_rules, rng, 8)
+    repo = _history(tmp_path / "repo", keys)
+    target = GitTarget("history")
+    states = tmp_path / "states"
+    states.mkdir()
+    runs = {label: [] for label in ("single", "sharded")}
+    for round_ in range(2):
+        if round_:
+            repo.write("new/a.py", f"KEY = '{keys[6]}'\n")
+            repo.write("src/mod5.py", f"KEY = '{keys[7]}'\n")
+            repo.commit("new keys")
+        runs["single"].append(scan_git(target, cwd=str(repo.path), state=states / "single"))
+        shards = [scan_git(target, cwd=str(repo.path), state=states / f"shard-{k}", shard=Shard(k, 3))
+                  for k in (1, 2, 3)]
+        runs["sharded"].append(_merged(shards, tmp_path))
+    for single, merged in zip(runs["single"], runs["sharded"]):
+        assert not merged.errors, merged.errors
+        assert _findings_json(merged) == _findings_json(single)
+    assert {fingerprint(k) for k in keys[6:]} <= {f.fingerprint for f in runs["single"][1].findings}
