@@ -177,7 +177,13 @@ def _sharded(shard: Shard | None, target: GitTarget, pathspecs: Sequence[str], c
         return
     from byok_ci.sources.git.sharding import history_sizes, sparing_others
 
-    with sparing_others(shard, history_sizes(cwd, target.all_objects, pathspecs), cwd) as (owns, config):
+    try:
+        sizes = history_sizes(cwd, target.all_objects, pathspecs)
+    except GitError:
+        # A history git cannot list (damaged): every shard places every path by its name
+        # alone, still alike, and the scan reports what it cannot read.
+        sizes = {}
+    with sparing_others(shard, sizes, cwd) as (owns, config):
         chunker.owns = owns
         yield config
 

@@ -253,3 +253,4 @@ def test_sharded_incremental_histories_merge_to_the_single_incremental_one(tmp_p
         assert not merged.errors, merged.errors
         assert _findings_json(merged) == _findings_json(single)
     assert {fingerprint(k) for k in keys[6:]} <= {f.fingerprint for f in runs["single"][1].findings}
+
