@@ -369,6 +369,10 @@ class Report:
     # The absolute directory paths in findings and errors are relative to (byok_ci.paths);
     # "" when unknown. SARIF names it as %SRCROOT%; JSON leaves it out (no absolute paths).
     root: str = ""
+    # A sharded scan (byok_ci.shard): which shard ("K/N") and what it scanned (an id of the
+    # file tree, or of the commit and refs), so merging can tell shards of one scan apart.
+    shard: str = ""
+    scanned: str = ""
 
     def __post_init__(self) -> None:
         # Sequences given as lists (or any iterable) are kept as tuples, the rules read-only.

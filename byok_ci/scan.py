@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,10 +16,23 @@ from byok_ci.detect.prefilter import KeywordPrefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
 from byok_ci.paths import report_root
 from byok_ci.pipeline import Run, ruleset_for, start
-from byok_ci.pipeline.detection import can_fork, chunk_findings, detect_chunks, in_workers, worker_state
+from byok_ci.pipeline.detection import (
+    can_fork,
+    chunk_findings,
+    detect_chunks,
+    in_workers,
+    worker_state,
+)
 from byok_ci.rules import RuleSet, load_rules
+from byok_ci.shard import Shard
 from byok_ci.sources import Reading
-from byok_ci.sources.files import STDIN, FileEntry, FileSource, WalkOptions, display_path
+from byok_ci.sources.files import (
+    STDIN,
+    FileEntry,
+    FileSource,
+    WalkOptions,
+    display_path,
+)
 from byok_ci.vault import KeyVault
 
 if TYPE_CHECKING:
@@ -54,6 +68,7 @@ def scan_paths(
     settings: Settings | None = None,
     root: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    shard: Shard | None = None,
     keys: KeyVault | None = None,
 ) -> Report:
     """Scan files and directory trees (``-`` reads standard input) and return the report.
@@ -65,8 +80,10 @@ def scan_paths(
     are left out and counted in ``report.stats``. Problems with inputs, rules or settings
     are collected in ``report.errors``; the rest of the scan still runs. Large scans use
     every CPU; the findings are the same, in the same order, as a single-process scan.
-    ``progress(bytes_done, bytes_total)`` is called as files are finished. ``keys``
-    (``scan --verify`` only) receives each reported key; the scan then stays in this process.
+    ``progress(bytes_done, bytes_total)`` is called as files are finished. ``shard`` scans
+    only that shard's files (:mod:`byok_ci.shard`); the report records it and the tree.
+    ``keys`` (``scan --verify`` only) receives each reported key; the scan then stays in
+    this process.
     """
     settings = settings or Settings()
     root_dir = Path(os.path.abspath(root)) if root is not None else report_root(paths)
@@ -78,11 +95,24 @@ def scan_paths(
     walked = source.reading
     source.reader.reading = Reading()
     sieve = NameSieve(run.ruleset)
-    if progress is not None:
+    scanned = ""
+    if shard is not None:
+        # A shard's files are decided from the whole tree (every shard computes the same
+        # assignment), so a sharded walk is listed to its end before detection starts.
+        listed = list(source.files())
+        scanned = tree_digest(listed)
+        owns = shard.owner((e.shown, e.size) for e in listed)
+        listed = [e for e in listed if owns(e.shown)]
+        if not shard.first:
+            walked.forget()  # what the walk met is the first shard's to report
+        total = sum(max(e.size, 0) for e in listed)
+        entries: Iterator[FileEntry] = iter(listed)
+        complete = True
+    elif progress is not None:
         # The bar needs the total up front: list the tree first.
         listed = list(source.files())
         total = sum(max(e.size, 0) for e in listed)
-        entries: Iterator[FileEntry] = iter(listed)
+        entries = iter(listed)
         complete = True
     else:
         # The walk streams to detection: only enough of it is listed to choose the
@@ -108,7 +138,18 @@ def scan_paths(
     # tree's; a path argument that names nothing is only the user's typing.
     missing = {display_path(str(p), root_dir) for p in paths if str(p) != STDIN and not os.path.lexists(p)}
     names = sieve.names() + [e.path for e in walked.errors]
-    return run.finish(findings, walked, names=names, missing=missing)
+    report = run.finish(findings, walked, names=names, missing=missing)
+    return report if shard is None else replace(report, shard=str(shard), scanned=scanned)
+
+
+def tree_digest(entries: list[FileEntry]) -> str:
+    """What a sharded scan read, as an id every shard computes alike: every file's path and size."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for entry in sorted(entries, key=lambda e: e.shown):
+        digest.update(f"{entry.shown}\0{entry.size}\n".encode("utf-8", "surrogateescape"))
+    return f"files:{digest.hexdigest()[:32]}"
 
 
 def _look_ahead(entries: Iterator[FileEntry], enough: int, files: int) -> tuple[Iterator[FileEntry], int, bool]:

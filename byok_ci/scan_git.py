@@ -10,9 +10,10 @@ and an incremental history's state (:mod:`byok_ci.sources.git.state`).
 
 from __future__ import annotations
 
-import os
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -25,8 +26,13 @@ from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, Report, ScanError
 from byok_ci.paths import work_tree_root
 from byok_ci.pipeline import Run, start
-from byok_ci.pipeline.detection import detect_batched, detect_chunks, detect_concurrently
+from byok_ci.pipeline.detection import (
+    detect_batched,
+    detect_chunks,
+    detect_concurrently,
+)
 from byok_ci.rules import RuleSet
+from byok_ci.shard import Shard
 from byok_ci.sources.git.binaries import BinaryTexts
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
@@ -97,6 +103,7 @@ def scan_git(
     progress: Callable[[int, int], None] | None = None,
     state: Path | None = None,
     full: bool = False,
+    shard: Shard | None = None,
     keys: KeyVault | None = None,
 ) -> Report:
     """Scan staged changes, a commit range or the whole history and return the report.
@@ -110,9 +117,15 @@ def scan_git(
     ``state`` (a history scan only) makes it incremental: only commits the state file does
     not record as scanned (with the same rules and settings) are scanned, and the file is
     updated when the scan read every commit; ``full`` scans everything and rewrites it.
+
+    ``shard`` (a history scan only) scans only the paths that shard owns
+    (:mod:`byok_ci.shard`); commit authors and ref names are the first shard's. The report
+    records the shard and the commit and refs it scanned.
     """
     if target.mode not in MODES:
         raise ValueError(f"unknown git scan mode {target.mode!r}")
+    if shard is not None and target.mode != "history":
+        raise ValueError("a shard applies to a history scan only")
     if (state is not None or target.all_objects) and target.mode != "history":
         raise ValueError("a history state and all objects apply to a history scan only")
     settings = settings or Settings()
@@ -125,14 +138,20 @@ def scan_git(
     note = on_note or (lambda _message: None)
     findings: list[Finding] = []
     errors: list[ScanError] = []
+    scanned = ""
     try:
         if target.mode == "staged":
             findings += detect_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector)
             findings += detect_chunks(BinaryTexts(chunker, cwd).chunks(), detector)
         else:
-            incremental = History(run, state, full) if state is not None else None
-            _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note, progress,
-                          settings.jobs, incremental)
+            incremental = History(run, state, full, shard=shard) if state is not None else None
+            if shard is not None:
+                from byok_ci.sources.git.sharding import history_id
+
+                scanned = history_id(cwd)
+            with _sharded(shard, target, pathspecs, chunker, cwd) as config:
+                _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note,
+                              progress, settings.jobs, incremental, config)
     except GitError as exc:
         errors.append(ScanError(HERE, str(exc)))
     if chunker.submodules:
@@ -144,12 +163,35 @@ def scan_git(
     if lfs:
         note(f"{lfs} Git LFS pointer file(s): their content is on the LFS server, "
              "not in git; scan the checked-out files too (byok-ci scan .)")
-    return run.finish(
+    everything = shard is None or shard.first  # names that are no path's: one shard's
+    report = run.finish(
         findings, chunker.reading, errors=errors,
         names=[p for p in chunker.reading.paths if not is_excluded(p, settings.exclude)],
-        authors=chunker.reading.authors,
-        refs=ref_names(cwd) if target.mode == "history" else None,
+        authors=chunker.reading.authors if everything else {},
+        refs=ref_names(cwd) if target.mode == "history" and everything else None,
     )
+    return report if shard is None else replace(report, shard=str(shard), scanned=scanned)
+
+
+@contextmanager
+def _sharded(shard: Shard | None, target: GitTarget, pathspecs: Sequence[str], chunker: Chunker,
+             cwd: str | None) -> Iterator[list[str]]:
+    """For a shard: its paths set on ``chunker``, and git's options that spare it the other
+    shards' diffs."""
+    if shard is None:
+        yield []
+        return
+    from byok_ci.sources.git.sharding import history_sizes, sparing_others
+
+    try:
+        sizes = history_sizes(cwd, target.all_objects, pathspecs)
+    except GitError:
+        # A history git cannot list (damaged): every shard places every path by its name
+        # alone, still alike, and the scan reports what it cannot read.
+        sizes = {}
+    with sparing_others(shard, sizes, cwd) as (owns, config):
+        chunker.owns = owns
+        yield config
 
 
 def _scan_commits(
@@ -165,6 +207,7 @@ def _scan_commits(
     progress: Callable[[int, int], None] | None,
     jobs: int = 0,
     incremental: History | None = None,
+    config: Sequence[str] = (),
 ) -> None:
     """Findings of the commits ``target`` selects into ``findings``, parents first (whatever
     was found before a failure is kept, then the failure raised)."""
@@ -190,7 +233,7 @@ def _scan_commits(
         if incremental is not None:
             before = incremental.start(pathspecs, target.all_objects, boundary, cwd, note)
         source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd,
-                              max_parts=jobs, all_objects=target.all_objects, exclude=before)
+                              max_parts=jobs, all_objects=target.all_objects, exclude=before, config=config)
         parts = source.parts()
         if before:
             note(f"incremental history: {sum(part.count for part in parts):,} commit(s) not scanned before")
@@ -238,11 +281,12 @@ class History:
     path: Path
     full: bool
     digest: str = ""
+    shard: Shard | None = None
 
     def start(self, pathspecs: Sequence[str], all_objects: bool, boundary: Iterable[bytes], cwd: str | None,
               note: Callable[[str], None]) -> list[bytes]:
         """The heads of the commits scanned before (empty: scan everything, and say why)."""
-        self.digest = settings_digest(_finding_settings(self.run, pathspecs, all_objects))
+        self.digest = settings_digest(_finding_settings(self.run, pathspecs, all_objects, self.shard))
         if self.full:
             note(f"--full: scanning the whole history; the history state {self.path.as_posix()} is rewritten")
             return []
@@ -260,13 +304,16 @@ class History:
         return None
 
 
-def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool) -> Iterator[str]:
+def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
+                      shard: Shard | None = None) -> Iterator[str]:
     """Everything that changes what scanning a commit reports, as strings: a change to any
     of them makes an incremental history scan everything again."""
     settings, held = run.settings, run.suppression
     yield f"byok-ci {__version__}; rules {run.ruleset.digest}"
     yield json.dumps([list(settings.exclude), settings.max_file_size, settings.max_decode_depth, list(pathspecs),
                       all_objects])
+    if shard is not None:
+        yield f"shard {shard}"  # a shard's state records only its paths' findings
     # What the suppression holds back: an entry removed (or an ignore entry expired) must
     # bring its findings back, so the commits that hold them are scanned again.
     yield json.dumps([sorted(held.allowed), sorted(held.ignore), sorted(held.sha1_hashes)])

@@ -20,7 +20,8 @@ PACKAGE = REPO / "byok_ci"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Result records, the exception tree, the one redaction step, exit codes, report paths.
     ("base", ("byok_ci._version", "byok_ci._offsets", "byok_ci._yaml", "byok_ci.model", "byok_ci.outbound",
-              "byok_ci.errors", "byok_ci.exitcodes", "byok_ci.paths", "byok_ci.vault")),
+              "byok_ci.errors", "byok_ci.exitcodes", "byok_ci.paths", "byok_ci.vault",
+              "byok_ci.shard")),
     # Reporters render a Report: they know the result records and nothing else.
     ("report", ("byok_ci.report",)),
     ("rules", ("byok_ci.rules", "byok_ci.keygen")),
@@ -28,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("config", ("byok_ci.config",)),
     ("sources", ("byok_ci.sources", "byok_ci.suppress", "byok_ci._detect_secrets")),
     ("pipeline", ("byok_ci.pipeline", "byok_ci.names", "byok_ci.scan", "byok_ci.scan_git", "byok_ci.baseline",
-                  "byok_ci.pre_receive")),
+                  "byok_ci.pre_receive", "byok_ci.merge")),
     ("manifest", ("byok_ci.manifest",)),
     ("drift", ("byok_ci.drift",)),
     ("usage", ("byok_ci.usage",)),

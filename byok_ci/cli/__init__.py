@@ -88,6 +88,7 @@ COMMANDS = {
     "usage": "byok_ci.cli.usage",
     "hook": "byok_ci.cli.hook",
     "revoke-plan": "byok_ci.cli.revoke",
+    "report": "byok_ci.cli.report",
 }
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from byok_ci.config import Settings
     from byok_ci.model import Report
     from byok_ci.scan_git import GitTarget
+    from byok_ci.shard import Shard
     from byok_ci.vault import KeyVault
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,7 +74,7 @@ def git_target(
 
 
 def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Settings, allow_shallow: bool,
-                    state: Path | None = None, full: bool = False,
+                    state: Path | None = None, full: bool = False, shard: Shard | None = None,
                     keys: KeyVault | None = None) -> Report:
     """scan_git, with a progress bar in commits for a history scan on a terminal."""
     from byok_ci.report.progress import commit_progress, on_terminal
@@ -84,5 +85,5 @@ def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Setting
             target, paths, settings=settings, allow_shallow=allow_shallow,
             on_note=lambda message: say(f"byok-ci: note: {message}"),
             progress=progress if target.mode == "history" and on_terminal() else None,
-            state=state, full=full, keys=keys,
+            state=state, full=full, shard=shard, keys=keys,
         )

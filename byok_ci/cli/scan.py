@@ -32,7 +32,19 @@ from byok_ci.cli.options import (
 if TYPE_CHECKING:
     from byok_ci.config import Settings
     from byok_ci.model import Report
+    from byok_ci.shard import Shard
     from byok_ci.vault import KeyVault
+
+
+def _shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Shard | None:
+    if value is None:
+        return None
+    from byok_ci.shard import parse_shard
+
+    try:
+        return parse_shard(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()
@@ -53,6 +65,9 @@ if TYPE_CHECKING:
 @no_color_option
 @artifact_options
 @git_options
+@click.option("--shard", callback=_shard, metavar="K/N",
+              help="Scan only shard K of N (files, or paths of a --history), for a CI matrix; "
+                   "merge the JSON reports with byok-ci report merge.")
 @verify_options
 def scan(
     paths: tuple[str, ...],
@@ -80,6 +95,7 @@ def scan(
     all_objects: bool,
     state: Path | None,
     full: bool,
+    shard: Shard | None,
 ) -> None:
     """Scan files and directories (default: .) for leaked AI-provider keys. Use - for stdin.
 
@@ -106,11 +122,13 @@ def scan(
         config = settings.config_path.as_posix() if settings.config_path else "none"
         say(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes")
     target = git_target(staged, git_range, since, history, pre_push, all_objects, state, full)
+    if shard is not None and target is not None and target.mode != "history":
+        raise click.UsageError("--shard applies to a scan of files or to --history")
 
     def run(keys: KeyVault | None) -> Report:
         if target is not None:
-            return scan_git_report(target, paths, settings, allow_shallow, state, full, keys=keys)
-        return scan_files_report(paths or (".",), settings, show_progress=not quiet, keys=keys)
+            return scan_git_report(target, paths, settings, allow_shallow, state, full, shard=shard, keys=keys)
+        return scan_files_report(paths or (".",), settings, show_progress=not quiet, shard=shard, keys=keys)
 
     verify = verify_choices()
     if verify.get("fail_on") == "live" and not verify.get("verify"):
@@ -163,13 +181,13 @@ def _check_disable_rule(rule_ids: tuple[str, ...], settings: Settings) -> None:
 
 
 def scan_files_report(paths: tuple[str, ...], settings: Settings, show_progress: bool,
-                      keys: KeyVault | None = None) -> Report:
+                      shard: Shard | None = None, keys: KeyVault | None = None) -> Report:
     """scan_paths with a progress bar (in megabytes) on a terminal for large scans."""
     from byok_ci.scan import scan_paths
 
     if not (show_progress and sys.stderr.isatty()):
-        return scan_paths(paths, settings=settings, keys=keys)
+        return scan_paths(paths, settings=settings, shard=shard, keys=keys)
     from byok_ci.report.progress import byte_progress
 
     with byte_progress() as progress:
-        return scan_paths(paths, settings=settings, progress=progress, keys=keys)
+        return scan_paths(paths, settings=settings, progress=progress, shard=shard, keys=keys)

@@ -26,6 +26,7 @@ def envelope(report: Report) -> dict[str, Any]:
             "rules": {"count": report.rules_count, "digest": report.rules_digest},
         },
         "command": report.command,
+        **({"shard": report.shard, "scanned": report.scanned} if report.shard else {}),
         "findings": [f.to_dict() for f in report.sorted_findings()],
         "errors": [e.to_dict() for e in sorted(report.errors, key=lambda e: (e.path, e.line or 0, e.message))],
         "stats": stats,

@@ -43,6 +43,12 @@ class Reading:
     def error(self, path: str, message: str, line: int | None = None, *, blocking: bool = True) -> None:
         self.errors.append(ScanError(path, message, line, blocking=blocking))
 
+    def forget(self) -> None:
+        """Drop the errors and counts met so far (a shard other than the first: what the
+        walk itself met is the first shard's to report, so merged shards report it once)."""
+        self.errors.clear()
+        self._counts.clear()
+
     def note_author(self, sha: str, info: CommitInfo) -> None:
         known = self.authors.get(info.author)
         if known is None or (info.date, sha) < (known[1].date, known[0]):

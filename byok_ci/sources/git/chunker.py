@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from byok_ci.config import DEFAULT_MAX_FILE_SIZE
@@ -36,10 +36,13 @@ class Chunker:
     # without looking at it, and of text .gitattributes marks -diff or binary, so these
     # are looked at again afterwards (sources.git.binaries).
     binaries: list[Binary] = field(default_factory=list)
+    # A sharded scan (byok_ci.shard): whether a path is this shard's; the others' patches
+    # are passed over unseen, as if the commit had not touched them.
+    owns: Callable[[str], bool] | None = None
 
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
-        return Chunker(self.exclude, self.max_file_size)
+        return Chunker(self.exclude, self.max_file_size, owns=self.owns)
 
     def absorb(self, other: Chunker) -> None:
         """Add another chunker's reading, submodules and binaries to this one's."""
@@ -72,7 +75,7 @@ class Chunker:
 
     def chunks(self, patch: FilePatch) -> Iterator[Chunk]:
         reading = self.reading
-        if patch.deleted:
+        if patch.deleted or (self.owns is not None and not self.owns(patch.path)):
             return
         reading.paths.add(patch.path)
         if patch.mode == SUBMODULE_MODE:

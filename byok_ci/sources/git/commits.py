@@ -55,6 +55,7 @@ class CommitPart:
     # Commits whose parent git cannot read: no diff against it exists, so their whole tree
     # counts as added (which also shows what the unreadable parent added).
     orphans: frozenset[bytes] = frozenset()
+    config: Sequence[str] = ()  # `git -c` options for the diffs (a history shard's, sources.git.sharding)
 
     @property
     def reading(self) -> Reading:
@@ -72,7 +73,7 @@ class CommitPart:
                 seen.append(commit.sha)
                 self._count(commit)
 
-            args = [*diff_config(self.chunker.max_file_size), "log", *self.options, "--no-walk=unsorted", "--stdin",
+            args = [*diff_config(self.chunker.max_file_size), *self.config, "log", *self.options, "--no-walk=unsorted", "--stdin",
                     "--", *self.pathspecs]
             try:
                 with stream(args, cwd=self.cwd, input=b"\n".join(remaining) + b"\n", pipe_size=PIPE_SIZE) as lines:
@@ -97,7 +98,7 @@ class CommitPart:
         """The chunks of every file of commit ``sha``, as if it had added them all."""
         header = run(["log", "--no-walk", f"--format={LOG_FORMAT}", sha], cwd=self.cwd)
         empty = run(["hash-object", "-t", "tree", "--stdin"], cwd=self.cwd, input=b"")
-        args = [*diff_config(self.chunker.max_file_size), "diff-tree", "-r", "-p", *DIFF_OPTIONS, "--diff-filter=d",
+        args = [*diff_config(self.chunker.max_file_size), *self.config, "diff-tree", "-r", "-p", *DIFF_OPTIONS, "--diff-filter=d",
                 empty.stdout.decode("ascii").strip(), sha, "--", *self.pathspecs]
         try:
             if header.returncode != 0 or empty.returncode != 0:
@@ -134,6 +135,7 @@ class CommitSource:
     max_parts: int = 0  # git processes; 0: one per core, at most MAX_PARTS
     all_objects: bool = False  # with all_refs: every commit in the object database
     exclude: Sequence[bytes] = ()  # commits already scanned, with their ancestors
+    config: Sequence[str] = ()  # `git -c` options for the diffs
     damaged: bool = False  # some commit could not be read (set once the parts have run)
     _listed: bytes = b""
     _orphans: frozenset[bytes] = frozenset()
@@ -295,7 +297,8 @@ class CommitSource:
         # are stored whole, older ones as deltas against them), about 10% less work.
         return [
             CommitPart(index, b"".join(reversed(shas)), len(shas), self.options(), self.pathspecs,
-                       self.chunker if index == 0 else self.chunker.fork(), self.cwd, orphans=self._orphans)
+                       self.chunker if index == 0 else self.chunker.fork(), self.cwd, orphans=self._orphans,
+                       config=self.config)
             for index, shas in enumerate(mine)
         ]
 

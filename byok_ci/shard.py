@@ -1,0 +1,86 @@
+"""Shards: one scan split into N parts that N runners (a CI matrix) scan independently.
+
+Every runner computes the same assignment from what it scans alone, with no coordination:
+paths sorted by size, largest first (path order breaking ties), each put into the lightest
+shard so far (the lowest-numbered among equals). Shards are balanced by bytes, not by file
+count, and a path belongs to exactly one shard, so no file or blob is read by two.
+
+A history scan shards by path too: every version of a path is scanned by the shard that owns
+the path, so "each key once per path, at the commit that introduced it" is decided inside one
+shard. Paths at HEAD are packed by their size there; a path HEAD no longer has is placed by
+a hash of its name (deterministic, and cheap: history is not listed twice).
+
+``byok-ci report merge`` (:mod:`byok_ci.merge`) puts the shards' reports back together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+__all__ = ["Shard", "assign", "parse_shard"]
+
+_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+MAX_SHARDS = 4096
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` (from 1) of ``count``."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.count <= MAX_SHARDS or not 1 <= self.index <= self.count:
+            raise ValueError(f"shard {self.index}/{self.count}: K/N needs 1 <= K <= N <= {MAX_SHARDS}")
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    @property
+    def first(self) -> bool:
+        """The shard that also reports what belongs to no path (walk errors, commit
+        authors, ref names), so the union reports it once."""
+        return self.index == 1
+
+    def owner(self, sizes: Iterable[tuple[str, int]]) -> Callable[[str], bool]:
+        """Whether a path is this shard's: ``sizes`` (path, bytes) packed by :func:`assign`;
+        a path not among them goes by a hash of its name."""
+        packed = assign(sizes, self.count)
+
+        def owns(path: str) -> bool:
+            shard = packed.get(path)
+            return (shard if shard is not None else hashed(path, self.count)) == self.index
+
+        return owns
+
+
+def parse_shard(spec: str) -> Shard:
+    """``"K/N"`` as a :class:`Shard` (ValueError with the reason when it is not one)."""
+    match = _SPEC.match(spec)
+    if match is None:
+        raise ValueError(f"{spec!r} is not K/N (e.g. 2/4: the second of four shards)")
+    return Shard(int(match.group(1)), int(match.group(2)))
+
+
+def assign(sizes: Iterable[tuple[str, int]], count: int) -> dict[str, int]:
+    """Each path's shard (1..count): largest first, into the lightest shard (lowest number
+    among equals). The same input gives the same assignment on every machine."""
+    ordered = sorted(((max(size, 0), path) for path, size in dict(sizes).items()), key=lambda item: (-item[0], item[1]))
+    heap = [(0, shard) for shard in range(1, count + 1)]
+    owners: dict[str, int] = {}
+    for size, path in ordered:
+        load, shard = heapq.heappop(heap)
+        owners[path] = shard
+        heapq.heappush(heap, (load + size, shard))
+    return owners
+
+
+def hashed(path: str, count: int) -> int:
+    """A path's shard by its name alone (for paths no listing sized)."""
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1

@@ -1,0 +1,256 @@
+"""Sharded scans (issue 19): N shards merged equal the one scan, byte for byte on the findings."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from byok_ci.cli import main
+from byok_ci.merge import merge_reports
+from byok_ci.model import Report, fingerprint
+from byok_ci.report.json import envelope, write
+from byok_ci.scan import scan_paths
+from byok_ci.scan_git import GitTarget, scan_git
+from byok_ci.shard import Shard, assign, parse_shard
+from tests.conftest import key_for
+from tests.gitrepo import GitRepo
+
+COUNTS = (1, 2, 3, 7)
+PROVIDERS = ("openai.project-key", "anthropic.api-key", "aws.access-key-id", "groq.api-key")
+
+
+def _keys(shipped_rules, rng, n: int) -> list[str]:
+    return [key_for(shipped_rules, PROVIDERS[i % len(PROVIDERS)], rng) for i in range(n)]
+
+
+def _history(path: Path, keys: list[str]) -> GitRepo:
+    """A history with keys added, copied, moved, deleted and only in a pull-request ref."""
+    repo = GitRepo(path)
+    for i in range(12):
+        repo.write(f"src/mod{i}.py", f"# module {i}\n" + "x = 1\n" * (i * 40))
+    repo.write("app/settings.py", f"TOKEN = '{keys[0]}'\n")
+    repo.commit("start")
+    repo.write("app/copy.py", f"TOKEN = '{keys[0]}'\n")  # the same key at a second path
+    repo.write("deploy/env.sh", f"export KEY={keys[1]}\n")
+    repo.commit("copy and deploy")
+    repo.git("rm", "-q", "deploy/env.sh")  # history only
+    repo.write("src/mod3.py", f"# module 3\nKEY = '{keys[2]}'\n")
+    repo.commit("drop deploy")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("feature/flag.py", f"KEY = '{keys[3]}'\n")
+    repo.commit("on a branch")
+    repo.git("checkout", "-q", "main")
+    repo.write("src/mod3.py", f"# module 3\nKEY = '{keys[2]}'\nOTHER = '{keys[4]}'\n")
+    pr = repo.commit("pull request head")
+    repo.git("update-ref", "refs/pull/1/head", pr)
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.write("src/mod7.py", "# module 7, no key\n")
+    repo.write("lib/we[ir]d*.py", f"KEY = '{keys[3]}'\n")  # glob characters, and a space, in names
+    repo.write("lib/with space.py", f"KEY = '{keys[4]}'\n")
+    repo.write("README.md", "readme\n")
+    for i in range(4):  # a key in a directory name is one finding, whichever shards hold its files
+        repo.write(f"keys-{keys[5]}/n{i}.txt", "x\n" * (i * 100 + 1))
+    repo.write("lib/README.md", "another readme\n")
+    repo.write("app/settings.py", f"TOKEN = '{keys[0]}'\nREFRESH = '{keys[5]}'\n")
+    repo.commit("more")
+    return repo
+
+
+def _tree(path: Path, keys: list[str]) -> Path:
+    """A directory with text files and archives holding keys (and nested archives)."""
+    path.mkdir()
+    for i in range(15):
+        (path / f"f{i:02d}.txt").write_text("line\n" * (i * 30) + (f"k = {keys[i % len(keys)]}\n" if i % 3 == 0 else ""))
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("pkg/settings.py", f"KEY = '{keys[1]}'\n")
+    with zipfile.ZipFile(path / "dist.whl", "w") as z:
+        z.writestr("app/config.py", f"KEY = '{keys[2]}'\n")
+        z.writestr("vendor/inner.zip", inner.getvalue())
+    data = f"KEY={keys[3]}\n".encode()
+    with tarfile.open(path / "release.tar.gz", "w:gz") as tar:
+        info = tarfile.TarInfo(".env")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    for i in range(4):  # a key in a directory name is one finding, whichever shards hold its files
+        (path / f"keys-{keys[5]}").mkdir(exist_ok=True)
+        (path / f"keys-{keys[5]}" / f"n{i}.txt").write_text("x\n" * (i * 100 + 1))
+    (path / "sub").mkdir()
+    (path / "sub" / "big.txt").write_text("filler\n" * 4000 + f"k = {keys[4]}\n")
+    return path
+
+
+def _merged(reports: list[Report], tmp_path: Path) -> Report:
+    paths = []
+    for index, report in enumerate(reports):
+        out = tmp_path / f"shard-{index}.json"
+        with open(out, "w", encoding="utf-8") as stream:
+            write(report, stream)
+        paths.append(out)
+    return merge_reports(paths)
+
+
+def _findings_json(report: Report) -> str:
+    return json.dumps(envelope(report)["findings"], indent=2, sort_keys=True)
+
+
+def _stats(report: Report) -> dict:
+    return {k: v for k, v in report.stats.to_dict().items() if k != "seconds"}
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_history_shards_merge_to_the_single_scan(tmp_path, shipped_rules, rng, count):
+    repo = _history(tmp_path / "repo", _keys(shipped_rules, rng, 6))
+    target = GitTarget("history", all_objects=True)
+    single = scan_git(target, cwd=str(repo.path))
+    assert single.findings and not single.errors
+    assert any(f.history_only for f in single.findings) and any(f.reachability for f in single.findings)
+    assert any(f.found_in == "path" for f in single.findings)
+    shards = [scan_git(target, cwd=str(repo.path), shard=Shard(k, count)) for k in range(1, count + 1)]
+    merged = _merged(shards, tmp_path)
+    assert not merged.errors, merged.errors
+    assert _findings_json(merged) == _findings_json(single)
+    # No blob read twice: the shards' counts add up to the one scan's.
+    assert _stats(merged) == _stats(single)
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_directory_shards_with_archives_merge_to_the_single_scan(tmp_path, shipped_rules, rng, count):
+    tree = _tree(tmp_path / "tree", _keys(shipped_rules, rng, 6))
+    single = scan_paths([tree], root=tmp_path)
+    assert any("!" in f.path for f in single.findings) and any(f.found_in == "path" for f in single.findings)
+    shards = [scan_paths([tree], root=tmp_path, shard=Shard(k, count)) for k in range(1, count + 1)]
+    assert len({s.scanned for s in shards}) == 1
+    merged = _merged(shards, tmp_path)
+    assert not merged.errors, merged.errors
+    assert _findings_json(merged) == _findings_json(single)
+    assert _stats(merged) == _stats(single)
+    if count > 1:
+        assert all(s.stats.files < single.stats.files for s in shards)
+
+
+def test_the_assignment_packs_by_bytes_and_is_the_same_in_any_order():
+    sizes = [(f"f{i}", size) for i, size in enumerate([900, 10, 10, 500, 400, 300, 200, 100, 0, 0])]
+    owners = assign(sizes, 3)
+    assert owners == assign(list(reversed(sizes)), 3)
+    loads = {k: sum(size for path, size in sizes if owners[path] == k) for k in (1, 2, 3)}
+    assert max(loads.values()) == 900 and min(loads.values()) >= 700
+
+
+@pytest.mark.parametrize("spec", ["0/3", "4/3", "3", "a/b", "1/0"])
+def test_a_shard_that_is_not_k_of_n_is_refused(spec):
+    with pytest.raises(ValueError):
+        parse_shard(spec)
+
+
+def _clean_shards(tmp_path: Path, count: int, name: str = "tree") -> list[Path]:
+    tree = tmp_path / name
+    tree.mkdir(exist_ok=True)
+    for i in range(6):
+        (tree / f"f{i}.txt").write_text("nothing\n" * (i + 1))
+    out = []
+    for k in range(1, count + 1):
+        path = tmp_path / f"{name}-{k}.json"
+        with open(path, "w", encoding="utf-8") as stream:
+            write(scan_paths([tree], root=tmp_path, shard=Shard(k, count)), stream)
+        out.append(path)
+    return out
+
+
+def _merge(*paths: Path) -> tuple[int, dict]:
+    out = paths[0].parent / "merged.json"
+    result = CliRunner().invoke(main, ["report", "merge", "-q", "--json", str(out), *map(str, paths)])
+    return result.exit_code, json.loads(out.read_text())
+
+
+def test_complete_clean_shards_merge_clean(tmp_path):
+    code, merged = _merge(*_clean_shards(tmp_path, 3))
+    assert code == 0, merged
+    assert merged["stats"]["files"] == 6 and not merged["errors"]
+
+
+@pytest.mark.parametrize("case", ["missing", "duplicated", "other-tree", "other-rules", "overlap", "unreadable"])
+def test_an_incomplete_or_inconsistent_merge_is_never_clean(tmp_path, case):
+    a, b, c = _clean_shards(tmp_path, 3)
+    given = {"missing": [a, c], "duplicated": [a, b, b, c], "unreadable": [a, b, c, tmp_path / "nope.json"]}.get(case)
+    if case == "other-tree":
+        given = [a, b, _clean_shards(tmp_path, 3, "other")[2]]
+    if case == "other-rules":
+        data = json.loads(c.read_text())
+        data["tool"]["rules"]["digest"] = "0" * 16
+        c.write_text(json.dumps(data))
+        given = [a, b, c]
+    if case == "overlap":
+        data, other = json.loads(b.read_text()), json.loads(a.read_text())
+        finding = {"rule_id": "openai.project-key", "provider": "openai", "severity": "warning", "path": "tree/f0.txt",
+                   "line": 1, "column": 1, "commit": None, "message": "m", "redacted": "…", "fingerprint": "f" * 16}
+        data["findings"], other["findings"] = [finding], [finding]
+        b.write_text(json.dumps(data))
+        a.write_text(json.dumps(other))
+        given = [a, b, c]
+    code, merged = _merge(*given)
+    assert code == 2, merged
+    assert merged["errors"]
+
+
+def test_git_is_spared_the_other_shards_diffs(tmp_path, shipped_rules, rng):
+    """Each path but the shard's own (and those attributes cannot name) is marked -diff."""
+    import subprocess
+
+    from byok_ci.sources.git.sharding import history_sizes, sparing_others
+
+    repo = _history(tmp_path / "repo", _keys(shipped_rules, rng, 6))
+    sizes = history_sizes(str(repo.path), all_objects=False)
+    assert {"README.md", "lib/README.md", "lib/we[ir]d*.py", "deploy/env.sh"} <= set(sizes)
+    shard = Shard(1, 3)
+    with sparing_others(shard, sizes, str(repo.path)) as (owns, config):
+        done = subprocess.run(["git", *config, "check-attr", "--stdin", "-z", "diff"], cwd=repo.path,
+                              input="".join(p + "\0" for p in sorted(sizes)).encode(), capture_output=True)
+    fields = done.stdout.decode().split("\0")
+    marks = {fields[i]: fields[i + 2] for i in range(0, len(fields) - 2, 3)}
+    assert {p for p, mark in marks.items() if mark == "unset"} == {p for p in sizes if not owns(p) and " " not in p}
+    assert any(owns(p) for p in sizes) and any(not owns(p) for p in sizes)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "github", "gitlab"])
+def test_merged_shards_write_every_format(tmp_path, shipped_rules, rng, fmt):
+    tree = _tree(tmp_path / "tree", _keys(shipped_rules, rng, 6))
+    reports = []
+    for k in (1, 2, 3):
+        out = tmp_path / f"s{k}.json"
+        with open(out, "w", encoding="utf-8") as stream:
+            write(scan_paths([tree], root=tmp_path, shard=Shard(k, 3)), stream)
+        reports.append(str(out))
+    result = CliRunner().invoke(main, ["report", "merge", "--format", fmt, "--output", str(tmp_path / "out"), *reports])
+    assert result.exit_code == 1, result.output
+    written = (tmp_path / "out").read_text()
+    assert "openai" in written or "OpenAI" in written
+
+
+def test_sharded_incremental_histories_merge_to_the_single_incremental_one(tmp_path, shipped_rules, rng):
+    keys = _keys(shipped_rules, rng, 8)
+    repo = _history(tmp_path / "repo", keys)
+    target = GitTarget("history")
+    states = tmp_path / "states"
+    states.mkdir()
+    runs = {label: [] for label in ("single", "sharded")}
+    for round_ in range(2):
+        if round_:
+            repo.write("new/a.py", f"KEY = '{keys[6]}'\n")
+            repo.write("src/mod5.py", f"KEY = '{keys[7]}'\n")
+            repo.commit("new keys")
+        runs["single"].append(scan_git(target, cwd=str(repo.path), state=states / "single"))
+        shards = [scan_git(target, cwd=str(repo.path), state=states / f"shard-{k}", shard=Shard(k, 3))
+                  for k in (1, 2, 3)]
+        runs["sharded"].append(_merged(shards, tmp_path))
+    for single, merged in zip(runs["single"], runs["sharded"]):
+        assert not merged.errors, merged.errors
+        assert _findings_json(merged) == _findings_json(single)
+    assert {fingerprint(k) for k in keys[6:]} <= {f.fingerprint for f in runs["single"][1].findings}
+

