@@ -38,7 +38,9 @@ def revoke_plan(report_path: Path, manifest: Path | None, fmt: str, output: str 
     text = plan_markdown(plan) if fmt == "markdown" else json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            from byok_ci.report.output import write_file
+
+            write_file(output, lambda handle: handle.write(text))  # redacted, as every report file
         except OSError as exc:
             say(f"byok-ci: error: {output}: cannot write the plan: {(exc.strerror or str(exc)).lower()}")
             finish(decide(incomplete=True))
