@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -40,7 +41,10 @@ def revoke_plan(report_path: Path, manifest: Path | None, fmt: str, output: str 
         try:
             from byok_ci.report.output import write_file
 
-            write_file(output, lambda handle: handle.write(text))  # redacted, as every report file
+            def write(handle: TextIO) -> None:
+                handle.write(text)
+
+            write_file(output, write)  # redacted, as every report file
         except OSError as exc:
             say(f"byok-ci: error: {output}: cannot write the plan: {(exc.strerror or str(exc)).lower()}")
             finish(decide(incomplete=True))
