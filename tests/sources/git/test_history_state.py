@@ -194,3 +194,23 @@ def test_jobs_sets_the_number_of_git_processes(tmp_path: Path) -> None:
         repo.commit(f"commit {n}")
     assert [len(CommitSource(all_refs=True, cwd=str(tmp_path), max_parts=jobs).parts()) for jobs in (1, 3, 9)] == [1, 3, 5]
     assert len(CommitSource(all_refs=True, cwd=str(tmp_path)).parts()) == 1  # left to byok-ci: too few commits to split
+
+
+def test_a_state_file_committed_to_the_repository_is_not_trusted(tmp_path: Path, shipped_rules: RuleSet,
+                                                                 keys) -> None:  # type: ignore[no-untyped-def]
+    """The checksum is no signature: a commit can carry a valid state that names its own
+    parent, the one with the key. In a fresh clone (a CI cache miss) the checkout's file is
+    where --state looks, and the key's commit would be skipped: a tracked file is refused."""
+    author = GitRepo(tmp_path / "fork")
+    author.write("a.py", f'K = "{keys()}"\n')
+    leak = author.commit("a leak")
+    crafted = author.path / ".byok-ci-history.json"
+    _scan(author, crafted, shipped_rules)  # what anyone can compute: heads [leak]
+    assert json.loads(crafted.read_text())["heads"] == [leak]
+    author.commit("add a state that says the leak was scanned")
+
+    clone = GitRepo(tmp_path / "ci", init=False)
+    GitRepo(tmp_path).git("clone", "-q", str(author.path), str(clone.path))
+    report, notes = _scan(clone, clone.path / ".byok-ci-history.json", shipped_rules)
+    assert [f.commit for f in report.findings] == [leak], notes
+    assert any("is tracked by git" in note for note in notes), notes
