@@ -104,7 +104,8 @@ def revoke_plan(report: Mapping[str, Any], *, manifest: Path | None = None,
         status = str(first.get("verified") or "unknown")
         detail = str(first.get("verified_detail") or first.get("verified_reason") or
                      ("" if first.get("verified") else "not verified (scan --verify asks the provider)"))
-        authors = sorted({str(f["commit_info"]["author"]) for f in found if isinstance(f.get("commit_info"), dict)})
+        authors = sorted({str(f["commit_info"]["author"]) for f in found
+                          if isinstance(f.get("commit_info"), dict) and f["commit_info"].get("author")})
         where = tuple(sorted({_where(f) for f in found}))
         owner = ", ".join(authors) if authors else "files " + ", ".join(sorted({str(f.get("path")) for f in found}))
         matches = tuple(_matches(entries, fp, provider))

@@ -183,3 +183,15 @@ def test_a_hostile_file_name_cannot_forge_lines_of_the_markdown_plan(tmp_path: P
     assert "\x1b" not in result.stdout
     assert not any(line.startswith("- API: `curl") for line in result.stdout.splitlines())
     assert "a\\n- API" in result.stdout
+
+
+@pytest.mark.parametrize("finding", [
+    {"rule_id": "openai.project-key", "provider": "openai", "fingerprint": "ab" * 8, "commit_info": {}},
+    {"rule_id": "openai.project-key", "provider": "openai", "fingerprint": "ab" * 8, "commit_info": {"author": None}},
+    {"rule_id": ["x"], "provider": {"p": 1}, "fingerprint": 7, "path": None, "verified": {"x": 1}},
+])
+def test_a_hand_edited_report_makes_a_plan_not_a_crash(tmp_path: Path, finding: dict) -> None:  # type: ignore[type-arg]
+    (tmp_path / "r.json").write_text(json.dumps({"version": 1, "findings": [finding, "not a finding"]}))
+    result = run_in(tmp_path, ["revoke-plan", "r.json"])
+    assert result.exit_code in (0, 2), result.output
+    assert "internal error" not in result.output
