@@ -214,3 +214,17 @@ def test_a_state_file_committed_to_the_repository_is_not_trusted(tmp_path: Path,
     report, notes = _scan(clone, clone.path / ".byok-ci-history.json", shipped_rules)
     assert [f.commit for f in report.findings] == [leak], notes
     assert any("is tracked by git" in note for note in notes), notes
+
+
+def test_an_incomplete_scan_keeps_the_old_state(tmp_path: Path, shipped_rules: RuleSet, keys) -> None:  # type: ignore[no-untyped-def]
+    """A file version too large to read is an error (exit 2): recording its commit as scanned
+    would make the next run say "no leaks found" without ever reading it."""
+    repo = GitRepo(tmp_path / "repo")
+    state = tmp_path / "state.json"
+    repo.write("big.env", "x" * 3000 + f'\nK = "{keys()}"\n')
+    repo.commit("a key past the size limit")
+    small = Settings(max_file_size=1024)
+    first, _ = _scan(repo, state, shipped_rules, settings=small)
+    assert any(e.blocking and "over the maximum file size" in e.message for e in first.errors)
+    again, notes = _scan(repo, state, shipped_rules, settings=small)
+    assert again.stats.commits == 1 and any(e.blocking for e in again.errors), notes
