@@ -78,6 +78,8 @@ def load_report(path: Path) -> dict[str, Any]:
         raise ReportUnreadable(f"{path}: cannot read it: {(exc.strerror or str(exc)).lower()}") from None
     except ValueError as exc:
         raise ReportUnreadable(f"{path}: not JSON ({exc})") from None
+    except RecursionError:
+        raise ReportUnreadable(f"{path}: not JSON (nested too deeply)") from None
     if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("findings"), list):
         raise ReportUnreadable(f"{path}: not a byok-ci JSON report (write one with byok-ci scan --json FILE)")
     return data

@@ -195,3 +195,9 @@ def test_a_hand_edited_report_makes_a_plan_not_a_crash(tmp_path: Path, finding: 
     result = run_in(tmp_path, ["revoke-plan", "r.json"])
     assert result.exit_code in (0, 2), result.output
     assert "internal error" not in result.output
+
+
+def test_a_report_nested_too_deeply_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = run_in(tmp_path, ["revoke-plan", "r.json"])
+    assert result.exit_code == 2 and "r.json: not JSON (nested too deeply)" in result.stderr

@@ -164,10 +164,14 @@ def read_baseline(path: Path) -> tuple[Baseline, list[ScanError]]:
         return Baseline(base_dir=path.parent), [not_found(path)]
     except OSError as exc:
         return Baseline(base_dir=path.parent), [ScanError(shown, f"cannot read baseline: {(exc.strerror or str(exc)).lower()}")]
+    except UnicodeDecodeError:
+        return Baseline(base_dir=path.parent), [ScanError(shown, "malformed baseline JSON: not UTF-8")]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return Baseline(base_dir=path.parent), [ScanError(shown, f"malformed baseline JSON: {exc.msg}", exc.lineno)]
+    except RecursionError:
+        return Baseline(base_dir=path.parent), [ScanError(shown, "malformed baseline JSON: nested too deeply")]
     return parse_baseline(data, text, path)
 
 

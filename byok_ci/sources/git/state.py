@@ -64,7 +64,7 @@ def load(path: Path, digest: str, shallow: Iterable[bytes], cwd: str | None) -> 
         valid = (isinstance(data, dict) and body["kind"] == KIND and data.get("checksum") == _checksum(body)
                  and isinstance(body["heads"], list) and isinstance(body["shallow"], list)
                  and all(isinstance(s, str) and _SHA.fullmatch(s) for s in [*body["heads"], *body["shallow"]]))
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+    except (ValueError, TypeError, KeyError, RecursionError):  # RecursionError: nested too deeply
         valid = False
     if not valid:
         return [], f"the history state {shown} is damaged or was edited: scanning the whole history"

@@ -228,3 +228,14 @@ def test_an_incomplete_scan_keeps_the_old_state(tmp_path: Path, shipped_rules: R
     assert any(e.blocking and "over the maximum file size" in e.message for e in first.errors)
     again, notes = _scan(repo, state, shipped_rules, settings=small)
     assert again.stats.commits == 1 and any(e.blocking for e in again.errors), notes
+
+
+def test_a_state_nested_too_deeply_is_damaged_not_a_crash(tmp_path: Path, shipped_rules: RuleSet) -> None:
+    """A poisoned cache is data: nesting past the recursion limit means scanning everything."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("a.py", "a = 1\n")
+    repo.commit("one")
+    state = tmp_path / "state.json"
+    state.write_text("[" * 100_000 + "]" * 100_000)
+    report, notes = _scan(repo, state, shipped_rules)
+    assert report.stats.commits == 1 and any("damaged or was edited" in note for note in notes)
