@@ -94,8 +94,10 @@ def load(path: Path, digest: str, shallow: Iterable[bytes], cwd: str | None) -> 
 
 
 def _tracked(path: Path, cwd: str | None) -> bool:
-    """Whether ``path`` is a file of the repository's index (a checkout wrote it from a commit)."""
-    return run(["ls-files", "--error-unmatch", "--", os.path.abspath(path)], cwd=cwd).returncode == 0
+    """Whether ``path`` is a file of the repository's index (a checkout wrote it from a commit),
+    as named or where its links lead (a committed link to a committed state)."""
+    names = {os.path.abspath(path), os.path.realpath(path)}
+    return any(run(["ls-files", "--error-unmatch", "--", name], cwd=cwd).returncode == 0 for name in names)
 
 
 def _commits_among(shas: Sequence[bytes], cwd: str | None) -> list[bytes]:

@@ -239,3 +239,19 @@ def test_a_state_nested_too_deeply_is_damaged_not_a_crash(tmp_path: Path, shippe
     state.write_text("[" * 100_000 + "]" * 100_000)
     report, notes = _scan(repo, state, shipped_rules)
     assert report.stats.commits == 1 and any("damaged or was edited" in note for note in notes)
+
+
+def test_a_committed_state_reached_through_a_committed_directory_link_is_not_trusted(
+        tmp_path: Path, shipped_rules: RuleSet, keys) -> None:  # type: ignore[no-untyped-def]
+    """--state .cache/history.json, where a commit made .cache a link to a directory of its own."""
+    author = GitRepo(tmp_path / "fork")
+    author.write("a.py", f'K = "{keys()}"\n')
+    leak = author.commit("a leak")
+    (author.path / "crafted").mkdir()
+    _scan(author, author.path / "crafted" / "history.json", shipped_rules)
+    (author.path / ".cache").symlink_to("crafted")
+    author.commit("a state that says the leak was scanned, behind a link")
+    clone = GitRepo(tmp_path / "ci", init=False)
+    GitRepo(tmp_path).git("clone", "-q", str(author.path), str(clone.path))
+    report, notes = _scan(clone, clone.path / ".cache" / "history.json", shipped_rules)
+    assert [f.commit for f in report.findings] == [leak], notes
