@@ -83,7 +83,7 @@ def write_file(path: str, write: Callable[[TextIO], None]) -> None:
     """
     from byok_ci.outbound import RedactingWriter
 
-    committed = _committed_link(path)
+    committed = committed_link(path)
     if committed:
         # A checkout's commit chose where such a link points: writing through it would let a
         # pull request overwrite (or create) any file the job can write.
@@ -113,7 +113,7 @@ def write_file(path: str, write: Callable[[TextIO], None]) -> None:
         raise
 
 
-def _committed_link(path: str) -> str:
+def committed_link(path: str) -> str:
     """The first component of ``path`` that is a symbolic link git tracks (a commit made it),
     or "". Only links are asked about, so an ordinary path costs no git process."""
     import subprocess
