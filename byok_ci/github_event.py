@@ -108,6 +108,10 @@ def ensure_range(repo: Path, plan: ScanPlan, remote: str = "origin") -> ScanPlan
     Returns the plan to scan: a range whose base cannot be had becomes "the commits on no
     other branch", with a notice saying why.
     """
+    for rev in (plan.base, plan.head):
+        if rev and rev.startswith("-"):
+            # git would read it as an option (`--upload-pack=CMD` runs CMD): never a commit.
+            raise PlanError(f"{rev[:12]!r}… is not a commit: a revision never starts with '-'")
     if plan.mode == "commits":
         return _new_commits(repo, plan, remote)
     if plan.mode != "range" or plan.base is None or plan.head is None:

@@ -23,6 +23,7 @@ plan needs by :func:`byok_ci.github_event.ensure_range`, exactly as on GitHub.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from byok_ci.errors import PlanError
@@ -33,8 +34,21 @@ DOCS = "https://docs.gitlab.com/ee/ci/variables/predefined_variables.html"
 MANUAL_SOURCES = ("schedule", "web", "api", "trigger", "pipeline", "parent_pipeline", "chat")
 
 
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
 def _null(sha: str) -> bool:
     return not sha or sha == ZERO_SHA
+
+
+def _sha(environ: Mapping[str, str], name: str) -> str:
+    """The commit sha in variable ``name`` ("" when unset). Pipeline variables can override
+    predefined ones, so anything else is an error: it must never reach git as an argument
+    (``--upload-pack=CMD`` would run CMD)."""
+    value = environ.get(name, "")
+    if value and not _SHA.fullmatch(value):
+        raise PlanError(f"{name} is not a commit sha (40 or 64 hex digits); see {DOCS}")
+    return value
 
 
 def plan_from_gitlab(environ: Mapping[str, str], *, scheduled: str = "history") -> ScanPlan | None:
@@ -42,14 +56,14 @@ def plan_from_gitlab(environ: Mapping[str, str], *, scheduled: str = "history") 
     if environ.get("GITLAB_CI") != "true":
         return None
     source = environ.get("CI_PIPELINE_SOURCE", "")
-    head = environ.get("CI_COMMIT_SHA", "")
+    head = _sha(environ, "CI_COMMIT_SHA")
     if not head:
         raise PlanError(f"GITLAB_CI is set but CI_COMMIT_SHA is empty; see {DOCS}")
     default = environ.get("CI_DEFAULT_BRANCH", "")
     if source == "merge_request_event" or environ.get("CI_MERGE_REQUEST_IID"):
-        base = environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", "")
+        base = _sha(environ, "CI_MERGE_REQUEST_DIFF_BASE_SHA")
         target = environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "")
-        mr_head = environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or head
+        mr_head = _sha(environ, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or head
         ref = environ.get("CI_MERGE_REQUEST_REF_PATH", "")
         if _null(base):
             # No diff base (an old GitLab): what the source branch adds over the target. (No
@@ -57,8 +71,8 @@ def plan_from_gitlab(environ: Mapping[str, str], *, scheduled: str = "history") 
             return ScanPlan("commits", None, mr_head, event="merge_request_event", main_branch=target)
         return ScanPlan("range", base, mr_head, event="merge_request_event", ref=ref, main_branch=target)
     if source == "external_pull_request_event":
-        base = environ.get("CI_EXTERNAL_PULL_REQUEST_TARGET_BRANCH_SHA", "")
-        pr_head = environ.get("CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_SHA") or head
+        base = _sha(environ, "CI_EXTERNAL_PULL_REQUEST_TARGET_BRANCH_SHA")
+        pr_head = _sha(environ, "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_SHA") or head
         if not _null(base):
             return ScanPlan("range", base, pr_head, event=source,
                             main_branch=environ.get("CI_EXTERNAL_PULL_REQUEST_TARGET_BRANCH_NAME", ""))
@@ -68,7 +82,7 @@ def plan_from_gitlab(environ: Mapping[str, str], *, scheduled: str = "history") 
     branch = environ.get("CI_COMMIT_BRANCH", "")
     if source == "push" or tag or branch:
         ref = f"refs/tags/{tag}" if tag else f"refs/heads/{branch}" if branch else ""
-        before = environ.get("CI_COMMIT_BEFORE_SHA", "")
+        before = _sha(environ, "CI_COMMIT_BEFORE_SHA")
         if before == head:
             return ScanPlan("nothing", notice="push added no commits (CI_COMMIT_BEFORE_SHA == CI_COMMIT_SHA): "
                                               "nothing to scan", event="push")

@@ -151,7 +151,8 @@ def _scan_with_budget(target: GitTarget, settings: Settings, timeout: float,
             try:
                 wire = receive.recv()
             except EOFError:
-                wire = {"errors": [ScanError("git", "the scan stopped without a result")]}
+                # The child died (killed, out of memory): the push is rejected as not scanned.
+                wire = {"command": "scan", "errors": [ScanError("git", "the scan stopped without a result")]}
             child.join()
             if isinstance(wire, BaseException):
                 raise wire

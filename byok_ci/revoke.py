@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,8 @@ def load_report(path: Path) -> dict[str, Any]:
         raise ReportUnreadable(f"{path}: cannot read it: {(exc.strerror or str(exc)).lower()}") from None
     except ValueError as exc:
         raise ReportUnreadable(f"{path}: not JSON ({exc})") from None
+    except RecursionError:
+        raise ReportUnreadable(f"{path}: not JSON (nested too deeply)") from None
     if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("findings"), list):
         raise ReportUnreadable(f"{path}: not a byok-ci JSON report (write one with byok-ci scan --json FILE)")
     return data
@@ -104,7 +106,8 @@ def revoke_plan(report: Mapping[str, Any], *, manifest: Path | None = None,
         status = str(first.get("verified") or "unknown")
         detail = str(first.get("verified_detail") or first.get("verified_reason") or
                      ("" if first.get("verified") else "not verified (scan --verify asks the provider)"))
-        authors = sorted({str(f["commit_info"]["author"]) for f in found if isinstance(f.get("commit_info"), dict)})
+        authors = sorted({str(f["commit_info"]["author"]) for f in found
+                          if isinstance(f.get("commit_info"), dict) and f["commit_info"].get("author")})
         where = tuple(sorted({_where(f) for f in found}))
         owner = ", ".join(authors) if authors else "files " + ", ".join(sorted({str(f.get("path")) for f in found}))
         matches = tuple(_matches(entries, fp, provider))
@@ -174,7 +177,12 @@ def _item_dict(item: PlanItem, order: int) -> dict[str, Any]:
 
 
 def plan_markdown(plan: RevokePlan) -> str:
-    """The plan as Markdown: one numbered section per key, in the order to act."""
+    """The plan as Markdown: one numbered section per key, in the order to act. What the
+    report and the manifest hold (file names, authors, references) is shown escaped, so it
+    cannot add a line to the plan or drive the terminal that shows it."""
+    from byok_ci.outbound import escape_terminal
+
+    plan = _escaped_plan(plan, escape_terminal)
     if not plan.items:
         return "# Revoke plan\n\nNo leaked keys in this report: nothing to revoke.\n"
     lines = ["# Revoke plan", "",
@@ -205,3 +213,14 @@ def plan_markdown(plan: RevokePlan) -> str:
         lines += ["- Then: create a new key, store it in the secret manager, update every secret that held "
                   "this one, and check the provider's usage for calls you did not make.", ""]
     return "\n".join(lines)
+
+
+def _escaped_plan(plan: RevokePlan, escape: Callable[[str], str]) -> RevokePlan:
+    def item(i: PlanItem) -> PlanItem:
+        manifest = tuple(replace(m, name=escape(m.name), env=escape(m.env), secret=escape(m.secret))
+                         for m in i.manifest)
+        return replace(i, redacted=escape(i.redacted), rule_id=escape(i.rule_id), owner=escape(i.owner),
+                       provider_name=escape(i.provider_name), verified_detail=escape(i.verified_detail),
+                       found_at=tuple(escape(w) for w in i.found_at), manifest=manifest)
+
+    return replace(plan, items=tuple(item(i) for i in plan.items), notes=tuple(escape(n) for n in plan.notes))

@@ -265,10 +265,18 @@ def _scan_commits(
         findings.extend(shares)
         if failure is not None:
             raise failure
-        if incremental is not None and not (source.damaged or any(part.damaged for part in parts)):
-            error = incremental.finish(source.heads(before), boundary)
-            if error is not None:
-                errors.append(error)
+        if incremental is not None:
+            # Only a complete scan is recorded: a commit with a file that could not be read
+            # (too large, damaged) must be read again, or the next run calls it clean.
+            incomplete = any(e.blocking for e in (*errors, *chunker.reading.errors))
+            if source.damaged or any(part.damaged for part in parts) or incomplete:
+                if incomplete:
+                    note(f"the history state {incremental.path.as_posix()} was not updated: this scan was incomplete, "
+                         "so the next run scans these commits again")
+            else:
+                error = incremental.finish(source.heads(before), boundary)
+                if error is not None:
+                    errors.append(error)
     finally:
         repo.close()
 

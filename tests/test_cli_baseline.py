@@ -84,3 +84,20 @@ def test_rules_fixture_prints_a_key_the_scanner_does_not_report(tmp_path: Path, 
     (tmp_path / "t.py").write_text(f'ANTHROPIC_API_KEY = "{fake}"\n')
     assert run("scan").exit_code == 0
     assert run("rules", "fixture", "no.such-rule").exit_code == 2
+
+
+def test_a_baseline_that_is_a_committed_symlink_is_not_written_through(tmp_path: Path) -> None:
+    """A cloned repository whose `.byok-ci-baseline.json` is a committed link to another file
+    (`~/.bashrc`): `byok-ci baseline create` must not overwrite that file."""
+    from tests.gitrepo import GitRepo
+    from tests.test_no_leak import run_in
+
+    victim = tmp_path / "bashrc"
+    victim.write_text("precious\n")
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("a.txt", "a\n")
+    (repo.path / ".byok-ci-baseline.json").symlink_to(victim)
+    repo.commit("a link")
+    result = run_in(repo.path, ["baseline", "create", "."])
+    assert victim.read_text() == "precious\n"
+    assert result.exit_code == 2 and "tracked by git" in result.stderr, result.output

@@ -56,3 +56,33 @@ def test_schedules_and_manual_pipelines_follow_the_scheduled_setting(tmp_path: P
 def test_no_commit_sha_is_an_error() -> None:
     with pytest.raises(PlanError, match="CI_COMMIT_SHA"):
         plan_from_gitlab({"GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "push"})
+
+
+@pytest.mark.parametrize("name", ["CI_COMMIT_SHA", "CI_COMMIT_BEFORE_SHA", "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+                                  "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"])
+def test_a_sha_variable_that_is_no_sha_is_an_error_naming_it(tmp_path: Path, name: str) -> None:
+    """Pipeline variables (a manual run, a trigger, a parent pipeline) can override the
+    predefined ones: what is not a sha never reaches git, where `--upload-pack=CMD` would run CMD."""
+    source = "merge_request_event" if "MERGE_REQUEST" in name else "push"
+    env = variables(source, sha=B, before=A, branch="feat", project_dir=tmp_path, mr_iid=7, diff_base=A,
+                    source_branch="feat") if source != "push" else variables("push", sha=B, before=A, branch="feat",
+                                                                             project_dir=tmp_path)
+    env[name] = "--upload-pack=touch pwned;false"
+    with pytest.raises(PlanError, match=name):
+        plan_from_gitlab(env)
+
+
+def test_check_never_hands_an_option_to_git_as_a_commit(tmp_path: Path) -> None:
+    from tests.gitrepo import GitRepo
+    from tests.test_no_leak import run_in
+
+    upstream = GitRepo(tmp_path / "up")
+    head = upstream.commit("one")
+    work = GitRepo(tmp_path / "work", init=False)
+    GitRepo(tmp_path).git("clone", "-q", str(upstream.path), str(work.path))
+    marker = tmp_path / "pwned"
+    env = variables("push", sha=head, before=head, branch="main", project_dir=work.path)
+    env["CI_COMMIT_SHA"] = f"--upload-pack=touch {marker};false"
+    result = run_in(work.path, ["check"], env=env)
+    assert not marker.exists()
+    assert result.exit_code == 2 and "CI_COMMIT_SHA" in result.output

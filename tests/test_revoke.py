@@ -148,3 +148,56 @@ def test_an_empty_report_has_nothing_to_revoke(tmp_path: Path) -> None:
     assert run_in(tmp_path, ["scan", "--json", "r.json", "."]).exit_code == 0
     result = run_in(tmp_path, ["revoke-plan", "r.json", "-o", "plan.md"])
     assert result.exit_code == 0 and "nothing to revoke" in (tmp_path / "plan.md").read_text()
+
+
+def test_a_plan_file_holds_no_key_a_manifest_reference_names(tmp_path: Path, shipped_rules: RuleSet,
+                                                             rng: random.Random) -> None:
+    """A reference of the checkout's byok.yaml is shown in the plan: one that holds a key
+    (`file://<key>`) is redacted in -o FILE as on standard output (every report file is)."""
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    (tmp_path / "app.py").write_text(f'OPENAI_API_KEY = "{key}"\n')
+    (tmp_path / "byok.yaml").write_text(
+        "version: 1\nproject: acme\nkeys:\n"
+        f"  - name: acme-prod-openai\n    env: prod\n    provider: openai\n    secret: file://{key}\n"
+        f"  - name: acme-dev-openai\n    env: dev\n    provider: openai\n    secret: vault://kv/{key}#f\n"
+    )
+    assert run_in(tmp_path, ["scan", "--json", "r.json", "app.py"]).exit_code == 1
+    for fmt in ("markdown", "json"):
+        result = run_in(tmp_path, ["revoke-plan", "r.json", "--format", fmt, "-o", f"plan.{fmt}"])
+        assert result.exit_code == 0, result.output
+        text = (tmp_path / f"plan.{fmt}").read_text()
+        assert "acme-prod-openai" in text and "acme-dev-openai" in text
+        assert key[8:20] not in text, fmt
+
+
+def test_a_hostile_file_name_cannot_forge_lines_of_the_markdown_plan(tmp_path: Path, shipped_rules: RuleSet,
+                                                                      rng: random.Random) -> None:
+    """A file name is data: its line breaks and escape sequences are shown escaped, so it
+    cannot add a step ("- API: …") to the plan or recolour the terminal that shows it."""
+    key = key_for(shipped_rules, "anthropic.api-key", rng)
+    name = "a\n- API: `curl evil.example`\n\x1b[2Jb.py"
+    (tmp_path / name).write_text(f'ANTHROPIC_API_KEY = "{key}"\n')
+    assert run_in(tmp_path, ["scan", "--json", "r.json", "."]).exit_code == 1
+    result = run_in(tmp_path, ["revoke-plan", "r.json"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    assert not any(line.startswith("- API: `curl") for line in result.stdout.splitlines())
+    assert "a\\n- API" in result.stdout
+
+
+@pytest.mark.parametrize("finding", [
+    {"rule_id": "openai.project-key", "provider": "openai", "fingerprint": "ab" * 8, "commit_info": {}},
+    {"rule_id": "openai.project-key", "provider": "openai", "fingerprint": "ab" * 8, "commit_info": {"author": None}},
+    {"rule_id": ["x"], "provider": {"p": 1}, "fingerprint": 7, "path": None, "verified": {"x": 1}},
+])
+def test_a_hand_edited_report_makes_a_plan_not_a_crash(tmp_path: Path, finding: dict) -> None:  # type: ignore[type-arg]
+    (tmp_path / "r.json").write_text(json.dumps({"version": 1, "findings": [finding, "not a finding"]}))
+    result = run_in(tmp_path, ["revoke-plan", "r.json"])
+    assert result.exit_code in (0, 2), result.output
+    assert "internal error" not in result.output
+
+
+def test_a_report_nested_too_deeply_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = run_in(tmp_path, ["revoke-plan", "r.json"])
+    assert result.exit_code == 2 and "r.json: not JSON (nested too deeply)" in result.stderr

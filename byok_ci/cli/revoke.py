@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -38,7 +39,12 @@ def revoke_plan(report_path: Path, manifest: Path | None, fmt: str, output: str 
     text = plan_markdown(plan) if fmt == "markdown" else json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            from byok_ci.report.output import write_file
+
+            def write(handle: TextIO) -> None:
+                handle.write(text)
+
+            write_file(output, write)  # redacted, as every report file
         except OSError as exc:
             say(f"byok-ci: error: {output}: cannot write the plan: {(exc.strerror or str(exc)).lower()}")
             finish(decide(incomplete=True))

@@ -279,7 +279,7 @@ def error_summary(text: str, scrubber: Scrubber) -> str:
     """The provider's error code and message, scrubbed; a short excerpt of a non-JSON body."""
     try:
         body: Any = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the recursion limit
         body = None
     parts: list[str] = []
     if isinstance(body, dict):
@@ -348,7 +348,7 @@ def _metadata(target: DriftTarget, probe: Probe, real: Exchange, real_check: Che
         return _check(target, "metadata", "skipped", "not checked: the real key was not accepted")
     try:
         body = json.loads(real.text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return _check(target, "metadata", "inconclusive", "the metadata answer is not JSON", real.status)
     problems = CHECKERS[probe.metadata or ""](body, target)
     if problems:

@@ -78,7 +78,7 @@ class Probe:
         """(meaning, note) of the first matching answer, or None when no row matches."""
         try:
             body = json.loads(text) if text else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past the recursion limit
             body = None
         for answer in self.answers:
             if answer.matches(status, text, body):

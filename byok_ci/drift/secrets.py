@@ -120,7 +120,7 @@ def _vault(rest: str, env: Mapping[str, str], timeout: float, proxy: str | None)
         raise SecretUnavailable(f"Vault answered {response.status_code} for {mount}/{path}")
     try:
         value = response.json()["data"]["data"][field]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise SecretUnavailable(f"Vault secret {mount}/{path} has no field {field!r}") from None
     if not isinstance(value, str) or not value:
         raise SecretUnavailable(f"Vault secret {mount}/{path} field {field!r} is empty or not a string")

@@ -7,6 +7,7 @@ an error of the report it returns, so the exit code counts it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -81,6 +82,12 @@ def write_file(path: str, write: Callable[[TextIO], None]) -> None:
     """
     from byok_ci.outbound import RedactingWriter
 
+    committed = committed_link(path)
+    if committed:
+        # A checkout's commit chose where such a link points: writing through it would let a
+        # pull request overwrite (or create) any file the job can write.
+        raise PermissionError(errno.EPERM, f"{committed} is a symbolic link tracked by git; not written through "
+                                           "(remove the link or write the report elsewhere)")
     try:
         mode: int | None = os.stat(path).st_mode
     except FileNotFoundError:
@@ -105,6 +112,27 @@ def write_file(path: str, write: Callable[[TextIO], None]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(partial)
         raise
+
+
+def committed_link(path: str) -> str:
+    """The first component of ``path`` that is a symbolic link git tracks (a commit made it),
+    or "". Only links are asked about, so an ordinary path costs no git process."""
+    import subprocess
+
+    current = os.path.abspath(path)
+    while True:
+        if os.path.islink(current):
+            try:
+                done = subprocess.run(["git", "ls-files", "--error-unmatch", "--", os.path.basename(current)],
+                                      cwd=os.path.dirname(current), capture_output=True, check=False)
+            except OSError:
+                return ""  # no git: nothing can be tracked
+            if done.returncode == 0:
+                return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return ""
+        current = parent
 
 
 def append_summary(path: str, report: Report, notices: tuple[str, ...] = ()) -> None:

@@ -140,8 +140,14 @@ def dumps(baseline: Baseline) -> str:
 
 
 def write_baseline(baseline: Baseline, path: Path) -> None:
-    from byok_ci.outbound import defuse_json, redact_text
+    import errno
 
+    from byok_ci.outbound import defuse_json, redact_text
+    from byok_ci.report.output import committed_link
+
+    link = committed_link(str(path))
+    if link:  # a commit chose where it points (docs/robustness.md#faults-while-reporting)
+        raise PermissionError(errno.EPERM, f"{link} is a symbolic link tracked by git; not written through")
     # Entries carry redacted forms only, but paths and reasons are the user's text.
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(defuse_json(redact_text(dumps(baseline))))
@@ -164,10 +170,14 @@ def read_baseline(path: Path) -> tuple[Baseline, list[ScanError]]:
         return Baseline(base_dir=path.parent), [not_found(path)]
     except OSError as exc:
         return Baseline(base_dir=path.parent), [ScanError(shown, f"cannot read baseline: {(exc.strerror or str(exc)).lower()}")]
+    except UnicodeDecodeError:
+        return Baseline(base_dir=path.parent), [ScanError(shown, "malformed baseline JSON: not UTF-8")]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return Baseline(base_dir=path.parent), [ScanError(shown, f"malformed baseline JSON: {exc.msg}", exc.lineno)]
+    except RecursionError:
+        return Baseline(base_dir=path.parent), [ScanError(shown, "malformed baseline JSON: nested too deeply")]
     return parse_baseline(data, text, path)
 
 

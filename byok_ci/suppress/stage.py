@@ -137,10 +137,14 @@ def _read_any_baseline(path: Path) -> tuple[Baseline | None, frozenset[str], lis
         return None, frozenset(), [not_found(path)]
     except OSError as exc:
         return None, frozenset(), [ScanError(shown, f"cannot read baseline: {(exc.strerror or str(exc)).lower()}")]
+    except UnicodeDecodeError:
+        return None, frozenset(), [ScanError(shown, "malformed baseline JSON: not UTF-8")]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, frozenset(), [ScanError(shown, f"malformed baseline JSON: {exc.msg}", exc.lineno)]
+    except RecursionError:
+        return None, frozenset(), [ScanError(shown, "malformed baseline JSON: nested too deeply")]
     if isinstance(data, dict) and "results" in data and not is_byok_baseline(data):
         from byok_ci._detect_secrets import DetectSecretsError, false_positive_hashes
 

@@ -308,7 +308,7 @@ class AuditCounts:
             for line in text.splitlines():
                 try:
                     entry = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
                     continue
                 if not isinstance(entry, dict) or entry.get("probe") != "real" or entry.get("outcome") != "invalid":
                     continue

@@ -68,7 +68,7 @@ class AdminClient:
             raise AdminApiUnavailable(f"{where}: answered {status}{said}")
         try:
             body = json.loads(exchange.text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past the recursion limit
             raise AdminApiUnavailable(f"{where}: the answer is not JSON (or is larger than "
                                       f"{MAX_REPORT_BODY // (1024 * 1024)} MiB)") from None
         if not isinstance(body, dict) or not isinstance(body.get("data"), (list, dict)):

@@ -205,8 +205,12 @@ def run_usage(manifest_path: Path, options: UsageOptions, *, settings: Settings 
     scrubber = Scrubber(Detector(ruleset))
     probes, probe_errors = load_probes()
     errors.extend(probe_errors)
+    # Which values may be sent is decided by the installed rules only: a rule file of the
+    # checkout (`rule_files` in .byok-ci.yaml) could declare any format for a provider
+    # (docs/drift.md#a-pull-request-cannot-steal-a-key), as drift and scan --verify hold.
+    installed = ruleset if not settings.rule_files else load_rules()
     by_provider: dict[str, list] = {}  # type: ignore[type-arg]
-    for rule in ruleset.rules:
+    for rule in installed.rules:
         by_provider.setdefault(rule.provider, []).append(rule)
     admins: dict[str, _Admin] = {}
     for provider in sorted({e.provider for e in entries} & set(PROVIDERS)):

@@ -306,3 +306,15 @@ def test_a_stray_character_is_named_before_the_format_check(fake: FakeProviders,
     target = DriftTarget("prod", name("openai"), "openai", f"env://{variable('openai')}", base_url=fake.base("openai"))
     report = run_drift([target], options(fake, keys, [], policy=policy))
     assert fake.hits == [] and "non-ASCII character at position 41" in report.errors[0].message
+
+
+@pytest.mark.parametrize("status", [200, 401, 500])
+def test_an_answer_nested_past_the_recursion_limit_is_judged_not_a_crash(shipped_rules: RuleSet, rng: random.Random,
+                                                                         status: int) -> None:
+    """A gateway the workflow allowed answers with 60 KB of '[': json.loads raises
+    RecursionError (not ValueError), which stopped the whole run with an internal error."""
+    keys = make_keys(shipped_rules, rng, ["openai"])
+    body = b"[" * 30_000 + b"]" * 30_000
+    with raw_server(compressed_answer(body, "identity", status=status)) as server:
+        _, checks = peak_of_run(server.url, keys)
+    assert len(checks) == 3

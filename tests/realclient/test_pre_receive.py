@@ -191,3 +191,21 @@ def test_under_gitlab_each_line_carries_gitlabs_prefix(server: Remote, dev: GitR
     assert done.returncode != 0
     lines = remote_lines(done)
     assert lines and all(line.startswith("remote: GL-HOOK-ERR: byok-ci: ") for line in lines)
+
+
+def test_a_scan_that_dies_rejects_the_push_and_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan process killed from outside (the OOM killer, a signal) rejects the push with
+    a line saying so, not an internal error of the hook."""
+    import os
+
+    from byok_ci import pre_receive
+    from byok_ci.config import Settings
+
+    repo = GitRepo(tmp_path / "repo")
+    head = repo.commit("one")
+    monkeypatch.setattr(pre_receive, "scan_git", lambda *args, **kwargs: os._exit(9))  # the forked scan dies
+    updates = pre_receive.read_updates(f"{'0' * 40} {head} refs/heads/main\n")
+    verdict = pre_receive.check_push(updates, Settings(), cwd=str(repo.path))
+    assert verdict.code == 2
+    assert any("the scan stopped without a result" in line and "push rejected" in "".join(verdict.lines)
+               for line in verdict.lines), verdict.lines

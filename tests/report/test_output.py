@@ -90,3 +90,42 @@ def test_a_character_device_is_written_through_and_stays_a_device(tmp_path: Path
     # says so, and the run is not clean either way).
     assert result.exit_code == 1, result.output
     assert "cannot write" not in result.stderr or "permission denied" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["file", "directory"])
+def test_a_symlink_committed_to_the_checkout_is_not_written_through(tmp_path: Path, where: str) -> None:
+    """The CI templates write reports into the checkout (`byok-ci-junit.xml`,
+    `gl-secret-detection-report.json`): a commit that puts a symbolic link there must not
+    make byok-ci overwrite (or create) a file of its choosing outside it."""
+    from tests.gitrepo import GitRepo
+    from tests.test_no_leak import run_in
+
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "profile").write_text("precious\n")
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("a.txt", "a\n")
+    if where == "file":
+        (repo.path / "report.xml").symlink_to(victim / "profile")
+        (repo.path / "made.xml").symlink_to(victim / "new")  # dangling: its target would be made
+        targets = ["report.xml", "made.xml"]
+    else:
+        (repo.path / "reports").symlink_to(victim)
+        targets = ["reports/profile", "reports/new"]
+    repo.commit("links")
+    result = run_in(repo.path, ["scan", ".", "--junit", targets[0], "--json", targets[1]])
+    assert (victim / "profile").read_text() == "precious\n"
+    assert not (victim / "new").exists()
+    assert result.exit_code == 2, result.output
+    assert "symbolic link" in result.stderr and "tracked by git" in result.stderr
+
+
+def test_a_symlink_the_user_made_is_still_written_through(tmp_path: Path, leaky: Path) -> None:
+    """Untracked links (a user's own `latest.json`) keep the documented behaviour, in a repository too."""
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    (tmp_path / "out.json").write_text("old\n")
+    (repo.path / "latest.json").symlink_to(tmp_path / "out.json")
+    assert scan_to(leaky, repo.path / "latest.json").exit_code == 1
+    assert json.loads((tmp_path / "out.json").read_text())["command"] == "scan"

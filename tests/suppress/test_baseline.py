@@ -163,3 +163,22 @@ def test_an_entry_ignores_line_and_commit_so_rebases_and_squashes_keep_it(tmp_pa
         assert baseline.covers(finding, tmp_path)
     other = Finding("groq.api-key", "groq", "error", "a.py", 3, 1, "m", "gsk_…abcd", "fedcba9876543210", "1111111")
     assert not baseline.covers(other, tmp_path)  # a new key on an accepted line is still new
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    (b'{"version": 1, "entries": {"\xff": 1}}', "not UTF-8"),
+])
+def test_a_hostile_baseline_is_an_error_not_a_crash(tmp_path: Path, content: str | bytes, message: str) -> None:
+    """A baseline of the checkout nested past Python's recursion limit, or not UTF-8: one
+    error naming the file, as any malformed baseline (a crash would be exit 3)."""
+    from byok_ci.config import Settings
+    from byok_ci.scan import scan_paths
+
+    path = tmp_path / "b.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    _, errors = read_baseline(path)
+    assert len(errors) == 1 and message in errors[0].message
+    (tmp_path / "a.py").write_text("a = 1\n")
+    report = scan_paths([str(tmp_path / "a.py")], settings=Settings(baselines=(path,)))
+    assert [e.message for e in report.errors if message in e.message], report.errors

@@ -110,3 +110,9 @@ def test_requests_and_cost_spike_too_where_the_provider_reports_them_per_key() -
     assert found.outcome == "failed"
     assert "50 requests: 10.0× the median" in found.message and "$9.50: 9.5× the median" in found.message
     assert "tokens" not in found.message  # tokens were steady
+
+
+def test_an_audit_log_line_nested_too_deeply_is_skipped_like_any_line_that_is_not_json() -> None:
+    good = '{"time": "2026-11-19T00:00:00Z", "env": "prod", "key": "k", "probe": "real", "outcome": "invalid"}'
+    counts = c.AuditCounts.read(["[" * 100_000 + "]" * 100_000 + "\n" + good], dt.date(2026, 11, 1))
+    assert counts.files == 1 and counts.refused == {("prod", "k"): 1}

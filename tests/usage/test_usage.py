@@ -366,3 +366,26 @@ def test_a_file_secret_is_read_beside_the_manifest(scenario: Scenario) -> None:
                           "--format", "json", env={"OPENAI_ADMIN_KEY": None})
     assert result.exit_code == 1, result.output
     assert "usage.spike" in {f["rule_id"] for f in json.loads(result.stdout)["findings"]}
+
+
+def test_a_rule_file_of_the_checkout_cannot_widen_what_is_sent_as_an_admin_key(scenario: Scenario) -> None:
+    """docs/drift.md#a-pull-request-cannot-steal-a-key: a value is sent only in the format of
+    one of the provider's *installed* key rules. A checkout's `.byok-ci.yaml` naming a rule
+    file that declares a broad "openai" format must not make the manifest's admin entry send
+    another secret of the job (here a CI token) to an allowed host."""
+    token = "ghp_" + "Ab3dE" * 7 + "x"  # a CI token's shape, not an OpenAI key's
+    (scenario.root / "evil.yaml").write_text(
+        "provider: openai\nname: OpenAI\nrules:\n"
+        "  - id: openai.anything\n    description: anything\n    keywords: ['ghp_']\n"
+        "    pattern: 'ghp_[A-Za-z0-9]{36}'\n    format: ['ghp_', {alnum: 36}]\n")
+    (scenario.root / ".byok-ci.yaml").write_text("rule_files: [evil.yaml]\n")
+    text = (scenario.root / "byok.yaml").read_text().replace(
+        "    secret: env://OPENAI_ADMIN_KEY\n",
+        f"    secret: env://CI_JOB_TOKEN\n    base_url: {scenario.emulator.base('openai')}\n")
+    (scenario.root / "byok.yaml").write_text(text)
+    scenario.base_url_args = ["--base-url", f"acme-anthropic-admin={scenario.emulator.base('anthropic')}"]
+    result = scenario.run("--env", "prod", "--key", "acme-prod-openai", "--allow-insecure-loopback",
+                          "--allow-host", "127.0.0.1", env={"CI_JOB_TOKEN": token})
+    assert not [r for r in scenario.emulator.requests if r["provider"] == "openai"]
+    assert result.exit_code == 2, result.output
+    assert "does not have the format of any openai key" in result.output

@@ -12,7 +12,8 @@ A file (JSON, data only: read with ``json.loads``, never code) records
 It holds no key, no finding and no fingerprint. It is written whole to a temporary file
 and renamed over the old one, so a reader sees the old state or the new, never half.
 
-What does not match (another digest, another repository, a damaged file) means scanning
+What does not match (another digest, another repository, a damaged file, a file git tracks,
+which a commit could have written) means scanning
 everything again, with a one-line note saying why: never a scan that silently skips. Heads
 that are gone (a force-push, in a fresh clone) are dropped: the commits only they covered
 are scanned again, which can only scan more, never less.
@@ -63,10 +64,15 @@ def load(path: Path, digest: str, shallow: Iterable[bytes], cwd: str | None) -> 
         valid = (isinstance(data, dict) and body["kind"] == KIND and data.get("checksum") == _checksum(body)
                  and isinstance(body["heads"], list) and isinstance(body["shallow"], list)
                  and all(isinstance(s, str) and _SHA.fullmatch(s) for s in [*body["heads"], *body["shallow"]]))
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+    except (ValueError, TypeError, KeyError, RecursionError):  # RecursionError: nested too deeply
         valid = False
     if not valid:
         return [], f"the history state {shown} is damaged or was edited: scanning the whole history"
+    if _tracked(path, cwd):
+        # The checksum is no signature: a commit can carry a valid state naming its own
+        # parents, and a clone without a cached state would then skip them.
+        return [], (f"the history state {shown} is tracked by git, so a commit can choose what it skips: "
+                    "scanning the whole history (keep the state out of the repository, e.g. in a CI cache)")
     if body["version"] != VERSION:
         return [], f"the history state {shown} is of another version of byok-ci: scanning the whole history"
     if body["settings"] != digest:
@@ -85,6 +91,13 @@ def load(path: Path, digest: str, shallow: Iterable[bytes], cwd: str | None) -> 
         return present, (f"{len(heads) - len(present)} commit(s) of the history state {shown} are gone "
                          "(history rewritten): the commits they covered are scanned again")
     return heads, None
+
+
+def _tracked(path: Path, cwd: str | None) -> bool:
+    """Whether ``path`` is a file of the repository's index (a checkout wrote it from a commit),
+    as named or where its links lead (a committed link to a committed state)."""
+    names = {os.path.abspath(path), os.path.realpath(path)}
+    return any(run(["ls-files", "--error-unmatch", "--", name], cwd=cwd).returncode == 0 for name in names)
 
 
 def _commits_among(shas: Sequence[bytes], cwd: str | None) -> list[bytes]:

@@ -194,3 +194,64 @@ def test_jobs_sets_the_number_of_git_processes(tmp_path: Path) -> None:
         repo.commit(f"commit {n}")
     assert [len(CommitSource(all_refs=True, cwd=str(tmp_path), max_parts=jobs).parts()) for jobs in (1, 3, 9)] == [1, 3, 5]
     assert len(CommitSource(all_refs=True, cwd=str(tmp_path)).parts()) == 1  # left to byok-ci: too few commits to split
+
+
+def test_a_state_file_committed_to_the_repository_is_not_trusted(tmp_path: Path, shipped_rules: RuleSet,
+                                                                 keys) -> None:  # type: ignore[no-untyped-def]
+    """The checksum is no signature: a commit can carry a valid state that names its own
+    parent, the one with the key. In a fresh clone (a CI cache miss) the checkout's file is
+    where --state looks, and the key's commit would be skipped: a tracked file is refused."""
+    author = GitRepo(tmp_path / "fork")
+    author.write("a.py", f'K = "{keys()}"\n')
+    leak = author.commit("a leak")
+    crafted = author.path / ".byok-ci-history.json"
+    _scan(author, crafted, shipped_rules)  # what anyone can compute: heads [leak]
+    assert json.loads(crafted.read_text())["heads"] == [leak]
+    author.commit("add a state that says the leak was scanned")
+
+    clone = GitRepo(tmp_path / "ci", init=False)
+    GitRepo(tmp_path).git("clone", "-q", str(author.path), str(clone.path))
+    report, notes = _scan(clone, clone.path / ".byok-ci-history.json", shipped_rules)
+    assert [f.commit for f in report.findings] == [leak], notes
+    assert any("is tracked by git" in note for note in notes), notes
+
+
+def test_an_incomplete_scan_keeps_the_old_state(tmp_path: Path, shipped_rules: RuleSet, keys) -> None:  # type: ignore[no-untyped-def]
+    """A file version too large to read is an error (exit 2): recording its commit as scanned
+    would make the next run say "no leaks found" without ever reading it."""
+    repo = GitRepo(tmp_path / "repo")
+    state = tmp_path / "state.json"
+    repo.write("big.env", "x" * 3000 + f'\nK = "{keys()}"\n')
+    repo.commit("a key past the size limit")
+    small = Settings(max_file_size=1024)
+    first, _ = _scan(repo, state, shipped_rules, settings=small)
+    assert any(e.blocking and "over the maximum file size" in e.message for e in first.errors)
+    again, notes = _scan(repo, state, shipped_rules, settings=small)
+    assert again.stats.commits == 1 and any(e.blocking for e in again.errors), notes
+
+
+def test_a_state_nested_too_deeply_is_damaged_not_a_crash(tmp_path: Path, shipped_rules: RuleSet) -> None:
+    """A poisoned cache is data: nesting past the recursion limit means scanning everything."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("a.py", "a = 1\n")
+    repo.commit("one")
+    state = tmp_path / "state.json"
+    state.write_text("[" * 100_000 + "]" * 100_000)
+    report, notes = _scan(repo, state, shipped_rules)
+    assert report.stats.commits == 1 and any("damaged or was edited" in note for note in notes)
+
+
+def test_a_committed_state_reached_through_a_committed_directory_link_is_not_trusted(
+        tmp_path: Path, shipped_rules: RuleSet, keys) -> None:  # type: ignore[no-untyped-def]
+    """--state .cache/history.json, where a commit made .cache a link to a directory of its own."""
+    author = GitRepo(tmp_path / "fork")
+    author.write("a.py", f'K = "{keys()}"\n')
+    leak = author.commit("a leak")
+    (author.path / "crafted").mkdir()
+    _scan(author, author.path / "crafted" / "history.json", shipped_rules)
+    (author.path / ".cache").symlink_to("crafted")
+    author.commit("a state that says the leak was scanned, behind a link")
+    clone = GitRepo(tmp_path / "ci", init=False)
+    GitRepo(tmp_path).git("clone", "-q", str(author.path), str(clone.path))
+    report, notes = _scan(clone, clone.path / ".cache" / "history.json", shipped_rules)
+    assert [f.commit for f in report.findings] == [leak], notes
