@@ -88,7 +88,7 @@ def target_for(updates: Sequence[RefUpdate]) -> GitTarget | None:
 
 
 def check_push(updates: Sequence[RefUpdate], settings: Settings, *, timeout: float = DEFAULT_TIMEOUT,
-               on_timeout: str = "accept", cwd: str | None = None) -> Verdict:
+               on_timeout: str = "reject", cwd: str | None = None) -> Verdict:
     """Scan what ``updates`` add within ``timeout`` seconds and decide."""
     if on_timeout not in POLICIES:
         raise ValueError(f"on_timeout must be one of {POLICIES}")

@@ -21,7 +21,8 @@ def hook() -> None:
 @click.option("--timeout", envvar="BYOK_CI_PRE_RECEIVE_TIMEOUT", type=click.FloatRange(min=0, min_open=True),
               default=60.0, show_default=True, metavar="SECONDS", help="Time budget for the scan of one push.")
 @click.option("--on-timeout", envvar="BYOK_CI_PRE_RECEIVE_ON_TIMEOUT", type=click.Choice(("accept", "reject")),
-              default="accept", show_default=True, help="What happens to a push whose scan ran out of time.")
+              default="reject", show_default=True,
+              help="What happens to a push whose scan ran out of time (accept makes the gate advisory).")
 def pre_receive(config_file: Path | None, timeout: float, on_timeout: str) -> None:
     """Reject a push that adds a leaked key: reads git's `<old> <new> <ref>` lines on stdin.
 

@@ -153,16 +153,17 @@ def test_a_force_push_scans_the_new_commits_only(server: Remote, dev: GitRepo, k
     assert push(dev, "--force", "main").returncode != 0
 
 
-@pytest.mark.parametrize(("policy", "accepted"), [("accept", True), ("reject", False)])
-def test_time_budget_policy(server: Remote, dev: GitRepo, key: str, policy: str, accepted: bool) -> None:
-    install_hook(server, "--timeout", "0.01", "--on-timeout", policy)
+@pytest.mark.parametrize(("policy", "accepted"), [("accept", True), ("reject", False), (None, False)])
+def test_time_budget_policy(server: Remote, dev: GitRepo, key: str, policy: str | None, accepted: bool) -> None:
+    """A push whose scan ran out of time is rejected unless the server chose to accept it."""
+    install_hook(server, "--timeout", "0.01", *(("--on-timeout", policy) if policy else ()))
     dev.write("leak.env", f"OPENAI_API_KEY={key}\n")
     dev.commit("leak, but the budget is too small to find it")
     done = push(dev, "main")
     assert (done.returncode == 0) is accepted, done.stderr
     lines = remote_lines(done)
     assert "did not finish within its time budget of 0.01s" in lines[0]
-    assert f"(policy: on timeout {policy})" in lines[0]
+    assert f"(policy: on timeout {policy or 'reject'})" in lines[0]
     assert ("accepted without a complete scan" if accepted else "push rejected") in lines[0]
 
 
