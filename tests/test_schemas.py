@@ -331,3 +331,17 @@ def test_byok_ci_schema_prints_each_schema(tmp_path: Path) -> None:
         assert json.loads(result.output) == load_schema(name)
     result = CliRunner().invoke(main, ["schema", "nope"])
     assert result.exit_code == 2 and "config" in result.output
+
+
+FIXTURE_MANIFESTS = sorted(p for p in (REPO / "tests" / "data" / "manifests").rglob("*.yaml")
+                           if p.name not in {"alias-bomb.yaml", "comments-only.yaml", "empty.yaml", "malformed.yaml",
+                                             "python-tag.yaml"})  # not YAML mappings the loader reads at all
+
+
+@pytest.mark.parametrize("path", FIXTURE_MANIFESTS, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_the_fixture_manifests_are_judged_alike_by_loader_and_schema(path: Path, shipped_rules: RuleSet) -> None:
+    manifest = load_manifest(path, providers={rule.provider for rule in shipped_rules.rules})
+    loader_ok = not [p for p in manifest.problems if p.rule_id == "manifest.schema"]
+    schema_ok = validator("manifest").is_valid(load_located(path.read_text(encoding="utf-8"), path.name))
+    assert loader_ok == schema_ok
+    assert len(FIXTURE_MANIFESTS) >= 8
