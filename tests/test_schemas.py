@@ -345,3 +345,25 @@ def test_the_fixture_manifests_are_judged_alike_by_loader_and_schema(path: Path,
     schema_ok = validator("manifest").is_valid(load_located(path.read_text(encoding="utf-8"), path.name))
     assert loader_ok == schema_ok
     assert len(FIXTURE_MANIFESTS) >= 8
+
+
+@pytest.mark.parametrize("args", [
+    ["scan", ".", "--format", "json"],
+    ["manifest", "check", "--format", "json"],
+    ["check", "--format", "json"],
+])
+def test_the_commands_json_reports_validate(tmp_path: Path, shipped_rules: RuleSet, args: list[str]) -> None:
+    """What the commands print with --format json, on test_check's tree (a leak, a manifest)."""
+    import datetime as dt
+    import random
+
+    from tests.conftest import key_for
+    from tests.test_check import invoke, manifest
+
+    (tmp_path / "app.py").write_text(f'KEY = "{key_for(shipped_rules, "groq.api-key", random.Random(2))}"\n')
+    (tmp_path / "byok.yaml").write_text(manifest(dt.date.today()))
+    result = invoke(tmp_path, args)
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads(result.stdout)
+    assert data["command"].split()[0] == args[0]
+    validator("report").validate(data)
