@@ -34,6 +34,8 @@ WORKFLOW_ONLY = {
     "vault_addr": "VAULT_ADDR",
 }
 MANIFEST_NAME = "byok.yaml"
+# The fields of the config's `check:` section (besides WORKFLOW_ONLY's, which are refused).
+CHECK_FIELDS = ("run", "paths", "artifacts", "manifest", "drift_env", "scheduled", "fail_on")
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def _listed(value: object, name: str) -> tuple[str, ...]:
 def resolve_options(options: CheckOptions, settings: Settings) -> CheckOptions:
     """Command line first, then the config's `check:` section, then defaults."""
     section = dict(settings.check or {})
-    known = {"run", "paths", "artifacts", "manifest", "drift_env", "scheduled", "fail_on"}
+    known = set(CHECK_FIELDS)
     unknown = sorted(set(section) - known - set(WORKFLOW_ONLY))
     if unknown:
         raise CheckUsageError(f"check: unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")

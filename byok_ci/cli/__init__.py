@@ -89,6 +89,7 @@ COMMANDS = {
     "hook": "byok_ci.cli.hook",
     "revoke-plan": "byok_ci.cli.revoke",
     "report": "byok_ci.cli.report",
+    "schema": "byok_ci.cli.schema",
 }
 
 
