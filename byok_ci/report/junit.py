@@ -148,8 +148,9 @@ def to_xml(report: Report) -> str:
     classname = f"byok-ci.{report.command}"
     cases = [_finding_case(f, classname) for f in report.sorted_findings()]
     cases += [_error_case(e, classname) for e in sorted(report.errors, key=lambda e: (e.path, e.line or 0))]
-    if not any(f.severity == "error" for f in report.findings):
-        # An empty suite reads as "nothing ran" in CI test tabs: say what passed.
+    if not report.errors and not any(f.severity == "error" for f in report.findings):
+        # An empty suite reads as "nothing ran" in CI test tabs: say what passed. Not when
+        # something could not be read: its error testcases say so, and nothing passed whole.
         stats = report.stats
         clean = TestCase(name=f"{report.command}: no leaks found", classname=classname, elapsed_sec=stats.seconds)
         clean.stdout = f"no leaks found in {stats.files} files"  # the count stays out of the name

@@ -55,6 +55,8 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
         files = len({f.path for f in findings if f.found_in in (None, "path")})
         noun = "finding" if len(findings) == 1 else "findings"
         summary = paint("error", f"{len(findings)} {noun} in {files} file{'s' if files != 1 else ''}")
+    elif report.errors:  # what could not be read is never "no leaks found"
+        summary = paint("error", "incomplete: no leaks found in what could be read")
     else:
         summary = paint("ok", "no leaks found")
     count = len(report.errors)

@@ -116,3 +116,10 @@ def test_inconclusive_check_makes_exit_code_4() -> None:
 
     assert exit_code(Report("drift", checks=[Check("s", "n", "inconclusive")])) == 4
     assert exit_code(Report("drift", [finding()], checks=[Check("s", "n", "inconclusive")])) == 1
+
+
+def test_a_scan_with_errors_has_no_passing_testcase() -> None:
+    """Nothing passed whole when something could not be read: only its error testcases."""
+    suite = next(iter(JUnitXml.fromstring(to_xml(report([], [ScanError("big.bin", "file too large", None)])))))
+    assert (suite.tests, suite.errors) == (1, 1)
+    assert not any(case.is_passed for case in suite)

@@ -40,3 +40,17 @@ def test_a_finding_without_a_redacted_form_has_no_empty_column() -> None:
     line = out.getvalue().splitlines()[1]
     assert line.endswith("manifest.owner  fp 0000000000000000"), line
     assert "    " not in line.strip()
+
+
+def test_a_scan_that_could_not_read_everything_never_reads_as_clean() -> None:
+    """What could not be read is never "no leaks found": the summary says incomplete."""
+    from byok_ci.model import ScanError
+
+    out = io.StringIO()
+    write(Report("scan", [], [ScanError("big.bin", "file too large", None)], Stats(files=3, bytes=10)), out)
+    summary = out.getvalue().splitlines()[-1]
+    assert summary.startswith("incomplete: no leaks found in what could be read (3 files")
+    assert "1 problem reported as errors" in summary
+    out = io.StringIO()
+    write(Report("scan", [], [], Stats(files=3, bytes=10)), out)
+    assert out.getvalue().startswith("no leaks found (3 files")
