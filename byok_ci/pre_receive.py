@@ -84,7 +84,8 @@ def target_for(updates: Sequence[RefUpdate]) -> GitTarget | None:
     tips = [u.new for u in updates if not u.deleted]
     if not tips:
         return None
-    return GitTarget("pre-push", updates=tuple((ZERO_SHA, tip) for tip in tips), known=("--all",))
+    refs = tuple((u.ref, u.new) for u in updates if not u.deleted)  # a key in a pushed name counts
+    return GitTarget("pre-push", updates=tuple((ZERO_SHA, tip) for tip in tips), known=("--all",), refs=refs)
 
 
 def check_push(updates: Sequence[RefUpdate], settings: Settings, *, timeout: float = DEFAULT_TIMEOUT,
@@ -125,6 +126,8 @@ def rejection(report: Report) -> list[str]:
             lines.append(f"byok-ci:   ... and {len(found) - SHOWN} more")
         lines.append("byok-ci: remove the key from those commits (git commit --amend, or git rebase -i for older "
                      "ones), revoke it at its provider, then push again.")
+        if any(f.found_in == "ref" for f in found):
+            lines.append("byok-ci: a branch or tag name holds a key: push it under another name.")
     if blocking:
         lines.append("byok-ci: push rejected: the pushed commits could not be scanned completely:")
         lines += [f"byok-ci:   {e.one_line()}" for e in blocking[:SHOWN]]

@@ -73,21 +73,27 @@ def pre_push_target(environ: Mapping[str, str], stdin: TextIO | None = None) -> 
     input (``<local ref> <local sha> <remote ref> <remote sha>``).
     """
     to_ref = environ.get("PRE_COMMIT_TO_REF")
+    remote_branch = environ.get("PRE_COMMIT_REMOTE_BRANCH")
     if to_ref:
-        return GitTarget("pre-push", push_from=environ.get("PRE_COMMIT_FROM_REF"), push_to=to_ref)
+        pushed = ((remote_branch, to_ref),) if remote_branch else ()
+        return GitTarget("pre-push", push_from=environ.get("PRE_COMMIT_FROM_REF"), push_to=to_ref, refs=pushed)
     local = environ.get("PRE_COMMIT_LOCAL_BRANCH")
     if local:
         remote = environ.get("PRE_COMMIT_REMOTE_NAME", "")
         return GitTarget("pre-push", push_from=ZERO_SHA, push_to=local,
-                         known=(f"--remotes={remote}",) if remote else None)
+                         known=(f"--remotes={remote}",) if remote else None,
+                         refs=((remote_branch, local),) if remote_branch else ())
     if environ.get("PRE_COMMIT") != "1" and stdin is not None and not stdin.isatty():
         updates = []
+        refs: list[tuple[str, str]] = []
         for line in stdin.read().splitlines():
             fields = line.rsplit(maxsplit=3)
             if len(fields) == 4:
                 updates.append((fields[3], fields[1]))
+                if fields[1] != ZERO_SHA:  # a deletion pushes no name
+                    refs.append((fields[2], fields[1]))
         if updates:
-            return GitTarget("pre-push", updates=tuple(updates))
+            return GitTarget("pre-push", updates=tuple(updates), refs=tuple(refs))
     return GitTarget("pre-push")  # revisions_for says what it needs
 
 
@@ -168,9 +174,16 @@ def scan_git(
         findings, chunker.reading, errors=errors,
         names=[p for p in chunker.reading.paths if not is_excluded(p, settings.exclude)],
         authors=chunker.reading.authors if everything else {},
-        refs=ref_names(cwd) if target.mode == "history" and everything else None,
+        refs=_names_of_refs(target, cwd) if everything else None,
     )
     return report if shard is None else replace(report, shard=str(shard), scanned=scanned)
+
+
+def _names_of_refs(target: GitTarget, cwd: str | None) -> dict[str, str] | None:
+    """The ref names a scan covers: every ref for history, the pushed ones for a push."""
+    if target.mode == "history":
+        return ref_names(cwd)
+    return dict(target.refs) or None
 
 
 @contextmanager

@@ -167,3 +167,22 @@ def test_pre_push_reads_gits_hook_input(repo: GitRepo) -> None:
     assert result.exit_code == 1, result.output
     (finding,) = json.loads(result.stdout)["findings"]
     assert finding["commit"] == leak
+
+
+def test_the_names_of_pushed_refs_are_scanned(shipped_rules) -> None:  # type: ignore[no-untyped-def]
+    """A key in the name of a branch being pushed reaches the remote: git's hook input and
+    pre-commit's PRE_COMMIT_REMOTE_BRANCH hand the names over."""
+    import io
+    import random
+
+    from byok_ci.scan_git import pre_push_target
+    from tests.conftest import key_for
+
+    key = key_for(shipped_rules, "openai.project-key", random.Random(3))
+    zero, sha = "0" * 40, "a" * 40
+    stdin = io.StringIO(f"refs/heads/x {sha} refs/heads/fix-{key} {zero}\n(delete) {zero} refs/heads/gone-{key} {sha}\n")
+    target = pre_push_target({}, stdin)
+    assert target.refs == ((f"refs/heads/fix-{key}", sha),)  # a deletion pushes no name
+    target = pre_push_target({"PRE_COMMIT_TO_REF": sha, "PRE_COMMIT_FROM_REF": zero,
+                              "PRE_COMMIT_REMOTE_BRANCH": f"refs/heads/fix-{key}"})
+    assert target.refs == ((f"refs/heads/fix-{key}", sha),)

@@ -210,3 +210,20 @@ def test_a_scan_that_dies_rejects_the_push_and_says_why(tmp_path: Path, monkeypa
     assert verdict.code == 2
     assert any("the scan stopped without a result" in line and "push rejected" in "".join(verdict.lines)
                for line in verdict.lines), verdict.lines
+
+
+def test_a_key_only_in_the_pushed_branch_name_is_rejected(server: Remote, dev: GitRepo, key: str) -> None:
+    """The server's refs are what everyone fetches: a key in a new branch's name reaches them
+    as surely as one in a file."""
+    dev.git("checkout", "-q", "-b", "feature")
+    dev.write("app.py", "print('hi')\n")
+    dev.commit("clean work")
+    done = push(dev, f"feature:refs/heads/fix-{key}")
+    assert done.returncode != 0
+    lines = remote_lines(done)
+    assert lines[0] == "remote: byok-ci: push rejected: 1 leaked key in the pushed commits"
+    assert lines[1].startswith("remote: byok-ci:   refs/heads/fix-sk-proj-") and key not in lines[1]
+    assert "remote: byok-ci: a branch or tag name holds a key: push it under another name." in lines
+    assert key not in "".join(lines)
+    assert "refs/heads/fix-" not in subprocess.run(["git", "for-each-ref"], cwd=server.path, capture_output=True,
+                                                   text=True).stdout
