@@ -123,7 +123,7 @@ def merge_reports(paths: Sequence[str | Path], rules: Iterable[RuleInfo] = ()) -
         except OSError as exc:
             read_problems.append(ScanError(name, f"cannot read: {(exc.strerror or str(exc)).lower()}"))
             continue
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
             line = getattr(exc, "lineno", None)
             read_problems.append(ScanError(name, f"not a byok-ci JSON report ({type(exc).__name__})", line))
             continue

@@ -175,7 +175,8 @@ def test_complete_clean_shards_merge_clean(tmp_path):
     assert merged["stats"]["files"] == 6 and not merged["errors"]
 
 
-@pytest.mark.parametrize("case", ["missing", "duplicated", "other-tree", "other-rules", "overlap", "unreadable"])
+@pytest.mark.parametrize("case", ["missing", "duplicated", "other-tree", "other-rules", "overlap", "unreadable",
+                                  "nested-too-deep"])
 def test_an_incomplete_or_inconsistent_merge_is_never_clean(tmp_path, case):
     a, b, c = _clean_shards(tmp_path, 3)
     given = {"missing": [a, c], "duplicated": [a, b, b, c], "unreadable": [a, b, c, tmp_path / "nope.json"]}.get(case)
@@ -186,6 +187,10 @@ def test_an_incomplete_or_inconsistent_merge_is_never_clean(tmp_path, case):
         data["tool"]["rules"]["digest"] = "0" * 16
         c.write_text(json.dumps(data))
         given = [a, b, c]
+    if case == "nested-too-deep":  # json.load raises RecursionError, not a JSON error
+        deep = tmp_path / "deep.json"
+        deep.write_text("[" * 100_000)
+        given = [a, b, c, deep]
     if case == "overlap":
         data, other = json.loads(b.read_text()), json.loads(a.read_text())
         finding = {"rule_id": "openai.project-key", "provider": "openai", "severity": "warning", "path": "tree/f0.txt",
