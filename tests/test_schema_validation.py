@@ -138,7 +138,38 @@ def near_miss(name: str, how: int) -> str:
     return variants[how % 4] or "x"
 
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 5), st.floats(-2, 4, allow_nan=False),
+# Values at the edges of what the schemas allow: nulls, booleans that equal 0 and 1, zero,
+# negatives, whole floats, empty and blank strings, empty containers.
+EDGES = [None, True, False, 0, -1, 1, 1.0, 2.5, "", " ", "x", "0", [], [""], [1], {}, {"x": 1}]
+
+
+def edits(document: Any) -> Iterator[Any]:
+    """Every document one edit away from ``document``: each value replaced by each edge value,
+    each field dropped, renamed to a near miss, and given an unknown sibling. Paths that differ
+    only in list indexes are edited once."""
+    seen: set[tuple[Any, ...]] = set()
+    for path in paths_in(document):
+        shape = tuple(0 if isinstance(p, int) else p for p in path)
+        if shape in seen:
+            continue
+        seen.add(shape)
+        for edge in EDGES:
+            yield _edited(document, path, "replace", edge)
+        if path:
+            yield from (_edited(document, path, what, None) for what in ("drop", "rename", "add"))
+
+
+def _edited(document: Any, path: tuple[Any, ...], what: str, value: Any) -> Any:
+    return mutate(document, [(what, list(paths_in(document)).index(path), 1, value)]) if path else copy.deepcopy(value)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_they_agree_on_every_single_edit_of_the_starting_documents(name: str) -> None:
+    verdicts = [agree(name, edited) for start in STARTS[name] for edited in edits(start)]
+    assert len(verdicts) > 500 and True in verdicts and False in verdicts
+
+
+scalars = st.one_of(st.sampled_from(EDGES), st.none(), st.booleans(), st.integers(-3, 5), st.floats(-2, 4, allow_nan=False),
                     st.sampled_from([0.0, 1.0, 2.0, 90]), st.text(max_size=6),
                     st.sampled_from(["", " ", "prod", "10MB", "0", "scan", "2026-01-01", "https://x", "{env}",
                                      "manifest.owner", "error", "off", "x-team"]))
