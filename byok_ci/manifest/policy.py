@@ -154,10 +154,6 @@ def apply_layer(policy: Policy, layer: Mapping[str, Any], path: str) -> tuple[Po
                 problem(key, "uses a placeholder twice")
             else:
                 changes[key] = value
-        elif key in ("environments", "production", "wildcards", "admin_markers"):
-            changes[key] = tuple(value)
-        elif key in ("rotate_every_days", "rotation_warning_days", "expiry_warning_days"):
-            changes[key] = int(value)  # the schema's whole numbers include 3.0
         elif key == "usage":
             defaults: dict[str, Any] = {f.name: f.default for f in fields(UsagePolicy)}
             changes[key] = replace(policy.usage, **{name: type(defaults[name])(item) for name, item in value.items()
@@ -166,6 +162,8 @@ def apply_layer(policy: Policy, layer: Mapping[str, Any], path: str) -> tuple[Po
             changes[key] = {**policy.environment_aliases, **{k: tuple(v) for k, v in value.items()}}
         elif key == "checks":
             changes[key] = _checks_layer(policy, value, [("checks", c) in refused for c in value], path, problems)
+        else:  # lists of words, whole numbers of days (the schema's whole numbers include 3.0)
+            changes[key] = tuple(value) if isinstance(value, list) else int(value)
     return replace(policy, **changes), problems
 
 
