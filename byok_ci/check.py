@@ -21,21 +21,28 @@ from byok_ci.github_event import ScanPlan, ensure_range, plan_from_event
 from byok_ci.model import Check, Finding, Report, ScanError, Stats
 from byok_ci.paths import report_root, shown_path
 
-JOBS = ("scan", "artifacts", "manifest", "drift")
-# Fields that decide where a key is sent. A pull request can edit the config, so these come
-# from the command line or the workflow's environment only (Security round 2, item 1).
-WORKFLOW_ONLY = {
-    "allow_hosts": "--allow-host or BYOK_CI_ALLOW_HOSTS (the Action's allow-hosts input)",
-    "allow_host": "--allow-host or BYOK_CI_ALLOW_HOSTS (the Action's allow-hosts input)",
-    "proxy": "--proxy or BYOK_CI_PROXY",
-    "base_url": "BYOK_CI_BASE_URL_<KEY_NAME>",
-    "base_urls": "BYOK_CI_BASE_URL_<KEY_NAME>",
-    "allow_insecure_loopback": "`byok-ci drift --allow-insecure-loopback` (local tests only)",
-    "vault_addr": "VAULT_ADDR",
-}
 MANIFEST_NAME = "byok.yaml"
-# The fields of the config's `check:` section (besides WORKFLOW_ONLY's, which are refused).
-CHECK_FIELDS = ("run", "paths", "artifacts", "manifest", "drift_env", "scheduled", "fail_on")
+_SECTION = "#/properties/check"  # the config schema's `check:` section: its fields, jobs and values
+
+
+def jobs() -> tuple[str, ...]:
+    """The jobs `byok-ci check` runs (the config schema's ``check.run`` values)."""
+    from byok_ci.schemas import enum
+
+    return enum("config", f"{_SECTION}/properties/run/anyOf/1/items")
+
+
+def workflow_only() -> dict[str, str]:
+    """Fields of `check:` that decide where a key is sent, and what to say about them.
+
+    A pull request can edit the config, so these come from the command line or the
+    workflow's environment only (Security round 2, item 1); the schema marks them deprecated,
+    so an editor says so as they are typed.
+    """
+    from byok_ci.schemas import cached_schema, resolve
+
+    fields = resolve(cached_schema("config"), _SECTION)["properties"]
+    return {name: spec["deprecationMessage"] for name, spec in fields.items() if "deprecationMessage" in spec}
 
 
 @dataclass(frozen=True)
@@ -102,11 +109,8 @@ def _listed(value: object, name: str) -> tuple[str, ...]:
 
 def resolve_options(options: CheckOptions, settings: Settings) -> CheckOptions:
     """Command line first, then the config's `check:` section, then defaults."""
+    _validate_section(settings)
     section = dict(settings.check or {})
-    known = set(CHECK_FIELDS)
-    unknown = sorted(set(section) - known - set(WORKFLOW_ONLY))
-    if unknown:
-        raise CheckUsageError(f"check: unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")
     run = options.run or _listed(section.get("run"), "run")
     manifest = options.manifest or (str(section["manifest"]) if section.get("manifest") else None)
     drift_env = options.drift_env or (str(section["drift_env"]) if section.get("drift_env") else None)
@@ -115,14 +119,16 @@ def resolve_options(options: CheckOptions, settings: Settings) -> CheckOptions:
         run = ("scan",) + (("artifacts",) if artifacts else ()) + (
             ("manifest",) if Path(manifest or MANIFEST_NAME).is_file() else ()) + (("drift",) if drift_env else ())
     for job in run:
-        if job not in JOBS:
-            raise CheckUsageError(f"unknown job {job!r} (jobs: {', '.join(JOBS)})")
+        if job not in jobs():
+            raise CheckUsageError(f"unknown job {job!r} (jobs: {', '.join(jobs())})")
     fail_on = options.fail_on or _listed(section.get("fail_on"), "fail_on") or DEFAULT_FAIL_ON
     for item in fail_on:
         if item not in FAIL_ON:
             raise CheckUsageError(f"unknown fail-on value {item!r} (values: {', '.join(FAIL_ON)})")
     scheduled = options.scheduled or str(section.get("scheduled") or "history")
-    if scheduled not in ("history", "tree"):
+    from byok_ci.schemas import enum
+
+    if scheduled not in enum("config", f"{_SECTION}/properties/scheduled"):
         raise CheckUsageError("scheduled must be 'history' or 'tree'")
     return replace(
         options,
@@ -136,18 +142,28 @@ def resolve_options(options: CheckOptions, settings: Settings) -> CheckOptions:
     )
 
 
+def _validate_section(settings: Settings) -> None:
+    """Raise CheckUsageError, naming the config's file and line, for what breaks the schema in `check:`."""
+    from byok_ci.schemas.validate import describe, position, validate
+
+    section = settings.check or {}
+    problems = validate(section, "config", _SECTION)
+    if problems:
+        first = min(problems, key=lambda v: position(section, v)[0] or 0)
+        line = position(section, first)[0]
+        where = settings.config_path.as_posix() if settings.config_path is not None else ".byok-ci.yaml"
+        raise CheckUsageError(f"{where}{f':{line}' if line else ''}: check: {describe(first)}")
+
+
 def workflow_only_errors(settings: Settings, root: Path) -> list[ScanError]:
     """One error per field of the config's `check:` section that only the workflow may set."""
     section = settings.check or {}
     shown = shown_path(settings.config_path, root) if settings.config_path is not None else ".byok-ci.yaml"
     errors = []
-    for name, how in WORKFLOW_ONLY.items():
+    for name, why in workflow_only().items():
         if name in section:
             line_of = getattr(section, "line_of", None)
-            errors.append(ScanError(shown, (
-                f"check: '{name}' is ignored: it decides where keys are sent, and a pull request can edit "
-                f"this file; set it from the workflow with {how}"
-            ), line_of(name) if line_of else None))
+            errors.append(ScanError(shown, f"check: '{name}' {why}", line_of(name) if line_of else None))
     return errors
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from byok_ci._version import PROJECT_URL
 from byok_ci._yaml import LineDict, load_yaml_file
 from byok_ci.errors import ConfigError, MalformedYaml
 from byok_ci.model import ScanError
@@ -23,22 +22,9 @@ CONFIG_NAME = ".byok-ci.yaml"
 IGNORE_NAME = ".byok-ci-ignore"
 _SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-_KNOWN = {
-    "version", "exclude", "rule_files", "disable_rules", "allow_fingerprints", "max_file_size", "jobs",
-    "baseline", "ignore_file", "policy", "check", "iac",
-}
-# Artifact settings: config key -> kind of value. The same names (with dashes) are options.
-ARTIFACT_KEYS = {
-    "archives": "bool",
-    "max_archive_depth": "count",
-    "max_archive_member_size": "size",
-    "max_archive_bytes": "size",
-    "max_archive_ratio": "count",
-    "max_archive_members": "count",
-    "allow_partial_archives": "bool",
-    "max_decode_depth": "count",
-}
-_KNOWN |= set(ARTIFACT_KEYS)
+# Sections read by other modules, which validate them with their part of the schema: a
+# mistake inside one fails the commands that use it (`manifest check`, `check`), not every scan.
+_SECTIONS = ("policy", "check", "iac")
 
 
 @dataclass(frozen=True)
@@ -153,15 +139,11 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
         return replace(base, config_path=path)
     if not isinstance(data, LineDict):
         raise ConfigError(shown, 1, "the config must be a mapping")
-    for key in data:
-        if key not in _KNOWN:
-            raise ConfigError(shown, data.line_of(key), f"unknown field '{key}' (known: {', '.join(sorted(_KNOWN))})")
+    _validate(data, shown)
 
     def strings(name: str) -> tuple[str, ...]:
         value = data.get(name, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(shown, data.line_of(name), f"field '{name}' must be a list of strings")
-        return tuple(value)
+        return (value,) if isinstance(value, str) else tuple(value)
 
     max_size = None
     if "max_file_size" in data:
@@ -169,9 +151,7 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
             max_size = parse_size(data["max_file_size"])
         except ValueError as exc:
             raise ConfigError(shown, data.line_of("max_file_size"), f"field 'max_file_size' {exc}") from None
-    jobs = data.get("jobs")
-    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
-        raise ConfigError(shown, data.line_of("jobs"), "field 'jobs' must be a non-negative integer")
+    jobs = int(data["jobs"]) if "jobs" in data else None
     notes = base.notes
     cpus = available_cpus()
     if jobs is not None and jobs > cpus:
@@ -181,21 +161,11 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
                                    f"CPUs, so {cpus} are used (-j or BYOK_CI_JOBS may choose more)",
                             data.line_of("jobs"), blocking=False),)
         jobs = cpus
-    check = data.get("check")
-    if check is not None and not isinstance(check, LineDict):
-        raise ConfigError(shown, data.line_of("check"), f"field 'check' must be a mapping (see {PROJECT_URL}/blob/main/docs/ci.md#what-it-runs)")
-    policy = data.get("policy")
-    if policy is not None and not isinstance(policy, LineDict):
-        raise ConfigError(shown, data.line_of("policy"), f"field 'policy' must be a mapping (see {PROJECT_URL}/blob/main/docs/manifests.md#policy)")
+    check, policy = data.get("check"), data.get("policy")
     rule_files = tuple((path.parent / p) for p in strings("rule_files"))
     _check_rule_ids(strings("disable_rules"), base.rule_files + rule_files, shown, data.line_of("disable_rules"))
-    baseline = data.get("baseline", [])
-    baselines = strings("baseline") if isinstance(baseline, list) else (baseline,)
-    if not all(isinstance(b, str) for b in baselines):
-        raise ConfigError(shown, data.line_of("baseline"), "field 'baseline' must be a path or a list of paths")
+    baselines = strings("baseline")
     ignore_file = data.get("ignore_file")
-    if ignore_file is not None and not isinstance(ignore_file, str):
-        raise ConfigError(shown, data.line_of("ignore_file"), "field 'ignore_file' must be a path")
     base = replace(base, **artifact_values(data, shown))  # type: ignore[arg-type]
     return replace(
         base.extended(
@@ -212,8 +182,19 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
         ignore_file=path.parent / ignore_file if ignore_file is not None else base.ignore_file,
         policy=policy if policy is not None else base.policy,
         check=check if check is not None else base.check,
-        iac=data["iac"] if "iac" in data else base.iac,
+        iac=data["iac"] if data.get("iac") is not None else base.iac,
     )
+
+
+def _validate(data: LineDict, shown: str) -> None:
+    """Raise ConfigError for the first (by line) field that breaks the config schema."""
+    from byok_ci.schemas.validate import describe, position, validate
+
+    problems = [v for v in validate(data, "config")
+                if not (v.path and v.path[0] in _SECTIONS and (len(v.path) > 1 or v.path[0] == "iac"))]
+    if problems:
+        first = min(problems, key=lambda v: position(data, v)[0] or 0)
+        raise ConfigError(shown, position(data, first)[0], describe(first))
 
 
 def _check_rule_ids(rule_ids: tuple[str, ...], rule_files: tuple[Path, ...], shown: str, line: int | None) -> None:
@@ -227,7 +208,7 @@ def _check_rule_ids(rule_ids: tuple[str, ...], rule_files: tuple[Path, ...], sho
 
 
 def artifact_value(kind: str, value: object) -> bool | int:
-    """A value of an artifact setting (see ``ARTIFACT_KEYS``). Raises ValueError."""
+    """A command-line value of an artifact setting (``bool``, ``size`` or ``count``). Raises ValueError."""
     if kind == "bool":
         if not isinstance(value, bool):
             raise ValueError("must be true or false")
@@ -240,13 +221,20 @@ def artifact_value(kind: str, value: object) -> bool | int:
 
 
 def artifact_values(data: LineDict, shown: str) -> dict[str, bool | int]:
-    values = {}
-    for key, kind in ARTIFACT_KEYS.items():
-        if key in data:
-            try:
-                values[key] = artifact_value(kind, data[key])
-            except ValueError as exc:
-                raise ConfigError(shown, data.line_of(key), f"field '{key}' {exc}") from None
+    """The archive and decoding settings (docs/artifacts.md#limits) of a validated config: each
+    config field named as a true/false or number field of :class:`Settings` (but ``jobs`` and
+    ``max_file_size``, which the command line extends)."""
+    values: dict[str, bool | int] = {}
+    for setting in fields(Settings):
+        value = data.get(setting.name)
+        if value is None or setting.name in ("jobs", "max_file_size") or not isinstance(setting.default, int):
+            continue
+        try:
+            # The schema allows a size as a string (512k) and a whole number as 3.0.
+            values[setting.name] = parse_size(value) if isinstance(value, str) else (
+                value if isinstance(value, bool) else int(value))
+        except ValueError as exc:
+            raise ConfigError(shown, data.line_of(setting.name), f"field '{setting.name}' {exc}") from None
     return values
 
 

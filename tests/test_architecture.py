@@ -21,10 +21,11 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Result records, the exception tree, the one redaction step, exit codes, report paths.
     ("base", ("byok_ci._version", "byok_ci._offsets", "byok_ci._yaml", "byok_ci.model", "byok_ci.outbound",
               "byok_ci.errors", "byok_ci.exitcodes", "byok_ci.paths", "byok_ci.vault",
-              "byok_ci.shard", "byok_ci.schemas")),
+              "byok_ci.shard")),
     # Reporters render a Report: they know the result records and nothing else.
     ("report", ("byok_ci.report",)),
-    ("rules", ("byok_ci.rules", "byok_ci.keygen")),
+    # The schemas word their problems with the rule ids' did-you-mean.
+    ("rules", ("byok_ci.rules", "byok_ci.keygen", "byok_ci.schemas")),
     ("detect", ("byok_ci.detect",)),
     ("config", ("byok_ci.config",)),
     ("sources", ("byok_ci.sources", "byok_ci.suppress", "byok_ci._detect_secrets")),

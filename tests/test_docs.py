@@ -87,8 +87,9 @@ def test_the_citation_checker_finds_what_is_broken() -> None:
 
 
 def shipped_text_files() -> list[Path]:
-    """What ships or runs for users: the package, the rules, the Action and the hooks."""
-    return [*sorted((REPO / "byok_ci").rglob("*.py")), *sorted((REPO / "rules").glob("*.yaml")),
+    """What ships or runs for users: the package (its schemas word messages too), the rules, the Action and the hooks."""
+    return [*sorted((REPO / "byok_ci").rglob("*.py")), *sorted((REPO / "byok_ci" / "schemas").glob("*.json")),
+            *sorted((REPO / "rules").glob("*.yaml")),
             REPO / "action.yml", REPO / ".pre-commit-hooks.yaml"]
 
 

@@ -15,7 +15,7 @@ from tests.conftest import key_for
 NOT_ON_THE_HOOK_PATH = [
     "yaml", "tarfile", "zipfile", "tempfile", "random", "httpx", "git", "detect_secrets", "junit_xml",
     "byok_ci.sources.artifacts.archives", "byok_ci.sources.artifacts.documents", "byok_ci.suppress.baseline",
-    "byok_ci.detect.encoded", "byok_ci.detect.structure", "byok_ci.rules.ids",
+    "byok_ci.detect.encoded", "byok_ci.detect.structure", "byok_ci.rules.ids", "byok_ci.schemas", "jsonschema",
 ]
 
 _PROBE = """
@@ -56,3 +56,13 @@ def test_what_a_file_needs_is_imported_when_it_needs_it(tmp_path: Path, shipped_
     loaded = _modules(tmp_path, ["settings.py"])
     assert {"byok_ci.detect.structure", "byok_ci.detect.encoded"} <= loaded
     assert "yaml" not in loaded and "tarfile" not in loaded
+
+
+def test_a_config_file_brings_in_its_schema_and_no_more(tmp_path: Path) -> None:
+    """`.byok-ci.yaml` is validated with the shipped schema by byok-ci's own validator: not jsonschema
+    (rpds-py, referencing, attrs), and no did-you-mean unless a field is unknown."""
+    (tmp_path / ".byok-ci.yaml").write_text("version: 1\nexclude: [vendor]\nmax_file_size: 10MB\n")
+    (tmp_path / "app.py").write_text("DEBUG = False\n")
+    loaded = _modules(tmp_path, ["app.py"])
+    assert "byok_ci.schemas.validate" in loaded
+    assert sorted({"jsonschema", "byok_ci.rules.ids", "tarfile", "httpx"} & loaded) == []

@@ -17,18 +17,11 @@ from typing import Any
 
 from byok_ci.errors import ManifestError
 from byok_ci.manifest.located import YList, YMap, read_located
-from byok_ci.manifest.model import SCOPES, Budget, KeyEntry, Manifest
+from byok_ci.manifest.model import Budget, KeyEntry, Manifest
 from byok_ci.manifest.policy import Policy, Problem, apply_layer
 from byok_ci.manifest.refs import SecretRefError, looks_like_reference, parse_secret_ref
 
 DEFAULT_MANIFEST = "byok.yaml"
-TOP_FIELDS = ("version", "project", "policy", "keys")
-REQUIRED_KEY_FIELDS = ("name", "env", "provider", "secret")
-KEY_FIELDS = (
-    *REQUIRED_KEY_FIELDS, "owner", "scopes", "models", "rotated", "expires", "base_url", "admin", "allow_admin",
-    "description", "scope", "provider_key_id", "budget",
-)
-BUDGET_FIELDS = ("monthly_usd", "daily_tokens")
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
 _URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?")
 
@@ -44,27 +37,43 @@ def parse_iso_date(value: Any) -> dt.date:
         raise ValueError("is not a valid date (YYYY-MM-DD)") from None
 
 
-def _unknown(name: Any, known: Iterable[str], where: str) -> str:
-    hint = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
-    suggestion = f"; did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(known)})"
-    return f"unknown field '{name}' {where}{suggestion}"
-
-
-def _is_extension(name: Any) -> bool:
-    """``x-…`` fields are the team's own and are ignored."""
-    return isinstance(name, str) and name.startswith("x-")
-
-
 class _Loader:
     def __init__(self, path: str, providers: Iterable[str]) -> None:
         self.path = path
         self.providers = sorted(providers)
         self.problems: list[Problem] = []
         self.problem_keys: list[int | None] = []
+        self.refused: set[tuple[Any, ...]] = set()  # where the schema refused a value
 
     def problem(self, pos: tuple[int, int], message: str, index: int | None, rule_id: str = "manifest.schema") -> None:
         self.problems.append(Problem(self.path, pos[0], pos[1], message, rule_id))
         self.problem_keys.append(index)
+
+    def validate(self, data: YMap) -> None:
+        """The manifest schema's problems, but those inside ``policy:`` (see :func:`apply_layer`)."""
+        from byok_ci.schemas.validate import describe, position, validate
+
+        for violation in validate(data, "manifest"):
+            path = violation.path
+            if path[:1] == ("policy",) and len(path) > 1:
+                continue
+            index = path[1] if path[:1] == ("keys",) and len(path) > 1 and isinstance(path[1], int) else None
+            if violation.keyword == "not":  # the schema's one `not`: no env on an organization-scoped key
+                self.refused.add((*path, "env"))
+                entry = data["keys"][index]
+                self.problem(entry.value_at("env"), "field 'env' does not apply to an organization-scoped key "
+                             "(scope: organization); remove it", index)
+                continue
+            if violation.keyword != "required":  # a missing field refuses no value of its mapping
+                self.refused.add(path)
+            line, column = position(data, violation)
+            self.problem((line or 0, column or 0), describe(violation, strip=2 if len(path) > 2 else 0), index)
+
+    def ok(self, *path: Any, inside: bool = True) -> bool:
+        """No schema problem at ``path``, above it (a bad budget refuses its fields) or, unless
+        not ``inside``, below it (a bad item refuses its list)."""
+        return not any(r[:len(path)] == path if inside and len(r) > len(path) else path[:len(r)] == r
+                       for r in self.refused)
 
     def duplicates(self, mapping: YMap, index: int | None, where: str, label: str, skip: tuple[str, ...] = ()) -> None:
         """Keys given twice in ``mapping`` and in every mapping nested in it (but ``skip``)."""
@@ -84,26 +93,28 @@ class _Loader:
                 self.problem(pos, f"field '{key}' in {inner} is given twice; the last one wins", index)
             stack.extend((item, f"{inner}.{key}") for key, item in value.items())
 
+    # Each field below has passed the schema (or is taken as empty): what is left to check is
+    # what a schema cannot say (blank text, real dates, known providers, secret references).
+
     def string(self, entry: YMap, name: str, index: int) -> str:
         value = entry.get(name)
-        if value is None:
+        if value is None or not self.ok("keys", index, name):
             return ""
-        if not isinstance(value, str) or not value.strip():
+        if not value.strip():
             self.problem(entry.value_at(name), f"field '{name}' must be a non-empty string", index)
             return ""
-        return value.strip()
+        return str(value.strip())
 
     def string_list(self, entry: YMap, name: str, index: int) -> tuple[str, ...] | None:
-        if name not in entry:
+        if name not in entry or not self.ok("keys", index, name):
             return None
-        value = entry[name]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.problem(entry.value_at(name), f"field '{name}' must be a list of strings", index)
+        if not all(v.strip() for v in entry[name]):
+            self.problem(entry.value_at(name), f"field '{name}' must be a list of non-empty strings", index)
             return None
-        return tuple(v.strip() for v in value)
+        return tuple(v.strip() for v in entry[name])
 
     def date(self, entry: YMap, name: str, index: int) -> dt.date | None:
-        if entry.get(name) is None:
+        if entry.get(name) is None or not self.ok("keys", index, name):
             return None
         try:
             return parse_iso_date(entry[name])
@@ -113,62 +124,28 @@ class _Loader:
 
     def flag(self, entry: YMap, name: str, index: int) -> bool | None:
         value = entry.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, bool):
-            self.problem(entry.value_at(name), f"field '{name}' must be true or false", index)
-            return None
-        return value
+        return value if isinstance(value, bool) and self.ok("keys", index, name) else None
 
     def scope(self, entry: YMap, index: int) -> str:
         value = entry.get("scope")
-        if value is None:
-            return "environment"
-        if value not in SCOPES:
-            self.problem(entry.value_at("scope"), f"field 'scope' must be one of {', '.join(SCOPES)}", index)
-            return "environment"
-        return str(value)
+        return str(value) if value is not None and self.ok("keys", index, "scope") else "environment"
 
     def budget(self, entry: YMap, index: int) -> Budget | None:
         value = entry.get("budget")
-        if value is None:
+        if value is None or not self.ok("keys", index, "budget", inside=False):
             return None
-        if not isinstance(value, YMap):
-            self.problem(entry.value_at("budget"), "field 'budget' must be a mapping with monthly_usd and/or "
-                         "daily_tokens", index)
-            return None
-        for name in value:
-            if name not in BUDGET_FIELDS:
-                self.problem(value.key_at(name), _unknown(name, BUDGET_FIELDS, f"in keys[{index}].budget"), index)
         monthly, daily = value.get("monthly_usd"), value.get("daily_tokens")
-        if monthly is not None and (isinstance(monthly, bool) or not isinstance(monthly, (int, float)) or monthly <= 0):
-            self.problem(value.value_at("monthly_usd"), "field 'budget.monthly_usd' must be a positive number", index)
-            monthly = None
-        if daily is not None and (isinstance(daily, bool) or not isinstance(daily, int) or daily <= 0):
-            self.problem(value.value_at("daily_tokens"), "field 'budget.daily_tokens' must be a positive whole number",
-                         index)
-            daily = None
+        monthly = monthly if self.ok("keys", index, "budget", "monthly_usd") else None
+        daily = daily if self.ok("keys", index, "budget", "daily_tokens") else None
         if monthly is None and daily is None:
             return None
-        return Budget(float(monthly) if monthly is not None else None, daily)
+        return Budget(float(monthly) if monthly is not None else None, int(daily) if daily is not None else None)
 
     def key_entry(self, raw: Any, index: int, pos: tuple[int, int]) -> KeyEntry:
         if not isinstance(raw, YMap):
-            self.problem(pos, f"keys[{index}] must be a mapping with name, env, provider and secret", index)
             return KeyEntry(index=index, name="", env="", provider="", pos=pos)
         self.duplicates(raw, index, f"in keys[{index}]", f"keys[{index}]")
-        for name in raw:
-            if name not in KEY_FIELDS and not _is_extension(name):
-                self.problem(raw.key_at(name), _unknown(name, KEY_FIELDS, f"in keys[{index}]"), index)
         scope = self.scope(raw, index)
-        for name in REQUIRED_KEY_FIELDS:
-            if name == "env" and scope == "organization":
-                if raw.get(name) is not None:
-                    self.problem(raw.value_at(name), "field 'env' does not apply to an organization-scoped key "
-                                 "(scope: organization); remove it", index)
-                continue
-            if raw.get(name) is None:
-                self.problem(raw.pos, f"keys[{index}] is missing required field '{name}'", index)
         provider = self.string(raw, "provider", index)
         if provider and self.providers and provider not in self.providers:
             hint = difflib.get_close_matches(provider, self.providers, n=1)
@@ -176,29 +153,28 @@ class _Loader:
             self.problem(raw.value_at("provider"), f"field 'provider' is not a known provider id{why}", index)
             provider = ""
         secret, secret_text = None, ""
-        value = raw.get("secret")
-        if value is not None:
-            if not isinstance(value, str) or not value.strip():
-                self.problem(raw.value_at("secret"), "field 'secret' must be a secret reference string", index)
-            elif not looks_like_reference(value):
-                # A value that is not a reference is treated as the key itself, so it is
-                # never shown; the inline-secret check reports it.
-                secret_text = value
-                self.problem(
-                    raw.value_at("secret"),
-                    "field 'secret' holds a value instead of a reference (e.g. env://NAME, vault://…); "
-                    "if it is a key, revoke it and store it in a secret manager",
-                    index,
-                    "manifest.inline-secret",
-                )
-            else:
-                secret_text = value
-                try:
-                    secret = parse_secret_ref(value)
-                except SecretRefError as exc:
-                    self.problem(raw.value_at("secret"), f"field 'secret' {exc}", index)
-        base_url = raw.get("base_url")
-        if base_url is not None and not (isinstance(base_url, str) and _URL.fullmatch(base_url.strip())):
+        value = raw.get("secret") if self.ok("keys", index, "secret") else None
+        if isinstance(value, str) and not value.strip():
+            self.problem(raw.value_at("secret"), "field 'secret' must be a secret reference string", index)
+        elif value is not None and not looks_like_reference(value):
+            # A value that is not a reference is treated as the key itself, so it is
+            # never shown; the inline-secret check reports it.
+            secret_text = value
+            self.problem(
+                raw.value_at("secret"),
+                "field 'secret' holds a value instead of a reference (e.g. env://NAME, vault://…); "
+                "if it is a key, revoke it and store it in a secret manager",
+                index,
+                "manifest.inline-secret",
+            )
+        elif value is not None:
+            secret_text = value
+            try:
+                secret = parse_secret_ref(value)
+            except SecretRefError as exc:
+                self.problem(raw.value_at("secret"), f"field 'secret' {exc}", index)
+        base_url = raw.get("base_url") if self.ok("keys", index, "base_url") else None
+        if base_url is not None and not _URL.fullmatch(base_url.strip()):
             self.problem(raw.value_at("base_url"), "field 'base_url' must be an http(s) URL", index)
             base_url = None
         positions = {name: raw.value_at(name) for name in raw if isinstance(name, str)}
@@ -244,37 +220,20 @@ def load_manifest(
     if not isinstance(data, YMap):
         raise ManifestError(shown, 1, 1, "a manifest must be a mapping with version, project and keys")
     loader.duplicates(data, None, "at the top level", "", skip=("keys", "policy"))
-    for name in data:
-        if name not in TOP_FIELDS and not _is_extension(name):
-            loader.problem(data.key_at(name), _unknown(name, TOP_FIELDS, "at the top level"), None)
-    version = data.get("version")
-    if version is None:
-        loader.problem(data.pos, "missing required field 'version' (this byok-ci reads version 1)", None)
-    elif version != 1 or isinstance(version, bool):
-        loader.problem(data.value_at("version"), "field 'version' must be 1", None)
+    loader.validate(data)
     project = data.get("project")
-    if project is None:
-        loader.problem(data.pos, "missing required field 'project'", None)
-        project = ""
-    elif not isinstance(project, str) or not project.strip():
+    if isinstance(project, str) and loader.ok("project") and not project.strip():
         loader.problem(data.value_at("project"), "field 'project' must be a non-empty string", None)
-        project = ""
+    project = project if isinstance(project, str) and loader.ok("project") else ""
     raw_policy = data.get("policy")
-    if raw_policy is not None:
-        if isinstance(raw_policy, YMap):
-            loader.duplicates(raw_policy, None, "in policy", "policy")
-            policy, policy_problems = apply_layer(policy, raw_policy, shown)
-            for problem in policy_problems:
-                loader.problem((problem.line or 0, problem.column or 0), problem.message, None)
-        else:
-            loader.problem(data.value_at("policy"), "field 'policy' must be a mapping", None)
+    if isinstance(raw_policy, YMap):
+        loader.duplicates(raw_policy, None, "in policy", "policy")
+        policy, policy_problems = apply_layer(policy, raw_policy, shown)
+        for problem in policy_problems:
+            loader.problem((problem.line or 0, problem.column or 0), problem.message, None)
     raw_keys = data.get("keys")
     entries: list[KeyEntry] = []
-    if raw_keys is None:
-        loader.problem(data.pos, "missing required field 'keys'", None)
-    elif not isinstance(raw_keys, YList):
-        loader.problem(data.value_at("keys"), "field 'keys' must be a list of key entries", None)
-    else:
+    if isinstance(raw_keys, YList):
         entries = [loader.key_entry(raw, i, raw_keys.at(i)) for i, raw in enumerate(raw_keys)]
     _same_env_duplicates(loader, entries)
     starts = [e.pos[0] for e in entries]

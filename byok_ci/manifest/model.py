@@ -10,7 +10,6 @@ from byok_ci.manifest.policy import Policy, Problem
 from byok_ci.manifest.refs import SecretRef
 
 Pos = tuple[int, int]
-SCOPES = ("environment", "organization")
 
 
 @dataclass(frozen=True)

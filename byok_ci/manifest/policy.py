@@ -7,14 +7,13 @@ field keeps the value of the layer below, so the rest of the check still runs.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from byok_ci.manifest.located import YMap, read_located
+from byok_ci.manifest.located import read_located
 from byok_ci.rules.ids import did_you_mean, load_registry, quoted
 from byok_ci.rules import default_rules_dir
 
@@ -34,7 +33,6 @@ CHECK_IDS = (
     "manifest.iac-naming",
     "manifest.iac-inline",
 )
-LEVELS = ("error", "warning", "off")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -58,9 +56,6 @@ class UsagePolicy:
     spike_factor: float = 3.0  # the last day over this many times the trailing median is a spike
     baseline_days: int = 14  # days of trailing baseline
     budget_warn: float = 0.8  # warn when the month's forecast passes this share of the budget
-
-
-USAGE_FIELDS = {"idle_days": int, "spike_factor": float, "baseline_days": int, "budget_warn": float}
 
 
 @dataclass(frozen=True)
@@ -125,111 +120,84 @@ def shipped_policy_path() -> Path:
     return default_rules_dir() / "policy.yaml"
 
 
-def _pos(layer: Any, key: str, value: bool = False) -> tuple[int | None, int | None]:
-    if isinstance(layer, YMap):
-        return layer.value_at(key) if value else layer.key_at(key)
-    line_of = getattr(layer, "line_of", None)
-    return (line_of(key) if line_of else None), None
-
-
-def _strings(value: Any) -> tuple[str, ...] | None:
-    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-        return tuple(value)
-    return None
-
-
 def apply_layer(policy: Policy, layer: Mapping[str, Any], path: str) -> tuple[Policy, list[Problem]]:
-    """``policy`` with the fields of one layer applied, and what was wrong with the layer."""
-    problems: list[Problem] = []
-    changes: dict[str, Any] = {}
+    """``policy`` with the fields of one layer applied, and what was wrong with the layer.
 
-    def problem(key: str, message: str, at_value: bool = True) -> None:
-        line, column = _pos(layer, key, at_value)
+    The policy schema (``$defs/policy``, the same in both file schemas) judges the fields;
+    a field it refuses keeps the value of the layer below. What it cannot say (placeholders
+    used twice, check ids that the registry renamed) is checked here.
+    """
+    from byok_ci.schemas.validate import describe, position, validate
+
+    problems: list[Problem] = []
+    refused: set[tuple[Any, ...]] = set()
+    for violation in validate(layer, "manifest", "#/$defs/policy"):
+        refused.add(violation.path[:2] if violation.path[:1] in (("usage",), ("checks",)) else violation.path[:1])
+        if violation.path[:1] == ("checks",) and len(violation.path) > 1 and not _known_check(violation.path[1]):
+            continue  # an unknown check id: reported below, with the registry's did-you-mean
+        line, column = position(layer, violation)
+        problems.append(Problem(path, line, column, describe(violation, noun="policy field")))
+
+    def problem(key: str, message: str) -> None:
+        line, column = position(layer, _at(key))
         problems.append(Problem(path, line, column, f"policy field '{key}' {message}"))
 
-    known = {f for f in Policy.__dataclass_fields__}
+    changes: dict[str, Any] = {}
     for key, value in layer.items():
-        if not isinstance(key, str) or key not in known:
-            hint = difflib.get_close_matches(str(key), sorted(known), n=1)
-            line, column = _pos(layer, key)
-            suggestion = f"; did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(sorted(known))})"
-            problems.append(Problem(path, line, column, f"unknown policy field '{key}'{suggestion}"))
+        if (key,) in refused:
             continue
         if key == "naming":
-            names = _PLACEHOLDER.findall(value) if isinstance(value, str) else []
-            if not isinstance(value, str) or "{" in _PLACEHOLDER.sub("", value) or "}" in _PLACEHOLDER.sub("", value):
+            names = _PLACEHOLDER.findall(value)
+            if "{" in _PLACEHOLDER.sub("", value) or "}" in _PLACEHOLDER.sub("", value):
                 problem(key, "must be a string with {placeholders} such as {project}-{env}-{provider}")
-            elif "env" not in names:
-                problem(key, "must contain {env}, so a key name says its environment")
             elif len(names) != len(set(names)):
                 problem(key, "uses a placeholder twice")
             else:
                 changes[key] = value
-        elif key in ("environments", "production", "wildcards", "admin_markers"):
-            items = _strings(value)
-            if items is None or (key == "environments" and not items):
-                problem(key, "must be a list of non-empty strings")
-            else:
-                changes[key] = items
-        elif key in ("rotate_every_days", "rotation_warning_days", "expiry_warning_days"):
-            if not isinstance(value, int) or isinstance(value, bool) or value < (1 if key == "rotate_every_days" else 0):
-                problem(key, "must be a whole number of days" + (" (at least 1)" if key == "rotate_every_days" else ""))
-            else:
-                changes[key] = value
         elif key == "usage":
-            usage, messages = _usage_layer(policy.usage, value)
-            for message in messages:
-                problem(key, message)
-            changes[key] = usage
+            defaults: dict[str, Any] = {f.name: f.default for f in fields(UsagePolicy)}
+            changes[key] = replace(policy.usage, **{name: type(defaults[name])(item) for name, item in value.items()
+                                                    if ("usage", name) not in refused})
         elif key == "environment_aliases":
-            if not isinstance(value, dict) or not all(isinstance(k, str) and _strings(v) is not None for k, v in value.items()):
-                problem(key, "must map each environment to a list of words")
-            else:
-                changes[key] = {**policy.environment_aliases, **{k: tuple(v) for k, v in value.items()}}
+            changes[key] = {**policy.environment_aliases, **{k: tuple(v) for k, v in value.items()}}
         elif key == "checks":
-            if not isinstance(value, dict):
-                problem(key, f"must map check ids to {', '.join(LEVELS)}")
-                continue
-            merged = dict(policy.checks)
-            registry = load_registry()
-            for written, level in value.items():
-                if level is False:
-                    level = "off"  # YAML 1.1 reads a bare `off` as false
-                line, column = _pos(value, written)
-                # A renamed check keeps its level under its old id (rules/_ids.yaml aliases).
-                check_id = registry.canonical(written) if isinstance(written, str) else written
-                if check_id not in CHECK_IDS:
-                    why = did_you_mean(str(written), registry.names("manifest") | set(CHECK_IDS))
-                    problems.append(Problem(path, line, column, f"unknown check {quoted(str(written))} in policy checks{why}"))
-                elif level not in LEVELS:
-                    problems.append(Problem(path, line, column, f"check '{check_id}' must be one of {', '.join(LEVELS)}"))
-                elif check_id == "manifest.schema" and level == "off":
-                    problems.append(Problem(path, line, column, "check 'manifest.schema' cannot be turned off"))
-                else:
-                    merged[check_id] = level
-            changes[key] = merged
+            changes[key] = _checks_layer(policy, value, [("checks", c) in refused for c in value], path, problems)
+        else:  # lists of words, whole numbers of days (the schema's whole numbers include 3.0)
+            changes[key] = tuple(value) if isinstance(value, list) else int(value)
     return replace(policy, **changes), problems
 
 
-def _usage_layer(usage: UsagePolicy, value: Any) -> tuple[UsagePolicy, list[str]]:
-    """``usage`` with the fields of one layer's ``usage:`` mapping applied, and what was wrong."""
-    if not isinstance(value, dict):
-        return usage, [f"must be a mapping of {', '.join(USAGE_FIELDS)}"]
-    messages: list[str] = []
-    changes: dict[str, Any] = {}
-    for name, item in value.items():
-        kind = USAGE_FIELDS.get(name) if isinstance(name, str) else None
-        if kind is None:
-            messages.append(f"has an unknown field {quoted(str(name))}{did_you_mean(str(name), USAGE_FIELDS)}")
-        elif isinstance(item, bool) or not isinstance(item, (int, float)) or (kind is int and not isinstance(item, int)):
-            messages.append(f"usage.{name} must be a {'whole number' if kind is int else 'number'}")
-        elif item <= 0 or (name == "budget_warn" and item > 1) or (name == "spike_factor" and item <= 1):
-            messages.append(f"usage.{name} is out of range"
-                            + (" (0 < budget_warn <= 1)" if name == "budget_warn" else
-                               " (more than 1)" if name == "spike_factor" else " (at least 1)"))
+def _known_check(written: Any) -> bool:
+    return isinstance(written, str) and load_registry().canonical(written) in CHECK_IDS
+
+
+def _at(key: str) -> Any:
+    from byok_ci.schemas.validate import Violation
+
+    return Violation((key,), "type", {})
+
+
+def _checks_layer(policy: Policy, value: Mapping[Any, Any], refused: list[bool], path: str,
+                  problems: list[Problem]) -> dict[str, str]:
+    """The checks' levels with one layer's ``checks:`` applied; ids the registry does not know are problems."""
+    from byok_ci.schemas.validate import Violation, position
+
+    merged = dict(policy.checks)
+    registry = load_registry()
+    for (written, level), bad in zip(value.items(), refused):
+        line, column = position(value, Violation((written,), "additionalProperties", {}))
+        # A renamed check keeps its level under its old id (rules/_ids.yaml aliases).
+        check_id = registry.canonical(written) if isinstance(written, str) else written
+        if check_id not in CHECK_IDS:
+            why = did_you_mean(str(written), registry.names("manifest") | set(CHECK_IDS))
+            problems.append(Problem(path, line, column, f"unknown check {quoted(str(written))} in policy checks{why}"))
+        elif bad:
+            continue  # its level is refused by the schema, reported above
+        elif check_id == "manifest.schema" and level in ("off", False):
+            problems.append(Problem(path, line, column, "check 'manifest.schema' cannot be turned off"))
         else:
-            changes[name] = kind(item)
-    return replace(usage, **changes), messages
+            merged[check_id] = "off" if level is False else level  # YAML 1.1 reads a bare `off` as false
+    return merged
 
 
 def load_shipped_policy(path: Path | None = None) -> tuple[Policy, list[Problem]]:

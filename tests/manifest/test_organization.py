@@ -99,9 +99,9 @@ def test_bad_usage_policy_fields_are_problems_and_keep_the_default() -> None:
     assert policy.usage == UsagePolicy()
     messages = sorted(p.message for p in problems)
     assert len(messages) == 3
-    assert any("unknown field 'idle_day'; did you mean 'idle_days'?" in m for m in messages)
-    assert any("usage.spike_factor is out of range" in m for m in messages)
-    assert any("usage.budget_warn must be a number" in m for m in messages)
+    assert any("unknown policy field 'idle_day' in usage; did you mean 'idle_days'?" in m for m in messages)
+    assert "policy field 'usage.spike_factor' must be a number (more than 1)" in messages
+    assert "policy field 'usage.budget_warn' must be a positive number (at most 1)" in messages
 
 
 def test_drift_env_leaves_organization_keys_out_unless_named(tmp_path: Path) -> None:

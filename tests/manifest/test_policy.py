@@ -84,7 +84,7 @@ def test_manifest_policy_errors_are_schema_findings(tmp_path: Path) -> None:
     report = check_manifest(write(tmp_path, text), today=TODAY)
     (finding,) = report.findings
     assert (finding.rule_id, finding.line, finding.column) == ("manifest.schema", 7, 22)
-    assert finding.message == "policy field 'rotate_every_days' must be a whole number of days (at least 1)"
+    assert finding.message == "policy field 'rotate_every_days' must be a whole number (at least 1)"
 
 
 def test_custom_naming_pattern_and_environments(tmp_path: Path) -> None:

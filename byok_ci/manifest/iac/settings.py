@@ -8,9 +8,6 @@ from typing import Any
 
 from byok_ci.manifest.iac.model import Problem
 
-FIELDS = ("paths", "exclude", "environments", "workspaces")
-
-
 @dataclass(frozen=True)
 class IacSettings:
     paths: tuple[str, ...] = ()  # where to look; empty: the whole repository
@@ -20,38 +17,38 @@ class IacSettings:
     off: bool = False  # `iac: false`
 
 
-def _line(data: Any, key: str) -> int | None:
-    line_of = getattr(data, "line_of", None)
-    return line_of(key) if line_of else None
-
-
 def parse_settings(data: Any, shown: str, environments: tuple[str, ...]) -> tuple[IacSettings, list[Problem]]:
-    """The settings from the config's ``iac:`` value; what is wrong goes to the problems."""
+    """The settings from the config's ``iac:`` value; what is wrong goes to the problems.
+
+    The config schema's ``iac`` part judges the fields; a field it refuses is left at its
+    default. That environments are the policy's, and paths stay inside the repository, is
+    checked here.
+    """
     if data is None:
         return IacSettings(), []
     if data is False:
         return IacSettings(off=True), []
-    if not isinstance(data, dict):
-        return IacSettings(), [Problem(shown, None, None, "field 'iac' must be a mapping (paths, exclude, environments, "
-                                                          "workspaces) or false")]
+    from byok_ci.schemas.validate import describe, position, validate
+
     problems: list[Problem] = []
+    refused: set[Any] = set()
+    for violation in validate(data, "config", "#/properties/iac"):
+        refused.add(violation.path[:1])
+        problems.append(Problem(shown, position(data, violation)[0], None, describe(violation, prefix=("iac",))))
+    if not isinstance(data, dict):
+        return IacSettings(), problems
     values: dict[str, Any] = {}
     for key, value in data.items():
-        line = _line(data, key)
-        if key not in FIELDS:
-            problems.append(Problem(shown, line, None, f"unknown field 'iac.{key}' (known: {', '.join(FIELDS)})"))
-        elif key == "environments":
-            if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-                problems.append(Problem(shown, line, None, "field 'iac.environments' must map path globs to environments"))
-                continue
+        line = getattr(data, "line_of", lambda _: None)(key)
+        if (key,) in refused:
+            continue
+        if key == "environments":
             bad = [v for v in value.values() if v not in environments]
             if bad:
                 problems.append(Problem(shown, line, None, f"field 'iac.environments' names '{bad[0]}', which is not one "
                                                            f"of the policy's environments ({', '.join(environments)})"))
                 continue
             values[key] = dict(value)
-        elif not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            problems.append(Problem(shown, line, None, f"field 'iac.{key}' must be a list of strings"))
         elif key == "paths" and any(v.startswith("/") or ".." in v.split("/") for v in value):
             problems.append(Problem(shown, line, None, "field 'iac.paths' must name paths inside the repository "
                                                        "(relative, without '..')"))
