@@ -52,3 +52,20 @@ class LineIndex:
     def offset(self, line: int, column: int) -> int:
         """The offset of 1-based ``line`` and ``column``."""
         return self.starts[line - 1] + column - 1
+
+
+_LONE_CR = re.compile("\r(?!\n)")
+
+
+def lines_broken_at_lone_cr(text: str) -> str:
+    """``text`` with each carriage return not followed by a line feed (classic Mac OS line
+    ends, or a stray one among CRLF and LF lines) turned into a line feed: one character for
+    one, so offsets and columns hold. Detection finds lines at line feeds; without this a
+    CR-only file is one line, so an allow marker anywhere in it suppressed every key and
+    keys were reported on line 1. CRLF and LF text is returned as it is (the same object)."""
+    if "\r" not in text:
+        return text
+    crs = text.count("\r")
+    if crs == text.count("\r\n"):
+        return text
+    return text.replace("\r", "\n") if "\n" not in text else _LONE_CR.sub("\n", text)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from byok_ci._offsets import lines_broken_at_lone_cr
 from byok_ci.detect import filters
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.detect.words import path_label, words
@@ -80,6 +81,9 @@ class Detector:
         self.keys = keys
 
     def detect(self, chunk: Chunk) -> list[Finding]:
+        text = lines_broken_at_lone_cr(chunk.text)
+        if text is not chunk.text:
+            chunk = replace(chunk, text=text, data=None)
         survey = getattr(self.prefilter, "survey", None)
         # The decoding pass runs only where an encoded key can be (Hyperscan says), or always.
         if survey is not None:
