@@ -54,18 +54,13 @@ class LineIndex:
         return self.starts[line - 1] + column - 1
 
 
-_LONE_CR = re.compile("\r(?!\n)")
-
-
-def lines_broken_at_lone_cr(text: str) -> str:
-    """``text`` with each carriage return not followed by a line feed (classic Mac OS line
-    ends, or a stray one among CRLF and LF lines) turned into a line feed: one character for
-    one, so offsets and columns hold. Detection finds lines at line feeds; without this a
-    CR-only file is one line, so an allow marker anywhere in it suppressed every key and
-    keys were reported on line 1. CRLF and LF text is returned as it is (the same object)."""
-    if "\r" not in text:
+def cr_line_ends_as_lf(text: str) -> str:
+    """A classic Mac OS text (lines ended by CR alone, no LF anywhere) with its CRs turned
+    into LFs: one character for one, so offsets and columns hold. Detection finds lines at
+    LFs; without this such a file was one line, so an allow marker anywhere in it suppressed
+    every key and every key was reported on line 1. A CR in a text that has LFs is not a
+    line end (git, and so GitHub and history scans, count lines at LFs alone), and CRLF or
+    LF text is returned as it is (the same object)."""
+    if "\r" not in text or "\n" in text:
         return text
-    crs = text.count("\r")
-    if crs == text.count("\r\n"):
-        return text
-    return text.replace("\r", "\n") if "\n" not in text else _LONE_CR.sub("\n", text)
+    return text.replace("\r", "\n")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from byok_ci._offsets import lines_broken_at_lone_cr
+from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect import filters
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.detect.words import path_label, words
@@ -81,7 +81,7 @@ class Detector:
         self.keys = keys
 
     def detect(self, chunk: Chunk) -> list[Finding]:
-        text = lines_broken_at_lone_cr(chunk.text)
+        text = cr_line_ends_as_lf(chunk.text)
         if text is not chunk.text:
             chunk = replace(chunk, text=text, data=None)
         survey = getattr(self.prefilter, "survey", None)

@@ -37,12 +37,13 @@ PLACES = {
 
 
 def with_endings(text: str, ending: str) -> str:
-    """``text`` (LF) with every line end ``ending``; "mixed": CRLF, LF and CR in turn."""
-    if ENDINGS[ending] is not None:
-        return text.replace("\n", ENDINGS[ending])
+    """``text`` (LF) with every line end ``ending``; "mixed": CRLF and LF in turn (a file
+    edited on Windows and Linux). A lone CR among LF lines ends no line (git counts at LF)."""
+    ending_text = ENDINGS[ending]
+    if ending_text is not None:
+        return text.replace("\n", ending_text)
     lines = text.split("\n")
-    ends = ["\r\n", "\n", "\r"]
-    return "".join(line + ends[i % 3] for i, line in enumerate(lines[:-1])) + lines[-1]
+    return "".join(line + ("\r\n", "\n")[i % 2] for i, line in enumerate(lines[:-1])) + lines[-1]
 
 
 def _texts(rule: Rule) -> dict[str, str]:
@@ -187,3 +188,17 @@ def test_a_baseline_of_the_lf_checkout_holds_for_the_crlf_one(tmp_path: Path, rn
     finally:
         os.chdir(old)
     assert scanned.exit_code == 0, scanned.output
+
+
+@pytest.mark.parametrize("before", ["", "x = 1\n"])
+def test_a_stray_cr_in_an_lf_file_ends_no_line_in_files_or_history(tmp_path: Path, rng: random.Random, before: str) -> None:
+    # git, and so history scans and GitHub's line links, count lines at LF only.
+    key = key_for(RULES, "openai.project-key", rng)
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("app.env", f"{before}A=1\rOPENAI_API_KEY={key}\nB=2\n")
+    on_disk = scan_paths([repo.path / "app.env"], rules=RULES, root=repo.path)
+    repo.commit("key")
+    history = _cli(repo.path, ["scan", "--history", "--format", "json"])
+    line = before.count("\n") + 1
+    assert [(f.line, f.column) for f in on_disk.findings] == [(line, 20)]
+    assert [(f["line"], f["column"]) for f in history["findings"]] == [(line, 20)]
