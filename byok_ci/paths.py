@@ -64,11 +64,12 @@ def display_path(path: str, root: str | Path, flavour: ModuleType = os.path) -> 
     """``path`` as reports show it: relative to ``root`` when inside it (the root itself by
     its name), else absolute; in :func:`report_form`. ``root`` is absolute."""
     absolute = flavour.abspath(path)
-    base = str(root)
-    if flavour.normcase(absolute) == flavour.normcase(base):
+    folded, folded_base = flavour.normcase(absolute), flavour.normcase(str(root))
+    if folded == folded_base:
         return report_form(flavour.basename(absolute) or ".", flavour)
-    if _inside(absolute, base, flavour):
-        absolute = absolute[len(base.rstrip(flavour.sep)) + 1:]
+    prefix = folded_base.rstrip(flavour.sep) + flavour.sep  # once per file of a walk: no _inside
+    if folded.startswith(prefix):
+        absolute = absolute[len(prefix):]
     return report_form(absolute, flavour)
 
 
