@@ -52,3 +52,15 @@ class LineIndex:
     def offset(self, line: int, column: int) -> int:
         """The offset of 1-based ``line`` and ``column``."""
         return self.starts[line - 1] + column - 1
+
+
+def cr_line_ends_as_lf(text: str) -> str:
+    """A classic Mac OS text (lines ended by CR alone, no LF anywhere) with its CRs turned
+    into LFs: one character for one, so offsets and columns hold. Detection finds lines at
+    LFs; without this such a file was one line, so an allow marker anywhere in it suppressed
+    every key and every key was reported on line 1. A CR in a text that has LFs is not a
+    line end (git, and so GitHub and history scans, count lines at LFs alone), and CRLF or
+    LF text is returned as it is (the same object)."""
+    if "\r" not in text or "\n" in text:
+        return text
+    return text.replace("\r", "\n")

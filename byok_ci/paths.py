@@ -8,14 +8,21 @@ when everything scanned lies inside it (as before), else the directory scanned, 
 the report root stays absolute.
 
 Paths are compared lexically (``os.path.abspath``, never ``resolve``), the way
-:func:`byok_ci.sources.files.display_path` shows them.
+:func:`display_path` shows them, and case-insensitively where the OS's paths are (Windows:
+``os.path.normcase``). Every path a report shows goes through :func:`report_form`: ``/``
+separators on every OS and Unicode NFC (macOS lists names decomposed, git composes them), so
+reports, baselines, fingerprints and shard assignments are the same on Windows, macOS and
+Linux. The functions take the path flavour (``os.path``, or ``ntpath`` in the tests that
+stand in for Windows) as a parameter; docs/platforms.md says what is tested how.
 """
 
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 
 STDIN = "-"
 
@@ -40,8 +47,30 @@ def _place(path: str | Path, cwd: str) -> str:
     return absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
 
 
-def _inside(path: str, directory: str) -> bool:
-    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+def report_form(path: str, flavour: ModuleType = os.path) -> str:
+    """``path`` as reports write it: ``/`` for the OS's separator, and Unicode NFC, so a
+    name macOS lists decomposed (``cafe\u0301.env``) reads as git and Linux give it."""
+    if flavour.sep != "/":
+        path = path.replace(flavour.sep, "/")
+    return path if path.isascii() else unicodedata.normalize("NFC", path)
+
+
+def _inside(path: str, directory: str, flavour: ModuleType = os.path) -> bool:
+    path, directory = flavour.normcase(path), flavour.normcase(directory)
+    return path == directory or path.startswith(directory.rstrip(flavour.sep) + flavour.sep)
+
+
+def display_path(path: str, root: str | Path, flavour: ModuleType = os.path) -> str:
+    """``path`` as reports show it: relative to ``root`` when inside it (the root itself by
+    its name), else absolute; in :func:`report_form`. ``root`` is absolute."""
+    absolute = flavour.abspath(path)
+    folded, folded_base = flavour.normcase(absolute), flavour.normcase(str(root))
+    if folded == folded_base:
+        return report_form(flavour.basename(absolute) or ".", flavour)
+    prefix = folded_base.rstrip(flavour.sep) + flavour.sep  # once per file of a walk: no _inside
+    if folded.startswith(prefix):
+        absolute = absolute[len(prefix):]
+    return report_form(absolute, flavour)
 
 
 def report_root(paths: Iterable[str | Path] = (), cwd: str | Path | None = None) -> Path:
@@ -63,21 +92,22 @@ def report_root(paths: Iterable[str | Path] = (), cwd: str | Path | None = None)
     return work_tree_root(here) or Path(here)
 
 
-def shown_path(path: str | Path, root: str | Path) -> str:
-    """``path`` as reports show it: POSIX and relative to ``root`` when inside it, else absolute."""
-    absolute = os.path.abspath(path)
-    base = os.path.abspath(root)
-    if _inside(absolute, base) and absolute != base:
-        absolute = os.path.relpath(absolute, base)
-    return absolute.replace(os.sep, "/") if os.sep != "/" else absolute
+def shown_path(path: str | Path, root: str | Path, flavour: ModuleType = os.path) -> str:
+    """``path`` as reports show it: relative to ``root`` when inside it, else absolute (the
+    root itself too); in :func:`report_form`."""
+    absolute = flavour.abspath(path)
+    base = flavour.abspath(root)
+    if flavour.normcase(absolute) == flavour.normcase(base):
+        return report_form(absolute, flavour)
+    return display_path(absolute, base, flavour)
 
 
-def relative_to_root(shown: str, root: str | Path) -> str:
+def relative_to_root(shown: str, root: str | Path, flavour: ModuleType = os.path) -> str:
     """An absolute ``shown`` path inside ``root`` made relative to it; anything else unchanged
     (``git``, ``<stdin>``, environment variable names, paths already relative)."""
-    if not os.path.isabs(shown):
+    if not flavour.isabs(shown):
         return shown
-    return shown_path(shown, root)
+    return shown_path(shown, root, flavour)
 
 
 def user_cache_dir() -> Path:

@@ -25,9 +25,17 @@ _INSTALLS = {"snapshot", "wheelhouse", "action_runner", "pre_commit_tool"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    from tests.platforms.skips import MACOS, WINDOWS, reason_to_skip
+
+    # The variable lets tests/test_tests_workflow.py see the tables applied on Linux.
+    platform = os.environ.get("BYOK_CI_TESTS_SKIP_AS", sys.platform)
+    table = WINDOWS if platform == "win32" else MACOS if platform == "darwin" else {}
     for item in items:
         if _INSTALLS & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        reason = reason_to_skip(item.nodeid, table) if table else None
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=f"not on {platform}: {reason}"))
 
 
 @pytest.fixture(autouse=True)

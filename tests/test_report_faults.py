@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import signal
 import subprocess
 import sys
@@ -17,6 +16,9 @@ from byok_ci.exitcodes import CLOSED_PIPE
 from byok_ci.rules import RuleSet
 from tests.conftest import key_for
 from tests.procs import wait_until_reading
+
+# File size limits (SIGXFSZ), closed pipes (SIGPIPE) and Ctrl-C by signal are POSIX.
+resource = pytest.importorskip("resource", reason="POSIX resource limits and signals")
 
 
 @pytest.fixture

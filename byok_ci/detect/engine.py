@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect import filters
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.detect.words import path_label, words
@@ -80,6 +81,9 @@ class Detector:
         self.keys = keys
 
     def detect(self, chunk: Chunk) -> list[Finding]:
+        text = cr_line_ends_as_lf(chunk.text)
+        if text is not chunk.text:
+            chunk = replace(chunk, text=text, data=None)
         survey = getattr(self.prefilter, "survey", None)
         # The decoding pass runs only where an encoded key can be (Hyperscan says), or always.
         if survey is not None:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
+from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect.engine import Detector
 from byok_ci.detect.prefilter import merge
 from byok_ci.model import Chunk, Finding
@@ -22,8 +23,9 @@ def chunk_findings(chunk: Chunk, detector: Detector) -> list[Finding]:
     findings = detector.detect(chunk)
     if chunk.origin is not None:
         # Text decoded from the file (a source map's sources, a notebook cell): report the
-        # file's own line and column.
-        findings = [chunk.origin.relocate(f, chunk.text) for f in findings]
+        # file's own line and column. Lines as detection counted them (classic Mac CRs end lines).
+        text = cr_line_ends_as_lf(chunk.text)
+        findings = [chunk.origin.relocate(f, text) for f in findings]
     return findings
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from byok_ci.config import DEFAULT_MAX_FILE_SIZE
 from byok_ci.model import Chunk
+from byok_ci.paths import display_path
 from byok_ci.sources import Reading
 from byok_ci.sources.read import STDIN, STDIN_DISPLAY, Entry, FileReader, kind_of, reason
 from byok_ci.sources.select import is_excluded
@@ -145,18 +146,6 @@ class FileSource:
 
     def _excluded(self, shown: str) -> bool:
         return is_excluded(shown, self.options.exclude)
-
-
-def display_path(path: str, root: Path) -> str:
-    """POSIX path relative to the scan root when inside it, else absolute."""
-    absolute = os.path.abspath(path)
-    base = str(root)
-    if absolute == base:
-        return os.path.basename(absolute) or "."
-    prefix = base if base.endswith(os.sep) else base + os.sep
-    if absolute.startswith(prefix):
-        absolute = absolute[len(prefix):]
-    return absolute.replace(os.sep, "/") if os.sep != "/" else absolute
 
 
 def _stat_problem(raw: str, exc: OSError) -> str:

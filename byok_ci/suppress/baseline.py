@@ -14,8 +14,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import ModuleType
 
 from byok_ci.model import FINGERPRINT_HEX_CHARS, Finding, ScanError
+from byok_ci.paths import report_form
 
 BASELINE_NAME = ".byok-ci-baseline.json"
 FORMAT_VERSION = 1
@@ -58,14 +60,19 @@ class Baseline:
         return not entry.paths or relative_path(finding.path, root, self.base_dir) in entry.paths
 
 
-def relative_path(path: str, root: Path, base_dir: Path) -> str:
-    """A finding's path (relative to the report root) as seen from the baseline's directory."""
+def relative_path(path: str, root: Path, base_dir: Path, flavour: ModuleType = os.path) -> str:
+    """A finding's path (relative to the report root) as seen from the baseline's directory,
+    in the form reports write (``/``, NFC) whatever the OS."""
     if "!" in path or path.startswith("<"):
         return path  # archive members and standard input keep their report form
     # Both directories physical, so a symlink on the way to either (macOS's /tmp) cannot
     # make the same file look like two paths.
-    absolute = os.path.normpath(os.path.join(os.path.realpath(root), path))
-    return Path(os.path.relpath(absolute, os.path.realpath(base_dir))).as_posix()
+    absolute = flavour.normpath(flavour.join(flavour.realpath(root), path))
+    try:
+        relative = flavour.relpath(absolute, flavour.realpath(base_dir))
+    except ValueError:  # Windows: the baseline is on another drive
+        relative = absolute
+    return report_form(relative, flavour)
 
 
 def from_findings(
