@@ -30,11 +30,25 @@ def test_every_shipped_entry_is_valid_and_names_a_provider(shipped_rules: RuleSe
     assert errors == []
     assert {"openai", "anthropic", "google", "aws"} <= set(steps)
     for provider, entry in steps.items():
-        assert entry.default.console and entry.default.docs.startswith("https://"), provider
-        for rule_id in entry.key_types:
+        assert entry.default.console, provider
+        for rule_id, variant in entry.key_types.items():
             assert shipped_rules.get(rule_id) is not None, rule_id
+            assert variant.console, rule_id
+        # A provider whose documentation of revoking was not found has no docs link, never a guessed one.
+        for step in (entry.default, *entry.key_types.values()):
+            assert not step.docs or step.docs.startswith("https://"), provider
     assert "admin_api_keys" in steps["openai"].for_rule("openai.admin-key").api
     assert '"inactive"' in steps["anthropic"].for_rule("anthropic.api-key").api
+
+
+def test_every_provider_with_a_rule_file_has_revoke_steps(shipped_rules: RuleSet) -> None:
+    """Issue 21: a finding of any shipped provider gets that provider's steps, not the fallback."""
+    steps, _ = load_revoke(providers=shipped_rules.providers)
+    with_rules = {rule.provider for rule in shipped_rules.rules}
+    assert with_rules - set(steps) == set()
+    for provider in with_rules:
+        for rule in (r for r in shipped_rules.rules if r.provider == provider):
+            assert steps[provider].for_rule(rule.id).console, rule.id
 
 
 @pytest.mark.parametrize(("text", "message", "line"), [
