@@ -8,6 +8,7 @@ sparkline and the chart is a separate file for the workflow to upload.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -32,8 +33,27 @@ def _money(value: Decimal | float | None) -> str:
     return "—" if value is None else f"${Decimal(str(value)).quantize(Decimal('0.01')):,}"
 
 
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|&~!#])")
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text from a manifest or a provider's answer as one table cell of plain text: on one
+    line, with no Markdown or HTML of its own (no link, image, emphasis or tag a crafted key
+    name could add to the job summary), and safe to show in a terminal."""
+    from byok_ci.outbound import escape_terminal
+
+    return _MARKDOWN.sub(r"\\\1", escape_terminal(" ".join(text.splitlines())))
+
+
+def _code(text: str) -> str:
+    """``text`` as a code span that no backtick in it can end early (CommonMark: a fence one
+    backtick longer than the longest run inside), on one line, ``|`` escaped for the table."""
+    from byok_ci.outbound import escape_terminal
+
+    text = escape_terminal(" ".join(text.splitlines())).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if "`" in text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _budget(row: KeySummary) -> str:
@@ -52,7 +72,7 @@ def _budget(row: KeySummary) -> str:
 def render(result: UsageResult, report: Report) -> str:
     envs = sorted({c.suite.split("/", 1)[1] for c in report.checks if c.suite.startswith("usage/")})
     as_of = f" (as of {result.window.today})" if result.window else ""
-    lines = [f"## byok-ci usage: {', '.join(envs) or 'no environment'}{as_of}", ""]
+    lines = [f"## byok-ci usage: {_cell(', '.join(envs)) or 'no environment'}{as_of}", ""]
     counts = check_counts(report.checks)
     lines += [" · ".join(f"{n} {outcome}" for outcome, n in counts.items() if n) or "no checks ran", ""]
     if result.summaries:
@@ -62,7 +82,7 @@ def render(result: UsageResult, report: Report) -> str:
         for row in result.summaries:
             spend = _money(row.month_usd) + (" ¹" if row.cost_note and "workspace" in row.cost_note else "")
             last = f"{row.last_day_tokens:,}" if row.last_day_tokens is not None else "—"
-            lines.append(f"| {row.env} | `{_cell(row.key)}` | {row.provider} | {spend} | {_money(row.forecast_usd)} | "
+            lines.append(f"| {_cell(row.env)} | {_code(row.key)} | {_cell(row.provider)} | {spend} | {_money(row.forecast_usd)} | "
                          f"{_budget(row)} | {last} | {sparkline(row.daily_tokens)} |")
         lines.append("")
         if any(r.cost_note and "workspace" in r.cost_note for r in result.summaries):
@@ -72,13 +92,13 @@ def render(result: UsageResult, report: Report) -> str:
     if result.spend:
         lines += ["| environment | provider | project or workspace | spend this month | forecast |",
                   "|---|---|---|---:|---:|"]
-        lines += [f"| {row.env} | {row.provider} | {_cell(row.name)} | {_money(row.month_usd)} | "
+        lines += [f"| {_cell(row.env)} | {_cell(row.provider)} | {_cell(row.name)} | {_money(row.month_usd)} | "
                   f"{_money(row.forecast_usd)} |" for row in result.spend]
         lines.append("")
     problems = report.sorted_findings()
     if problems:
         lines += ["### Findings", "", "| rule | severity | key | message |", "|---|---|---|---|"]
-        lines += [f"| `{f.rule_id}` | {f.severity} | `{_cell(f.key or '')}` | {_cell(f.message)} |" for f in problems]
+        lines += [f"| {_code(f.rule_id)} | {f.severity} | {_code(f.key or '')} | {_cell(f.message)} |" for f in problems]
         lines.append("")
     if report.errors:
         lines += ["### Could not check", ""] + [f"- {_cell(e.one_line())}" for e in report.errors] + [""]
