@@ -105,7 +105,7 @@ class Chunker:
             )
             return
         first = patch.runs[0]
-        if first.first == 1 and first.lines and first.lines[0].startswith(LFS_POINTER.encode()):
+        if first.first == 1 and first.data.startswith(LFS_POINTER.encode()):
             # The content lives on the LFS server, not in git; the pointer itself is scanned.
             reading.count("lfs_pointers")
         reading.count("files")
