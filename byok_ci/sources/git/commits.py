@@ -36,6 +36,7 @@ MAX_PARTS = 4
 # git's output pipe (Linux): room for what git writes while detection works on a batch,
 # so git runs on instead of waiting for the reader (64 KiB is a few milliseconds of git).
 PIPE_SIZE = 1 << 20
+READ_SIZE = 1 << 20  # git's output is read this much at a time (whatever is there, up to this)
 HERE = "git"  # the "path" of errors about the repository as a whole
 
 
@@ -77,7 +78,7 @@ class CommitPart:
                     "--", *self.pathspecs]
             try:
                 with stream(args, cwd=self.cwd, input=b"\n".join(remaining) + b"\n", pipe_size=PIPE_SIZE) as out:
-                    for patch in parse(blocks(out), on_commit=count):
+                    for patch in parse(blocks(out, READ_SIZE), on_commit=count):
                         yield from self.chunker.chunks(patch)
                 return
             except GitError as exc:
@@ -104,7 +105,7 @@ class CommitPart:
             if header.returncode != 0 or empty.returncode != 0:
                 raise GitError(first_error_line(header.stderr + empty.stderr))
             with stream(args, cwd=self.cwd) as out:
-                for patch in parse(itertools.chain([header.stdout], blocks(out)), on_commit=self._count):
+                for patch in parse(itertools.chain([header.stdout], blocks(out, READ_SIZE)), on_commit=self._count):
                     yield from self.chunker.chunks(patch)
         except GitError as exc:
             self.damaged = True

@@ -144,7 +144,6 @@ def parse(blocks: Iterable[bytes], on_commit: Callable[[Commit], None] | None = 
 # with "+", "-", " " or "\"), and paths holding a newline are quoted, so these are exact.
 _FILE_MARK = b"\ndiff "
 _COMMIT_AT = b"\n" + COMMIT_MARK
-_STARTS = re.compile(rb"\n(?=diff |\0commit )")
 _SEAM = len(_COMMIT_AT) - 1  # a start cut between two blocks lies in this many bytes of the first
 
 
@@ -176,10 +175,23 @@ def sections(blocks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _split(data: bytes) -> Iterator[bytes]:
+    # Searched for by their rarest byte: "d" starts no hunk line, and NUL no line of text.
+    starts = []
+    at = data.find(b"\nd")
+    while at >= 0:
+        if data.startswith(b"diff ", at + 1):
+            starts.append(at + 1)
+        at = data.find(b"\nd", at + 2)
+    at = data.find(b"\0")
+    while at >= 0:
+        if at and data.startswith(_COMMIT_AT, at - 1):
+            starts.append(at)
+        at = data.find(b"\0", at + 1)
+    starts.sort()
     start = 0
-    for match in _STARTS.finditer(data):
-        yield data[start:match.end()]
-        start = match.end()
+    for end in starts:
+        yield data[start:end]
+        start = end
     if start < len(data):
         yield data[start:]
 
@@ -191,9 +203,11 @@ def _new_line(header: bytes, ats: int) -> int:
     return int(new_part[1:].split(b",")[0] or b"1")
 
 
-# A line a hunk cannot hold: the line-by-line parser reads it as a header again.
-_ODD_LINE = re.compile(rb"\n[^-+ \\@]")
-_NO_NEWLINE = re.compile(rb"(?<=\n)\\[^\n]*\n?")
+# The usual hunk header of an ordinary diff, and the line number of the new side it gives.
+_HUNK = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+# A line other than removed, or other than added (context, "\ No newline at end of file", ...).
+_NOT_REMOVED = re.compile(rb"\n[^-]")
+_NOT_ADDED = re.compile(rb"\n[^+]")
 
 
 def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
@@ -201,7 +215,8 @@ def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
 
     A hunk of an ordinary diff without context lines (what -U0 gives) is its removed lines,
     then its added lines, which are consecutive in the new file: one run. Anything else (a
-    combined diff, context lines, a line no hunk holds) is read line by line instead.
+    combined diff, context lines, "\\ No newline at end of file", a line no hunk holds) is
+    read line by line instead.
     """
     hunks = section.find(b"\n@") + 1
     end = hunks or len(section)
@@ -209,37 +224,24 @@ def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
     collect = False
     for line in _lines(section[:end])[1:]:
         collect = _read_header(current, line, collect)
-    if not hunks:
-        return current
-    body = section[hunks:]
-    if _ODD_LINE.search(body) is not None:
-        return _patch_by_lines(section, commit)
-    runs: list[Run] = []
+    size = len(section)
+    runs = current.runs
     added = 0
-    at = 0
-    while at < len(body):
-        line_end = body.find(b"\n", at) + 1 or len(body)
-        following = body.find(b"\n@", line_end - 1) + 1 or len(body)
-        header = body[at:line_end]
-        ats = len(header) - len(header.lstrip(b"@"))
-        if ats > 2:
-            return _patch_by_lines(section, commit)  # a combined diff: parent columns
-        if body.startswith(b"+", line_end) and line_end < following:
-            plus = line_end
-        else:
-            plus = body.find(b"\n+", line_end, following) + 1
+    at = hunks or size
+    while at < size:
+        following = section.find(b"\n@", at) + 1 or size
+        # Where the hunk's last line ends (its newline is no line's start).
+        stop = following - 1 if following < size or section.endswith(b"\n") else following
+        header = _HUNK.match(section, at)
+        plus = section.find(b"\n+", at, following) + 1
+        if (header is None or _NOT_REMOVED.search(section, at, (plus or stop + 1) - 1)
+                or (plus and _NOT_ADDED.search(section, plus, stop))):
+            return _patch_by_lines(section, commit)
         if plus and collect:
-            removed = body[line_end:plus]
-            block = body[plus:following]
-            if removed.startswith(b" ") or b"\n " in removed or b"\n-" in block or b"\n " in block:
-                return _patch_by_lines(section, commit)  # context lines
-            if b"\n\\" in block:
-                block = _NO_NEWLINE.sub(b"", block)
-            data = block[1:].replace(b"\n+", b"\n")
-            runs.append(Run(_new_line(header, ats), data))
+            data = section[plus + 1:following].replace(b"\n+", b"\n")
+            runs.append(Run(int(header.group(1)), data))
             added += len(data)
         at = following
-    current.runs = runs
     current.added_bytes = added
     return current
 
