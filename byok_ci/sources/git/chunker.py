@@ -123,4 +123,5 @@ class Chunker:
                 line_offset=run.first - 1,
                 commit=commit.sha if commit else None,
                 commit_info=commit.info if commit else None,
+                data=run.data if run.data.isascii() else None,  # the text's UTF-8, as it is
             )

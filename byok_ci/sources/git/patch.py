@@ -164,36 +164,38 @@ def sections(blocks: Iterable[bytes]) -> Iterator[bytes]:
             held.append(block)
             tail = (tail + block)[-_SEAM:]
             continue
-        data = b"".join(held) + block if held else block
+        held.append(block)
+        data = b"".join(held) if len(held) > 1 else block
         cut = len(data) - len(block) + at + 1
-        yield from _split(data[:cut])
-        rest = data[cut:]
-        held = [rest] if rest else []
-        tail = rest[-_SEAM:]
+        yield from _split(data, cut)
+        held = [data[cut:]] if cut < len(data) else []
+        tail = held[0][-_SEAM:] if held else b""
     if held:
-        yield from _split(b"".join(held))
+        data = b"".join(held)
+        yield from _split(data, len(data))
 
 
-def _split(data: bytes) -> Iterator[bytes]:
-    # Searched for by their rarest byte: "d" starts no hunk line, and NUL no line of text.
+def _split(data: bytes, end: int) -> Iterator[bytes]:
+    """The sections of ``data[:end]``. Starts are searched for by their rarest byte: "d"
+    starts no hunk line, and NUL no line of text."""
     starts = []
-    at = data.find(b"\nd")
+    at = data.find(b"\nd", 0, end)
     while at >= 0:
         if data.startswith(b"diff ", at + 1):
             starts.append(at + 1)
-        at = data.find(b"\nd", at + 2)
-    at = data.find(b"\0")
+        at = data.find(b"\nd", at + 2, end)
+    at = data.find(b"\0", 1, end)
     while at >= 0:
-        if at and data.startswith(_COMMIT_AT, at - 1):
+        if data.startswith(_COMMIT_AT, at - 1):
             starts.append(at)
-        at = data.find(b"\0", at + 1)
+        at = data.find(b"\0", at + 1, end)
     starts.sort()
     start = 0
-    for end in starts:
+    for stop in starts:
+        yield data[start:stop]
+        start = stop
+    if start < end:
         yield data[start:end]
-        start = end
-    if start < len(data):
-        yield data[start:]
 
 
 def _new_line(header: bytes, ats: int) -> int:
