@@ -224,8 +224,9 @@ def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
     end = hunks or len(section)
     current = FilePatch(commit, _diff_git_path(section[:section.find(b"\n") + 1 or end]))
     collect = False
-    for line in _lines(section[:end])[1:]:
-        collect = _read_header(current, line, collect)
+    for line in section[:end].split(b"\n")[1:]:
+        if line:
+            collect = _read_header(current, line, collect)
     size = len(section)
     runs = current.runs
     added = 0
@@ -236,8 +237,9 @@ def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
         stop = following - 1 if following < size or section.endswith(b"\n") else following
         header = _HUNK.match(section, at)
         plus = section.find(b"\n+", at, following) + 1
-        if (header is None or _NOT_REMOVED.search(section, at, (plus or stop + 1) - 1)
-                or (plus and _NOT_ADDED.search(section, plus, stop))):
+        if header is None or _NOT_REMOVED.search(section, at, plus - 1 if plus else stop):
+            return _patch_by_lines(section, commit)
+        if plus and _NOT_ADDED.search(section, plus, stop):
             return _patch_by_lines(section, commit)
         if plus and collect:
             data = section[plus + 1:following].replace(b"\n+", b"\n")
