@@ -1,8 +1,10 @@
 """Parse `git diff -U0` / `git log -p -U0 --cc` output into the lines each file gains.
 
-The stream is read as bytes, one line at a time, so memory stays bounded by the largest
-file patch. Ordinary and combined (merge) diffs share one parser: a line is *added* when
-every parent column says ``+``, so a merge reports only what none of its parents had.
+git's output is read in large blocks and cut into commits and file patches; memory stays
+bounded by the largest file patch. An ordinary hunk without context lines (what -U0
+gives) is taken whole with bytes operations; combined (merge) diffs and anything unusual
+are read line by line, where a line is *added* when every parent column says ``+``, so a
+merge reports only what none of its parents had.
 """
 
 from __future__ import annotations
@@ -270,7 +272,7 @@ def _read_header(current: FilePatch, line: bytes, collect: bool) -> bool:
 
 
 def _lines(data: bytes) -> list[bytes]:
-    """``data``'s lines, each with its newline: split at "\n" only, as git ends lines."""
+    """``data``'s lines, each with its newline (split at newlines only, as git ends lines)."""
     parts = data.split(b"\n")
     last = parts.pop()
     lines = [part + b"\n" for part in parts]
