@@ -140,7 +140,10 @@ def scan_git(
     run = start("scan", settings, work_tree_root(here) or Path(os.path.abspath(here)), rules, keys)
     # A staged change is small (start-up matters); ranges and histories are not.
     detector = run.detector(0 if target.mode == "staged" else FAST_PREFILTER_MIN_BYTES)
-    chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size)
+    # Commits' patches are screened as git's bytes (most files of a history can hold no key,
+    # and are then never decoded) and what passes is detected chunk by chunk.
+    screen = None if target.mode == "staged" else detector.screen()
+    chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size, screen=screen)
     note = on_note or (lambda _message: None)
     findings: list[Finding] = []
     errors: list[ScanError] = []
@@ -260,7 +263,7 @@ def _scan_commits(
                 errors.append(ScanError(HERE, message + ", or pass --allow-shallow to accept this"))
         if history and progress is not None:
             _count_commits(parts, progress)
-        found, failure = detect_concurrently(parts, detector)
+        found, failure = detect_concurrently(parts, detector, batched=chunker.screen is None)
         for part in parts[1:]:
             chunker.absorb(part.chunker)
         shares = [finding for share in found for finding in share]

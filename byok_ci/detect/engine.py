@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -99,6 +99,20 @@ class Detector:
                 self._reach = encoded.reach(self.rules)
             found += encoded.findings(chunk, self._detect_plain, self.decode_depth, self._reach, found)
         return found
+
+    def screen(self) -> Callable[[bytes, str], bool] | None:
+        """A test of a file's raw bytes at a path, before any text is made of them: False only
+        when :meth:`detect` cannot find anything in a chunk of that path whose text's UTF-8
+        bytes lie within them (None: the prefilter cannot tell, every chunk is detected)."""
+        may_find = getattr(self.prefilter, "may_find", None)
+        if may_find is None:
+            return None
+
+        def worth_detecting(data: bytes, path: str) -> bool:
+            # Text decoded from other bytes (invalid UTF-8) is not what the screen would scan.
+            return not data.isascii() or bool(may_find(data, lambda: self._named_by_path(path)))
+
+        return worth_detecting
 
     def _detect_plain(self, chunk: Chunk) -> list[Finding]:
         candidates = self._resolved(chunk.text, chunk.path)

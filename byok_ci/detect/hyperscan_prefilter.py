@@ -24,7 +24,7 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -326,6 +326,25 @@ class HyperscanPrefilter:
         if not rules:
             return {}, encoded
         return self._keywords.spans(text, only=rules), encoded
+
+    def may_find(self, data: bytes, named: Callable[[], Collection[int]] = tuple) -> bool:
+        """Whether detection can find anything in a text whose UTF-8 bytes lie within ``data``:
+        a rule fired with its shape, the shape of a rule ``named()`` gives (rules the text's
+        path names) occurs, or an encoded key may. For bytes no text was made of yet (git's
+        patches): what this rules out is never decoded."""
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.scratch = self._hyperscan.Scratch(self._database)
+            local.pid = os.getpid()
+        fired: set[int] = set()
+        self._database.scan(data, match_event_handler=_collect, context=fired, scratch=local.scratch)
+        if not fired:
+            return False
+        if self._encoded[0] in fired or self._encoded[1] in fired:
+            return True
+        count, gate_of = self._count, self._gate_of
+        return (any(i < count and (i not in gate_of or gate_of[i] in fired) for i in fired)
+                or any(gate_of.get(i) in fired for i in named()))
 
 
 def _collect(expression: int, _start: int, _end: int, _flags: int, fired: set[int]) -> None:

@@ -80,9 +80,11 @@ def _detect_batch(batch: list[Chunk], detector: Detector) -> list[Finding]:
     return found
 
 
-def detect_concurrently(sources: Sequence[Source], detector: Detector) -> tuple[list[list[Finding]], BaseException | None]:
-    """Findings of each source (batched), each source on its own thread, and the first failure
-    if one failed (the other sources' findings, and what the failed one found before, count).
+def detect_concurrently(sources: Sequence[Source], detector: Detector, batched: bool = True,
+                        ) -> tuple[list[list[Finding]], BaseException | None]:
+    """Findings of each source (batched, or chunk by chunk for sources that screened their
+    chunks already), each source on its own thread, and the first failure if one failed
+    (the other sources' findings, and what the failed one found before, count).
 
     For sources whose chunks come from other processes (git computes diffs in its own), so
     threads keep every core busy while detection, in Python, takes the smaller share.
@@ -92,8 +94,12 @@ def detect_concurrently(sources: Sequence[Source], detector: Detector) -> tuple[
 
     def work(index: int) -> None:
         try:
-            for finding in detect_batched(sources[index].chunks(), detector):
-                results[index].append(finding)
+            chunks = sources[index].chunks()
+            if batched:
+                results[index].extend(detect_batched(chunks, detector))
+            else:
+                for chunk in chunks:
+                    results[index].extend(chunk_findings(chunk, detector))
         except Exception as exc:  # noqa: BLE001 - handed to the caller's thread, never lost
             failures.append(exc)
 

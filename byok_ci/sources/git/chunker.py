@@ -39,10 +39,13 @@ class Chunker:
     # A sharded scan (byok_ci.shard): whether a path is this shard's; the others' patches
     # are passed over unseen, as if the commit had not touched them.
     owns: Callable[[str], bool] | None = None
+    # Whether a file's added bytes (at its path) may hold anything detection reports, from
+    # the detector (Detector.screen): a patch ruled out is counted as read, never decoded.
+    screen: Callable[[bytes, str], bool] | None = None
 
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
-        return Chunker(self.exclude, self.max_file_size, owns=self.owns)
+        return Chunker(self.exclude, self.max_file_size, owns=self.owns, screen=self.screen)
 
     def absorb(self, other: Chunker) -> None:
         """Add another chunker's reading, submodules and binaries to this one's."""
@@ -105,11 +108,13 @@ class Chunker:
             )
             return
         first = patch.runs[0]
-        if first.first == 1 and first.lines and first.lines[0].startswith(LFS_POINTER.encode()):
+        if first.first == 1 and first.data.startswith(LFS_POINTER.encode()):
             # The content lives on the LFS server, not in git; the pointer itself is scanned.
             reading.count("lfs_pointers")
         reading.count("files")
         reading.count("bytes", patch.added_bytes)
+        if self.screen is not None and not self.screen(b"".join(run.data for run in patch.runs), patch.path):
+            return
         commit = patch.commit
         for run in patch.runs:
             yield Chunk(
@@ -118,4 +123,5 @@ class Chunker:
                 line_offset=run.first - 1,
                 commit=commit.sha if commit else None,
                 commit_info=commit.info if commit else None,
+                data=run.data if run.data.isascii() else None,  # the text's UTF-8, as it is
             )

@@ -27,7 +27,7 @@ from byok_ci.model import Chunk
 from byok_ci.sources import Reading
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
-from byok_ci.sources.git.process import DIFF_OPTIONS, diff_config, first_error_line, run, stream
+from byok_ci.sources.git.process import DIFF_OPTIONS, blocks, diff_config, first_error_line, run, stream
 
 # Below this many commits per part, another git process costs more than it saves (when
 # the number of parts is left to byok-ci; an explicit one is taken as given).
@@ -36,6 +36,7 @@ MAX_PARTS = 4
 # git's output pipe (Linux): room for what git writes while detection works on a batch,
 # so git runs on instead of waiting for the reader (64 KiB is a few milliseconds of git).
 PIPE_SIZE = 1 << 20
+READ_SIZE = 1 << 20  # git's output is read this much at a time (whatever is there, up to this)
 HERE = "git"  # the "path" of errors about the repository as a whole
 
 
@@ -76,8 +77,8 @@ class CommitPart:
             args = [*diff_config(self.chunker.max_file_size), *self.config, "log", *self.options, "--no-walk=unsorted", "--stdin",
                     "--", *self.pathspecs]
             try:
-                with stream(args, cwd=self.cwd, input=b"\n".join(remaining) + b"\n", pipe_size=PIPE_SIZE) as lines:
-                    for patch in parse(lines, on_commit=count):
+                with stream(args, cwd=self.cwd, input=b"\n".join(remaining) + b"\n", pipe_size=PIPE_SIZE) as out:
+                    for patch in parse(blocks(out, READ_SIZE), on_commit=count):
                         yield from self.chunker.chunks(patch)
                 return
             except GitError as exc:
@@ -103,8 +104,8 @@ class CommitPart:
         try:
             if header.returncode != 0 or empty.returncode != 0:
                 raise GitError(first_error_line(header.stderr + empty.stderr))
-            with stream(args, cwd=self.cwd) as lines:
-                for patch in parse(itertools.chain([header.stdout], lines), on_commit=self._count):
+            with stream(args, cwd=self.cwd) as out:
+                for patch in parse(itertools.chain([header.stdout], blocks(out, READ_SIZE)), on_commit=self._count):
                     yield from self.chunker.chunks(patch)
         except GitError as exc:
             self.damaged = True

@@ -1,8 +1,10 @@
 """Parse `git diff -U0` / `git log -p -U0 --cc` output into the lines each file gains.
 
-The stream is read as bytes, one line at a time, so memory stays bounded by the largest
-file patch. Ordinary and combined (merge) diffs share one parser: a line is *added* when
-every parent column says ``+``, so a merge reports only what none of its parents had.
+git's output is read in large blocks and cut into commits and file patches; memory stays
+bounded by the largest file patch. An ordinary hunk without context lines (what -U0
+gives) is taken whole with bytes operations; combined (merge) diffs and anything unusual
+are read line by line, where a line is *added* when every parent column says ``+``, so a
+merge reports only what none of its parents had.
 """
 
 from __future__ import annotations
@@ -30,13 +32,20 @@ class Commit:
 
 @dataclass
 class Run:
-    """Consecutive added lines; ``first`` is the line number of the first in the new file."""
+    """Consecutive added lines (``data``, each with its newline); ``first`` is the line
+    number of the first in the new file."""
 
     first: int
-    lines: list[bytes] = field(default_factory=list)
+    data: bytes = b""
+    # While the line-by-line parser collects them: the lines, joined into data by close().
+    lines: list[bytes] | None = field(default=None, repr=False, compare=False)
+
+    def close(self) -> None:
+        if self.lines is not None:
+            self.data, self.lines = b"".join(self.lines), None
 
     def text(self) -> str:
-        return b"".join(self.lines).decode("utf-8", "replace")
+        return self.data.decode("utf-8", "replace")
 
 
 @dataclass
@@ -118,43 +127,184 @@ def _commit(line: bytes) -> Commit:
     return Commit(sha, CommitInfo(author=author, date=date))
 
 
-def parse(stream: Iterable[bytes], on_commit: Callable[[Commit], None] | None = None) -> Iterator[FilePatch]:
+def parse(blocks: Iterable[bytes], on_commit: Callable[[Commit], None] | None = None) -> Iterator[FilePatch]:
     """File patches in stream order; ``on_commit`` hears of every commit, including those
-    that change no file."""
+    that change no file. ``blocks`` is git's output cut anywhere (lines, or large reads)."""
     commit: Commit | None = None
-    current: FilePatch | None = None
+    for section in sections(blocks):
+        if section.startswith(COMMIT_MARK):
+            end = section.find(b"\n") + 1
+            commit = _commit(section[:end] if end else section)
+            if on_commit is not None:
+                on_commit(commit)
+        elif section.startswith(b"diff "):
+            yield _file_patch(section, commit)
+        # Anything else comes before the first commit or file: nothing to read there.
+
+
+# Where a file or a commit starts: no line of a hunk starts with "d" or NUL (each starts
+# with "+", "-", " " or "\"), and paths holding a newline are quoted, so these are exact.
+_FILE_MARK = b"\ndiff "
+_COMMIT_AT = b"\n" + COMMIT_MARK
+_SEAM = len(_COMMIT_AT) - 1  # a start cut between two blocks lies in this many bytes of the first
+
+
+def sections(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """git's output cut into commit headers and file patches, each whole, from blocks cut
+    anywhere. Only the unfinished section is held, in pieces joined once it is complete."""
+    held: list[bytes] = []
+    tail = b""  # the last bytes held: a start may straddle two blocks
+    for block in blocks:
+        if not block:
+            continue
+        at: int | None = max(block.rfind(_FILE_MARK), block.rfind(_COMMIT_AT))
+        if at is not None and at < 0:
+            seam = tail + block[:_SEAM]
+            found = max(seam.rfind(_FILE_MARK), seam.rfind(_COMMIT_AT))
+            at = found - len(tail) if found >= 0 else None
+        if at is None:
+            held.append(block)
+            tail = (tail + block)[-_SEAM:]
+            continue
+        held.append(block)
+        data = b"".join(held) if len(held) > 1 else block
+        cut = len(data) - len(block) + at + 1
+        yield from _split(data, cut)
+        held = [data[cut:]] if cut < len(data) else []
+        tail = held[0][-_SEAM:] if held else b""
+    if held:
+        data = b"".join(held)
+        yield from _split(data, len(data))
+
+
+def _split(data: bytes, end: int) -> Iterator[bytes]:
+    """The sections of ``data[:end]``. Starts are searched for by their rarest byte: "d"
+    starts no hunk line, and NUL no line of text."""
+    starts = []
+    at = data.find(b"\nd", 0, end)
+    while at >= 0:
+        if data.startswith(b"diff ", at + 1):
+            starts.append(at + 1)
+        at = data.find(b"\nd", at + 2, end)
+    at = data.find(b"\0", 1, end)
+    while at >= 0:
+        if data.startswith(_COMMIT_AT, at - 1):
+            starts.append(at)
+        at = data.find(b"\0", at + 1, end)
+    starts.sort()
+    start = 0
+    for stop in starts:
+        yield data[start:stop]
+        start = stop
+    if start < end:
+        yield data[start:end]
+
+
+def _new_line(header: bytes, ats: int) -> int:
+    """The new file's line number a hunk header "@@ -a,b +c,d @@" starts at (c)."""
+    ranges = header[ats:].split(b"@@", 1)[0]
+    new_part = next((p for p in ranges.split() if p.startswith(b"+")), b"+1")
+    return int(new_part[1:].split(b",")[0] or b"1")
+
+
+# The usual hunk header of an ordinary diff, and the line number of the new side it gives.
+_HUNK = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+# A line other than removed, or other than added (context, "\ No newline at end of file", ...).
+_NOT_REMOVED = re.compile(rb"\n[^-]")
+_NOT_ADDED = re.compile(rb"\n[^+]")
+
+
+def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
+    """One file's patch, its hunks read whole (bytes operations, not a loop over lines).
+
+    A hunk of an ordinary diff without context lines (what -U0 gives) is its removed lines,
+    then its added lines, which are consecutive in the new file: one run. Anything else (a
+    combined diff, context lines, "\\ No newline at end of file", a line no hunk holds) is
+    read line by line instead.
+    """
+    hunks = section.find(b"\n@") + 1
+    end = hunks or len(section)
+    current = FilePatch(commit, _diff_git_path(section[:section.find(b"\n") + 1 or end]))
+    collect = False
+    for line in section[:end].split(b"\n")[1:]:
+        if line:
+            collect = _read_header(current, line, collect)
+    size = len(section)
+    runs = current.runs
+    added = 0
+    at = hunks or size
+    while at < size:
+        following = section.find(b"\n@", at) + 1 or size
+        # Where the hunk's last line ends (its newline is no line's start).
+        stop = following - 1 if following < size or section.endswith(b"\n") else following
+        header = _HUNK.match(section, at)
+        plus = section.find(b"\n+", at, following) + 1
+        if header is None or _NOT_REMOVED.search(section, at, plus - 1 if plus else stop):
+            return _patch_by_lines(section, commit)
+        if plus and _NOT_ADDED.search(section, plus, stop):
+            return _patch_by_lines(section, commit)
+        if plus and collect:
+            data = section[plus + 1:following].replace(b"\n+", b"\n")
+            runs.append(Run(int(header.group(1)), data))
+            added += len(data)
+        at = following
+    current.added_bytes = added
+    return current
+
+
+def _read_header(current: FilePatch, line: bytes, collect: bool) -> bool:
+    """Set what a header line of a file patch says; whether its added lines are kept."""
+    first = line[:1]
+    if first == b"i" and line.startswith(b"index "):
+        fields = line.split()
+        ids = fields[1].split(b"..")
+        current.blob = ids[-1].decode("ascii") if len(ids) > 1 else None
+        if len(fields) > 2:
+            current.mode = fields[2].decode("ascii")
+    elif first == b"n" and line.startswith(b"new file mode "):
+        current.mode = line.split()[-1].decode("ascii")
+    elif first == b"+" and line.startswith(b"+++ "):
+        current.path = _path_of(line, 4)
+        return not current.deleted and current.mode != SUBMODULE_MODE
+    elif first == b"B" and line.startswith(b"Binary files "):
+        current.binary = True
+    return collect
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """``data``'s lines, each with its newline (split at newlines only, as git ends lines)."""
+    parts = data.split(b"\n")
+    last = parts.pop()
+    lines = [part + b"\n" for part in parts]
+    if last:
+        lines.append(last)
+    return lines
+
+
+def _patch_by_lines(section: bytes, commit: Commit | None) -> FilePatch:
+    """One file's patch read line by line: ordinary and combined diffs, context lines. A
+    line is *added* when every parent column says ``+``."""
+    lines = _lines(section)
+    current = FilePatch(commit, _diff_git_path(lines[0]))
     in_hunk = False
     parents = 1
     plus = b"+"
     new_line = 0
-    run: Run | None = None
+    run: list[bytes] | None = None
+    run_first = 0
     collect = False
-
-    for line in stream:
+    for line in lines[1:]:
         first = line[:1]
         if in_hunk:
             if first == b"+" or first == b"-" or first == b" ":
-                if parents == 1:
-                    if first == b"-":
-                        continue
-                    if first == b"+" and collect:
-                        assert current is not None
-                        if run is None or run.first + len(run.lines) != new_line:
-                            run = Run(new_line)
-                            current.runs.append(run)
-                        run.lines.append(line[1:])
-                        current.added_bytes += len(line) - 1
-                    new_line += 1
-                    continue
                 prefix = line[:parents]
                 if b"-" in prefix:
                     continue
                 if prefix == plus and collect:
-                    assert current is not None
-                    if run is None or run.first + len(run.lines) != new_line:
-                        run = Run(new_line)
-                        current.runs.append(run)
-                    run.lines.append(line[parents:])
+                    if run is None or run_first + len(run) != new_line:
+                        run, run_first = [], new_line
+                        current.runs.append(Run(new_line, b"", run))
+                    run.append(line[parents:])
                     current.added_bytes += len(line) - parents
                 new_line += 1
                 continue
@@ -166,42 +316,12 @@ def parse(stream: Iterable[bytes], on_commit: Callable[[Commit], None] | None = 
             ats = len(line) - len(line.lstrip(b"@"))
             parents = max(1, ats - 1)
             plus = b"+" * parents
-            header = line[ats:].split(b"@@", 1)[0]
-            new_part = next((p for p in header.split() if p.startswith(b"+")), b"+1")
-            new_line = int(new_part[1:].split(b",")[0] or b"1")
+            new_line = _new_line(line, ats)
             # "+c,0" (no new lines) still keeps counting right: nothing is added.
             in_hunk = True
             run = None
             continue
-        if first == b"d" and line.startswith(b"diff "):
-            if current is not None:
-                yield current
-            current = FilePatch(commit, _diff_git_path(line))
-            collect = False
-            run = None
-            continue
-        if first == b"\0" and line.startswith(COMMIT_MARK):
-            if current is not None:
-                yield current
-                current = None
-            commit = _commit(line)
-            if on_commit is not None:
-                on_commit(commit)
-            continue
-        if current is None:
-            continue
-        if first == b"i" and line.startswith(b"index "):
-            fields = line.split()
-            ids = fields[1].split(b"..")
-            current.blob = ids[-1].decode("ascii") if len(ids) > 1 else None
-            if len(fields) > 2:
-                current.mode = fields[2].decode("ascii")
-        elif first == b"n" and line.startswith(b"new file mode "):
-            current.mode = line.split()[-1].decode("ascii")
-        elif first == b"+" and line.startswith(b"+++ "):
-            current.path = _path_of(line, 4)
-            collect = not current.deleted and current.mode != SUBMODULE_MODE
-        elif first == b"B" and line.startswith(b"Binary files "):
-            current.binary = True
-    if current is not None:
-        yield current
+        collect = _read_header(current, line, collect)
+    for each in current.runs:
+        each.close()
+    return current

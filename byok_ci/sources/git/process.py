@@ -136,6 +136,16 @@ def stream(args: Sequence[str], cwd: str | None = None, input: bytes | None = No
         raise GitError(first_error_line(b"".join(errors)))
 
 
+def blocks(out: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    """What git has written so far, up to ``size`` bytes at a time (one read each): the
+    parser takes output cut anywhere, and a large read costs far less than a line."""
+    while True:
+        block = out.read1(size)  # type: ignore[attr-defined]
+        if not block:
+            return
+        yield block
+
+
 def check_work_tree(cwd: str | None = None) -> None:
     """Raise GitError unless ``cwd`` is inside a work tree (outside one, `git diff --cached`
     silently turns into a `--no-index` diff)."""
