@@ -1,13 +1,23 @@
-"""A history shard's paths (:mod:`byok_ci.shard`), and how git is spared the others' diffs.
+"""A history shard's paths (:mod:`byok_ci.shard`), and how git is kept to them.
 
-The paths are weighed by every version history holds of them (`git log --raw`: tree diffs
-only, a small fraction of the patches' cost), so shards are balanced by the bytes git and
-detection will read. Each shard's commits are still walked whole; what it saves is git's
-work on the other shards' files: a temporary attributes file marks them ``-diff``, so git
-reports them as "Binary files differ" without reading or diffing their versions (measured
-in bench/README.md; a pathspec per path costs git more than it saves). The chunker drops
-those patches unseen (:attr:`~byok_ci.sources.git.chunker.Chunker.owns`), so the result
-does not depend on the attributes file: a path left out of it only costs time.
+The paths are weighed by what git reads to diff them (`git log --raw`: tree diffs only, a
+small fraction of the patches' cost): every version history adds or changes, and each
+version it replaced. :func:`~byok_ci.shard.tree_units` packs them into whole directories
+where it can, and the shard gives git its units as literal pathspecs: `git log -p` then
+skips the other shards' subtrees in its tree walk and never reads or diffs their versions
+(``--sparse --full-history``: every commit is still listed, with its every parent, so
+commits, authors and merges' combined diffs are as in the single scan). A shard's git work
+is about 1/N of the single scan's (measured in bench/README.md).
+
+The listing holds every path the scan can meet: the same commits, each one's changes and
+each merge's combined ones (``-c``, a superset of the ``--cc`` patches the scan reads). A
+path it could not list (a commit whose parent git cannot read shows its whole tree) goes by
+a hash of its name, and the chunker drops other shards' patches unseen
+(:attr:`~byok_ci.sources.git.chunker.Chunker.owns`), so every path is one shard's.
+
+When the scan has pathspecs of its own (git would add the shard's to them, not intersect),
+or the shard's pathspecs are too long for a command line, git is spared the others' diffs
+by a temporary attributes file that marks their paths ``-diff`` instead.
 """
 
 from __future__ import annotations
@@ -18,39 +28,61 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from byok_ci.errors import GitError
-from byok_ci.shard import Shard
+from byok_ci.shard import Shard, tree_units, unit_owner
 from byok_ci.sources.git.patch import display
 from byok_ci.sources.git.process import blob_sizes, first_error_line, run
 
 # Paths git's attribute patterns cannot name exactly are left to be diffed (correct, slower).
 _UNSAFE = re.compile(r"[\s\"\\]|[^\x20-\x7e]")
 _GLOB = re.compile(r"([*?\[\]])")
+_NULL = re.compile(rb"^0+$")
+# Command lines are limited (32,767 characters on Windows); beyond this the attributes file.
+MAX_PATHSPEC_CHARS = 24_000
+# The pathspec of a shard that owns no path: excludes everything.
+NOTHING = ":(top,exclude)*"
 
 
-def history_sizes(cwd: str | None, all_objects: bool, pathspecs: Sequence[str] = ()) -> dict[str, int]:
-    """Every path history adds a version of, with the bytes of all those versions."""
+@dataclass
+class Narrowing:
+    """What a shard tells git and the chunker: whether a path is the shard's, `git -c`
+    options, and the pathspecs `git log` is to diff (none: all)."""
+
+    owns: Callable[[str], bool]
+    config: list[str] = field(default_factory=list)
+    pathspecs: list[str] = field(default_factory=list)
+
+
+def history_weights(cwd: str | None, all_objects: bool, pathspecs: Sequence[str] = ()) -> dict[bytes, int]:
+    """Every path a history scan can meet, with the bytes git reads to diff it: each version
+    added or changed, and the one it replaced."""
     selection = ["--all"]
+    stdin: bytes | None = None
     if all_objects:
         from byok_ci.sources.git.commits import every_commit
 
         selection = ["--no-walk=unsorted", "--stdin"]
-        stdin: bytes | None = b"".join(sha + b"\n" for sha in every_commit(cwd))
-    else:
-        stdin = None
-    done = run(["log", *selection, "--format=", "--raw", "-z", "--no-abbrev", "--no-renames", "--diff-filter=d",
-                "--root", "--", *pathspecs], cwd=cwd, input=stdin)
+        stdin = b"".join(sha + b"\n" for sha in every_commit(cwd))
+    done = run(["log", *selection, "--format=", "--raw", "-c", "-z", "--no-abbrev", "--no-renames",
+                "--diff-filter=d", "--root", "--", *pathspecs], cwd=cwd, input=stdin)
     if done.returncode != 0:
         raise GitError(first_error_line(done.stderr))
-    versions: dict[str, set[str]] = {}
-    fields = done.stdout.split(b"\0")
-    for meta, path in zip(fields[0::2], fields[1::2]):
-        parts = meta.split()
-        if len(parts) >= 4 and parts[0].startswith(b":"):
-            versions.setdefault(display(path), set()).add(parts[3].decode("ascii", "replace"))
-    sizes = blob_sizes(sorted({blob for blobs in versions.values() for blob in blobs}), cwd)
-    return {path: sum(sizes.get(blob, 0) for blob in blobs) for path, blobs in versions.items()}
+    changes: list[tuple[bytes, list[bytes]]] = []
+    fields = iter(done.stdout.split(b"\0"))
+    for meta in fields:
+        if not meta.startswith(b":"):
+            continue  # between commits
+        path = next(fields, b"")
+        parents = len(meta) - len(meta.lstrip(b":"))  # ":" a commit, "::" a merge of two, ...
+        parts = meta[parents:].split()
+        changes.append((path, [oid for oid in parts[parents + 1:2 * parents + 2] if not _NULL.match(oid)]))
+    sizes = blob_sizes(sorted({oid.decode("ascii", "replace") for _, oids in changes for oid in oids}), cwd)
+    weights: dict[bytes, int] = {}
+    for path, oids in changes:
+        weights[path] = weights.get(path, 0) + sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
+    return weights
 
 
 def history_id(cwd: str | None) -> str:
@@ -63,14 +95,35 @@ def history_id(cwd: str | None) -> str:
     return f"git:{commit}+refs:{hashlib.sha256(refs.stdout).hexdigest()[:16]}"
 
 
+def _lossless(raw: bytes) -> str:
+    # Undone exactly by subprocess (os.fsencode) on POSIX, where names need not be UTF-8.
+    return raw.decode("utf-8", "surrogateescape")
+
+
 @contextmanager
-def sparing_others(shard: Shard, sizes: dict[str, int], cwd: str | None = None) -> Iterator[tuple[Callable[[str], bool], list[str]]]:
-    """Whether a path is ``shard``'s, and the `git -c` options that spare git the others' diffs
-    (an attributes file, removed afterwards)."""
-    owns = shard.owner(sizes.items())
-    others = [path for path in sizes if not owns(path) and not _UNSAFE.search(path)]
+def narrowed(shard: Shard, weights: dict[bytes, int], pathspecs: Sequence[str] = (),
+             cwd: str | None = None) -> Iterator[Narrowing]:
+    """The shard's :class:`Narrowing` for a history ``weights`` lists (empty: every path
+    goes by a hash of its name and git sees them all); an attributes file it makes is
+    removed afterwards."""
+    units = tree_units({_lossless(path): weight for path, weight in weights.items()}, shard.count)
+    shown = {display(unit.encode("utf-8", "surrogateescape")): number for unit, number in units.items()}
+    shown_owner = unit_owner(shown, shard.count)
+
+    def owns(path: str) -> bool:
+        return shown_owner(path) == shard.index
+
+    if shard.count == 1 or not weights:
+        yield Narrowing(owns)
+        return
+    mine = sorted(f":(top,literal){unit}" for unit, number in units.items() if number == shard.index)
+    if not pathspecs and sum(len(spec) + 3 for spec in mine) <= MAX_PATHSPEC_CHARS:
+        yield Narrowing(owns, pathspecs=mine or [NOTHING])
+        return
+    others = [shown_path for shown_path in map(display, weights)
+              if not owns(shown_path) and not _UNSAFE.search(shown_path)]
     if not others:
-        yield owns, []
+        yield Narrowing(owns)
         return
     handle, name = tempfile.mkstemp(prefix="byok-ci-shard-", suffix=".attributes")
     try:
@@ -81,7 +134,7 @@ def sparing_others(shard: Shard, sizes: dict[str, int], cwd: str | None = None) 
             own = _user_attributes(cwd)
             if own:
                 stream.write("\n" + own + "\n")
-        yield owns, ["-c", f"core.attributesFile={name}"]
+        yield Narrowing(owns, config=["-c", f"core.attributesFile={name}"])
     finally:
         os.unlink(name)
 
