@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import tarfile
 import zipfile
@@ -210,8 +211,8 @@ def _tricky_history(path: Path, keys: list[str]) -> GitRepo:
     directories, a deleted directory, a merge that resolves a conflict with a key, and names
     that git's pathspec and attribute patterns would read as magic or globs."""
     repo = GitRepo(path)
-    for i in range(30):  # one heavy flat directory: split into its files
-        repo.write(f"big/f{i:02d}.py", f"# {i}\n" + "y = 2\n" * (i * 20) + (f"K = '{keys[i % 3]}'\n" if i % 7 == 0 else ""))
+    for i in range(30):  # one heavy flat directory (glob characters in its name): split into its files
+        repo.write(f"b[i]g*/f{i:02d}.py", f"# {i}\n" + "y = 2\n" * (i * 20) + (f"K = '{keys[i % 3]}'\n" if i % 7 == 0 else ""))
     for i in range(3):  # light directories: one unit each
         repo.write(f"small/s{i}/a.txt", "z\n" * 5)
     repo.write("old/dir/moved.py", f"KEY = '{keys[0]}'\n")
@@ -229,7 +230,7 @@ def _tricky_history(path: Path, keys: list[str]) -> GitRepo:
     (repo.path / "new/place").mkdir(parents=True)
     repo.git("mv", "old/dir/moved.py", "new/place/moved.py")  # a rename: delete + add, as history scans see it
     repo.git("rm", "-q", "-r", "gone")  # a deleted directory: history only
-    repo.write("big/f03.py", "# 3\n" + "y = 3\n" * 70)
+    repo.write("b[i]g*/f03.py", "# 3\n" + "y = 3\n" * 70)
     repo.commit("move and delete")
     repo.git("checkout", "-q", "-b", "side")
     repo.write("conflict.py", "A = 2\n")
@@ -263,36 +264,41 @@ def test_tricky_history_shards_merge_to_the_single_scan(tmp_path, shipped_rules,
     assert _stats(merged) == _stats(single)
 
 
-def _patches(repo: GitRepo, only: list[str]) -> list[str]:
-    """The file patches `git log -p` writes for the whole history with a shard's pathspecs."""
-    done = subprocess.run(["git", "log", "--all", "-p", "--cc", "--no-renames", "--format=%H", "--sparse", "--full-history",
-                           "--", *only], cwd=repo.path, capture_output=True, env=git_env())
+def _patches(repo: GitRepo, narrowing) -> list[str]:
+    """The file patches `git log -p` writes for the whole history with a shard's pathspecs,
+    leaving out those it was told to write as binary (another shard's)."""
+    only = ["--sparse", "--full-history", "--", *narrowing.pathspecs] if narrowing else []
+    done = subprocess.run(["git", *(narrowing.config if narrowing else []), "log", "--all", "-p", "--cc",
+                           "--no-renames", "--format=%H", *only], cwd=repo.path, capture_output=True, env=git_env())
     assert done.returncode == 0, done.stderr
-    return [line for line in done.stdout.decode("utf-8", "surrogateescape").splitlines() if line.startswith("diff ")]
+    patches = re.split(r"^(?=diff )", done.stdout.decode("utf-8", "surrogateescape"), flags=re.M)
+    return [patch.splitlines()[0] for patch in patches if patch.startswith("diff ") and "\nBinary files " not in patch]
 
 
 @pytest.mark.parametrize("count", (2, 3, 5))
 def test_git_diffs_each_path_for_one_shard_only(tmp_path, shipped_rules, rng, count):
-    """The shards' pathspecs have git write each patch of the history once in all: no shard
-    is given another's, so git's diff work splits N ways; and whole directories are named
-    by one pathspec."""
+    """The shards' pathspecs have git diff each patch of the history once in all: no shard
+    diffs another's, so git's diff work splits N ways; a whole directory is one pathspec,
+    and many files of one directory one glob."""
     from byok_ci.sources.git.sharding import history_weights, narrowed
 
     repo = _tricky_history(tmp_path / "repo", _keys(shipped_rules, rng, 6))
     weights = history_weights(str(repo.path), all_objects=False)
     assert b"merge-only/new.py" in weights and b"latin/caf\xe9.py" in weights
-    whole = _patches(repo, [])
+    whole = _patches(repo, None)
     seen: list[str] = []
+    globs = 0
     for k in range(1, count + 1):
         with narrowed(Shard(k, count), weights, (), str(repo.path)) as narrowing:
-            assert narrowing.config == [] and narrowing.pathspecs
-            assert all(spec.startswith(":(top,literal)") for spec in narrowing.pathspecs) or \
-                narrowing.pathspecs == [":(top,exclude)*"]
+            assert narrowing.pathspecs and all(spec.startswith((":(top,literal)", ":(top,glob)"))
+                                               or spec == ":(top,exclude)*" for spec in narrowing.pathspecs)
             assert not any(spec.startswith(":(top,literal)small/s") for spec in narrowing.pathspecs)
-            mine = _patches(repo, narrowing.pathspecs)
+            globs += sum(spec.startswith(":(top,glob)") for spec in narrowing.pathspecs)
+            mine = _patches(repo, narrowing)
             assert len(mine) < len(whole)
             seen += mine
     assert sorted(seen) == sorted(whole)
+    assert globs or count > 2
 
 
 def test_a_history_scan_with_pathspecs_spares_git_the_other_shards_diffs(tmp_path, shipped_rules, rng):

@@ -38,6 +38,9 @@ from byok_ci.sources.git.process import blob_sizes, first_error_line, run
 # Paths git's attribute patterns cannot name exactly are left to be diffed (correct, slower).
 _UNSAFE = re.compile(r"[\s\"\\]|[^\x20-\x7e]")
 _GLOB = re.compile(r"([*?\[\]])")
+_PATHSPEC_GLOB = re.compile(r"([*?\[\]\\])")
+# More of a shard's files than this directly in one directory: one glob pathspec for them.
+FLAT_FILES = 8
 _NULL = re.compile(rb"^0+$")
 # Command lines are limited (32,767 characters on Windows); beyond this the attributes file.
 MAX_PATHSPEC_CHARS = 24_000
@@ -106,7 +109,8 @@ def narrowed(shard: Shard, weights: dict[bytes, int], pathspecs: Sequence[str] =
     """The shard's :class:`Narrowing` for a history ``weights`` lists (empty: every path
     goes by a hash of its name and git sees them all); an attributes file it makes is
     removed afterwards."""
-    units = tree_units({_lossless(path): weight for path, weight in weights.items()}, shard.count)
+    names = {_lossless(path): weight for path, weight in weights.items()}
+    units = tree_units(names, shard.count)
     shown = {display(unit.encode("utf-8", "surrogateescape")): number for unit, number in units.items()}
     shown_owner = unit_owner(shown, shard.count)
 
@@ -116,25 +120,68 @@ def narrowed(shard: Shard, weights: dict[bytes, int], pathspecs: Sequence[str] =
     if shard.count == 1 or not weights:
         yield Narrowing(owns)
         return
-    mine = sorted(f":(top,literal){unit}" for unit, number in units.items() if number == shard.index)
-    if not pathspecs and sum(len(spec) + 3 for spec in mine) <= MAX_PATHSPEC_CHARS:
-        yield Narrowing(owns, pathspecs=mine or [NOTHING])
-        return
-    others = [shown_path for shown_path in map(display, weights)
-              if not owns(shown_path) and not _UNSAFE.search(shown_path)]
-    if not others:
-        yield Narrowing(owns)
+    mine, spared = _pathspecs(units, set(names), shard.index)
+    if pathspecs or sum(len(spec) + 3 for spec in mine) > MAX_PATHSPEC_CHARS:
+        # git adds pathspecs up rather than intersecting them with the user's, and a command
+        # line is limited: the attributes file alone, for every other shard's path.
+        owner = unit_owner(units, shard.count)
+        mine, spared = [], [name for name in names if owner(name) != shard.index]
+    elif not mine:
+        mine = [NOTHING]
+    with _sparing(spared, cwd) as config:
+        yield Narrowing(owns, config, mine)
+
+
+def _pathspecs(units: dict[str, int], names: set[str], index: int) -> tuple[list[str], list[str]]:
+    """Shard ``index``'s pathspecs, and the other shards' paths they take in (to be spared).
+
+    A unit is one literal pathspec, except where the shard has many files directly in one
+    directory: git matches every entry of each tree it walks against every pathspec, so
+    those are one ``dir/*`` glob instead, and the others' files there are marked ``-diff``.
+    """
+    directories = {prefix for name in names for prefix in _parents(name)}
+    files: dict[str, dict[bool, list[str]]] = {}
+    specs = []
+    for unit, number in sorted(units.items()):
+        if unit in names and unit not in directories:
+            files.setdefault(unit.rpartition("/")[0], {True: [], False: []})[number == index].append(unit)
+        elif number == index:
+            specs.append(f":(top,literal){unit}")
+    spared = []
+    for directory, split in sorted(files.items()):
+        if len(split[True]) > FLAT_FILES:
+            specs.append(":(top,glob)" + (_PATHSPEC_GLOB.sub(r"\\\1", directory) + "/" if directory else "") + "*")
+            spared += split[False]
+        else:
+            specs += [f":(top,literal){unit}" for unit in split[True]]
+    return specs, spared
+
+
+def _parents(name: str) -> Iterator[str]:
+    parts = name.split("/")
+    for depth in range(1, len(parts)):
+        yield "/".join(parts[:depth])
+
+
+@contextmanager
+def _sparing(names: Sequence[str], cwd: str | None) -> Iterator[list[str]]:
+    """`git -c` options that have git diff ``names`` (lossless) as binary without reading
+    them: a temporary attributes file marking them ``-diff``."""
+    shown = [path for path in (display(name.encode("utf-8", "surrogateescape")) for name in names)
+             if not _UNSAFE.search(path)]
+    if not shown:
+        yield []
         return
     handle, name = tempfile.mkstemp(prefix="byok-ci-shard-", suffix=".attributes")
     try:
         with os.fdopen(handle, "w", encoding="ascii") as stream:
-            for path in sorted(others):
+            for path in sorted(shown):
                 stream.write("/" + _GLOB.sub(r"\\\1", path) + " -diff\n")
             # The user's own attributes come last, so every -diff they set still holds.
             own = _user_attributes(cwd)
             if own:
                 stream.write("\n" + own + "\n")
-        yield Narrowing(owns, config=["-c", f"core.attributesFile={name}"])
+        yield ["-c", f"core.attributesFile={name}"]
     finally:
         os.unlink(name)
 
