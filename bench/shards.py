@@ -12,10 +12,17 @@ matrix job would have its runner to itself); the critical path of a matrix is th
 slowest shard plus the merge, and the runner time is the sum of the shards' times. N = 2 is
 also run as two concurrent processes, as a check that one-at-a-time timing is not flattering.
 Every merged report's findings are compared with the single scan's (they must be equal).
+Each command's CPU time is split into byok-ci's own process and the git processes it ran
+(its waited-for children), so the table shows each shard's git work against 1/N of the
+single scan's.
 
     python bench/shards.py                                   # generated repository, N = 2, 4, 8
     python bench/shards.py --repo /tmp/openai-python --skip-generated
     python bench/shards.py --commits 5000 --runs 3
+    python bench/shards.py --repo /tmp/gen --skip-generated --kinds history --counts 2,4,8
+
+To time another checkout of byok-ci, put it first on PYTHONPATH (the commands run
+`python -c` with byok_ci imported from there).
 
 Prints Markdown tables; writes everything to bench/out/shards.json. Timings on a shared
 machine are noisy: take the median of --runs and compare ratios, not seconds.
@@ -31,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -44,53 +52,82 @@ def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def run(argv: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall and CPU seconds (the process and its children: git included) of one command."""
-    before = os.times()
-    started = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, capture_output=True, env={**os.environ, **GIT_ENV})
-    wall = time.perf_counter() - started
-    after = os.times()
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
-    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
+# Runs byok-ci's CLI in a Python process that then reports its own CPU time and its
+# children's: the git processes byok-ci started and waited for.
+RUNNER = """
+import json, resource, sys
+out, sys.argv = sys.argv[1], ["byok-ci", *sys.argv[2:]]
+code = 0
+try:
+    from byok_ci.cli import main
+    main()
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 1
+finally:
+    me, git = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(out, "w") as stream:
+        json.dump({"python": me.ru_utime + me.ru_stime, "git": git.ru_utime + git.ru_stime}, stream)
+sys.exit(code)
+"""
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # seconds
+    python: float  # CPU seconds of byok-ci's own process
+    git: float  # CPU seconds of the git processes it ran
+
+
+def run(argv: list[str], cwd: Path) -> Timing:
+    """Wall and CPU seconds of one byok-ci command (argv without the program)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as usage:
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", RUNNER, usage.name, *argv], cwd=cwd, capture_output=True,
+                              env={**os.environ, **GIT_ENV})
+        wall = time.perf_counter() - started
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"byok-ci {' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
+        cpu = json.loads(Path(usage.name).read_text())
+    return Timing(wall, cpu["python"], cpu["git"])
+
+
+def median(timings: list[Timing]) -> Timing:
+    return Timing(*(statistics.median(getattr(t, name) for t in timings) for name in ("wall", "python", "git")))
 
 
 def findings(path: Path) -> list[dict]:
     return json.loads(path.read_text())["findings"]
 
 
-def bench_case(byok: str, cwd: Path, scan: list[str], counts: list[int], runs: int, out: Path) -> dict:
+def bench_case(cwd: Path, scan: list[str], counts: list[int], runs: int, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     single = out / "single.json"
-    walls, cpus = zip(*[run([byok, "scan", *scan, "-q", "--format", "json", "--output", str(single)], cwd)
-                        for _ in range(runs)])
-    result: dict = {"single": {"wall": statistics.median(walls), "cpu": statistics.median(cpus)}, "shards": {}}
+    one = median([run(["scan", *scan, "-q", "--format", "json", "--output", str(single)], cwd) for _ in range(runs)])
+    result: dict = {"single": asdict(one), "shards": {}}
     expected = findings(single)
     for count in counts:
-        shard_walls, shard_cpus = [], []
+        shards = []
         for k in range(1, count + 1):
             report = out / f"shard-{count}-{k}.json"
-            timings = [run([byok, "scan", *scan, "--shard", f"{k}/{count}", "-q", "--format", "json",
-                            "--output", str(report)], cwd) for _ in range(runs)]
-            shard_walls.append(statistics.median(t[0] for t in timings))
-            shard_cpus.append(statistics.median(t[1] for t in timings))
+            shards.append(median([run(["scan", *scan, "--shard", f"{k}/{count}", "-q", "--format", "json",
+                                       "--output", str(report)], cwd) for _ in range(runs)]))
         merged = out / f"merged-{count}.json"
-        merge_wall, _ = run([byok, "report", "merge", *(str(out / f"shard-{count}-{k}.json") for k in range(1, count + 1)),
-                             "-q", "--format", "json", "--output", str(merged)], cwd)
-        equal = findings(merged) == expected
-        if not equal:
+        merge = run(["report", "merge", *(str(out / f"shard-{count}-{k}.json") for k in range(1, count + 1)),
+                     "-q", "--format", "json", "--output", str(merged)], cwd)
+        if findings(merged) != expected:
             raise SystemExit(f"{count} shards: the merged findings differ from the single scan's")
-        result["shards"][count] = {"walls": shard_walls, "cpus": shard_cpus, "merge": merge_wall,
-                                   "critical_path": max(shard_walls) + merge_wall, "runner_seconds": sum(shard_walls),
-                                   "equal": equal}
-        log(f"{' '.join(scan)}: N={count} critical path {max(shard_walls) + merge_wall:.2f}s "
-            f"(single {result['single']['wall']:.2f}s)")
+        walls = [t.wall for t in shards]
+        result["shards"][count] = {"shards": [asdict(t) for t in shards], "merge": merge.wall,
+                                   "critical_path": max(walls) + merge.wall, "runner_seconds": sum(walls),
+                                   "equal": True}
+        log(f"{' '.join(scan)}: N={count} critical path {max(walls) + merge.wall:.2f}s, git CPU per shard "
+            f"{min(t.git for t in shards):.2f}-{max(t.git for t in shards):.2f}s (single {one.wall:.2f}s, git {one.git:.2f}s)")
     if 2 in counts:  # two real processes at once on this machine's cores
         started = time.perf_counter()
-        procs = [subprocess.Popen([byok, "scan", *scan, "--shard", f"{k}/2", "-q", "--format", "json", "--output",
-                                   str(out / f"concurrent-{k}.json")], cwd=cwd, env={**os.environ, **GIT_ENV},
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for k in (1, 2)]
+        procs = [subprocess.Popen([sys.executable, "-m", "byok_ci", "scan", *scan, "--shard", f"{k}/2", "-q",
+                                   "--format", "json", "--output", str(out / f"concurrent-{k}.json")], cwd=cwd,
+                                  env={**os.environ, **GIT_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for k in (1, 2)]
         for proc in procs:
             proc.wait()
         result["concurrent_2"] = time.perf_counter() - started
@@ -100,15 +137,16 @@ def bench_case(byok: str, cwd: Path, scan: list[str], counts: list[int], runs: i
 def table(name: str, result: dict) -> str:
     single = result["single"]
     lines = [f"### {name}", "",
-             "| N | slowest shard (s) | merge (s) | critical path (s) | speed-up | runner time (s, sum of shards) | "
-             "shard CPU, min-max (s) |",
-             "|---|---|---|---|---|---|---|",
-             f"| 1 (no shard) | {single['wall']:.2f} | - | {single['wall']:.2f} | 1.00 | {single['wall']:.2f} | "
-             f"{single['cpu']:.2f} |"]
+             "| N | critical path (s) | speed-up | runner time (s) | git CPU, slowest shard (s) | git CPU, 1/N of the single "
+             "(s) | git CPU, all shards / single | byok-ci CPU per shard, max (s) |",
+             "|---|---|---|---|---|---|---|---|",
+             f"| 1 (no shard) | {single['wall']:.2f} | 1.00 | {single['wall']:.2f} | {single['git']:.2f} | "
+             f"{single['git']:.2f} | 1.00 | {single['python']:.2f} |"]
     for count, shard in result["shards"].items():
-        lines.append(f"| {count} | {max(shard['walls']):.2f} | {shard['merge']:.2f} | {shard['critical_path']:.2f} | "
-                     f"{single['wall'] / shard['critical_path']:.2f} | {shard['runner_seconds']:.2f} | "
-                     f"{min(shard['cpus']):.2f}-{max(shard['cpus']):.2f} |")
+        gits = [t["git"] for t in shard["shards"]]
+        lines.append(f"| {count} | {shard['critical_path']:.2f} | {single['wall'] / shard['critical_path']:.2f} | "
+                     f"{shard['runner_seconds']:.2f} | {max(gits):.2f} | {single['git'] / int(count):.2f} | "
+                     f"{sum(gits) / max(single['git'], 1e-9):.2f} | {max(t['python'] for t in shard['shards']):.2f} |")
     if "concurrent_2" in result:
         lines += ["", f"N = 2 as two concurrent processes on this machine: {result['concurrent_2']:.2f} s."]
     return "\n".join(lines)
@@ -124,7 +162,7 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, action="append", default=[], help="an existing repository (repeatable)")
     parser.add_argument("--skip-generated", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "byok-ci-bench-shards")
-    parser.add_argument("--byok-ci", default=str(Path(sys.executable).parent / "byok-ci"))
+    parser.add_argument("--kinds", default="history,work tree", help="history, work tree, or both (default)")
     args = parser.parse_args()
     counts = [int(c) for c in args.counts.split(",")]
     repos = list(args.repo)
@@ -142,14 +180,18 @@ def main() -> None:
         commits = subprocess.run(["git", "rev-list", "--all", "--count"], cwd=repo, capture_output=True,
                                  text=True).stdout.strip()
         for kind, scan in (("history", ["--history"]), ("work tree", ["."])):
+            if kind not in args.kinds.split(","):
+                continue
             name = f"{repo.name} ({commits} commits), {kind}"
             log(name)
-            results[name] = bench_case(args.byok_ci, repo, scan, counts, args.runs,
+            results[name] = bench_case(repo, scan, counts, args.runs,
                                        args.workdir / "out" / repo.name / kind.replace(" ", "-"))
             print(table(name, results[name]) + "\n", flush=True)
     out = HERE / "out"
     out.mkdir(exist_ok=True)
     (out / "shards.json").write_text(json.dumps({"cpus": os.cpu_count(), "load": os.getloadavg(),
+                                                 "uptime": subprocess.run(["uptime"], capture_output=True,
+                                                                          text=True).stdout.strip(),
                                                  "results": results}, indent=2))
 
 

@@ -158,9 +158,9 @@ def scan_git(
                 from byok_ci.sources.git.sharding import history_id
 
                 scanned = history_id(cwd)
-            with _sharded(shard, target, pathspecs, chunker, cwd) as config:
+            with _sharded(shard, target, pathspecs, chunker, cwd) as (config, only):
                 _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note,
-                              progress, settings.jobs, incremental, config)
+                              progress, settings.jobs, incremental, config, only)
     except GitError as exc:
         errors.append(ScanError(HERE, str(exc)))
     if chunker.submodules:
@@ -191,23 +191,23 @@ def _names_of_refs(target: GitTarget, cwd: str | None) -> dict[str, str] | None:
 
 @contextmanager
 def _sharded(shard: Shard | None, target: GitTarget, pathspecs: Sequence[str], chunker: Chunker,
-             cwd: str | None) -> Iterator[list[str]]:
-    """For a shard: its paths set on ``chunker``, and git's options that spare it the other
-    shards' diffs."""
+             cwd: str | None) -> Iterator[tuple[list[str], list[str]]]:
+    """For a shard: its paths set on ``chunker``, and git's options and pathspecs that keep
+    it to them (sources.git.sharding)."""
     if shard is None:
-        yield []
+        yield [], []
         return
-    from byok_ci.sources.git.sharding import history_sizes, sparing_others
+    from byok_ci.sources.git.sharding import history_weights, narrowed
 
     try:
-        sizes = history_sizes(cwd, target.all_objects, pathspecs)
+        weights = history_weights(cwd, target.all_objects, pathspecs)
     except GitError:
         # A history git cannot list (damaged): every shard places every path by its name
         # alone, still alike, and the scan reports what it cannot read.
-        sizes = {}
-    with sparing_others(shard, sizes, cwd) as (owns, config):
-        chunker.owns = owns
-        yield config
+        weights = {}
+    with narrowed(shard, weights, pathspecs, cwd) as narrowing:
+        chunker.owns = narrowing.owns
+        yield narrowing.config, narrowing.pathspecs
 
 
 def _scan_commits(
@@ -224,6 +224,7 @@ def _scan_commits(
     jobs: int = 0,
     incremental: History | None = None,
     config: Sequence[str] = (),
+    only: Sequence[str] = (),
 ) -> None:
     """Findings of the commits ``target`` selects into ``findings``, parents first (whatever
     was found before a failure is kept, then the failure raised)."""
@@ -249,7 +250,8 @@ def _scan_commits(
         if incremental is not None:
             before = incremental.start(pathspecs, target.all_objects, boundary, cwd, note)
         source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd,
-                              max_parts=jobs, all_objects=target.all_objects, exclude=before, config=config)
+                              max_parts=jobs, all_objects=target.all_objects, exclude=before, config=config,
+                              only=only)
         parts = source.parts()
         if before:
             note(f"incremental history: {sum(part.count for part in parts):,} commit(s) not scanned before")

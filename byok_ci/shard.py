@@ -7,8 +7,8 @@ count, and a path belongs to exactly one shard, so no file or blob is read by tw
 
 A history scan shards by path too: every version of a path is scanned by the shard that owns
 the path, so "each key once per path, at the commit that introduced it" is decided inside one
-shard. Paths at HEAD are packed by their size there; a path HEAD no longer has is placed by
-a hash of its name (deterministic, and cheap: history is not listed twice).
+shard. Its units are whole directories where it can (:func:`tree_units`), so that a shard
+names its part to git in a few pathspecs and git skips the other shards' subtrees unread.
 
 ``byok-ci report merge`` (:mod:`byok_ci.merge`) puts the shards' reports back together.
 """
@@ -18,13 +18,17 @@ from __future__ import annotations
 import hashlib
 import heapq
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["Shard", "assign", "parse_shard"]
+__all__ = ["Shard", "assign", "parse_shard", "tree_units"]
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 MAX_SHARDS = 4096
+# A directory heavier than this fraction of a shard's share is split into its entries. The
+# packing then keeps every shard within share + 1/SPLIT_ABOVE of a share of its ideal load,
+# unless one file alone outweighs that (a file is never split).
+SPLIT_ABOVE = 4
 
 
 @dataclass(frozen=True)
@@ -84,3 +88,62 @@ def hashed(path: str, count: int) -> int:
     """A path's shard by its name alone (for paths no listing sized)."""
     digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).digest()
     return int.from_bytes(digest[:8], "big") % count + 1
+
+
+def tree_units(weights: Mapping[str, int], count: int) -> dict[str, int]:
+    """Each path's shard by whole directories where balance allows: ``weights`` are
+    ``/``-separated paths with their weight; the result maps each unit (a directory or a
+    file, none below another) to its shard (1..count).
+
+    A directory no heavier than 1/:data:`SPLIT_ABOVE` of a shard's share is one unit; a
+    heavier one is split into its entries, recursively (a name that was both a file and a
+    directory in history stays one unit). Units are packed by :func:`assign`, and a split
+    directory whose units all went to one shard is made one unit again, so that shard names
+    it in one pathspec. Deterministic: the same weights give the same units on every machine.
+    """
+    totals: dict[str, int] = {}
+    entries: dict[str, set[str]] = {}
+    for path, weight in weights.items():
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            totals[prefix] = totals.get(prefix, 0) + max(weight, 0)
+            entries.setdefault("/".join(parts[:depth - 1]), set()).add(prefix)
+    limit = sum(totals.get(top, 0) for top in entries.get("", ())) / (count * SPLIT_ABOVE)
+    units: dict[str, int] = {}
+    split = [""]
+    while split:
+        for entry in entries.get(split.pop(), ()):
+            if entry in entries and entry not in weights and totals[entry] > limit:
+                split.append(entry)
+            else:
+                units[entry] = totals[entry]
+    owners = assign(units.items(), count)
+    shards_below: dict[str, set[int]] = {}
+    for unit, shard in owners.items():
+        parts = unit.split("/")
+        for depth in range(1, len(parts)):
+            shards_below.setdefault("/".join(parts[:depth]), set()).add(shard)
+    merged: dict[str, int] = {}
+    for unit, shard in owners.items():
+        parts = unit.split("/")
+        # The shallowest split directory that is all this shard's stands for the unit.
+        top = next((prefix for prefix in ("/".join(parts[:d]) for d in range(1, len(parts)))
+                    if shards_below[prefix] == {shard}), unit)
+        merged[top] = shard
+    return merged
+
+
+def unit_owner(units: Mapping[str, int], count: int) -> Callable[[str], int]:
+    """A path's shard: that of the unit it is or lies below, else (a path the units do not
+    cover) a hash of its name."""
+
+    def owner(path: str) -> int:
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            shard = units.get("/".join(parts[:depth]))
+            if shard is not None:
+                return shard
+        return hashed(path, count)
+
+    return owner

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import subprocess
 import tarfile
 import zipfile
 from pathlib import Path
@@ -17,9 +19,9 @@ from byok_ci.model import Report, fingerprint
 from byok_ci.report.json import envelope, write
 from byok_ci.scan import scan_paths
 from byok_ci.scan_git import GitTarget, scan_git
-from byok_ci.shard import Shard, assign, parse_shard
+from byok_ci.shard import SPLIT_ABOVE, Shard, assign, parse_shard, tree_units, unit_owner
 from tests.conftest import key_for
-from tests.gitrepo import GitRepo
+from tests.gitrepo import GitRepo, git_env
 
 COUNTS = (1, 2, 3, 7)
 PROVIDERS = ("openai.project-key", "anthropic.api-key", "aws.access-key-id", "groq.api-key")
@@ -204,23 +206,167 @@ def test_an_incomplete_or_inconsistent_merge_is_never_clean(tmp_path, case):
     assert merged["errors"]
 
 
-def test_git_is_spared_the_other_shards_diffs(tmp_path, shipped_rules, rng):
-    """Each path but the shard's own (and those attributes cannot name) is marked -diff."""
-    import subprocess
+def _tricky_history(path: Path, keys: list[str]) -> GitRepo:
+    """Directories that whole-directory units split and keep, a file moved between
+    directories, a deleted directory, a merge that resolves a conflict with a key, and names
+    that git's pathspec and attribute patterns would read as magic or globs."""
+    repo = GitRepo(path)
+    for i in range(30):  # one heavy flat directory (glob characters in its name): split into its files
+        repo.write(f"b[i]g*/f{i:02d}.py", f"# {i}\n" + "y = 2\n" * (i * 20) + (f"K = '{keys[i % 3]}'\n" if i % 7 == 0 else ""))
+    for i in range(3):  # light directories: one unit each
+        repo.write(f"small/s{i}/a.txt", "z\n" * 5)
+    repo.write("old/dir/moved.py", f"KEY = '{keys[0]}'\n")
+    repo.write("gone/a.py", f"KEY = '{keys[1]}'\n")
+    repo.write("gone/deep/b.py", f"KEY = '{keys[2]}'\n")
+    tricky = ["star*.py", "col:on.py", ":(top)magic.py", "br[ack]et.py", "-dash.py", "sp ace/x y.py", "q?.py",
+              "back\\slash.py"]
+    for i, name in enumerate(tricky):
+        repo.write(f"odd/{name}", f"K{i} = '{keys[(i + 3) % len(keys)]}'\n")
+        repo.write(name, f"K = '{keys[(i + 4) % len(keys)]}'\n")
+    repo.write(b"latin/caf\xe9.py", f"KEY = '{keys[5]}'\n".encode())  # not UTF-8
+    repo.write(b"caf\xe9-top.py", f"KEY = '{keys[4]}'\n".encode())
+    repo.write("conflict.py", "A = 1\n")
+    repo.commit("start")
+    (repo.path / "new/place").mkdir(parents=True)
+    repo.git("mv", "old/dir/moved.py", "new/place/moved.py")  # a rename: delete + add, as history scans see it
+    repo.git("rm", "-q", "-r", "gone")  # a deleted directory: history only
+    repo.write("b[i]g*/f03.py", "# 3\n" + "y = 3\n" * 70)
+    repo.commit("move and delete")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("conflict.py", "A = 2\n")
+    repo.write("small/s1/b.txt", f"KEY = '{keys[3]}'\n")
+    repo.commit("side")
+    repo.git("checkout", "-q", "main")
+    repo.write("conflict.py", "A = 3\n")
+    repo.commit("main")
+    done = subprocess.run(["git", "merge", "-q", "side"], cwd=repo.path, capture_output=True, env=git_env())
+    assert done.returncode != 0  # the conflict, resolved with a key no parent had (an "evil" merge)
+    repo.write("conflict.py", f"A = 4\nKEY = '{keys[5]}'\n")
+    repo.write("merge-only/new.py", f"KEY = '{keys[0]}'\n")  # a path only the merge adds
+    repo.commit("merge side")
+    return repo
 
-    from byok_ci.sources.git.sharding import history_sizes, sparing_others
+
+@pytest.mark.parametrize("count", (2, 3, 5, 8))
+@pytest.mark.parametrize("all_objects", [False, True])
+def test_tricky_history_shards_merge_to_the_single_scan(tmp_path, shipped_rules, rng, count, all_objects):
+    repo = _tricky_history(tmp_path / "repo", _keys(shipped_rules, rng, 6))
+    target = GitTarget("history", all_objects=all_objects)
+    single = scan_git(target, cwd=str(repo.path))
+    assert not single.errors and any(f.history_only for f in single.findings)
+    paths = {f.path for f in single.findings}
+    assert {"conflict.py", "merge-only/new.py", "new/place/moved.py", "odd/:(top)magic.py", "-dash.py",
+            "latin/caf\\xe9.py", "gone/deep/b.py"} <= paths, paths
+    shards = [scan_git(target, cwd=str(repo.path), shard=Shard(k, count)) for k in range(1, count + 1)]
+    merged = _merged(shards, tmp_path)
+    assert not merged.errors, merged.errors
+    assert _findings_json(merged) == _findings_json(single)
+    assert _stats(merged) == _stats(single)
+
+
+def _patches(repo: GitRepo, narrowing) -> list[str]:
+    """The file patches `git log -p` writes for the whole history with a shard's pathspecs,
+    leaving out those it was told to write as binary (another shard's)."""
+    only = ["--sparse", "--full-history", "--", *narrowing.pathspecs] if narrowing else []
+    done = subprocess.run(["git", *(narrowing.config if narrowing else []), "log", "--all", "-p", "--cc",
+                           "--no-renames", "--format=%H", *only], cwd=repo.path, capture_output=True, env=git_env())
+    assert done.returncode == 0, done.stderr
+    patches = re.split(r"^(?=diff )", done.stdout.decode("utf-8", "surrogateescape"), flags=re.M)
+    return [patch.splitlines()[0] for patch in patches if patch.startswith("diff ") and "\nBinary files " not in patch]
+
+
+@pytest.mark.parametrize("count", (2, 3, 5))
+def test_git_diffs_each_path_for_one_shard_only(tmp_path, shipped_rules, rng, count):
+    """The shards' pathspecs have git diff each patch of the history once in all: no shard
+    diffs another's, so git's diff work splits N ways; a whole directory is one pathspec,
+    and many files of one directory one glob."""
+    from byok_ci.sources.git.sharding import history_weights, narrowed
+
+    repo = _tricky_history(tmp_path / "repo", _keys(shipped_rules, rng, 6))
+    weights = history_weights(str(repo.path), all_objects=False)
+    assert b"merge-only/new.py" in weights and b"latin/caf\xe9.py" in weights
+    whole = _patches(repo, None)
+    seen: list[str] = []
+    globs = 0
+    for k in range(1, count + 1):
+        with narrowed(Shard(k, count), weights, (), str(repo.path)) as narrowing:
+            assert narrowing.pathspecs and all(spec.startswith((":(top,literal)", ":(top,glob)"))
+                                               or spec == ":(top,exclude)*" for spec in narrowing.pathspecs)
+            assert not any(spec.startswith(":(top,literal)small/s") for spec in narrowing.pathspecs)
+            globs += sum(spec.startswith(":(top,glob)") for spec in narrowing.pathspecs)
+            mine = _patches(repo, narrowing)
+            assert len(mine) < len(whole)
+            seen += mine
+    assert sorted(seen) == sorted(whole)
+    assert globs or count > 2
+
+
+def test_a_history_scan_with_pathspecs_spares_git_the_other_shards_diffs(tmp_path, shipped_rules, rng):
+    """git adds pathspecs up rather than intersecting them: with the user's own, a shard
+    marks the others' paths -diff in an attributes file instead (those it can name)."""
+    from byok_ci.sources.git.sharding import history_weights, narrowed
 
     repo = _history(tmp_path / "repo", _keys(shipped_rules, rng, 6))
-    sizes = history_sizes(str(repo.path), all_objects=False)
-    assert {"README.md", "lib/README.md", "lib/we[ir]d*.py", "deploy/env.sh"} <= set(sizes)
-    shard = Shard(1, 3)
-    with sparing_others(shard, sizes, str(repo.path)) as (owns, config):
-        done = subprocess.run(["git", *config, "check-attr", "--stdin", "-z", "diff"], cwd=repo.path,
-                              input="".join(p + "\0" for p in sorted(sizes)).encode(), capture_output=True)
+    weights = history_weights(str(repo.path), all_objects=False)
+    names = sorted(path.decode() for path in weights)
+    assert {"README.md", "lib/README.md", "lib/we[ir]d*.py", "deploy/env.sh"} <= set(names)
+    with narrowed(Shard(1, 3), weights, ["."], str(repo.path)) as narrowing:
+        assert narrowing.pathspecs == []
+        done = subprocess.run(["git", *narrowing.config, "check-attr", "--stdin", "-z", "diff"], cwd=repo.path,
+                              input="".join(p + "\0" for p in names).encode(), capture_output=True)
     fields = done.stdout.decode().split("\0")
     marks = {fields[i]: fields[i + 2] for i in range(0, len(fields) - 2, 3)}
-    assert {p for p, mark in marks.items() if mark == "unset"} == {p for p in sizes if not owns(p) and " " not in p}
-    assert any(owns(p) for p in sizes) and any(not owns(p) for p in sizes)
+    owns = narrowing.owns
+    assert {p for p, mark in marks.items() if mark == "unset"} == {p for p in names if not owns(p) and " " not in p}
+    assert any(owns(p) for p in names) and any(not owns(p) for p in names)
+    single = scan_git(GitTarget("history"), ["."], cwd=str(repo.path))
+    shards = [scan_git(GitTarget("history"), ["."], cwd=str(repo.path), shard=Shard(k, 3)) for k in (1, 2, 3)]
+    assert _findings_json(_merged(shards, tmp_path)) == _findings_json(single)
+
+
+def _loads(units: dict[str, int], weights: dict[str, int], count: int) -> dict[int, int]:
+    owner = unit_owner(units, count)
+    loads = dict.fromkeys(range(1, count + 1), 0)
+    for path, weight in weights.items():
+        loads[owner(path)] += weight
+    return loads
+
+
+@pytest.mark.parametrize("count", (1, 2, 3, 4, 8, 16))
+def test_whole_directory_units_cover_every_path_once_and_stay_balanced(count):
+    import random
+
+    rng = random.Random(count)
+    weights = {f"d{a}/e{b}/f{c}.py": rng.randint(1, 1000) for a in range(6) for b in range(a + 1) for c in range(8)}
+    weights.update({f"flat/g{i:03d}": rng.randint(1, 100) for i in range(300)})
+    weights["lone/heavy.bin"] = 3000
+    units = tree_units(weights, count)
+    assert units == tree_units(dict(reversed(list(weights.items()))), count)
+    # No unit below another; every path under exactly one unit.
+    for unit in units:
+        parts = unit.split("/")
+        assert not any("/".join(parts[:d]) in units for d in range(1, len(parts)))
+    assert all(any(p == u or p.startswith(u + "/") for u in units) for p in weights)
+    share = sum(weights.values()) / count
+    heaviest = max(weights.values())
+    assert max(_loads(units, weights, count).values()) <= share * (1 + 1 / SPLIT_ABOVE) + heaviest
+    assert max(_loads(units, weights, count).values()) <= max(share * (1 + 1 / SPLIT_ABOVE), heaviest * 1.0001) \
+        or count >= 8
+    # A directory no heavier than 1/SPLIT_ABOVE of a share stays whole.
+    limit = share / SPLIT_ABOVE
+    for top in ("flat", *(f"d{a}" for a in range(6))):
+        below = sum(w for p, w in weights.items() if p.startswith(top + "/"))
+        assert (top in units) == (below <= limit or count == 1)
+    if count <= 2:
+        assert not any(unit.endswith(".py") for unit in units)
+    if count == 1:
+        assert set(units) == {"d0", "d1", "d2", "d3", "d4", "d5", "flat", "lone"}
+
+
+def test_a_name_that_was_a_file_and_a_directory_is_one_unit():
+    weights = {"x": 500, "x/y": 500, "x/z": 500, "w": 10}
+    units = tree_units(weights, 4)
+    assert "x" in units and not any(u.startswith("x/") for u in units)
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "github", "gitlab"])
@@ -259,3 +405,28 @@ def test_sharded_incremental_histories_merge_to_the_single_incremental_one(tmp_p
         assert _findings_json(merged) == _findings_json(single)
     assert {fingerprint(k) for k in keys[6:]} <= {f.fingerprint for f in runs["single"][1].findings}
 
+
+
+def test_every_commit_walked_is_counted_so_shards_agree_with_the_single_scan(tmp_path):
+    """A commit that only deletes, a clean merge and an empty commit have no diff to show;
+    git's diff filter used to hide them (and their authors), and a shard, whose pathspecs
+    leave most commits no diff, would have hidden more."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("a.txt", "a\n")
+    repo.write("b.txt", "b\n")
+    repo.commit("start")
+    repo.git("rm", "-q", "b.txt")
+    repo.commit("delete only")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("c.txt", "c\n")
+    repo.commit("side")
+    repo.git("checkout", "-q", "main")
+    repo.write("d.txt", "d\n")
+    repo.commit("main")
+    repo.git("merge", "-q", "--no-edit", "side")
+    repo.commit("empty")
+    walked = int(repo.git("rev-list", "--all", "--count"))
+    single = scan_git(GitTarget("history"), cwd=str(repo.path))
+    assert single.stats.commits == walked == 6
+    merged = _merged([scan_git(GitTarget("history"), cwd=str(repo.path), shard=Shard(k, 3)) for k in (1, 2, 3)], tmp_path)
+    assert merged.stats.commits == walked

@@ -57,6 +57,7 @@ class CommitPart:
     # counts as added (which also shows what the unreadable parent added).
     orphans: frozenset[bytes] = frozenset()
     config: Sequence[str] = ()  # `git -c` options for the diffs (a history shard's, sources.git.sharding)
+    only: Sequence[str] = ()  # pathspecs of the paths to diff (a history shard's, sources.git.sharding)
 
     @property
     def reading(self) -> Reading:
@@ -74,8 +75,10 @@ class CommitPart:
                 seen.append(commit.sha)
                 self._count(commit)
 
-            args = [*diff_config(self.chunker.max_file_size), *self.config, "log", *self.options, "--no-walk=unsorted", "--stdin",
-                    "--", *self.pathspecs]
+            # A shard's pathspecs narrow the diffs only: every commit is still shown, with every parent.
+            narrow = ["--sparse", "--full-history"] if self.only else []
+            args = [*diff_config(self.chunker.max_file_size), *self.config, "log", *self.options, *narrow,
+                    "--no-walk=unsorted", "--stdin", "--", *self.pathspecs, *self.only]
             try:
                 with stream(args, cwd=self.cwd, input=b"\n".join(remaining) + b"\n", pipe_size=PIPE_SIZE) as out:
                     for patch in parse(blocks(out, READ_SIZE), on_commit=count):
@@ -137,6 +140,7 @@ class CommitSource:
     all_objects: bool = False  # with all_refs: every commit in the object database
     exclude: Sequence[bytes] = ()  # commits already scanned, with their ancestors
     config: Sequence[str] = ()  # `git -c` options for the diffs
+    only: Sequence[str] = ()  # pathspecs of the paths to diff (not to list commits)
     damaged: bool = False  # some commit could not be read (set once the parts have run)
     _listed: bytes = b""
     _orphans: frozenset[bytes] = frozenset()
@@ -147,9 +151,12 @@ class CommitSource:
         return self.chunker.reading
 
     def options(self) -> list[str]:
-        # --diff-filter=d: a deleted file adds nothing, and diffing it costs as much as adding it.
+        # --irreversible-delete: a deleted file adds nothing, and diffing it costs as much as
+        # adding it; git shows its header only. (Not --diff-filter=d: with a filter git hides
+        # the commits left with no diff, so merges' and deletions' authors would go unscanned,
+        # and a history shard, whose pathspecs leave most commits no diff, would miss them.)
         # --root: a root commit's files are all added, even if log.showRoot says otherwise.
-        return ["-p", "--cc", "--root", *DIFF_OPTIONS, f"--format={LOG_FORMAT}", "--diff-filter=d",
+        return ["-p", "--cc", "--root", *DIFF_OPTIONS, f"--format={LOG_FORMAT}", "--irreversible-delete",
                 "--no-renames" if self.all_refs else "-M"]
 
     def commit_list(self) -> bytes:
@@ -299,7 +306,7 @@ class CommitSource:
         return [
             CommitPart(index, b"".join(reversed(shas)), len(shas), self.options(), self.pathspecs,
                        self.chunker if index == 0 else self.chunker.fork(), self.cwd, orphans=self._orphans,
-                       config=self.config)
+                       config=self.config, only=self.only)
             for index, shas in enumerate(mine)
         ]
 

@@ -261,6 +261,8 @@ def _read_header(current: FilePatch, line: bytes, collect: bool) -> bool:
         current.blob = ids[-1].decode("ascii") if len(ids) > 1 else None
         if len(fields) > 2:
             current.mode = fields[2].decode("ascii")
+    elif first == b"d" and line.startswith(b"deleted file mode "):
+        current.path = NULL_PATH  # --irreversible-delete: no ---/+++ lines follow
     elif first == b"n" and line.startswith(b"new file mode "):
         current.mode = line.split()[-1].decode("ascii")
     elif first == b"+" and line.startswith(b"+++ "):

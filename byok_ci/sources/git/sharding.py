@@ -1,13 +1,24 @@
-"""A history shard's paths (:mod:`byok_ci.shard`), and how git is spared the others' diffs.
+"""A history shard's paths (:mod:`byok_ci.shard`), and how git is kept to them.
 
-The paths are weighed by every version history holds of them (`git log --raw`: tree diffs
-only, a small fraction of the patches' cost), so shards are balanced by the bytes git and
-detection will read. Each shard's commits are still walked whole; what it saves is git's
-work on the other shards' files: a temporary attributes file marks them ``-diff``, so git
-reports them as "Binary files differ" without reading or diffing their versions (measured
-in bench/README.md; a pathspec per path costs git more than it saves). The chunker drops
-those patches unseen (:attr:`~byok_ci.sources.git.chunker.Chunker.owns`), so the result
-does not depend on the attributes file: a path left out of it only costs time.
+The paths are weighed by what git reads to diff them (`git log --raw`: tree diffs only, a
+small fraction of the patches' cost): every version history adds or changes, and each
+version it replaced. :func:`~byok_ci.shard.tree_units` packs them into whole directories
+where it can, and the shard gives git its units as pathspecs (literal ones, and a
+``dir/*`` glob for many files of one directory): `git log -p` then skips the other shards'
+subtrees in its tree walk and never reads or diffs their versions (``--sparse
+--full-history``: every commit is still listed, with its every parent, so commits, authors
+and merges' combined diffs are as in the single scan). How near a shard's git work comes to
+1/N of the single scan's is measured in bench/README.md.
+
+The listing holds every path the scan can meet: the same commits, each one's changes and
+each merge's combined ones (``-c``, a superset of the ``--cc`` patches the scan reads). A
+path it could not list (a commit whose parent git cannot read shows its whole tree) goes by
+a hash of its name, and the chunker drops other shards' patches unseen
+(:attr:`~byok_ci.sources.git.chunker.Chunker.owns`), so every path is one shard's.
+
+When the scan has pathspecs of its own (git would add the shard's to them, not intersect),
+or the shard's pathspecs are too long for a command line, git is spared the others' diffs
+by a temporary attributes file that marks their paths ``-diff`` instead.
 """
 
 from __future__ import annotations
@@ -18,39 +29,64 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from byok_ci.errors import GitError
-from byok_ci.shard import Shard
+from byok_ci.shard import Shard, tree_units, unit_owner
 from byok_ci.sources.git.patch import display
 from byok_ci.sources.git.process import blob_sizes, first_error_line, run
 
 # Paths git's attribute patterns cannot name exactly are left to be diffed (correct, slower).
 _UNSAFE = re.compile(r"[\s\"\\]|[^\x20-\x7e]")
 _GLOB = re.compile(r"([*?\[\]])")
+_PATHSPEC_GLOB = re.compile(r"([*?\[\]\\])")
+# More of a shard's files than this directly in one directory: one glob pathspec for them.
+FLAT_FILES = 8
+_NULL = re.compile(rb"^0+$")
+# Command lines are limited (32,767 characters on Windows); beyond this the attributes file.
+MAX_PATHSPEC_CHARS = 24_000
+# The pathspec of a shard that owns no path: excludes everything.
+NOTHING = ":(top,exclude)*"
 
 
-def history_sizes(cwd: str | None, all_objects: bool, pathspecs: Sequence[str] = ()) -> dict[str, int]:
-    """Every path history adds a version of, with the bytes of all those versions."""
+@dataclass
+class Narrowing:
+    """What a shard tells git and the chunker: whether a path is the shard's, `git -c`
+    options, and the pathspecs `git log` is to diff (none: all)."""
+
+    owns: Callable[[str], bool]
+    config: list[str] = field(default_factory=list)
+    pathspecs: list[str] = field(default_factory=list)
+
+
+def history_weights(cwd: str | None, all_objects: bool, pathspecs: Sequence[str] = ()) -> dict[bytes, int]:
+    """Every path a history scan can meet, with the bytes git reads to diff it: each version
+    added or changed, and the one it replaced."""
     selection = ["--all"]
+    stdin: bytes | None = None
     if all_objects:
         from byok_ci.sources.git.commits import every_commit
 
         selection = ["--no-walk=unsorted", "--stdin"]
-        stdin: bytes | None = b"".join(sha + b"\n" for sha in every_commit(cwd))
-    else:
-        stdin = None
-    done = run(["log", *selection, "--format=", "--raw", "-z", "--no-abbrev", "--no-renames", "--diff-filter=d",
-                "--root", "--", *pathspecs], cwd=cwd, input=stdin)
+        stdin = b"".join(sha + b"\n" for sha in every_commit(cwd))
+    done = run(["log", *selection, "--format=", "--raw", "-c", "-z", "--no-abbrev", "--no-renames",
+                "--diff-filter=d", "--root", "--", *pathspecs], cwd=cwd, input=stdin)
     if done.returncode != 0:
         raise GitError(first_error_line(done.stderr))
-    versions: dict[str, set[str]] = {}
-    fields = done.stdout.split(b"\0")
-    for meta, path in zip(fields[0::2], fields[1::2]):
-        parts = meta.split()
-        if len(parts) >= 4 and parts[0].startswith(b":"):
-            versions.setdefault(display(path), set()).add(parts[3].decode("ascii", "replace"))
-    sizes = blob_sizes(sorted({blob for blobs in versions.values() for blob in blobs}), cwd)
-    return {path: sum(sizes.get(blob, 0) for blob in blobs) for path, blobs in versions.items()}
+    changes: list[tuple[bytes, list[bytes]]] = []
+    fields = iter(done.stdout.split(b"\0"))
+    for meta in fields:
+        if not meta.startswith(b":"):
+            continue  # between commits
+        path = next(fields, b"")
+        parents = len(meta) - len(meta.lstrip(b":"))  # ":" a commit, "::" a merge of two, ...
+        parts = meta[parents:].split()
+        changes.append((path, [oid for oid in parts[parents + 1:2 * parents + 2] if not _NULL.match(oid)]))
+    sizes = blob_sizes(sorted({oid.decode("ascii", "replace") for _, oids in changes for oid in oids}), cwd)
+    weights: dict[bytes, int] = {}
+    for path, oids in changes:
+        weights[path] = weights.get(path, 0) + sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
+    return weights
 
 
 def history_id(cwd: str | None) -> str:
@@ -63,25 +99,90 @@ def history_id(cwd: str | None) -> str:
     return f"git:{commit}+refs:{hashlib.sha256(refs.stdout).hexdigest()[:16]}"
 
 
+def _lossless(raw: bytes) -> str:
+    # Undone exactly by subprocess (os.fsencode) on POSIX, where names need not be UTF-8.
+    return raw.decode("utf-8", "surrogateescape")
+
+
 @contextmanager
-def sparing_others(shard: Shard, sizes: dict[str, int], cwd: str | None = None) -> Iterator[tuple[Callable[[str], bool], list[str]]]:
-    """Whether a path is ``shard``'s, and the `git -c` options that spare git the others' diffs
-    (an attributes file, removed afterwards)."""
-    owns = shard.owner(sizes.items())
-    others = [path for path in sizes if not owns(path) and not _UNSAFE.search(path)]
-    if not others:
-        yield owns, []
+def narrowed(shard: Shard, weights: dict[bytes, int], pathspecs: Sequence[str] = (),
+             cwd: str | None = None) -> Iterator[Narrowing]:
+    """The shard's :class:`Narrowing` for a history ``weights`` lists (empty: every path
+    goes by a hash of its name and git sees them all); an attributes file it makes is
+    removed afterwards."""
+    names = {_lossless(path): weight for path, weight in weights.items()}
+    units = tree_units(names, shard.count)
+    shown = {display(unit.encode("utf-8", "surrogateescape")): number for unit, number in units.items()}
+    shown_owner = unit_owner(shown, shard.count)
+
+    def owns(path: str) -> bool:
+        return shown_owner(path) == shard.index
+
+    if shard.count == 1 or not weights:
+        yield Narrowing(owns)
+        return
+    mine, spared = _pathspecs(units, set(names), shard.index)
+    if pathspecs or sum(len(spec) + 3 for spec in mine) > MAX_PATHSPEC_CHARS:
+        # git adds pathspecs up rather than intersecting them with the user's, and a command
+        # line is limited: the attributes file alone, for every other shard's path.
+        owner = unit_owner(units, shard.count)
+        mine, spared = [], [name for name in names if owner(name) != shard.index]
+    elif not mine:
+        mine = [NOTHING]
+    with _sparing(spared, cwd) as config:
+        yield Narrowing(owns, config, mine)
+
+
+def _pathspecs(units: dict[str, int], names: set[str], index: int) -> tuple[list[str], list[str]]:
+    """Shard ``index``'s pathspecs, and the other shards' paths they take in (to be spared).
+
+    A unit is one literal pathspec, except where the shard has many files directly in one
+    directory: git matches every entry of each tree it walks against every pathspec, so
+    those are one ``dir/*`` glob instead, and the others' files there are marked ``-diff``.
+    """
+    directories = {prefix for name in names for prefix in _parents(name)}
+    files: dict[str, dict[bool, list[str]]] = {}
+    specs = []
+    for unit, number in sorted(units.items()):
+        if unit in names and unit not in directories:
+            files.setdefault(unit.rpartition("/")[0], {True: [], False: []})[number == index].append(unit)
+        elif number == index:
+            specs.append(f":(top,literal){unit}")
+    spared = []
+    for directory, split in sorted(files.items()):
+        if len(split[True]) > FLAT_FILES:
+            specs.append(":(top,glob)" + (_PATHSPEC_GLOB.sub(r"\\\1", directory) + "/" if directory else "") + "*")
+            spared += split[False]
+        else:
+            specs += [f":(top,literal){unit}" for unit in split[True]]
+    return specs, spared
+
+
+def _parents(name: str) -> Iterator[str]:
+    parts = name.split("/")
+    for depth in range(1, len(parts)):
+        yield "/".join(parts[:depth])
+
+
+@contextmanager
+def _sparing(names: Sequence[str], cwd: str | None) -> Iterator[list[str]]:
+    """`git -c` options that have git diff ``names`` (lossless) as binary without reading
+    them: a temporary attributes file marking them ``-diff``."""
+    shown = [path for path in (display(name.encode("utf-8", "surrogateescape")) for name in names)
+             if not _UNSAFE.search(path)]
+    if not shown:
+        yield []
         return
     handle, name = tempfile.mkstemp(prefix="byok-ci-shard-", suffix=".attributes")
     try:
         with os.fdopen(handle, "w", encoding="ascii") as stream:
-            for path in sorted(others):
+            for path in sorted(shown):
                 stream.write("/" + _GLOB.sub(r"\\\1", path) + " -diff\n")
             # The user's own attributes come last, so every -diff they set still holds.
             own = _user_attributes(cwd)
             if own:
                 stream.write("\n" + own + "\n")
-        yield owns, ["-c", f"core.attributesFile={name}"]
+        yield ["-c", f"core.attributesFile={name}"]
     finally:
         os.unlink(name)
 
