@@ -54,6 +54,9 @@ class Settings:
     max_archive_members: int = 100_000
     allow_partial_archives: bool = False
     max_decode_depth: int = 2
+    # Whether `byok-ci: allow` markers in the scanned content hold a finding back. A gate that
+    # must not trust the content it judges (a server hook) turns this off.
+    inline_allow: bool = True
     # What resolving the settings noticed that does not make a run incomplete (a capped
     # `jobs:`); scans report them as warnings.
     notes: tuple[ScanError, ...] = field(default=(), compare=False)

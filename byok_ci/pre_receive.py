@@ -106,11 +106,12 @@ def check_push(updates: Sequence[RefUpdate], settings: Settings, *, timeout: flo
             f"byok-ci: see {DOCS}",
         ), None, True)
     assert report is not None
-    return Verdict(exit_code(report), tuple(rejection(report)), report)
+    return Verdict(exit_code(report), tuple(rejection(report, settings.inline_allow)), report)
 
 
-def rejection(report: Report) -> list[str]:
-    """The lines a pusher sees: each key's file, line, rule and redacted form, what to do."""
+def rejection(report: Report, inline_allow: bool = True) -> list[str]:
+    """The lines a pusher sees: each key's file, line, rule and redacted form, what to do
+    (and, when the scan did not honour them, that allow markers do not help)."""
     blocking = [e for e in report.errors if e.blocking]
     found = [f for f in report.sorted_findings() if f.severity == "error"]
     if not found and not blocking:
@@ -126,6 +127,9 @@ def rejection(report: Report) -> list[str]:
             lines.append(f"byok-ci:   ... and {len(found) - SHOWN} more")
         lines.append("byok-ci: remove the key from those commits (git commit --amend, or git rebase -i for older "
                      "ones), revoke it at its provider, then push again.")
+        if not inline_allow:
+            lines.append("byok-ci: 'byok-ci: allow' markers in pushed files are not honoured here; the server's "
+                         "administrators allow a false positive by its fingerprint (allow_fingerprints).")
         if any(f.found_in == "ref" for f in found):
             lines.append("byok-ci: a branch or tag name holds a key: push it under another name.")
     if blocking:

@@ -338,6 +338,8 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
     yield f"byok-ci {__version__}; rules {run.ruleset.digest}"
     yield json.dumps([list(settings.exclude), settings.max_file_size, settings.max_decode_depth, list(pathspecs),
                       all_objects])
+    if not settings.inline_allow:
+        yield "inline allow markers not honoured"
     if shard is not None:
         yield f"shard {shard}"  # a shard's state records only its paths' findings
     # What the suppression holds back: an entry removed (or an ignore entry expired) must

@@ -288,3 +288,16 @@ def test_a_scan_imports_no_other_command() -> None:
     out = subprocess.run([sys.executable, "-c", code], input="nothing here\n", capture_output=True, text=True,
                          check=True).stdout.strip().splitlines()[-1]
     assert out == "byok_ci.cli.git,byok_ci.cli.options,byok_ci.cli.scan"
+
+
+def test_no_inline_allow_reports_what_an_allow_marker_holds_back(runner: CliRunner, tmp_path: Path,
+                                                                  shipped_rules: RuleSet) -> None:
+    key = key_for(shipped_rules, "openai.project-key", random.Random(8))
+    (tmp_path / "a.env").write_text(f"OPENAI_API_KEY={key}  # byok-ci: allow\n")
+    (tmp_path / "b.env").write_text(f"# pragma: allowlist nextline secret\nOPENAI_API_KEY={key}\n")
+    honoured = invoke(runner, ["scan", ".", "--format", "json"], cwd=tmp_path)
+    assert honoured.exit_code == 0 and json.loads(honoured.stdout)["findings"] == []
+    strict = invoke(runner, ["scan", ".", "--format", "json", "--no-inline-allow"], cwd=tmp_path)
+    assert strict.exit_code == 1
+    assert sorted(f["path"] for f in json.loads(strict.stdout)["findings"]) == ["a.env", "b.env"]
+    assert key not in strict.stdout

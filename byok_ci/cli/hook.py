@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -23,7 +24,10 @@ def hook() -> None:
 @click.option("--on-timeout", envvar="BYOK_CI_PRE_RECEIVE_ON_TIMEOUT", type=click.Choice(("accept", "reject")),
               default="reject", show_default=True,
               help="What happens to a push whose scan ran out of time (accept makes the gate advisory).")
-def pre_receive(config_file: Path | None, timeout: float, on_timeout: str) -> None:
+@click.option("--inline-allow/--no-inline-allow", envvar="BYOK_CI_PRE_RECEIVE_INLINE_ALLOW", default=False,
+              show_default=True, help="Honour 'byok-ci: allow' markers in pushed files (off: a pusher cannot "
+                                       "wave their own key through; allow false positives by fingerprint).")
+def pre_receive(config_file: Path | None, timeout: float, on_timeout: str, inline_allow: bool) -> None:
     """Reject a push that adds a leaked key: reads git's `<old> <new> <ref>` lines on stdin.
 
     Install as hooks/pre-receive of the bare repository (see docs/git.md). Exit 0 accepts
@@ -45,7 +49,8 @@ def pre_receive(config_file: Path | None, timeout: float, on_timeout: str) -> No
         say(f"byok-ci: error: {error.one_line()} (push rejected)")
     if errors:
         finish(INCOMPLETE)
-    verdict = check_push(updates, settings, timeout=timeout, on_timeout=on_timeout)
+    verdict = check_push(updates, dataclasses.replace(settings, inline_allow=inline_allow), timeout=timeout,
+                         on_timeout=on_timeout)
     # GitLab shows a server hook's output to the pusher only on lines with this prefix
     # (its "Git server hooks" guide, "Custom error messages"); GL_ID is set for its hooks.
     prefix = "GL-HOOK-ERR: " if os.environ.get("GL_ID") else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -68,6 +69,9 @@ def _shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> S
 @click.option("--shard", callback=_shard, metavar="K/N",
               help="Scan only shard K of N (files, or paths of a --history), for a CI matrix; "
                    "merge the JSON reports with byok-ci report merge.")
+@click.option("--inline-allow/--no-inline-allow", default=True, show_default=True,
+              help="Honour 'byok-ci: allow' markers in what is scanned (--no-inline-allow: a gate that "
+                   "must not trust the content it judges; allow by fingerprint instead).")
 @verify_options
 def scan(
     paths: tuple[str, ...],
@@ -96,6 +100,7 @@ def scan(
     state: Path | None,
     full: bool,
     shard: Shard | None,
+    inline_allow: bool,
 ) -> None:
     """Scan files and directories (default: .) for leaked AI-provider keys. Use - for stdin.
 
@@ -118,6 +123,8 @@ def scan(
     )
     _check_disable_rule(disable_rule, settings)
     settings = with_artifact_options(settings)
+    if not inline_allow:
+        settings = dataclasses.replace(settings, inline_allow=False)
     if verbose:
         config = settings.config_path.as_posix() if settings.config_path else "none"
         say(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes")

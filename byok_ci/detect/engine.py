@@ -59,8 +59,10 @@ class Detector:
         suppressed_sha1: Iterable[str] = (),
         decode_depth: int = DEFAULT_DECODE_DEPTH,
         keys: KeyVault | None = None,
+        inline_allow: bool = True,
     ) -> None:
         self.rules = ruleset.rules
+        self.inline_allow = inline_allow
         self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
         # detect-secrets' hashed secrets (SHA-1 of the value) of audited false positives:
         # only this package sees the value, so the hash is taken here. Such findings are
@@ -240,7 +242,7 @@ class Detector:
             region_start, region_end = max(0, match.start() - before), match.end() + after
             if any(allow.search(text, region_start, region_end) for allow in rule.allow_context):
                 return None
-        if filters.is_suppressed_inline(text, start, end):
+        if self.inline_allow and filters.is_suppressed_inline(text, start, end):
             return None
         # Kept and marked rather than dropped, so the suppression stage can count it.
         audited = bool(self.suppressed_sha1) and filters.sha1_of(secret) in self.suppressed_sha1

@@ -59,6 +59,7 @@ class Run:
             suppressed_sha1=self.suppression.sha1_hashes,
             decode_depth=self.settings.max_decode_depth,
             keys=self.keys,
+            inline_allow=self.settings.inline_allow,
         )
 
     def finish(

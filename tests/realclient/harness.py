@@ -106,7 +106,7 @@ def _checkout_info(ref: str, commit: str) -> tuple[str, str]:
 
 
 def actions_checkout(remote: Remote, dest: Path, *, ref: str, sha: str, fetch_depth: int = 1) -> GitRepo:
-    """The workspace ``actions/checkout@v4`` leaves for ``GITHUB_REF``/``GITHUB_SHA``."""
+    """The workspace ``actions/checkout@v6`` leaves for ``GITHUB_REF``/``GITHUB_SHA``."""
     repo = GitRepo(dest, init=False)
     dest.mkdir(parents=True)
     repo.git("init", "-q")

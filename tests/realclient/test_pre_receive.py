@@ -227,3 +227,21 @@ def test_a_key_only_in_the_pushed_branch_name_is_rejected(server: Remote, dev: G
     assert key not in "".join(lines)
     assert "refs/heads/fix-" not in subprocess.run(["git", "for-each-ref"], cwd=server.path, capture_output=True,
                                                    text=True).stdout
+
+
+@pytest.mark.parametrize("options, accepted", [((), False), (("--inline-allow",), True)])
+def test_an_allow_marker_in_the_pushed_file_does_not_wave_the_key_through_unless_the_server_says_so(
+        server: Remote, dev: GitRepo, key: str, options: tuple[str, ...], accepted: bool) -> None:
+    install_hook(server, *options)
+    dev.write("settings.env", f"OPENAI_API_KEY={key}  # byok-ci: allow\n")
+    dev.write("other.env", f"# pragma: allowlist nextline secret\nOPENAI_API_KEY={key}\n")
+    dev.commit("a key the pusher marked as allowed")
+    done = push(dev, "main")
+    assert (done.returncode == 0) is accepted, done.stderr
+    lines = remote_lines(done)
+    if accepted:
+        assert lines == []
+    else:
+        assert lines[0] == "remote: byok-ci: push rejected: 2 leaked keys in the pushed commits"
+        assert any("markers in pushed files are not honoured here" in line for line in lines)
+    assert key not in done.stderr + done.stdout
