@@ -159,6 +159,7 @@ def test_the_sweep_runs_end_to_end(tmp_path: Path, organisation) -> None:  # typ
            **{k: str(v) for k, v in SPEC["env"].items()}}
     inputs = {"inputs.repositories": "", "inputs.organization": "acme", "inputs.shards": "3",
               "inputs.install": "byok-ci", "inputs.server-url": str(server), "inputs.max-parallel": "20",
+              "inputs.pull-requests": "false",
               "secrets.token || github.token": "not-a-real-token", "inputs.server-url || github.server_url": str(server)}
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
@@ -191,7 +192,7 @@ def test_a_failed_shard_job_makes_that_repository_incomplete(tmp_path: Path, org
     server, _ = organisation
     env = {**git_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **{k: str(v) for k, v in SPEC["env"].items()}}
     inputs = {"inputs.repositories": "acme/clean", "inputs.organization": "", "inputs.shards": "2",
-              "inputs.install": "byok-ci", "secrets.token || github.token": "x",
+              "inputs.install": "byok-ci", "inputs.pull-requests": "false", "secrets.token || github.token": "x",
               "inputs.server-url || github.server_url": str(server)}
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
@@ -219,3 +220,39 @@ def test_the_matrix_is_split_into_batches_of_256(tmp_path: Path, repositories: i
     assert done.returncode == 0, done.stderr
     found = _outputs(output)
     assert [len(json.loads(found[f"batch-{b}"])["include"]) for b in range(1, 5)] == jobs
+
+
+@pytest.mark.parametrize("pull_requests", ["false", "true"])
+def test_pull_request_commits_are_swept_when_asked(tmp_path: Path, organisation, shipped_rules, rng,  # type: ignore[no-untyped-def]
+                                                   pull_requests: str) -> None:
+    """A key only in a pull request's commit (refs/pull/1/head on the server, on no branch):
+    found and marked with `pull-requests: true`, not looked for otherwise."""
+    server, repos = organisation
+    alpha = repos["alpha"]
+    alpha.git("checkout", "-q", "-b", "contribution")
+    alpha.write("pr.env", f"GROQ_API_KEY={key_for(shipped_rules, 'groq.api-key', rng)}\n")
+    alpha.commit("a contribution with a key")
+    bare = server / "acme" / "alpha.git"
+    subprocess.run(["git", "push", "-q", str(bare), "contribution:refs/pull/1/head"], cwd=alpha.path, check=True,
+                   env=git_env())
+    env = {**git_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **{k: str(v) for k, v in SPEC["env"].items()}}
+    inputs = {"inputs.repositories": "acme/alpha", "inputs.organization": "", "inputs.shards": "2",
+              "inputs.install": "byok-ci", "inputs.pull-requests": pull_requests, "secrets.token || github.token": "x",
+              "inputs.server-url || github.server_url": str(server)}
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    plan = _run_job(SPEC["jobs"]["plan"], tmp_path / "plan", inputs, env, artifacts)
+    for n, entry in enumerate(json.loads(plan["steps.plan.outputs.batch-1"])["include"]):
+        _run_job(SPEC["jobs"]["scan-1"], tmp_path / f"job-{n}", {**inputs, **{f"matrix.{k}": str(v) for k, v in entry.items()}},
+                 env, artifacts)
+    values = {**inputs, "needs.plan.outputs.repositories": plan["steps.plan.outputs.repositories"]}
+    merged = _run_job(SPEC["jobs"]["merge"], tmp_path / "merge", values, env, artifacts)
+    report = json.loads((tmp_path / "merge" / "sweep" / "json" / "acme__alpha.json").read_text())
+    groq = [f for f in report["findings"] if f["provider"] == "groq"]
+    row = next(line for line in merged["steps.summary.outputs.summary"].splitlines() if line.startswith("| acme/alpha"))
+    if pull_requests == "true":
+        assert [f["reachability"] for f in groq] == ["pull-request"]
+        assert "groq (pull request or unreachable commit only)" in row
+    else:
+        assert groq == [] and "groq" not in row
+    assert {f["provider"] for f in report["findings"]} >= {"openai"}  # the branch's own history still swept
