@@ -66,6 +66,8 @@ class KeywordPrefilter:
             for keyword in rule.keywords:
                 self._by_keyword.setdefault(keyword, []).append(index)
         self._rules = rules
+        self._rule_keywords = [frozenset(rule.keywords) for rule in rules]
+        self._only: dict[frozenset[int], list[tuple[str, list[int]]]] = {}
         # Taken for the rules whose keywords a text holds: a rule with context needs the
         # structure module's budget, which a small scan need not import.
         self._reach: dict[int, tuple[int, int]] = {}
@@ -75,10 +77,7 @@ class KeywordPrefilter:
         found: dict[int, Spans] = {}
         shaped: dict[int, bool] = {}
         size = len(text)
-        for keyword, all_indexes in self._by_keyword.items():
-            rule_indexes = all_indexes if only is None else [i for i in all_indexes if i in only]
-            if not rule_indexes:
-                continue
+        for keyword, rule_indexes in (self._by_keyword.items() if only is None else self._keywords_of(only)):
             pos = text.find(keyword)
             if pos < 0:
                 continue
@@ -98,6 +97,21 @@ class KeywordPrefilter:
                 bucket = found.setdefault(index, [])
                 bucket.extend((max(0, p - before), min(size, p + len(keyword) + after)) for p in positions)
         return {index: merge(spans) for index, spans in found.items()}
+
+    def _keywords_of(self, only: set[int]) -> list[tuple[str, list[int]]]:
+        """The keywords of the rules ``only`` and which of those rules each is for, in the
+        order of every keyword (the order of the spans' rules, which breaks ties between
+        rules, does not depend on ``only``). Few sets of rules fire: each is worked out once."""
+        key = frozenset(only)
+        pairs = self._only.get(key)
+        if pairs is None:
+            keywords = {keyword for index in key for keyword in self._rule_keywords[index]}
+            pairs = [(keyword, [i for i in indexes if i in key])
+                     for keyword, indexes in self._by_keyword.items() if keyword in keywords]
+            if len(self._only) > 1024:
+                self._only.clear()
+            self._only[key] = pairs
+        return pairs
 
     def _has_shape(self, index: int, text: str) -> bool:
         rule = self._rules[index]

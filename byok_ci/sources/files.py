@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,8 +114,9 @@ class FileSource:
                 self.reading.error(display_path(directory, self.options.root), f"cannot list directory: {reason(exc)}")
                 continue
             subdirs = []
+            shown_in = _shown_in(directory, self.options.root)
             for entry in entries:
-                shown = display_path(entry.path, self.options.root)
+                shown = shown_in(entry.name)
                 try:
                     if entry.is_symlink():
                         self.reading.count("skipped_other")
@@ -149,7 +150,20 @@ class FileSource:
 
 def display_path(path: str, root: Path) -> str:
     """POSIX path relative to the scan root when inside it, else absolute."""
-    absolute = os.path.abspath(path)
+    return _shown(os.path.abspath(path), root)
+
+
+def _shown_in(directory: str, root: Path) -> Callable[[str], str]:
+    """:func:`display_path` of the entries of ``directory`` by name: its absolute path is
+    taken once, not once a file (``abspath`` is most of the walk's own time)."""
+    absolute = os.path.abspath(directory)
+    if absolute.endswith(os.sep) or (os.altsep and absolute.endswith(os.altsep)):
+        return lambda name: display_path(os.path.join(directory, name), root)  # the filesystem's root
+    prefix = absolute + os.sep
+    return lambda name: _shown(prefix + name, root)
+
+
+def _shown(absolute: str, root: Path) -> str:
     base = str(root)
     if absolute == base:
         return os.path.basename(absolute) or "."

@@ -40,6 +40,17 @@ def test_a_file_read_whole_allocates_its_size_not_the_limit(tmp_path: Path, monk
     assert asked == [1001]  # one read, of the file's size plus the byte that shows it grew
 
 
+def _pretend_size(monkeypatch: pytest.MonkeyPatch, size: int, inode: int | None = None) -> None:
+    """Files (the one of ``inode``) change size between the ``fstat`` of their open and the read."""
+    real = read.open_sized
+
+    def opened(path: str) -> tuple[int, int]:
+        fd, real_size = real(path)
+        return fd, size if inode is None or os.fstat(fd).st_ino == inode else real_size
+
+    monkeypatch.setattr(read, "open_sized", opened)
+
+
 @pytest.mark.parametrize("artifacts", [False, True], ids=["plain", "artifacts"])
 def test_a_file_that_grew_after_its_size_was_taken_is_read_to_its_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_rules: RuleSet, rng: random.Random, artifacts: bool
@@ -47,7 +58,7 @@ def test_a_file_that_grew_after_its_size_was_taken_is_read_to_its_end(
     key = key_for(shipped_rules, "groq.api-key", rng)
     (tmp_path / "app.log").write_text("start\n" * 100 + f"GROQ_API_KEY={key}\n")
     # The size fstat gave is 10 bytes: the rest was written after it was taken.
-    monkeypatch.setattr(read, "_size_of", lambda handle: 10)
+    _pretend_size(monkeypatch, 10)
     report = scan_paths([tmp_path], settings=Settings(archives=artifacts), root=tmp_path)
     assert [(f.path, f.line, f.column) for f in report.findings] == [("app.log", 101, 14)]
     assert not report.errors
@@ -59,7 +70,7 @@ def test_a_file_that_shrank_after_its_size_was_taken_is_read_as_it_is(
 ) -> None:
     key = key_for(shipped_rules, "groq.api-key", rng)
     (tmp_path / "app.py").write_text(f"K = '{key}'\n")
-    monkeypatch.setattr(read, "_size_of", lambda handle: 10_000)
+    _pretend_size(monkeypatch, 10_000)
     report = scan_paths([tmp_path], settings=Settings(archives=artifacts), root=tmp_path)
     assert [(f.path, f.line, f.column) for f in report.findings] == [("app.py", 1, 6)]
     assert report.stats.bytes == len(f"K = '{key}'\n")
@@ -82,8 +93,7 @@ def test_a_file_over_the_limit_when_read_is_an_error_not_a_partial_read(
     (tmp_path / "grew.log").write_bytes(b"z" * 5000)
     # grew.log was small when listed and says so when opened too: it is read up to the
     # limit and refused, never read whole nor scanned in part.
-    real, grew = read._size_of, (tmp_path / "grew.log").stat().st_ino
-    monkeypatch.setattr(read, "_size_of", lambda h: 10 if os.fstat(h.fileno()).st_ino == grew else real(h))
+    _pretend_size(monkeypatch, 10, inode=(tmp_path / "grew.log").stat().st_ino)
     chunks = [chunk for entry in entries for chunk in source.entry_chunks(entry)]
     assert chunks == []
     messages = {e.path: e.message for e in source.reading.errors}
