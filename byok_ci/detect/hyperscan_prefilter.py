@@ -112,9 +112,12 @@ _ENCODED = (
 # class (each such expression costs about as much as all the rules with a prefix). A key
 # shape with no fixed text is gated by one of these shared runs instead: any shape that
 # holds a run of at least that many characters of the class (e.g. 40 hex digits, an
-# alphanumeric key of 32) implies it.
+# alphanumeric key of 32) implies it; the first that fits is taken. Hex keys have a run of
+# their own: hex runs are rare (434 files of haystack's 10,720, alphanumeric runs 1,948),
+# so a provider named in a file wakes its rule far less often, for little more scanning.
 _ALNUM = frozenset(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
 _SHARED_RUNS = (
+    (frozenset(map(ord, "0123456789abcdef")), 32, rb"[0-9a-f]{32}"),
     (_ALNUM, 32, rb"[A-Za-z0-9]{32}"),
     (_ALNUM | frozenset(map(ord, "+/")), 40, rb"[A-Za-z0-9+/]{40}"),
 )
@@ -256,7 +259,7 @@ def cache_dir() -> Path:
 
 # Changes whenever _expressions lays the database out differently, so a cached database of
 # another layout is never loaded.
-_LAYOUT = "shape-gated-5"
+_LAYOUT = "shape-gated-6"
 
 
 class HyperscanPrefilter:

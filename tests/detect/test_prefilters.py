@@ -215,3 +215,20 @@ def test_the_encoded_gate_fires_wherever_the_decoder_takes_a_run(
     run = "g" + base64.b64encode(b"this is plain text, nothing else").decode()
     assert next(iter(encoded.decoded_runs(run)), None) is None
     assert prefilter.survey(run) == ({}, False)
+
+
+def test_a_hex_key_with_context_needs_a_hex_run_not_any_run(
+    shipped_rules: RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hex keys share the hex run: a provider named beside a long identifier (haystack's
+    docs say "Azure" next to ``SentenceTransformersSparseDocumentEmbedder``) is no longer
+    a reason to search for an Azure key, a hex run beside it still is."""
+    from byok_ci.detect.hyperscan_prefilter import _gates
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    gates, of_rule = _gates(shipped_rules.rules)
+    index = [rule.id for rule in shipped_rules.rules].index("azure.openai-key")
+    assert gates[of_rule[index]] == rb"[0-9a-f]{32}"
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    assert index not in prefilter.spans("Azure: use SentenceTransformersSparseDocumentEmbedder here\n")
+    assert index in prefilter.spans("Azure: deployment 0123456789abcdef0123456789abcdef here\n")
