@@ -269,6 +269,11 @@ def _in_workers(
 ) -> tuple[list[Finding], list[ScanError], Stats]:
     """Findings, errors and counts of ``entries`` read and scanned by ``jobs`` workers, the
     walk feeding them batches as it lists them."""
+    # A scan this large meets a rule with context and encoded text (nearly) surely: their
+    # modules are imported once here, before the fork, not once in every worker.
+    import byok_ci.detect.encoded
+    import byok_ci.detect.structure  # noqa: F401
+
     findings: list[Finding] = []
     errors: list[ScanError] = []
     stats = Stats()

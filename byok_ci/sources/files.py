@@ -60,9 +60,7 @@ class FileSource:
     def entry_chunks(self, entry: Entry) -> Iterator[Chunk]:
         """The chunks of one file: its text, or an archive's members and a document's contents."""
         if self.artifacts is not None and entry.path != STDIN:
-            from byok_ci.sources.artifacts import ArchiveSource
-
-            yield from ArchiveSource(entry.path, entry.shown, self.artifacts).chunks()
+            yield from self.artifacts.file_chunks(entry.path, entry.shown)
             return
         yield from self.reader.read_chunks(entry)
 
