@@ -183,3 +183,50 @@ def test_the_streamed_walk_finds_what_the_listed_walk_found(
     assert [f.found_in for f in streamed.findings if f.found_in] == ["path"]
     assert [e.path for e in streamed.errors] == ["d4/huge.txt"]
     assert streamed.stats.files == 61
+
+
+@pytest.mark.parametrize("jobs", [1, 2], ids=["one-process", "workers"])
+def test_keys_at_the_very_start_and_end_of_files_read_with_hyperscan(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+    shipped_rules: RuleSet, rng: random.Random, jobs: int,
+) -> None:
+    """Files read on the bare descriptor and scanned by Hyperscan (the encoded-text gate
+    matches at a run's start, including the file's first byte): keys at the first and last
+    byte, with and without a final newline, plain and base64, are where the pure-Python path
+    finds them."""
+    import base64
+
+    import byok_ci.detect.choose
+
+    pytest.importorskip("hyperscan")
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    hidden = base64.b64encode(f"GROQ_API_KEY={key}".encode()).decode()
+    files = {
+        "start.txt": f"{key} is here\n",
+        "end.txt": f"x = 1\nK={key}",
+        "end-newline.txt": f"x = 1\nK={key}\n",
+        "only.txt": key,
+        "base64-start.txt": hidden,
+        "base64-end.txt": f"x = 1\ndata: {hidden}",
+        "bom.txt": f"\ufeff{key}",
+        "empty.txt": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    settings = replace(Settings(), jobs=jobs)
+
+    def found() -> list[tuple[str, int, int, str | None]]:
+        report = scan_paths([tmp_path], settings=settings, root=tmp_path)
+        assert not report.errors and report.stats.files == len(files)
+        return [(f.path, f.line, f.column, f.encoding) for f in report.findings]
+
+    monkeypatch.setenv("BYOK_CI_PREFILTER", "python")
+    expected = found()
+    monkeypatch.delenv("BYOK_CI_PREFILTER")
+    monkeypatch.setattr(byok_ci.detect.choose, "FAST_PREFILTER_MIN_BYTES", 0)
+    monkeypatch.setattr(byok_ci.scan, "PARALLEL_MIN_BYTES", {"python": 0, "hyperscan": 0})
+    assert type(byok_ci.detect.choose.prefilter_for(shipped_rules, 1)).__name__ == "HyperscanPrefilter"
+    assert found() == expected
+    assert ("base64-start.txt", 1, 1, "base64") in expected
+    assert {("start.txt", 1, 1), ("only.txt", 1, 1), ("bom.txt", 1, 1), ("end.txt", 2, 3)} <= {e[:3] for e in expected}
