@@ -51,6 +51,23 @@ def merge(spans: Spans) -> Spans:
     return merged
 
 
+def _windows(text: str, keyword: str, pos: int, before: int, after: int) -> Spans:
+    """The windows (start - ``before``, start + ``after``) around every occurrence of
+    ``keyword`` in ``text`` from ``pos`` (its first), clipped to the text, merged as
+    :func:`merge` merges them. A provider named a thousand times in a long document is not
+    looked up a thousand times: from each occurrence the search jumps to the farthest one
+    whose window still touches its window (those between add nothing to the merged span)."""
+    size, length = len(text), len(keyword)
+    out: Spans = []
+    while pos >= 0:
+        start = max(0, pos - before)
+        while (farther := text.rfind(keyword, pos + 1, pos + before + after + length)) >= 0:
+            pos = farther
+        out.append((start, min(size, pos + after)))
+        pos = text.find(keyword, pos + 1)
+    return out
+
+
 class KeywordPrefilter:
     """Plain ``str.find`` for each distinct keyword: no dependencies, no build cost.
 
@@ -78,13 +95,10 @@ class KeywordPrefilter:
         shaped: dict[int, bool] = {}
         size = len(text)
         for keyword, rule_indexes in (self._by_keyword.items() if only is None else self._keywords_of(only)):
-            pos = text.find(keyword)
-            if pos < 0:
+            first = text.find(keyword)
+            if first < 0:
                 continue
-            positions = []
-            while pos >= 0:
-                positions.append(pos)
-                pos = text.find(keyword, pos + 1)
+            length = len(keyword)
             for index in rule_indexes:
                 if self._check_shapes:
                     if index not in shaped:
@@ -94,8 +108,7 @@ class KeywordPrefilter:
                 if index not in self._reach:
                     self._reach[index] = reach(self._rules[index])
                 before, after = self._reach[index]
-                bucket = found.setdefault(index, [])
-                bucket.extend((max(0, p - before), min(size, p + len(keyword) + after)) for p in positions)
+                found.setdefault(index, []).extend(_windows(text, keyword, first, before, after + length))
         return {index: merge(spans) for index, spans in found.items()}
 
     def _keywords_of(self, only: set[int]) -> list[tuple[str, list[int]]]:

@@ -232,3 +232,28 @@ def test_a_hex_key_with_context_needs_a_hex_run_not_any_run(
     prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
     assert index not in prefilter.spans("Azure: use SentenceTransformersSparseDocumentEmbedder here\n")
     assert index in prefilter.spans("Azure: deployment 0123456789abcdef0123456789abcdef here\n")
+
+
+def test_keyword_windows_are_those_of_every_occurrence_merged() -> None:
+    """The keyword prefilter jumps over occurrences whose windows add nothing to the
+    merged span: the spans are those of a window around every occurrence, merged."""
+    from byok_ci.detect.prefilter import _windows, merge
+
+    def every_occurrence(text: str, keyword: str, before: int, after: int) -> list[tuple[int, int]]:
+        spans, pos = [], text.find(keyword)
+        while pos >= 0:
+            spans.append((max(0, pos - before), min(len(text), pos + after)))
+            pos = text.find(keyword, pos + 1)
+        return merge(spans)
+
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice("aab  ") for _ in range(rng.randint(0, 300)))
+        keyword = rng.choice(["a", "ab", "aa", "b a", "aab"])
+        before, after = rng.randint(0, 50), len(keyword) + rng.randint(0, 50)
+        first = text.find(keyword)
+        if first >= 0:
+            assert _windows(text, keyword, first, before, after) == every_occurrence(text, keyword, before, after)
+            checked += 1
+    assert checked > 10_000
