@@ -93,7 +93,6 @@ class KeywordPrefilter:
         """Spans for every rule whose keyword occurs (restricted to ``only`` if given)."""
         found: dict[int, Spans] = {}
         shaped: dict[int, bool] = {}
-        size = len(text)
         for keyword, rule_indexes in (self._by_keyword.items() if only is None else self._keywords_of(only)):
             first = text.find(keyword)
             if first < 0:
