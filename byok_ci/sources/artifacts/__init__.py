@@ -86,15 +86,17 @@ class ArtifactReader:
         if size <= WHOLE_FIRST and size <= reader.max_file_size:
             # Most files of a tree: one read for the sniff and the text alike, on the bare
             # descriptor (a file object per file costs more than the read).
+            archive = False
             try:
                 data = reader.read_fd(fd, size, shown)
+                archive = data is not None and opens and sniff(data[:512]) not in (None, "zstd")
             except OSError as exc:
-                os.close(fd)
                 reader.read_failed(shown, exc)
                 return
-            if data is None or not opens or sniff(data[:512]) in (None, "zstd"):
-                os.close(fd)
-            else:
+            finally:
+                if not archive:
+                    os.close(fd)
+            if archive:
                 with os.fdopen(fd, "rb") as handle:
                     try:
                         handle.seek(0)
