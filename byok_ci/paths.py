@@ -63,7 +63,12 @@ def _inside(path: str, directory: str, flavour: ModuleType = os.path) -> bool:
 def display_path(path: str, root: str | Path, flavour: ModuleType = os.path) -> str:
     """``path`` as reports show it: relative to ``root`` when inside it (the root itself by
     its name), else absolute; in :func:`report_form`. ``root`` is absolute."""
-    absolute = flavour.abspath(path)
+    return shown_absolute(flavour.abspath(path), root, flavour)
+
+
+def shown_absolute(absolute: str, root: str | Path, flavour: ModuleType = os.path) -> str:
+    """:func:`display_path` of a path already absolute and normal (a walk's names joined to
+    its directory's absolute path: ``abspath`` is most of the walk's own time)."""
     folded, folded_base = flavour.normcase(absolute), flavour.normcase(str(root))
     if folded == folded_base:
         return report_form(flavour.basename(absolute) or ".", flavour)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from byok_ci.config import Settings, available_cpus
 from byok_ci.detect.choose import FAST_PREFILTER_MIN_BYTES
 from byok_ci.detect.engine import Detector
-from byok_ci.detect.prefilter import KeywordPrefilter
+from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
 from byok_ci.paths import report_root
 from byok_ci.pipeline import Run, ruleset_for, start
@@ -94,7 +94,6 @@ def scan_paths(
     # in the same order whether the walk streams or not: the walk's, then the files'.
     walked = source.reading
     source.reader.reading = Reading()
-    sieve = NameSieve(run.ruleset)
     scanned = ""
     if shard is not None:
         # A shard's files are decided from the whole tree (every shard computes the same
@@ -124,6 +123,7 @@ def scan_paths(
     jobs = settings.jobs or available_cpus()
     kind = "python" if isinstance(detector.prefilter, KeywordPrefilter) else "hyperscan"
     stdin = any(str(p) == STDIN for p in paths)
+    sieve = NameSieve(run.ruleset, detector.prefilter)
     entries = sieve.watch(entries)
     # Keys held for verification never leave this process: no forked workers then.
     if keys is None and jobs > 1 and (total >= PARALLEL_MIN_BYTES[kind] or not complete) and can_fork() and not stdin:
@@ -168,15 +168,24 @@ def _look_ahead(entries: Iterator[FileEntry], enough: int, files: int) -> tuple[
 class NameSieve:
     """The names of the files a scan reads, kept only where a key may be in one: checked in
     batches (one search of many names joined), so a tree of a million files keeps a handful
-    of names, not a million. :func:`byok_ci.pipeline.names.keys_in_names` judges those kept."""
+    of names, not a million. :func:`byok_ci.pipeline.names.keys_in_names` judges those kept.
+    With Hyperscan (``prefilter``), names in which it sees no rule that can match are dropped
+    without the key matcher's regexes (which cost as much as walking the tree)."""
 
     BATCH = 4096
 
-    def __init__(self, ruleset: RuleSet) -> None:
+    def __init__(self, ruleset: RuleSet, prefilter: Prefilter | None = None) -> None:
         self._ruleset = ruleset
         self._matcher: KeyMatcher | None = None
         self._pending: list[str] = []
         self._kept: list[str] = []
+        self._may_hold = getattr(prefilter, "may_hold", None)
+        self._alone: frozenset[int] = frozenset()
+        if self._may_hold is not None:
+            from byok_ci.detect.anywhere import anchors_of
+
+            # Rules with context that the matcher matches by their fixed text alone.
+            self._alone = frozenset(i for i, rule in enumerate(ruleset.rules) if rule.context and anchors_of(rule))
 
     def watch(self, entries: Iterable[FileEntry]) -> Iterator[FileEntry]:
         for entry in entries:
@@ -193,11 +202,22 @@ class NameSieve:
         pending, self._pending = self._pending, []
         if not pending:
             return
+        joined = "\n".join(pending)
+        if self._may_hold is not None:
+            if not self._may_hold(joined, self._alone):
+                return
+            # A batch may fire by one name's provider and another's long run: each name is
+            # judged alone in the end (keys_in_names), so only names that may hold a key
+            # alone are kept.
+            pending = [name for name in pending if self._may_hold(name, self._alone)]
+            if not pending:
+                return
+            joined = "\n".join(pending)
         if self._matcher is None:
             from byok_ci.detect.anywhere import KeyMatcher
 
             self._matcher = KeyMatcher(self._ruleset.rules)
-        if self._matcher.keys("\n".join(pending)):
+        if self._matcher.keys(joined):
             self._kept.extend(pending)
 
 
@@ -249,6 +269,11 @@ def _in_workers(
 ) -> tuple[list[Finding], list[ScanError], Stats]:
     """Findings, errors and counts of ``entries`` read and scanned by ``jobs`` workers, the
     walk feeding them batches as it lists them."""
+    # A scan this large meets a rule with context and encoded text (nearly) surely: their
+    # modules are imported once here, before the fork, not once in every worker.
+    import byok_ci.detect.encoded
+    import byok_ci.detect.structure  # noqa: F401
+
     findings: list[Finding] = []
     errors: list[ScanError] = []
     stats = Stats()

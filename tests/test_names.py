@@ -114,3 +114,38 @@ def test_a_baseline_bound_to_a_redacted_name_still_holds_it_back(
     again = run_in(tmp_path, ["scan", ".", "--baseline", "b.json", "--format", "json"])
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["stats"]["baselined"] == 2
+
+
+def test_hyperscan_drops_only_names_the_key_matcher_finds_nothing_in(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A large scan sifts file names with Hyperscan before the key matcher: every name that
+    holds a key of any rule (with its provider named, or bare) is still kept."""
+    import pytest
+
+    pytest.importorskip("hyperscan")
+    from byok_ci.detect.anywhere import KeyMatcher
+    from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter
+    from byok_ci.keygen import generate_key
+    from byok_ci.scan import NameSieve
+    from byok_ci.sources.read import Entry
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    matcher = KeyMatcher(shipped_rules.rules)
+    names = []
+    for rule in shipped_rules.rules:
+        key = generate_key(rule, rng)
+        names += [f"dist/{key}.env", f"{rule.keywords[0]}/{key}", f"backup_{rule.keywords[0]}_{key}_old.txt"]
+    holding = [name for name in names if matcher.keys(name)]
+    assert len(holding) > len(shipped_rules.rules)  # the names really hold keys
+    for batch in (1, 7, 4096):
+        monkeypatch.setattr(NameSieve, "BATCH", batch)
+        sieve = NameSieve(shipped_rules, prefilter)
+        list(sieve.watch(Entry(name, name, 1) for name in names))
+        assert set(holding) <= set(sieve.names())
+    # Names without a key never reach the key matcher: a provider named is not enough, nor a
+    # long run, nor both in different names of one batch.
+    sieve = NameSieve(shipped_rules, prefilter)
+    list(sieve.watch(Entry(name, name, 1) for name in ["src/app.py", "integrations/cohere/client.py", "x" * 64 + ".bin"]))
+    assert sieve.names() == [] and sieve._matcher is None

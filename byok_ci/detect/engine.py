@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect import filters
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
-from byok_ci.detect.words import path_label, words
+from byok_ci.detect.words import words
 from byok_ci.model import Chunk, Finding, fingerprint, redact
 from byok_ci.rules.fixtures import is_fixture
 from byok_ci.rules.model import Rule, RuleSet
@@ -76,9 +76,11 @@ class Detector:
         for index, rule in enumerate(self.rules):
             for name in rule.context.names if rule.context else ():
                 self._by_name.setdefault(name, []).append(index)
-        # The provider names in each path component seen: directories and common file names
-        # repeat, so most files cost three lookups (a cache, bounded, of derived data only).
+        # The provider names in each path component seen, and the rules each directory's
+        # label names: directories and common file names repeat, so most files cost two
+        # lookups (caches, bounded, of derived data only).
         self._names_in_part: dict[str, frozenset[str]] = {}
+        self._named_in_dir: dict[str, list[int]] = {}
         # `scan --verify` only: each reported key, held in memory by fingerprint (byok_ci.vault).
         self.keys = keys
 
@@ -140,20 +142,35 @@ class Detector:
         return _resolve_overlaps(candidates) if candidates else []
 
     def _named_by_path(self, path: str) -> set[int]:
-        """The context rules whose provider the file's path names."""
+        """The context rules whose provider the file's path names (its label's parts:
+        :func:`~byok_ci.detect.words.path_label`)."""
         if not path or not self._by_name:
             return set()
-        named: set[int] = set()
-        cache = self._names_in_part
-        for part in path_label(path).split("/"):
-            names = cache.get(part)
-            if names is None:
-                if len(cache) > 4096:
-                    cache.clear()
-                names = cache[part] = frozenset(w for w in words(part) if w in self._by_name)
-            for name in names:
-                named.update(self._by_name[name])
+        # The label is the last two directories and the name; what the directories name is
+        # worked out once per directory, in the order it is added (a set's order is that of
+        # its insertions, and the order of the rules breaks ties between equal matches).
+        head, _, name = path.replace("\\", "/").replace("!", "/").rpartition("/")
+        in_head = self._named_in_dir.get(head)
+        if in_head is None:
+            if len(self._named_in_dir) > 4096:
+                self._named_in_dir.clear()
+            in_head = self._named_in_dir[head] = [
+                index for part in head.rsplit("/", 2)[-2:] if part for index in self._named_in(part)
+            ]
+        named = set(in_head)
+        if name:
+            named.update(self._named_in(name))
         return named
+
+    def _named_in(self, part: str) -> list[int]:
+        """The context rules a path component names, in the order their names come."""
+        cache = self._names_in_part
+        names = cache.get(part)
+        if names is None:
+            if len(cache) > 4096:
+                cache.clear()
+            names = cache[part] = frozenset(w for w in words(part) if w in self._by_name)
+        return [index for name in names for index in self._by_name[name]]
 
     def redact_text(self, text: str) -> str:
         """``text`` with every key-like match replaced by its redacted form.

@@ -51,6 +51,23 @@ def merge(spans: Spans) -> Spans:
     return merged
 
 
+def _windows(text: str, keyword: str, pos: int, before: int, after: int) -> Spans:
+    """The windows (start - ``before``, start + ``after``) around every occurrence of
+    ``keyword`` in ``text`` from ``pos`` (its first), clipped to the text, merged as
+    :func:`merge` merges them. A provider named a thousand times in a long document is not
+    looked up a thousand times: from each occurrence the search jumps to the farthest one
+    whose window still touches its window (those between add nothing to the merged span)."""
+    size, length = len(text), len(keyword)
+    out: Spans = []
+    while pos >= 0:
+        start = max(0, pos - before)
+        while (farther := text.rfind(keyword, pos + 1, pos + before + after + length)) >= 0:
+            pos = farther
+        out.append((start, min(size, pos + after)))
+        pos = text.find(keyword, pos + 1)
+    return out
+
+
 class KeywordPrefilter:
     """Plain ``str.find`` for each distinct keyword: no dependencies, no build cost.
 
@@ -66,6 +83,8 @@ class KeywordPrefilter:
             for keyword in rule.keywords:
                 self._by_keyword.setdefault(keyword, []).append(index)
         self._rules = rules
+        self._rule_keywords = [frozenset(rule.keywords) for rule in rules]
+        self._only: dict[frozenset[int], list[tuple[str, list[int]]]] = {}
         # Taken for the rules whose keywords a text holds: a rule with context needs the
         # structure module's budget, which a small scan need not import.
         self._reach: dict[int, tuple[int, int]] = {}
@@ -74,18 +93,11 @@ class KeywordPrefilter:
         """Spans for every rule whose keyword occurs (restricted to ``only`` if given)."""
         found: dict[int, Spans] = {}
         shaped: dict[int, bool] = {}
-        size = len(text)
-        for keyword, all_indexes in self._by_keyword.items():
-            rule_indexes = all_indexes if only is None else [i for i in all_indexes if i in only]
-            if not rule_indexes:
+        for keyword, rule_indexes in (self._by_keyword.items() if only is None else self._keywords_of(only)):
+            first = text.find(keyword)
+            if first < 0:
                 continue
-            pos = text.find(keyword)
-            if pos < 0:
-                continue
-            positions = []
-            while pos >= 0:
-                positions.append(pos)
-                pos = text.find(keyword, pos + 1)
+            length = len(keyword)
             for index in rule_indexes:
                 if self._check_shapes:
                     if index not in shaped:
@@ -95,9 +107,23 @@ class KeywordPrefilter:
                 if index not in self._reach:
                     self._reach[index] = reach(self._rules[index])
                 before, after = self._reach[index]
-                bucket = found.setdefault(index, [])
-                bucket.extend((max(0, p - before), min(size, p + len(keyword) + after)) for p in positions)
+                found.setdefault(index, []).extend(_windows(text, keyword, first, before, after + length))
         return {index: merge(spans) for index, spans in found.items()}
+
+    def _keywords_of(self, only: set[int]) -> list[tuple[str, list[int]]]:
+        """The keywords of the rules ``only`` and which of those rules each is for, in the
+        order of every keyword (the order of the spans' rules, which breaks ties between
+        rules, does not depend on ``only``). Few sets of rules fire: each is worked out once."""
+        key = frozenset(only)
+        pairs = self._only.get(key)
+        if pairs is None:
+            keywords = {keyword for index in key for keyword in self._rule_keywords[index]}
+            pairs = [(keyword, [i for i in indexes if i in key])
+                     for keyword, indexes in self._by_keyword.items() if keyword in keywords]
+            if len(self._only) > 1024:
+                self._only.clear()
+            self._only[key] = pairs
+        return pairs
 
     def _has_shape(self, index: int, text: str) -> bool:
         rule = self._rules[index]

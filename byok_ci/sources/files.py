@@ -12,14 +12,14 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from byok_ci.config import DEFAULT_MAX_FILE_SIZE
 from byok_ci.model import Chunk
-from byok_ci.paths import display_path
+from byok_ci.paths import display_path, shown_absolute
 from byok_ci.sources import Reading
 from byok_ci.sources.read import STDIN, STDIN_DISPLAY, Entry, FileReader, kind_of, reason
 from byok_ci.sources.select import is_excluded
@@ -61,9 +61,7 @@ class FileSource:
     def entry_chunks(self, entry: Entry) -> Iterator[Chunk]:
         """The chunks of one file: its text, or an archive's members and a document's contents."""
         if self.artifacts is not None and entry.path != STDIN:
-            from byok_ci.sources.artifacts import ArchiveSource
-
-            yield from ArchiveSource(entry.path, entry.shown, self.artifacts).chunks()
+            yield from self.artifacts.file_chunks(entry.path, entry.shown)
             return
         yield from self.reader.read_chunks(entry)
 
@@ -115,8 +113,9 @@ class FileSource:
                 self.reading.error(display_path(directory, self.options.root), f"cannot list directory: {reason(exc)}")
                 continue
             subdirs = []
+            shown_in = _shown_in(directory, self.options.root)
             for entry in entries:
-                shown = display_path(entry.path, self.options.root)
+                shown = shown_in(entry.name)
                 try:
                     if entry.is_symlink():
                         self.reading.count("skipped_other")
@@ -146,6 +145,16 @@ class FileSource:
 
     def _excluded(self, shown: str) -> bool:
         return is_excluded(shown, self.options.exclude)
+
+
+def _shown_in(directory: str, root: Path) -> Callable[[str], str]:
+    """:func:`display_path` of the entries of ``directory`` by name: its absolute path is
+    taken once, not once a file."""
+    absolute = os.path.abspath(directory)
+    if absolute.endswith(os.sep) or (os.altsep and absolute.endswith(os.altsep)):
+        return lambda name: display_path(os.path.join(directory, name), root)  # the filesystem's root
+    prefix = absolute + os.sep
+    return lambda name: shown_absolute(prefix + name, root)
 
 
 def _stat_problem(raw: str, exc: OSError) -> str:

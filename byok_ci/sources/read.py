@@ -74,23 +74,31 @@ class FileReader:
             else:
                 if self.too_big(shown, size):
                     return None
-                with open_regular(path) as handle:
-                    data = self.read_whole(handle, shown)
+                fd, size = open_sized(path)
+                try:
+                    data = self.read_fd(fd, size, shown)
+                finally:
+                    os.close(fd)
         except OSError as exc:
             self.read_failed(shown, exc)
             return None
         return None if data is None else self.text_chunk(data, shown)
 
     def read_whole(self, handle: BinaryIO, shown: str) -> bytes | None:
-        """A regular file opened and not read yet, whole, never more than the size limit.
+        """A regular file opened and not read yet, whole, never more than the size limit
+        (:meth:`read_fd` with the size ``fstat`` gives now)."""
+        return self.read_fd(handle.fileno(), _size_of(handle), shown)
 
-        One ``os.read`` of the size ``fstat`` gives, plus one byte: a buffer of the file's
-        size, not of the limit (allocating the limit for every file made the system time of
-        a tree scan twice that of ``cat``). A file that grew after that is read on, up to the
-        limit; one that shrank is read to its end (a short read of a regular file is its end)."""
+    def read_fd(self, fd: int, size: int, shown: str) -> bytes | None:
+        """A regular file's descriptor, not read yet, whose size was ``size`` when opened:
+        the file whole, never more than the size limit.
+
+        One ``os.read`` of that size plus one byte: a buffer of the file's size, not of the
+        limit (allocating the limit for every file made the system time of a tree scan
+        twice that of ``cat``). A file that grew after that is read on, up to the limit; one
+        that shrank is read to its end (a short read of a regular file is its end)."""
         limit = self.max_file_size
-        fd = handle.fileno()
-        want = min(_size_of(handle), limit) + 1
+        want = min(size, limit) + 1
         data = os.read(fd, want)
         if len(data) == want:
             parts = [data]
@@ -104,7 +112,7 @@ class FileReader:
             data = b"".join(parts) if len(parts) > 1 else data
         if len(data) <= limit:
             return data
-        self._over_limit(handle, shown)
+        self._over_limit(_fstat_size(fd), shown)
         return None
 
     def streams(self, shown: str, size: int) -> bool:
@@ -162,12 +170,12 @@ class FileReader:
             data += handle.read(limit + 1 - len(data))  # it grew since
         if len(data) <= limit:
             return data
-        self._over_limit(handle, shown)
+        self._over_limit(_size_of(handle), shown)
         return None
 
-    def _over_limit(self, handle: BinaryIO, shown: str) -> None:
-        """Report a file found over the size limit while it was read (it grew, or a pipe)."""
-        size = _size_of(handle)
+    def _over_limit(self, size: int, shown: str) -> None:
+        """Report a file found over the size limit while it was read (it grew, or a pipe);
+        ``size`` is its size now (0 for a pipe)."""
         if size > self.max_file_size:
             self.too_big(shown, size)
         else:
@@ -203,21 +211,29 @@ class FileReader:
         return Chunk(text=text, path=shown, data=data if utf8 else None)
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
 def open_regular(path: str) -> BinaryIO:
-    """``path`` opened for reading, never blocking: a FIFO swapped in after the walk listed
-    the path would block ``open`` until a writer came. O_NONBLOCK makes the open return at
+    """``path`` opened for reading as a file object (:func:`open_sized`)."""
+    return os.fdopen(open_sized(path)[0], "rb")
+
+
+def open_sized(path: str) -> tuple[int, int]:
+    """``path`` opened for reading, never blocking, and its size: the descriptor and the
+    size of the one ``fstat`` that checks its type. A FIFO swapped in after the walk listed
+    the path would block ``open`` until a writer came: O_NONBLOCK makes the open return at
     once and the type is checked on the open descriptor (no race); for a regular file the
     flag changes nothing."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
+    fd = os.open(path, _OPEN_FLAGS)
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFile(kind_of(mode))
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(kind_of(info.st_mode))
     except BaseException:
         os.close(fd)
         raise
-    return os.fdopen(fd, "rb")
+    return fd, info.st_size
 
 
 def decode(data: bytes) -> str | None:
@@ -267,9 +283,16 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 def _size_of(handle: BinaryIO) -> int:
     """Size of a regular file now; 0 for pipes and terminals."""
     try:
-        info = os.fstat(handle.fileno())
+        return _fstat_size(handle.fileno())
+    except ValueError:
+        return 0
+
+
+def _fstat_size(fd: int) -> int:
+    try:
+        info = os.fstat(fd)
         return info.st_size if stat.S_ISREG(info.st_mode) else 0
-    except (OSError, ValueError):
+    except OSError:
         return 0
 
 

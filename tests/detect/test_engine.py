@@ -217,3 +217,29 @@ def test_googles_public_image_pulling_account_is_not_a_leak(shipped_rules: RuleS
     public = leaked.replace("ci@acme", "image-pulling@authenticated-image-pulling")
     assert [f.rule_id for f in detect(shipped_rules, leaked)] == ["google.service-account"]
     assert detect(shipped_rules, public) == []
+
+
+def test_the_rules_a_path_names_come_from_its_label_in_the_same_order(shipped_rules: RuleSet) -> None:
+    """What a file's directories name is worked out once per directory: the rules, and the
+    order they come in (it breaks ties between equal matches), are those of reading the
+    label's parts one by one."""
+    from byok_ci.detect.words import path_label, words
+
+    detector = Detector(shipped_rules)
+
+    def by_label(path: str) -> list[int]:
+        named: set[int] = set()
+        for part in path_label(path).split("/"):
+            for name in frozenset(w for w in words(part) if w in detector._by_name):
+                named.update(detector._by_name[name])
+        return list(named)
+
+    rng = random.Random(5)
+    parts = ["azure", "cohere", "src", ".ngc", "config", "Wandb", "", "mistral.ai", "a!b", "c\\d", "DeepSeek",
+             "eleven", "voyage-ai", "fal", "x.py"]
+    named = 0
+    for _ in range(5000):
+        path = "/".join(rng.choice(parts) for _ in range(rng.randint(1, 6)))
+        assert list(detector._named_by_path(path)) == by_label(path), path
+        named += bool(by_label(path))
+    assert named > 1000

@@ -172,3 +172,88 @@ def test_a_planted_database_is_not_read_on_a_ci_machine(shipped_rules: RuleSet, 
     cached.chmod(0o666)  # and on a developer's machine, not one others could have written
     monkeypatch.delenv("GITHUB_ACTIONS")
     assert Detector(shipped_rules, prefilter=HyperscanPrefilter(shipped_rules.rules, "d")).detect(chunk)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_encoded_gate_fires_wherever_the_decoder_takes_a_run(
+    shipped_rules: RuleSet, seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hyperscan says a text may hold encoded text only at the alignment the decoder reads a
+    run at (from its start): it must still say so for every run the decoder takes, after
+    any character, at the start and the end of the text."""
+    import base64
+    import string
+
+    from byok_ci.detect import encoded
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    rng = random.Random(seed)
+    alphabet = string.ascii_letters + string.digits + "+/"
+    taken = refused = 0
+    for _ in range(600):
+        pieces = []
+        for _ in range(rng.randint(1, 4)):
+            roll = rng.random()
+            if roll < 0.45:
+                plain = "".join(rng.choice(string.printable[:95]) for _ in range(rng.randint(15, 50)))
+                pieces.append(base64.b64encode(plain.encode()).decode()[: rng.randint(20, 80)])
+            elif roll < 0.7:
+                pieces.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))))
+            else:
+                pieces.append(rng.choice([" ", "\n", "=", "==", "-", "_", ".", "é", "\u2028", "\x00", "\ufffd"]))
+        text = "".join(pieces)
+        takes = next(iter(encoded.decoded_runs(text)), None) is not None
+        may_encode = prefilter.survey(text)[1]
+        assert may_encode or not takes, text
+        taken += takes
+        refused += not may_encode
+    assert taken > 100 and refused > 50  # both cases really exercised
+    # A base64 run of text after a letter that is not a group's start: at any alignment the
+    # old expression fired (its groups fit from the second character); the decoder takes
+    # no run there, and the gate no longer fires.
+    run = "g" + base64.b64encode(b"this is plain text, nothing else").decode()
+    assert next(iter(encoded.decoded_runs(run)), None) is None
+    assert prefilter.survey(run) == ({}, False)
+
+
+def test_a_hex_key_with_context_needs_a_hex_run_not_any_run(
+    shipped_rules: RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hex keys share the hex run: a provider named beside a long identifier (haystack's
+    docs say "Azure" next to ``SentenceTransformersSparseDocumentEmbedder``) is no longer
+    a reason to search for an Azure key, a hex run beside it still is."""
+    from byok_ci.detect.hyperscan_prefilter import _gates
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    gates, of_rule = _gates(shipped_rules.rules)
+    index = [rule.id for rule in shipped_rules.rules].index("azure.openai-key")
+    assert gates[of_rule[index]] == rb"[0-9a-f]{32}"
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    assert index not in prefilter.spans("Azure: use SentenceTransformersSparseDocumentEmbedder here\n")
+    assert index in prefilter.spans("Azure: deployment 0123456789abcdef0123456789abcdef here\n")
+
+
+def test_keyword_windows_are_those_of_every_occurrence_merged() -> None:
+    """The keyword prefilter jumps over occurrences whose windows add nothing to the
+    merged span: the spans are those of a window around every occurrence, merged."""
+    from byok_ci.detect.prefilter import _windows, merge
+
+    def every_occurrence(text: str, keyword: str, before: int, after: int) -> list[tuple[int, int]]:
+        spans, pos = [], text.find(keyword)
+        while pos >= 0:
+            spans.append((max(0, pos - before), min(len(text), pos + after)))
+            pos = text.find(keyword, pos + 1)
+        return merge(spans)
+
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice("aab  ") for _ in range(rng.randint(0, 300)))
+        keyword = rng.choice(["a", "ab", "aa", "b a", "aab"])
+        before, after = rng.randint(0, 50), len(keyword) + rng.randint(0, 50)
+        first = text.find(keyword)
+        if first >= 0:
+            assert _windows(text, keyword, first, before, after) == every_occurrence(text, keyword, before, after)
+            checked += 1
+    assert checked > 10_000

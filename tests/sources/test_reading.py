@@ -40,6 +40,17 @@ def test_a_file_read_whole_allocates_its_size_not_the_limit(tmp_path: Path, monk
     assert asked == [1001]  # one read, of the file's size plus the byte that shows it grew
 
 
+def _pretend_size(monkeypatch: pytest.MonkeyPatch, size: int, inode: int | None = None) -> None:
+    """Files (the one of ``inode``) change size between the ``fstat`` of their open and the read."""
+    real = read.open_sized
+
+    def opened(path: str) -> tuple[int, int]:
+        fd, real_size = real(path)
+        return fd, size if inode is None or os.fstat(fd).st_ino == inode else real_size
+
+    monkeypatch.setattr(read, "open_sized", opened)
+
+
 @pytest.mark.parametrize("artifacts", [False, True], ids=["plain", "artifacts"])
 def test_a_file_that_grew_after_its_size_was_taken_is_read_to_its_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_rules: RuleSet, rng: random.Random, artifacts: bool
@@ -47,7 +58,7 @@ def test_a_file_that_grew_after_its_size_was_taken_is_read_to_its_end(
     key = key_for(shipped_rules, "groq.api-key", rng)
     (tmp_path / "app.log").write_text("start\n" * 100 + f"GROQ_API_KEY={key}\n")
     # The size fstat gave is 10 bytes: the rest was written after it was taken.
-    monkeypatch.setattr(read, "_size_of", lambda handle: 10)
+    _pretend_size(monkeypatch, 10)
     report = scan_paths([tmp_path], settings=Settings(archives=artifacts), root=tmp_path)
     assert [(f.path, f.line, f.column) for f in report.findings] == [("app.log", 101, 14)]
     assert not report.errors
@@ -59,7 +70,7 @@ def test_a_file_that_shrank_after_its_size_was_taken_is_read_as_it_is(
 ) -> None:
     key = key_for(shipped_rules, "groq.api-key", rng)
     (tmp_path / "app.py").write_text(f"K = '{key}'\n")
-    monkeypatch.setattr(read, "_size_of", lambda handle: 10_000)
+    _pretend_size(monkeypatch, 10_000)
     report = scan_paths([tmp_path], settings=Settings(archives=artifacts), root=tmp_path)
     assert [(f.path, f.line, f.column) for f in report.findings] == [("app.py", 1, 6)]
     assert report.stats.bytes == len(f"K = '{key}'\n")
@@ -82,8 +93,7 @@ def test_a_file_over_the_limit_when_read_is_an_error_not_a_partial_read(
     (tmp_path / "grew.log").write_bytes(b"z" * 5000)
     # grew.log was small when listed and says so when opened too: it is read up to the
     # limit and refused, never read whole nor scanned in part.
-    real, grew = read._size_of, (tmp_path / "grew.log").stat().st_ino
-    monkeypatch.setattr(read, "_size_of", lambda h: 10 if os.fstat(h.fileno()).st_ino == grew else real(h))
+    _pretend_size(monkeypatch, 10, inode=(tmp_path / "grew.log").stat().st_ino)
     chunks = [chunk for entry in entries for chunk in source.entry_chunks(entry)]
     assert chunks == []
     messages = {e.path: e.message for e in source.reading.errors}
@@ -173,3 +183,50 @@ def test_the_streamed_walk_finds_what_the_listed_walk_found(
     assert [f.found_in for f in streamed.findings if f.found_in] == ["path"]
     assert [e.path for e in streamed.errors] == ["d4/huge.txt"]
     assert streamed.stats.files == 61
+
+
+@pytest.mark.parametrize("jobs", [1, 2], ids=["one-process", "workers"])
+def test_keys_at_the_very_start_and_end_of_files_read_with_hyperscan(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+    shipped_rules: RuleSet, rng: random.Random, jobs: int,
+) -> None:
+    """Files read on the bare descriptor and scanned by Hyperscan (the encoded-text gate
+    matches at a run's start, including the file's first byte): keys at the first and last
+    byte, with and without a final newline, plain and base64, are where the pure-Python path
+    finds them."""
+    import base64
+
+    import byok_ci.detect.choose
+
+    pytest.importorskip("hyperscan")
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    hidden = base64.b64encode(f"GROQ_API_KEY={key}".encode()).decode()
+    files = {
+        "start.txt": f"{key} is here\n",
+        "end.txt": f"x = 1\nK={key}",
+        "end-newline.txt": f"x = 1\nK={key}\n",
+        "only.txt": key,
+        "base64-start.txt": hidden,
+        "base64-end.txt": f"x = 1\ndata: {hidden}",
+        "bom.txt": f"\ufeff{key}",
+        "empty.txt": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    settings = replace(Settings(), jobs=jobs)
+
+    def found() -> list[tuple[str, int, int, str | None]]:
+        report = scan_paths([tmp_path], settings=settings, root=tmp_path)
+        assert not report.errors and report.stats.files == len(files)
+        return [(f.path, f.line, f.column, f.encoding) for f in report.findings]
+
+    monkeypatch.setenv("BYOK_CI_PREFILTER", "python")
+    expected = found()
+    monkeypatch.delenv("BYOK_CI_PREFILTER")
+    monkeypatch.setattr(byok_ci.detect.choose, "FAST_PREFILTER_MIN_BYTES", 0)
+    monkeypatch.setattr(byok_ci.scan, "PARALLEL_MIN_BYTES", {"python": 0, "hyperscan": 0})
+    assert type(byok_ci.detect.choose.prefilter_for(shipped_rules, 1)).__name__ == "HyperscanPrefilter"
+    assert found() == expected
+    assert ("base64-start.txt", 1, 1, "base64") in expected
+    assert {("start.txt", 1, 1), ("only.txt", 1, 1), ("bom.txt", 1, 1), ("end.txt", 2, 3)} <= {e[:3] for e in expected}

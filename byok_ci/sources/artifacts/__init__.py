@@ -29,7 +29,8 @@ from byok_ci.sources.artifacts.limits import (
     MemberSkipped,
     PartlyRead,
 )
-from byok_ci.sources.read import FileReader, decode, open_regular
+from byok_ci.sources import read
+from byok_ci.sources.read import FileReader, decode
 from byok_ci.sources.select import is_excluded
 
 __all__ = ["ArchiveLimits", "ArchiveSource", "ArtifactReader", "archive_limits", "sniff"]
@@ -77,26 +78,39 @@ class ArtifactReader:
         """The chunks of one file on disk (one open; archives are streamed from it)."""
         reader = self.reader
         try:
-            handle = open_regular(path)
+            fd, size = read.open_sized(path)
         except OSError as exc:
             reader.read_failed(shown, exc)
             return
-        with handle:
+        opens = self.archives and self.limits.max_depth > 0
+        if size <= WHOLE_FIRST and size <= reader.max_file_size:
+            # Most files of a tree: one read for the sniff and the text alike, on the bare
+            # descriptor (a file object per file costs more than the read).
+            archive = False
             try:
-                opens = self.archives and self.limits.max_depth > 0
-                size = os.fstat(handle.fileno()).st_size
-                if size <= WHOLE_FIRST and size <= reader.max_file_size:
-                    # Most files of a tree: one read for the sniff and the text alike.
-                    data = reader.read_whole(handle, shown)
-                    if data is not None and opens and sniff(data[:512]) not in (None, "zstd"):
-                        handle.seek(0)
-                        yield from self.archive_chunks(handle, shown)
-                        return
-                else:
-                    data = yield from self._read_large(handle, shown, opens)
+                data = reader.read_fd(fd, size, shown)
+                archive = data is not None and opens and sniff(data[:512]) not in (None, "zstd")
             except OSError as exc:
                 reader.read_failed(shown, exc)
                 return
+            finally:
+                if not archive:
+                    os.close(fd)
+            if archive:
+                with os.fdopen(fd, "rb") as handle:
+                    try:
+                        handle.seek(0)
+                        yield from self.archive_chunks(handle, shown)
+                    except OSError as exc:
+                        reader.read_failed(shown, exc)
+                return
+        else:
+            with os.fdopen(fd, "rb") as handle:
+                try:
+                    data = yield from self._read_large(handle, shown, opens)
+                except OSError as exc:
+                    reader.read_failed(shown, exc)
+                    return
         if data is None:
             return
         found = embedded(io.BytesIO(data)) if opens and _may_embed(data) else None  # BytesIO shares the bytes
