@@ -57,6 +57,9 @@ class Settings:
     # Whether `byok-ci: allow` markers in the scanned content hold a finding back. A gate that
     # must not trust the content it judges (a server hook) turns this off.
     inline_allow: bool = True
+    # Whether git scans read the printable text of binary files (a NUL byte in the first
+    # 8 KiB) rather than skip them: a gate must not be passed by adding one NUL byte.
+    scan_binary: bool = False
     # What resolving the settings noticed that does not make a run incomplete (a capped
     # `jobs:`); scans report them as warnings.
     notes: tuple[ScanError, ...] = field(default=(), compare=False)

@@ -143,7 +143,8 @@ def scan_git(
     # Commits' patches are screened as git's bytes (most files of a history can hold no key,
     # and are then never decoded) and what passes is detected chunk by chunk.
     screen = None if target.mode == "staged" else detector.screen()
-    chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size, screen=screen)
+    chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size, screen=screen,
+                      scan_binary=settings.scan_binary)
     note = on_note or (lambda _message: None)
     findings: list[Finding] = []
     errors: list[ScanError] = []
@@ -340,6 +341,8 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
                       all_objects])
     if not settings.inline_allow:
         yield "inline allow markers not honoured"
+    if settings.scan_binary:
+        yield "binary files read"
     if shard is not None:
         yield f"shard {shard}"  # a shard's state records only its paths' findings
     # What the suppression holds back: an entry removed (or an ignore entry expired) must

@@ -27,7 +27,10 @@ def hook() -> None:
 @click.option("--inline-allow/--no-inline-allow", envvar="BYOK_CI_PRE_RECEIVE_INLINE_ALLOW", default=False,
               show_default=True, help="Honour 'byok-ci: allow' markers in pushed files (off: a pusher cannot "
                                        "wave their own key through; allow false positives by fingerprint).")
-def pre_receive(config_file: Path | None, timeout: float, on_timeout: str, inline_allow: bool) -> None:
+@click.option("--scan-binary/--skip-binary", envvar="BYOK_CI_PRE_RECEIVE_SCAN_BINARY", default=True, show_default=True,
+              help="Read the printable text of binary files (skipping them would let one NUL byte carry a key in).")
+def pre_receive(config_file: Path | None, timeout: float, on_timeout: str, inline_allow: bool,
+                scan_binary: bool) -> None:
     """Reject a push that adds a leaked key: reads git's `<old> <new> <ref>` lines on stdin.
 
     Install as hooks/pre-receive of the bare repository (see docs/git.md). Exit 0 accepts
@@ -49,7 +52,7 @@ def pre_receive(config_file: Path | None, timeout: float, on_timeout: str, inlin
         say(f"byok-ci: error: {error.one_line()} (push rejected)")
     if errors:
         finish(INCOMPLETE)
-    verdict = check_push(updates, dataclasses.replace(settings, inline_allow=inline_allow), timeout=timeout,
+    verdict = check_push(updates, dataclasses.replace(settings, inline_allow=inline_allow, scan_binary=scan_binary), timeout=timeout,
                          on_timeout=on_timeout)
     # GitLab shows a server hook's output to the pusher only on lines with this prefix
     # (its "Git server hooks" guide, "Custom error messages"); GL_ID is set for its hooks.

@@ -72,6 +72,8 @@ def _shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> S
 @click.option("--inline-allow/--no-inline-allow", default=True, show_default=True,
               help="Honour 'byok-ci: allow' markers in what is scanned (--no-inline-allow: a gate that "
                    "must not trust the content it judges; allow by fingerprint instead).")
+@click.option("--scan-binary", is_flag=True,
+              help="Git scans: read the printable text of binary files instead of skipping them.")
 @verify_options
 def scan(
     paths: tuple[str, ...],
@@ -101,6 +103,7 @@ def scan(
     full: bool,
     shard: Shard | None,
     inline_allow: bool,
+    scan_binary: bool,
 ) -> None:
     """Scan files and directories (default: .) for leaked AI-provider keys. Use - for stdin.
 
@@ -123,8 +126,8 @@ def scan(
     )
     _check_disable_rule(disable_rule, settings)
     settings = with_artifact_options(settings)
-    if not inline_allow:
-        settings = dataclasses.replace(settings, inline_allow=False)
+    if not inline_allow or scan_binary:
+        settings = dataclasses.replace(settings, inline_allow=inline_allow, scan_binary=scan_binary)
     if verbose:
         config = settings.config_path.as_posix() if settings.config_path else "none"
         say(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes")

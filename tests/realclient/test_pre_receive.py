@@ -245,3 +245,18 @@ def test_an_allow_marker_in_the_pushed_file_does_not_wave_the_key_through_unless
         assert lines[0] == "remote: byok-ci: push rejected: 2 leaked keys in the pushed commits"
         assert any("markers in pushed files are not honoured here" in line for line in lines)
     assert key not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("options, accepted", [((), False), (("--skip-binary",), True)])
+def test_a_nul_byte_does_not_carry_a_key_past_the_gate(server: Remote, dev: GitRepo, key: str,
+                                                       options: tuple[str, ...], accepted: bool) -> None:
+    install_hook(server, *options)
+    (dev.path / "settings.env").write_bytes(b"\0\x01binary\n" + f"OPENAI_API_KEY={key}\n".encode() + b"\xff\0")
+    dev.commit("a key in a file git calls binary")
+    done = push(dev, "main")
+    assert (done.returncode == 0) is accepted, done.stderr
+    if not accepted:
+        lines = remote_lines(done)
+        assert lines[0] == "remote: byok-ci: push rejected: 1 leaked key in the pushed commits"
+        assert lines[1].startswith("remote: byok-ci:   settings.env:2: openai.project-key sk-proj-")
+    assert key not in done.stderr + done.stdout

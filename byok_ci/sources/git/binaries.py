@@ -43,9 +43,11 @@ class BinaryTexts:
             size = sizes.get(binary.blob, 0)
             if size > threshold:
                 chunker.oversized(binary, size)
-            elif raw_path(binary.path) in marked and size <= chunker.max_file_size:
+            elif size <= chunker.max_file_size and (chunker.scan_binary or raw_path(binary.path) in marked):
                 again.append(binary)
         contents = read_blobs([b.blob.encode("ascii") for b in again], chunker.max_file_size, cwd)
         for binary, data in zip(again, contents):
             if isinstance(data, bytes) and not looks_binary(data):
                 yield chunker.text_after_all(binary, data)
+            elif isinstance(data, bytes) and chunker.scan_binary:
+                yield chunker.text_after_all(binary, data, printable=True)

@@ -42,10 +42,13 @@ class Chunker:
     # Whether a file's added bytes (at its path) may hold anything detection reports, from
     # the detector (Detector.screen): a patch ruled out is counted as read, never decoded.
     screen: Callable[[bytes, str], bool] | None = None
+    # Read the printable text of files git calls binary (BinaryTexts) instead of skipping them.
+    scan_binary: bool = False
 
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
-        return Chunker(self.exclude, self.max_file_size, owns=self.owns, screen=self.screen)
+        return Chunker(self.exclude, self.max_file_size, owns=self.owns, screen=self.screen,
+                       scan_binary=self.scan_binary)
 
     def absorb(self, other: Chunker) -> None:
         """Add another chunker's reading, submodules and binaries to this one's."""
@@ -67,13 +70,15 @@ class Chunker:
             "(raise it with --max-file-size)",
         )
 
-    def text_after_all(self, binary: Binary, data: bytes) -> Chunk:
-        """The whole of a file git called binary but that holds text, as one chunk."""
+    def text_after_all(self, binary: Binary, data: bytes, printable: bool = False) -> Chunk:
+        """The whole of a file git called binary but that holds text, as one chunk; with
+        ``printable``, a binary file's printable text (:func:`printable_text`)."""
         self.reading.count("skipped_binary", -1)
         self.reading.count("files")
         self.reading.count("bytes", len(data))
         commit = binary.commit
-        return Chunk(text=data.decode("utf-8", "replace"), path=binary.path, commit=commit.sha if commit else None,
+        text = printable_text(data) if printable else data.decode("utf-8", "replace")
+        return Chunk(text=text, path=binary.path, commit=commit.sha if commit else None,
                      commit_info=commit.info if commit else None)
 
     def chunks(self, patch: FilePatch) -> Iterator[Chunk]:
@@ -125,3 +130,14 @@ class Chunker:
                 commit_info=commit.info if commit else None,
                 data=run.data if run.data.isascii() else None,  # the text's UTF-8, as it is
             )
+
+
+# Every byte but printable ASCII, tab and newline reads as a space: keys (ASCII) and the
+# words around them stay where they are, one character per byte, and lines are counted at
+# the file's own newlines, as `grep -a -n` counts them.
+_PRINTABLE = bytes(b if b in (9, 10) or 32 <= b < 127 else 32 for b in range(256))
+
+
+def printable_text(data: bytes) -> str:
+    """The printable ASCII of binary ``data``, everything else a space (offsets kept)."""
+    return data.translate(_PRINTABLE).decode("ascii")

@@ -141,3 +141,20 @@ def test_a_text_file_gitattributes_call_binary_is_read(tmp_path: Path, keys, att
     data = json.loads(result.stdout)
     assert [(f["path"], f["line"]) for f in data["findings"]] == [("config/app.env", 2)]
     assert data["stats"]["skipped_binary"] == 0
+
+
+@pytest.mark.parametrize("mode", [["--history"], ["--staged"]], ids=" ".join)
+def test_scan_binary_reads_the_printable_text_of_binary_files(tmp_path: Path, shipped_rules: RuleSet,
+                                                              mode: list[str]) -> None:
+    key = key_for(shipped_rules, "openai.project-key", random.Random(12))
+    repo = GitRepo(tmp_path / "repo")
+    (repo.path / "blob.bin").write_bytes(b"\x00\x01\x02header\n\x7f" + f"OPENAI_API_KEY={key}".encode() + b"\x00\xfe\n")
+    repo.git("add", "-A")
+    if mode == ["--history"]:
+        repo.commit("a binary file")
+    skipped = json.loads(cli(repo.path, "scan", *mode, "--format", "json").stdout)
+    assert skipped["findings"] == [] and skipped["stats"]["skipped_binary"] == 1
+    read = cli(repo.path, "scan", *mode, "--scan-binary", "--format", "json")
+    report = json.loads(read.stdout)
+    assert [(f["path"], f["line"], f["rule_id"]) for f in report["findings"]] == [("blob.bin", 2, "openai.project-key")]
+    assert report["stats"]["skipped_binary"] == 0 and key not in read.stdout
