@@ -88,6 +88,18 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
 
 
+def utf8_text(raw: bytes) -> str:
+    """``raw`` as UTF-8 (a BOM allowed); raise :class:`~byok_ci.errors.MalformedYaml` at the
+    first byte that is not: read with replacement characters, a field (an exclude glob, a
+    rule id) would silently become another one."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise MalformedYaml(line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+                            prefix="") from None
+
+
 MAX_YAML_BYTES = 16 * 1024 * 1024  # configs and rule files are kilobytes; parsing 100 MB takes minutes
 
 
@@ -98,13 +110,17 @@ def load_yaml_file(path: Path) -> Any:
     if len(raw) > MAX_YAML_BYTES:
         raise MalformedYaml(None, f"file is larger than {MAX_YAML_BYTES // (1024 * 1024)} MB; refusing to parse it",
                             prefix="")
-    text = raw.decode("utf-8", errors="replace")
+    text = utf8_text(raw)
     import yaml
 
     try:
         return load_yaml(text)
     except MalformedYaml:
         raise
+    except yaml.reader.ReaderError as exc:
+        # A control character (NUL, ...): PyYAML gives its position, not a line.
+        raise MalformedYaml(text.count("\n", 0, exc.position) + 1,
+                            f"{exc.reason} (character 0x{exc.character:x})") from None
     except yaml.YAMLError as exc:
         line, reason = describe_yaml_error(exc)
         raise MalformedYaml(line, reason) from None

@@ -64,6 +64,8 @@ def _placements(rng: random.Random) -> dict[str, bytes]:
             files[f"{slug}/{i}.crlf"] = framed.replace("\n", "\r\n").encode()
             files[f"{slug}/{i}.cr"] = framed.replace("\n", "\r").encode()
             files[f"{slug}/{i}-cr-no-end.cr"] = framed.replace("\n", "\r").rstrip("\r").encode()
+            # CR line ends and one LF: git's lines end at LFs alone, so both scans read one line.
+            files[f"{slug}/{i}-cr-then-lf.cr"] = framed.replace("\n", "\r").encode() + b"\n"
             files[f"{slug}/{i}.nonascii"] = f"# café ✓ ünïcode\n{text} — naïve\n".encode()
             files[f"{slug}/{i}.latin1"] = b"caf\xe9 cr\xe8me\n" + text.encode() + b"\n"
         key = generate_key(rule, rng)
