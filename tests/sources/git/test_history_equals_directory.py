@@ -61,6 +61,13 @@ def _placements(rng: random.Random) -> dict[str, bytes]:
             files[f"{slug}/{i}.yaml"] = f"top:\n  value: {json.dumps(text)}\n".encode()
             files[f"{slug}/{i}.b64"] = base64.b64encode(text.encode()) + b"\n"
             files[f"{slug}/{i}.url"] = urllib.parse.quote(text).encode() + b"\n"
+            once = base64.b64encode(text.encode())
+            files[f"{slug}/{i}-twice.b64"] = base64.b64encode(once) + b"\n"
+            files[f"{slug}/{i}-b64.url"] = urllib.parse.quote(b"data:text/plain;base64," + once).encode() + b"\n"
+            files[f"{slug}/{i}-secret.yaml"] = b"kind: Secret\ndata:\n  value: " + once + b"\n"
+            files[f"{slug}/{i}-bom.txt"] = b"\xef\xbb\xbf" + text.encode() + b"\n"
+            if i == 0:
+                files[f"{slug}/{i}-long-line.txt"] = b"x" * 20_000 + b" " + text.encode() + b" " + b"y" * 20_000 + b"\n"
             files[f"{slug}/{i}.crlf"] = framed.replace("\n", "\r\n").encode()
             files[f"{slug}/{i}.cr"] = framed.replace("\n", "\r").encode()
             files[f"{slug}/{i}-cr-no-end.cr"] = framed.replace("\n", "\r").rstrip("\r").encode()
@@ -108,15 +115,19 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, set[F
     return root / "dir", root / "repo", expected
 
 
-@pytest.mark.parametrize("jobs", [1, 0], ids=["-j1", "default-j"])
-def test_history_finds_what_a_directory_scan_finds(jobs: int, planted: tuple[Path, Path, set[Found]]) -> None:
+@pytest.mark.parametrize(("jobs", "prefilter"), [(1, ""), (0, ""), (1, "python")],
+                         ids=["-j1", "default-j", "unscreened"])
+def test_history_finds_what_a_directory_scan_finds(jobs: int, prefilter: str, planted: tuple[Path, Path, set[Found]],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Classic Mac files (CRs only) without a final newline were one line in history (git
     adds a newline to a last line that has none, so detection saw an LF and kept the CRs):
     every key in them was reported on line 1, and an allow marker anywhere hid them all."""
     _, repo, expected = planted
+    if prefilter:  # the pure-Python prefilter cannot screen bytes: batched detection instead
+        monkeypatch.setenv("BYOK_CI_PREFILTER", prefilter)
     report = scan_git(HISTORY, rules=RULES, cwd=str(repo), settings=Settings(jobs=jobs))
     assert report.errors == ()
-    if importlib.util.find_spec("hyperscan") is not None:  # where it is, history is screened
+    if not prefilter and importlib.util.find_spec("hyperscan") is not None:  # where it is, history is screened
         assert hasattr(fast_prefilter(RULES.rules, RULES.digest), "may_find")
     if jobs == 0:
         assert report.stats.commits > commits.MIN_COMMITS_PER_PART  # several parts where there are cores
@@ -232,3 +243,19 @@ def test_a_key_added_under_context_an_earlier_commit_added_is_found(tmp_path: Pa
     repo.commit("its key")
     history, directory = _history_and_directory(tmp_path, repo, shipped_rules)
     assert directory and history == directory
+
+
+def test_an_encoded_key_is_found_in_history_without_hyperscan(tmp_path: Path, shipped_rules: RuleSet,
+                                                              rng: random.Random,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Hyperscan (no wheel for the platform, or BYOK_CI_PREFILTER=python) history is
+    detected in batches, and a batch ran detection only on chunks a keyword span touched:
+    a base64 key, which has none, was never decoded."""
+    monkeypatch.setenv("BYOK_CI_PREFILTER", "python")
+    repo = GitRepo(tmp_path / "repo")
+    key = key_for(shipped_rules, "groq.api-key", rng)
+    repo.write("blob.txt", "config: " + base64.b64encode(("token=" + key).encode()).decode() + "\n")
+    repo.write("other.txt", "OPENAI_API_KEY=nothing\n")
+    repo.commit("encoded")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert [(f.path, f.rule_id, f.encoding) for f in report.findings] == [("blob.txt", "groq.api-key", "base64")]
