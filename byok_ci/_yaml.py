@@ -73,10 +73,17 @@ def describe_key(key: Any) -> str:
     return f"key '{text}'" if _PLAIN_KEY.fullmatch(text) and not token_like else "a key"
 
 
-def describe_yaml_error(exc: yaml.YAMLError) -> tuple[int | None, str]:
-    """Line and a one-line reason, without quoting the offending text (it could be a key)."""
+def describe_yaml_error(exc: yaml.YAMLError, text: str | None = None) -> tuple[int | None, str]:
+    """Line and a one-line reason, without quoting the offending text (it could be a key).
+    ``text``: the document, for errors that give a position instead of a line."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
+    position, reason = getattr(exc, "position", None), getattr(exc, "reason", None)
+    if isinstance(position, int) and isinstance(reason, str):  # a ReaderError: a control character
+        character = getattr(exc, "character", None)
+        shown = f" (character 0x{ord(character) if isinstance(character, str) else character:x})" \
+            if character is not None else ""
+        return (text.count("\n", 0, position) + 1 if text is not None else None), f"{reason}{shown}"
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or type(exc).__name__
     problem = _LONG_QUOTED.sub("'…'", str(problem))
     return line, " ".join(problem.split())
@@ -117,12 +124,8 @@ def load_yaml_file(path: Path) -> Any:
         return load_yaml(text)
     except MalformedYaml:
         raise
-    except yaml.reader.ReaderError as exc:
-        # A control character (NUL, ...): PyYAML gives its position, not a line.
-        raise MalformedYaml(text.count("\n", 0, exc.position) + 1,
-                            f"{exc.reason} (character 0x{exc.character:x})") from None
     except yaml.YAMLError as exc:
-        line, reason = describe_yaml_error(exc)
+        line, reason = describe_yaml_error(exc, text)
         raise MalformedYaml(line, reason) from None
     except (ValueError, TypeError, AttributeError, OverflowError) as exc:
         # An explicit tag whose value cannot be built (`!!int abc`, `!!timestamp x`): PyYAML

@@ -63,3 +63,10 @@ def test_a_manifest_that_is_not_utf8_is_an_error_naming_its_line(tmp_path: Path)
     done = _run(tmp_path, "manifest", "check")
     assert done.returncode == 2 and "byok.yaml:4: not UTF-8 text (byte 0xff)" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_control_character_in_a_manifest_names_its_line(tmp_path: Path) -> None:
+    (tmp_path / "byok.yaml").write_bytes(b"version: 1\nproject: p\0\nkeys: []\n")
+    done = _run(tmp_path, "manifest", "check")
+    assert done.returncode == 2 and "byok.yaml:2: malformed YAML: control characters are not allowed" in done.stderr, \
+        done.stderr

@@ -77,7 +77,7 @@ def load_located(text: str, path: str, *, max_nodes: int = MAX_NODES, unique_key
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        line, reason = describe_yaml_error(exc)
+        line, reason = describe_yaml_error(exc, text)
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         column = mark.column + 1 if mark is not None else None
         context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
