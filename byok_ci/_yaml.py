@@ -73,10 +73,17 @@ def describe_key(key: Any) -> str:
     return f"key '{text}'" if _PLAIN_KEY.fullmatch(text) and not token_like else "a key"
 
 
-def describe_yaml_error(exc: yaml.YAMLError) -> tuple[int | None, str]:
-    """Line and a one-line reason, without quoting the offending text (it could be a key)."""
+def describe_yaml_error(exc: yaml.YAMLError, text: str | None = None) -> tuple[int | None, str]:
+    """Line and a one-line reason, without quoting the offending text (it could be a key).
+    ``text``: the document, for errors that give a position instead of a line."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
+    position, reason = getattr(exc, "position", None), getattr(exc, "reason", None)
+    if isinstance(position, int) and isinstance(reason, str):  # a ReaderError: a control character
+        character = getattr(exc, "character", None)
+        shown = f" (character 0x{ord(character) if isinstance(character, str) else character:x})" \
+            if character is not None else ""
+        return (text.count("\n", 0, position) + 1 if text is not None else None), f"{reason}{shown}"
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or type(exc).__name__
     problem = _LONG_QUOTED.sub("'…'", str(problem))
     return line, " ".join(problem.split())
@@ -86,6 +93,18 @@ def load_yaml(text: str) -> Any:
     import yaml
 
     return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+
+
+def utf8_text(raw: bytes) -> str:
+    """``raw`` as UTF-8 (a BOM allowed); raise :class:`~byok_ci.errors.MalformedYaml` at the
+    first byte that is not: read with replacement characters, a field (an exclude glob, a
+    rule id) would silently become another one."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise MalformedYaml(line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+                            prefix="") from None
 
 
 MAX_YAML_BYTES = 16 * 1024 * 1024  # configs and rule files are kilobytes; parsing 100 MB takes minutes
@@ -98,7 +117,7 @@ def load_yaml_file(path: Path) -> Any:
     if len(raw) > MAX_YAML_BYTES:
         raise MalformedYaml(None, f"file is larger than {MAX_YAML_BYTES // (1024 * 1024)} MB; refusing to parse it",
                             prefix="")
-    text = raw.decode("utf-8", errors="replace")
+    text = utf8_text(raw)
     import yaml
 
     try:
@@ -106,7 +125,7 @@ def load_yaml_file(path: Path) -> Any:
     except MalformedYaml:
         raise
     except yaml.YAMLError as exc:
-        line, reason = describe_yaml_error(exc)
+        line, reason = describe_yaml_error(exc, text)
         raise MalformedYaml(line, reason) from None
     except (ValueError, TypeError, AttributeError, OverflowError) as exc:
         # An explicit tag whose value cannot be built (`!!int abc`, `!!timestamp x`): PyYAML

@@ -72,10 +72,29 @@ def shown_absolute(absolute: str, root: str | Path, flavour: ModuleType = os.pat
     folded, folded_base = flavour.normcase(absolute), flavour.normcase(str(root))
     if folded == folded_base:
         return report_form(flavour.basename(absolute) or ".", flavour)
+    composed = flavour is os.path and _composed_names_another_file(absolute)
     prefix = folded_base.rstrip(flavour.sep) + flavour.sep  # once per file of a walk: no _inside
     if folded.startswith(prefix):
         absolute = absolute[len(prefix):]
+    if composed:
+        return absolute.replace(flavour.sep, "/") if flavour.sep != "/" else absolute
     return report_form(absolute, flavour)
+
+
+def _composed_names_another_file(absolute: str) -> bool:
+    """Whether the NFC form of a decomposed name is a different file (Linux and Windows keep
+    both): then the name is shown as listed, or both files would read as one in reports, and
+    a key in both would be reported once (macOS finds the same file by either form)."""
+    if absolute.isascii():
+        return False
+    composed = unicodedata.normalize("NFC", absolute)
+    if composed == absolute:
+        return False
+    try:
+        listed, other = os.lstat(absolute), os.lstat(composed)
+    except OSError:
+        return False
+    return (listed.st_ino, listed.st_dev) != (other.st_ino, other.st_dev)
 
 
 def report_root(paths: Iterable[str | Path] = (), cwd: str | Path | None = None) -> Path:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -182,7 +183,12 @@ def plan_markdown(plan: RevokePlan) -> str:
     cannot add a line to the plan or drive the terminal that shows it."""
     from byok_ci.outbound import escape_terminal
 
-    plan = _escaped_plan(plan, escape_terminal)
+    def plain(text: str) -> str:
+        # Outside a code span a commit author or file name ("[revoke here](https://…)",
+        # "<img …>") would be a link or HTML in the rendered plan: shown as text instead.
+        return _MARKDOWN.sub(r"\\\1", escape_terminal(text))
+
+    plan = _escaped_plan(plan, escape_terminal, plain)
     if not plan.items:
         return "# Revoke plan\n\nNo leaked keys in this report: nothing to revoke.\n"
     lines = ["# Revoke plan", "",
@@ -197,9 +203,10 @@ def plan_markdown(plan: RevokePlan) -> str:
                   f"- Owner: {item.owner}",
                   f"- Found at: {', '.join(item.found_at)}"]
         if item.steps is not None:
-            lines.append(f"- Console: {item.steps.console}")
+            # A placeholder such as "<the key>" is an HTML tag to Markdown, and vanishes.
+            lines.append(f"- Console: {_no_tags(item.steps.console)}")
             if item.steps.find:
-                lines.append(f"- Find the key: {item.steps.find}")
+                lines.append(f"- Find the key: {_no_tags(item.steps.find)}")
             if item.steps.api:
                 lines.append(f"- API: `{item.steps.api}`")
             if item.steps.docs:
@@ -215,12 +222,20 @@ def plan_markdown(plan: RevokePlan) -> str:
     return "\n".join(lines)
 
 
-def _escaped_plan(plan: RevokePlan, escape: Callable[[str], str]) -> RevokePlan:
-    def item(i: PlanItem) -> PlanItem:
-        manifest = tuple(replace(m, name=escape(m.name), env=escape(m.env), secret=escape(m.secret))
-                         for m in i.manifest)
-        return replace(i, redacted=escape(i.redacted), rule_id=escape(i.rule_id), owner=escape(i.owner),
-                       provider_name=escape(i.provider_name), verified_detail=escape(i.verified_detail),
-                       found_at=tuple(escape(w) for w in i.found_at), manifest=manifest)
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|&~!#])")
 
-    return replace(plan, items=tuple(item(i) for i in plan.items), notes=tuple(escape(n) for n in plan.notes))
+
+def _no_tags(text: str) -> str:
+    return text.replace("<", "\\<")
+
+
+def _escaped_plan(plan: RevokePlan, escape: Callable[[str], str], plain: Callable[[str], str]) -> RevokePlan:
+    """``escape`` for what the plan shows in code spans, ``plain`` for what it shows as text."""
+    def item(i: PlanItem) -> PlanItem:
+        manifest = tuple(replace(m, name=escape(m.name), env=plain(m.env), secret=escape(m.secret))
+                         for m in i.manifest)
+        return replace(i, redacted=escape(i.redacted), rule_id=escape(i.rule_id), owner=plain(i.owner),
+                       provider_name=plain(i.provider_name), verified_detail=plain(i.verified_detail),
+                       found_at=tuple(plain(w) for w in i.found_at), manifest=manifest)
+
+    return replace(plan, items=tuple(item(i) for i in plan.items), notes=tuple(plain(n) for n in plan.notes))

@@ -196,7 +196,7 @@ def test_a_hostile_file_name_cannot_forge_lines_of_the_markdown_plan(tmp_path: P
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout
     assert not any(line.startswith("- API: `curl") for line in result.stdout.splitlines())
-    assert "a\\n- API" in result.stdout
+    assert "a\\\\n- API" in result.stdout  # the escape shown as text, its backslash escaped for Markdown
 
 
 @pytest.mark.parametrize("finding", [
@@ -215,3 +215,26 @@ def test_a_report_nested_too_deeply_is_a_one_line_error(tmp_path: Path) -> None:
     (tmp_path / "r.json").write_text("[" * 100_000 + "]" * 100_000)
     result = run_in(tmp_path, ["revoke-plan", "r.json"])
     assert result.exit_code == 2 and "r.json: not JSON (nested too deeply)" in result.stderr
+
+
+def test_an_author_or_file_name_cannot_add_a_link_or_html_to_the_markdown_plan(tmp_path: Path,
+                                                                               shipped_rules: RuleSet,
+                                                                               rng: random.Random) -> None:
+    """Outside code spans the plan showed a commit author and file names as Markdown: an
+    author "[Revoke it here](https://evil.example)" was a link in the rendered plan (a job
+    summary, a pull-request comment), and a name "<img …>" an image."""
+    import re
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("<img src=x>[x](https:__evil.example).py", f'KEY = "{key_for(shipped_rules, "google.api-key", rng)}"\n')
+    repo.git("add", "-A")
+    repo.git("-c", "user.name=[Revoke it here](https://evil.example)", "commit", "-q", "-m", "key")
+    assert run_in(repo.path, ["scan", "--history", "--json", "r.json"]).exit_code == 1
+    result = run_in(repo.path, ["revoke-plan", "r.json"])
+    assert result.exit_code == 0, result.output
+    text = re.sub(r"`[^`]*`", "", result.stdout)  # code spans show what they hold as it is
+    text = re.sub(r"<https://[^>\s]*>", "", text)  # the docs and key page autolinks
+    assert re.search(r"(?<!\\)\]\(", text) is None, result.stdout
+    assert re.search(r"(?<!\\)<[A-Za-z]", text) is None, result.stdout
+    # The shipped steps' placeholders ("<the key>") are text too, not tags that vanish.
+    assert "lookup \\<the key>" in result.stdout

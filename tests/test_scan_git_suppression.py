@@ -54,3 +54,43 @@ def test_allowed_fingerprints_are_held_back_after_detection_and_counted(tmp_path
         assert {f.fingerprint for f in report.findings} == {fingerprint(other)}
         assert report.stats.allowed == 2 and report.stats.to_dict()["allowed"] == 2
     assert "allowed" not in scan_paths([str(repo.path)], rules=shipped_rules).stats.to_dict()
+
+
+# Every allow-marker form detection knows (byok_ci.detect.filters), as a pusher would write it;
+# a classic Mac file (its CRs end lines) and a marker inside a base64 blob with the key.
+MARKED = {
+    "a.env": "OPENAI_API_KEY={key}  # byok-ci: allow\n",
+    "b.env": "OPENAI_API_KEY={key}  # byok-ci:allow\n",
+    "c.env": "OPENAI_API_KEY={key}  # pragma: allowlist secret\n",
+    "d.env": "OPENAI_API_KEY={key}  # gitleaks:allow\n",
+    "e.env": "# pragma: allowlist nextline secret\nOPENAI_API_KEY={key}\n",
+    "f.txt": "blob: {encoded}\n",
+    "g.mac": "OPENAI_API_KEY={key}  # byok-ci: allow\rOPENAI_API_KEY={other}\r",
+}
+
+
+@pytest.mark.parametrize("inline_allow", [False, True])
+def test_a_pre_receive_gate_ignores_every_allow_marker_form(inline_allow: bool, tmp_path: Path,
+                                                             shipped_rules: RuleSet) -> None:
+    import base64
+
+    from byok_ci import pre_receive
+
+    rng = random.Random(5)
+    repo = GitRepo(tmp_path / "r")
+    for name, text in MARKED.items():
+        key = key_for(shipped_rules, "openai.project-key", rng)
+        encoded = base64.b64encode(f"OPENAI_API_KEY={key}  # byok-ci: allow".encode()).decode()
+        repo.write(name, text.format(key=key, encoded=encoded, other=key_for(shipped_rules, "openai.project-key", rng)))
+    repo.git("add", "-A")
+    pushed = repo.git("commit-tree", repo.git("write-tree"), "-m", "keys the pusher marked")  # on no ref yet
+    updates = pre_receive.read_updates(f"{'0' * 40} {pushed} refs/heads/main\n")
+    verdict = pre_receive.check_push(updates, Settings(inline_allow=inline_allow), cwd=str(repo.path))
+    assert verdict.report is not None
+    found = sorted((f.path, f.line) for f in verdict.report.findings)
+    if inline_allow:  # the server chose to honour them: only the classic Mac file's unmarked line
+        assert found == [("g.mac", 2)]
+    else:
+        assert found == [("a.env", 1), ("b.env", 1), ("c.env", 1), ("d.env", 1), ("e.env", 2), ("f.txt", 1),
+                         ("g.mac", 1), ("g.mac", 2)]
+    assert verdict.code == 1

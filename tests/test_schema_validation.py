@@ -196,7 +196,9 @@ mutations = st.lists(st.tuples(st.sampled_from(["replace", "rename", "drop", "ad
 
 def mutate(document: Any, steps: list[tuple[str, int, int, Any]]) -> Any:
     document = copy.deepcopy(document)
-    for what, where, how, value in steps:
+    for what, where, how, shared in steps:
+        # A copy each time: one value placed twice, the second time inside the first, is a cycle.
+        value = copy.deepcopy(shared)
         path = list(paths_in(document))[where % len(list(paths_in(document)))]
         if not path:
             document = value if what in ("replace", "null") and how % 5 == 0 else document

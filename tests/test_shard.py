@@ -430,3 +430,48 @@ def test_every_commit_walked_is_counted_so_shards_agree_with_the_single_scan(tmp
     assert single.stats.commits == walked == 6
     merged = _merged([scan_git(GitTarget("history"), cwd=str(repo.path), shard=Shard(k, 3)) for k in (1, 2, 3)], tmp_path)
     assert merged.stats.commits == walked
+
+
+# Names git's pathspecs read as magic (":!", ":(exclude)", ":(glob)", a leading ":"), globs,
+# names differing only in case (a directory and a file too) or in Unicode normalisation, and
+# a newline: written by git fast-import, so no file system has to hold them.
+HOSTILE_NAMES = [":!x.py", ":(exclude)y.py", ":(glob)z.py", "*", ":", ":x", "!bang.py", ":(icase)A.py",
+                 "dir:(attr:x)/f.py", ":!dir/f.py", ":(exclude)dir/g.py", "**/deep.py", "[a]/b.py", "a/[b]",
+                 "Conf/a.py", "conf", "CONF/b.py", "Mixed.py", "mixed.py", "nl\ndir/f.py", "tab\tname.py",
+                 "cafe\u0301/x.py", "caf\u00e9/x.py", "~tilde", "--option.py", "@{u}.py", "HEAD", "refs/x.py"]
+
+
+def _quoted(name: str) -> bytes:
+    return b'"' + name.encode().replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n") + b'"'
+
+
+def _hostile_history(path: Path, keys: list[str]) -> Path:
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True, env=git_env())
+    stream = bytearray()
+    commits = [
+        [(name, f"K = '{keys[i % len(keys)]}'\n") for i, name in enumerate(HOSTILE_NAMES)]
+        + [(f"pad/{i}.txt", "y\n" * (i * 37)) for i in range(len(HOSTILE_NAMES))],
+        [(name, f"K2 = '{keys[(i + 5) % len(keys)]}'\n") for i, name in enumerate(HOSTILE_NAMES[::3])],
+    ]
+    for n, files in enumerate(commits):
+        stream += b"commit refs/heads/main\ncommitter Ada <ada@example.com> %d +0000\ndata 1\nc\n" % (1_700_000_000 + n)
+        for name, text in files:
+            data = text.encode()
+            stream += b"M 100644 inline %s\ndata %d\n%s\n" % (_quoted(name), len(data), data)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=bytes(stream), check=True, env=git_env())
+    return path
+
+
+@pytest.mark.parametrize("count", (2, 3, 5, 8))
+@pytest.mark.parametrize("all_objects", [False, True])
+def test_shards_of_a_history_with_pathspec_magic_names_merge_to_the_single_scan(tmp_path, shipped_rules, rng,
+                                                                                count, all_objects):
+    repo = _hostile_history(tmp_path / "repo", _keys(shipped_rules, rng, 12))
+    target = GitTarget("history", all_objects=all_objects)
+    single = scan_git(target, cwd=str(repo))
+    assert not single.errors and len(single.findings) == len(HOSTILE_NAMES) + len(HOSTILE_NAMES[::3])
+    shards = [scan_git(target, cwd=str(repo), shard=Shard(k, count)) for k in range(1, count + 1)]
+    merged = _merged(shards, tmp_path)
+    assert not merged.errors, merged.errors
+    assert _findings_json(merged) == _findings_json(single)
+    assert _stats(merged) == _stats(single)

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from byok_ci._yaml import describe_key, describe_yaml_error
-from byok_ci.errors import ManifestError
+from byok_ci._yaml import describe_key, describe_yaml_error, utf8_text
+from byok_ci.errors import MalformedYaml, ManifestError
 
 MAX_BYTES = 1024 * 1024
 MAX_NODES = 50_000  # with aliases expanded; a 500-key manifest has about 10,000
@@ -77,7 +77,7 @@ def load_located(text: str, path: str, *, max_nodes: int = MAX_NODES, unique_key
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        line, reason = describe_yaml_error(exc)
+        line, reason = describe_yaml_error(exc, text)
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         column = mark.column + 1 if mark is not None else None
         context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
@@ -228,5 +228,8 @@ def read_located(path: Path, shown: str | None = None, *, unique_keys: bool = Fa
         raise ManifestError(shown, None, None, f"cannot read: {(exc.strerror or str(exc)).lower()}") from None
     if len(raw) > MAX_BYTES:
         raise ManifestError(shown, None, None, f"file is larger than {MAX_BYTES // 1024} KB; refusing to parse it")
-    text = raw.decode("utf-8", errors="replace")
+    try:
+        text = utf8_text(raw)
+    except MalformedYaml as exc:
+        raise ManifestError(shown, exc.line, None, exc.args[0]) from None
     return text, load_located(text, shown, unique_keys=unique_keys)

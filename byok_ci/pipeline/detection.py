@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from byok_ci._offsets import cr_line_ends_as_lf
-from byok_ci.detect.engine import Detector
+from byok_ci.detect.engine import _MAY_ENCODE, Detector
 from byok_ci.detect.prefilter import merge
 from byok_ci.model import Chunk, Finding
 from byok_ci.sources import Source
@@ -65,7 +65,11 @@ def _detect_batch(batch: list[Chunk], detector: Detector) -> list[Finding]:
     if len(batch) == 1:
         return chunk_findings(batch[0], detector)
     spans = detector.prefilter.spans("\n".join(chunk.text for chunk in batch))
-    if not spans:
+    # A key only decoding finds has no keyword near it: such a chunk is detected whatever
+    # the spans say, as Detector.detect decodes it (without it, history scans with the
+    # pure-Python prefilter missed every base64 and URL-encoded key in a batch).
+    decodes = detector.decode_depth > 0
+    if not spans and not decodes:
         return []
     intervals = merge([span for rule_spans in spans.values() for span in rule_spans])
     found: list[Finding] = []
@@ -74,7 +78,7 @@ def _detect_batch(batch: list[Chunk], detector: Detector) -> list[Finding]:
         end = start + len(chunk.text)
         while k < len(intervals) and intervals[k][1] <= start:
             k += 1
-        if k < len(intervals) and intervals[k][0] <= end:
+        if (k < len(intervals) and intervals[k][0] <= end) or (decodes and _MAY_ENCODE.search(chunk.text)):
             found.extend(chunk_findings(chunk, detector))
         start = end + 1
     return found

@@ -85,6 +85,25 @@ def test_a_macos_decomposed_name_reports_as_gits_composed_one(tmp_path: Path, rn
     assert [f.path for f in on_disk.findings] == [f["path"] for f in staged["findings"]] == ["caf\u00e9.env"]
 
 
+def test_two_files_whose_names_differ_only_in_normalisation_stay_two(tmp_path: Path, rng: random.Random) -> None:
+    """Linux (and NTFS) hold `café.env` composed and decomposed as two files. Both were
+    reported as the composed name: the same key in both was reported once (one file hidden
+    from the report), and different keys pointed at one file. Each is now reported by its
+    own name, as git gives it, in a directory scan and in history."""
+    key = key_for(RULES, "openai.project-key", rng)
+    composed, decomposed = "caf\u00e9.env", unicodedata.normalize("NFD", "caf\u00e9.env")
+    repo = GitRepo(tmp_path / "repo")
+    repo.write(composed, f"OPENAI_API_KEY={key}\n")
+    repo.write(decomposed, f"OPENAI_API_KEY={key}\n")
+    if len(os.listdir(repo.path)) != 3:
+        pytest.skip("this file system finds one file by both names (macOS)")
+    repo.commit("two names")
+    on_disk = scan_paths([repo.path], rules=RULES, root=repo.path)
+    history = _json(repo.path, ["scan", "--history", "--format", "json"])
+    assert sorted(f.path for f in on_disk.findings) == sorted(f["path"] for f in history["findings"]) == sorted(
+        [composed, decomposed])
+
+
 @pytest.mark.parametrize("sep", ["/", "\\"])
 def test_excludes_match_case_sensitively_and_take_the_os_separator(sep: str) -> None:
     assert is_excluded("build/gen/app.js", ["build/gen/*"], sep)

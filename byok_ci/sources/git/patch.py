@@ -295,11 +295,13 @@ def _patch_by_lines(section: bytes, commit: Commit | None) -> FilePatch:
     run: list[bytes] | None = None
     run_first = 0
     collect = False
+    added = False  # whether the line before was one kept as added
     for line in lines[1:]:
         first = line[:1]
         if in_hunk:
             if first == b"+" or first == b"-" or first == b" ":
                 prefix = line[:parents]
+                added = False
                 if b"-" in prefix:
                     continue
                 if prefix == plus and collect:
@@ -308,9 +310,17 @@ def _patch_by_lines(section: bytes, commit: Commit | None) -> FilePatch:
                         current.runs.append(Run(new_line, b"", run))
                     run.append(line[parents:])
                     current.added_bytes += len(line) - parents
+                    added = True
                 new_line += 1
                 continue
             if first == b"\\":  # "\ No newline at end of file"
+                if added and run and run[-1].endswith(b"\n"):
+                    # The file ends without one: the newline is git's, not the file's. A
+                    # classic Mac file (CRs only) is one such line, and detection ends its
+                    # lines at CRs only when the text has no LF (as a directory scan reads it).
+                    run[-1] = run[-1][:-1]
+                    current.added_bytes -= 1
+                added = False
                 continue
             in_hunk = False
         if first == b"@":

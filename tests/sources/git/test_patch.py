@@ -62,7 +62,8 @@ def test_added_lines_with_new_file_line_numbers() -> None:
     assert [c.sha for c in commits] == ["aaaa"]
     changed, gone = patches
     assert changed.path == "f.txt" and changed.blob == "2222" and changed.mode == "100644"
-    assert [(r.first, r.text()) for r in changed.runs] == [(2, "two\nthree\n"), (9, "new\n")]
+    # The file ends without a newline after "new": the run holds the file's bytes, not git's.
+    assert [(r.first, r.text()) for r in changed.runs] == [(2, "two\nthree\n"), (9, "new")]
     assert changed.commit is not None and changed.commit.info.author == "Ada <ada@example.com>"
     assert gone.deleted and gone.runs == []
 
@@ -167,4 +168,5 @@ def test_lines_after_a_hunk_that_no_hunk_holds_are_read_as_headers() -> None:
 def test_no_newline_marker_is_not_part_of_the_line() -> None:
     text = b"diff --git f f\nindex 1..2 100644\n--- f\n+++ f\n@@ -1 +1,2 @@\n-a\n\\ No newline at end of file\n+b\n+c\n\\ No newline at end of file\n"
     (patch,) = parse([text])
-    assert [(r.first, r.data) for r in patch.runs] == [(1, b"b\nc\n")] and patch.added_bytes == 4
+    # The second marker is of the new side: "c" ends the file without a newline (as it is read from disk).
+    assert [(r.first, r.data) for r in patch.runs] == [(1, b"b\nc")] and patch.added_bytes == 3
