@@ -48,7 +48,7 @@ def test_a_hostile_config_is_one_error_line_and_exit_2(case: str, tmp_path: Path
     errors = [line for line in done.stderr.splitlines() if line.startswith("byok-ci: error:")]
     assert len(errors) == 1 and message in errors[0], done.stderr
     assert "Traceback" not in done.stderr and not done.stdout.startswith("no leaks found")
-    assert done.stdout.startswith("incomplete:") and "1 files" in done.stdout  # a.txt was still scanned
+    assert done.stdout.startswith("incomplete, not clean:") and "1 files" in done.stdout  # a.txt was still scanned
 
 
 def test_a_config_with_a_bom_is_read(tmp_path: Path) -> None:

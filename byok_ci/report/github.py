@@ -94,7 +94,7 @@ def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci", not
             stream.write(f"| {_cell(suite)} | {cells} |\n")
         stream.write("\n")
     if not findings and any(e.blocking for e in report.errors):
-        stream.write(f"**Incomplete**: no leaks found in what could be read ({report.stats.files} files checked), "
+        stream.write(f"**Incomplete, not clean**: no key in what could be read ({report.stats.files} files checked), "
                      "but not everything could be checked (below).\n")
     elif not findings:
         stream.write(f"No leaks found ({report.stats.files} files checked).\n")

@@ -56,7 +56,7 @@ def write(report: Report, stream: TextIO, *, color: bool = False, quiet: bool = 
         noun = "finding" if len(findings) == 1 else "findings"
         summary = paint("error", f"{len(findings)} {noun} in {files} file{'s' if files != 1 else ''}")
     elif report.errors:  # what could not be read is never "no leaks found"
-        summary = paint("error", "incomplete: no leaks found in what could be read")
+        summary = paint("error", "incomplete, not clean: no key in what could be read, but not everything was")
     else:
         summary = paint("ok", "no leaks found")
     count = len(report.errors)

@@ -49,7 +49,8 @@ def test_a_scan_that_could_not_read_everything_never_reads_as_clean() -> None:
     out = io.StringIO()
     write(Report("scan", [], [ScanError("big.bin", "file too large", None)], Stats(files=3, bytes=10)), out)
     summary = out.getvalue().splitlines()[-1]
-    assert summary.startswith("incomplete: no leaks found in what could be read (3 files")
+    assert summary.startswith("incomplete, not clean: no key in what could be read, but not everything was (3 files")
+    assert "no leaks found" not in out.getvalue()
     assert "1 problem reported as errors" in summary
     out = io.StringIO()
     write(Report("scan", [], [], Stats(files=3, bytes=10)), out)
