@@ -1,4 +1,4 @@
-"""The CircleCI and Buildkite snippets of docs/other-ci.md, run in a clone of a real remote:
+"""The CircleCI and Buildkite snippets of docs/circleci.md and docs/buildkite.md, run in a clone of a real remote:
 their commands (minus the install, done once here), the range they pass and the JUnit file
 the CI system is told to read."""
 
@@ -22,14 +22,14 @@ from tests.realclient.harness import Remote, developer
 
 pytestmark = pytest.mark.slow
 
-PAGE = (REPO / "docs" / "other-ci.md").read_text()
+PAGES = {name: (REPO / "docs" / f"{name.lower()}.md").read_text() for name in ("Jenkins", "CircleCI", "Buildkite")}
 BIN = Path(sys.executable).parent  # this test run's byok-ci
 JUNIT = xmlschema.XMLSchema(str(REPO / "tests" / "data" / "junit-10-file-line.xsd"))
 
 
 def block(header: str) -> dict:  # type: ignore[type-arg]
     """The YAML code block that follows ``## <header>``."""
-    section = PAGE.split(f"## {header}", 1)[1]
+    section = PAGES[header].split(f"## {header}", 1)[1]
     return yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))  # type: ignore[union-attr]
 
 
@@ -88,7 +88,7 @@ def test_buildkite_snippet(clone: tuple[GitRepo, str]) -> None:
 
 def test_jenkins_snippet(clone: tuple[GitRepo, str]) -> None:
     repo, _ = clone
-    section = PAGE.split("## Jenkins", 1)[1].split("## ", 1)[0]
+    section = PAGES["Jenkins"].split("## Jenkins", 1)[1].split("## ", 1)[0]
     lines = re.findall(r"^\s*sh '(.*)'$", section, re.M)  # Groovy single quotes: the shell expands ${...}
     tmp = repo.path.parent / "workspace@tmp"  # Jenkins' WORKSPACE_TMP, with byok-ci installed
     (tmp / "byok" / "bin").mkdir(parents=True)
