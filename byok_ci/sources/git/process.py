@@ -146,6 +146,61 @@ def blocks(out: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
         yield block
 
 
+def drained(out: IO[bytes], size: int = 1 << 20, limit: int = 64 << 20) -> Iterator[bytes]:
+    """What git has written so far, read from now on by a thread of its own that holds up
+    to ``limit`` bytes: git then never waits on a full pipe while the caller is busy or
+    not reading yet (the thread takes the GIL only to hand a block over), and each block
+    handed on is everything read since the last one, so the caller works on large blocks."""
+    held: list[bytes] = []
+    state = {"bytes": 0, "done": False, "stopped": False}
+    failure: list[BaseException] = []
+    ready = threading.Condition()
+
+    def read() -> None:
+        try:
+            while True:
+                block = out.read1(size)  # type: ignore[attr-defined]
+                with ready:
+                    held.append(block)
+                    state["bytes"] += len(block)
+                    state["done"] = not block
+                    ready.notify()
+                    while state["bytes"] >= limit and not state["stopped"]:
+                        ready.wait()
+                    if not block or state["stopped"]:
+                        return
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            with ready:
+                failure.append(exc)
+                state["done"] = True
+                ready.notify()
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def handed() -> Iterator[bytes]:
+        try:
+            while True:
+                with ready:
+                    while not held and not state["done"]:
+                        ready.wait()
+                    taken = b"".join(held)
+                    held.clear()
+                    state["bytes"] = 0
+                    ready.notify()
+                    if not taken and state["done"]:
+                        if failure:
+                            raise failure[0]
+                        return
+                if taken:
+                    yield taken
+        finally:
+            with ready:
+                state["stopped"] = True
+                ready.notify()
+
+    return handed()
+
+
 def check_work_tree(cwd: str | None = None) -> None:
     """Raise GitError unless ``cwd`` is inside a work tree (outside one, `git diff --cached`
     silently turns into a `--no-index` diff)."""
