@@ -163,7 +163,7 @@ def pipe_capacity(pipe: IO[bytes]) -> int:
         return 1 << 16  # the usual default
 
 
-def drained(out: IO[bytes], size: int = 1 << 20, limit: int = 64 << 20) -> Iterator[bytes]:
+def drained(out: IO[bytes], size: int = 1 << 20, limit: int = 16 << 20) -> Iterator[bytes]:
     """What git has written so far, read from now on by a thread of its own that holds up
     to ``limit`` bytes: git then never waits on a full pipe while the caller is busy or
     not reading yet (the thread takes the GIL only to hand a block over), and each block
