@@ -111,6 +111,7 @@ def scan_git(
     full: bool = False,
     shard: Shard | None = None,
     keys: KeyVault | None = None,
+    started: CommitSource | None = None,
 ) -> Report:
     """Scan staged changes, a commit range or the whole history and return the report.
 
@@ -127,6 +128,9 @@ def scan_git(
     ``shard`` (a history scan only) scans only the paths that shard owns
     (:mod:`byok_ci.shard`); commit authors and ref names are the first shard's. The report
     records the shard and the commit and refs it scanned.
+
+    ``started`` (a whole history, neither incremental nor sharded): its commits listed and
+    their git already running (:func:`byok_ci.sources.git.commits.start_history`).
     """
     if target.mode not in MODES:
         raise ValueError(f"unknown git scan mode {target.mode!r}")
@@ -134,6 +138,10 @@ def scan_git(
         raise ValueError("a shard applies to a history scan only")
     if (state is not None or target.all_objects) and target.mode != "history":
         raise ValueError("a history state and all objects apply to a history scan only")
+    if started is not None and (target.mode != "history" or state is not None or shard is not None
+                                or started.all_objects != target.all_objects):
+        started.close()
+        raise ValueError("a started history applies to a whole history scan only")
     settings = settings or Settings()
     # Git names files relative to the work tree's root whatever the directory: so do reports.
     here = cwd or os.getcwd()
@@ -161,9 +169,12 @@ def scan_git(
                 scanned = history_id(cwd)
             with _sharded(shard, target, pathspecs, chunker, cwd) as (config, only):
                 _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note,
-                              progress, settings.jobs, incremental, config, only)
+                              progress, settings.jobs, incremental, config, only, started)
     except GitError as exc:
         errors.append(ScanError(HERE, str(exc)))
+    finally:
+        if started is not None:
+            started.close()
     if chunker.submodules:
         note(
             f"{len(chunker.submodules)} submodule(s) not scanned (their content lives in other repositories; "
@@ -226,6 +237,7 @@ def _scan_commits(
     incremental: History | None = None,
     config: Sequence[str] = (),
     only: Sequence[str] = (),
+    started: CommitSource | None = None,
 ) -> None:
     """Findings of the commits ``target`` selects into ``findings``, parents first (whatever
     was found before a failure is kept, then the failure raised)."""
@@ -250,10 +262,14 @@ def _scan_commits(
         before: list[bytes] = []
         if incremental is not None:
             before = incremental.start(pathspecs, target.all_objects, boundary, cwd, note)
-        source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd,
-                              max_parts=jobs, all_objects=target.all_objects, exclude=before, config=config,
-                              only=only)
-        parts = source.parts()
+        if started is not None and started.started is not None:
+            source, parts = started, started.started
+            source.adopt(chunker)
+        else:
+            source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd,
+                                  max_parts=jobs, all_objects=target.all_objects, exclude=before, config=config,
+                                  only=only)
+            parts = source.parts()
         if before:
             note(f"incremental history: {sum(part.count for part in parts):,} commit(s) not scanned before")
         # A range is truncated only when it reaches a commit whose parents were not fetched

@@ -60,7 +60,7 @@ def git_target(
         raise click.UsageError(f"choose one of {', '.join(chosen)}")
     if not chosen:
         return None
-    from byok_ci.scan_git import GitTarget
+    from byok_ci.sources.git.revisions import GitTarget  # not scan_git: a history starts git before detection loads
 
     if git_range is not None:
         return GitTarget("range", revision=git_range)
@@ -77,6 +77,12 @@ def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Setting
                     state: Path | None = None, full: bool = False, shard: Shard | None = None,
                     keys: KeyVault | None = None) -> Report:
     """scan_git, with a progress bar in commits for a history scan on a terminal."""
+    started = None
+    if target.mode == "history" and state is None and shard is None:
+        # git first: its diffs then run while detection loads (issue 16 §3).
+        from byok_ci.sources.git.commits import start_history
+
+        started = start_history(paths, settings.max_file_size, settings.jobs, target.all_objects)
     from byok_ci.report.progress import commit_progress, on_terminal
     from byok_ci.scan_git import scan_git
 
@@ -85,5 +91,5 @@ def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Setting
             target, paths, settings=settings, allow_shallow=allow_shallow,
             on_note=lambda message: say(f"byok-ci: note: {message}"),
             progress=progress if target.mode == "history" and on_terminal() else None,
-            state=state, full=full, shard=shard, keys=keys,
+            state=state, full=full, shard=shard, keys=keys, started=started,
         )

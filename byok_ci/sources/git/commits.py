@@ -20,14 +20,16 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
+from typing import IO
 
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk
 from byok_ci.sources import Reading
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
-from byok_ci.sources.git.process import DIFF_OPTIONS, blocks, diff_config, first_error_line, run, stream
+from byok_ci.sources.git.process import DIFF_OPTIONS, blocks, diff_config, drained, first_error_line, run, stream
 
 # Below this many commits per part, another git process costs more than it saves (when
 # the number of parts is left to byok-ci; an explicit one is taken as given).
@@ -58,13 +60,52 @@ class CommitPart:
     orphans: frozenset[bytes] = frozenset()
     config: Sequence[str] = ()  # `git -c` options for the diffs (a history shard's, sources.git.sharding)
     only: Sequence[str] = ()  # pathspecs of the paths to diff (a history shard's, sources.git.sharding)
+    _started: tuple[ExitStack, Iterator[bytes]] | None = field(default=None, repr=False)
 
     @property
     def reading(self) -> Reading:
         return self.chunker.reading
 
+    def start(self) -> None:
+        """Start git on this part's commits now: what it writes is held (up to a limit) until
+        :meth:`chunks` reads it, so git works while the rest of the scan sets up."""
+        remaining = self._remaining()
+        if self._started is None and remaining:
+            stack = ExitStack()
+            out = stack.enter_context(self._log(remaining))
+            self._started = (stack, drained(out, READ_SIZE))
+
+    def close(self) -> None:
+        """Stop a git :meth:`start` started and :meth:`chunks` never read."""
+        if self._started is not None:
+            stack, _ = self._started
+            self._started = None
+            stack.__exit__(GeneratorExit, GeneratorExit(), None)  # as if abandoned: git is killed
+
+    def _remaining(self) -> list[bytes]:
+        return [sha for sha in self.shas.split() if sha not in self.orphans]
+
+    def _log(self, remaining: list[bytes]) -> AbstractContextManager[IO[bytes]]:
+        # A shard's pathspecs narrow the diffs only: every commit is still shown, with every parent.
+        narrow = ["--sparse", "--full-history"] if self.only else []
+        args = [*diff_config(self.chunker.max_file_size), *self.config, "log", *self.options, *narrow,
+                "--no-walk=unsorted", "--stdin", "--", *self.pathspecs, *self.only]
+        return stream(args, cwd=self.cwd, input=b"\n".join(remaining) + b"\n", pipe_size=PIPE_SIZE)
+
+    @contextmanager
+    def _patches_of(self, remaining: list[bytes]) -> Iterator[Iterator[bytes]]:
+        """git's output for ``remaining``: from the git :meth:`start` started, or a new one."""
+        if self._started is not None:
+            stack, held = self._started
+            self._started = None
+            with stack:
+                yield held
+            return
+        with self._log(remaining) as out:
+            yield drained(out, READ_SIZE)
+
     def chunks(self) -> Iterator[Chunk]:
-        remaining = [sha for sha in self.shas.split() if sha not in self.orphans]
+        remaining = self._remaining()
         for sha in self.shas.split():
             if sha in self.orphans:
                 yield from self._whole_tree(sha.decode("ascii"))
@@ -75,13 +116,9 @@ class CommitPart:
                 seen.append(commit.sha)
                 self._count(commit)
 
-            # A shard's pathspecs narrow the diffs only: every commit is still shown, with every parent.
-            narrow = ["--sparse", "--full-history"] if self.only else []
-            args = [*diff_config(self.chunker.max_file_size), *self.config, "log", *self.options, *narrow,
-                    "--no-walk=unsorted", "--stdin", "--", *self.pathspecs, *self.only]
             try:
-                with stream(args, cwd=self.cwd, input=b"\n".join(remaining) + b"\n", pipe_size=PIPE_SIZE) as out:
-                    for patch in parse(blocks(out, READ_SIZE), on_commit=count):
+                with self._patches_of(remaining) as held:
+                    for patch in parse(held, on_commit=count):
                         yield from self.chunker.chunks(patch)
                 return
             except GitError as exc:
@@ -145,6 +182,27 @@ class CommitSource:
     _listed: bytes = b""
     _orphans: frozenset[bytes] = frozenset()
     _parents: set[bytes] = field(default_factory=set)
+    started: list[CommitPart] | None = None  # the parts :meth:`start` made
+
+    def start(self) -> list[CommitPart]:
+        """:meth:`parts`, with every part's git started (:meth:`CommitPart.start`)."""
+        self.started = self.parts()
+        for part in self.started:
+            part.start()
+        return self.started
+
+    def adopt(self, chunker: Chunker) -> None:
+        """Read the started parts with ``chunker`` (and its forks), which takes over what
+        listing the commits reported."""
+        chunker.absorb(self.chunker)
+        self.chunker = chunker
+        for part in self.started or ():
+            part.chunker = chunker if part.index == 0 else chunker.fork()
+
+    def close(self) -> None:
+        """Stop the git of every started part no one read."""
+        for part in self.started or ():
+            part.close()
 
     @property
     def reading(self) -> Reading:
@@ -323,6 +381,21 @@ class CommitSource:
         """Every part's chunks, one part after the other (no parallelism, not in order)."""
         for part in self.parts():
             yield from part.chunks()
+
+
+def start_history(pathspecs: Sequence[str], max_file_size: int, jobs: int = 0, all_objects: bool = False,
+                  cwd: str | None = None) -> CommitSource | None:
+    """A whole history's commits listed and git started on them: the CLI calls this before
+    it loads detection, so git's diffs (most of a history scan's work) overlap byok-ci's
+    start-up. None when git cannot list them (the scan proper then says why)."""
+    source = CommitSource(pathspecs=pathspecs, all_refs=True, chunker=Chunker(max_file_size=max_file_size), cwd=cwd,
+                          max_parts=jobs, all_objects=all_objects)
+    try:
+        source.start()
+    except GitError:
+        source.close()
+        return None
+    return source
 
 
 def every_commit(cwd: str | None) -> list[bytes]:

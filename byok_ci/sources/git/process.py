@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO
@@ -144,6 +145,81 @@ def blocks(out: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
         if not block:
             return
         yield block
+
+
+# git writes a few KiB at a time; a reader that takes each few KiB takes the GIL from the
+# caller hundreds of times a second. After a short read it waits for the pipe to fill
+# more, for at most what git (at most ~50 MB/s of patches) needs to fill a quarter of it.
+_FILL_RATE = 50_000_000  # bytes a second
+MAX_PAUSE = 0.005
+
+
+def pipe_capacity(pipe: IO[bytes]) -> int:
+    try:
+        import fcntl
+
+        return int(fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ))  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, OSError, ValueError):
+        return 1 << 16  # the usual default
+
+
+def drained(out: IO[bytes], size: int = 1 << 20, limit: int = 16 << 20) -> Iterator[bytes]:
+    """What git has written so far, read from now on by a thread of its own that holds up
+    to ``limit`` bytes: git then never waits on a full pipe while the caller is busy or
+    not reading yet (the thread takes the GIL only to hand a block over), and each block
+    handed on is everything read since the last one, so the caller works on large blocks."""
+    held: list[bytes] = []
+    state = {"bytes": 0, "done": False, "stopped": False}
+    failure: list[BaseException] = []
+    ready = threading.Condition()
+    capacity = min(size, pipe_capacity(out))
+    short, pause = capacity // 4, min(MAX_PAUSE, capacity / 4 / _FILL_RATE)
+
+    def read() -> None:
+        try:
+            while True:
+                block = out.read1(size)  # type: ignore[attr-defined]
+                with ready:
+                    held.append(block)
+                    state["bytes"] += len(block)
+                    state["done"] = not block
+                    ready.notify()
+                    while state["bytes"] >= limit and not state["stopped"]:
+                        ready.wait()
+                    if not block or state["stopped"]:
+                        return
+                if len(block) < short:
+                    time.sleep(pause)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            with ready:
+                failure.append(exc)
+                state["done"] = True
+                ready.notify()
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def handed() -> Iterator[bytes]:
+        try:
+            while True:
+                with ready:
+                    while not held and not state["done"]:
+                        ready.wait()
+                    taken = b"".join(held)
+                    held.clear()
+                    state["bytes"] = 0
+                    ready.notify()
+                    if not taken and state["done"]:
+                        if failure:
+                            raise failure[0]
+                        return
+                if taken:
+                    yield taken
+        finally:
+            with ready:
+                state["stopped"] = True
+                ready.notify()
+
+    return handed()
 
 
 def check_work_tree(cwd: str | None = None) -> None:
