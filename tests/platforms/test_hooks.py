@@ -5,7 +5,6 @@ file's line and column, under the name git shows (issue 21 §5)."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
@@ -13,12 +12,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from byok_ci.cli import main
 from byok_ci.rules import load_rules
 from tests.conftest import key_for
 from tests.gitrepo import GitRepo
+from tests.platforms.cli import json_report as _json
 from tests.test_pre_commit_hooks import Hooks, hooks, try_repo  # noqa: F401  (hooks: a fixture)
 
 RULES = load_rules()
@@ -35,17 +33,6 @@ def _plant(repo: GitRepo, rng: random.Random) -> dict[str, str]:
         repo.write(name, f"# config\r\nA=1\r\nOPENAI_API_KEY={key}\r\n")
         tails[name] = key[-4:]
     return tails
-
-
-def _json(cwd: Path, args: list[str]) -> dict:  # type: ignore[type-arg]
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(main, args, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    assert result.exit_code == 1, result.output
-    return json.loads(result.stdout)
 
 
 def _found(report: dict) -> list[tuple[str, int, int]]:  # type: ignore[type-arg]

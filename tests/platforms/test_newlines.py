@@ -24,6 +24,7 @@ from byok_ci.rules import Rule, load_rules
 from byok_ci.scan import scan_paths, scan_text
 from tests.conftest import key_for
 from tests.gitrepo import GitRepo
+from tests.platforms.cli import json_report
 
 RULES = load_rules()
 ENDINGS = {"crlf": "\r\n", "cr": "\r", "mixed": None}
@@ -129,18 +130,9 @@ def test_staged_and_history_diffs_of_crlf_files_report_the_lf_findings(tmp_path:
 
 
 def _cli(cwd: Path, args: list[str], add: bool = False) -> dict:  # type: ignore[type-arg]
-    import os
-
     if add:
         GitRepo(cwd, init=False).git("add", "-A")
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(main, args, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    assert result.exit_code == 1, result.output
-    return json.loads(result.stdout)
+    return json_report(cwd, args)
 
 
 def test_a_crlf_config_loads_and_its_errors_name_the_right_line(tmp_path: Path) -> None:

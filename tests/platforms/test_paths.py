@@ -7,7 +7,6 @@ so the code that runs there is the code tested here (only the file system is Lin
 
 from __future__ import annotations
 
-import json
 import ntpath
 import os
 import posixpath
@@ -16,11 +15,15 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from byok_ci.cli import main
 from byok_ci.model import fingerprint
-from byok_ci.paths import _inside, display_path, relative_to_root, report_form, shown_path
+from byok_ci.paths import (
+    _inside,
+    display_path,
+    relative_to_root,
+    report_form,
+    shown_path,
+)
 from byok_ci.rules import load_rules
 from byok_ci.scan import scan_paths
 from byok_ci.shard import assign
@@ -28,6 +31,7 @@ from byok_ci.sources.select import is_excluded
 from byok_ci.suppress.baseline import relative_path
 from tests.conftest import key_for
 from tests.gitrepo import GitRepo
+from tests.platforms.cli import json_report as _json
 from tests.platforms.fs import case_insensitive
 
 RULES = load_rules()
@@ -158,12 +162,3 @@ def test_paths_differing_only_in_case_in_history_are_both_reported(tmp_path: Pat
     assert sorted(f["path"] for f in found["findings"]) == ["Config.py", "config.py"]
 
 
-def _json(cwd: Path, args: list[str], code: int = 1) -> dict:  # type: ignore[type-arg]
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(main, args, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    assert result.exit_code == code, result.output
-    return json.loads(result.stdout)
