@@ -109,6 +109,29 @@ def escape_terminal(text: str) -> str:
     return text
 
 
+# What Markdown (GitHub's) would turn into structure inside a line: links and images ([ ]),
+# HTML and autolinks (< >), code spans (`), table columns (|), and the backslash that would
+# undo an escape. Emphasis, entities and strikethrough add no link, tag or column, and
+# escaping them would break the URLs our own messages carry (security_credentials, #view/…).
+_MARKDOWN = re.compile(r"([\\`\[\]<>|])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` (a file name, an author, a name from a manifest or a provider's answer) as
+    plain text in one Markdown line or table cell: on one line and terminal-safe
+    (:func:`escape_terminal` writes control characters out), and unable to add a link, an image, a tag or a column."""
+    return _MARKDOWN.sub(r"\\\1", escape_terminal(text))
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as a code span no backtick in it can end early (a fence one backtick longer
+    than the longest run inside, CommonMark), on one line, ``|`` escaped for a table."""
+    text = escape_terminal(text).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if "`" in text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def defuse_json(text: str) -> str:
     """JSON text with ``##[`` (a workflow command to a GitHub runner, anywhere in a line)
     written ``#\\u0023[``: the same JSON value, harmless in a CI log. ``#`` occurs in JSON

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -181,14 +180,11 @@ def plan_markdown(plan: RevokePlan) -> str:
     """The plan as Markdown: one numbered section per key, in the order to act. What the
     report and the manifest hold (file names, authors, references) is shown escaped, so it
     cannot add a line to the plan or drive the terminal that shows it."""
-    from byok_ci.outbound import escape_terminal
+    from byok_ci.outbound import escape_terminal, markdown_text
 
-    def plain(text: str) -> str:
-        # Outside a code span a commit author or file name ("[revoke here](https://…)",
-        # "<img …>") would be a link or HTML in the rendered plan: shown as text instead.
-        return _MARKDOWN.sub(r"\\\1", escape_terminal(text))
-
-    plan = _escaped_plan(plan, escape_terminal, plain)
+    # Outside a code span a commit author or file name ("[revoke here](https://…)", "<img …>")
+    # would be a link or HTML in the rendered plan: shown as text instead.
+    plan = _escaped_plan(plan, escape_terminal, markdown_text)
     if not plan.items:
         return "# Revoke plan\n\nNo leaked keys in this report: nothing to revoke.\n"
     lines = ["# Revoke plan", "",
@@ -220,9 +216,6 @@ def plan_markdown(plan: RevokePlan) -> str:
         lines += ["- Then: create a new key, store it in the secret manager, update every secret that held "
                   "this one, and check the provider's usage for calls you did not make.", ""]
     return "\n".join(lines)
-
-
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|&~!#])")
 
 
 def _no_tags(text: str) -> str:

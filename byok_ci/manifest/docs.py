@@ -8,11 +8,11 @@ from pathlib import Path
 from byok_ci.config import Settings
 from byok_ci.errors import ManifestError
 from byok_ci.manifest.model import KeyEntry, Manifest
-from byok_ci.outbound import escape_terminal
+from byok_ci.outbound import markdown_code, markdown_text
 
 
 def _cell(text: str) -> str:
-    return escape_terminal(text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")) or "—"
+    return markdown_text(text) or "—"
 
 
 def _due(entry: KeyEntry, manifest: Manifest) -> str:
@@ -26,9 +26,9 @@ def render_docs(manifest: Manifest) -> str:
     order = {env: i for i, env in enumerate(manifest.policy.environments)}
     keys = sorted(manifest.keys, key=lambda k: (order.get(k.env, len(order)), k.env, k.label))
     lines = [
-        f"## AI provider keys of {escape_terminal(manifest.project or 'this project')}",
+        f"## AI provider keys of {markdown_text(manifest.project or 'this project')}",
         "",
-        f"Generated from `{escape_terminal(manifest.path)}` by `byok-ci manifest docs`; edit the manifest, not this table.",
+        f"Generated from {markdown_code(manifest.path)} by `byok-ci manifest docs`; edit the manifest, not this table.",
         "",
         "| Environment | Key | Provider | Where it lives | Owner | Rotated | Rotation due | Expires | Allowed models / scopes |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -37,13 +37,13 @@ def render_docs(manifest: Manifest) -> str:
         allowed = "; ".join(
             f"{label}: {', '.join(values)}" for label, values in (("models", k.models), ("scopes", k.scopes)) if values
         )
-        where = f"`{k.secret}`" if k.secret else "not a valid reference"
+        where = markdown_code(str(k.secret)) if k.secret else "not a valid reference"
         cells = [
-            k.env, f"`{k.label}`", k.provider, where, k.owner,
-            k.rotated.isoformat() if k.rotated else "unknown", _due(k, manifest),
-            k.expires.isoformat() if k.expires else "", allowed,
+            _cell(k.env), markdown_code(k.label), _cell(k.provider), where, _cell(k.owner),
+            k.rotated.isoformat() if k.rotated else "unknown", _cell(_due(k, manifest)),
+            k.expires.isoformat() if k.expires else "—", _cell(allowed),
         ]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

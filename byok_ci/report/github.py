@@ -12,7 +12,8 @@ from typing import TextIO
 from collections.abc import Iterable
 
 from byok_ci.model import FOUND_IN, OUTCOMES, PROBE_TITLES, PROBES, REACHABILITY, Finding, Report
-from byok_ci.outbound import escape_terminal, escaped_report
+from byok_ci.outbound import escape_terminal, escaped_report, markdown_code
+from byok_ci.outbound import markdown_text as _cell
 
 MAX_ANNOTATIONS = 10
 
@@ -72,10 +73,6 @@ def write(report: Report, stream: TextIO, *, limit: int = MAX_ANNOTATIONS, **_op
         stream.write(workflow_command("warning", error.one_line(), title=f"byok-ci could not check {error.path}") + "\n")
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci", notices: Iterable[str] = ()) -> None:
     """A Markdown job summary for ``$GITHUB_STEP_SUMMARY``: check counts by suite, the
     findings, what could not be checked, ``notices``, and the drift matrix."""
@@ -104,7 +101,7 @@ def write_summary(report: Report, stream: TextIO, *, title: str = "byok-ci", not
         for f in findings:
             commit = f.commit[:12] if f.commit else ""
             line = FOUND_IN[f.found_in] if f.found_in else f.line
-            redacted = f"`{_cell(f.redacted)}`" if f.redacted else ""
+            redacted = markdown_code(f.redacted) if f.redacted else ""
             stream.write(f"| {_cell(f.path)} | {line} | {f.rule_id} | {_cell(f.message)} | {redacted} | {commit} |\n")
     if report.errors:
         stream.write("\n**Could not check:**\n\n")

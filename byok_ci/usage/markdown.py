@@ -8,13 +8,14 @@ sparkline and the chart is a separate file for the workflow to upload.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
 from byok_ci.model import Report, check_counts
+from byok_ci.outbound import markdown_code as _code
+from byok_ci.outbound import markdown_text as _cell
 from byok_ci.usage.model import KeySummary
 from byok_ci.usage.run import UsageResult
 
@@ -31,29 +32,6 @@ def sparkline(values: Sequence[int]) -> str:
 
 def _money(value: Decimal | float | None) -> str:
     return "—" if value is None else f"${Decimal(str(value)).quantize(Decimal('0.01')):,}"
-
-
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|&~!#])")
-
-
-def _cell(text: str) -> str:
-    """Text from a manifest or a provider's answer as one table cell of plain text: on one
-    line, with no Markdown or HTML of its own (no link, image, emphasis or tag a crafted key
-    name could add to the job summary), and safe to show in a terminal."""
-    from byok_ci.outbound import escape_terminal
-
-    return _MARKDOWN.sub(r"\\\1", escape_terminal(" ".join(text.splitlines())))
-
-
-def _code(text: str) -> str:
-    """``text`` as a code span that no backtick in it can end early (CommonMark: a fence one
-    backtick longer than the longest run inside), on one line, ``|`` escaped for the table."""
-    from byok_ci.outbound import escape_terminal
-
-    text = escape_terminal(" ".join(text.splitlines())).replace("|", "\\|")
-    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    pad = " " if "`" in text else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _budget(row: KeySummary) -> str:

@@ -35,3 +35,23 @@ def test_summary_table_and_clean_line() -> None:
     clean = io.StringIO()
     write_summary(Report("scan", [], [], Stats(files=3)), clean)
     assert "No leaks found (3 files checked)." in clean.getvalue()
+
+
+def test_a_crafted_file_name_adds_no_link_image_or_column_to_the_job_summary(tmp_path, shipped_rules) -> None:  # type: ignore[no-untyped-def]
+    """A pull request chooses its file names: in the job summary they are text, never a
+    link, an image or a column, and the key in the file stays redacted."""
+    import random
+    import re
+
+    from byok_ci.scan import scan_paths
+    from tests.conftest import key_for
+
+    key = key_for(shipped_rules, "openai.project-key", random.Random(31))
+    name = "[docs](https:evil.example) <img src=x> `x|y.env"
+    (tmp_path / name).write_text(f"OPENAI_API_KEY={key}\n")
+    out = io.StringIO()
+    write_summary(scan_paths([str(tmp_path)], rules=shipped_rules), out)
+    row = next(line for line in out.getvalue().splitlines() if "docs" in line)
+    assert row.startswith("| \\[docs\\](https:evil.example) \\<img src=x\\> \\`x\\|y.env | 1 | openai.project-key |")
+    assert len(re.split(r"(?<!\\)\|", row)[1:-1]) == 6  # the table's six columns, none added
+    assert key not in out.getvalue()
