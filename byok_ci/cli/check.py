@@ -42,6 +42,11 @@ from byok_ci.cli.options import (
 @click.option("--scheduled", envvar="BYOK_CI_CHECK_SCHEDULED", type=click.Choice(("history", "tree")), default=None,
               help="What schedule/workflow_dispatch events scan (default history).")
 @click.option("--allow-shallow", is_flag=True, help="Accept a shallow clone's truncated history.")
+@click.option("--inline-allow/--no-inline-allow", envvar="BYOK_CI_CHECK_INLINE_ALLOW", default=True, show_default=True,
+              help="Scan job: honour 'byok-ci: allow' markers in what is scanned (--no-inline-allow: a pull "
+                   "request cannot wave its own key through; allow by fingerprint in the workflow instead).")
+@click.option("--scan-binary/--skip-binary", envvar="BYOK_CI_CHECK_SCAN_BINARY", default=False, show_default=True,
+              help="Scan job on commits: read the printable text of binary files instead of skipping them.")
 @strict_option("Manifest warnings and inconclusive checks fail, as --strict of manifest check and drift.",
                envvar="BYOK_CI_CHECK_STRICT")
 @click.option("--timeout", envvar="BYOK_CI_CHECK_TIMEOUT", type=click.FloatRange(min=0.1), metavar="SECONDS",
@@ -63,7 +68,7 @@ from byok_ci.cli.options import (
 @no_color_option
 def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manifest: str | None, drift_env: str | None,
           allow_hosts: tuple[str, ...], proxy: str | None, git_range: str | None, scheduled: str | None,
-          allow_shallow: bool, strict: bool, timeout: float | None, deadline: float | None, audit_log: str | None,
+          allow_shallow: bool, inline_allow: bool, scan_binary: bool, strict: bool, timeout: float | None, deadline: float | None, audit_log: str | None,
           allow_insecure_loopback: bool, fail_on: str | None, baselines: tuple[Path, ...], config_file: Path | None,
           json_path: str | None, junit_path: str | None, sarif_path: str | None, fmt: str, annotate: bool | None,
           quiet: bool, no_color: bool) -> None:
@@ -86,6 +91,8 @@ def check(run_jobs: str | None, paths: str | None, artifacts: str | None, manife
     settings, setting_errors = resolve_settings(config_file=config_file)
     extra_baselines = tuple(Path(p) for p in words(os.environ.get("BYOK_CI_CHECK_BASELINE")))
     settings = settings.extended(baselines=baselines + extra_baselines)
+    if not inline_allow or scan_binary:  # from the command line or the workflow, never the config a change can edit
+        settings = replace(settings, inline_allow=inline_allow, scan_binary=scan_binary)
     hosts = allow_hosts + words(os.environ.get("BYOK_CI_ALLOW_HOSTS"))
     try:
         proxy = check_proxy(proxy) if proxy else None

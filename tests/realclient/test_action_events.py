@@ -240,3 +240,30 @@ def test_new_branch_when_the_other_branches_cannot_be_fetched(action_runner: Act
     data = json.loads(run.report("json"))
     assert [f["commit"] for f in data["findings"]] == [sha] and data["stats"]["commits"] == 1
     assert "could not be fetched" in run.summary and "main, the default branch" in run.summary
+
+
+@pytest.mark.parametrize("inline_allow", ["true", "false"])
+def test_a_pull_request_cannot_allow_its_own_key_when_the_workflow_says_so(
+        action_runner: ActionRunner, remote: Remote, dev: GitRepo, shipped_rules: RuleSet, tmp_path: Path,
+        inline_allow: str) -> None:
+    """The marker is written by the change under review: with `inline-allow: "false"` it
+    waves nothing through, and the key fails the pull request."""
+    base = dev.git("rev-parse", "HEAD")
+    dev.git("checkout", "-q", "-b", "changes")
+    key = key_for(shipped_rules, "openai.project-key", random.Random(11))
+    dev.write("settings.env", f"OPENAI_API_KEY={key}  # byok-ci: allow\n")
+    head = dev.commit("settings, marked allowed by their author")
+    dev.git("push", "-q", "origin", "changes")
+    merge = remote.pull_request(3, head)
+    payload = event("pull_request-synchronize", **{"pull_request.head.sha": head, "pull_request.base.sha": base,
+                                                   "after": head})
+    workspace = actions_checkout(remote, tmp_path / "workspace", ref="refs/pull/3/merge", sha=merge)
+    run = action_runner.run_check(workspace.path, tmp_path / "run", "pull_request", payload, ref="refs/pull/3/merge",
+                                  sha=merge, inputs={"run": "scan", "inline-allow": inline_allow})
+    output = run.done.stdout + run.done.stderr
+    if inline_allow == "true":
+        assert run.done.returncode == 0 and findings(run) == [], output
+    else:
+        assert run.done.returncode == 1, output
+        assert [(f["path"], f["rule_id"]) for f in findings(run)] == [("settings.env", "openai.project-key")]
+    assert key[20:40] not in output + run.summary
