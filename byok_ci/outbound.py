@@ -231,6 +231,7 @@ class RedactingWriter:
         self._hold = hold
         self._pending: list[str] = []
         self._size = 0
+        self._narrow: bool | None = None  # whether inner's encoding lacks characters we write
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):  # as a text stream does (click probes with b"")
@@ -261,11 +262,40 @@ class RedactingWriter:
             text, rest = text[:cut], text[cut:]
         self._pending = [rest] if rest else []
         self._size = len(rest)
-        text = redact_text(text)
+        text = self._fitted(redact_text(text))
         # In pieces: one huge write to a file that hits a size limit can lose its tail
         # without an error (CPython's buffered writer), where small ones raise EFBIG.
         for at in range(0, len(text), _PIECE):
             self.inner.write(text[at:at + _PIECE])
+
+    def _fitted(self, text: str) -> str:
+        """``text`` as ``inner``'s encoding can write it: a terminal or pipe in ASCII (``LANG=C``,
+        ``PYTHONIOENCODING=ascii``) gets ``\\uXXXX`` escapes (UTF-16 pairs past U+FFFF, so JSON on
+        standard output stays valid JSON) instead of an error that would lose the report."""
+        if self._narrow is None:
+            import codecs
+
+            try:
+                name = codecs.lookup(self.encoding).name
+            except LookupError:
+                name = "utf-8"
+            self._narrow = not name.startswith("utf")
+        if not self._narrow or text.isascii():
+            return text
+        encoding = self.encoding
+        out = []
+        for char in text:
+            try:
+                char.encode(encoding)
+            except UnicodeEncodeError:
+                code = ord(char)
+                if code > 0xFFFF:
+                    code -= 0x10000
+                    char = f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+                else:
+                    char = f"\\u{code:04x}"
+            out.append(char)
+        return "".join(out)
 
     # What click and the CLI ask of a stream.
     def isatty(self) -> bool:

@@ -148,3 +148,29 @@ def test_a_key_in_a_usage_error_is_redacted_before_any_rule_was_loaded() -> None
     done = subprocess.run([sys.executable, "-c", _PROBE, "scan", "--format", key], capture_output=True, text=True)
     assert "Invalid value for '--format'" in done.stderr
     assert key[4:] not in done.stderr and "rules loaded: True" in done.stderr
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1252", "utf-8"])
+def test_a_narrow_standard_output_gets_escapes_not_an_error(tmp_path: Path, shipped_rules: RuleSet,
+                                                            rng: random.Random, encoding: str) -> None:
+    """The redacted form's ellipsis (and any name outside the encoding) made a scan to an
+    ASCII terminal or pipe (LANG=C, PYTHONIOENCODING=ascii) end in an internal error, exit 3,
+    its findings never shown; JSON on such an output must still parse to the same report."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    (tmp_path / "s\u00e9ttings \U0001f511.env").write_text(f"OPENAI_API_KEY={key}\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    text = subprocess.run([sys.executable, "-m", "byok_ci", "scan", "."], cwd=tmp_path, env=env,
+                          capture_output=True)
+    shown = text.stdout.decode(encoding)
+    assert text.returncode == 1, text.stderr
+    assert "openai.project-key" in shown and key[-20:-4] not in shown
+    data = subprocess.run([sys.executable, "-m", "byok_ci", "scan", ".", "--format", "json"], cwd=tmp_path, env=env,
+                          capture_output=True)
+    assert data.returncode == 1, data.stderr
+    (finding,) = json.loads(data.stdout.decode(encoding))["findings"]
+    assert finding["path"] == "s\u00e9ttings \U0001f511.env" and "\u2026" in finding["redacted"]
