@@ -66,3 +66,33 @@ def test_a_config_file_brings_in_its_schema_and_no_more(tmp_path: Path) -> None:
     loaded = _modules(tmp_path, ["app.py"])
     assert "byok_ci.schemas.validate" in loaded
     assert sorted({"jsonschema", "byok_ci.rules.ids", "tarfile", "httpx"} & loaded) == []
+
+
+_GC_PROBE = """
+import gc, sys
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+import byok_ci.cli
+paused = not gc.isenabled()
+try:
+    byok_ci.cli.main()
+except SystemExit:
+    pass
+print("GC", paused, gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+
+
+def _gc_states(tmp_path: Path, argv: list[str]) -> str:
+    env = {**os.environ, "BYOK_CI_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", _GC_PROBE, *argv], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, check=True)
+    return next(line for line in done.stdout.splitlines() if line.startswith("GC "))
+
+
+def test_the_scan_command_pauses_the_collector_while_it_starts(tmp_path: Path) -> None:
+    """`byok-ci scan` (the console script) starts without the cyclic collector and scans with it,
+    start-up's objects frozen (byok_ci._startup); anything else that imports byok-ci keeps it."""
+    (tmp_path / "app.py").write_text("DEBUG = False\n")
+    assert _gc_states(tmp_path, ["/venv/bin/byok-ci", "scan", "app.py"]) == "GC True True True"
+    assert _gc_states(tmp_path, ["/venv/bin/byok-ci", "scan", "--staged"]).startswith("GC True True")
+    assert _gc_states(tmp_path, ["/venv/bin/byok-ci", "rules", "list"]) == "GC False True False"
+    assert _gc_states(tmp_path, ["/usr/bin/pytest", "scan", "app.py"]) == "GC False True False"

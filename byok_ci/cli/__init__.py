@@ -12,12 +12,16 @@ import signal
 from pathlib import Path
 from typing import Any
 
-import click
+from byok_ci._startup import pause_collection
 
-from byok_ci._version import __version__
-from byok_ci.cli.options import say
-from byok_ci.exitcodes import CLOSED_PIPE, INTERNAL_ERROR, INTERRUPTED
-from byok_ci.outbound import escape_terminal
+pause_collection()  # `python -m byok_ci scan`: before click and the commands (byok_ci._startup)
+
+import click  # noqa: E402
+
+from byok_ci._version import __version__  # noqa: E402
+from byok_ci.cli.options import say  # noqa: E402
+from byok_ci.exitcodes import CLOSED_PIPE, INTERNAL_ERROR, INTERRUPTED  # noqa: E402
+from byok_ci.outbound import escape_terminal  # noqa: E402
 
 
 class _Main(click.Group):
