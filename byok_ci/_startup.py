@@ -8,13 +8,19 @@ program or a test), collection is paused from the package's first import (the co
 script's) or the CLI's (``python -m byok_ci``) until the scan has imported what it runs, then
 resumed with what start-up made frozen (:func:`gc.freeze`: never walked again, nor at exit),
 so the scan itself collects as any program does.
+
+When that process is done (its reports written, its exit code decided) it ends at once
+(:func:`exit_now`) instead of tearing down every module and object one by one, as long as
+nothing waits for the end: no other thread, no worker processes, no ``atexit`` handler.
 """
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import sys
+import threading
 
 
 _SCRIPTS = ("byok-ci", "byok-ci.exe", "byok-ci-script.py")
@@ -30,14 +36,15 @@ def _is_the_scan_command() -> bool:
 
 
 _paused = False
+_the_command = False
 
 
 def pause_collection() -> None:
     """Pause the collector if this process is the scan command (and it is on)."""
-    global _paused
+    global _paused, _the_command
     if not _paused and gc.isenabled() and _is_the_scan_command():
         gc.disable()
-        _paused = True
+        _paused = _the_command = True
 
 
 def resume_collection() -> None:
@@ -47,3 +54,23 @@ def resume_collection() -> None:
         _paused = False
         gc.freeze()
         gc.enable()
+
+
+def exit_now(code: object) -> None:
+    """End the scan command's process with ``code`` (``sys.exit``'s) without tearing it down,
+    standard output and error flushed; returns (the caller exits as usual) in any other
+    process, or when anything waits for the end or cannot be flushed."""
+    if not _the_command or not (code is None or isinstance(code, int)):
+        return
+    # atexit._ncallbacks is CPython's count of registered handlers; without it, wait as usual.
+    handlers = getattr(atexit, "_ncallbacks", None)
+    if handlers is None or handlers() or threading.active_count() != 1:
+        return
+    if "multiprocessing" in sys.modules or "concurrent.futures" in sys.modules:
+        return  # workers, or threads that join at exit
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # a closed pipe: the usual exit reports it as before
+    os._exit(code or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -71,22 +72,20 @@ def test_a_config_file_brings_in_its_schema_and_no_more(tmp_path: Path) -> None:
 
 
 _GC_PROBE = """
-import gc, sys
+import atexit, gc, sys
 sys.argv = [sys.argv[1], *sys.argv[2:]]
 import byok_ci.cli
 paused = not gc.isenabled()
-try:
-    byok_ci.cli.main()
-except SystemExit:
-    pass
-print("GC", paused, gc.isenabled(), gc.get_freeze_count() > 0)
+# Printed at exit: a handler registered, the scan command exits the usual way.
+atexit.register(lambda: print("GC", paused, gc.isenabled(), gc.get_freeze_count() > 0))
+byok_ci.cli.main()
 """
 
 
 def _gc_states(tmp_path: Path, argv: list[str]) -> str:
     env = {**os.environ, "BYOK_CI_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run([sys.executable, "-c", _GC_PROBE, *argv], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, check=True)
+                          text=True)
     return next(line for line in done.stdout.splitlines() if line.startswith("GC "))
 
 
@@ -98,3 +97,42 @@ def test_the_scan_command_pauses_the_collector_while_it_starts(tmp_path: Path) -
     assert _gc_states(tmp_path, ["/venv/bin/byok-ci", "scan", "--staged"]).startswith("GC True True")
     assert _gc_states(tmp_path, ["/venv/bin/byok-ci", "rules", "list"]) == "GC False True False"
     assert _gc_states(tmp_path, ["/usr/bin/pytest", "scan", "app.py"]) == "GC False True False"
+
+
+_EXIT_PROBE = """
+import sys
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+
+
+class Canary:
+    def __del__(self):
+        sys.stderr.write("torn down\\n")
+
+
+canary = Canary()
+from byok_ci.cli import main
+main()
+"""
+
+
+def test_the_scan_command_ends_without_tearing_the_process_down(tmp_path: Path, shipped_rules: RuleSet,
+                                                                  rng: random.Random) -> None:
+    """Its reports written and its exit code decided, `byok-ci scan` ends at once (os._exit):
+    the output is whole and the exit code the same; another command, or an import of the CLI
+    by another program, exits the usual way (objects finalized)."""
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    (tmp_path / "app.py").write_text(f"OPENAI_API_KEY = '{key}'\n" + "x = 1\n" * 5000)
+    env = {**os.environ, "BYOK_CI_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", _EXIT_PROBE, *argv], cwd=tmp_path, env=env,
+                              capture_output=True, text=True)
+
+    done = run("/venv/bin/byok-ci", "scan", "--format", "json", "app.py")
+    assert done.returncode == 1 and "torn down" not in done.stderr
+    assert len(json.loads(done.stdout)["findings"]) == 1 and key not in done.stdout
+    clean = run("/venv/bin/byok-ci", "scan", "--no-color", "--exclude", "app.py", ".")
+    assert clean.returncode == 0 and "torn down" not in clean.stderr and "no leaks" in clean.stdout.lower()
+    usual = run("/usr/bin/python3", "scan", "--format", "json", "app.py")
+    assert usual.returncode == 1 and "torn down" in usual.stderr
+    assert json.loads(usual.stdout)["findings"] == json.loads(done.stdout)["findings"]

@@ -12,7 +12,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from byok_ci._startup import pause_collection
+from byok_ci._startup import exit_now, pause_collection
 
 pause_collection()  # `python -m byok_ci scan`: before click and the commands (byok_ci._startup)
 
@@ -38,8 +38,12 @@ class _Main(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         from byok_ci.outbound import redacted_std_streams
 
-        with redacted_std_streams():
-            return super().main(*args, **kwargs)
+        try:
+            with redacted_std_streams():
+                return super().main(*args, **kwargs)
+        except SystemExit as done:
+            exit_now(done.code)  # `byok-ci scan` ends here, its output written (byok_ci._startup)
+            raise
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
