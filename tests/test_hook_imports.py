@@ -18,7 +18,7 @@ NOT_ON_THE_HOOK_PATH = [
     "byok_ci.sources.artifacts.archives", "byok_ci.sources.artifacts.documents", "byok_ci.suppress.baseline",
     "byok_ci.detect.encoded", "byok_ci.detect.structure", "byok_ci.rules.ids", "byok_ci.schemas", "jsonschema",
     # --shard only; an ignore file only
-    "byok_ci.shard", "heapq", "byok_ci.suppress.ignorefile",
+    "byok_ci.shard", "byok_ci.suppress.ignorefile",
 ]
 
 _PROBE = """
