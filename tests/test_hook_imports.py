@@ -19,6 +19,8 @@ NOT_ON_THE_HOOK_PATH = [
     "byok_ci.detect.encoded", "byok_ci.detect.structure", "byok_ci.rules.ids", "byok_ci.schemas", "jsonschema",
     # --shard only; an ignore file only
     "byok_ci.shard", "byok_ci.suppress.ignorefile",
+    # OpenSSL's hashlib: fingerprints, the rule cache's key and the rules' digest use CPython's SHA-256
+    "hashlib", "_hashlib",
 ]
 
 _PROBE = """
@@ -136,3 +138,19 @@ def test_the_scan_command_ends_without_tearing_the_process_down(tmp_path: Path, 
     usual = run("/usr/bin/python3", "scan", "--format", "json", "app.py")
     assert usual.returncode == 1 and "torn down" in usual.stderr
     assert json.loads(usual.stdout)["findings"] == json.loads(done.stdout)["findings"]
+
+
+def test_the_hook_path_sha256_is_hashlib_sha256() -> None:
+    """byok_ci._sha256 (no OpenSSL to load) gives hashlib's digests: fingerprints and digests
+    in reports and baselines are unchanged."""
+    import hashlib
+
+    from byok_ci._sha256 import sha256
+    from byok_ci.model import fingerprint
+
+    for data in (b"", b"sk-proj-" + bytes(range(256)) * 300):
+        incremental = sha256()
+        for start in range(0, len(data), 4096):
+            incremental.update(data[start:start + 4096])
+        assert sha256(data).hexdigest() == incremental.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert fingerprint("x" * 40) == hashlib.sha256(b"x" * 40).hexdigest()[:16]
