@@ -60,8 +60,8 @@ def exit_now(code: object) -> None:
     """End the scan command's process with ``code`` (``sys.exit``'s) without tearing it down,
     standard output and error flushed; returns (the caller exits as usual) in any other
     process, or when anything waits for the end or cannot be flushed."""
-    if not _the_command or not (code is None or isinstance(code, int)):
-        return
+    if not _the_command or not isinstance(code, int):
+        return  # click and byok_ci.cli.options.finish exit with a code; anything else, as usual
     # atexit._ncallbacks is CPython's count of registered handlers; without it, wait as usual.
     handlers = getattr(atexit, "_ncallbacks", None)
     if handlers is None or handlers() or threading.active_count() != 1:
@@ -71,6 +71,6 @@ def exit_now(code: object) -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except (OSError, ValueError):
-        return  # a closed pipe: the usual exit reports it as before
-    os._exit(code or 0)
+    except (OSError, ValueError, AttributeError):
+        return  # a closed pipe, a full disk, no stream at all: the usual exit, as before
+    os._exit(code)
