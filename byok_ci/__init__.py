@@ -5,10 +5,14 @@ The public API is listed in ``__all__``; everything else is private and may chan
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from byok_ci import _startup
 
-from byok_ci import outbound as _outbound
-from byok_ci._version import __version__
+_startup.pause_collection()  # the console script's `byok-ci scan`, before any other import
+
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from byok_ci import outbound as _outbound  # noqa: E402
+from byok_ci._version import __version__  # noqa: E402
 
 __all__ = [
     "__version__",

@@ -9,11 +9,12 @@ every output is rendered from that one final state.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any, Protocol
+
+from byok_ci._sha256 import sha256
 
 SEVERITIES = ("error", "warning")
 # The one vocabulary of check outcomes. "error": the check could not run at all (a drift key
@@ -46,7 +47,7 @@ REACHABILITY = {
 
 def fingerprint(secret: str) -> str:
     """A truncated SHA-256 of the secret alone: same key, same fingerprint, anywhere."""
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:FINGERPRINT_HEX_CHARS]
+    return sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:FINGERPRINT_HEX_CHARS]
 
 
 def redact(secret: str, prefix: str = "") -> str:

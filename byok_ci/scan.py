@@ -24,7 +24,6 @@ from byok_ci.pipeline.detection import (
     worker_state,
 )
 from byok_ci.rules import RuleSet, load_rules
-from byok_ci.shard import Shard
 from byok_ci.sources import Reading
 from byok_ci.sources.files import (
     STDIN,
@@ -37,6 +36,7 @@ from byok_ci.vault import KeyVault
 
 if TYPE_CHECKING:
     from byok_ci.detect.anywhere import KeyMatcher
+    from byok_ci.shard import Shard  # imported by the CLI when --shard is given
 
 __all__ = ["ruleset_for", "scan_paths", "scan_text"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -16,6 +17,10 @@ NOT_ON_THE_HOOK_PATH = [
     "yaml", "tarfile", "zipfile", "tempfile", "random", "httpx", "git", "detect_secrets", "junit_xml",
     "byok_ci.sources.artifacts.archives", "byok_ci.sources.artifacts.documents", "byok_ci.suppress.baseline",
     "byok_ci.detect.encoded", "byok_ci.detect.structure", "byok_ci.rules.ids", "byok_ci.schemas", "jsonschema",
+    # --shard only; an ignore file only
+    "byok_ci.shard", "byok_ci.suppress.ignorefile",
+    # OpenSSL's hashlib: fingerprints, the rule cache's key and the rules' digest use CPython's SHA-256
+    "hashlib", "_hashlib",
 ]
 
 _PROBE = """
@@ -66,3 +71,86 @@ def test_a_config_file_brings_in_its_schema_and_no_more(tmp_path: Path) -> None:
     loaded = _modules(tmp_path, ["app.py"])
     assert "byok_ci.schemas.validate" in loaded
     assert sorted({"jsonschema", "byok_ci.rules.ids", "tarfile", "httpx"} & loaded) == []
+
+
+_GC_PROBE = """
+import atexit, gc, sys
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+import byok_ci.cli
+paused = not gc.isenabled()
+# Printed at exit: a handler registered, the scan command exits the usual way.
+atexit.register(lambda: print("GC", paused, gc.isenabled(), gc.get_freeze_count() > 0))
+byok_ci.cli.main()
+"""
+
+
+def _gc_states(tmp_path: Path, argv: list[str]) -> str:
+    env = {**os.environ, "BYOK_CI_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", _GC_PROBE, *argv], cwd=tmp_path, env=env, capture_output=True,
+                          text=True)
+    return next(line for line in done.stdout.splitlines() if line.startswith("GC "))
+
+
+def test_the_scan_command_pauses_the_collector_while_it_starts(tmp_path: Path) -> None:
+    """`byok-ci scan` (the console script) starts without the cyclic collector and scans with it,
+    start-up's objects frozen (byok_ci._startup); anything else that imports byok-ci keeps it."""
+    (tmp_path / "app.py").write_text("DEBUG = False\n")
+    assert _gc_states(tmp_path, ["/venv/bin/byok-ci", "scan", "app.py"]) == "GC True True True"
+    assert _gc_states(tmp_path, ["/venv/bin/byok-ci", "scan", "--staged"]).startswith("GC True True")
+    assert _gc_states(tmp_path, ["/venv/bin/byok-ci", "rules", "list"]) == "GC False True False"
+    assert _gc_states(tmp_path, ["/usr/bin/pytest", "scan", "app.py"]) == "GC False True False"
+
+
+_EXIT_PROBE = """
+import sys
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+
+
+class Canary:
+    def __del__(self):
+        sys.stderr.write("torn down\\n")
+
+
+canary = Canary()
+from byok_ci.cli import main
+main()
+"""
+
+
+def test_the_scan_command_ends_without_tearing_the_process_down(tmp_path: Path, shipped_rules: RuleSet,
+                                                                  rng: random.Random) -> None:
+    """Its reports written and its exit code decided, `byok-ci scan` ends at once (os._exit):
+    the output is whole and the exit code the same; another command, or an import of the CLI
+    by another program, exits the usual way (objects finalized)."""
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    (tmp_path / "app.py").write_text(f"OPENAI_API_KEY = '{key}'\n" + "x = 1\n" * 5000)
+    env = {**os.environ, "BYOK_CI_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", _EXIT_PROBE, *argv], cwd=tmp_path, env=env,
+                              capture_output=True, text=True)
+
+    done = run("/venv/bin/byok-ci", "scan", "--format", "json", "app.py")
+    assert done.returncode == 1 and "torn down" not in done.stderr
+    assert len(json.loads(done.stdout)["findings"]) == 1 and key not in done.stdout
+    clean = run("/venv/bin/byok-ci", "scan", "--no-color", "--exclude", "app.py", ".")
+    assert clean.returncode == 0 and "torn down" not in clean.stderr and "no leaks" in clean.stdout.lower()
+    usual = run("/usr/bin/python3", "scan", "--format", "json", "app.py")
+    assert usual.returncode == 1 and "torn down" in usual.stderr
+    assert json.loads(usual.stdout)["findings"] == json.loads(done.stdout)["findings"]
+
+
+def test_the_hook_path_sha256_is_hashlib_sha256() -> None:
+    """byok_ci._sha256 (no OpenSSL to load) gives hashlib's digests: fingerprints and digests
+    in reports and baselines are unchanged."""
+    import hashlib
+
+    from byok_ci._sha256 import sha256
+    from byok_ci.model import fingerprint
+
+    for data in (b"", b"sk-proj-" + bytes(range(256)) * 300):
+        incremental = sha256()
+        for start in range(0, len(data), 4096):
+            incremental.update(data[start:start + 4096])
+        assert sha256(data).hexdigest() == incremental.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert fingerprint("x" * 40) == hashlib.sha256(b"x" * 40).hexdigest()[:16]

@@ -12,12 +12,16 @@ import signal
 from pathlib import Path
 from typing import Any
 
-import click
+from byok_ci._startup import exit_now, pause_collection
 
-from byok_ci._version import __version__
-from byok_ci.cli.options import say
-from byok_ci.exitcodes import CLOSED_PIPE, INTERNAL_ERROR, INTERRUPTED
-from byok_ci.outbound import escape_terminal
+pause_collection()  # `python -m byok_ci scan`: before click and the commands (byok_ci._startup)
+
+import click  # noqa: E402
+
+from byok_ci._version import __version__  # noqa: E402
+from byok_ci.cli.options import say  # noqa: E402
+from byok_ci.exitcodes import CLOSED_PIPE, INTERNAL_ERROR, INTERRUPTED  # noqa: E402
+from byok_ci.outbound import escape_terminal  # noqa: E402
 
 
 class _Main(click.Group):
@@ -34,8 +38,12 @@ class _Main(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         from byok_ci.outbound import redacted_std_streams
 
-        with redacted_std_streams():
-            return super().main(*args, **kwargs)
+        try:
+            with redacted_std_streams():
+                return super().main(*args, **kwargs)
+        except SystemExit as done:
+            exit_now(done.code)  # `byok-ci scan` ends here, its output written (byok_ci._startup)
+            raise
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:

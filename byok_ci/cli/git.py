@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 
+from byok_ci._startup import resume_collection
 from byok_ci.cli.options import say
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Setting
     from byok_ci.report.progress import commit_progress, on_terminal
     from byok_ci.scan_git import scan_git
 
+    resume_collection()  # what the scan runs is imported (byok_ci._startup)
     with commit_progress() as progress:
         return scan_git(
             target, paths, settings=settings, allow_shallow=allow_shallow,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from byok_ci._startup import resume_collection
 from byok_ci._version import __version__
 from byok_ci.cli.git import git_options, git_target, scan_git_report
 from byok_ci.cli.options import (
@@ -195,6 +196,7 @@ def scan_files_report(paths: tuple[str, ...], settings: Settings, show_progress:
     """scan_paths with a progress bar (in megabytes) on a terminal for large scans."""
     from byok_ci.scan import scan_paths
 
+    resume_collection()  # what the scan runs is imported
     if not (show_progress and sys.stderr.isatty()):
         return scan_paths(paths, settings=settings, shard=shard, keys=keys)
     from byok_ci.report.progress import byte_progress

@@ -20,7 +20,6 @@ a shared cache store is not this user's alone; see :func:`byok_ci.paths.caches_i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -28,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from byok_ci._sha256 import sha256
 from byok_ci._version import __version__
 from byok_ci.model import ScanError
 from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir
@@ -118,7 +118,7 @@ def enabled() -> bool:
 
 def key_of(contents: Sequence[bytes]) -> str:
     """The key of the rule files with these contents, in this order."""
-    digest = hashlib.sha256(f"byok-ci {__version__} rules-cache {FORMAT}\n".encode())
+    digest = sha256(f"byok-ci {__version__} rules-cache {FORMAT}\n".encode())
     here = Path(__file__).parent
     for name in _LOADER_FILES:  # a checkout whose loader changed is another key
         try:
@@ -127,7 +127,7 @@ def key_of(contents: Sequence[bytes]) -> str:
         except OSError:
             pass
     for content in contents:
-        digest.update(hashlib.sha256(content).digest())
+        digest.update(sha256(content).digest())
     return digest.hexdigest()[:32]
 
 
@@ -146,7 +146,7 @@ def load(key: str, shown: Sequence[str]) -> list[FileRules] | None:
         if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != FORMAT:
             raise ValueError("another entry")
         payload = entry.get("payload")
-        if not isinstance(payload, str) or hashlib.sha256(payload.encode()).hexdigest() != entry.get("sha256"):
+        if not isinstance(payload, str) or sha256(payload.encode()).hexdigest() != entry.get("sha256"):
             raise ValueError("payload does not match its hash")
         files = json.loads(payload)
         if not isinstance(files, list) or len(files) != len(shown):
@@ -161,7 +161,7 @@ def store(key: str, files: Sequence[FileRules]) -> None:
     that cannot be written."""
     payload = json.dumps([_file_to(data) for data in files], separators=(",", ":"))
     entry = {"key": key, "format": FORMAT, "version": __version__,
-             "sha256": hashlib.sha256(payload.encode()).hexdigest(), "payload": payload}
+             "sha256": sha256(payload.encode()).hexdigest(), "payload": payload}
     target = path_of(key)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ holds a whole key. A format is a list of literal strings and ``{charset: length}
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -16,17 +15,22 @@ if TYPE_CHECKING:
 
     from byok_ci.rules.model import Rule
 
+# string.ascii_* spelled out: the module (and its Template's regex) is not worth importing
+# on every scan's path for these.
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_UPPER = _LOWER.upper()
+_DIGITS = "0123456789"
 CHARSETS: dict[str, str] = {
-    "alnum": string.ascii_letters + string.digits,
-    "b64url": string.ascii_letters + string.digits + "_-",
-    "b64": string.ascii_letters + string.digits + "+/",
+    "alnum": _LOWER + _UPPER + _DIGITS,
+    "b64url": _LOWER + _UPPER + _DIGITS + "_-",
+    "b64": _LOWER + _UPPER + _DIGITS + "+/",
     "hex": "0123456789abcdef",
     "HEX": "0123456789ABCDEF",
-    "lower_alnum": string.ascii_lowercase + string.digits,
-    "upper_alnum": string.ascii_uppercase + string.digits,
-    "upper_b32": string.ascii_uppercase + "234567",
-    "letters": string.ascii_letters,
-    "digits": string.digits,
+    "lower_alnum": _LOWER + _DIGITS,
+    "upper_alnum": _UPPER + _DIGITS,
+    "upper_b32": _UPPER + "234567",
+    "letters": _LOWER + _UPPER,
+    "digits": _DIGITS,
 }
 
 

@@ -8,12 +8,12 @@ whole provider.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from byok_ci._sha256 import sha256
 from byok_ci._yaml import LineDict, load_yaml_file
 from byok_ci.errors import MalformedYaml, RuleProblem
 from byok_ci.model import SEVERITIES, ScanError
@@ -213,7 +213,7 @@ def load_rules(
             if resolved not in seen_files:
                 seen_files.add(resolved)
                 files.append(path)
-    digest = hashlib.sha256()
+    digest = sha256()
     contents: list[bytes] = []
     for path in files:
         try:

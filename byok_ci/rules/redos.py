@@ -10,7 +10,6 @@ never the reverse for these shapes.
 from __future__ import annotations
 
 import functools
-import string
 import sys
 
 if sys.version_info >= (3, 11):
@@ -27,10 +26,13 @@ if hasattr(sre_constants, "POSSESSIVE_REPEAT"):
 
 _NON_ASCII = -1
 _ALL = frozenset(range(128)) | {_NON_ASCII}
+# \d, \w and \s in ASCII (string.digits, ascii_letters, whitespace: not worth the import)
+_DIGITS = frozenset(range(ord("0"), ord("9") + 1))
 _CATEGORY_SETS = {
-    sre_constants.CATEGORY_DIGIT: frozenset(map(ord, string.digits)),
-    sre_constants.CATEGORY_WORD: frozenset(map(ord, string.ascii_letters + string.digits + "_")) | {_NON_ASCII},
-    sre_constants.CATEGORY_SPACE: frozenset(map(ord, string.whitespace)) | {_NON_ASCII},
+    sre_constants.CATEGORY_DIGIT: _DIGITS,
+    sre_constants.CATEGORY_WORD: _DIGITS | frozenset(range(ord("a"), ord("z") + 1))
+    | frozenset(range(ord("A"), ord("Z") + 1)) | {ord("_"), _NON_ASCII},
+    sre_constants.CATEGORY_SPACE: frozenset(map(ord, " \t\n\r\x0b\x0c")) | {_NON_ASCII},
 }
 
 

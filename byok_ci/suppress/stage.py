@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 from byok_ci.config import Settings
 from byok_ci.model import Finding, ScanError
 from byok_ci.paths import shown_path
-from byok_ci.suppress.ignorefile import IgnoreEntry, read_ignore_file
 
 if TYPE_CHECKING:
-    # Read only when a baseline is given: a pre-commit hook's scan needs neither it nor json.
+    # Read only when a baseline or an ignore file is given: a pre-commit hook's scan needs
+    # neither (nor json).
     from byok_ci.suppress.baseline import Baseline
+    from byok_ci.suppress.ignorefile import IgnoreEntry
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def load_suppression(
     expired: dict[str, IgnoreEntry] = {}
     warnings: list[ScanError] = []
     if settings.ignore_file is not None:
+        from byok_ci.suppress.ignorefile import read_ignore_file
+
         shown = shown_path(settings.ignore_file, root) if root is not None else None
         entries, problems = read_ignore_file(settings.ignore_file, shown)
         errors.extend(problems)
