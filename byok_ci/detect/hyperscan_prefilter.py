@@ -35,8 +35,13 @@ from byok_ci.rules.model import Rule
 _LOOKAROUND_OPENERS = ("(?!", "(?=", "(?<!", "(?<=")
 
 
-def strip_lookarounds(pattern: str) -> str:
-    """Remove look-ahead and look-behind groups (Hyperscan has no zero-width assertions)."""
+def strip_lookarounds(pattern: str, keep_edges: bool = False) -> str:
+    """Remove look-ahead and look-behind groups (Hyperscan has no zero-width assertions).
+
+    ``keep_edges``: a negative look-around of one ASCII character or class becomes what it
+    requires instead, the text's edge or a character outside the class (``(?![a-z])`` ->
+    ``(?:[^a-z]|$)``). Either way the expression matches wherever the pattern does in the
+    whole text; with the edges kept, it matches far less often where it does not."""
     out: list[str] = []
     i = 0
     in_class = False
@@ -64,11 +69,39 @@ def strip_lookarounds(pattern: str) -> str:
             i += 1
             continue
         if pattern.startswith(_LOOKAROUND_OPENERS, i):
-            i = _group_end(pattern, i)
+            end = _group_end(pattern, i)
+            if keep_edges:
+                out.append(_edge(pattern[i:end]))
+            i = end
             continue
         out.append(ch)
         i += 1
     return "".join(out)
+
+
+# One character a negative look-around may name to be kept as an edge: printable ASCII but
+# "[" and the backslash, or an escaped punctuation character. A class of these means the same
+# to Python on text and to Hyperscan on its UTF-8 bytes (a character outside ASCII is bytes
+# outside every such class).
+_EDGE_CHARS = re.compile(r"(?:[ -Z\]-~]|\\[^A-Za-z0-9])+")
+
+
+def _edge(group: str) -> str:
+    """What a look-around group becomes with its edges kept: "" (removed) unless it is a
+    negative look-around of one character or one class of them."""
+    for opener, template in (("(?!", "(?:[^{}]|$)"), ("(?<!", "(?:^|[^{}])")):
+        if group.startswith(opener):
+            body = group[len(opener):-1]
+            break
+    else:
+        return ""
+    if body.startswith("[") and body.endswith("]") and not body.startswith("[^"):
+        body = body[1:-1]
+    elif not (len(body) == 1 or (len(body) == 2 and body[0] == "\\")):
+        return ""
+    if not _EDGE_CHARS.fullmatch(body) or body.startswith("^"):
+        return ""
+    return template.format(body)
 
 
 def _group_end(pattern: str, start: int) -> int:
@@ -222,16 +255,45 @@ def _gates(rules: Sequence[Rule]) -> tuple[list[bytes], dict[int, int]]:
     return expressions, of_rule
 
 
-def _expressions(rules: Sequence[Rule], hyperscan: Any) -> tuple[list[bytes], list[int]]:
-    """Expressions and their ids: a rule's index for its shape or keywords; ``len(rules) + n``
-    for shape ``n`` of :func:`_gates` (rules with context); ``len(rules) + len(gates) + n``
-    for _ENCODED[n]."""
+_LONG_RUN = 16  # characters of a class in a row, with no fixed text, that make an expression costly
+
+
+def _runs_only(expression: bytes) -> bool:
+    """Whether ``expression`` starts with a long run of a character class and holds no
+    fixed text (runs joined by single separators at most: ``[0-9a-f]{32}\\.[A-Za-z0-9]{16}``).
+    Hyperscan keeps such a run's states alive across every run of the class in a text: each
+    such expression costs about as much as all the rules with fixed text together."""
+    try:
+        from re import _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_parse as parser  # type: ignore[no-redef]
+    try:
+        items = _flat(parser.parse(expression.decode()))
+    except Exception:  # noqa: BLE001 - not ours to judge: the first pass takes it
+        return False
+    if not items or str(items[0][0]) not in ("MAX_REPEAT", "MIN_REPEAT"):
+        return False
+    low, _high, item = items[0][1]
+    if low < _LONG_RUN or _class_of(item) is None:
+        return False
+    fixed = longest = 0
+    for op, _av in items:
+        fixed = fixed + 1 if str(op) == "LITERAL" else 0
+        longest = max(longest, fixed)
+    return longest < _MIN_FIXED
+
+
+def _expressions(rules: Sequence[Rule], compiles: Callable[[bytes], bool]) -> tuple[list[bytes], list[int]]:
+    """The first pass's expressions and their ids: a rule's index for its shape or keywords;
+    ``len(rules) + n`` for shape ``n`` of :func:`_gates` (rules with context) when it holds
+    fixed text (a shared run is left to the second pass); ``len(rules) + len(gates) + n``
+    for _ENCODED[n]. ``compiles`` says which expressions Hyperscan takes."""
     expressions: list[bytes] = []
     ids: list[int] = []
     for index, rule in enumerate(rules):
         if rule.context is None:
             shape = strip_lookarounds(rule.pattern.pattern).encode()
-            if _compiles(shape, hyperscan):
+            if compiles(shape):
                 expressions.append(shape)
                 ids.append(index)
                 continue
@@ -240,13 +302,97 @@ def _expressions(rules: Sequence[Rule], hyperscan: Any) -> tuple[list[bytes], li
             ids.append(index)
     gates, _ = _gates(rules)
     for n, gate in enumerate(gates):
-        # A shape Hyperscan cannot compile gates nothing: the empty expression fires always.
-        expressions.append(gate if _compiles(gate, hyperscan) else b"")
-        ids.append(len(rules) + n)
+        if not _runs_only(gate):
+            # A shape Hyperscan cannot compile gates nothing: the empty expression fires always.
+            expressions.append(gate if compiles(gate) else b"")
+            ids.append(len(rules) + n)
     for n, expression in enumerate(_ENCODED):
         expressions.append(expression)
         ids.append(len(rules) + len(gates) + n)
     return expressions, ids
+
+
+# A non-word character or the text's edge, as Detector's boundary check wants on either side
+# of a match (it calls any non-ASCII letter a word character; its UTF-8 bytes are all
+# outside this class, so the expression only fires more often for it, never less).
+_NOT_WORD = "[^A-Za-z0-9_]"
+_INLINE_FLAGS = re.compile(r"\(\?[a-zA-Z]+\)")
+
+
+def sharp_gate(rule: Rule) -> bytes:
+    """The expression a rule with context needs in a whole text: its pattern with what its
+    look-arounds require of the characters around a match kept, and the word boundaries the
+    detector checks.
+
+    Matches wherever the rule can report a key in the text it is given (the detector's
+    text, or texts joined by newlines), not in any bytes around that text: for
+    :meth:`HyperscanPrefilter.may_find` and names the loose :func:`_gates` stay."""
+    shape = strip_lookarounds(rule.pattern.pattern, keep_edges=True)
+    if rule.boundary and not _INLINE_FLAGS.match(shape):
+        # Hyperscan takes "$" only at the end: an edge the pattern keeps there stays alone.
+        before = "" if shape.startswith("(?:^|") else f"(?:^|{_NOT_WORD})"
+        after = "" if shape.endswith("|$)") else f"(?:{_NOT_WORD}|$)"
+        shape = f"{before}(?:{shape}){after}"
+    return shape.encode()
+
+
+def _second_pass(rules: Sequence[Rule]) -> tuple[list[bytes], dict[int, tuple[int, int]]]:
+    """The expressions of the second pass, each once, and for each rule with context whose
+    gate is a shared run, (its loose gate, its :func:`sharp_gate`) among them."""
+    expressions: list[bytes] = []
+    gates, gate_of = _gates(rules)
+    of_rule: dict[int, tuple[int, int]] = {}
+    for index, n in gate_of.items():
+        if not _runs_only(gates[n]):
+            continue
+        pair = []
+        for expression in (gates[n], sharp_gate(rules[index])):
+            if expression not in expressions:
+                expressions.append(expression)
+            pair.append(expressions.index(expression))
+        of_rule[index] = (pair[0], pair[1])
+    return expressions, of_rule
+
+
+def _compile(expressions: Sequence[bytes], ids: Sequence[int], hyperscan: Any) -> Any:
+    database = hyperscan.Database()
+    database.compile(expressions=list(expressions), ids=list(ids), elements=len(expressions),
+                     flags=[_flags(hyperscan)] * len(expressions))
+    return database
+
+
+def _databases(rules: Sequence[Rule], hyperscan: Any) -> list[Any]:
+    """The first pass's database, then one for each expression of :func:`_second_pass`.
+
+    Each is compiled at once; only when Hyperscan refuses one are its expressions tried one
+    by one (each try is a compile: for the shipped rules that cost a scan of a small tree
+    on every CI run, where the compiled databases are not cached)."""
+    try:
+        first = _compile(*_expressions(rules, lambda _: True), hyperscan)
+    except Exception:  # noqa: BLE001 - an expression Hyperscan refuses: find it
+        first = _compile(*_expressions(rules, lambda expression: _compiles(expression, hyperscan)), hyperscan)
+    databases = [first]
+    for expression in _second_pass(rules)[0]:
+        try:
+            databases.append(_compile([expression], [0], hyperscan))
+        except Exception:  # noqa: BLE001 - refused: the empty expression fires always
+            databases.append(_compile([b""], [0], hyperscan))
+    return databases
+
+
+def _pack(blobs: Sequence[bytes]) -> bytes:
+    return b"".join(len(blob).to_bytes(8, "big") + blob for blob in blobs)
+
+
+def _unpack(data: bytes) -> list[bytes]:
+    blobs, at = [], 0
+    while at < len(data):
+        size = int.from_bytes(data[at:at + 8], "big")
+        blobs.append(data[at + 8:at + 8 + size])
+        at += 8 + size
+    if at != len(data):
+        raise ValueError("truncated")
+    return blobs
 
 
 def _flags(hyperscan: Any) -> int:
@@ -257,28 +403,39 @@ def cache_dir() -> Path:
     return user_cache_dir()
 
 
-# Changes whenever _expressions lays the database out differently, so a cached database of
-# another layout is never loaded.
-_LAYOUT = "shape-gated-6"
+# Changes whenever _databases lays the databases out differently, so cached databases of
+# another layout are never loaded.
+_LAYOUT = "two-pass-7"
 
 
 class HyperscanPrefilter:
+    """Two passes over a text. The first has every expression with fixed text: the rules'
+    shapes or keywords, the shapes of rules with context that hold fixed text, and the
+    encoded-text gates. A rule with context whose shape is a run of a character class only
+    (a hex or alphanumeric run: such an expression costs Hyperscan as much per byte as all
+    the rest) is searched for in a second pass, one expression at a time, and only in a
+    text where the rule's keyword fired. There, texts to detect in (:meth:`survey`) take
+    the rule's :func:`sharp_gate`, far more selective than the shared run."""
+
     def __init__(self, rules: Sequence[Rule], digest: str) -> None:
         import hyperscan
 
         self._hyperscan = hyperscan
         self._keywords = KeywordPrefilter(rules, check_shapes=False)  # Hyperscan checks shapes
         gates, of_rule = _gates(rules)
-        # A rule with context fires only with its shape's expression (see _expressions).
-        self._gate_of = {index: len(rules) + n for index, n in of_rule.items()}
+        second, self._second_of = _second_pass(rules)
+        # A rule with context fires only with its shape's expression: in the first pass
+        # (this id), or in the second (_second_of).
+        self._gate_of = {index: len(rules) + n for index, n in of_rule.items() if index not in self._second_of}
         self._count = len(rules)
         self._encoded = (len(rules) + len(gates), len(rules) + len(gates) + 1)
-        self._database = self._load_or_build(rules, digest)
-        # Hyperscan scratch space may be used by one scan at a time: one per thread, and
-        # a forked worker (which inherits the parent's) makes its own.
+        databases = self._load_or_build(rules, digest, 1 + len(second))
+        self._database, self._second = databases[0], databases[1:]
+        # Hyperscan scratch space may be used by one scan at a time: one per thread and
+        # database, and a forked worker (which inherits the parent's) makes its own.
         self._local = threading.local()
 
-    def _load_or_build(self, rules: Sequence[Rule], digest: str) -> Any:
+    def _load_or_build(self, rules: Sequence[Rule], digest: str, count: int) -> list[Any]:
         hyperscan = self._hyperscan
         version = getattr(hyperscan, "__version__", "")
         key = hashlib.sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}".encode()).hexdigest()[:24]
@@ -289,24 +446,22 @@ class HyperscanPrefilter:
         cached = read_cache_file(path) if use_cache else None
         if cached is not None:
             try:
-                return hyperscan.loadb(cached, hyperscan.HS_MODE_BLOCK)
+                loaded = [hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK) for blob in _unpack(cached)]
+                if len(loaded) == count:
+                    return loaded
             except Exception:  # noqa: BLE001 - a stale or damaged cache is rebuilt
                 pass
-        expressions, ids = _expressions(rules, hyperscan)
-        database = hyperscan.Database()
-        database.compile(
-            expressions=expressions, ids=ids, elements=len(expressions), flags=[_flags(hyperscan)] * len(expressions)
-        )
+        databases = _databases(rules, hyperscan)
         if not use_cache:
-            return database
+            return databases
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(hyperscan.dumpb(database))
+            partial.write_bytes(_pack([hyperscan.dumpb(database) for database in databases]))
             os.replace(partial, path)
         except OSError:
             pass  # a read-only home only costs the compile next time
-        return database
+        return databases
 
     def spans(self, text: str) -> dict[int, Spans]:
         return self.survey(text)[0]
@@ -315,15 +470,43 @@ class HyperscanPrefilter:
         """The spans of :meth:`spans`, and whether ``text`` may hold an encoded key.
         ``data``, when given, is ``text`` encoded as UTF-8 (a file's own bytes): scanned
         as it is, not encoded again."""
-        fired = self._fired(text.encode("utf-8", "surrogatepass") if data is None else data)
+        if data is None:
+            data = text.encode("utf-8", "surrogatepass")
+        fired = self._fired(data)
         if not fired:
             return {}, False
-        count, gate_of = self._count, self._gate_of
         encoded = self._encoded[0] in fired or self._encoded[1] in fired
-        rules = {i for i in fired if i < count and (i not in gate_of or gate_of[i] in fired)}
+        rules = self._rules_fired(data, fired, sharp=True)
         if not rules:
             return {}, encoded
         return self._keywords.spans(text, only=rules), encoded
+
+    def _rules_fired(self, data: bytes, fired: set[int], sharp: bool, first: bool = False) -> set[int]:
+        """The rules that fired in ``data`` (``fired``: the first pass's ids): with their
+        shape, in the first pass or the second (its sharp gates, or the loose ones).
+        ``first``: the first rule found is enough."""
+        count, gate_of, second_of = self._count, self._gate_of, self._second_of
+        rules: set[int] = set()
+        passed: dict[int, bool] = {}
+        for i in fired:
+            if i >= count:
+                continue
+            if i in second_of:
+                n = second_of[i][sharp]
+                if n not in passed:
+                    passed[n] = self._passes(data, n)
+                if not passed[n]:
+                    continue
+            elif i in gate_of and gate_of[i] not in fired:
+                continue
+            rules.add(i)
+            if first:
+                break
+        return rules
+
+    def _passes(self, data: bytes, n: int) -> bool:
+        """Whether expression ``n`` of the second pass matches in ``data``."""
+        return bool(self._fired(data, n))
 
     def may_find(self, data: bytes, named: Callable[[], Collection[int]] = tuple) -> bool:
         """Whether detection can find anything in a text whose UTF-8 bytes lie within ``data``:
@@ -335,18 +518,26 @@ class HyperscanPrefilter:
             return False
         if self._encoded[0] in fired or self._encoded[1] in fired:
             return True
-        count, gate_of = self._count, self._gate_of
-        return (any(i < count and (i not in gate_of or gate_of[i] in fired) for i in fired)
-                or any(gate_of.get(i) in fired for i in named()))
+        return bool(self._rules_fired(data, fired, sharp=False, first=True)) or self._shape_of_any(data, fired, named())
 
+    def _shape_of_any(self, data: bytes, fired: set[int], rules: Collection[int]) -> bool:
+        """Whether the loose shape of any of ``rules`` (with context) occurs in ``data``."""
+        return any(self._passes(data, self._second_of[i][0]) if i in self._second_of else self._gate_of.get(i) in fired
+                   for i in rules)
 
-    def _fired(self, data: bytes) -> set[int]:
+    def _fired(self, data: bytes, second: int = -1) -> set[int]:
+        """The ids that match in ``data`` of the first pass's expressions, or (``second``)
+        of that expression of the second pass."""
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
-            local.scratch = self._hyperscan.Scratch(self._database)
+            local.scratch = {}
             local.pid = os.getpid()
+        database = self._database if second < 0 else self._second[second]
+        scratch = local.scratch.get(second)
+        if scratch is None:
+            scratch = local.scratch[second] = self._hyperscan.Scratch(database)
         fired: set[int] = set()
-        self._database.scan(data, match_event_handler=_collect, context=fired, scratch=local.scratch)
+        database.scan(data, match_event_handler=_collect, context=fired, scratch=scratch)
         return fired
 
     def may_hold(self, text: str, alone: Collection[int]) -> bool:
@@ -355,11 +546,9 @@ class HyperscanPrefilter:
         shape both occur; a rule with context of ``alone`` whose shape occurs. More than
         :class:`~byok_ci.detect.anywhere.KeyMatcher` finds, never less (``alone``: the
         rules it matches without context), for a fraction of its cost."""
-        fired = self._fired(text.encode("utf-8", "surrogatepass"))
-        gate_of = self._gate_of
-        return any(
-            (i not in gate_of and i < self._count) or (i in gate_of and gate_of[i] in fired) for i in fired
-        ) or any(gate_of[i] in fired for i in alone)
+        data = text.encode("utf-8", "surrogatepass")
+        fired = self._fired(data)
+        return bool(self._rules_fired(data, fired, sharp=False, first=True)) or self._shape_of_any(data, fired, alone)
 
 
 def _collect(expression: int, _start: int, _end: int, _flags: int, fired: set[int]) -> None:
