@@ -514,10 +514,9 @@ class HyperscanPrefilter:
         path names) occurs, or an encoded key may. For bytes no text was made of yet (git's
         patches): what this rules out is never decoded."""
         fired = self._fired(data)
-        if not fired:
-            return False
         if self._encoded[0] in fired or self._encoded[1] in fired:
             return True
+        # A named rule's shape may be in the second pass: nothing firing in the first is no answer.
         return bool(self._rules_fired(data, fired, sharp=False, first=True)) or self._shape_of_any(data, fired, named())
 
     def _shape_of_any(self, data: bytes, fired: set[int], rules: Collection[int]) -> bool:
