@@ -261,3 +261,81 @@ def test_keyword_windows_are_those_of_every_occurrence_merged() -> None:
             assert _windows(text, keyword, first, before, after) == every_occurrence(text, keyword, before, after)
             checked += 1
     assert checked > 10_000
+
+
+@pytest.mark.parametrize(
+    ("pattern", "kept"),
+    [
+        ("(?:^|[^A-Za-z0-9/+_])(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=_])",
+         "(?:^|[^A-Za-z0-9/+_])(?P<s>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=_]|$)"),
+        ("(?<![a-z])ab(?=c)d(?!-)", "(?:^|[^a-z])abd(?:[^-]|$)"),
+        ("sk-(?!(?:ant|proj)-)x", "sk-x"),  # not one character: removed
+        (r"a(?!\w)(?![^a])(?![é])", "a"),  # a category, a negated class, non-ASCII: removed
+        ("a[]x](?!q)", "a[]x](?:[^q]|$)"),
+    ],
+)
+def test_lookarounds_kept_as_edges(pattern: str, kept: str) -> None:
+    assert strip_lookarounds(pattern, keep_edges=True) == kept
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_every_example_of_a_rule_with_context_passes_both_passes(
+    shipped_rules: RuleSet, seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a rule with context reports a key, Hyperscan lets it through: its keyword in
+    the first pass and its sharp gate in the second (look-arounds and word boundaries kept),
+    in the text alone and joined with others by newlines (history's batches)."""
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    plain = Detector(shipped_rules, prefilter=KeywordPrefilter(shipped_rules.rules))
+    rng = random.Random(seed)
+    checked = 0
+    for index, rule in enumerate(shipped_rules.rules):
+        if rule.context is None:
+            continue
+        for template in rule.examples.positive:
+            text = expand_example(template, rule, rng)
+            if not any(f.rule_id == rule.id for f in plain.detect(Chunk(text=text, path="p"))):
+                continue
+            for around in (text, f"x = 1\n{text}\ny = 2", f"{text}\n"):
+                assert index in prefilter.spans(around), (rule.id, template)
+            checked += 1
+    assert checked > 40
+
+
+def test_a_long_path_beside_aws_no_longer_wakes_the_secret_key_rule(
+    shipped_rules: RuleSet, rng: random.Random, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS's secret key is 40 characters of base64 standing alone: a longer path-like run
+    (any import path, URL or file name) beside the word "aws" used to send every such file
+    to the rule; now only a run of exactly 40 between non-key characters does."""
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    index = [rule.id for rule in shipped_rules.rules].index("aws.secret-access-key")
+    rule = shipped_rules.rules[index]
+    key = generate_key(rule, rng)
+    path = "haystack/components/generators/chat/amazon_bedrock/aws_client.py"
+    assert index not in prefilter.spans(f"# aws\nfrom {path} import x\n")
+    assert index not in prefilter.spans(f"aws_secret_access_key = {key}Ab\n")  # a longer run
+    assert index in prefilter.spans(f"aws_secret_access_key = {key}\n")
+    assert index in prefilter.spans(f"aws_secret_access_key =\n{key}")  # at the text's end
+    assert index in prefilter.spans(f"{key} # aws")  # at its start
+    # Bytes around a text (git's patches, names) keep the loose test.
+    assert prefilter.may_find(f"+{key}\n# aws".encode())
+
+
+def test_a_file_name_names_the_providers_its_words_name(shipped_rules: RuleSet) -> None:
+    """File names in which no provider name can occur are not split into words: the same
+    rules as splitting every name."""
+    from byok_ci.detect.words import words
+
+    detector = Detector(shipped_rules)
+    rng = random.Random(5)
+    names = sorted(detector._by_name)
+    pieces = names + ["api", "Key", "_", "-", ".", "é", "2", "AI", "Labs", "x", "config", "Z.", "ai"]
+    for _ in range(3000):
+        label = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 5)))
+        label = rng.choice([label, label.upper(), label.title()])
+        expected = [i for name in frozenset(w for w in words(label) if w in detector._by_name)
+                    for i in detector._by_name[name]]
+        assert sorted(detector._named_in(label)) == sorted(expected), label
