@@ -132,13 +132,20 @@ def _group_end(pattern: str, start: int) -> int:
 
 
 # What the decoder of byok_ci.detect.encoded needs before it can find anything: the first
-# MIN_BASE64 characters of a base64 run whose every 4-character group starts as base64 of
-# text does, or a percent escape. The decoder takes only whole runs (a run starts the text
-# or follows a character that is not base64, and its groups count from there): matched at
-# that alignment only, the expression costs Hyperscan a third less than at any alignment
-# and fires on a fifth of the files (a long path or identifier has some alignment that fits).
+# MIN_BASE64 characters of a base64 run that decodes to text, or a percent escape. The
+# decoder takes only whole runs (a run starts the text or follows a character that is not
+# base64, and its groups count from there): matched at that alignment only, the expression
+# costs Hyperscan a third less than at any alignment and fires on a fifth of the files (a
+# long path or identifier has some alignment that fits). It keeps only runs whose bytes are
+# all text (tab, line ends, printable ASCII: 0x09, 0x0A, 0x0D, 0x20-0x7E), so of each group
+# of four characters the first is one of 2, 3, 8-31 (the byte's top six bits), the second
+# has a low nibble below 8 (the next byte's top four bits: 0, 2-7), the third is 0 or 1
+# modulo 4 (the top two bits of the third byte), the fourth anything; of the last, partial
+# group of 27 characters the third's low bits are padding, dropped by the decoder.
+_B64_FIRST, _B64_SECOND, _B64_THIRD = "[CDI-Za-f]", "[A-HQ-Xg-nw-z0-3]", "[ABEFIJMNQRUVYZcdghklopstwx014589]"
 _ENCODED = (
-    rb"(?:^|[^A-Za-z0-9+/])(?:[A-Za-f][A-Za-z0-9+/]{3}){6}[A-Za-f][A-Za-z0-9+/]{2}",
+    (f"(?:^|[^A-Za-z0-9+/])(?:{_B64_FIRST}{_B64_SECOND}{_B64_THIRD}[A-Za-z0-9+/]){{6}}"
+     f"{_B64_FIRST}{_B64_SECOND}[A-Za-z0-9+/]").encode(),
     rb"%[0-9A-Fa-f]{2}",
 )
 # Hyperscan is fast on expressions with fixed text and slow on long runs of a character
@@ -405,7 +412,7 @@ def cache_dir() -> Path:
 
 # Changes whenever _databases lays the databases out differently, so cached databases of
 # another layout are never loaded.
-_LAYOUT = "two-pass-7"
+_LAYOUT = "two-pass-8"
 
 
 class HyperscanPrefilter:
@@ -528,9 +535,9 @@ class HyperscanPrefilter:
         """The ids that match in ``data`` of the first pass's expressions, or (``second``)
         of that expression of the second pass."""
         local = self._local
-        if getattr(local, "pid", None) != os.getpid():
+        if getattr(local, "forks", None) != _forks:
             local.scratch = {}
-            local.pid = os.getpid()
+            local.forks = _forks
         database = self._database if second < 0 else self._second[second]
         scratch = local.scratch.get(second)
         if scratch is None:
@@ -548,6 +555,21 @@ class HyperscanPrefilter:
         data = text.encode("utf-8", "surrogatepass")
         fired = self._fired(data)
         return bool(self._rules_fired(data, fired, sharp=False, first=True)) or self._shape_of_any(data, fired, alone)
+
+
+# Forks this process came through: a forked worker inherits the parent's scratch spaces and
+# makes its own (counted, not compared by process id: os.getpid is a system call, and a
+# tree scan scans one text one to three times).
+_forks = 0
+
+
+def _forked() -> None:
+    global _forks
+    _forks += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
 
 
 def _collect(expression: int, _start: int, _end: int, _flags: int, fired: set[int]) -> None:

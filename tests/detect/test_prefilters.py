@@ -200,7 +200,7 @@ def test_the_encoded_gate_fires_wherever_the_decoder_takes_a_run(
         for _ in range(rng.randint(1, 4)):
             roll = rng.random()
             if roll < 0.45:
-                plain = "".join(rng.choice(string.printable[:95]) for _ in range(rng.randint(15, 50)))
+                plain = "".join(rng.choice(string.printable[:95] + "\t\n\r") for _ in range(rng.randint(15, 50)))
                 pieces.append(base64.b64encode(plain.encode()).decode()[: rng.randint(20, 80)])
             elif roll < 0.7:
                 pieces.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))))
@@ -339,3 +339,21 @@ def test_a_file_name_names_the_providers_its_words_name(shipped_rules: RuleSet) 
         expected = [i for name in frozenset(w for w in words(label) if w in detector._by_name)
                     for i in detector._by_name[name]]
         assert sorted(detector._named_in(label)) == sorted(expected), label
+
+
+def test_the_encoded_gate_takes_every_group_of_text_bytes() -> None:
+    """Every three bytes of text (tab, line ends, printable ASCII) encode to four base64
+    characters of the gate's classes, and so does the last group cut to three characters."""
+    import base64
+    import itertools
+    import re as regex
+
+    from byok_ci.detect.hyperscan_prefilter import _B64_FIRST, _B64_SECOND, _B64_THIRD
+
+    text = [9, 10, 13, *range(0x20, 0x7F)]
+    group = regex.compile(f"{_B64_FIRST}{_B64_SECOND}{_B64_THIRD}[A-Za-z0-9+/]")
+    last = regex.compile(f"{_B64_FIRST}{_B64_SECOND}[A-Za-z0-9+/]")
+    for triple in itertools.product(text, repeat=3):
+        encoded = base64.b64encode(bytes(triple)).decode()
+        assert group.fullmatch(encoded), triple
+        assert last.fullmatch(base64.b64encode(bytes(triple[:2])).decode()[:3]), triple
