@@ -357,3 +357,20 @@ def test_the_encoded_gate_takes_every_group_of_text_bytes() -> None:
         encoded = base64.b64encode(bytes(triple)).decode()
         assert group.fullmatch(encoded), triple
         assert last.fullmatch(base64.b64encode(bytes(triple[:2])).decode()[:3]), triple
+
+
+def test_long_bounded_repeats_are_compiled_unbounded() -> None:
+    """Compiling a bound of thousands cost Hyperscan half its build on every CI run: such
+    a repeat is compiled without its upper bound, which matches wherever it does."""
+    import re as regex
+
+    from byok_ci.detect.hyperscan_prefilter import _widened
+
+    assert _widened(rb"k(?P<s>[a-z]{200,4000}?)e{1,2}") == rb"k(?P<s>[a-z]{200,}?)e{1,2}"
+    assert _widened(rb"a\{1,4000}") == rb"a\{1,4000}"  # a literal brace: left alone
+    rng = random.Random(4)
+    pattern = rb"x[ab]{2,300}y"
+    wide = regex.compile(_widened(pattern))
+    for _ in range(200):
+        text = b"x" + bytes(rng.choice(b"ab") for _ in range(rng.randint(0, 400))) + b"y"
+        assert not regex.search(pattern, text) or wide.search(text)
