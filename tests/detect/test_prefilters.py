@@ -16,7 +16,8 @@ from byok_ci.rules import RuleSet
 
 hyperscan = pytest.importorskip("hyperscan")
 
-from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter, strip_lookarounds  # noqa: E402
+from byok_ci.detect.hyperscan_expressions import strip_lookarounds  # noqa: E402
+from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter  # noqa: E402
 
 NOISE = [
     "task-list disk-usage risk-badge sk-button-primary use_hf_token api_org_chart",
@@ -123,7 +124,7 @@ def test_every_key_of_a_rule_with_context_holds_its_hyperscan_gate(shipped_rules
     run of characters it implies) matches: every key it can report must match it."""
     import re
 
-    from byok_ci.detect.hyperscan_prefilter import _gates
+    from byok_ci.detect.hyperscan_expressions import _gates
 
     gates, of_rule = _gates(shipped_rules.rules)
     rng = random.Random(seed)
@@ -137,7 +138,7 @@ def test_every_key_of_a_rule_with_context_holds_its_hyperscan_gate(shipped_rules
 
 
 def test_shared_gates_are_only_taken_for_shapes_that_imply_them(shipped_rules: RuleSet) -> None:
-    from byok_ci.detect.hyperscan_prefilter import _SHARED_RUNS, _gates
+    from byok_ci.detect.hyperscan_expressions import _SHARED_RUNS, _gates
 
     gates, _ = _gates(shipped_rules.rules)
     shared = {expression for _, _, expression in _SHARED_RUNS}
@@ -227,7 +228,7 @@ def test_a_hex_key_with_context_needs_a_hex_run_not_any_run(
     """Hex keys share the hex run: a provider named beside a long identifier (haystack's
     docs say "Azure" next to ``SentenceTransformersSparseDocumentEmbedder``) is no longer
     a reason to search for an Azure key, a hex run beside it still is."""
-    from byok_ci.detect.hyperscan_prefilter import _gates
+    from byok_ci.detect.hyperscan_expressions import _gates
 
     monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
     gates, of_rule = _gates(shipped_rules.rules)
@@ -348,7 +349,7 @@ def test_the_encoded_gate_takes_every_group_of_text_bytes() -> None:
     import itertools
     import re as regex
 
-    from byok_ci.detect.hyperscan_prefilter import _B64_FIRST, _B64_SECOND, _B64_THIRD
+    from byok_ci.detect.hyperscan_expressions import _B64_FIRST, _B64_SECOND, _B64_THIRD
 
     text = [9, 10, 13, *range(0x20, 0x7F)]
     group = regex.compile(f"{_B64_FIRST}{_B64_SECOND}{_B64_THIRD}[A-Za-z0-9+/]")
@@ -364,7 +365,7 @@ def test_long_bounded_repeats_are_compiled_unbounded() -> None:
     a repeat is compiled without its upper bound, which matches wherever it does."""
     import re as regex
 
-    from byok_ci.detect.hyperscan_prefilter import _widened
+    from byok_ci.detect.hyperscan_expressions import _widened
 
     assert _widened(rb"k(?P<s>[a-z]{200,4000}?)e{1,2}") == rb"k(?P<s>[a-z]{200,}?)e{1,2}"
     assert _widened(rb"a\{1,4000}") == rb"a\{1,4000}"  # a literal brace: left alone
