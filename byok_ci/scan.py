@@ -198,21 +198,31 @@ class NameSieve:
         self._sift()
         return self._kept
 
+    def _may_hold_alone(self, names: list[str]) -> list[str]:
+        """The names of which Hyperscan says each alone may hold a key. What fires in a name
+        fires in any batch it is joined into (as the first test of a batch already assumed),
+        so a batch that does not fire is dropped whole: a few dozen scans for a batch of
+        thousands of names, not one a name."""
+        assert self._may_hold is not None
+        if not self._may_hold("\n".join(names), self._alone):
+            return []
+        if len(names) == 1:
+            return names
+        half = len(names) // 2
+        return self._may_hold_alone(names[:half]) + self._may_hold_alone(names[half:])
+
     def _sift(self) -> None:
         pending, self._pending = self._pending, []
         if not pending:
             return
-        joined = "\n".join(pending)
         if self._may_hold is not None:
-            if not self._may_hold(joined, self._alone):
-                return
             # A batch may fire by one name's provider and another's long run: each name is
             # judged alone in the end (keys_in_names), so only names that may hold a key
-            # alone are kept.
-            pending = [name for name in pending if self._may_hold(name, self._alone)]
+            # alone are kept, found by halving the batches that fire.
+            pending = self._may_hold_alone(pending)
             if not pending:
                 return
-            joined = "\n".join(pending)
+        joined = "\n".join(pending)
         if self._matcher is None:
             from byok_ci.detect.anywhere import KeyMatcher
 

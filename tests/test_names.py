@@ -149,3 +149,32 @@ def test_hyperscan_drops_only_names_the_key_matcher_finds_nothing_in(
     sieve = NameSieve(shipped_rules, prefilter)
     list(sieve.watch(Entry(name, name, 1) for name in ["src/app.py", "integrations/cohere/client.py", "x" * 64 + ".bin"]))
     assert sieve.names() == [] and sieve._matcher is None
+
+
+def test_names_of_a_batch_are_sifted_by_halving_not_one_by_one(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A batch fires whenever one name says "aws" and another is a long path: the names
+    that may hold a key alone are found in a few dozen scans, not one scan a name."""
+    import pytest
+
+    pytest.importorskip("hyperscan")
+    from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter
+    from byok_ci.keygen import generate_key
+    from byok_ci.scan import NameSieve
+    from byok_ci.sources.read import Entry
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    calls = []
+    original = prefilter.may_hold
+    monkeypatch.setattr(prefilter, "may_hold", lambda text, alone: calls.append(text) or original(text, alone))
+    rule = shipped_rules.get("groq.api-key")
+    assert rule is not None
+    key_name = f"dist/{generate_key(rule, rng)}.env"
+    names = [f"src/aws/module_{n}.py" for n in range(2000)] + ["docs/" + "long_path_segment/" * 4 + "x.md"]
+    names.insert(1234, key_name)
+    sieve = NameSieve(shipped_rules, prefilter)
+    list(sieve.watch(Entry(name, name, 1) for name in names))
+    assert key_name in sieve.names()
+    assert len(calls) < 100

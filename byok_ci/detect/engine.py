@@ -26,6 +26,7 @@ DEFAULT_DECODE_DEPTH = 2
 # What the decoder needs to find anything: a run of base64 characters as long as the
 # shortest it decodes, or a percent escape (the Hyperscan prefilter says this itself).
 _MAY_ENCODE = re.compile(r"[A-Za-z0-9+/]{27}|%[0-9A-Fa-f]{2}")
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,10 @@ class Detector:
         # label names: directories and common file names repeat, so most files cost two
         # lookups (caches, bounded, of derived data only).
         self._names_in_part: dict[str, frozenset[str]] = {}
+        # Every word of a label, and every run of adjacent words joined, is a piece of the
+        # label with all but ASCII letters and digits taken out: a label in which no name
+        # occurs so (most file names) is not split into words at all.
+        self._any_name = re.compile("|".join(map(re.escape, sorted(self._by_name, key=len, reverse=True))))
         self._named_in_dir: dict[str, list[int]] = {}
         # `scan --verify` only: each reported key, held in memory by fingerprint (byok_ci.vault).
         self.keys = keys
@@ -169,7 +174,10 @@ class Detector:
         if names is None:
             if len(cache) > 4096:
                 cache.clear()
-            names = cache[part] = frozenset(w for w in words(part) if w in self._by_name)
+            if self._any_name.search(_NOT_ALNUM.sub("", part).lower()) is None:
+                names = cache[part] = frozenset()
+            else:
+                names = cache[part] = frozenset(w for w in words(part) if w in self._by_name)
         return [index for name in names for index in self._by_name[name]]
 
     def redact_text(self, text: str) -> str:

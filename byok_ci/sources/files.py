@@ -154,7 +154,13 @@ def _shown_in(directory: str, root: Path) -> Callable[[str], str]:
     if absolute.endswith(os.sep) or (os.altsep and absolute.endswith(os.altsep)):
         return lambda name: display_path(os.path.join(directory, name), root)  # the filesystem's root
     prefix = absolute + os.sep
-    return lambda name: shown_absolute(prefix + name, root)
+    if os.sep != "/" or not prefix.isascii() or os.path.normcase(prefix) != prefix:
+        return lambda name: shown_absolute(prefix + name, root)
+    # A POSIX directory with an ASCII path: an ASCII name is shown as the directory's shown
+    # prefix and the name (what shown_absolute gives it, without its work for every file).
+    base = str(root).rstrip("/") + "/"
+    shown_prefix = prefix[len(base):] if prefix.startswith(base) else prefix
+    return lambda name: shown_prefix + name if name.isascii() else shown_absolute(prefix + name, root)
 
 
 def _stat_problem(raw: str, exc: OSError) -> str:

@@ -16,7 +16,8 @@ from byok_ci.rules import RuleSet
 
 hyperscan = pytest.importorskip("hyperscan")
 
-from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter, strip_lookarounds  # noqa: E402
+from byok_ci.detect.hyperscan_expressions import strip_lookarounds  # noqa: E402
+from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter  # noqa: E402
 
 NOISE = [
     "task-list disk-usage risk-badge sk-button-primary use_hf_token api_org_chart",
@@ -123,7 +124,7 @@ def test_every_key_of_a_rule_with_context_holds_its_hyperscan_gate(shipped_rules
     run of characters it implies) matches: every key it can report must match it."""
     import re
 
-    from byok_ci.detect.hyperscan_prefilter import _gates
+    from byok_ci.detect.hyperscan_expressions import _gates
 
     gates, of_rule = _gates(shipped_rules.rules)
     rng = random.Random(seed)
@@ -137,7 +138,7 @@ def test_every_key_of_a_rule_with_context_holds_its_hyperscan_gate(shipped_rules
 
 
 def test_shared_gates_are_only_taken_for_shapes_that_imply_them(shipped_rules: RuleSet) -> None:
-    from byok_ci.detect.hyperscan_prefilter import _SHARED_RUNS, _gates
+    from byok_ci.detect.hyperscan_expressions import _SHARED_RUNS, _gates
 
     gates, _ = _gates(shipped_rules.rules)
     shared = {expression for _, _, expression in _SHARED_RUNS}
@@ -147,11 +148,15 @@ def test_shared_gates_are_only_taken_for_shapes_that_imply_them(shipped_rules: R
 
 
 def _plant_a_database_that_never_matches(path: Path) -> None:
+    """In place of each database the cache file holds (the prefilter keeps several)."""
     import hyperscan
+
+    from byok_ci.detect.hyperscan_prefilter import _pack, _unpack
 
     database = hyperscan.Database()
     database.compile(expressions=[b"a planted database matches only this"], ids=[0], elements=1, flags=[0])
-    path.write_bytes(hyperscan.dumpb(database))
+    count = len(_unpack(path.read_bytes()))
+    path.write_bytes(_pack([hyperscan.dumpb(database)] * count))
 
 
 def test_a_planted_database_is_not_read_on_a_ci_machine(shipped_rules: RuleSet, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -196,7 +201,7 @@ def test_the_encoded_gate_fires_wherever_the_decoder_takes_a_run(
         for _ in range(rng.randint(1, 4)):
             roll = rng.random()
             if roll < 0.45:
-                plain = "".join(rng.choice(string.printable[:95]) for _ in range(rng.randint(15, 50)))
+                plain = "".join(rng.choice(string.printable[:95] + "\t\n\r") for _ in range(rng.randint(15, 50)))
                 pieces.append(base64.b64encode(plain.encode()).decode()[: rng.randint(20, 80)])
             elif roll < 0.7:
                 pieces.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))))
@@ -223,7 +228,7 @@ def test_a_hex_key_with_context_needs_a_hex_run_not_any_run(
     """Hex keys share the hex run: a provider named beside a long identifier (haystack's
     docs say "Azure" next to ``SentenceTransformersSparseDocumentEmbedder``) is no longer
     a reason to search for an Azure key, a hex run beside it still is."""
-    from byok_ci.detect.hyperscan_prefilter import _gates
+    from byok_ci.detect.hyperscan_expressions import _gates
 
     monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
     gates, of_rule = _gates(shipped_rules.rules)
@@ -257,3 +262,116 @@ def test_keyword_windows_are_those_of_every_occurrence_merged() -> None:
             assert _windows(text, keyword, first, before, after) == every_occurrence(text, keyword, before, after)
             checked += 1
     assert checked > 10_000
+
+
+@pytest.mark.parametrize(
+    ("pattern", "kept"),
+    [
+        ("(?:^|[^A-Za-z0-9/+_])(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=_])",
+         "(?:^|[^A-Za-z0-9/+_])(?P<s>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=_]|$)"),
+        ("(?<![a-z])ab(?=c)d(?!-)", "(?:^|[^a-z])abd(?:[^-]|$)"),
+        ("sk-(?!(?:ant|proj)-)x", "sk-x"),  # not one character: removed
+        (r"a(?!\w)(?![^a])(?![é])", "a"),  # a category, a negated class, non-ASCII: removed
+        ("a[]x](?!q)", "a[]x](?:[^q]|$)"),
+    ],
+)
+def test_lookarounds_kept_as_edges(pattern: str, kept: str) -> None:
+    assert strip_lookarounds(pattern, keep_edges=True) == kept
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_every_example_of_a_rule_with_context_passes_both_passes(
+    shipped_rules: RuleSet, seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a rule with context reports a key, Hyperscan lets it through: its keyword in
+    the first pass and its sharp gate in the second (look-arounds and word boundaries kept),
+    in the text alone and joined with others by newlines (history's batches)."""
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    plain = Detector(shipped_rules, prefilter=KeywordPrefilter(shipped_rules.rules))
+    rng = random.Random(seed)
+    checked = 0
+    for index, rule in enumerate(shipped_rules.rules):
+        if rule.context is None:
+            continue
+        for template in rule.examples.positive:
+            text = expand_example(template, rule, rng)
+            if not any(f.rule_id == rule.id for f in plain.detect(Chunk(text=text, path="p"))):
+                continue
+            for around in (text, f"x = 1\n{text}\ny = 2", f"{text}\n"):
+                assert index in prefilter.spans(around), (rule.id, template)
+            checked += 1
+    assert checked > 40
+
+
+def test_a_long_path_beside_aws_no_longer_wakes_the_secret_key_rule(
+    shipped_rules: RuleSet, rng: random.Random, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS's secret key is 40 characters of base64 standing alone: a longer path-like run
+    (any import path, URL or file name) beside the word "aws" used to send every such file
+    to the rule; now only a run of exactly 40 between non-key characters does."""
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    index = [rule.id for rule in shipped_rules.rules].index("aws.secret-access-key")
+    rule = shipped_rules.rules[index]
+    key = generate_key(rule, rng)
+    path = "haystack/components/generators/chat/amazon_bedrock/aws_client.py"
+    assert index not in prefilter.spans(f"# aws\nfrom {path} import x\n")
+    assert index not in prefilter.spans(f"aws_secret_access_key = {key}Ab\n")  # a longer run
+    assert index in prefilter.spans(f"aws_secret_access_key = {key}\n")
+    assert index in prefilter.spans(f"aws_secret_access_key =\n{key}")  # at the text's end
+    assert index in prefilter.spans(f"{key} # aws")  # at its start
+    # Bytes around a text (git's patches, names) keep the loose test.
+    assert prefilter.may_find(f"+{key}\n# aws".encode())
+
+
+def test_a_file_name_names_the_providers_its_words_name(shipped_rules: RuleSet) -> None:
+    """File names in which no provider name can occur are not split into words: the same
+    rules as splitting every name."""
+    from byok_ci.detect.words import words
+
+    detector = Detector(shipped_rules)
+    rng = random.Random(5)
+    names = sorted(detector._by_name)
+    pieces = names + ["api", "Key", "_", "-", ".", "é", "2", "AI", "Labs", "x", "config", "Z.", "ai"]
+    for _ in range(3000):
+        label = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 5)))
+        label = rng.choice([label, label.upper(), label.title()])
+        expected = [i for name in frozenset(w for w in words(label) if w in detector._by_name)
+                    for i in detector._by_name[name]]
+        assert sorted(detector._named_in(label)) == sorted(expected), label
+
+
+def test_the_encoded_gate_takes_every_group_of_text_bytes() -> None:
+    """Every three bytes of text (tab, line ends, printable ASCII) encode to four base64
+    characters of the gate's classes, and so does the last group cut to three characters."""
+    import base64
+    import itertools
+    import re as regex
+
+    from byok_ci.detect.hyperscan_expressions import _B64_FIRST, _B64_SECOND, _B64_THIRD
+
+    text = [9, 10, 13, *range(0x20, 0x7F)]
+    group = regex.compile(f"{_B64_FIRST}{_B64_SECOND}{_B64_THIRD}[A-Za-z0-9+/]")
+    last = regex.compile(f"{_B64_FIRST}{_B64_SECOND}[A-Za-z0-9+/]")
+    for triple in itertools.product(text, repeat=3):
+        encoded = base64.b64encode(bytes(triple)).decode()
+        assert group.fullmatch(encoded), triple
+        assert last.fullmatch(base64.b64encode(bytes(triple[:2])).decode()[:3]), triple
+
+
+def test_long_bounded_repeats_are_compiled_unbounded() -> None:
+    """Compiling a bound of thousands cost Hyperscan half its build on every CI run: such
+    a repeat is compiled without its upper bound, which matches wherever it does."""
+    import re as regex
+
+    from byok_ci.detect.hyperscan_expressions import _widened
+
+    assert _widened(rb"k(?P<s>[a-z]{200,4000}?)e{1,2}") == rb"k(?P<s>[a-z]{200,}?)e{1,2}"
+    assert _widened(rb"a\{1,4000}") == rb"a\{1,4000}"  # a literal brace: left alone
+    rng = random.Random(4)
+    pattern = rb"x[ab]{2,300}y"
+    wide = regex.compile(_widened(pattern))
+    for _ in range(200):
+        text = b"x" + bytes(rng.choice(b"ab") for _ in range(rng.randint(0, 400))) + b"y"
+        assert not regex.search(pattern, text) or wide.search(text)

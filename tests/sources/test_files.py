@@ -150,3 +150,20 @@ def test_parallel_scan_gives_the_same_findings_in_the_same_order(
     assert parallel.findings == sequential.findings and len(parallel.findings) >= 50
     assert parallel.errors == sequential.errors
     assert (parallel.stats.files, parallel.stats.bytes) == (sequential.stats.files, sequential.stats.bytes)
+
+
+def test_names_in_a_walk_are_shown_as_display_path_shows_them(tmp_path: Path) -> None:
+    """The walk builds an ASCII name's shown path from its directory's: the same as
+    display_path, inside the report root, at it, and outside it."""
+    from byok_ci.paths import display_path
+    from byok_ci.sources.files import _shown_in
+
+    rng = random.Random(3)
+    (tmp_path / "root" / "a b" / "c").mkdir(parents=True)
+    (tmp_path / "other").mkdir()
+    root = tmp_path / "root"
+    for directory in (root, root / "a b", root / "a b" / "c", tmp_path / "other", tmp_path):
+        shown = _shown_in(str(directory), root)
+        for _ in range(200):
+            name = "".join(rng.choice(["x", ".env", "-", "é", "e\u0301", " ", "_", "KEY"]) for _ in range(rng.randint(1, 6)))
+            assert shown(name) == display_path(str(directory / name), root), (directory, name)
