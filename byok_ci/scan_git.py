@@ -34,6 +34,7 @@ from byok_ci.pipeline.detection import (
 from byok_ci.rules import RuleSet
 from byok_ci.shard import Shard
 from byok_ci.sources.git.binaries import BinaryTexts
+from byok_ci.sources.git.blobs import found_in_context
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
 from byok_ci.sources.git.patch import raw_path
@@ -152,7 +153,8 @@ def scan_git(
     # and are then never decoded) and what passes is detected chunk by chunk.
     screen = None if target.mode == "staged" else detector.screen()
     chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size, screen=screen,
-                      scan_binary=settings.scan_binary)
+                      scan_binary=settings.scan_binary, triage=None if screen is None else detector.triage(),
+                      wants_context=detector.wants_context)
     note = on_note or (lambda _message: None)
     findings: list[Finding] = []
     errors: list[ScanError] = []
@@ -161,6 +163,7 @@ def scan_git(
         if target.mode == "staged":
             findings += detect_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector)
             findings += detect_chunks(BinaryTexts(chunker, cwd).chunks(), detector)
+            findings += found_in_context(chunker, detector, findings, cwd)
         else:
             incremental = History(run, state, full, shard=shard) if state is not None else None
             if shard is not None:
@@ -287,6 +290,7 @@ def _scan_commits(
             chunker.absorb(part.chunker)
         shares = [finding for share in found for finding in share]
         shares += detect_batched(BinaryTexts(chunker, cwd).chunks(), detector)
+        shares += found_in_context(chunker, detector, shares, cwd)
         commits = {f.commit for f in shares if f.commit}
         if history:
             marks = reachability(commits, cwd, all_objects=target.all_objects)
@@ -355,6 +359,9 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
     yield f"byok-ci {__version__}; rules {run.ruleset.digest}"
     yield json.dumps([list(settings.exclude), settings.max_file_size, settings.max_decode_depth, list(pathspecs),
                       all_objects])
+    # Keys whose context only the whole file gives are found (issue 21): a state written
+    # before, which never looked for them, scans again.
+    yield "context read from whole files"
     if not settings.inline_allow:
         yield "inline allow markers not honoured"
     if settings.scan_binary:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -118,6 +118,44 @@ class Detector:
 
         return worth_detecting
 
+    def triage(self) -> Callable[[bytes, str], tuple[bool, Collection[int]]] | None:
+        """:meth:`screen`'s test, with the rules with context whose key shape the bytes hold
+        (from the same pass): :meth:`wants_context` asks only about those. None when the
+        prefilter cannot tell (then every rule with context is asked about)."""
+        shapes = getattr(self.prefilter, "shapes", None)
+        if shapes is None:
+            return None
+
+        def triaged(data: bytes, path: str) -> tuple[bool, Collection[int]]:
+            worth, shaped = shapes(data, lambda: self._named_by_path(path))
+            return worth or not data.isascii(), shaped
+
+        return triaged
+
+    def wants_context(self, text: str, path: str = "", rules: Collection[int] | None = None) -> bool:
+        """Whether ``text`` (lines a commit added) holds a match of a rule with context
+        (of ``rules``, or any) that passes every check of detection but its context: only
+        the rest of the file can say whether it is a key (history, issue 21).
+
+        Every check made here sees what it sees in the whole file (the match, its line,
+        the name it is assigned to, the lines before it on the added run), so a match
+        rejected here is rejected in the whole file too; one whose context ``text`` gives
+        is found in ``text`` itself."""
+        shape = None
+        for index in range(len(self.rules)) if rules is None else rules:
+            rule = self.rules[index]
+            if rule.context is None:
+                continue
+            for match in rule.pattern.finditer(text):
+                if shape is None:
+                    from byok_ci.detect import structure
+
+                    shape = structure.Structure(text, path)
+                candidate = self._check(rule, text, match, shape, probe=True)
+                if candidate is not None and not candidate.context_matched:
+                    return True
+        return False
+
     def _detect_plain(self, chunk: Chunk) -> list[Finding]:
         candidates = self._resolved(chunk.text, chunk.path)
         return self._findings(chunk, candidates) if candidates else []
@@ -210,7 +248,12 @@ class Detector:
                     out.append(candidate)
         return out
 
-    def _check(self, rule: Rule, text: str, match, shape: structure.Structure | None) -> _Candidate | None:  # type: ignore[no-untyped-def]
+    def _check(self, rule: Rule, text: str, match, shape: structure.Structure | None,  # type: ignore[no-untyped-def]
+               probe: bool = False) -> _Candidate | None:
+        """The candidate ``match`` makes, or None. With ``probe`` (:meth:`wants_context`), a
+        candidate of a rule with context whose context ``text`` does not give (or whose
+        name only the rest of the file can give) is returned unconfirmed instead
+        (``context_matched`` False)."""
         group = "secret" if "secret" in rule.pattern.groupindex else 0
         start, end = match.span(group)
         if start < 0:
@@ -225,7 +268,7 @@ class Detector:
             return None
         if filters.is_env_reference(text, match.start()):
             return None
-        context_matched = False
+        context_matched = unconfirmed = False
         if rule.context is not None:
             from byok_ci.detect import structure
 
@@ -238,7 +281,9 @@ class Detector:
             ):
                 # `DEPLOY_REV=<sha>`, `DEEPGRAM_MODEL_MD5=` name their own value: provider
                 # context elsewhere is not about it.
-                return None
+                if not (probe and around.slotted):  # a slot's name may come from lines not at hand
+                    return None
+                unconfirmed = True
             if structure.inside_jwt(text, match.start(), match.end()):
                 return None
             # Context in the text before the key; after it on its line, or for a value named
@@ -247,13 +292,15 @@ class Detector:
             # DEEPGRAM_API_KEY=); failing that, in the structure around the key.
             named = name is not None and around.credential_like(ctx.pattern, ctx.names, secret)
             after_start, after_end = structure.after_context(text, match.end(), ctx.after, named)
-            if not (
+            if unconfirmed or not (
                 ctx.pattern.search(text, max(0, match.start() - ctx.before), match.start())
                 or ctx.pattern.search(text, after_start, after_end)
                 or (around.credential_like(ctx.pattern, ctx.names, secret) and around.names_provider(ctx.names, ctx.pattern))
             ):
-                return None
-            context_matched = True
+                if not probe:
+                    return None
+                unconfirmed = True
+            context_matched = not unconfirmed
         if rule.allow_context:
             before, after = (rule.context.before, rule.context.after) if rule.context else (200, 200)
             region_start, region_end = max(0, match.start() - before), match.end() + after

@@ -271,6 +271,9 @@ class HyperscanPrefilter:
         gates, of_rule = _gates(rules)
         # A rule with context fires only with its shape's expression (see _expressions).
         self._gate_of = {index: len(rules) + n for index, n in of_rule.items()}
+        self._rules_of_gate: dict[int, list[int]] = {}
+        for index, gate in self._gate_of.items():
+            self._rules_of_gate.setdefault(gate, []).append(index)
         self._count = len(rules)
         self._encoded = (len(rules) + len(gates), len(rules) + len(gates) + 1)
         self._database = self._load_or_build(rules, digest)
@@ -339,6 +342,18 @@ class HyperscanPrefilter:
         return (any(i < count and (i not in gate_of or gate_of[i] in fired) for i in fired)
                 or any(gate_of.get(i) in fired for i in named()))
 
+    def shapes(self, data: bytes, named: Callable[[], Collection[int]] = tuple) -> tuple[bool, list[int]]:
+        """:meth:`may_find`'s answer, and the rules with context whose shape occurs in
+        ``data`` (whether or not their keywords do), from one pass."""
+        fired = self._fired(data)
+        if not fired:
+            return False, []
+        count, gate_of = self._count, self._gate_of
+        shaped = [i for gate in fired if gate in self._rules_of_gate for i in self._rules_of_gate[gate]]
+        if self._encoded[0] in fired or self._encoded[1] in fired:
+            return True, shaped
+        return (any(i < count and (i not in gate_of or gate_of[i] in fired) for i in fired)
+                or any(gate_of.get(i) in fired for i in named())), shaped
 
     def _fired(self, data: bytes) -> set[int]:
         local = self._local

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from byok_ci.config import DEFAULT_MAX_FILE_SIZE
@@ -20,6 +20,19 @@ class Binary:
     where: str
     blob: str
     commit: Commit | None
+
+
+@dataclass(frozen=True)
+class InContext:
+    """A file version whose added lines hold a value shaped like a key of a rule with
+    context that those lines alone cannot confirm: the whole file is read for its context
+    (:mod:`byok_ci.sources.git.blobs`)."""
+
+    path: str
+    where: str
+    blob: str
+    commit: Commit | None
+    added: tuple[tuple[int, int], ...]  # (first, last) line numbers of each run of added lines
 
 
 @dataclass
@@ -44,17 +57,26 @@ class Chunker:
     screen: Callable[[bytes, str], bool] | None = None
     # Read the printable text of files git calls binary (BinaryTexts) instead of skipping them.
     scan_binary: bool = False
+    # The screen's answer with the rules with context whose key shape the bytes hold, from
+    # one pass (Detector.triage); used in place of ``screen`` when set.
+    triage: Callable[[bytes, str], tuple[bool, Collection[int]]] | None = None
+    # Whether added text (at a path) holds a match of those rules (None: of any) that only
+    # the rest of the file can confirm (Detector.wants_context): such a file version is
+    # recorded in ``in_context`` and read whole afterwards (sources.git.blobs).
+    wants_context: Callable[[str, str, Collection[int] | None], bool] | None = None
+    in_context: list[InContext] = field(default_factory=list)
 
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
         return Chunker(self.exclude, self.max_file_size, owns=self.owns, screen=self.screen,
-                       scan_binary=self.scan_binary)
+                       scan_binary=self.scan_binary, triage=self.triage, wants_context=self.wants_context)
 
     def absorb(self, other: Chunker) -> None:
-        """Add another chunker's reading, submodules and binaries to this one's."""
+        """Add another chunker's reading, submodules, binaries and files to read whole to this one's."""
         self.reading.absorb(other.reading)
         self.submodules |= other.submodules
         self.binaries.extend(other.binaries)
+        self.in_context.extend(other.in_context)
 
     @staticmethod
     def _where(patch: FilePatch) -> str:
@@ -118,7 +140,16 @@ class Chunker:
             reading.count("lfs_pointers")
         reading.count("files")
         reading.count("bytes", patch.added_bytes)
-        if self.screen is not None and not self.screen(b"".join(run.data for run in patch.runs), patch.path):
+        if self.triage is not None:
+            worth, shaped = self.triage(b"".join(run.data for run in patch.runs), patch.path)
+        else:
+            worth = self.screen is None or self.screen(b"".join(run.data for run in patch.runs), patch.path)
+            shaped = None
+        if (self.wants_context is not None and patch.blob and (shaped is None or shaped)
+                and any(self.wants_context(run.text(), patch.path, shaped) for run in patch.runs)):
+            self.in_context.append(InContext(patch.path, where, patch.blob, patch.commit, tuple(
+                (run.first, run.first + max(0, run.data.count(b"\n", 0, len(run.data) - 1))) for run in patch.runs)))
+        if not worth:
             return
         commit = patch.commit
         for run in patch.runs:
