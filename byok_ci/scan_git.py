@@ -34,7 +34,6 @@ from byok_ci.pipeline.detection import (
 from byok_ci.rules import RuleSet
 from byok_ci.shard import Shard
 from byok_ci.sources.git.binaries import BinaryTexts
-from byok_ci.sources.git.blobs import found_in_context
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
 from byok_ci.sources.git.patch import raw_path
@@ -163,7 +162,7 @@ def scan_git(
         if target.mode == "staged":
             findings += detect_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector)
             findings += detect_chunks(BinaryTexts(chunker, cwd).chunks(), detector)
-            findings += found_in_context(chunker, detector, findings, cwd)
+            findings += _found_in_context(chunker, detector, findings, cwd)
         else:
             incremental = History(run, state, full, shard=shard) if state is not None else None
             if shard is not None:
@@ -290,7 +289,7 @@ def _scan_commits(
             chunker.absorb(part.chunker)
         shares = [finding for share in found for finding in share]
         shares += detect_batched(BinaryTexts(chunker, cwd).chunks(), detector)
-        shares += found_in_context(chunker, detector, shares, cwd)
+        shares += _found_in_context(chunker, detector, shares, cwd)
         commits = {f.commit for f in shares if f.commit}
         if history:
             marks = reachability(commits, cwd, all_objects=target.all_objects)
@@ -373,6 +372,15 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
     yield json.dumps([sorted(held.allowed), sorted(held.ignore), sorted(held.sha1_hashes)])
     yield json.dumps([sorted((fp, list(entry.paths)) for fp, entry in baseline.entries.items())
                       for baseline in held.baselines])
+
+
+def _found_in_context(chunker: Chunker, detector: Detector, known: list[Finding], cwd: str | None) -> list[Finding]:
+    """Keys on added lines whose context only the whole file gives (sources.git.blobs)."""
+    if not chunker.in_context:
+        return []
+    from byok_ci.sources.git.blobs import found_in_context
+
+    return found_in_context(chunker, detector, known, cwd)
 
 
 def _count_commits(parts: Sequence[CommitPart], progress: Callable[[int, int], None]) -> None:

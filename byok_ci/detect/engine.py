@@ -156,6 +156,21 @@ class Detector:
                     return True
         return False
 
+    def may_confirm(self, data: bytes, path: str, rules: Collection[int] | None = None) -> bool:
+        """Whether detection of a text whose UTF-8 bytes are ``data``, at ``path``, can confirm a
+        key of one of ``rules`` (rules with context; None: any): one of their keywords occurs
+        in it, or the path names their provider. :meth:`detect` looks for a rule with context
+        nowhere else (its prefilter's spans lie around keywords, or the whole text for a
+        provider the path names), so a file ruled out here holds no key of theirs."""
+        wanted = set(range(len(self.rules))) if rules is None else set(rules)
+        if wanted & self._named_by_path(path):
+            return True
+        keywords_in = getattr(self.prefilter, "keywords_in", None)
+        if keywords_in is not None:
+            return bool(wanted & keywords_in(data))
+        return any(data.find(keyword.encode()) >= 0 for index in wanted if self.rules[index].context is not None
+                   for keyword in self.rules[index].keywords)
+
     def _detect_plain(self, chunk: Chunk) -> list[Finding]:
         candidates = self._resolved(chunk.text, chunk.path)
         return self._findings(chunk, candidates) if candidates else []

@@ -280,6 +280,7 @@ class HyperscanPrefilter:
         # Hyperscan scratch space may be used by one scan at a time: one per thread, and
         # a forked worker (which inherits the parent's) makes its own.
         self._local = threading.local()
+        self._words: Any = None  # keywords_in's database
 
     def _load_or_build(self, rules: Sequence[Rule], digest: str) -> Any:
         hyperscan = self._hyperscan
@@ -354,6 +355,25 @@ class HyperscanPrefilter:
             return True, shaped
         return (any(i < count and (i not in gate_of or gate_of[i] in fired) for i in fired)
                 or any(gate_of.get(i) in fired for i in named())), shaped
+
+    def keywords_in(self, data: bytes) -> set[int]:
+        """The rules with context one of whose keywords occurs in ``data`` (a small database
+        of those literals alone, built on first use: whole files of a history are asked)."""
+        words = self._words
+        if words is None:
+            hyperscan = self._hyperscan
+            pairs = [(re.escape(keyword).encode(), index) for index in self._gate_of
+                     for keyword in self._keywords.keywords_of(index)]
+            words = self._words = hyperscan.Database()
+            words.compile(expressions=[e for e, _ in pairs], ids=[i for _, i in pairs], elements=len(pairs),
+                          flags=[_flags(hyperscan)] * len(pairs))
+        local = self._local
+        if getattr(local, "words_pid", None) != os.getpid():
+            local.words_scratch = self._hyperscan.Scratch(words)
+            local.words_pid = os.getpid()
+        fired: set[int] = set()
+        words.scan(data, match_event_handler=_collect, context=fired, scratch=local.words_scratch)
+        return fired
 
     def _fired(self, data: bytes) -> set[int]:
         local = self._local

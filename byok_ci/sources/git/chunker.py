@@ -33,6 +33,7 @@ class InContext:
     blob: str
     commit: Commit | None
     added: tuple[tuple[int, int], ...]  # (first, last) line numbers of each run of added lines
+    rules: tuple[int, ...] | None  # the rules whose key shape they hold (None: not known)
 
 
 @dataclass
@@ -60,9 +61,10 @@ class Chunker:
     # The screen's answer with the rules with context whose key shape the bytes hold, from
     # one pass (Detector.triage); used in place of ``screen`` when set.
     triage: Callable[[bytes, str], tuple[bool, Collection[int]]] | None = None
-    # Whether added text (at a path) holds a match of those rules (None: of any) that only
-    # the rest of the file can confirm (Detector.wants_context): such a file version is
-    # recorded in ``in_context`` and read whole afterwards (sources.git.blobs).
+    # A file version whose added bytes hold the key shape of a rule with context is recorded
+    # in ``in_context`` and read whole afterwards (sources.git.blobs). Without ``triage``,
+    # only one whose added text (at a path) holds a match that only the rest of the file
+    # can confirm (Detector.wants_context).
     wants_context: Callable[[str, str, Collection[int] | None], bool] | None = None
     in_context: list[InContext] = field(default_factory=list)
 
@@ -145,10 +147,12 @@ class Chunker:
         else:
             worth = self.screen is None or self.screen(b"".join(run.data for run in patch.runs), patch.path)
             shaped = None
-        if (self.wants_context is not None and patch.blob and (shaped is None or shaped)
-                and any(self.wants_context(run.text(), patch.path, shaped) for run in patch.runs)):
+        if self.wants_context is not None and patch.blob and (
+                shaped if shaped is not None else any(self.wants_context(run.text(), patch.path, None)
+                                                      for run in patch.runs)):
             self.in_context.append(InContext(patch.path, where, patch.blob, patch.commit, tuple(
-                (run.first, run.first + max(0, run.data.count(b"\n", 0, len(run.data) - 1))) for run in patch.runs)))
+                (run.first, run.first + max(0, run.data.count(b"\n", 0, len(run.data) - 1))) for run in patch.runs),
+                None if shaped is None else tuple(shaped)))
         if not worth:
             return
         commit = patch.commit
