@@ -1,4 +1,4 @@
-"""How often a history scan reads whole files for a key's context, and what it costs (issue 21).
+"""How often a history scan reads whole files for a key's context, and what it costs.
 
 A diff-based scan reads a file version whole when its added lines hold a value shaped like
 a key of a rule with context that those lines cannot confirm. This runs `scan --history`

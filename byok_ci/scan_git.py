@@ -358,7 +358,7 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
     yield f"byok-ci {__version__}; rules {run.ruleset.digest}"
     yield json.dumps([list(settings.exclude), settings.max_file_size, settings.max_decode_depth, list(pathspecs),
                       all_objects])
-    # Keys whose context only the whole file gives are found (issue 21): a state written
+    # Keys whose context only the whole file gives are found: a state written
     # before, which never looked for them, scans again.
     yield "context read from whole files"
     if not settings.inline_allow:

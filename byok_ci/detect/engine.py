@@ -135,7 +135,7 @@ class Detector:
     def wants_context(self, text: str, path: str = "", rules: Collection[int] | None = None) -> bool:
         """Whether ``text`` (lines a commit added) holds a match of a rule with context
         (of ``rules``, or any) that passes every check of detection but its context: only
-        the rest of the file can say whether it is a key (history, issue 21).
+        the rest of the file can say whether it is a key (history).
 
         Every check made here sees what it sees in the whole file (the match, its line,
         the name it is assigned to, the lines before it on the added run), so a match

@@ -1,5 +1,5 @@
 """Push hooks, driven by real `git push`, block a key whose provider context an earlier
-commit wrote (issue 21): byok-ci as git's own pre-push hook, and as a bare repository's
+commit wrote: byok-ci as git's own pre-push hook, and as a bare repository's
 pre-receive hook, where the pushed objects sit in git's quarantine until the hook accepts
 them (the whole file is read from there)."""
 

@@ -1,4 +1,4 @@
-"""Whole file versions read for the context of a key their added lines hold (issue 21).
+"""Whole file versions read for the context of a key their added lines hold.
 
 A diff-based scan detects the lines each commit adds. A key of a rule with context (a
 prefix-less Pinecone UUID, a 40-character Deepgram key) counts only with its provider named

@@ -1,4 +1,4 @@
-"""Diff-based scans find a key whose provider context an earlier commit wrote (issue 21).
+"""Diff-based scans find a key whose provider context an earlier commit wrote.
 
 A prefix-less key (a Pinecone UUID, Together's 64 hex, a Deepgram key) counts only with its
 provider named around it. Diff-based scans (history, ranges, the index, pushes, a pull
