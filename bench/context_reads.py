@@ -5,14 +5,15 @@ a key of a rule with context that those lines cannot confirm. This runs `scan --
 in-process on a repository and counts, per file patch (each file a commit changes):
 
 - patches screened (Hyperscan), and those the screen lets through to detection;
-- ``shaped``: patches whose added bytes hold the shape of a rule with context (the
-  simplest trigger: read every one of them);
-- ``read``: patches read whole (the trigger as shipped: a match passing every check of
-  detection but its context), and what was found on their added lines;
-- CPU seconds (this process and its git children) of the whole scan, of the trigger's
-  checks, and of reading and detecting the whole files.
+- ``handed to the reader``: patches whose added bytes hold the shape of a rule with
+  context (the trigger: each is handed to the reader);
+- ``blobs read``: versions the reader read (a version ruled out once is not read again),
+  ``detected``: those where a keyword could reach the added lines and an added line held a
+  match passing every check but its context, and what was found there;
+- CPU seconds: the whole scan (this process and its git children), and the reader's thread
+  (its git cat-file not included: that is in the scan's).
 
-``--simple`` reads every shaped patch instead, to compare the two triggers::
+``--simple`` detects every version read (no keyword or candidate check), to compare::
 
     .venv/bin/python bench/context_reads.py /tmp/oai
     .venv/bin/python bench/context_reads.py /tmp/oai --simple
@@ -49,7 +50,8 @@ def main() -> None:
 
     counts: Counter[str] = Counter()
     spent: Counter[str] = Counter()
-    triage, wants, found_in_context = engine.Detector.triage, engine.Detector.wants_context, blobs.found_in_context
+    triage, work, read, detected = (engine.Detector.triage, blobs.ContextReader._work, blobs.ContextReader._read,
+                                    blobs.ContextReader._detected)
 
     def counted_triage(self):  # type: ignore[no-untyped-def]
         inner = triage(self)
@@ -59,33 +61,40 @@ def main() -> None:
             worth, shaped = inner(data, path)
             counts["patches screened"] += 1
             counts["passed the screen"] += worth
-            counts["shaped (simplest trigger)"] += bool(shaped)
+            counts["handed to the reader"] += bool(shaped)
             return worth, shaped
 
         return counted
 
-    def counted_wants(self, text, path="", rules=None):  # type: ignore[no-untyped-def]
-        started = time.process_time()
-        answer = True if args.simple else wants(self, text, path, rules)
-        spent["trigger checks"] += time.process_time() - started
-        return answer
+    def timed_work(self):  # type: ignore[no-untyped-def]
+        started = time.thread_time()
+        try:
+            work(self)
+        finally:
+            spent["the reader's thread"] += time.thread_time() - started
 
-    def counted_found(chunker, detector, known, cwd=None):  # type: ignore[no-untyped-def]
-        counts["recorded to read whole"] += len(chunker.in_context)
-        counts["distinct (blob, path) read"] += len({(v.blob, v.path) for v in chunker.in_context})
-        started = cpu()
-        found = found_in_context(chunker, detector, known, cwd)
-        spent["reading and detecting whole files"] += cpu() - started
-        counts["found only in the whole file"] += len(found)
+    def counted_read(self, blob):  # type: ignore[no-untyped-def]
+        counts["blobs read"] += 1
+        return read(self, blob)
+
+    def counted_detected(self, version, data):  # type: ignore[no-untyped-def]
+        if args.simple:
+            found = blobs._on_lines(self.detector.detect(blobs.Chunk(text=data.decode("utf-8", "replace"),
+                                                                     path=version.path)), version.added)
+        else:
+            found = detected(self, version, data)
+        counts["detected"] += found is not None
+        counts["found on added lines"] += len(found or ())
         return found
 
     engine.Detector.triage = counted_triage  # type: ignore[method-assign]
-    engine.Detector.wants_context = counted_wants  # type: ignore[method-assign]
-    blobs.found_in_context = counted_found  # type: ignore[assignment]
+    blobs.ContextReader._work = timed_work  # type: ignore[method-assign]
+    blobs.ContextReader._read = counted_read  # type: ignore[method-assign]
+    blobs.ContextReader._detected = counted_detected  # type: ignore[method-assign]
     before, wall = cpu(), time.perf_counter()
     report = scan_git(GitTarget("history"), cwd=args.repo, settings=Settings(jobs=args.jobs))
     total, wall = cpu() - before, time.perf_counter() - wall
-    print(f"{args.repo} ({'simple' if args.simple else 'sharpened'} trigger, -j{args.jobs})")
+    print(f"{args.repo} ({'every version read detected' if args.simple else 'as shipped'}, -j{args.jobs})")
     for name, value in counts.items():
         print(f"  {name}: {value:,}")
     for name, value in spent.items():

@@ -61,24 +61,24 @@ class Chunker:
     # The screen's answer with the rules with context whose key shape the bytes hold, from
     # one pass (Detector.triage); used in place of ``screen`` when set.
     triage: Callable[[bytes, str], tuple[bool, Collection[int]]] | None = None
-    # A file version whose added bytes hold the key shape of a rule with context is recorded
-    # in ``in_context`` and read whole afterwards (sources.git.blobs). Without ``triage``,
-    # only one whose added text (at a path) holds a match that only the rest of the file
-    # can confirm (Detector.wants_context).
+    # A file version whose added bytes hold the key shape of a rule with context is handed
+    # to ``in_context`` to be read whole (sources.git.blobs.ContextReader). Without
+    # ``triage``, only one whose added text (at a path) holds a match that only the rest of
+    # the file can confirm (``wants_context``, Detector.wants_context).
+    in_context: Callable[[InContext], None] | None = None
     wants_context: Callable[[str, str, Collection[int] | None], bool] | None = None
-    in_context: list[InContext] = field(default_factory=list)
 
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
         return Chunker(self.exclude, self.max_file_size, owns=self.owns, screen=self.screen,
-                       scan_binary=self.scan_binary, triage=self.triage, wants_context=self.wants_context)
+                       scan_binary=self.scan_binary, triage=self.triage, in_context=self.in_context,
+                       wants_context=self.wants_context)
 
     def absorb(self, other: Chunker) -> None:
-        """Add another chunker's reading, submodules, binaries and files to read whole to this one's."""
+        """Add another chunker's reading, submodules and binaries to this one's."""
         self.reading.absorb(other.reading)
         self.submodules |= other.submodules
         self.binaries.extend(other.binaries)
-        self.in_context.extend(other.in_context)
 
     @staticmethod
     def _where(patch: FilePatch) -> str:
@@ -147,10 +147,10 @@ class Chunker:
         else:
             worth = self.screen is None or self.screen(b"".join(run.data for run in patch.runs), patch.path)
             shaped = None
-        if self.wants_context is not None and patch.blob and (
-                shaped if shaped is not None else any(self.wants_context(run.text(), patch.path, None)
-                                                      for run in patch.runs)):
-            self.in_context.append(InContext(patch.path, where, patch.blob, patch.commit, tuple(
+        if self.in_context is not None and patch.blob and (
+                shaped if shaped is not None else self.wants_context is None
+                or any(self.wants_context(run.text(), patch.path, None) for run in patch.runs)):
+            self.in_context(InContext(patch.path, where, patch.blob, patch.commit, tuple(
                 (run.first, run.first + max(0, run.data.count(b"\n", 0, len(run.data) - 1))) for run in patch.runs),
                 None if shaped is None else tuple(shaped)))
         if not worth:

@@ -227,14 +227,14 @@ def test_a_value_no_rule_confirms_reads_no_file(repo: GitRepo, shipped_rules: Ru
     rule it could belong to is not detected again: nothing there can give it context."""
     from byok_ci.sources.git import blobs
 
-    detected: list[str] = []
-    real = blobs._detected
+    detected: list[int] = []
+    real = blobs._windows
 
-    def counted(data, path, *args):  # type: ignore[no-untyped-def]
-        detected.append(path)
-        return real(data, path, *args)
+    def counted(data, *args):  # type: ignore[no-untyped-def]
+        detected.append(len(data))
+        return real(data, *args)
 
-    monkeypatch.setattr(blobs, "_detected", counted)
+    monkeypatch.setattr(blobs, "_windows", counted)
     repo.write("CHANGELOG.md", "# Changelog\n")
     repo.commit("changelog")
     repo.write("CHANGELOG.md", "# Changelog\n* fix ([" + "0123456789abcdef" * 2 + "abcdef01](https://example.com))\n")
@@ -244,26 +244,30 @@ def test_a_value_no_rule_confirms_reads_no_file(repo: GitRepo, shipped_rules: Ru
                                      + "ab" * 32 + "\n")
     repo.commit("a hex value under a provider")
     assert scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path)).findings == ()
-    assert detected == ["deploy/config.yaml"]
+    assert detected == [len("together:\n  base_url: https://example.com/v1\n  region: " + "ab" * 32 + "\n")]
 
 
-def test_the_git_of_the_scan_reads_every_file_from_one_process(repo: GitRepo, shipped_rules: RuleSet,
+def test_one_git_process_reads_every_file_of_a_scan(repo: GitRepo, shipped_rules: RuleSet,
                                                                rng: random.Random,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from byok_ci.sources.git import blobs
 
     started: list[list[str]] = []
-    real = blobs.stream
+    real = blobs.command
 
-    def counted(args, *more, **options):  # type: ignore[no-untyped-def]
+    def counted(args):  # type: ignore[no-untyped-def]
         started.append(list(args))
-        return real(args, *more, **options)
+        return real(args)
 
-    monkeypatch.setattr(blobs, "stream", counted)
+    monkeypatch.setattr(blobs, "command", counted)
     write_context(repo)
     write_keys(repo, shipped_rules, rng)
     repo.commit("the keys")
-    assert where(scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path)).findings) == EXPECTED
+    for n in range(3):
+        repo.write("settings.ini", CASES[0].after.format(key=key_for(shipped_rules, CASES[0].rule, rng)))
+        repo.commit(f"another key {n}")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), settings=Settings(jobs=2))
+    assert len(report.findings) == len(CASES) + 3
     assert started == [["cat-file", "--batch"]]
 
 
@@ -276,3 +280,35 @@ def test_reports_never_hold_the_key(repo: GitRepo, shipped_rules: RuleSet, rng: 
     assert done.returncode == 1, done.stderr
     assert {(f["path"], f["line"], f["rule_id"]) for f in json.loads(done.stdout)["findings"]} == EXPECTED
     assert not any(key in done.stdout + done.stderr for key in keys.values())
+
+
+def test_when_git_cannot_read_whole_files_the_scan_says_so(repo: GitRepo, shipped_rules: RuleSet,
+                                                           rng: random.Random,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """git cat-file gone (killed, out of memory): an error, the scan incomplete, never clean."""
+    from byok_ci.sources.git import blobs
+
+    monkeypatch.setattr(blobs, "command", lambda args: ["false"])
+    write_context(repo)
+    write_keys(repo, shipped_rules, rng)
+    repo.commit("the keys")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    (error,) = report.errors
+    assert error.path == "git" and error.blocking
+    assert error.message.startswith("git could not read whole files for the context of key-shaped values")
+    assert report.findings == ()
+
+
+def test_a_failure_in_the_reader_is_raised_not_lost(repo: GitRepo, shipped_rules: RuleSet, rng: random.Random,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from byok_ci.sources.git import blobs
+
+    def broken(self, version, data):  # type: ignore[no-untyped-def]
+        raise RuntimeError("detection failed")
+
+    monkeypatch.setattr(blobs.ContextReader, "_detected", broken)
+    write_context(repo)
+    write_keys(repo, shipped_rules, rng)
+    repo.commit("the keys")
+    with pytest.raises(RuntimeError, match="detection failed"):
+        scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
