@@ -120,8 +120,8 @@ class Detector:
 
     def triage(self) -> Callable[[bytes, str], tuple[bool, Collection[int]]] | None:
         """:meth:`screen`'s test, with the rules with context whose key shape the bytes hold
-        (from the same pass): :meth:`wants_context` asks only about those. None when the
-        prefilter cannot tell (then every rule with context is asked about)."""
+        (from the same pass): a git scan reads the whole file where there are any
+        (:mod:`byok_ci.sources.git.blobs`). None when the prefilter cannot tell."""
         shapes = getattr(self.prefilter, "shapes", None)
         if shapes is None:
             return None

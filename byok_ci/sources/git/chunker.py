@@ -25,8 +25,8 @@ class Binary:
 @dataclass(frozen=True)
 class InContext:
     """A file version whose added lines hold a value shaped like a key of a rule with
-    context that those lines alone cannot confirm: the whole file is read for its context
-    (:mod:`byok_ci.sources.git.blobs`)."""
+    context, which those lines alone may not confirm: the whole file is read for its
+    context (:mod:`byok_ci.sources.git.blobs`)."""
 
     path: str
     where: str
