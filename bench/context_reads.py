@@ -7,11 +7,12 @@ in-process on a repository and counts, per file patch (each file a commit change
 - patches screened (Hyperscan), and those the screen lets through to detection;
 - ``handed to the reader``: patches whose added bytes hold the shape of a rule with
   context (the trigger: each is handed to the reader);
-- ``blobs read``: versions the reader read (a version ruled out once is not read again),
+- ``blobs read``: versions the reader read (not those whose lines can hold no keyword of
+  the rules whose shapes they hold, nor one ruled out once again),
   ``detected``: those where a keyword could reach the added lines and an added line held a
   match passing every check but its context, and what was found there;
-- CPU seconds: the whole scan (this process and its git children), and the reader's thread
-  (its git cat-file not included: that is in the scan's).
+- CPU seconds: the whole scan (this process and its git children), and the reader (with
+  its git cat-file).
 
 ``--simple`` detects every version read (no keyword or candidate check), to compare::
 
@@ -50,28 +51,28 @@ def main() -> None:
 
     counts: Counter[str] = Counter()
     spent: Counter[str] = Counter()
-    triage, work, read, detected = (engine.Detector.triage, blobs.ContextReader._work, blobs.ContextReader._read,
-                                    blobs.ContextReader._detected)
+    triage, finish, read, detected = (engine.Detector.triage, blobs.ContextReader.finish, blobs.ContextReader._read,
+                                      blobs.ContextReader._detected)
 
     def counted_triage(self):  # type: ignore[no-untyped-def]
         inner = triage(self)
         assert inner is not None, "needs Hyperscan"
 
         def counted(data: bytes, path: str):  # type: ignore[no-untyped-def]
-            worth, shaped = inner(data, path)
+            worth, shaped, worded = inner(data, path)
             counts["patches screened"] += 1
             counts["passed the screen"] += worth
             counts["handed to the reader"] += bool(shaped)
-            return worth, shaped
+            return worth, shaped, worded
 
         return counted
 
-    def timed_work(self):  # type: ignore[no-untyped-def]
-        started = time.thread_time()
+    def timed_finish(self, known):  # type: ignore[no-untyped-def]
+        started = cpu()
         try:
-            work(self)
+            return finish(self, known)
         finally:
-            spent["the reader's thread"] += time.thread_time() - started
+            spent["the reader (with its git cat-file)"] += cpu() - started
 
     def counted_read(self, blob):  # type: ignore[no-untyped-def]
         counts["blobs read"] += 1
@@ -88,7 +89,7 @@ def main() -> None:
         return found
 
     engine.Detector.triage = counted_triage  # type: ignore[method-assign]
-    blobs.ContextReader._work = timed_work  # type: ignore[method-assign]
+    blobs.ContextReader.finish = timed_finish  # type: ignore[method-assign]
     blobs.ContextReader._read = counted_read  # type: ignore[method-assign]
     blobs.ContextReader._detected = counted_detected  # type: ignore[method-assign]
     before, wall = cpu(), time.perf_counter()

@@ -152,11 +152,11 @@ def scan_git(
     # Commits' patches are screened as git's bytes (most files of a history can hold no key,
     # and are then never decoded) and what passes is detected chunk by chunk.
     screen = None if target.mode == "staged" else detector.screen()
-    # Keys whose context only the whole file gives: read on a thread of its own (sources.git.blobs).
+    # Keys whose context only the whole file gives: read once the diffs are (sources.git.blobs).
     context = ContextReader(detector, settings.max_file_size, cwd)
     chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size, screen=screen,
                       scan_binary=settings.scan_binary, triage=None if screen is None else detector.triage(),
-                      in_context=context.add, wants_context=detector.wants_context)
+                      made=context.made, in_context=context.add, wants_context=detector.wants_context)
     note = on_note or (lambda _message: None)
     findings: list[Finding] = []
     errors: list[ScanError] = []

@@ -118,17 +118,18 @@ class Detector:
 
         return worth_detecting
 
-    def triage(self) -> Callable[[bytes, str], tuple[bool, Collection[int]]] | None:
+    def triage(self) -> Callable[[bytes, str], tuple[bool, Collection[int], Collection[int]]] | None:
         """:meth:`screen`'s test, with the rules with context whose key shape the bytes hold
-        (from the same pass): a git scan reads the whole file where there are any
-        (:mod:`byok_ci.sources.git.blobs`). None when the prefilter cannot tell."""
+        and those one of whose keywords they hold (from the same pass): a git scan reads
+        the whole file where there are shapes (:mod:`byok_ci.sources.git.blobs`). None when
+        the prefilter cannot tell."""
         shapes = getattr(self.prefilter, "shapes", None)
         if shapes is None:
             return None
 
-        def triaged(data: bytes, path: str) -> tuple[bool, Collection[int]]:
-            worth, shaped = shapes(data, lambda: self._named_by_path(path))
-            return worth or not data.isascii(), shaped
+        def triaged(data: bytes, path: str) -> tuple[bool, Collection[int], Collection[int]]:
+            worth, shaped, worded = shapes(data, lambda: self._named_by_path(path))
+            return worth or not data.isascii(), shaped, worded
 
         return triaged
 
@@ -155,6 +156,11 @@ class Detector:
                 if candidate is not None and not candidate.context_matched:
                     return True
         return False
+
+    def named_by(self, path: str) -> set[int]:
+        """The rules with context whose provider ``path`` names (detection then reads them
+        in the whole text, keyword or not)."""
+        return self._named_by_path(path)
 
     def may_confirm(self, data: bytes, path: str, rules: Collection[int] | None = None) -> bool:
         """Whether detection of a text whose UTF-8 bytes are ``data``, at ``path``, can confirm a

@@ -343,18 +343,19 @@ class HyperscanPrefilter:
         return (any(i < count and (i not in gate_of or gate_of[i] in fired) for i in fired)
                 or any(gate_of.get(i) in fired for i in named()))
 
-    def shapes(self, data: bytes, named: Callable[[], Collection[int]] = tuple) -> tuple[bool, list[int]]:
-        """:meth:`may_find`'s answer, and the rules with context whose shape occurs in
-        ``data`` (whether or not their keywords do), from one pass."""
+    def shapes(self, data: bytes, named: Callable[[], Collection[int]] = tuple) -> tuple[bool, list[int], list[int]]:
+        """:meth:`may_find`'s answer, the rules with context whose shape occurs in ``data``
+        (whether or not their keywords do), and those one of whose keywords does, from one pass."""
         fired = self._fired(data)
         if not fired:
-            return False, []
+            return False, [], []
         count, gate_of = self._count, self._gate_of
         shaped = [i for gate in fired if gate in self._rules_of_gate for i in self._rules_of_gate[gate]]
+        worded = [i for i in fired if i in gate_of]
         if self._encoded[0] in fired or self._encoded[1] in fired:
-            return True, shaped
+            return True, shaped, worded
         return (any(i < count and (i not in gate_of or gate_of[i] in fired) for i in fired)
-                or any(gate_of.get(i) in fired for i in named())), shaped
+                or any(gate_of.get(i) in fired for i in named())), shaped, worded
 
     def keywords_in(self, data: bytes) -> set[int]:
         """The rules with context one of whose keywords occurs in ``data`` (a small database

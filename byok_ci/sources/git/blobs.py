@@ -5,36 +5,37 @@ prefix-less Pinecone UUID, a 40-character Deepgram key) counts only with its pro
 around it: in an INI section, a YAML parent key, a keyword lines above. When an earlier
 commit wrote that context and a later one adds only the key, the added lines alone never
 confirm it. So the chunker hands a :class:`ContextReader` each file version whose added
-bytes hold the key shape of such a rule; the reader, on a thread of its own while git's
-diffs are still being read, asks one ``git cat-file --batch`` process (one per scan) for
-the new blob and detects it as a directory scan would, keeping what it finds on the lines
-the commit added. git's environment is inherited, so a pre-receive hook reads the pushed
-objects from git's quarantine.
+bytes hold the key shape of such a rule; once git's diffs are read, the reader asks one
+``git cat-file --batch`` process (one per scan) for those blobs and detects them as a
+directory scan would, keeping what it finds on the lines each commit added. git's
+environment is inherited, so a pre-receive hook reads the pushed objects from git's
+quarantine.
 
 What is read is cut down without losing a finding detection of the whole file would make:
 
-1. the file must hold a keyword of one of the rules whose shapes the added bytes hold, or
-   its path name their provider (:meth:`Detector.may_confirm`): detection looks for a rule
+1. a version none of whose lines can hold a keyword of the rules whose shapes its added
+   bytes hold (each line of a version is a line of the blob it was diffed against or one
+   its patch added, and the scan saw which keywords each patch added: :func:`_words`),
+   and whose path names none of their providers, is not read: detection looks for a rule
    with context only around its keywords, or everywhere when the path names it;
-2. only the parts of the file within reach of the added lines are detected, and only
+2. one read must hold such a keyword, or its path name the provider
+   (:meth:`Detector.may_confirm`), for the same reason;
+3. only the parts of the file within reach of the added lines are detected, and only
    those that hold such a keyword (:func:`margin`): no check of detection looks farther
    from a value, and no keyword farther away gives the prefilter a span reaching it.
 
-(Checking each added match in Python first, as :meth:`Detector.wants_context` does where
-Hyperscan is missing, costs more than detecting these parts: a file's first version is
-one long added run.)
-
-A version seen again (the same blob at the same path, in a cherry-picked or merged
-commit) is not read again when the first reading ruled it out.
+A version met again (the same blob at the same path in a cherry-picked or merged commit)
+is read once. (Checking each added match in Python first, as
+:meth:`Detector.wants_context` does where Hyperscan is missing, costs more than detecting
+these parts: a file's first version is one long added run.)
 """
 
 from __future__ import annotations
 
 import bisect
-import queue
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO
 
@@ -49,94 +50,102 @@ HERE = "git"
 _ABOUT = "for the context of a key-shaped value its added lines hold"
 
 
+ROOT = "0" * 40  # the "blob" a new file is diffed against
+_NONE: frozenset[int] = frozenset()
+
+
 @dataclass
 class ContextReader:
-    """Reads and detects the file versions :meth:`add` is given, on a thread of its own
-    (started with the first), and hands over what it found on their added lines with
-    :meth:`finish`. ``add`` may be called from several threads."""
+    """Collects the file versions :meth:`add` is given and what :meth:`made` says of every
+    version the scan met, and reads and detects them with :meth:`finish`. Both may be
+    called from several threads."""
 
     detector: Detector
     max_size: int
     cwd: str | None = None
-    _queue: queue.SimpleQueue[InContext | None] = field(default_factory=queue.SimpleQueue, repr=False)
-    _thread: threading.Thread | None = field(default=None, repr=False)
+    _versions: list[InContext] = field(default_factory=list, repr=False)
+    # For each blob met, how each patch that made it did: the blobs it was diffed against
+    # and the rules with context whose keywords its added lines hold (None: not known).
+    _made: dict[str, list[tuple[tuple[str, ...], frozenset[int] | None]]] = field(default_factory=dict,
+                                                                                    repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _found: list[Finding] = field(default_factory=list, repr=False)
-    _errors: list[ScanError] = field(default_factory=list, repr=False)
     _git: subprocess.Popen[bytes] | None = field(default=None, repr=False)
-    _failure: BaseException | None = field(default=None, repr=False)
-    count: int = 0  # versions added
 
     def add(self, version: InContext) -> None:
         with self._lock:
-            self.count += 1
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._work, daemon=True)
-                self._thread.start()
-        self._queue.put(version)
+            self._versions.append(version)
+
+    def made(self, blob: str, parents: tuple[str, ...], worded: Collection[int] | None) -> None:
+        entry = (parents, None if worded is None else frozenset(worded) if worded else _NONE)
+        with self._lock:
+            self._made.setdefault(blob, []).append(entry)
+
+    @property
+    def count(self) -> int:
+        return len(self._versions)
 
     def finish(self, known: Sequence[Finding]) -> tuple[list[Finding], list[ScanError]]:
         """What was found that ``known`` (what the added lines alone gave) does not hold, and
         the errors met (each naming a file at its commit)."""
-        self.close()
-        if self._failure is not None:
-            raise self._failure
+        versions, self._versions = self._versions, []
+        if not versions:
+            return [], []
+        words = _words(self._made)
         places = {_place(f) for f in known}
         spots = {_spot(f) for f in known}
-        found = [f for f in self._found if _place(f) not in places and _spot(f) not in spots]
-        return found, list(self._errors)
-
-    def close(self) -> None:
-        """Stop the thread once it has read what it was given (and git with it)."""
-        with self._lock:
-            thread, self._thread = self._thread, None
-        if thread is not None:
-            self._queue.put(None)
-            thread.join()
-
-    def _work(self) -> None:
+        found: list[Finding] = []
+        errors: list[ScanError] = []
         ruled_out: set[tuple[str, str]] = set()
         seen: dict[tuple[str, str, tuple[tuple[int, int], ...]], list[Finding]] = {}
         try:
-            while (version := self._queue.get()) is not None:
+            for version in versions:
+                rules = None if version.rules is None else set(version.rules)
+                held = words.get(version.blob)
+                if (rules is not None and held is not None and not rules & held
+                        and not rules & self.detector.named_by(version.path)):
+                    continue  # no keyword of theirs in any line this version can hold
                 if (version.blob, version.path) in ruled_out:
                     continue
                 same = (version.blob, version.path, version.added)
                 if same in seen:
-                    self._found.extend(_as_of(version, seen[same]))
+                    found.extend(_as_of(version, seen[same]))
                     continue
                 data = self._read(version.blob)
                 if isinstance(data, bytes) and not looks_binary(data):
-                    found = self._detected(version, data)
-                    if found is None:
+                    detected = self._detected(version, data)
+                    if detected is None:
                         ruled_out.add((version.blob, version.path))
                         continue
-                    seen[same] = found
-                    self._found.extend(_as_of(version, found))
+                    seen[same] = detected
+                    found.extend(_as_of(version, detected))
                 elif isinstance(data, int):
-                    self._errors.append(ScanError(version.where, f"skipped: the whole file ({data:,} bytes) is over "
-                                                  f"the maximum file size {self.max_size:,} and was not read {_ABOUT} "
-                                                  "(raise it with --max-file-size)"))
+                    errors.append(ScanError(version.where, f"skipped: the whole file ({data:,} bytes) is over the "
+                                            f"maximum file size {self.max_size:,} and was not read {_ABOUT} (raise "
+                                            "it with --max-file-size)"))
                 elif data is None:
-                    self._errors.append(ScanError(version.where, f"git could not read the whole file {_ABOUT}; the "
-                                                  "repository may be damaged (run git fsck)"))
+                    errors.append(ScanError(version.where, f"git could not read the whole file {_ABOUT}; the "
+                                            "repository may be damaged (run git fsck)"))
                 else:
-                    self._errors.append(ScanError(version.where, f"the whole file, read {_ABOUT}, is binary: "
-                                                  "not scanned"))
+                    errors.append(ScanError(version.where, f"the whole file, read {_ABOUT}, is binary: not scanned"))
         except (GitError, OSError) as exc:
-            self._errors.append(ScanError(HERE, "git could not read whole files for the context of key-shaped values "
-                                          f"their added lines hold ({exc}); keys whose context only those files give "
-                                          "may be missed"))
-            self._drain()
-        except Exception as exc:  # noqa: BLE001 - raised again by finish, in the scan's thread
-            self._failure = exc
-            self._drain()
+            errors.append(ScanError(HERE, "git could not read whole files for the context of key-shaped values "
+                                    f"their added lines hold ({exc}); keys whose context only those files give "
+                                    "may be missed"))
         finally:
-            self._stop_git()
+            self.close()
+        return [f for f in found if _place(f) not in places and _spot(f) not in spots], errors
 
-    def _drain(self) -> None:
-        while self._queue.get() is not None:  # the parts still hand over what they meet
-            pass
+    def close(self) -> None:
+        """Stop git, if it was started."""
+        git, self._git = self._git, None
+        if git is not None:
+            assert git.stdin is not None and git.stdout is not None
+            try:
+                git.stdin.close()
+            except OSError:
+                pass
+            git.stdout.close()
+            git.wait()
 
     def _read(self, blob: str) -> bytes | int | None:
         """The blob's bytes; its size if over the maximum (read past); None if git has none."""
@@ -158,17 +167,6 @@ class ContextReader:
         data = _read(git.stdout, size + 1, keep)[:size]  # and the newline after the content
         return data if keep else size if header[1] == b"blob" else None
 
-    def _stop_git(self) -> None:
-        git, self._git = self._git, None
-        if git is not None:
-            assert git.stdin is not None and git.stdout is not None
-            try:
-                git.stdin.close()
-            except OSError:
-                pass
-            git.stdout.close()
-            git.wait()
-
     def _detected(self, version: InContext, data: bytes) -> list[Finding] | None:
         """What detection finds on the added lines of ``version`` (its blob's ``data``); None
         when nothing there can be a key only the whole file confirms."""
@@ -189,6 +187,47 @@ class ContextReader:
         if classic_mac:  # git reads one line, detection one per CR (as a directory scan)
             return found if version.added[0][0] == 1 else []
         return _on_lines(found, version.added)
+
+
+def _words(made: dict[str, list[tuple[tuple[str, ...], frozenset[int] | None]]]) -> dict[str, frozenset[int]]:
+    """For each blob whose history the scan met back to new files: the rules with context
+    any of whose keywords a line of it can hold. Each line of a version is a line of a blob
+    it was diffed against or one its patch added, so it holds no keyword its patch's added
+    lines and those blobs cannot hold (a blob made by several patches takes the first that
+    tells). Blobs made from what the scan did not see (before a range, a version too large
+    to diff) are left out: they are read."""
+    words: dict[str, frozenset[int]] = {ROOT: _NONE}
+    flat: list[tuple[str, tuple[str, ...], frozenset[int]]] = []
+    missing: list[int] = []  # of each entry of flat: how many of its blobs are not known yet
+    waiting: dict[str, list[int]] = {}  # blob -> the entries that wait for it
+    ready: list[int] = []
+    for blob, entries in made.items():
+        for parents, worded in entries:
+            if worded is None:
+                continue
+            at = len(flat)
+            flat.append((blob, parents, worded))
+            unknown = 0
+            for parent in parents if len(parents) == 1 else set(parents):
+                if parent != ROOT:
+                    unknown += 1
+                    waiting.setdefault(parent, []).append(at)
+            missing.append(unknown)
+            if not unknown:
+                ready.append(at)
+    while ready:
+        blob, parents, held = flat[ready.pop()]
+        if blob in words:
+            continue
+        for parent in parents:
+            if words[parent]:
+                held = held | words[parent] if held else words[parent]
+        words[blob] = held
+        for at in waiting.pop(blob, ()):
+            missing[at] -= 1
+            if missing[at] == 0:
+                ready.append(at)
+    return words
 
 
 def _read(out: IO[bytes], size: int, keep: bool) -> bytes:

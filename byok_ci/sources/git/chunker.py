@@ -58,9 +58,13 @@ class Chunker:
     screen: Callable[[bytes, str], bool] | None = None
     # Read the printable text of files git calls binary (BinaryTexts) instead of skipping them.
     scan_binary: bool = False
-    # The screen's answer with the rules with context whose key shape the bytes hold, from
-    # one pass (Detector.triage); used in place of ``screen`` when set.
-    triage: Callable[[bytes, str], tuple[bool, Collection[int]]] | None = None
+    # The screen's answer with the rules with context whose key shape, and whose keywords,
+    # the bytes hold, from one pass (Detector.triage); used in place of ``screen`` when set.
+    triage: Callable[[bytes, str], tuple[bool, Collection[int], Collection[int]]] | None = None
+    # Told of each text file version a patch makes: its blob, the blobs it was diffed
+    # against, and the rules with context whose keywords its added lines hold (None: not
+    # known), so the keywords a version can hold are known without reading it.
+    made: Callable[[str, tuple[str, ...], Collection[int] | None], None] | None = None
     # A file version whose added bytes hold the key shape of a rule with context is handed
     # to ``in_context`` to be read whole (sources.git.blobs.ContextReader). Without
     # ``triage``, only one whose added text (at a path) holds a match that only the rest of
@@ -71,7 +75,7 @@ class Chunker:
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
         return Chunker(self.exclude, self.max_file_size, owns=self.owns, screen=self.screen,
-                       scan_binary=self.scan_binary, triage=self.triage, in_context=self.in_context,
+                       scan_binary=self.scan_binary, triage=self.triage, made=self.made, in_context=self.in_context,
                        wants_context=self.wants_context)
 
     def absorb(self, other: Chunker) -> None:
@@ -123,6 +127,8 @@ class Chunker:
                 self.binaries.append(Binary(patch.path, self._where(patch), patch.blob, patch.commit))
             return
         if not patch.runs:
+            if self.made is not None and patch.blob:
+                self.made(patch.blob, patch.parents, ())  # lines removed, none added
             return
         if is_excluded(patch.path, self.exclude):
             reading.count("skipped_excluded")
@@ -143,7 +149,9 @@ class Chunker:
         reading.count("files")
         reading.count("bytes", patch.added_bytes)
         if self.triage is not None:
-            worth, shaped = self.triage(b"".join(run.data for run in patch.runs), patch.path)
+            worth, shaped, worded = self.triage(b"".join(run.data for run in patch.runs), patch.path)
+            if self.made is not None and patch.blob:
+                self.made(patch.blob, patch.parents, worded)
         else:
             worth = self.screen is None or self.screen(b"".join(run.data for run in patch.runs), patch.path)
             shaped = None

@@ -312,3 +312,48 @@ def test_a_failure_in_the_reader_is_raised_not_lost(repo: GitRepo, shipped_rules
     repo.commit("the keys")
     with pytest.raises(RuntimeError, match="detection failed"):
         scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+
+
+def test_a_file_whose_history_never_held_a_providers_keyword_is_not_read(
+        repo: GitRepo, shipped_rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hex values (hashes) added to a file in every commit: no line any version can hold
+    names a provider whose key has that shape, which the patches alone tell, so no version
+    is read (reading every one cost more than the rest of the scan)."""
+    from byok_ci.sources.git import blobs
+
+    read: list[str] = []
+    real = blobs.ContextReader._read
+
+    def counted(self, blob):  # type: ignore[no-untyped-def]
+        read.append(blob)
+        return real(self, blob)
+
+    monkeypatch.setattr(blobs.ContextReader, "_read", counted)
+    rng = random.Random(3)
+    lines: list[str] = []
+    for n in range(6):
+        lines.append(f'digests.append("{rng.getrandbits(160):040x}")\n')
+        repo.write("hashes.py", "".join(lines))
+        repo.write("other.py", "".join(reversed(lines)))  # lines removed and moved too
+        repo.commit(f"hash {n}")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert report.findings == () and report.errors == () and read == []
+
+
+def test_context_that_came_through_a_merge_is_found(repo: GitRepo, shipped_rules: RuleSet,
+                                                    rng: random.Random) -> None:
+    repo.write("settings.ini", "[main]\nx = 1\n\n\n\n\n[end]\ny = 2\n")
+    repo.commit("settings")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("settings.ini", "[pinecone]\nregion = us\n[main]\nx = 1\n\n\n\n\n[end]\ny = 2\n")
+    repo.commit("a provider's section")
+    repo.git("checkout", "-q", "main")
+    repo.write("settings.ini", "[main]\nx = 1\n\n\n\n\n[end]\ny = 3\n")
+    repo.commit("change the end")
+    repo.git("merge", "-q", "--no-edit", "side")
+    key = key_for(shipped_rules, "pinecone.legacy-key", rng)
+    repo.write("settings.ini", f"[pinecone]\nregion = us\napi_key = {key}\n[main]\nx = 1\n\n\n\n\n[end]\ny = 3\n")
+    added = repo.commit("its key")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert [(f.path, f.line, f.rule_id, f.commit) for f in report.findings] == [
+        ("settings.ini", 3, "pinecone.legacy-key", added)]
