@@ -261,7 +261,8 @@ def _read_header(current: FilePatch, line: bytes, collect: bool) -> bool:
         ids = fields[1].split(b"..")
         current.blob = ids[-1].decode("ascii") if len(ids) > 1 else None
         if len(ids) > 1:
-            current.parents = tuple(parent.decode("ascii") for parent in ids[0].split(b","))
+            old = ids[0].decode("ascii")
+            current.parents = (old,) if "," not in old else tuple(old.split(","))
         if len(fields) > 2:
             current.mode = fields[2].decode("ascii")
     elif first == b"d" and line.startswith(b"deleted file mode "):
