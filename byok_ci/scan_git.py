@@ -34,6 +34,7 @@ from byok_ci.pipeline.detection import (
 from byok_ci.rules import RuleSet
 from byok_ci.shard import Shard
 from byok_ci.sources.git.binaries import BinaryTexts
+from byok_ci.sources.git.blobs import ContextReader
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
 from byok_ci.sources.git.patch import raw_path
@@ -151,8 +152,11 @@ def scan_git(
     # Commits' patches are screened as git's bytes (most files of a history can hold no key,
     # and are then never decoded) and what passes is detected chunk by chunk.
     screen = None if target.mode == "staged" else detector.screen()
+    # Keys whose context only the whole file gives: read once the diffs are (sources.git.blobs).
+    context = ContextReader(detector, settings.max_file_size, cwd)
     chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size, screen=screen,
-                      scan_binary=settings.scan_binary)
+                      scan_binary=settings.scan_binary, triage=None if screen is None else detector.triage(),
+                      made=context.made, in_context=context.add, wants_context=detector.wants_context)
     note = on_note or (lambda _message: None)
     findings: list[Finding] = []
     errors: list[ScanError] = []
@@ -161,6 +165,7 @@ def scan_git(
         if target.mode == "staged":
             findings += detect_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector)
             findings += detect_chunks(BinaryTexts(chunker, cwd).chunks(), detector)
+            findings += _found_in_context(context, chunker, findings)
         else:
             incremental = History(run, state, full, shard=shard) if state is not None else None
             if shard is not None:
@@ -169,10 +174,11 @@ def scan_git(
                 scanned = history_id(cwd)
             with _sharded(shard, target, pathspecs, chunker, cwd) as (config, only):
                 _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note,
-                              progress, settings.jobs, incremental, config, only, started)
+                              progress, settings.jobs, incremental, config, only, started, context)
     except GitError as exc:
         errors.append(ScanError(HERE, str(exc)))
     finally:
+        context.close()
         if started is not None:
             started.close()
     if chunker.submodules:
@@ -238,6 +244,7 @@ def _scan_commits(
     config: Sequence[str] = (),
     only: Sequence[str] = (),
     started: CommitSource | None = None,
+    context: ContextReader | None = None,
 ) -> None:
     """Findings of the commits ``target`` selects into ``findings``, parents first (whatever
     was found before a failure is kept, then the failure raised)."""
@@ -287,6 +294,8 @@ def _scan_commits(
             chunker.absorb(part.chunker)
         shares = [finding for share in found for finding in share]
         shares += detect_batched(BinaryTexts(chunker, cwd).chunks(), detector)
+        if context is not None:
+            shares += _found_in_context(context, chunker, shares)
         commits = {f.commit for f in shares if f.commit}
         if history:
             marks = reachability(commits, cwd, all_objects=target.all_objects)
@@ -355,6 +364,9 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
     yield f"byok-ci {__version__}; rules {run.ruleset.digest}"
     yield json.dumps([list(settings.exclude), settings.max_file_size, settings.max_decode_depth, list(pathspecs),
                       all_objects])
+    # Keys whose context only the whole file gives are found: a state written
+    # before, which never looked for them, scans again.
+    yield "context read from whole files"
     if not settings.inline_allow:
         yield "inline allow markers not honoured"
     if settings.scan_binary:
@@ -366,6 +378,14 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
     yield json.dumps([sorted(held.allowed), sorted(held.ignore), sorted(held.sha1_hashes)])
     yield json.dumps([sorted((fp, list(entry.paths)) for fp, entry in baseline.entries.items())
                       for baseline in held.baselines])
+
+
+def _found_in_context(context: ContextReader, chunker: Chunker, known: list[Finding]) -> list[Finding]:
+    """Keys on added lines whose context only the whole file gives, not in ``known``; what
+    could not be read is an error of ``chunker``'s reading."""
+    found, errors = context.finish(known)
+    chunker.reading.errors.extend(errors)
+    return found
 
 
 def _count_commits(parts: Sequence[CommitPart], progress: Callable[[int, int], None]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -123,6 +123,65 @@ class Detector:
 
         return worth_detecting
 
+    def triage(self) -> Callable[[bytes, str], tuple[bool, Collection[int], Collection[int]]] | None:
+        """:meth:`screen`'s test, with the rules with context whose key shape the bytes hold
+        and those one of whose keywords they hold (from the same pass): a git scan reads
+        the whole file where there are shapes (:mod:`byok_ci.sources.git.blobs`). None when
+        the prefilter cannot tell."""
+        shapes = getattr(self.prefilter, "shapes", None)
+        if shapes is None:
+            return None
+
+        def triaged(data: bytes, path: str) -> tuple[bool, Collection[int], Collection[int]]:
+            worth, shaped, worded = shapes(data, lambda: self._named_by_path(path))
+            return worth or not data.isascii(), shaped, worded
+
+        return triaged
+
+    def wants_context(self, text: str, path: str = "", rules: Collection[int] | None = None) -> bool:
+        """Whether ``text`` (lines a commit added) holds a match of a rule with context
+        (of ``rules``, or any) that passes every check of detection but its context: only
+        the rest of the file can say whether it is a key (history).
+
+        Every check made here sees what it sees in the whole file (the match, its line,
+        the name it is assigned to, the lines before it on the added run), so a match
+        rejected here is rejected in the whole file too; one whose context ``text`` gives
+        is found in ``text`` itself."""
+        shape = None
+        for index in range(len(self.rules)) if rules is None else rules:
+            rule = self.rules[index]
+            if rule.context is None:
+                continue
+            for match in rule.pattern.finditer(text):
+                if shape is None:
+                    from byok_ci.detect import structure
+
+                    shape = structure.Structure(text, path)
+                candidate = self._check(rule, text, match, shape, probe=True)
+                if candidate is not None and not candidate.context_matched:
+                    return True
+        return False
+
+    def named_by(self, path: str) -> set[int]:
+        """The rules with context whose provider ``path`` names (detection then reads them
+        in the whole text, keyword or not)."""
+        return self._named_by_path(path)
+
+    def may_confirm(self, data: bytes, path: str, rules: Collection[int] | None = None) -> bool:
+        """Whether detection of a text whose UTF-8 bytes are ``data``, at ``path``, can confirm a
+        key of one of ``rules`` (rules with context; None: any): one of their keywords occurs
+        in it, or the path names their provider. :meth:`detect` looks for a rule with context
+        nowhere else (its prefilter's spans lie around keywords, or the whole text for a
+        provider the path names), so a file ruled out here holds no key of theirs."""
+        wanted = set(range(len(self.rules))) if rules is None else set(rules)
+        if wanted & self._named_by_path(path):
+            return True
+        keywords_in = getattr(self.prefilter, "keywords_in", None)
+        if keywords_in is not None:
+            return bool(wanted & keywords_in(data))
+        return any(data.find(keyword.encode()) >= 0 for index in wanted if self.rules[index].context is not None
+                   for keyword in self.rules[index].keywords)
+
     def _detect_plain(self, chunk: Chunk) -> list[Finding]:
         candidates = self._resolved(chunk.text, chunk.path)
         return self._findings(chunk, candidates) if candidates else []
@@ -218,7 +277,12 @@ class Detector:
                     out.append(candidate)
         return out
 
-    def _check(self, rule: Rule, text: str, match, shape: structure.Structure | None) -> _Candidate | None:  # type: ignore[no-untyped-def]
+    def _check(self, rule: Rule, text: str, match, shape: structure.Structure | None,  # type: ignore[no-untyped-def]
+               probe: bool = False) -> _Candidate | None:
+        """The candidate ``match`` makes, or None. With ``probe`` (:meth:`wants_context`), a
+        candidate of a rule with context whose context ``text`` does not give (or whose
+        name only the rest of the file can give) is returned unconfirmed instead
+        (``context_matched`` False)."""
         group = "secret" if "secret" in rule.pattern.groupindex else 0
         start, end = match.span(group)
         if start < 0:
@@ -233,7 +297,7 @@ class Detector:
             return None
         if filters.is_env_reference(text, match.start()):
             return None
-        context_matched = False
+        context_matched = unconfirmed = False
         if rule.context is not None:
             from byok_ci.detect import structure
 
@@ -246,7 +310,9 @@ class Detector:
             ):
                 # `DEPLOY_REV=<sha>`, `DEEPGRAM_MODEL_MD5=` name their own value: provider
                 # context elsewhere is not about it.
-                return None
+                if not (probe and around.slotted):  # a slot's name may come from lines not at hand
+                    return None
+                unconfirmed = True
             if structure.inside_jwt(text, match.start(), match.end()):
                 return None
             # Context in the text before the key; after it on its line, or for a value named
@@ -255,13 +321,15 @@ class Detector:
             # DEEPGRAM_API_KEY=); failing that, in the structure around the key.
             named = name is not None and around.credential_like(ctx.pattern, ctx.names, secret)
             after_start, after_end = structure.after_context(text, match.end(), ctx.after, named)
-            if not (
+            if unconfirmed or not (
                 ctx.pattern.search(text, max(0, match.start() - ctx.before), match.start())
                 or ctx.pattern.search(text, after_start, after_end)
                 or (around.credential_like(ctx.pattern, ctx.names, secret) and around.names_provider(ctx.names, ctx.pattern))
             ):
-                return None
-            context_matched = True
+                if not probe:
+                    return None
+                unconfirmed = True
+            context_matched = not unconfirmed
         if rule.allow_context:
             before, after = (rule.context.before, rule.context.after) if rule.context else (200, 200)
             region_start, region_end = max(0, match.start() - before), match.end() + after

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
@@ -115,6 +116,7 @@ class HyperscanPrefilter:
         self._keywords = KeywordPrefilter(rules, check_shapes=False)  # Hyperscan checks shapes
         gates, of_rule = _gates(rules)
         second, self._second_of = _second_pass(rules)
+        self._second_expressions = second
         # A rule with context fires only with its shape's expression: in the first pass
         # (this id), or in the second (_second_of).
         self._gate_of = {index: len(rules) + n for index, n in of_rule.items() if index not in self._second_of}
@@ -125,6 +127,8 @@ class HyperscanPrefilter:
         # Hyperscan scratch space may be used by one scan at a time: one per thread and
         # database, and a forked worker (which inherits the parent's) makes its own.
         self._local = threading.local()
+        self._words: Any = None  # keywords_in's database
+        self._runs: Any = None  # _run_shapes' database
 
     def _load_or_build(self, rules: Sequence[Rule], digest: str, count: int) -> list[Any]:
         hyperscan = self._hyperscan
@@ -219,6 +223,61 @@ class HyperscanPrefilter:
         """Whether the loose shape of any of ``rules`` (with context) occurs in ``data``."""
         return any(self._passes(data, self._second_of[i][0]) if i in self._second_of else self._gate_of.get(i) in fired
                    for i in rules)
+
+    def shapes(self, data: bytes, named: Callable[[], Collection[int]] = tuple) -> tuple[bool, list[int], list[int]]:
+        """:meth:`may_find`'s answer, the rules with context whose (loose) shape occurs in
+        ``data`` whether or not their keywords do, and those one of whose keywords does (a
+        git scan reads the whole file where a shape is without its keyword). The second
+        pass's shapes are looked for everywhere here, in one database of their own."""
+        fired = self._fired(data)
+        count, gate_of, second_of = self._count, self._gate_of, self._second_of
+        shaped = [i for i, gate in gate_of.items() if gate in fired]
+        if second_of:
+            shaped += self._run_shapes(data)
+        worded = [i for i in fired if i < count and (i in gate_of or i in second_of)]
+        if self._encoded[0] in fired or self._encoded[1] in fired:
+            return True, shaped, worded
+        if self._rules_fired(data, fired, sharp=False, first=True):
+            return True, shaped, worded
+        names = named()
+        return bool(names) and not set(names).isdisjoint(shaped), shaped, worded
+
+    def _run_shapes(self, data: bytes) -> set[int]:
+        """The rules of the second pass whose loose gate occurs in ``data`` (a database of
+        those gates alone, built on first use: git scans ask it of every patch)."""
+        runs = self._runs
+        if runs is None:
+            expressions = [self._second_expressions[pair[0]] for pair in self._second_of.values()]
+            ids = list(self._second_of)
+            try:
+                runs = _compile(expressions, ids, self._hyperscan)
+            except Exception:  # noqa: BLE001 - one refused: those fire always (the empty expression)
+                runs = _compile([e if _compiles(e, self._hyperscan) else b"" for e in expressions], ids, self._hyperscan)
+            self._runs = runs
+        return self._scan_with(runs, "runs", data)
+
+    def keywords_in(self, data: bytes) -> set[int]:
+        """The rules with context one of whose keywords occurs in ``data`` (a small database
+        of those literals alone, built on first use: whole files of a history are asked)."""
+        words = self._words
+        if words is None:
+            pairs = [(re.escape(keyword).encode(), index) for index in (*self._gate_of, *self._second_of)
+                     for keyword in self._keywords.keywords_of(index)]
+            words = self._words = _compile([e for e, _ in pairs], [i for _, i in pairs], self._hyperscan)
+        return self._scan_with(words, "words", data)
+
+    def _scan_with(self, database: Any, name: str, data: bytes) -> set[int]:
+        """The ids of ``database`` (one of those built on first use) that match in ``data``."""
+        local = self._local
+        if getattr(local, "forks", None) != _forks:
+            local.scratch = {}
+            local.forks = _forks
+        scratch = local.scratch.get(name)
+        if scratch is None:
+            scratch = local.scratch[name] = self._hyperscan.Scratch(database)
+        fired: set[int] = set()
+        database.scan(data, match_event_handler=_collect, context=fired, scratch=scratch)
+        return fired
 
     def _fired(self, data: bytes, second: int = -1) -> set[int]:
         """The ids that match in ``data`` of the first pass's expressions, or (``second``)

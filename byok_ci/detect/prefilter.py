@@ -125,6 +125,9 @@ class KeywordPrefilter:
             self._only[key] = pairs
         return pairs
 
+    def keywords_of(self, index: int) -> frozenset[str]:
+        return self._rule_keywords[index]
+
     def _has_shape(self, index: int, text: str) -> bool:
         rule = self._rules[index]
         return rule.context is None or rule.pattern.search(text) is not None

@@ -137,6 +137,9 @@ class Around:
     _start: int
     _end: int
     _labels: tuple[str, ...] | None = field(default=None, repr=False)
+    # The name is a slot's (``default =``): the slot's sibling or block, which the lines at
+    # hand may not hold, gives its name.
+    slotted: bool = False
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -203,9 +206,10 @@ class Structure:
         if name is None:
             name = self._element_name(before, line_start)
         in_call = name is None and _CALL_ARGUMENT.search(before) is not None
-        if name is not None and _slot(name):
+        slotted = name is not None and _slot(name)
+        if slotted:
             name = self._slot_name(self.line_at(line_start), *_bounds(start, end)) or name
-        return Around(name, in_call, self, start, end)
+        return Around(name, in_call, self, start, end, slotted=slotted)
 
     def _element_name(self, before: str, line_start: int) -> str | None:
         """The XML element the value is the text of: opened before it on its line, or on the

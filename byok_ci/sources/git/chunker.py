@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from byok_ci.config import DEFAULT_MAX_FILE_SIZE
@@ -20,6 +20,20 @@ class Binary:
     where: str
     blob: str
     commit: Commit | None
+
+
+@dataclass(frozen=True)
+class InContext:
+    """A file version whose added lines hold a value shaped like a key of a rule with
+    context, which those lines alone may not confirm: the whole file is read for its
+    context (:mod:`byok_ci.sources.git.blobs`)."""
+
+    path: str
+    where: str
+    blob: str
+    commit: Commit | None
+    added: tuple[tuple[int, int], ...]  # (first, last) line numbers of each run of added lines
+    rules: tuple[int, ...] | None  # the rules whose key shape they hold (None: not known)
 
 
 @dataclass
@@ -44,11 +58,25 @@ class Chunker:
     screen: Callable[[bytes, str], bool] | None = None
     # Read the printable text of files git calls binary (BinaryTexts) instead of skipping them.
     scan_binary: bool = False
+    # The screen's answer with the rules with context whose key shape, and whose keywords,
+    # the bytes hold, from one pass (Detector.triage); used in place of ``screen`` when set.
+    triage: Callable[[bytes, str], tuple[bool, Collection[int], Collection[int]]] | None = None
+    # Told of each text file version a patch makes: its blob, the blobs it was diffed
+    # against, and the rules with context whose keywords its added lines hold (None: not
+    # known), so the keywords a version can hold are known without reading it.
+    made: Callable[[str, tuple[str, ...], Collection[int] | None], None] | None = None
+    # A file version whose added bytes hold the key shape of a rule with context is handed
+    # to ``in_context`` to be read whole (sources.git.blobs.ContextReader). Without
+    # ``triage``, only one whose added text (at a path) holds a match that only the rest of
+    # the file can confirm (``wants_context``, Detector.wants_context).
+    in_context: Callable[[InContext], None] | None = None
+    wants_context: Callable[[str, str, Collection[int] | None], bool] | None = None
 
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
         return Chunker(self.exclude, self.max_file_size, owns=self.owns, screen=self.screen,
-                       scan_binary=self.scan_binary)
+                       scan_binary=self.scan_binary, triage=self.triage, made=self.made, in_context=self.in_context,
+                       wants_context=self.wants_context)
 
     def absorb(self, other: Chunker) -> None:
         """Add another chunker's reading, submodules and binaries to this one's."""
@@ -99,6 +127,8 @@ class Chunker:
                 self.binaries.append(Binary(patch.path, self._where(patch), patch.blob, patch.commit))
             return
         if not patch.runs:
+            if self.made is not None and patch.blob:
+                self.made(patch.blob, patch.parents, ())  # lines removed, none added
             return
         if is_excluded(patch.path, self.exclude):
             reading.count("skipped_excluded")
@@ -118,7 +148,20 @@ class Chunker:
             reading.count("lfs_pointers")
         reading.count("files")
         reading.count("bytes", patch.added_bytes)
-        if self.screen is not None and not self.screen(b"".join(run.data for run in patch.runs), patch.path):
+        if self.triage is not None:
+            worth, shaped, worded = self.triage(b"".join(run.data for run in patch.runs), patch.path)
+            if self.made is not None and patch.blob:
+                self.made(patch.blob, patch.parents, worded)
+        else:
+            worth = self.screen is None or self.screen(b"".join(run.data for run in patch.runs), patch.path)
+            shaped = None
+        if self.in_context is not None and patch.blob and (
+                shaped if shaped is not None else self.wants_context is None
+                or any(self.wants_context(run.text(), patch.path, None) for run in patch.runs)):
+            self.in_context(InContext(patch.path, where, patch.blob, patch.commit, tuple(
+                (run.first, run.first + max(0, run.data.count(b"\n", 0, len(run.data) - 1))) for run in patch.runs),
+                None if shaped is None else tuple(shaped)))
+        if not worth:
             return
         commit = patch.commit
         for run in patch.runs:

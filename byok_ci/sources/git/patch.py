@@ -59,6 +59,7 @@ class FilePatch:
     binary: bool = False
     runs: list[Run] = field(default_factory=list)
     added_bytes: int = 0
+    parents: tuple[str, ...] = ()  # the blobs it was diffed against (all zeros: none, a new file)
 
     @property
     def deleted(self) -> bool:
@@ -259,6 +260,9 @@ def _read_header(current: FilePatch, line: bytes, collect: bool) -> bool:
         fields = line.split()
         ids = fields[1].split(b"..")
         current.blob = ids[-1].decode("ascii") if len(ids) > 1 else None
+        if len(ids) > 1:
+            old = ids[0].decode("ascii")
+            current.parents = (old,) if "," not in old else tuple(old.split(","))
         if len(fields) > 2:
             current.mode = fields[2].decode("ascii")
     elif first == b"d" and line.startswith(b"deleted file mode "):

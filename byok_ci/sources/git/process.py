@@ -76,6 +76,12 @@ def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
         pass  # git stopped early; its exit status tells why
 
 
+def command(args: Sequence[str]) -> list[str]:
+    """A git command line with the settings every git byok-ci runs gets (for a process the
+    caller talks to itself; run it with :func:`environment`)."""
+    return [git_executable(), *_CONFIG, *args]
+
+
 def run(args: Sequence[str], cwd: str | None = None, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([git_executable(), *_CONFIG, *args], cwd=cwd, capture_output=True, env=environment(),
                           input=input)

@@ -231,8 +231,6 @@ def test_keys_where_gits_output_is_cut_into_blocks_are_found(tmp_path: Path, shi
     assert {f[:3] for f in history - directory} == {("moved.env", 2, "groq.api-key")}
 
 
-@pytest.mark.xfail(strict=True, reason="history detects added lines alone (-U0): a prefix-less key whose provider "
-                   "context (a section header) an earlier commit added is never found in history")
 def test_a_key_added_under_context_an_earlier_commit_added_is_found(tmp_path: Path, shipped_rules: RuleSet,
                                                                     rng: random.Random) -> None:
     repo = GitRepo(tmp_path / "repo")

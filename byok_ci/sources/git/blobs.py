@@ -1,0 +1,304 @@
+"""Whole file versions read for the context of a key their added lines hold.
+
+A diff-based scan detects the lines each commit adds. A key of a rule with context (a
+prefix-less Pinecone UUID, a 40-character Deepgram key) counts only with its provider named
+around it: in an INI section, a YAML parent key, a keyword lines above. When an earlier
+commit wrote that context and a later one adds only the key, the added lines alone never
+confirm it. So the chunker hands a :class:`ContextReader` each file version whose added
+bytes hold the key shape of such a rule; once git's diffs are read, the reader asks one
+``git cat-file --batch`` process (one per scan) for those blobs and detects them as a
+directory scan would, keeping what it finds on the lines each commit added. git's
+environment is inherited, so a pre-receive hook reads the pushed objects from git's
+quarantine.
+
+What is read is cut down without losing a finding detection of the whole file would make:
+
+1. a version none of whose lines can hold a keyword of the rules whose shapes its added
+   bytes hold (each line of a version is a line of the blob it was diffed against or one
+   its patch added, and the scan saw which keywords each patch added: :func:`_words`),
+   and whose path names none of their providers, is not read: detection looks for a rule
+   with context only around its keywords, or everywhere when the path names it;
+2. one read must hold such a keyword, or its path name the provider
+   (:meth:`Detector.may_confirm`), for the same reason;
+3. only the parts of the file within reach of the added lines are detected, and only
+   those that hold such a keyword (:func:`margin`): no check of detection looks farther
+   from a value, and no keyword farther away gives the prefilter a span reaching it.
+
+A version met again (the same blob at the same path in a cherry-picked or merged commit)
+is read once. (Checking each added match in Python first, as
+:meth:`Detector.wants_context` does where Hyperscan is missing, costs more than detecting
+these parts: a file's first version is one long added run.)
+"""
+
+from __future__ import annotations
+
+import bisect
+import subprocess
+import threading
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+from typing import IO
+
+from byok_ci._offsets import cr_line_ends_as_lf
+from byok_ci.detect.engine import Detector
+from byok_ci.errors import GitError
+from byok_ci.model import Chunk, Finding, ScanError
+from byok_ci.sources.git.chunker import InContext
+from byok_ci.sources.git.process import command, environment, looks_binary
+
+HERE = "git"
+_ABOUT = "for the context of a key-shaped value its added lines hold"
+
+
+ROOT = "0" * 40  # the "blob" a new file is diffed against
+_NONE: frozenset[int] = frozenset()
+
+
+@dataclass
+class ContextReader:
+    """Collects the file versions :meth:`add` is given and what :meth:`made` says of every
+    version the scan met, and reads and detects them with :meth:`finish`. Both may be
+    called from several threads."""
+
+    detector: Detector
+    max_size: int
+    cwd: str | None = None
+    _versions: list[InContext] = field(default_factory=list, repr=False)
+    # For each blob met, how each patch that made it did: the blobs it was diffed against
+    # and the rules with context whose keywords its added lines hold (None: not known).
+    _made: dict[str, list[tuple[tuple[str, ...], frozenset[int] | None]]] = field(default_factory=dict,
+                                                                                    repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _git: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def add(self, version: InContext) -> None:
+        with self._lock:
+            self._versions.append(version)
+
+    def made(self, blob: str, parents: tuple[str, ...], worded: Collection[int] | None) -> None:
+        entry = (parents, None if worded is None else frozenset(worded) if worded else _NONE)
+        with self._lock:
+            self._made.setdefault(blob, []).append(entry)
+
+    @property
+    def count(self) -> int:
+        return len(self._versions)
+
+    def finish(self, known: Sequence[Finding]) -> tuple[list[Finding], list[ScanError]]:
+        """What was found that ``known`` (what the added lines alone gave) does not hold, and
+        the errors met (each naming a file at its commit)."""
+        versions, self._versions = self._versions, []
+        if not versions:
+            return [], []
+        words = _words(self._made)
+        places = {_place(f) for f in known}
+        spots = {_spot(f) for f in known}
+        found: list[Finding] = []
+        errors: list[ScanError] = []
+        ruled_out: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str, tuple[tuple[int, int], ...]], list[Finding]] = {}
+        try:
+            for version in versions:
+                rules = None if version.rules is None else set(version.rules)
+                held = words.get(version.blob)
+                if (rules is not None and held is not None and not rules & held
+                        and not rules & self.detector.named_by(version.path)):
+                    continue  # no keyword of theirs in any line this version can hold
+                if (version.blob, version.path) in ruled_out:
+                    continue
+                same = (version.blob, version.path, version.added)
+                if same in seen:
+                    found.extend(_as_of(version, seen[same]))
+                    continue
+                data = self._read(version.blob)
+                if isinstance(data, bytes) and not looks_binary(data):
+                    detected = self._detected(version, data)
+                    if detected is None:
+                        ruled_out.add((version.blob, version.path))
+                        continue
+                    seen[same] = detected
+                    found.extend(_as_of(version, detected))
+                elif isinstance(data, int):
+                    errors.append(ScanError(version.where, f"skipped: the whole file ({data:,} bytes) is over the "
+                                            f"maximum file size {self.max_size:,} and was not read {_ABOUT} (raise "
+                                            "it with --max-file-size)"))
+                elif data is None:
+                    errors.append(ScanError(version.where, f"git could not read the whole file {_ABOUT}; the "
+                                            "repository may be damaged (run git fsck)"))
+                else:
+                    errors.append(ScanError(version.where, f"the whole file, read {_ABOUT}, is binary: not scanned"))
+        except (GitError, OSError) as exc:
+            errors.append(ScanError(HERE, "git could not read whole files for the context of key-shaped values "
+                                    f"their added lines hold ({exc}); keys whose context only those files give "
+                                    "may be missed"))
+        finally:
+            self.close()
+        return [f for f in found if _place(f) not in places and _spot(f) not in spots], errors
+
+    def close(self) -> None:
+        """Stop git, if it was started."""
+        git, self._git = self._git, None
+        if git is not None:
+            assert git.stdin is not None and git.stdout is not None
+            try:
+                git.stdin.close()
+            except OSError:
+                pass
+            git.stdout.close()
+            git.wait()
+
+    def _read(self, blob: str) -> bytes | int | None:
+        """The blob's bytes; its size if over the maximum (read past); None if git has none."""
+        git = self._git
+        if git is None:
+            git = self._git = subprocess.Popen(command(["cat-file", "--batch"]), cwd=self.cwd, env=environment(),
+                                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                               stderr=subprocess.DEVNULL)
+        assert git.stdin is not None and git.stdout is not None
+        git.stdin.write(blob.encode("ascii") + b"\n")
+        git.stdin.flush()
+        header = git.stdout.readline().split()
+        if not header:
+            raise GitError("git cat-file --batch stopped")
+        if len(header) != 3 or not header[2].isdigit():
+            return None  # "<id> missing"
+        size = int(header[2])
+        keep = header[1] == b"blob" and size <= self.max_size
+        data = _read(git.stdout, size + 1, keep)[:size]  # and the newline after the content
+        return data if keep else size if header[1] == b"blob" else None
+
+    def _detected(self, version: InContext, data: bytes) -> list[Finding] | None:
+        """What detection finds on the added lines of ``version`` (its blob's ``data``); None
+        when nothing there can be a key only the whole file confirms."""
+        detector, path = self.detector, version.path
+        rules = None if version.rules is None else set(version.rules)
+        if not detector.may_confirm(data, path, rules):
+            return None
+        found: list[Finding] = []
+        classic_mac = False
+        for line_offset, low, high in _windows(data, version.added, margin(detector, rules)):
+            piece = data[low:high]
+            if (low, high) != (0, len(data)) and not detector.may_confirm(piece, path, rules):
+                continue
+            text = piece.decode("utf-8", "replace")
+            classic_mac = classic_mac or ("\n" not in text and cr_line_ends_as_lf(text) is not text)
+            found += detector.detect(Chunk(text=text, path=path, line_offset=line_offset,
+                                           data=piece if piece.isascii() else None))
+        if classic_mac:  # git reads one line, detection one per CR (as a directory scan)
+            return found if version.added[0][0] == 1 else []
+        return _on_lines(found, version.added)
+
+
+def _words(made: dict[str, list[tuple[tuple[str, ...], frozenset[int] | None]]]) -> dict[str, frozenset[int]]:
+    """For each blob whose history the scan met back to new files: the rules with context
+    any of whose keywords a line of it can hold. Each line of a version is a line of a blob
+    it was diffed against or one its patch added, so it holds no keyword its patch's added
+    lines and those blobs cannot hold (a blob made by several patches takes the first that
+    tells). Blobs made from what the scan did not see (before a range, a version too large
+    to diff) are left out: they are read."""
+    words: dict[str, frozenset[int]] = {ROOT: _NONE}
+    flat: list[tuple[str, tuple[str, ...], frozenset[int]]] = []
+    missing: list[int] = []  # of each entry of flat: how many of its blobs are not known yet
+    waiting: dict[str, list[int]] = {}  # blob -> the entries that wait for it
+    ready: list[int] = []
+    for blob, entries in made.items():
+        for parents, worded in entries:
+            if worded is None:
+                continue
+            at = len(flat)
+            flat.append((blob, parents, worded))
+            unknown = 0
+            for parent in parents if len(parents) == 1 else set(parents):
+                if parent != ROOT:
+                    unknown += 1
+                    waiting.setdefault(parent, []).append(at)
+            missing.append(unknown)
+            if not unknown:
+                ready.append(at)
+    while ready:
+        blob, parents, held = flat[ready.pop()]
+        if blob in words:
+            continue
+        for parent in parents:
+            if words[parent]:
+                held = held | words[parent] if held else words[parent]
+        words[blob] = held
+        for at in waiting.pop(blob, ()):
+            missing[at] -= 1
+            if missing[at] == 0:
+                ready.append(at)
+    return words
+
+
+def _read(out: IO[bytes], size: int, keep: bool) -> bytes:
+    pieces = []
+    while size > 0:
+        piece = out.read(min(size, 1 << 20))
+        if not piece:
+            raise GitError("git cat-file --batch ended early")
+        if keep:
+            pieces.append(piece)
+        size -= len(piece)
+    return b"".join(pieces)
+
+
+def margin(detector: Detector, rules: set[int] | None) -> int:
+    """How far from a value of ``rules`` (None: any rule with context) detection looks for
+    its context, with room to spare: their reach (detect.prefilter.reach: the structure's
+    budget, the context regions, the key's own length) lies within it, and so does any of
+    their keywords whose span can reach the value."""
+    from byok_ci.detect.prefilter import reach
+
+    chosen = [detector.rules[i] for i in rules] if rules is not None else detector.rules
+    return max((max(reach(rule)) for rule in chosen if rule.context is not None), default=0) + 1024
+
+
+def _windows(data: bytes, added: Sequence[tuple[int, int]], reach: int) -> list[tuple[int, int, int]]:
+    """(line offset, start, end) of the parts of ``data`` within ``reach`` bytes of the
+    ``added`` (first, last) lines, widened to whole lines, overlapping ones merged."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(added):
+        low = max(0, _line_start(data, first) - reach)
+        low = data.rfind(b"\n", 0, low) + 1 if low else 0
+        high = data.find(b"\n", _line_start(data, last + 1) + reach)
+        high = len(data) if high < 0 else high + 1
+        if low and data.find(b"\n", low, high) < 0:
+            low = data.rfind(b"\n", 0, low - 1) + 1  # a window has a line end (detection reads CRs otherwise)
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
+        else:
+            merged.append((low, high))
+    return [(data.count(b"\n", 0, low), low, high) for low, high in merged]
+
+
+def _line_start(data: bytes, line: int) -> int:
+    """Where line ``line`` (from 1) of ``data`` starts (its length past the last line)."""
+    if line <= 1:
+        return 0
+    parts = data.split(b"\n", line - 1)
+    return len(data) - len(parts[-1]) if len(parts) == line else len(data)
+
+
+def _on_lines(findings: list[Finding], added: Sequence[tuple[int, int]]) -> list[Finding]:
+    firsts = [first for first, _ in added]
+    kept = []
+    for finding in findings:
+        at = bisect.bisect_right(firsts, finding.line) - 1
+        if at >= 0 and finding.line <= added[at][1]:
+            kept.append(finding)
+    return kept
+
+
+def _as_of(version: InContext, findings: list[Finding]) -> list[Finding]:
+    commit = version.commit
+    if commit is None:
+        return findings
+    return [replace(f, commit=commit.sha, commit_info=commit.info) for f in findings]
+
+
+def _place(finding: Finding) -> tuple[str | None, str, int, int]:
+    return finding.commit, finding.path, finding.line, finding.column
+
+
+def _spot(finding: Finding) -> tuple[str | None, str, int, str]:
+    return finding.commit, finding.path, finding.line, finding.fingerprint
