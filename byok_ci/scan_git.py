@@ -253,7 +253,7 @@ def _scan_commits(
             raise
         if revisions is None:
             return
-        if history and not target.all_objects and not any(True for _ in repo.references):
+        if history and not target.all_objects and not repo.has_refs():
             note("empty repository: no commits to scan")
             return
         replaced = replacements_note(repo)
