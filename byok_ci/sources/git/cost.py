@@ -1,0 +1,77 @@
+"""What git's diffs of a history cost, predicted from the history's listing alone.
+
+`git log -p` spends its time reading both versions of every changed file and diffing them,
+and a little on every change whatever its size (finding it in the trees, setting up the
+diff, writing its header). So a change is predicted to cost the bytes of the versions git
+reads plus :data:`CHANGE_BYTES`. Calibrated against measured `git log -p` CPU (bench/README.md,
+"git's cost"): on openai-python the newer half of the commits is 73 % of git's work, and
+splitting the commits where this model puts half the cost leaves two parts within 10 % of
+each other. The prediction uses only what every clone of a repository shares (blob sizes
+and the changes' listing), never pack layout, so every runner predicts alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from byok_ci.sources.git.process import blob_sizes, run
+
+# A change's cost beyond the bytes git reads for it, in bytes (calibrated: bench/README.md).
+CHANGE_BYTES = 32 * 1024
+_NULL = re.compile(rb"^0+$")
+
+
+def raw_changes(out: bytes) -> Iterator[tuple[bytes, bytes, list[bytes]]]:
+    """(commit, path, blob ids git reads) of each change in `-z --raw -c --no-abbrev` output;
+    the commit is the last id line before it (empty when the output names none)."""
+    commit = b""
+    fields = iter(out.split(b"\0"))
+    for field in fields:
+        if field.startswith(b":"):
+            path = next(fields, b"")
+            parents = len(field) - len(field.lstrip(b":"))  # ":" a commit, "::" a merge of two, ...
+            parts = field[parents:].split()
+            yield commit, path, [oid for oid in parts[parents + 1:2 * parents + 2] if not _NULL.match(oid)]
+        elif field.strip():
+            commit = field.strip()
+
+
+def change_cost(oids: Sequence[bytes], sizes: dict[str, int]) -> int:
+    return CHANGE_BYTES + sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
+
+
+def sizes_of(changes: Sequence[tuple[bytes, bytes, list[bytes]]], cwd: str | None) -> dict[str, int]:
+    return blob_sizes(sorted({oid.decode("ascii", "replace") for _, _, oids in changes for oid in oids}), cwd)
+
+
+def commit_costs(shas: Sequence[bytes], cwd: str | None, config: Sequence[str] = (),
+                 pathspecs: Sequence[str] = ()) -> dict[bytes, int] | None:
+    """Each of ``shas``' predicted cost (commits with no change left out); None when git
+    cannot list them (the parts are then split by count)."""
+    done = run([*config, "diff-tree", "--stdin", "-r", "-c", "--root", "-z", "--no-abbrev", "--no-renames",
+                "--diff-filter=d", "--", *pathspecs], cwd=cwd, input=b"".join(sha + b"\n" for sha in shas))
+    if done.returncode != 0:
+        return None
+    changes = list(raw_changes(done.stdout))
+    sizes = sizes_of(changes, cwd)
+    costs: dict[bytes, int] = {}
+    for commit, _, oids in changes:
+        costs[commit] = costs.get(commit, 0) + change_cost(oids, sizes)
+    return costs
+
+
+def cut(costs: Sequence[int], count: int) -> list[int]:
+    """Where to cut ``costs`` (at least ``count`` of them) into ``count`` consecutive
+    non-empty runs of about equal total: the index where every run but the first starts."""
+    total = sum(costs)
+    cuts: list[int] = []
+    running = 0
+    for index, cost in enumerate(costs[:-1]):
+        running += cost
+        left = count - 1 - len(cuts)  # cuts still to make
+        # A run ends where the running total first reaches its share, or where the runs
+        # after it would otherwise be left with no element.
+        if left and (running * count >= total * (len(cuts) + 1) or index + 1 == len(costs) - left):
+            cuts.append(index + 1)
+    return cuts
