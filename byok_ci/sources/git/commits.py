@@ -181,6 +181,7 @@ class CommitSource:
     exclude: Sequence[bytes] = ()  # commits already scanned, with their ancestors
     config: Sequence[str] = ()  # `git -c` options for the diffs
     only: Sequence[str] = ()  # pathspecs of the paths to diff (not to list commits)
+    costs: dict[bytes, int] | None = None  # each commit's predicted git cost, if known (a shard's)
     damaged: bool = False  # some commit could not be read (set once the parts have run)
     _listed: bytes = b""
     _orphans: frozenset[bytes] = frozenset()
@@ -380,6 +381,8 @@ class CommitSource:
         if count == 1:
             return []
         shas = [line.strip() for line in lines]
+        if self.costs is not None:
+            return cut([CHANGE_BYTES + self.costs.get(sha, 0) for sha in shas], count)
         # Every commit's cost would take git a tenth of the diffs' time to predict: one
         # commit in `stride`, standing for the commits up to the next one, is enough to cut.
         stride = max(1, len(shas) // SAMPLED_COMMITS)

@@ -28,6 +28,7 @@ def raw_changes(out: bytes) -> Iterator[tuple[bytes, bytes, list[bytes]]]:
     commit = b""
     fields = iter(out.split(b"\0"))
     for field in fields:
+        field = field.lstrip(b"\n")  # (`git log` puts a newline between a commit's id and its changes)
         if field.startswith(b":"):
             path = next(fields, b"")
             parents = len(field) - len(field.lstrip(b":"))  # ":" a commit, "::" a merge of two, ...
@@ -37,8 +38,9 @@ def raw_changes(out: bytes) -> Iterator[tuple[bytes, bytes, list[bytes]]]:
             commit = field.strip()
 
 
-def change_cost(oids: Sequence[bytes], sizes: dict[str, int]) -> int:
-    return CHANGE_BYTES + sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
+def change_cost(oids: Sequence[bytes], sizes: dict[str, int], per_change: int = CHANGE_BYTES) -> int:
+    """A change's predicted cost: the bytes of the versions git reads, plus ``per_change``."""
+    return per_change + sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
 
 
 def sizes_of(changes: Sequence[tuple[bytes, bytes, list[bytes]]], cwd: str | None) -> dict[str, int]:
