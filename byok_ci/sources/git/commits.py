@@ -38,6 +38,10 @@ MIN_COMMITS_PER_PART = 400
 MAX_PARTS = 4
 # Commits whose cost is predicted to cut the history into parts (bench/parts.py).
 SAMPLED_COMMITS = 2048
+# Predicting costs git ~5-8 % of the diffs' CPU; it shortens the scan only where the parts'
+# gits do not also compete with byok-ci itself for the cores (on 2 cores every core is busy
+# either way: measured no faster there), so below this many cores parts are cut by count.
+PREDICT_MIN_CPUS = 3
 # git's output pipe (Linux): room for what git writes while detection works on a batch,
 # so git runs on instead of waiting for the reader (64 KiB is a few milliseconds of git).
 PIPE_SIZE = 1 << 20
@@ -381,8 +385,10 @@ class CommitSource:
         if count == 1:
             return []
         shas = [line.strip() for line in lines]
-        if self.costs is not None:
+        if self.costs is not None:  # known already (a shard's listing): free to use
             return cut([CHANGE_BYTES + self.costs.get(sha, 0) for sha in shas], count)
+        if (os.cpu_count() or 1) < PREDICT_MIN_CPUS:
+            return [len(lines) * i // count for i in range(1, count)]
         # Every commit's cost would take git a tenth of the diffs' time to predict: one
         # commit in `stride`, standing for the commits up to the next one, is enough to cut.
         stride = max(1, len(shas) // SAMPLED_COMMITS)

@@ -43,7 +43,13 @@ def _growing_history(path: Path, commits: int) -> GitRepo:
     return repo
 
 
-def test_parts_are_cut_by_predicted_cost_not_count(tmp_path: Path) -> None:
+@pytest.fixture
+def cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Costs are predicted whatever this machine's cores."""
+    monkeypatch.setattr("byok_ci.sources.git.commits.PREDICT_MIN_CPUS", 0)
+
+
+def test_parts_are_cut_by_predicted_cost_not_count(tmp_path: Path, cores: None) -> None:
     repo = _growing_history(tmp_path, 24)
     parts = CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2).parts()
     counts = [part.count for part in parts]
@@ -58,7 +64,7 @@ def test_parts_are_cut_by_predicted_cost_not_count(tmp_path: Path) -> None:
     assert abs(older - newer) < max(older, newer) / 4
 
 
-def test_parts_are_cut_by_count_when_git_cannot_list_the_changes(tmp_path: Path) -> None:
+def test_parts_are_cut_by_count_when_git_cannot_list_the_changes(tmp_path: Path, cores: None) -> None:
     repo = _growing_history(tmp_path, 8)
     source = CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2, config=["-c", "core.bigFileThreshold=x"])
     assert [part.count for part in source.parts()] == [4, 4]
@@ -66,7 +72,7 @@ def test_parts_are_cut_by_count_when_git_cannot_list_the_changes(tmp_path: Path)
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
 def test_findings_do_not_depend_on_where_the_parts_are_cut(tmp_path: Path, shipped_rules: RuleSet,
-                                                           rng: random.Random, jobs: int) -> None:
+                                                           rng: random.Random, jobs: int, cores: None) -> None:
     repo = GitRepo(tmp_path)
     for n in range(9):
         body = "".join(f"x{n}_{i} = {i}\n" for i in range(30 * (n + 1)))
@@ -78,3 +84,9 @@ def test_findings_do_not_depend_on_where_the_parts_are_cut(tmp_path: Path, shipp
     assert [(f.fingerprint, f.path, f.commit) for f in report.findings] == \
         [(f.fingerprint, f.path, f.commit) for f in single.findings]
     assert report.stats.commits == single.stats.commits == 9
+
+
+def test_on_two_cores_parts_are_cut_by_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    repo = _growing_history(tmp_path, 8)
+    assert [part.count for part in CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2).parts()] == [4, 4]
