@@ -19,6 +19,8 @@ from byok_ci.sources.git.process import blob_sizes, run
 
 # A change's cost beyond the bytes git reads for it, in bytes (calibrated: bench/README.md).
 CHANGE_BYTES = 32 * 1024
+# How much more than its bytes a whole added file weighs in a path shard (bench/README.md).
+ADDED_EXTRA = 4
 _NULL = re.compile(rb"^0+$")
 
 
@@ -41,6 +43,14 @@ def raw_changes(out: bytes) -> Iterator[tuple[bytes, bytes, list[bytes]]]:
 def change_cost(oids: Sequence[bytes], sizes: dict[str, int], per_change: int = CHANGE_BYTES) -> int:
     """A change's predicted cost: the bytes of the versions git reads, plus ``per_change``."""
     return per_change + sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
+
+
+def path_cost(oids: Sequence[bytes], sizes: dict[str, int]) -> int:
+    """A change's weight in packing a history's paths into shards: the bytes of the versions
+    git reads, and :data:`ADDED_EXTRA` times more for a file added (``oids`` its new version
+    alone), all of which git writes and byok-ci reads, where a change writes only its lines."""
+    read = sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
+    return read * (1 + ADDED_EXTRA) if len(oids) == 1 else read
 
 
 def sizes_of(changes: Sequence[tuple[bytes, bytes, list[bytes]]], cwd: str | None) -> dict[str, int]:

@@ -68,14 +68,15 @@ class Listing:
     sizes: dict[str, int]
 
     def weights(self) -> dict[bytes, int]:
-        """Every path, with the bytes git reads to diff it: each version added or changed,
-        and the one it replaced."""
+        """Every path, with what its shard will spend on it (:func:`~byok_ci.sources.git.cost.path_cost`):
+        the bytes git reads to diff it, each version added or changed and the one it
+        replaced, and more for whole files added."""
         weights: dict[bytes, int] = {}
         for _, path, oids in self.changes:
-            # Bytes alone: a fixed cost a change packed shards worse (bench/README.md, "git's
-            # cost"): what a path shard costs git beyond its bytes is mostly walking the trees
-            # down to its paths, shared with whatever else lies there, not a cost per change.
-            weights[path] = weights.get(path, 0) + cost.change_cost(oids, self.sizes, per_change=0)
+            # No fixed cost a change (which cuts commits well): it packed paths worse
+            # (bench/README.md, "git's cost"); what a path shard costs git beyond its bytes is
+            # mostly walking the trees down to its paths, shared with whatever else lies there.
+            weights[path] = weights.get(path, 0) + cost.path_cost(oids, self.sizes)
         return weights
 
     def commit_costs(self, owns: Callable[[str], bool]) -> dict[bytes, int]:
@@ -108,7 +109,7 @@ def history_listing(cwd: str | None, all_objects: bool, pathspecs: Sequence[str]
 
 
 def history_weights(cwd: str | None, all_objects: bool, pathspecs: Sequence[str] = ()) -> dict[bytes, int]:
-    """Every path a history scan can meet, with the bytes git reads to diff it."""
+    """Every path a history scan can meet, weighed (:meth:`Listing.weights`)."""
     return history_listing(cwd, all_objects, pathspecs).weights()
 
 

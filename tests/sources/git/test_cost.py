@@ -90,3 +90,21 @@ def test_on_two_cores_parts_are_cut_by_count(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     repo = _growing_history(tmp_path, 8)
     assert [part.count for part in CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2).parts()] == [4, 4]
+
+
+def test_a_path_weighs_the_versions_git_reads_and_whole_added_files_more(tmp_path: Path) -> None:
+    """A shard's git writes, and byok-ci reads, every line of a file added whole but only the
+    changed lines of a file changed: openai-python's generated types (many files added) cost
+    their shard far more than their bytes (bench/README.md)."""
+    from byok_ci.sources.git.cost import ADDED_EXTRA
+    from byok_ci.sources.git.sharding import history_weights
+
+    repo = GitRepo(tmp_path)
+    repo.write("added.txt", "a" * 9999 + "\n")
+    repo.write("changed.txt", "b" * 4999 + "\n")
+    repo.commit("add both")
+    repo.write("changed.txt", "c" * 4999 + "\n")
+    repo.commit("change one")
+    weights = history_weights(str(repo.path), all_objects=False)
+    assert weights[b"added.txt"] == 10_000 * (1 + ADDED_EXTRA)
+    assert weights[b"changed.txt"] == 5_000 * (1 + ADDED_EXTRA) + 5_000 + 5_000
