@@ -27,8 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from byok_ci.sources.git.commits import SAMPLED_COMMITS, CommitPart, CommitSource  # noqa: E402
-from byok_ci.sources.git.cost import commit_costs  # noqa: E402
+from byok_ci.sources.git import cost  # noqa: E402
+from byok_ci.sources.git.commits import CommitPart, CommitSource  # noqa: E402
 
 
 def children_cpu() -> float:
@@ -48,27 +48,25 @@ def part_cpu(part: CommitPart, runs: int) -> float:
     return statistics.median(times)
 
 
-def by_count(source: CommitSource, count: int) -> list[CommitPart]:
-    source._cuts = lambda lines, n: [len(lines) * i // n for i in range(1, n)]  # type: ignore[method-assign]
-    return source.parts()
+def split(repo: Path, count: int, predict: bool) -> list[CommitPart]:
+    """The parts byok-ci makes with a core to spare (by cost), or on 2 cores (by count)."""
+    cost.PREDICT_MIN_CPUS = 0 if predict else 1 << 30
+    return CommitSource(all_refs=True, cwd=str(repo), max_parts=count).parts()
 
 
 def bench(repo: Path, count: int, runs: int) -> dict:
-    import byok_ci.sources.git.commits as commits
-
-    commits.PREDICT_MIN_CPUS = 0  # what a machine with a core per part and one for byok-ci does
     result = {}
-    for name, make in (("cost", lambda s: s.parts()), ("count", lambda s: by_count(s, count))):
-        parts = make(CommitSource(all_refs=True, cwd=str(repo), max_parts=count))
+    for name, predict in (("cost", True), ("count", False)):
+        parts = split(repo, count, predict)
         total = sum(part.count for part in parts)
         cpus = [part_cpu(part, runs) for part in parts]
         result[name] = {"commits": [part.count / total for part in parts], "cpu": cpus}
     listed = CommitSource(all_refs=True, cwd=str(repo)).commit_list().split()
-    listed = listed[::max(1, len(listed) // SAMPLED_COMMITS)]
+    listed = listed[::max(1, len(listed) // cost.SAMPLED_COMMITS)]
     times = []
     for _ in range(runs):
         before = children_cpu()
-        commit_costs(listed, str(repo))
+        cost.commit_costs(listed, str(repo))
         times.append(children_cpu() - before)
     result["prediction_cpu"] = statistics.median(times)
     return result
@@ -81,8 +79,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     results: dict = {}
-    lines = ["| repository | parts | by count: commits, git CPU per part (s) | max | by cost: commits, git CPU per part (s) "
-             "| max | predicting (s) |", "|---|---|---|---|---|---|---|"]
+    lines = ["| repository | parts | by count: commits, git CPU per part (s) | max "
+             "| by cost: commits, git CPU per part (s) | max | predicting (s) |", "|---|---|---|---|---|---|---|"]
     for repo in args.repo:
         for count in (int(c) for c in args.counts.split(",")):
             found = bench(repo, count, args.runs)

@@ -28,7 +28,7 @@ from byok_ci.errors import GitError
 from byok_ci.model import Chunk
 from byok_ci.sources import Reading
 from byok_ci.sources.git.chunker import Chunker
-from byok_ci.sources.git.cost import CHANGE_BYTES, commit_costs, cut
+from byok_ci.sources.git.cost import part_starts
 from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
 from byok_ci.sources.git.process import DIFF_OPTIONS, blocks, diff_config, drained, first_error_line, run, stream
 
@@ -36,12 +36,6 @@ from byok_ci.sources.git.process import DIFF_OPTIONS, blocks, diff_config, drain
 # the number of parts is left to byok-ci; an explicit one is taken as given).
 MIN_COMMITS_PER_PART = 400
 MAX_PARTS = 4
-# Commits whose cost is predicted to cut the history into parts (bench/parts.py).
-SAMPLED_COMMITS = 2048
-# Predicting costs git ~5-8 % of the diffs' CPU; it shortens the scan only where the parts'
-# gits do not also compete with byok-ci itself for the cores (on 2 cores every core is busy
-# either way: measured no faster there), so below this many cores parts are cut by count.
-PREDICT_MIN_CPUS = 3
 # git's output pipe (Linux): room for what git writes while detection works on a batch,
 # so git runs on instead of waiting for the reader (64 KiB is a few milliseconds of git).
 PIPE_SIZE = 1 << 20
@@ -368,7 +362,8 @@ class CommitSource:
         # commits (interleaving blocks between the processes cost 10-20% more git CPU).
         # Runs of about equal predicted git cost, not count: newer commits tend to change
         # larger files (openai-python's newer half is 73 % of git's work).
-        bounds = [0, *self._cuts(lines, count), total]
+        bounds = [0, *part_starts([line.strip() for line in lines], count, self.cwd, self.costs, self.config,
+                                  [*self.pathspecs, *self.only], self._orphans), total]
         mine = [lines[start:end] for start, end in zip(bounds, bounds[1:])]
         # Newest first: git reads a pack's objects fastest in that order (newer versions
         # are stored whole, older ones as deltas against them), about 10% less work.
@@ -378,25 +373,6 @@ class CommitSource:
                        config=self.config, only=self.only)
             for index, shas in enumerate(mine)
         ]
-
-    def _cuts(self, lines: list[bytes], count: int) -> list[int]:
-        """Where the parts of ``lines`` (listed commits) start, but the first: by predicted
-        git cost (:mod:`byok_ci.sources.git.cost`), or by count if git cannot list them."""
-        if count == 1:
-            return []
-        shas = [line.strip() for line in lines]
-        if self.costs is not None:  # known already (a shard's listing): free to use
-            return cut([CHANGE_BYTES + self.costs.get(sha, 0) for sha in shas], count)
-        if (os.cpu_count() or 1) < PREDICT_MIN_CPUS:
-            return [len(lines) * i // count for i in range(1, count)]
-        # Every commit's cost would take git a tenth of the diffs' time to predict: one
-        # commit in `stride`, standing for the commits up to the next one, is enough to cut.
-        stride = max(1, len(shas) // SAMPLED_COMMITS)
-        costs = commit_costs([sha for sha in shas[::stride] if sha not in self._orphans], self.cwd, self.config,
-                             [*self.pathspecs, *self.only])
-        if costs is None:
-            return [len(lines) * i // count for i in range(1, count)]
-        return cut([CHANGE_BYTES + costs.get(shas[index - index % stride], 0) for index in range(len(shas))], count)
 
     def positions(self, shas: set[str]) -> dict[str, int]:
         """Where each of ``shas`` is in the parents-first list of the last :meth:`parts`."""

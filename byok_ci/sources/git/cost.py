@@ -12,8 +12,9 @@ and the changes' listing), never pack layout, so every runner predicts alike.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from byok_ci.sources.git.process import blob_sizes, run
 
@@ -21,6 +22,12 @@ from byok_ci.sources.git.process import blob_sizes, run
 CHANGE_BYTES = 32 * 1024
 # How much more than its bytes a whole added file weighs in a path shard (bench/README.md).
 ADDED_EXTRA = 4
+# Commits whose cost is predicted to cut a history into `-j` parts (bench/parts.py).
+SAMPLED_COMMITS = 2048
+# Predicting costs git ~5-8 % of the diffs' CPU; it shortens the scan only where the parts'
+# gits do not also compete with byok-ci itself for the cores (on 2 cores every core is busy
+# either way: measured no faster there), so below this many cores parts are cut by count.
+PREDICT_MIN_CPUS = 3
 _NULL = re.compile(rb"^0+$")
 
 
@@ -87,3 +94,25 @@ def cut(costs: Sequence[int], count: int) -> list[int]:
         if left and (running * count >= total * (len(cuts) + 1) or index + 1 == len(costs) - left):
             cuts.append(index + 1)
     return cuts
+
+
+def part_starts(shas: Sequence[bytes], count: int, cwd: str | None, known: dict[bytes, int] | None = None,
+                config: Sequence[str] = (), pathspecs: Sequence[str] = (),
+                unreadable: Collection[bytes] = ()) -> list[int]:
+    """Where each of ``count`` consecutive parts of ``shas`` (listed commits) starts, but the
+    first: by predicted git cost (``known`` costs, else a prediction where a core is to
+    spare), else by count."""
+    if count == 1:
+        return []
+    if known is not None:  # (a shard's, from the listing it made anyway)
+        return cut([CHANGE_BYTES + known.get(sha, 0) for sha in shas], count)
+    by_count = [len(shas) * i // count for i in range(1, count)]
+    if (os.cpu_count() or 1) < PREDICT_MIN_CPUS:
+        return by_count
+    # Every commit's cost would take git a tenth of the diffs' time to predict: one commit
+    # in `stride`, standing for the commits up to the next one, is enough to cut.
+    stride = max(1, len(shas) // SAMPLED_COMMITS)
+    costs = commit_costs([sha for sha in shas[::stride] if sha not in unreadable], cwd, config, pathspecs)
+    if costs is None:
+        return by_count
+    return cut([CHANGE_BYTES + costs.get(shas[index - index % stride], 0) for index in range(len(shas))], count)

@@ -2,10 +2,11 @@
 
 The paths are weighed by what git reads to diff them (`git log --raw`: tree diffs only, a
 small fraction of the patches' cost): every version history adds or changes, and each
-version it replaced. :func:`~byok_ci.shard.tree_units` packs them into whole directories
-where it can, and the shard gives git its units as pathspecs (literal ones, and a
-``dir/*`` glob for many files of one directory): `git log -p` then skips the other shards'
-subtrees in its tree walk and never reads or diffs their versions (``--sparse
+version it replaced, a file added whole counting more
+(:func:`~byok_ci.sources.git.cost.path_cost`). :func:`~byok_ci.shard.tree_units` packs them
+into whole directories where it can, and the shard gives git its units as pathspecs
+(literal ones, and a ``dir/*`` glob for many files of one directory): `git log -p` then
+skips the other shards' subtrees in its tree walk and never reads or diffs their versions (``--sparse
 --full-history``: every commit is still listed, with its every parent, so commits, authors
 and merges' combined diffs are as in the single scan). How near a shard's git work comes to
 1/N of the single scan's is measured in bench/README.md.

@@ -46,7 +46,7 @@ def _growing_history(path: Path, commits: int) -> GitRepo:
 @pytest.fixture
 def cores(monkeypatch: pytest.MonkeyPatch) -> None:
     """Costs are predicted whatever this machine's cores."""
-    monkeypatch.setattr("byok_ci.sources.git.commits.PREDICT_MIN_CPUS", 0)
+    monkeypatch.setattr("byok_ci.sources.git.cost.PREDICT_MIN_CPUS", 0)
 
 
 def test_parts_are_cut_by_predicted_cost_not_count(tmp_path: Path, cores: None) -> None:
