@@ -20,6 +20,7 @@ single scan's.
     python bench/shards.py --repo /tmp/openai-python --skip-generated
     python bench/shards.py --commits 5000 --runs 3
     python bench/shards.py --repo /tmp/gen --skip-generated --kinds history --counts 2,4,8
+    python bench/shards.py --commits 10000 --keys 200 --repack --kinds history --repo /tmp/oai
 
 To time another checkout of byok-ci, put it first on PYTHONPATH (the commands run
 `python -c` with byok_ci imported from there).
@@ -163,6 +164,9 @@ def main() -> None:
     parser.add_argument("--skip-generated", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "byok-ci-bench-shards")
     parser.add_argument("--kinds", default="history,work tree", help="history, work tree, or both (default)")
+    parser.add_argument("--repack", action="store_true",
+                        help="repack the generated repository (`git repack -a -d -f`) as a server's clone would be: "
+                             "git fast-import's pack makes git's diffs about 3x slower")
     args = parser.parse_args()
     counts = [int(c) for c in args.counts.split(",")]
     repos = list(args.repo)
@@ -174,6 +178,9 @@ def main() -> None:
         build_repository(generated, args.commits, args.keys, args.seed)
         subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=generated, check=True,
                        env={**os.environ, **GIT_ENV})
+        if args.repack:
+            subprocess.run(["git", "repack", "-a", "-d", "-f", "-q"], cwd=generated, check=True,
+                           env={**os.environ, **GIT_ENV})
         repos.insert(0, generated)
     results = {}
     for repo in repos:

@@ -172,9 +172,9 @@ def scan_git(
                 from byok_ci.sources.git.sharding import history_id
 
                 scanned = history_id(cwd)
-            with _sharded(shard, target, pathspecs, chunker, cwd) as (config, only):
+            with _sharded(shard, target, pathspecs, chunker, cwd) as (config, only, costs):
                 _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note,
-                              progress, settings.jobs, incremental, config, only, started, context)
+                              progress, settings.jobs, incremental, config, only, started, costs, context)
     except GitError as exc:
         errors.append(ScanError(HERE, str(exc)))
     finally:
@@ -209,23 +209,23 @@ def _names_of_refs(target: GitTarget, cwd: str | None) -> dict[str, str] | None:
 
 @contextmanager
 def _sharded(shard: Shard | None, target: GitTarget, pathspecs: Sequence[str], chunker: Chunker,
-             cwd: str | None) -> Iterator[tuple[list[str], list[str]]]:
-    """For a shard: its paths set on ``chunker``, and git's options and pathspecs that keep
-    it to them (sources.git.sharding)."""
+             cwd: str | None) -> Iterator[tuple[list[str], list[str], dict[bytes, int] | None]]:
+    """For a shard: its paths set on ``chunker``, git's options and pathspecs that keep it to
+    them (sources.git.sharding), and each commit's predicted cost on them (to cut `-j` parts)."""
     if shard is None:
-        yield [], []
+        yield [], [], None
         return
-    from byok_ci.sources.git.sharding import history_weights, narrowed
+    from byok_ci.sources.git.sharding import Listing, history_listing, narrowed
 
     try:
-        weights = history_weights(cwd, target.all_objects, pathspecs)
+        listing = history_listing(cwd, target.all_objects, pathspecs)
     except GitError:
         # A history git cannot list (damaged): every shard places every path by its name
         # alone, still alike, and the scan reports what it cannot read.
-        weights = {}
-    with narrowed(shard, weights, pathspecs, cwd) as narrowing:
+        listing = Listing([], {})
+    with narrowed(shard, listing.weights(), pathspecs, cwd) as narrowing:
         chunker.owns = narrowing.owns
-        yield narrowing.config, narrowing.pathspecs
+        yield narrowing.config, narrowing.pathspecs, listing.commit_costs(narrowing.owns) if listing.changes else None
 
 
 def _scan_commits(
@@ -244,6 +244,7 @@ def _scan_commits(
     config: Sequence[str] = (),
     only: Sequence[str] = (),
     started: CommitSource | None = None,
+    costs: dict[bytes, int] | None = None,
     context: ContextReader | None = None,
 ) -> None:
     """Findings of the commits ``target`` selects into ``findings``, parents first (whatever
@@ -260,7 +261,7 @@ def _scan_commits(
             raise
         if revisions is None:
             return
-        if history and not target.all_objects and not any(True for _ in repo.references):
+        if history and not target.all_objects and not repo.has_refs():
             note("empty repository: no commits to scan")
             return
         replaced = replacements_note(repo)
@@ -275,7 +276,7 @@ def _scan_commits(
         else:
             source = CommitSource(revisions, pathspecs, all_refs=history, chunker=chunker, cwd=cwd,
                                   max_parts=jobs, all_objects=target.all_objects, exclude=before, config=config,
-                                  only=only)
+                                  only=only, costs=costs)
             parts = source.parts()
         if before:
             note(f"incremental history: {sum(part.count for part in parts):,} commit(s) not scanned before")

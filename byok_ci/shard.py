@@ -27,8 +27,12 @@ _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 MAX_SHARDS = 4096
 # A directory heavier than this fraction of a shard's share is split into its entries. The
 # packing then keeps every shard within share + 1/SPLIT_ABOVE of a share of its ideal load,
-# unless one file alone outweighs that (a file is never split).
-SPLIT_ABOVE = 4
+# unless one file alone outweighs that (a file is never split). One share: whole
+# directories cost git less than a finer balance saves, since every shard that has paths
+# in a directory walks its trees in every commit (bench/README.md, "git's cost": the
+# shards' git work over the single scan's fell from 1.8x to 1.3x at 8 shards of
+# openai-python, the slowest shard's stayed the same or fell).
+SPLIT_ABOVE = 1
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ def _run_job(job: dict[str, Any], workdir: Path, values: dict[str, str], env: di
     """Run ``job``'s steps in ``workdir``; the outputs its steps wrote, by step id."""
     workdir.mkdir(parents=True, exist_ok=True)
     outputs: dict[str, str] = {}
+    saves: list[tuple[Path, Path]] = []
     for step in job["steps"]:
         uses = step.get("uses", "")
         if uses.startswith("actions/setup-python") or step.get("name") == "Install byok-ci":
@@ -104,6 +105,14 @@ def _run_job(job: dict[str, Any], workdir: Path, values: dict[str, str], env: di
             for found in sorted(artifacts.glob(pattern)):
                 shutil.copytree(found, workdir / step["with"]["path"] / found.name)
             continue
+        if uses.startswith("actions/cache"):
+            # Restored now if the store has the key, saved when the job ends if it had not.
+            stored = artifacts.parent / "actions-cache" / _substitute(step["with"]["key"], {**values, **outputs})
+            if stored.exists():
+                shutil.copytree(stored, workdir / step["with"]["path"], dirs_exist_ok=True)
+            else:
+                saves.append((workdir / step["with"]["path"], stored))
+            continue
         assert not uses, uses
         output = workdir / f"output-{step.get('id', 'step')}"
         output.unlink(missing_ok=True)
@@ -115,6 +124,9 @@ def _run_job(job: dict[str, Any], workdir: Path, values: dict[str, str], env: di
         if "id" in step:
             for name, value in _outputs(output).items():
                 outputs[f"steps.{step['id']}.outputs.{name}"] = value
+    for path, stored in saves:
+        if path.is_dir():
+            shutil.copytree(path, stored)
     return outputs
 
 
@@ -203,6 +215,34 @@ def test_a_failed_shard_job_makes_that_repository_incomplete(tmp_path: Path, org
     values = {**inputs, "needs.plan.outputs.repositories": plan["steps.plan.outputs.repositories"]}
     merged = _run_job(SPEC["jobs"]["merge"], tmp_path / "merge", values, env, artifacts)
     assert "| acme/clean |  |  | incomplete (1 errors) |" in merged["steps.summary.outputs.summary"]
+
+
+def test_shard_jobs_keep_byok_cis_cache_between_runners(tmp_path: Path, organisation) -> None:  # type: ignore[no-untyped-def]
+    """The first shard job of a sweep saves the rule set and Hyperscan database it built
+    (actions/cache), and every later job restores and reads them instead of rebuilding them,
+    although byok-ci uses no cache on a CI machine unless BYOK_CI_CACHE_DIR names one."""
+    server, _ = organisation
+    env = {**git_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "GITHUB_ACTIONS": "true",
+           **{k: str(v) for k, v in SPEC["env"].items()}}
+    env.pop("BYOK_CI_CACHE_DIR", None)
+    inputs = {"inputs.repositories": "acme/alpha", "inputs.organization": "", "inputs.shards": "2",
+              "inputs.install": "byok-ci", "inputs.pull-requests": "false", "secrets.token || github.token": "x",
+              "inputs.server-url || github.server_url": str(server)}
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    plan = _run_job(SPEC["jobs"]["plan"], tmp_path / "plan", inputs, env, artifacts)
+    first, second = json.loads(plan["steps.plan.outputs.batch-1"])["include"]
+    _run_job(SPEC["jobs"]["scan-1"], tmp_path / "job-1", {**inputs, **{f"matrix.{k}": str(v) for k, v in first.items()}},
+             env, artifacts)
+    stored = list((tmp_path / "actions-cache").iterdir())
+    assert len(stored) == 1 and stored[0].name.startswith("byok-ci-cache-")
+    built = {path.name: path.stat().st_mtime_ns for path in stored[0].iterdir()}
+    assert any(name.startswith("rules-") for name in built), built
+    _run_job(SPEC["jobs"]["scan-1"], tmp_path / "job-2", {**inputs, **{f"matrix.{k}": str(v) for k, v in second.items()}},
+             env, artifacts)
+    used = {path.name: path.stat().st_mtime_ns for path in (tmp_path / "job-2" / "byok-ci-cache").iterdir()}
+    assert used == built  # restored, read, and not rebuilt
+    assert len(list(artifacts.iterdir())) == 2
 
 
 @pytest.mark.parametrize(("repositories", "shards", "jobs"), [(100, 4, [256, 144, 0, 0]), (300, 4, None)])

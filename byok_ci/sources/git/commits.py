@@ -28,6 +28,7 @@ from byok_ci.errors import GitError
 from byok_ci.model import Chunk
 from byok_ci.sources import Reading
 from byok_ci.sources.git.chunker import Chunker
+from byok_ci.sources.git.cost import part_starts
 from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
 from byok_ci.sources.git.process import DIFF_OPTIONS, blocks, diff_config, drained, first_error_line, run, stream
 
@@ -178,6 +179,7 @@ class CommitSource:
     exclude: Sequence[bytes] = ()  # commits already scanned, with their ancestors
     config: Sequence[str] = ()  # `git -c` options for the diffs
     only: Sequence[str] = ()  # pathspecs of the paths to diff (not to list commits)
+    costs: dict[bytes, int] | None = None  # each commit's predicted git cost, if known (a shard's)
     damaged: bool = False  # some commit could not be read (set once the parts have run)
     _listed: bytes = b""
     _orphans: frozenset[bytes] = frozenset()
@@ -358,7 +360,11 @@ class CommitSource:
             count = max(1, min(MAX_PARTS, os.cpu_count() or 1, total // MIN_COMMITS_PER_PART))
         # Consecutive runs of commits: git reuses what it has unpacked for neighbouring
         # commits (interleaving blocks between the processes cost 10-20% more git CPU).
-        mine = [lines[total * i // count:total * (i + 1) // count] for i in range(count)]
+        # Runs of about equal predicted git cost, not count: newer commits tend to change
+        # larger files (openai-python's newer half is 73 % of git's work).
+        bounds = [0, *part_starts([line.strip() for line in lines], count, self.cwd, self.costs, self.config,
+                                  [*self.pathspecs, *self.only], self._orphans), total]
+        mine = [lines[start:end] for start, end in zip(bounds, bounds[1:])]
         # Newest first: git reads a pack's objects fastest in that order (newer versions
         # are stored whole, older ones as deltas against them), about 10% less work.
         return [

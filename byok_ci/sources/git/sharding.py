@@ -2,10 +2,11 @@
 
 The paths are weighed by what git reads to diff them (`git log --raw`: tree diffs only, a
 small fraction of the patches' cost): every version history adds or changes, and each
-version it replaced. :func:`~byok_ci.shard.tree_units` packs them into whole directories
-where it can, and the shard gives git its units as pathspecs (literal ones, and a
-``dir/*`` glob for many files of one directory): `git log -p` then skips the other shards'
-subtrees in its tree walk and never reads or diffs their versions (``--sparse
+version it replaced, a file added whole counting more
+(:func:`~byok_ci.sources.git.cost.path_cost`). :func:`~byok_ci.shard.tree_units` packs them
+into whole directories where it can, and the shard gives git its units as pathspecs
+(literal ones, and a ``dir/*`` glob for many files of one directory): `git log -p` then
+skips the other shards' subtrees in its tree walk and never reads or diffs their versions (``--sparse
 --full-history``: every commit is still listed, with its every parent, so commits, authors
 and merges' combined diffs are as in the single scan). How near a shard's git work comes to
 1/N of the single scan's is measured in bench/README.md.
@@ -34,7 +35,8 @@ from dataclasses import dataclass, field
 from byok_ci.errors import GitError
 from byok_ci.shard import Shard, tree_units, unit_owner
 from byok_ci.sources.git.patch import display
-from byok_ci.sources.git.process import blob_sizes, first_error_line, run
+from byok_ci.sources.git import cost
+from byok_ci.sources.git.process import first_error_line, run
 
 # Paths git's attribute patterns cannot name exactly are left to be diffed (correct, slower).
 _UNSAFE = re.compile(r"[\s\"\\]|[^\x20-\x7e]")
@@ -42,7 +44,6 @@ _GLOB = re.compile(r"([*?\[\]])")
 _PATHSPEC_GLOB = re.compile(r"([*?\[\]\\])")
 # More of a shard's files than this directly in one directory: one glob pathspec for them.
 FLAT_FILES = 8
-_NULL = re.compile(rb"^0+$")
 # Command lines are limited (32,767 characters on Windows); beyond this the attributes file.
 MAX_PATHSPEC_CHARS = 24_000
 # The pathspec of a shard that owns no path: excludes everything.
@@ -59,9 +60,40 @@ class Narrowing:
     pathspecs: list[str] = field(default_factory=list)
 
 
-def history_weights(cwd: str | None, all_objects: bool, pathspecs: Sequence[str] = ()) -> dict[bytes, int]:
-    """Every path a history scan can meet, with the bytes git reads to diff it: each version
-    added or changed, and the one it replaced."""
+@dataclass
+class Listing:
+    """Every change a history scan can meet: (commit, path, blob ids git reads), and the
+    blobs' sizes."""
+
+    changes: list[tuple[bytes, bytes, list[bytes]]]
+    sizes: dict[str, int]
+
+    def weights(self) -> dict[bytes, int]:
+        """Every path, with what its shard will spend on it (:func:`~byok_ci.sources.git.cost.path_cost`):
+        the bytes git reads to diff it, each version added or changed and the one it
+        replaced, and more for whole files added."""
+        weights: dict[bytes, int] = {}
+        for _, path, oids in self.changes:
+            # No fixed cost a change (which cuts commits well): it packed paths worse
+            # (bench/README.md, "git's cost"); what a path shard costs git beyond its bytes is
+            # mostly walking the trees down to its paths, shared with whatever else lies there.
+            weights[path] = weights.get(path, 0) + cost.path_cost(oids, self.sizes)
+        return weights
+
+    def commit_costs(self, owns: Callable[[str], bool]) -> dict[bytes, int]:
+        """Each commit's predicted git cost (:mod:`byok_ci.sources.git.cost`) for the paths
+        ``owns`` takes (as :func:`~byok_ci.sources.git.patch.display` shows them), to cut a
+        shard's `-j` parts with no second listing."""
+        costs: dict[bytes, int] = {}
+        for commit, path, oids in self.changes:
+            if owns(display(path)):
+                costs[commit] = costs.get(commit, 0) + cost.change_cost(oids, self.sizes)
+        return costs
+
+
+def history_listing(cwd: str | None, all_objects: bool, pathspecs: Sequence[str] = ()) -> Listing:
+    """Every change a history scan can meet: the same commits, each one's changes and each
+    merge's combined ones (`git log --raw -c`: tree diffs only)."""
     selection = ["--all"]
     stdin: bytes | None = None
     if all_objects:
@@ -69,24 +101,17 @@ def history_weights(cwd: str | None, all_objects: bool, pathspecs: Sequence[str]
 
         selection = ["--no-walk=unsorted", "--stdin"]
         stdin = b"".join(sha + b"\n" for sha in every_commit(cwd))
-    done = run(["log", *selection, "--format=", "--raw", "-c", "-z", "--no-abbrev", "--no-renames",
+    done = run(["log", *selection, "--format=%H", "--raw", "-c", "-z", "--no-abbrev", "--no-renames",
                 "--diff-filter=d", "--root", "--", *pathspecs], cwd=cwd, input=stdin)
     if done.returncode != 0:
         raise GitError(first_error_line(done.stderr))
-    changes: list[tuple[bytes, list[bytes]]] = []
-    fields = iter(done.stdout.split(b"\0"))
-    for meta in fields:
-        if not meta.startswith(b":"):
-            continue  # between commits
-        path = next(fields, b"")
-        parents = len(meta) - len(meta.lstrip(b":"))  # ":" a commit, "::" a merge of two, ...
-        parts = meta[parents:].split()
-        changes.append((path, [oid for oid in parts[parents + 1:2 * parents + 2] if not _NULL.match(oid)]))
-    sizes = blob_sizes(sorted({oid.decode("ascii", "replace") for _, oids in changes for oid in oids}), cwd)
-    weights: dict[bytes, int] = {}
-    for path, oids in changes:
-        weights[path] = weights.get(path, 0) + sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
-    return weights
+    changes = list(cost.raw_changes(done.stdout))
+    return Listing(changes, cost.sizes_of(changes, cwd))
+
+
+def history_weights(cwd: str | None, all_objects: bool, pathspecs: Sequence[str] = ()) -> dict[bytes, int]:
+    """Every path a history scan can meet, weighed (:meth:`Listing.weights`)."""
+    return history_listing(cwd, all_objects, pathspecs).weights()
 
 
 def history_id(cwd: str | None) -> str:

@@ -1,0 +1,118 @@
+"""What git's diffs of a history cost, predicted from the history's listing alone.
+
+`git log -p` spends its time reading both versions of every changed file and diffing them,
+and a little on every change whatever its size (finding it in the trees, setting up the
+diff, writing its header). So a change is predicted to cost the bytes of the versions git
+reads plus :data:`CHANGE_BYTES`. Calibrated against measured `git log -p` CPU (bench/README.md,
+"git's cost"): on openai-python the newer half of the commits is 73 % of git's work, and
+splitting the commits where this model puts half the cost leaves two parts within 10 % of
+each other. The prediction uses only what every clone of a repository shares (blob sizes
+and the changes' listing), never pack layout, so every runner predicts alike.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection, Iterator, Sequence
+
+from byok_ci.sources.git.process import blob_sizes, run
+
+# A change's cost beyond the bytes git reads for it, in bytes (calibrated: bench/README.md).
+CHANGE_BYTES = 32 * 1024
+# How much more than its bytes a whole added file weighs in a path shard (bench/README.md).
+ADDED_EXTRA = 4
+# Commits whose cost is predicted to cut a history into `-j` parts (bench/parts.py).
+SAMPLED_COMMITS = 2048
+# Predicting costs git ~5-8 % of the diffs' CPU; it shortens the scan only where the parts'
+# gits do not also compete with byok-ci itself for the cores (on 2 cores every core is busy
+# either way: measured no faster there), so below this many cores parts are cut by count.
+PREDICT_MIN_CPUS = 3
+_NULL = re.compile(rb"^0+$")
+
+
+def raw_changes(out: bytes) -> Iterator[tuple[bytes, bytes, list[bytes]]]:
+    """(commit, path, blob ids git reads) of each change in `-z --raw -c --no-abbrev` output;
+    the commit is the last id line before it (empty when the output names none)."""
+    commit = b""
+    fields = iter(out.split(b"\0"))
+    for field in fields:
+        field = field.lstrip(b"\n")  # (`git log` puts a newline between a commit's id and its changes)
+        if field.startswith(b":"):
+            path = next(fields, b"")
+            parents = len(field) - len(field.lstrip(b":"))  # ":" a commit, "::" a merge of two, ...
+            parts = field[parents:].split()
+            yield commit, path, [oid for oid in parts[parents + 1:2 * parents + 2] if not _NULL.match(oid)]
+        elif field.strip():
+            commit = field.strip()
+
+
+def change_cost(oids: Sequence[bytes], sizes: dict[str, int], per_change: int = CHANGE_BYTES) -> int:
+    """A change's predicted cost: the bytes of the versions git reads, plus ``per_change``."""
+    return per_change + sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
+
+
+def path_cost(oids: Sequence[bytes], sizes: dict[str, int]) -> int:
+    """A change's weight in packing a history's paths into shards: the bytes of the versions
+    git reads, and :data:`ADDED_EXTRA` times more for a file added (``oids`` its new version
+    alone), all of which git writes and byok-ci reads, where a change writes only its lines."""
+    read = sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
+    return read * (1 + ADDED_EXTRA) if len(oids) == 1 else read
+
+
+def sizes_of(changes: Sequence[tuple[bytes, bytes, list[bytes]]], cwd: str | None) -> dict[str, int]:
+    return blob_sizes(sorted({oid.decode("ascii", "replace") for _, _, oids in changes for oid in oids}), cwd)
+
+
+def commit_costs(shas: Sequence[bytes], cwd: str | None, config: Sequence[str] = (),
+                 pathspecs: Sequence[str] = ()) -> dict[bytes, int] | None:
+    """Each of ``shas``' predicted cost (commits with no change left out); None when git
+    cannot list them (the parts are then split by count)."""
+    done = run([*config, "diff-tree", "--stdin", "-r", "-c", "--root", "-z", "--no-abbrev", "--no-renames",
+                "--diff-filter=d", "--", *pathspecs], cwd=cwd, input=b"".join(sha + b"\n" for sha in shas))
+    if done.returncode != 0:
+        return None
+    changes = list(raw_changes(done.stdout))
+    sizes = sizes_of(changes, cwd)
+    costs: dict[bytes, int] = {}
+    for commit, _, oids in changes:
+        costs[commit] = costs.get(commit, 0) + change_cost(oids, sizes)
+    return costs
+
+
+def cut(costs: Sequence[int], count: int) -> list[int]:
+    """Where to cut ``costs`` (at least ``count`` of them) into ``count`` consecutive
+    non-empty runs of about equal total: the index where every run but the first starts."""
+    total = sum(costs)
+    cuts: list[int] = []
+    running = 0
+    for index, cost in enumerate(costs[:-1]):
+        running += cost
+        left = count - 1 - len(cuts)  # cuts still to make
+        # A run ends where the running total first reaches its share, or where the runs
+        # after it would otherwise be left with no element.
+        if left and (running * count >= total * (len(cuts) + 1) or index + 1 == len(costs) - left):
+            cuts.append(index + 1)
+    return cuts
+
+
+def part_starts(shas: Sequence[bytes], count: int, cwd: str | None, known: dict[bytes, int] | None = None,
+                config: Sequence[str] = (), pathspecs: Sequence[str] = (),
+                unreadable: Collection[bytes] = ()) -> list[int]:
+    """Where each of ``count`` consecutive parts of ``shas`` (listed commits) starts, but the
+    first: by predicted git cost (``known`` costs, else a prediction where a core is to
+    spare), else by count."""
+    if count == 1:
+        return []
+    if known is not None:  # (a shard's, from the listing it made anyway)
+        return cut([CHANGE_BYTES + known.get(sha, 0) for sha in shas], count)
+    by_count = [len(shas) * i // count for i in range(1, count)]
+    if (os.cpu_count() or 1) < PREDICT_MIN_CPUS:
+        return by_count
+    # Every commit's cost would take git a tenth of the diffs' time to predict: one commit
+    # in `stride`, standing for the commits up to the next one, is enough to cut.
+    stride = max(1, len(shas) // SAMPLED_COMMITS)
+    costs = commit_costs([sha for sha in shas[::stride] if sha not in unreadable], cwd, config, pathspecs)
+    if costs is None:
+        return by_count
+    return cut([CHANGE_BYTES + costs.get(shas[index - index % stride], 0) for index in range(len(shas))], count)
