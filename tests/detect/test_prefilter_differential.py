@@ -132,3 +132,54 @@ def test_a_user_rule_whose_lookaround_names_an_anchor_keeps_its_keys(
             assert _findings(fast, text, "f.txt") == expected, repr(tail)
             compared.extend(expected)
     assert {f[0] for f in compared} == {"mine.not-at-end", "mine.line-end"}
+
+
+def _tree(root: Path, ruleset: RuleSet, rng: random.Random) -> int:
+    """Files in several encodings and line ends, keys in names and in a zip: how many keys."""
+    import zipfile
+
+    count = 0
+    for rule in ruleset.rules:
+        key = generate_key(rule, rng)
+        word = _word(rule)
+        folder = root / rule.id.replace(".", "-")
+        folder.mkdir()
+        (folder / "cr.ini").write_bytes(f"[{word}]\rname = x\rapi_key = {key}\r".encode())
+        (folder / "utf16.env").write_bytes(f"{word.upper()}_API_KEY={key}\r\n".encode("utf-16"))
+        (folder / "é.txt").write_text(f"ü {r'{'}{word} token: {key}{r'}'} é\n", encoding="utf-8")
+        (folder / word).mkdir()
+        (folder / word / "settings.txt").write_text(f"token: {key}\n")
+        with zipfile.ZipFile(folder / "bundle.zip", "w") as archive:
+            archive.writestr("deep/config.yaml", f"{word}:\n  api_key: {key}\n")
+        if all(c.isalnum() or c in "-_" for c in key):
+            (folder / f"{key}.txt").write_text("x\n")
+        count += 1
+    return count
+
+
+def test_a_directory_scan_with_hyperscan_finds_what_pure_python_finds(
+    shipped_rules: RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole directory scan (names sifted by halving, UTF-16, CR-only lines, archives, a
+    path that names the provider), Hyperscan forced on a small tree, against pure Python."""
+    from byok_ci.detect import choose
+    from byok_ci.scan import scan_paths
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(choose, "FAST_PREFILTER_MIN_BYTES", 0)
+    root = tmp_path / "tree"
+    root.mkdir()
+    _tree(root, shipped_rules, random.Random(9))
+
+    def found() -> list[tuple[str, int, int, str, str]]:
+        report = scan_paths([str(root)], rules=shipped_rules, root=str(root))
+        assert not [e for e in report.errors if e.blocking], report.errors
+        return sorted((f.path, f.line, f.column, f.rule_id, f.fingerprint) for f in report.findings)
+
+    fast = found()
+    monkeypatch.setenv("BYOK_CI_PREFILTER", "python")
+    slow = found()
+    missed = sorted({(path, rule) for path, _, _, rule, _ in set(slow) - set(fast)})
+    assert not missed, missed
+    assert fast == slow
+    assert len({f[3] for f in slow}) > len(shipped_rules.rules) // 2
