@@ -56,6 +56,11 @@ SURROUNDINGS: list[tuple[str, Callable[[Rule, str], tuple[str, str]]]] = [
     ("base64", lambda r, k: ("blob: " + base64.b64encode(f"{_word(r).upper()}_API_KEY={k}\n".encode()).decode(),
                              "f.txt")),
     ("base64-alone", lambda r, k: (base64.b64encode(f"{r.keywords[0]} key = {k}".encode()).decode(), "f.txt")),
+    ("base64-utf8", lambda r, k: (base64.b64encode(f"é {_word(r).upper()}_API_KEY={k}".encode()).decode(), "f.txt")),
+    ("base64-quoted", lambda r, k: ('x="' + base64.b64encode(f"\t{_word(r)}:\r\n  api_key: {k}\n".encode()).decode() + '"',
+                                    "f.yaml")),
+    ("base64-after-non-ascii", lambda r, k: ("é" + base64.b64encode(f"{_word(r).upper()}_API_KEY={k}".encode()).decode(),
+                                             "f.txt")),
     ("url-encoded", lambda r, k: ("q=" + urllib.parse.quote(f'{{"{_word(r)}_api_key": "{k}"}}', safe=""), "f.txt")),
 ]
 
