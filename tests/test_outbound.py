@@ -174,3 +174,25 @@ def test_a_narrow_standard_output_gets_escapes_not_an_error(tmp_path: Path, ship
     assert data.returncode == 1, data.stderr
     (finding,) = json.loads(data.stdout.decode(encoding))["findings"]
     assert finding["path"] == "s\u00e9ttings \U0001f511.env" and "\u2026" in finding["redacted"]
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_junit_on_a_narrow_standard_output_names_the_real_file(tmp_path: Path, shipped_rules: RuleSet,
+                                                               rng: random.Random, encoding: str) -> None:
+    """``\\uXXXX`` means nothing in XML: JUnit on an ASCII output named a file
+    ``s\\u00e9ttings.env`` that does not exist. Character references keep it the same document."""
+    import os
+    import subprocess
+    import sys
+    import xml.etree.ElementTree as ET
+
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    name = "s\u00e9ttings \u20ac\U0001f511.env"
+    (tmp_path / name).write_text(f"OPENAI_API_KEY={key}\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    done = subprocess.run([sys.executable, "-m", "byok_ci", "scan", ".", "--format", "junit"], cwd=tmp_path, env=env,
+                          capture_output=True)
+    assert done.returncode == 1, done.stderr
+    assert key[-20:-4].encode() not in done.stdout
+    (case,) = [c for c in ET.fromstring(done.stdout).iter("testcase") if c.get("file")]
+    assert case.get("file") == name

@@ -63,6 +63,9 @@ def strip_lookarounds(pattern: str, keep_edges: bool = False) -> str:
 # to Python on text and to Hyperscan on its UTF-8 bytes (a character outside ASCII is bytes
 # outside every such class).
 _EDGE_CHARS = re.compile(r"(?:[ -Z\]-~]|\\[^A-Za-z0-9])+")
+# Bodies that are not one character outside a class: "(?!$)" asks for any character next
+# (a "$" included), "(?!.)" for a line's end; as a class they would name a literal.
+_NOT_ONE_CHARACTER = frozenset(".$|")
 
 
 def _edge(group: str) -> str:
@@ -78,7 +81,7 @@ def _edge(group: str) -> str:
         body = body[1:-1]
     elif not (len(body) == 1 or (len(body) == 2 and body[0] == "\\")):
         return ""
-    if not _EDGE_CHARS.fullmatch(body) or body.startswith("^"):
+    if not _EDGE_CHARS.fullmatch(body) or body.startswith("^") or body in _NOT_ONE_CHARACTER:
         return ""
     return template.format(body)
 

@@ -175,4 +175,18 @@ def _conform(raw: str, seconds: float, suite_times: dict[str, float] | None = No
 
 
 def write(report: Report, stream: TextIO, **_options: object) -> None:
-    stream.write(to_xml(report))
+    xml = to_xml(report)
+    if not xml.isascii() and not _writes_unicode(stream):
+        # Declared UTF-8: on an ASCII or Latin-1 output (LANG=C) character references keep
+        # the document the same (the stream's own ``\uXXXX`` escapes mean nothing in XML).
+        xml = xml.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    stream.write(xml)
+
+
+def _writes_unicode(stream: TextIO) -> bool:
+    import codecs
+
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name.startswith("utf")
+    except LookupError:
+        return True
