@@ -164,7 +164,7 @@ def scan_git(
     try:
         if target.mode == "staged":
             findings += detect_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector)
-            findings += detect_chunks(BinaryTexts(chunker, cwd).chunks(), detector)
+            findings += BinaryTexts(chunker, detector, context, cwd).findings()
             findings += _found_in_context(context, chunker, findings)
         else:
             incremental = History(run, state, full, shard=shard) if state is not None else None
@@ -294,9 +294,13 @@ def _scan_commits(
         for part in parts[1:]:
             chunker.absorb(part.chunker)
         shares = [finding for share in found for finding in share]
-        shares += detect_batched(BinaryTexts(chunker, cwd).chunks(), detector)
-        if context is not None:
-            shares += _found_in_context(context, chunker, shares)
+        reader = context or ContextReader(detector, chunker.max_file_size, cwd)
+        try:
+            shares += BinaryTexts(chunker, detector, reader, cwd).findings()
+            if context is not None:
+                shares += _found_in_context(context, chunker, shares)
+        finally:
+            reader.close()
         commits = {f.commit for f in shares if f.commit}
         if history:
             marks = reachability(commits, cwd, all_objects=target.all_objects)
