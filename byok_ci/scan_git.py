@@ -27,7 +27,6 @@ from byok_ci.model import Chunk, Finding, Report, ScanError
 from byok_ci.paths import work_tree_root
 from byok_ci.pipeline import Run, start
 from byok_ci.pipeline.detection import (
-    detect_batched,
     detect_chunks,
     detect_concurrently,
 )
@@ -416,6 +415,8 @@ def mark_history_only(findings: list[Finding], detector: Detector, max_size: int
     The files come from one `git cat-file --batch` process; a file too big to read again
     keeps its findings unmarked rather than claim a key is gone.
     """
+    from byok_ci.sources.read import decode
+
     paths = sorted({f.path for f in findings if "\n" not in f.path})
     present: dict[str, set[str]] = {f.path: set() for f in findings}
     contents = read_blobs([b"HEAD:" + raw_path(path) for path in paths], max_size, cwd)
@@ -425,7 +426,9 @@ def mark_history_only(findings: list[Finding], detector: Detector, max_size: int
         if isinstance(data, int):  # too big to read again: do not claim the key is gone
             present[path] = {f.fingerprint for f in findings if f.path == path}
             continue
-        text = data.decode("utf-8", "replace")
+        text = decode(data)  # UTF-16 as a directory scan reads it; binary as before
+        if text is None:
+            text = data.decode("utf-8", "replace")
         present[path] = {f.fingerprint for f in detector.detect(Chunk(text=text, path=path))}
     return [f if f.fingerprint in present[f.path] else replace(f, history_only=True) for f in findings]
 

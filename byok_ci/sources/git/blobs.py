@@ -167,7 +167,7 @@ class ContextReader:
         if not header:
             raise GitError("git cat-file --batch stopped")
         if len(header) != 3 or not header[2].isdigit():
-            return None  # "<id> missing"
+            return None, b""  # "<id> missing"
         size = int(header[2])
         keep = header[1] == b"blob" and size <= self.max_size
         data = _read(git.stdout, size + 1, keep, head)[:size]  # and the newline after the content

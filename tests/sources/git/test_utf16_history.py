@@ -45,6 +45,7 @@ def test_each_key_of_a_utf16_file_is_reported_once_at_the_commit_that_added_it(
     report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
     found = sorted((f.line, f.commit) for f in report.findings)
     assert found == [(2, first), (3, second)]  # the decoded text's lines; the first key not again
+    assert not any(f.history_only for f in report.findings)  # both keys are still there at HEAD
     assert not report.errors
     assert all(key not in repr(report) for key in keys)
 
