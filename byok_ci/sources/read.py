@@ -25,7 +25,6 @@ from byok_ci.sources import Reading
 STDIN = "-"
 STDIN_DISPLAY = "<stdin>"
 SNIFF = 8192  # the bytes a file's encoding is told from
-_SNIFF = SNIFF
 # Files larger than this are read in blocks of STREAM_BLOCK bytes, cut at line ends, each
 # chunk repeating up to STREAM_OVERLAP characters of whole lines before it (more than any
 # key plus the provider context a rule looks back for), so memory stays bounded by the
@@ -250,7 +249,7 @@ def _decode(data: bytes) -> tuple[str | None, bool]:
     encoding = utf16_encoding(data)
     if encoding is not None:
         return data.decode(encoding, "replace"), False
-    if b"\0" in data[:_SNIFF]:
+    if b"\0" in data[:SNIFF]:
         return None, False
     try:
         return data.decode("utf-8"), True
@@ -265,7 +264,7 @@ def utf16_encoding(data: bytes) -> str | None:
         return None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    sample = data[:_SNIFF]
+    sample = data[:SNIFF]
     return _utf16_without_bom(sample) if b"\0" in sample else None
 
 
@@ -275,7 +274,7 @@ def _stream_encoding(first: bytes) -> str | None:
         return "utf-16"
     if first.startswith(codecs.BOM_UTF8):
         return "utf-8"
-    sample = first[:_SNIFF]
+    sample = first[:SNIFF]
     return _utf16_without_bom(sample) if b"\0" in sample else "utf-8"
 
 

@@ -39,6 +39,8 @@ class BinaryTexts:
         return self.chunker.reading
 
     def findings(self) -> Iterator[Finding]:
+        """What detection finds in those texts (of a UTF-16 version: what the versions it
+        was diffed against do not hold); blobs over the size limit are errors of the reading."""
         from byok_ci.pipeline.detection import chunk_findings
 
         for chunk, parents in self._texts():
