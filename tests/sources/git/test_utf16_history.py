@@ -108,3 +108,23 @@ def test_a_utf16_file_over_the_maximum_size_is_an_error_naming_it_at_its_commit(
     assert [(e.path, e.message.split(" is over")[0]) for e in report.errors] == [
         (f"big.ini@{commit[:12]}", f"skipped: {len(_ini(keys[0])) + 22 * 200:,} bytes")]
     assert exit_code(report) == INCOMPLETE
+
+
+def test_a_merge_reports_only_the_utf16_keys_neither_parent_had(
+        tmp_path: Path, shipped_rules: RuleSet, keys: list[str]) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("win/settings.ini", _ini())
+    repo.commit("start")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("win/settings.ini", _ini(keys[0]))
+    side = repo.commit("side adds a key")
+    repo.git("checkout", "-q", "main")
+    repo.write("win/settings.ini", _ini("none"))
+    repo.commit("main edits the file")
+    repo.git("merge", "-q", "-s", "ours", "--no-commit", "side")
+    repo.write("win/settings.ini", _ini(keys[0], keys[1]))  # resolved by hand, with a key no parent had
+    merge = repo.commit("merge side")
+    report = scan_git(GitTarget("range", revision=f"{side}..HEAD"), rules=shipped_rules, cwd=str(repo.path))
+    assert [(f.line, f.commit) for f in report.findings] == [(3, merge)]
+    history = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert sorted((f.line, f.commit) for f in history.findings) == sorted([(2, side), (3, merge)])
