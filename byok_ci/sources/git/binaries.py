@@ -41,10 +41,8 @@ class BinaryTexts:
     def findings(self) -> Iterator[Finding]:
         """What detection finds in those texts (of a UTF-16 version: what the versions it
         was diffed against do not hold); blobs over the size limit are errors of the reading."""
-        from byok_ci.pipeline.detection import chunk_findings
-
         for chunk, parents in self._texts():
-            found = chunk_findings(chunk, self.detector)
+            found = self.detector.detect(chunk)  # whole files: no origin to relocate to
             if found and parents:
                 older = self._older(chunk.path, parents)
                 found = [f for f in found if (f.fingerprint, f.rule_id) not in older]
@@ -88,7 +86,6 @@ class BinaryTexts:
     def _older(self, path: str, parents: tuple[str, ...]) -> set[tuple[str, str]]:
         """The (fingerprint, rule) of each key the versions ``parents`` of ``path`` hold, as a
         directory scan decodes them (one too large to read holds none: its keys come again)."""
-        from byok_ci.pipeline.detection import chunk_findings
         from byok_ci.sources.read import decode
 
         held: set[tuple[str, str]] = set()
@@ -96,7 +93,7 @@ class BinaryTexts:
             data, _ = self.reader.read(parent)
             text = decode(data) if isinstance(data, bytes) else None
             if text is not None:
-                held.update((f.fingerprint, f.rule_id) for f in chunk_findings(Chunk(text=text, path=path), self.detector))
+                held.update((f.fingerprint, f.rule_id) for f in self.detector.detect(Chunk(text=text, path=path)))
         return held
 
 
