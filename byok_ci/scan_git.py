@@ -27,7 +27,6 @@ from byok_ci.model import Chunk, Finding, Report, ScanError
 from byok_ci.paths import work_tree_root
 from byok_ci.pipeline import Run, start
 from byok_ci.pipeline.detection import (
-    detect_batched,
     detect_chunks,
     detect_concurrently,
 )
@@ -164,7 +163,7 @@ def scan_git(
     try:
         if target.mode == "staged":
             findings += detect_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector)
-            findings += detect_chunks(BinaryTexts(chunker, cwd).chunks(), detector)
+            findings += BinaryTexts(chunker, detector, context, cwd).findings()
             findings += _found_in_context(context, chunker, findings)
         else:
             incremental = History(run, state, full, shard=shard) if state is not None else None
@@ -294,9 +293,13 @@ def _scan_commits(
         for part in parts[1:]:
             chunker.absorb(part.chunker)
         shares = [finding for share in found for finding in share]
-        shares += detect_batched(BinaryTexts(chunker, cwd).chunks(), detector)
-        if context is not None:
-            shares += _found_in_context(context, chunker, shares)
+        reader = context or ContextReader(detector, chunker.max_file_size, cwd)
+        try:
+            shares += BinaryTexts(chunker, detector, reader, cwd).findings()
+            if context is not None:
+                shares += _found_in_context(context, chunker, shares)
+        finally:
+            reader.close()
         commits = {f.commit for f in shares if f.commit}
         if history:
             marks = reachability(commits, cwd, all_objects=target.all_objects)
@@ -412,6 +415,8 @@ def mark_history_only(findings: list[Finding], detector: Detector, max_size: int
     The files come from one `git cat-file --batch` process; a file too big to read again
     keeps its findings unmarked rather than claim a key is gone.
     """
+    from byok_ci.sources.read import decode
+
     paths = sorted({f.path for f in findings if "\n" not in f.path})
     present: dict[str, set[str]] = {f.path: set() for f in findings}
     contents = read_blobs([b"HEAD:" + raw_path(path) for path in paths], max_size, cwd)
@@ -421,7 +426,9 @@ def mark_history_only(findings: list[Finding], detector: Detector, max_size: int
         if isinstance(data, int):  # too big to read again: do not claim the key is gone
             present[path] = {f.fingerprint for f in findings if f.path == path}
             continue
-        text = data.decode("utf-8", "replace")
+        text = decode(data)  # UTF-16 as a directory scan reads it; binary as before
+        if text is None:
+            text = data.decode("utf-8", "replace")
         present[path] = {f.fingerprint for f in detector.detect(Chunk(text=text, path=path))}
     return [f if f.fingerprint in present[f.path] else replace(f, history_only=True) for f in findings]
 

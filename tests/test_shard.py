@@ -224,6 +224,7 @@ def _tricky_history(path: Path, keys: list[str]) -> GitRepo:
         repo.write(f"odd/{name}", f"K{i} = '{keys[(i + 3) % len(keys)]}'\n")
         repo.write(name, f"K = '{keys[(i + 4) % len(keys)]}'\n")
     repo.write(b"latin/caf\xe9.py", f"KEY = '{keys[5]}'\n".encode())  # not UTF-8
+    repo.write("win/settings.ini", f"[a]\r\nKEY = {keys[1]}\r\n".encode("utf-16"))  # git diffs it as binary
     repo.write(b"caf\xe9-top.py", f"KEY = '{keys[4]}'\n".encode())
     repo.write("conflict.py", "A = 1\n")
     repo.commit("start")
@@ -231,6 +232,7 @@ def _tricky_history(path: Path, keys: list[str]) -> GitRepo:
     repo.git("mv", "old/dir/moved.py", "new/place/moved.py")  # a rename: delete + add, as history scans see it
     repo.git("rm", "-q", "-r", "gone")  # a deleted directory: history only
     repo.write("b[i]g*/f03.py", "# 3\n" + "y = 3\n" * 70)
+    repo.write("win/settings.ini", f"[a]\r\nKEY = {keys[1]}\r\nOTHER = {keys[3]}\r\n".encode("utf-16"))
     repo.commit("move and delete")
     repo.git("checkout", "-q", "-b", "side")
     repo.write("conflict.py", "A = 2\n")
@@ -256,7 +258,8 @@ def test_tricky_history_shards_merge_to_the_single_scan(tmp_path, shipped_rules,
     assert not single.errors and any(f.history_only for f in single.findings)
     paths = {f.path for f in single.findings}
     assert {"conflict.py", "merge-only/new.py", "new/place/moved.py", "odd/:(top)magic.py", "-dash.py",
-            "latin/caf\\xe9.py", "gone/deep/b.py"} <= paths, paths
+            "latin/caf\\xe9.py", "gone/deep/b.py", "win/settings.ini"} <= paths, paths
+    assert sorted(f.line for f in single.findings if f.path == "win/settings.ini") == [2, 3]  # UTF-16, each key once
     shards = [scan_git(target, cwd=str(repo.path), shard=Shard(k, count)) for k in range(1, count + 1)]
     merged = _merged(shards, tmp_path)
     assert not merged.errors, merged.errors

@@ -24,7 +24,7 @@ from byok_ci.sources import Reading
 
 STDIN = "-"
 STDIN_DISPLAY = "<stdin>"
-_SNIFF = 8192
+SNIFF = 8192  # the bytes a file's encoding is told from
 # Files larger than this are read in blocks of STREAM_BLOCK bytes, cut at line ends, each
 # chunk repeating up to STREAM_OVERLAP characters of whole lines before it (more than any
 # key plus the provider context a rule looks back for), so memory stays bounded by the
@@ -246,16 +246,26 @@ def _decode(data: bytes) -> tuple[str | None, bool]:
     """:func:`decode`, and whether ``data`` is that text encoded as UTF-8 (no BOM, no bad bytes)."""
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", "replace"), False
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", "replace"), False
-    sample = data[:_SNIFF]
-    if b"\0" in sample:
-        encoding = _utf16_without_bom(sample)
-        return (data.decode(encoding, "replace") if encoding else None), False
+    encoding = utf16_encoding(data)
+    if encoding is not None:
+        return data.decode(encoding, "replace"), False
+    if b"\0" in data[:SNIFF]:
+        return None, False
     try:
         return data.decode("utf-8"), True
     except UnicodeDecodeError:
         return data.decode("utf-8", "replace"), False
+
+
+def utf16_encoding(data: bytes) -> str | None:
+    """The UTF-16 codec :func:`decode` reads ``data`` with (a BOM, or the NULs of mostly
+    ASCII text: :func:`_utf16_without_bom`); None when it does not read it as UTF-16."""
+    if data.startswith(codecs.BOM_UTF8):
+        return None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = data[:SNIFF]
+    return _utf16_without_bom(sample) if b"\0" in sample else None
 
 
 def _stream_encoding(first: bytes) -> str | None:
@@ -264,7 +274,7 @@ def _stream_encoding(first: bytes) -> str | None:
         return "utf-16"
     if first.startswith(codecs.BOM_UTF8):
         return "utf-8"
-    sample = first[:_SNIFF]
+    sample = first[:SNIFF]
     return _utf16_without_bom(sample) if b"\0" in sample else "utf-8"
 
 

@@ -260,3 +260,30 @@ def test_a_nul_byte_does_not_carry_a_key_past_the_gate(server: Remote, dev: GitR
         assert lines[0] == "remote: byok-ci: push rejected: 1 leaked key in the pushed commits"
         assert lines[1].startswith("remote: byok-ci:   settings.env:2: openai.project-key sk-proj-")
     assert key not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("options", [(), ("--skip-binary",)])
+def test_a_key_in_a_utf16_file_is_rejected_once_at_the_push_that_adds_it(
+        server: Remote, dev: GitRepo, shipped_rules: RuleSet, key: str, options: tuple[str, ...]) -> None:
+    """git diffs UTF-16 (Windows .ini/.reg/.ps1 files) as binary; the hook decodes it as a
+    directory scan does, --skip-binary or not (its printable bytes spell no key)."""
+    install_hook(server, *options)
+    (dev.path / "settings.ini").write_bytes(f"[openai]\r\napi_key = {key}\r\n".encode("utf-16"))
+    dev.commit("a key in a UTF-16 file")
+    done = push(dev, "main")
+    assert done.returncode != 0
+    lines = remote_lines(done)
+    assert lines[0] == "remote: byok-ci: push rejected: 1 leaked key in the pushed commits"
+    assert lines[1].startswith("remote: byok-ci:   settings.ini:2: openai.project-key sk-proj-")
+    assert key not in done.stderr + done.stdout
+    server.git("fetch", "-q", str(dev.path), "main:main")  # the key reached the server another way
+    other = key_for(shipped_rules, "groq.api-key", random.Random(5))
+    (dev.path / "settings.ini").write_bytes(f"[openai]\r\napi_key = {key}\r\n[groq]\r\nkey = {other}\r\n"
+                                            .encode("utf-16"))
+    dev.commit("another key in it")
+    done = push(dev, "main")
+    assert done.returncode != 0
+    lines = remote_lines(done)
+    assert lines[0] == "remote: byok-ci: push rejected: 1 leaked key in the pushed commits"  # not the first again
+    assert lines[1].startswith("remote: byok-ci:   settings.ini:4: groq.api-key gsk_")
+    assert key not in done.stderr + done.stdout and other not in done.stderr + done.stdout

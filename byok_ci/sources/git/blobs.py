@@ -149,6 +149,12 @@ class ContextReader:
 
     def _read(self, blob: str) -> bytes | int | None:
         """The blob's bytes; its size if over the maximum (read past); None if git has none."""
+        return self.read(blob)[0]
+
+    def read(self, blob: str, head: int = 0) -> tuple[bytes | int | None, bytes]:
+        """The blob's bytes, its size if over the maximum (read past) or None if git has
+        none; and, when over the maximum, its first ``head`` bytes. Through this reader's
+        one ``git cat-file --batch`` process (:meth:`close` stops it); one thread at a time."""
         git = self._git
         if git is None:
             git = self._git = subprocess.Popen(command(["cat-file", "--batch"]), cwd=self.cwd, env=environment(),
@@ -161,11 +167,11 @@ class ContextReader:
         if not header:
             raise GitError("git cat-file --batch stopped")
         if len(header) != 3 or not header[2].isdigit():
-            return None  # "<id> missing"
+            return None, b""  # "<id> missing"
         size = int(header[2])
         keep = header[1] == b"blob" and size <= self.max_size
-        data = _read(git.stdout, size + 1, keep)[:size]  # and the newline after the content
-        return data if keep else size if header[1] == b"blob" else None
+        data = _read(git.stdout, size + 1, keep, head)[:size]  # and the newline after the content
+        return (data if keep else size if header[1] == b"blob" else None), b"" if keep else data[:head]
 
     def _detected(self, version: InContext, data: bytes) -> list[Finding] | None:
         """What detection finds on the added lines of ``version`` (its blob's ``data``); None
@@ -230,14 +236,16 @@ def _words(made: dict[str, list[tuple[tuple[str, ...], frozenset[int] | None]]])
     return words
 
 
-def _read(out: IO[bytes], size: int, keep: bool) -> bytes:
+def _read(out: IO[bytes], size: int, keep: bool, head: int = 0) -> bytes:
+    """``size`` bytes of ``out``: all of them if ``keep``, else the first ``head``."""
     pieces = []
     while size > 0:
         piece = out.read(min(size, 1 << 20))
         if not piece:
             raise GitError("git cat-file --batch ended early")
-        if keep:
-            pieces.append(piece)
+        if keep or head > 0:
+            pieces.append(piece if keep else piece[:head])
+            head -= len(piece)
         size -= len(piece)
     return b"".join(pieces)
 

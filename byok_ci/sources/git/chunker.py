@@ -20,6 +20,7 @@ class Binary:
     where: str
     blob: str
     commit: Commit | None
+    parents: tuple[str, ...] = ()  # the blobs it was diffed against (all zeros: none, a new file)
 
 
 @dataclass(frozen=True)
@@ -98,14 +99,16 @@ class Chunker:
             "(raise it with --max-file-size)",
         )
 
-    def text_after_all(self, binary: Binary, data: bytes, printable: bool = False) -> Chunk:
+    def text_after_all(self, binary: Binary, data: bytes, printable: bool = False, text: str | None = None) -> Chunk:
         """The whole of a file git called binary but that holds text, as one chunk; with
-        ``printable``, a binary file's printable text (:func:`printable_text`)."""
+        ``printable``, a binary file's printable text (:func:`printable_text`); ``text``:
+        its text decoded already (UTF-16)."""
         self.reading.count("skipped_binary", -1)
         self.reading.count("files")
         self.reading.count("bytes", len(data))
         commit = binary.commit
-        text = printable_text(data) if printable else data.decode("utf-8", "replace")
+        if text is None:
+            text = printable_text(data) if printable else data.decode("utf-8", "replace")
         return Chunk(text=text, path=binary.path, commit=commit.sha if commit else None,
                      commit_info=commit.info if commit else None)
 
@@ -124,7 +127,8 @@ class Chunker:
         if patch.binary:
             reading.count("skipped_binary")
             if patch.blob and not is_excluded(patch.path, self.exclude):
-                self.binaries.append(Binary(patch.path, self._where(patch), patch.blob, patch.commit))
+                self.binaries.append(Binary(patch.path, self._where(patch), patch.blob, patch.commit,
+                                            patch.parents))
             return
         if not patch.runs:
             if self.made is not None and patch.blob:

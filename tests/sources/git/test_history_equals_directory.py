@@ -67,6 +67,10 @@ def _placements(rng: random.Random) -> dict[str, bytes]:
             files[f"{slug}/{i}-secret.yaml"] = b"kind: Secret\ndata:\n  value: " + once + b"\n"
             files[f"{slug}/{i}-bom.txt"] = b"\xef\xbb\xbf" + text.encode() + b"\n"
             if i == 0:
+                # UTF-16 (Windows .ini/.reg/.ps1 files): git diffs it as binary, history decodes it.
+                files[f"{slug}/{i}-utf16.ini"] = framed.replace("\n", "\r\n").encode("utf-16")
+                files[f"{slug}/{i}-utf16le-no-bom.ini"] = framed.encode("utf-16-le")
+                files[f"{slug}/{i}-utf16be-no-bom.ini"] = framed.encode("utf-16-be")
                 files[f"{slug}/{i}-long-line.txt"] = b"x" * 20_000 + b" " + text.encode() + b" " + b"y" * 20_000 + b"\n"
             files[f"{slug}/{i}.crlf"] = framed.replace("\n", "\r\n").encode()
             files[f"{slug}/{i}.cr"] = framed.replace("\n", "\r").encode()
@@ -131,13 +135,10 @@ def test_history_finds_what_a_directory_scan_finds(jobs: int, prefilter: str, pl
         assert hasattr(fast_prefilter(RULES.rules, RULES.digest), "may_find")
     if jobs == 0:
         assert report.stats.commits > commits.MIN_COMMITS_PER_PART  # several parts where there are cores
-    # UTF-16 is left out: history skips it (the xfail below).
     assert _found(report) == expected
     assert len({f[2] for f in expected}) == len(RULES.rules)  # every rule was found somewhere
 
 
-@pytest.mark.xfail(strict=True, reason="history skips UTF-16 files as binary (git diffs them as binary; "
-                   "BinaryTexts re-reads only blobs .gitattributes marks -diff): a directory scan decodes them")
 def test_a_utf16_file_is_scanned_in_history_as_in_a_directory(tmp_path: Path, shipped_rules: RuleSet,
                                                               rng: random.Random) -> None:
     key = key_for(shipped_rules, "openai.project-key", rng)
