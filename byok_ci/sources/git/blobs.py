@@ -35,7 +35,7 @@ from __future__ import annotations
 import bisect
 import subprocess
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO
 
@@ -95,29 +95,38 @@ class ContextReader:
         spots = {_spot(f) for f in known}
         found: list[Finding] = []
         errors: list[ScanError] = []
-        ruled_out: set[tuple[str, str]] = set()
+        ruled_out: set[tuple[str, str, tuple[int, ...] | None]] = set()
         seen: dict[tuple[str, str, tuple[tuple[int, int], ...]], list[Finding]] = {}
+        wanted: list[InContext] = []
+        for version in versions:
+            rules = None if version.rules is None else set(version.rules)
+            held = words.get(version.blob)
+            if (rules is not None and held is not None and not rules & held
+                    and not rules & self.detector.named_by(version.path)):
+                continue  # no keyword of theirs in any line this version can hold
+            wanted.append(version)
+        # Each version read once (a repeat takes what its first reading found), git asked
+        # for all of them at once so it reads the next blobs while these are detected.
+        firsts: list[InContext] = []
+        for version in wanted:
+            if (version.blob, version.path, version.added) not in seen:
+                seen[(version.blob, version.path, version.added)] = []
+                firsts.append(version)
         try:
-            for version in versions:
-                rules = None if version.rules is None else set(version.rules)
-                held = words.get(version.blob)
-                if (rules is not None and held is not None and not rules & held
-                        and not rules & self.detector.named_by(version.path)):
-                    continue  # no keyword of theirs in any line this version can hold
-                if (version.blob, version.path) in ruled_out:
+            contents = self._read_all([version.blob for version in firsts])
+            for version in firsts:
+                data = next(contents)
+                # A version ruled out for these rules (none of their keywords in the file)
+                # is not detected again with other added lines.
+                rules_of = (version.blob, version.path, version.rules)
+                if rules_of in ruled_out:
                     continue
-                same = (version.blob, version.path, version.added)
-                if same in seen:
-                    found.extend(_as_of(version, seen[same]))
-                    continue
-                data = self._read(version.blob)
                 if isinstance(data, bytes) and not looks_binary(data):
                     detected = self._detected(version, data)
                     if detected is None:
-                        ruled_out.add((version.blob, version.path))
+                        ruled_out.add(rules_of)
                         continue
-                    seen[same] = detected
-                    found.extend(_as_of(version, detected))
+                    seen[(version.blob, version.path, version.added)] = detected
                 elif isinstance(data, int):
                     errors.append(ScanError(version.where, f"skipped: the whole file ({data:,} bytes) is over the "
                                             f"maximum file size {self.max_size:,} and was not read {_ABOUT} (raise "
@@ -133,6 +142,8 @@ class ContextReader:
                                     "may be missed"))
         finally:
             self.close()
+        for version in wanted:  # what was found before a failure is kept
+            found.extend(_as_of(version, seen[(version.blob, version.path, version.added)]))
         return [f for f in found if _place(f) not in places and _spot(f) not in spots], errors
 
     def close(self) -> None:
@@ -155,14 +166,43 @@ class ContextReader:
         """The blob's bytes, its size if over the maximum (read past) or None if git has
         none; and, when over the maximum, its first ``head`` bytes. Through this reader's
         one ``git cat-file --batch`` process (:meth:`close` stops it); one thread at a time."""
+        git = self._started()
+        assert git.stdin is not None
+        git.stdin.write(blob.encode("ascii") + b"\n")
+        git.stdin.flush()
+        return self._answer(git, head)
+
+    def _read_all(self, blobs: Sequence[str]) -> Iterator[bytes | int | None]:
+        """:meth:`_read` of each of ``blobs`` in turn, all asked of git at once by a thread
+        of its own: git reads and inflates the next blobs while the caller detects these.
+        (git's answers never wait for the questions: the caller reads them as they come.)"""
+        git = self._started()
+        stdin = git.stdin
+        assert stdin is not None
+
+        def ask() -> None:
+            try:
+                for blob in blobs:
+                    stdin.write(blob.encode("ascii") + b"\n")
+                stdin.flush()
+            except (OSError, ValueError):
+                pass  # git stopped, or close() closed the pipe: the reading side says so
+
+        threading.Thread(target=ask, daemon=True).start()
+        for _ in blobs:
+            yield self._answer(git)[0]
+
+    def _started(self) -> subprocess.Popen[bytes]:
         git = self._git
         if git is None:
             git = self._git = subprocess.Popen(command(["cat-file", "--batch"]), cwd=self.cwd, env=environment(),
                                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                                stderr=subprocess.DEVNULL)
-        assert git.stdin is not None and git.stdout is not None
-        git.stdin.write(blob.encode("ascii") + b"\n")
-        git.stdin.flush()
+        return git
+
+    def _answer(self, git: subprocess.Popen[bytes], head: int = 0) -> tuple[bytes | int | None, bytes]:
+        """git's answer to the next question asked (as :meth:`read` returns it)."""
+        assert git.stdout is not None
         header = git.stdout.readline().split()
         if not header:
             raise GitError("git cat-file --batch stopped")
