@@ -68,7 +68,10 @@ class BinaryTexts:
                 continue
             data, head = self.reader.read(binary.blob, SNIFF)
             if isinstance(data, int):
-                if utf16_encoding(head):  # text a directory scan reads: too large, as there
+                # Too large for what would be read: text a directory scan reads (UTF-16), text
+                # .gitattributes marks -diff, anything with --scan-binary. An error, as there.
+                if (utf16_encoding(head) or chunker.scan_binary
+                        or (raw_path(binary.path) in marked and not looks_binary(head))):
                     chunker.oversized(binary, size)
                 continue
             if data is None:

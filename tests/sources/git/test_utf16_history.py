@@ -128,3 +128,19 @@ def test_a_merge_reports_only_the_utf16_keys_neither_parent_had(
     assert [(f.line, f.commit) for f in report.findings] == [(3, merge)]
     history = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
     assert sorted((f.line, f.commit) for f in history.findings) == sorted([(2, side), (3, merge)])
+
+
+@pytest.mark.parametrize("options", [{}, {"scan_binary": True}])
+def test_a_diff_marked_text_file_over_the_maximum_size_is_an_error_not_a_silent_skip(
+        tmp_path: Path, shipped_rules: RuleSet, keys: list[str], options: dict[str, bool]) -> None:
+    """Text .gitattributes marks -diff is read whole (git shows no lines); one over
+    --max-file-size was skipped with no word, so the scan read as clean."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write(".gitattributes", "*.cfg -diff\n")
+    repo.write("big.cfg", "OPENAI_API_KEY=" + keys[0] + "\n" + "# padding line\n" * 200)
+    commit = repo.commit("a large config git does not diff")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path),
+                      settings=Settings(max_file_size=1000, **options))
+    assert [e.path for e in report.errors] == [f"big.cfg@{commit[:12]}"]
+    assert "over the maximum file size" in report.errors[0].message and keys[0] not in report.errors[0].message
+    assert exit_code(report) == INCOMPLETE
