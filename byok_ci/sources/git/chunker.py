@@ -159,7 +159,11 @@ class Chunker:
         else:
             worth = self.screen is None or self.screen(b"".join(run.data for run in patch.runs), patch.path)
             shaped = None
-        if self.in_context is not None and patch.blob and (
+        # A new file's patch adds every line: detection of its added lines (below, where the
+        # screen lets them through, as it does wherever a needed keyword is among them) already
+        # is detection of the whole file, so it is not read again for context.
+        new_file = bool(patch.parents) and not any(parent.strip("0") for parent in patch.parents)
+        if self.in_context is not None and patch.blob and not new_file and (
                 shaped if shaped is not None else self.wants_context is None
                 or any(self.wants_context(run.text(), patch.path, None) for run in patch.runs)):
             self.in_context(InContext(patch.path, where, patch.blob, patch.commit, tuple(

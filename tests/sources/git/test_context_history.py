@@ -357,3 +357,25 @@ def test_context_that_came_through_a_merge_is_found(repo: GitRepo, shipped_rules
     report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
     assert [(f.path, f.line, f.rule_id, f.commit) for f in report.findings] == [
         ("settings.ini", 3, "pinecone.legacy-key", added)]
+
+
+def test_a_new_file_is_not_read_again_for_its_context(repo: GitRepo, shipped_rules: RuleSet, rng: random.Random,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new file's patch adds every line, so detecting its added lines is detecting the
+    whole file: reading it again cost history a tenth of a second on a real repository."""
+    from byok_ci.sources.git import blobs
+
+    read: list[str] = []
+    real = blobs.ContextReader.add
+
+    def recorded(self, version):  # type: ignore[no-untyped-def]
+        read.append(version.path)
+        real(self, version)
+
+    monkeypatch.setattr(blobs.ContextReader, "add", recorded)
+    key = key_for(shipped_rules, "pinecone.legacy-key", rng)
+    repo.write("settings.ini", f"[pinecone]\nregion = us\napi_key = {key}\n")
+    repo.commit("a new file with its key under context")
+    found = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path)).findings
+    assert [(f.path, f.line, f.rule_id) for f in found] == [("settings.ini", 3, "pinecone.legacy-key")]
+    assert read == []
