@@ -123,7 +123,7 @@ class Detector:
 
         return worth_detecting
 
-    def triage(self) -> Callable[[bytes, str], tuple[bool, Collection[int], Collection[int]]] | None:
+    def triage(self) -> Callable[[bytes, str, bool], tuple[bool, Collection[int], Collection[int]]] | None:
         """:meth:`screen`'s test, with the rules with context whose key shape the bytes hold
         and those one of whose keywords they hold (from the same pass): a git scan reads
         the whole file where there are shapes (:mod:`byok_ci.sources.git.blobs`). None when
@@ -132,8 +132,10 @@ class Detector:
         if shapes is None:
             return None
 
-        def triaged(data: bytes, path: str) -> tuple[bool, Collection[int], Collection[int]]:
-            worth, shaped, worded = shapes(data, lambda: self._named_by_path(path))
+        def triaged(data: bytes, path: str, all_shapes: bool = True) -> tuple[bool, Collection[int], Collection[int]]:
+            # all_shapes False: shapes only as far as the screen needs them (a new file's
+            # patch, never read whole again, needs no list of them).
+            worth, shaped, worded = shapes(data, lambda: self._named_by_path(path), all_shapes)
             return worth or not data.isascii(), shaped, worded
 
         return triaged

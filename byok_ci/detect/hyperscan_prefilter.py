@@ -224,15 +224,17 @@ class HyperscanPrefilter:
         return any(self._passes(data, self._second_of[i][0]) if i in self._second_of else self._gate_of.get(i) in fired
                    for i in rules)
 
-    def shapes(self, data: bytes, named: Callable[[], Collection[int]] = tuple) -> tuple[bool, list[int], list[int]]:
+    def shapes(self, data: bytes, named: Callable[[], Collection[int]] = tuple,
+               everywhere: bool = True) -> tuple[bool, list[int], list[int]]:
         """:meth:`may_find`'s answer, the rules with context whose (loose) shape occurs in
         ``data`` whether or not their keywords do, and those one of whose keywords does (a
         git scan reads the whole file where a shape is without its keyword). The second
-        pass's shapes are looked for everywhere here, in one database of their own."""
+        pass's shapes are looked for everywhere here, in one database of their own, unless
+        ``everywhere`` is False (then the list holds only the first pass's)."""
         fired = self._fired(data)
         count, gate_of, second_of = self._count, self._gate_of, self._second_of
         shaped = [i for i, gate in gate_of.items() if gate in fired]
-        if second_of:
+        if second_of and everywhere:
             shaped += self._run_shapes(data)
         worded = [i for i in fired if i < count and (i in gate_of or i in second_of)]
         if self._encoded[0] in fired or self._encoded[1] in fired:
@@ -240,7 +242,13 @@ class HyperscanPrefilter:
         if self._rules_fired(data, fired, sharp=False, first=True):
             return True, shaped, worded
         names = named()
-        return bool(names) and not set(names).isdisjoint(shaped), shaped, worded
+        if not names:
+            return False, shaped, worded
+        if everywhere:
+            return not set(names).isdisjoint(shaped), shaped, worded
+        # ``everywhere`` False: the second pass's shapes were not looked for (the caller
+        # wants the shapes of no file it would read): those of the rules the path names are.
+        return self._shape_of_any(data, fired, names), shaped, worded
 
     def _run_shapes(self, data: bytes) -> set[int]:
         """The rules of the second pass whose loose gate occurs in ``data`` (a database of

@@ -61,7 +61,7 @@ class Chunker:
     scan_binary: bool = False
     # The screen's answer with the rules with context whose key shape, and whose keywords,
     # the bytes hold, from one pass (Detector.triage); used in place of ``screen`` when set.
-    triage: Callable[[bytes, str], tuple[bool, Collection[int], Collection[int]]] | None = None
+    triage: Callable[[bytes, str, bool], tuple[bool, Collection[int], Collection[int]]] | None = None
     # Told of each text file version a patch makes: its blob, the blobs it was diffed
     # against, and the rules with context whose keywords its added lines hold (None: not
     # known), so the keywords a version can hold are known without reading it.
@@ -152,17 +152,17 @@ class Chunker:
             reading.count("lfs_pointers")
         reading.count("files")
         reading.count("bytes", patch.added_bytes)
+        # A new file's patch adds every line: detection of its added lines (below, where the
+        # screen lets them through, as it does wherever a needed keyword is among them) already
+        # is detection of the whole file, so it is not read again for context.
+        new_file = bool(patch.parents) and not any(parent.strip("0") for parent in patch.parents)
         if self.triage is not None:
-            worth, shaped, worded = self.triage(b"".join(run.data for run in patch.runs), patch.path)
+            worth, shaped, worded = self.triage(b"".join(run.data for run in patch.runs), patch.path, not new_file)
             if self.made is not None and patch.blob:
                 self.made(patch.blob, patch.parents, worded)
         else:
             worth = self.screen is None or self.screen(b"".join(run.data for run in patch.runs), patch.path)
             shaped = None
-        # A new file's patch adds every line: detection of its added lines (below, where the
-        # screen lets them through, as it does wherever a needed keyword is among them) already
-        # is detection of the whole file, so it is not read again for context.
-        new_file = bool(patch.parents) and not any(parent.strip("0") for parent in patch.parents)
         if self.in_context is not None and patch.blob and not new_file and (
                 shaped if shaped is not None else self.wants_context is None
                 or any(self.wants_context(run.text(), patch.path, None) for run in patch.runs)):

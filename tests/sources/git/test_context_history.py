@@ -379,3 +379,20 @@ def test_a_new_file_is_not_read_again_for_its_context(repo: GitRepo, shipped_rul
     found = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path)).findings
     assert [(f.path, f.line, f.rule_id) for f in found] == [("settings.ini", 3, "pinecone.legacy-key")]
     assert read == []
+
+
+@pytest.mark.parametrize("name", ["pinecone/credentials.ini", "deploy/pinecone.env"])
+def test_a_new_file_whose_path_alone_names_the_provider_is_found(repo: GitRepo, tmp_path: Path, shipped_rules: RuleSet,
+                                                                  rng: random.Random, name: str) -> None:
+    """A new file's patch is screened without the second pass's shapes listed: the shapes of
+    the rules its path names must still be looked for (no keyword in the text at all)."""
+    key = key_for(shipped_rules, "pinecone.legacy-key", rng)
+    text = f"api_key = {key}\n"
+    (tmp_path / "tree" / name).parent.mkdir(parents=True)
+    (tmp_path / "tree" / name).write_text(text)
+    directory = scan_paths([str(tmp_path / "tree")], root=str(tmp_path / "tree"), rules=shipped_rules).findings
+    repo.write(name, text)
+    repo.commit("a file its path names")
+    history = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path)).findings
+    assert [(f.path, f.rule_id) for f in directory] == [(name, "pinecone.legacy-key")]
+    assert [(f.path, f.line, f.rule_id) for f in history] == [(name, 1, "pinecone.legacy-key")]
