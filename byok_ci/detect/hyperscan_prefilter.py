@@ -274,8 +274,9 @@ class HyperscanPrefilter:
             words = self._words = _compile([e for e, _ in pairs], [i for _, i in pairs], self._hyperscan)
         return self._scan_with(words, "words", data)
 
-    def _scan_with(self, database: Any, name: str, data: bytes) -> set[int]:
-        """The ids of ``database`` (one of those built on first use) that match in ``data``."""
+    def _scan_with(self, database: Any, name: int | str, data: bytes) -> set[int]:
+        """The ids of ``database`` that match in ``data``, with this thread's scratch space for
+        it (``name``: which database; made again in a forked worker)."""
         local = self._local
         if getattr(local, "forks", None) != _forks:
             local.scratch = {}
@@ -290,17 +291,7 @@ class HyperscanPrefilter:
     def _fired(self, data: bytes, second: int = -1) -> set[int]:
         """The ids that match in ``data`` of the first pass's expressions, or (``second``)
         of that expression of the second pass."""
-        local = self._local
-        if getattr(local, "forks", None) != _forks:
-            local.scratch = {}
-            local.forks = _forks
-        database = self._database if second < 0 else self._second[second]
-        scratch = local.scratch.get(second)
-        if scratch is None:
-            scratch = local.scratch[second] = self._hyperscan.Scratch(database)
-        fired: set[int] = set()
-        database.scan(data, match_event_handler=_collect, context=fired, scratch=scratch)
-        return fired
+        return self._scan_with(self._database if second < 0 else self._second[second], second, data)
 
     def may_hold(self, text: str, alone: Collection[int]) -> bool:
         """Whether a rule can match somewhere in ``text`` without its context being read:
