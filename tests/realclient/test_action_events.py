@@ -60,6 +60,19 @@ def run_push(runner: ActionRunner, remote: Remote, tmp_path: Path, payload: dict
                             inputs={"run": "scan", **(inputs or {})})
 
 
+def run_pull_request(runner: ActionRunner, remote: Remote, tmp_path: Path, number: int, base: str, head: str, *,  # type: ignore[no-untyped-def]
+                     inputs: dict[str, str] | None = None):
+    """GitHub's merge ref for pull request ``number`` (``base``...``head``), actions/checkout of
+    it, then the check step with a pull_request event."""
+    merge = remote.pull_request(number, head)
+    payload = event("pull_request-synchronize", **{"pull_request.head.sha": head, "pull_request.base.sha": base,
+                                                   "after": head})
+    ref = f"refs/pull/{number}/merge"
+    workspace = actions_checkout(remote, tmp_path / "workspace", ref=ref, sha=merge)
+    return runner.run_check(workspace.path, tmp_path / "run", "pull_request", payload, ref=ref, sha=merge,
+                            inputs={"run": "scan", **(inputs or {})})
+
+
 def findings(run) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
     return json.loads(run.report("json"))["findings"]  # type: ignore[no-any-return]
 
@@ -215,12 +228,7 @@ def test_pull_request_checks_out_the_merge_ref(action_runner: ActionRunner, remo
     dev.write("more.txt", "more\n")
     head = dev.commit("more")
     dev.git("push", "-q", "origin", "changes")
-    merge = remote.pull_request(2, head)
-    payload = event("pull_request-synchronize", **{"pull_request.head.sha": head, "pull_request.base.sha": base,
-                                                   "after": head})
-    workspace = actions_checkout(remote, tmp_path / "workspace", ref="refs/pull/2/merge", sha=merge)
-    run = action_runner.run_check(workspace.path, tmp_path / "run", "pull_request", payload,
-                                  ref="refs/pull/2/merge", sha=merge, inputs={"run": "scan"})
+    run = run_pull_request(action_runner, remote, tmp_path, 2, base, head)
     assert run.done.returncode == 1, run.done.stdout + run.done.stderr
     assert [f["path"] for f in findings(run)] == [".env.production"]
 
@@ -254,12 +262,7 @@ def test_a_pull_request_cannot_allow_its_own_key_when_the_workflow_says_so(
     dev.write("settings.env", f"OPENAI_API_KEY={key}  # byok-ci: allow\n")
     head = dev.commit("settings, marked allowed by their author")
     dev.git("push", "-q", "origin", "changes")
-    merge = remote.pull_request(3, head)
-    payload = event("pull_request-synchronize", **{"pull_request.head.sha": head, "pull_request.base.sha": base,
-                                                   "after": head})
-    workspace = actions_checkout(remote, tmp_path / "workspace", ref="refs/pull/3/merge", sha=merge)
-    run = action_runner.run_check(workspace.path, tmp_path / "run", "pull_request", payload, ref="refs/pull/3/merge",
-                                  sha=merge, inputs={"run": "scan", "inline-allow": inline_allow})
+    run = run_pull_request(action_runner, remote, tmp_path, 3, base, head, inputs={"inline-allow": inline_allow})
     output = run.done.stdout + run.done.stderr
     if inline_allow == "true":
         assert run.done.returncode == 0 and findings(run) == [], output
