@@ -51,15 +51,15 @@ def main() -> None:
 
     counts: Counter[str] = Counter()
     spent: Counter[str] = Counter()
-    triage, finish, read, detected = (engine.Detector.triage, blobs.ContextReader.finish, blobs.ContextReader._read,
+    triage, finish, read, detected = (engine.Detector.triage, blobs.ContextReader.finish, blobs.ContextReader._read_all,
                                       blobs.ContextReader._detected)
 
     def counted_triage(self):  # type: ignore[no-untyped-def]
         inner = triage(self)
         assert inner is not None, "needs Hyperscan"
 
-        def counted(data: bytes, path: str):  # type: ignore[no-untyped-def]
-            worth, shaped, worded = inner(data, path)
+        def counted(data: bytes, path: str, all_shapes: bool = True):  # type: ignore[no-untyped-def]
+            worth, shaped, worded = inner(data, path, all_shapes)
             counts["patches screened"] += 1
             counts["passed the screen"] += worth
             counts["handed to the reader"] += bool(shaped)
@@ -74,9 +74,9 @@ def main() -> None:
         finally:
             spent["the reader (with its git cat-file)"] += cpu() - started
 
-    def counted_read(self, blob):  # type: ignore[no-untyped-def]
-        counts["blobs read"] += 1
-        return read(self, blob)
+    def counted_read(self, wanted):  # type: ignore[no-untyped-def]
+        counts["blobs read"] += len(wanted)
+        return read(self, wanted)
 
     def counted_detected(self, version, data):  # type: ignore[no-untyped-def]
         if args.simple:
@@ -90,7 +90,7 @@ def main() -> None:
 
     engine.Detector.triage = counted_triage  # type: ignore[method-assign]
     blobs.ContextReader.finish = timed_finish  # type: ignore[method-assign]
-    blobs.ContextReader._read = counted_read  # type: ignore[method-assign]
+    blobs.ContextReader._read_all = counted_read  # type: ignore[method-assign]
     blobs.ContextReader._detected = counted_detected  # type: ignore[method-assign]
     before, wall = cpu(), time.perf_counter()
     report = scan_git(GitTarget("history"), cwd=args.repo, settings=Settings(jobs=args.jobs))

@@ -158,10 +158,6 @@ class ContextReader:
             git.stdout.close()
             git.wait()
 
-    def _read(self, blob: str) -> bytes | int | None:
-        """The blob's bytes; its size if over the maximum (read past); None if git has none."""
-        return self.read(blob)[0]
-
     def read(self, blob: str, head: int = 0) -> tuple[bytes | int | None, bytes]:
         """The blob's bytes, its size if over the maximum (read past) or None if git has
         none; and, when over the maximum, its first ``head`` bytes. Through this reader's
@@ -173,9 +169,10 @@ class ContextReader:
         return self._answer(git, head)
 
     def _read_all(self, blobs: Sequence[str]) -> Iterator[bytes | int | None]:
-        """:meth:`_read` of each of ``blobs`` in turn, all asked of git at once by a thread
-        of its own: git reads and inflates the next blobs while the caller detects these.
-        (git's answers never wait for the questions: the caller reads them as they come.)"""
+        """The bytes of each of ``blobs`` in turn (its size if over the maximum, None if git
+        has none), all asked of git at once by a thread of its own: git reads and inflates
+        the next blobs while the caller detects these (its answers never wait for the
+        questions: the caller reads them as they come)."""
         git = self._started()
         stdin = git.stdin
         assert stdin is not None

@@ -322,13 +322,13 @@ def test_a_file_whose_history_never_held_a_providers_keyword_is_not_read(
     from byok_ci.sources.git import blobs
 
     read: list[str] = []
-    real = blobs.ContextReader._read
+    real = blobs.ContextReader._read_all
 
-    def counted(self, blob):  # type: ignore[no-untyped-def]
-        read.append(blob)
-        return real(self, blob)
+    def counted(self, wanted):  # type: ignore[no-untyped-def]
+        read.extend(wanted)
+        return real(self, wanted)
 
-    monkeypatch.setattr(blobs.ContextReader, "_read", counted)
+    monkeypatch.setattr(blobs.ContextReader, "_read_all", counted)
     rng = random.Random(3)
     lines: list[str] = []
     for n in range(6):
