@@ -84,6 +84,20 @@ def _outputs(path: Path) -> dict[str, str]:
     return found
 
 
+def _job_env(**extra: str) -> dict[str, str]:
+    """The environment a sweep job's steps run in here: git's, our fake tools first on PATH,
+    the workflow's own env."""
+    return {**git_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **extra,
+            **{k: str(v) for k, v in SPEC["env"].items()}}
+
+
+def _sweep_inputs(repositories: str, server: Path, pull_requests: str = "false") -> dict[str, str]:
+    """The reusable workflow's inputs for a sweep of ``repositories`` on the fake ``server``."""
+    return {"inputs.repositories": repositories, "inputs.organization": "", "inputs.shards": "2",
+            "inputs.install": "byok-ci", "inputs.pull-requests": pull_requests, "secrets.token || github.token": "x",
+            "inputs.server-url || github.server_url": str(server)}
+
+
 def _run_job(job: dict[str, Any], workdir: Path, values: dict[str, str], env: dict[str, str],
              artifacts: Path) -> dict[str, str]:
     """Run ``job``'s steps in ``workdir``; the outputs its steps wrote, by step id."""
@@ -202,10 +216,8 @@ def test_the_sweep_runs_end_to_end(tmp_path: Path, organisation) -> None:  # typ
 
 def test_a_failed_shard_job_makes_that_repository_incomplete(tmp_path: Path, organisation) -> None:  # type: ignore[no-untyped-def]
     server, _ = organisation
-    env = {**git_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **{k: str(v) for k, v in SPEC["env"].items()}}
-    inputs = {"inputs.repositories": "acme/clean", "inputs.organization": "", "inputs.shards": "2",
-              "inputs.install": "byok-ci", "inputs.pull-requests": "false", "secrets.token || github.token": "x",
-              "inputs.server-url || github.server_url": str(server)}
+    env = _job_env()
+    inputs = _sweep_inputs("acme/clean", server)
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
     plan = _run_job(SPEC["jobs"]["plan"], tmp_path / "plan", inputs, env, artifacts)
@@ -222,12 +234,9 @@ def test_shard_jobs_keep_byok_cis_cache_between_runners(tmp_path: Path, organisa
     (actions/cache), and every later job restores and reads them instead of rebuilding them,
     although byok-ci uses no cache on a CI machine unless BYOK_CI_CACHE_DIR names one."""
     server, _ = organisation
-    env = {**git_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "GITHUB_ACTIONS": "true",
-           **{k: str(v) for k, v in SPEC["env"].items()}}
+    env = _job_env(GITHUB_ACTIONS="true")
     env.pop("BYOK_CI_CACHE_DIR", None)
-    inputs = {"inputs.repositories": "acme/alpha", "inputs.organization": "", "inputs.shards": "2",
-              "inputs.install": "byok-ci", "inputs.pull-requests": "false", "secrets.token || github.token": "x",
-              "inputs.server-url || github.server_url": str(server)}
+    inputs = _sweep_inputs("acme/alpha", server)
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
     plan = _run_job(SPEC["jobs"]["plan"], tmp_path / "plan", inputs, env, artifacts)
@@ -275,10 +284,8 @@ def test_pull_request_commits_are_swept_when_asked(tmp_path: Path, organisation,
     bare = server / "acme" / "alpha.git"
     subprocess.run(["git", "push", "-q", str(bare), "contribution:refs/pull/1/head"], cwd=alpha.path, check=True,
                    env=git_env())
-    env = {**git_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **{k: str(v) for k, v in SPEC["env"].items()}}
-    inputs = {"inputs.repositories": "acme/alpha", "inputs.organization": "", "inputs.shards": "2",
-              "inputs.install": "byok-ci", "inputs.pull-requests": pull_requests, "secrets.token || github.token": "x",
-              "inputs.server-url || github.server_url": str(server)}
+    env = _job_env()
+    inputs = _sweep_inputs("acme/alpha", server, pull_requests)
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
     plan = _run_job(SPEC["jobs"]["plan"], tmp_path / "plan", inputs, env, artifacts)
