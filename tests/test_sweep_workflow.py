@@ -254,6 +254,31 @@ def test_shard_jobs_keep_byok_cis_cache_between_runners(tmp_path: Path, organisa
     assert len(list(artifacts.iterdir())) == 2
 
 
+@pytest.mark.parametrize(("server", "host"), [("https://github.com", ""), ("", ""), ("/srv/mirror", ""),
+                                              ("https://ghe.acme.example", "ghe.acme.example"),
+                                              ("https://ghe.acme.example:8443/", "ghe.acme.example:8443")])
+def test_the_organisation_is_listed_on_the_server_it_is_swept_from(tmp_path: Path, server: str, host: str) -> None:
+    """gh asks github.com unless GH_HOST says otherwise: an Enterprise Server's organisation
+    is listed there, with the token gh reads for it (GH_ENTERPRISE_TOKEN)."""
+    fakebin = tmp_path / "fakebin"
+    fakebin.mkdir()
+    gh = fakebin / "gh"
+    gh.write_text('#!/bin/sh\nprintf "%s|%s|%s\\n" "${GH_HOST-}" "${GH_ENTERPRISE_TOKEN-}" "$GH_TOKEN" > gh-env\n'
+                  "printf 'acme/one\\n'\n")
+    gh.chmod(gh.stat().st_mode | stat.S_IEXEC)
+    step = SPEC["jobs"]["plan"]["steps"][0]
+    values = {"secrets.token || github.token": "the-token", "inputs.repositories": "", "inputs.organization": "acme",
+              "inputs.server-url || github.server_url": server}
+    env = {**os.environ, "PATH": f"{fakebin}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("GH_HOST", None)
+    env.pop("GH_ENTERPRISE_TOKEN", None)
+    env.update({k: _substitute(str(v), values) for k, v in step["env"].items()})
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "repositories.txt").read_text() == "acme/one\n"
+    assert (tmp_path / "gh-env").read_text() == (f"{host}|the-token|the-token\n" if host else "||the-token\n")
+
+
 @pytest.mark.parametrize(("repositories", "shards", "jobs"), [(100, 4, [256, 144, 0, 0]), (300, 4, None)])
 def test_the_matrix_is_split_into_batches_of_256(tmp_path: Path, repositories: int, shards: int,
                                                  jobs: list[int] | None) -> None:
