@@ -229,7 +229,7 @@ def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
     current = FilePatch(commit, "")
     collect = False
     for line in section[:end].split(b"\n")[1:]:
-        if line:
+        if line and not line.startswith(b"--- "):  # (the old path: nothing is read there)
             collect = _read_header(current, line, collect)
     if not current.path:  # no "+++" line (a binary file, a mode change): the "diff --git" line's
         current.path = _diff_git_path(section[:section.find(b"\n") + 1 or end])
