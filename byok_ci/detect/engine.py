@@ -132,10 +132,22 @@ class Detector:
         if shapes is None:
             return None
 
+        # The rules each path names, by path: a history's patches come back to the same
+        # files again and again (bounded; derived data only, never changed by shapes).
+        named_of: dict[str, set[int]] = {}
+
+        def named(path: str) -> set[int]:
+            found = named_of.get(path)
+            if found is None:
+                if len(named_of) > 65536:
+                    named_of.clear()
+                found = named_of[path] = self._named_by_path(path)
+            return found
+
         def triaged(data: bytes, path: str, all_shapes: bool = True) -> tuple[bool, Collection[int], Collection[int]]:
             # all_shapes False: shapes only as far as the screen needs them (a new file's
             # patch, never read whole again, needs no list of them).
-            worth, shaped, worded = shapes(data, lambda: self._named_by_path(path), all_shapes)
+            worth, shaped, worded = shapes(data, lambda: named(path), all_shapes)
             return worth or not data.isascii(), shaped, worded
 
         return triaged

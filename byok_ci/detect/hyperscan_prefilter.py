@@ -122,6 +122,7 @@ class HyperscanPrefilter:
         self._gate_of = {index: len(rules) + n for index, n in of_rule.items() if index not in self._second_of}
         self._count = len(rules)
         self._encoded = (len(rules) + len(gates), len(rules) + len(gates) + 1)
+        self._cache_path = Path()  # where the databases are kept (_load_or_build)
         databases = self._load_or_build(rules, digest, 1 + len(second))
         self._database, self._second = databases[0], databases[1:]
         # Hyperscan scratch space may be used by one scan at a time: one per thread and
@@ -134,7 +135,7 @@ class HyperscanPrefilter:
         hyperscan = self._hyperscan
         version = getattr(hyperscan, "__version__", "")
         key = hashlib.sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}".encode()).hexdigest()[:24]
-        path = cache_dir() / f"hyperscan-{key}.db"
+        path = self._cache_path = cache_dir() / f"hyperscan-{key}.db"
         # A database that never matches would make every scan pass: read only one this user
         # alone can have written, and none on CI machines (byok_ci.paths.caches_in_use).
         use_cache = caches_in_use()
@@ -257,12 +258,39 @@ class HyperscanPrefilter:
         if runs is None:
             expressions = [self._second_expressions[pair[0]] for pair in self._second_of.values()]
             ids = list(self._second_of)
-            try:
-                runs = _compile(expressions, ids, self._hyperscan)
-            except Exception:  # noqa: BLE001 - one refused: those fire always (the empty expression)
-                runs = _compile([e if _compiles(e, self._hyperscan) else b"" for e in expressions], ids, self._hyperscan)
-            self._runs = runs
+
+            def compiled() -> Any:
+                try:
+                    return _compile(expressions, ids, self._hyperscan)
+                except Exception:  # noqa: BLE001 - one refused: those fire always (the empty expression)
+                    return _compile([e if _compiles(e, self._hyperscan) else b"" for e in expressions], ids,
+                                    self._hyperscan)
+
+            runs = self._runs = self._kept("runs", compiled)
         return self._scan_with(runs, "runs", data)
+
+    def _kept(self, name: str, build: Callable[[], Any]) -> Any:
+        """A database made on first use (``build``: compiling this one costs a history scan
+        ~25 ms), cached on disk beside the first pass's as they are (same key: the rules,
+        Hyperscan's version and :data:`_LAYOUT`, which changes with what ``build`` makes)."""
+        hyperscan = self._hyperscan
+        path = self._cache_path.with_suffix(f".{name}")
+        use_cache = caches_in_use() and self._cache_path.name != ""
+        cached = read_cache_file(path) if use_cache else None
+        if cached is not None:
+            try:
+                return hyperscan.loadb(cached, hyperscan.HS_MODE_BLOCK)
+            except Exception:  # noqa: BLE001 - a stale or damaged cache is rebuilt
+                pass
+        database = build()
+        if use_cache:
+            try:
+                partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+                partial.write_bytes(hyperscan.dumpb(database))
+                os.replace(partial, path)
+            except OSError:
+                pass  # a read-only home only costs the compile next time
+        return database
 
     def keywords_in(self, data: bytes) -> set[int]:
         """The rules with context one of whose keywords occurs in ``data`` (a small database

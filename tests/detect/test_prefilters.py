@@ -375,3 +375,54 @@ def test_long_bounded_repeats_are_compiled_unbounded() -> None:
     for _ in range(200):
         text = b"x" + bytes(rng.choice(b"ab") for _ in range(rng.randint(0, 400))) + b"y"
         assert not regex.search(pattern, text) or wide.search(text)
+
+
+def _run_shape(shipped_rules: RuleSet, prefilter: HyperscanPrefilter) -> tuple[int, bytes]:
+    """A rule of the second pass (a run of a character class) and bytes holding its shape."""
+    index = next(iter(prefilter._second_of))
+    return index, f"value = {generate_key(shipped_rules.rules[index], random.Random(3))}\n".encode()
+
+
+def test_the_run_shapes_database_is_cached_beside_the_first(shipped_rules: RuleSet, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiling it cost every history scan ~25 ms; it is kept as the first pass's is."""
+    import byok_ci.detect.hyperscan_prefilter as module
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "d")
+    index, data = _run_shape(shipped_rules, prefilter)
+    assert index in prefilter.shapes(data)[1]
+    (cached,) = tmp_path.glob("hyperscan-*.runs")
+
+    def no_compile(*_args: object) -> None:
+        raise AssertionError("compiled again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(module, "_compile", no_compile)
+        assert index in HyperscanPrefilter(shipped_rules.rules, "d").shapes(data)[1]
+    cached.write_bytes(b"garbage")  # a damaged cache is rebuilt
+    assert index in HyperscanPrefilter(shipped_rules.rules, "d").shapes(data)[1]
+    assert cached.read_bytes() != b"garbage"
+
+
+def test_a_planted_run_shapes_database_is_not_read_on_a_ci_machine(shipped_rules: RuleSet, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import hyperscan
+
+    monkeypatch.delenv("BYOK_CI_CACHE_DIR", raising=False)
+    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI", "JENKINS_URL", "TF_BUILD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "d")
+    index, data = _run_shape(shipped_rules, prefilter)
+    prefilter.shapes(data)
+    (cached,) = (tmp_path / "byok-ci").glob("hyperscan-*.runs")
+    database = hyperscan.Database()
+    database.compile(expressions=[b"a planted database matches only this"], ids=[0], elements=1, flags=[0])
+    cached.write_bytes(hyperscan.dumpb(database))
+    assert index not in HyperscanPrefilter(shipped_rules.rules, "d").shapes(data)[1]  # a developer's own cache
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert index in HyperscanPrefilter(shipped_rules.rules, "d").shapes(data)[1]
+    cached.chmod(0o666)  # and on a developer's machine, not one others could have written
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    assert index in HyperscanPrefilter(shipped_rules.rules, "d").shapes(data)[1]

@@ -51,7 +51,6 @@ _ABOUT = "for the context of a key-shaped value its added lines hold"
 
 
 ROOT = "0" * 40  # the "blob" a new file is diffed against
-_NONE: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -64,10 +63,10 @@ class ContextReader:
     max_size: int
     cwd: str | None = None
     _versions: list[InContext] = field(default_factory=list, repr=False)
-    # For each blob met, how each patch that made it did: the blobs it was diffed against
-    # and the rules with context whose keywords its added lines hold (None: not known).
-    _made: dict[str, list[tuple[tuple[str, ...], frozenset[int] | None]]] = field(default_factory=dict,
-                                                                                    repr=False)
+    # Each patch that made a blob, as :meth:`made` was told of it: the blob, the blobs it was
+    # diffed against and the rules with context whose keywords its added lines hold (None:
+    # not known). Appended to by the scan's threads without a lock (one append each).
+    _made: list[tuple[str, tuple[str, ...], Collection[int] | None]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _git: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -76,9 +75,8 @@ class ContextReader:
             self._versions.append(version)
 
     def made(self, blob: str, parents: tuple[str, ...], worded: Collection[int] | None) -> None:
-        entry = (parents, None if worded is None else frozenset(worded) if worded else _NONE)
-        with self._lock:
-            self._made.setdefault(blob, []).append(entry)
+        """Told of each patch the scan reads (``worded`` is kept as given: not changed after)."""
+        self._made.append((blob, parents, worded))
 
     @property
     def count(self) -> int:
@@ -99,11 +97,11 @@ class ContextReader:
         seen: dict[tuple[str, str, tuple[tuple[int, int], ...]], list[Finding]] = {}
         wanted: list[InContext] = []
         for version in versions:
-            rules = None if version.rules is None else set(version.rules)
             held = words.get(version.blob)
-            if (rules is not None and held is not None and not rules & held
-                    and not rules & self.detector.named_by(version.path)):
-                continue  # no keyword of theirs in any line this version can hold
+            if version.rules is not None and held is not None:
+                rules = _mask(version.rules)
+                if not rules & held and not rules & _mask(self.detector.named_by(version.path)):
+                    continue  # no keyword of theirs in any line this version can hold
             wanted.append(version)
         # Each version read once (a repeat takes what its first reading found), git asked
         # for all of them at once so it reads the next blobs while these are detected.
@@ -232,45 +230,46 @@ class ContextReader:
         return _on_lines(found, version.added)
 
 
-def _words(made: dict[str, list[tuple[tuple[str, ...], frozenset[int] | None]]]) -> dict[str, frozenset[int]]:
+def _words(made: Sequence[tuple[str, tuple[str, ...], Collection[int] | None]]) -> dict[str, int]:
     """For each blob whose history the scan met back to new files: the rules with context
-    any of whose keywords a line of it can hold. Each line of a version is a line of a blob
-    it was diffed against or one its patch added, so it holds no keyword its patch's added
-    lines and those blobs cannot hold (a blob made by several patches takes the first that
-    tells). Blobs made from what the scan did not see (before a range, a version too large
-    to diff) are left out: they are read."""
-    words: dict[str, frozenset[int]] = {ROOT: _NONE}
-    flat: list[tuple[str, tuple[str, ...], frozenset[int]]] = []
-    missing: list[int] = []  # of each entry of flat: how many of its blobs are not known yet
-    waiting: dict[str, list[int]] = {}  # blob -> the entries that wait for it
-    ready: list[int] = []
-    for blob, entries in made.items():
-        for parents, worded in entries:
-            if worded is None:
-                continue
-            at = len(flat)
-            flat.append((blob, parents, worded))
-            unknown = 0
-            for parent in parents if len(parents) == 1 else set(parents):
-                if parent != ROOT:
-                    unknown += 1
-                    waiting.setdefault(parent, []).append(at)
-            missing.append(unknown)
-            if not unknown:
-                ready.append(at)
-    while ready:
-        blob, parents, held = flat[ready.pop()]
-        if blob in words:
+    any of whose keywords a line of it can hold (bit i: rule i). Each line of a version is
+    a line of a blob it was diffed against or one its patch added, so it holds no keyword
+    its patch's added lines and those blobs cannot hold (a blob made by several patches
+    takes the first that tells). Blobs made from what the scan did not see (before a range,
+    a version too large to diff) are left out: they are read.
+
+    git writes each part's commits newest first, so the patches are taken last first:
+    most find the blobs they were diffed against settled already."""
+    words: dict[str, int] = {ROOT: 0}
+    waiting: dict[str, list[tuple[str, tuple[str, ...], int]]] = {}  # blob -> the patches that wait for it
+    for blob, parents, worded in reversed(made):
+        if worded is None or blob in words:
             continue
-        for parent in parents:
-            if words[parent]:
-                held = held | words[parent] if held else words[parent]
-        words[blob] = held
-        for at in waiting.pop(blob, ()):
-            missing[at] -= 1
-            if missing[at] == 0:
-                ready.append(at)
+        held = 0
+        for index in worded:
+            held |= 1 << index
+        stack = [(blob, parents, held)]
+        while stack:
+            blob, parents, held = stack.pop()
+            if blob in words:
+                continue
+            for parent in parents:
+                known = words.get(parent)
+                if known is None:
+                    waiting.setdefault(parent, []).append((blob, parents, held))
+                    break
+                held |= known
+            else:
+                words[blob] = held
+                stack.extend(waiting.pop(blob, ()))
     return words
+
+
+def _mask(rules: Collection[int]) -> int:
+    mask = 0
+    for index in rules:
+        mask |= 1 << index
+    return mask
 
 
 def _read(out: IO[bytes], size: int, keep: bool, head: int = 0) -> bytes:
@@ -301,11 +300,13 @@ def margin(detector: Detector, rules: set[int] | None) -> int:
 def _windows(data: bytes, added: Sequence[tuple[int, int]], reach: int) -> list[tuple[int, int, int]]:
     """(line offset, start, end) of the parts of ``data`` within ``reach`` bytes of the
     ``added`` (first, last) lines, widened to whole lines, overlapping ones merged."""
+    runs = sorted(added)
+    starts = _line_starts(data, [line for first, last in runs for line in (first, last + 1)])
     merged: list[tuple[int, int]] = []
-    for first, last in sorted(added):
-        low = max(0, _line_start(data, first) - reach)
+    for at in range(0, len(starts), 2):
+        low = max(0, starts[at] - reach)
         low = data.rfind(b"\n", 0, low) + 1 if low else 0
-        high = data.find(b"\n", _line_start(data, last + 1) + reach)
+        high = data.find(b"\n", starts[at + 1] + reach)
         high = len(data) if high < 0 else high + 1
         if low and data.find(b"\n", low, high) < 0:
             low = data.rfind(b"\n", 0, low - 1) + 1  # a window has a line end (detection reads CRs otherwise)
@@ -313,15 +314,36 @@ def _windows(data: bytes, added: Sequence[tuple[int, int]], reach: int) -> list[
             merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
         else:
             merged.append((low, high))
-    return [(data.count(b"\n", 0, low), low, high) for low, high in merged]
+    windows, counted, lines = [], 0, 0
+    for low, high in merged:  # each window's line offset: the newlines before it, counted once
+        lines += data.count(b"\n", counted, low)
+        counted = low
+        windows.append((lines, low, high))
+    return windows
 
 
-def _line_start(data: bytes, line: int) -> int:
-    """Where line ``line`` (from 1) of ``data`` starts (its length past the last line)."""
-    if line <= 1:
-        return 0
-    parts = data.split(b"\n", line - 1)
-    return len(data) - len(parts[-1]) if len(parts) == line else len(data)
+_BLOCK = 1 << 16  # newlines are counted this many bytes at a time to find a line
+
+
+def _line_starts(data: bytes, lines: Sequence[int]) -> list[int]:
+    """Where each of ``lines`` (numbers from 1) of ``data`` starts (its length past the last
+    line). The file is walked once for lines in increasing order, its newlines counted a
+    block at a time (a split into lines would make an object of each)."""
+    starts = []
+    at, line, size = 0, 1, len(data)
+    exact = True  # whether line ``line`` starts at ``at`` (else it merely holds ``at``)
+    for wanted in lines:
+        if wanted < line or (wanted == line and not exact):
+            at, line, exact = 0, 1, True
+        while line < wanted and at < size:
+            end = min(size, at + _BLOCK)
+            count = data.count(b"\n", at, end)
+            if line + count < wanted:
+                at, line, exact = end, line + count, False
+                continue
+            at, line, exact = end - len(data[at:end].split(b"\n", wanted - line)[-1]), wanted, True
+        starts.append(at if line >= wanted else size)
+    return starts
 
 
 def _on_lines(findings: list[Finding], added: Sequence[tuple[int, int]]) -> list[Finding]:

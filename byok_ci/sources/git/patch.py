@@ -179,14 +179,14 @@ def sections(blocks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _split(data: bytes, end: int) -> Iterator[bytes]:
-    """The sections of ``data[:end]``. Starts are searched for by their rarest byte: "d"
-    starts no hunk line, and NUL no line of text."""
+    """The sections of ``data[:end]``. Starts are searched for whole ("d" starts no hunk
+    line; the longer the word, the farther each step of the search skips) and by NUL,
+    which no line of text holds."""
     starts = []
-    at = data.find(b"\nd", 0, end)
+    at = data.find(_FILE_MARK, 0, end)
     while at >= 0:
-        if data.startswith(b"diff ", at + 1):
-            starts.append(at + 1)
-        at = data.find(b"\nd", at + 2, end)
+        starts.append(at + 1)
+        at = data.find(_FILE_MARK, at + 2, end)
     at = data.find(b"\0", 1, end)
     while at >= 0:
         if data.startswith(_COMMIT_AT, at - 1):
@@ -213,6 +213,7 @@ _HUNK = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 # A line other than removed, or other than added (context, "\ No newline at end of file", ...).
 _NOT_REMOVED = re.compile(rb"\n[^-]")
 _NOT_ADDED = re.compile(rb"\n[^+]")
+_AT, _PLUS = ord("@"), ord("+")
 
 
 def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
@@ -225,26 +226,37 @@ def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
     """
     hunks = section.find(b"\n@") + 1
     end = hunks or len(section)
-    current = FilePatch(commit, _diff_git_path(section[:section.find(b"\n") + 1 or end]))
+    current = FilePatch(commit, "")
     collect = False
     for line in section[:end].split(b"\n")[1:]:
-        if line:
+        if line and not line.startswith(b"--- "):  # (the old path: nothing is read there)
             collect = _read_header(current, line, collect)
+    if not current.path:  # no "+++" line (a binary file, a mode change): the "diff --git" line's
+        current.path = _diff_git_path(section[:section.find(b"\n") + 1 or end])
     size = len(section)
     runs = current.runs
     added = 0
     at = hunks or size
     while at < size:
-        following = section.find(b"\n@", at) + 1 or size
-        # Where the hunk's last line ends (its newline is no line's start).
-        stop = following - 1 if following < size or section.endswith(b"\n") else following
         header = _HUNK.match(section, at)
-        plus = section.find(b"\n+", at, following) + 1
-        if header is None or _NOT_REMOVED.search(section, at, plus - 1 if plus else stop):
+        if header is None:
             return _patch_by_lines(section, commit)
-        if plus and _NOT_ADDED.search(section, plus, stop):
+        # Each pass of the regular expressions below ends at the first line not removed,
+        # then at the first line not added: a hunk's bytes are looked at once.
+        found = _NOT_REMOVED.search(section, header.end())
+        if found is None:
+            break  # removed lines to the end
+        plus = found.start() + 1
+        if section[plus] == _AT:  # the next hunk: this one only removes lines
+            at = plus
+            continue
+        if section[plus] != _PLUS:
             return _patch_by_lines(section, commit)
-        if plus and collect:
+        found = _NOT_ADDED.search(section, plus)
+        following = size if found is None else found.start() + 1
+        if following < size and section[following] != _AT:
+            return _patch_by_lines(section, commit)
+        if collect:
             data = section[plus + 1:following].replace(b"\n+", b"\n")
             runs.append(Run(int(header.group(1)), data))
             added += len(data)
