@@ -16,13 +16,8 @@ from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
 from byok_ci.paths import report_root
 from byok_ci.pipeline import Run, ruleset_for, start
-from byok_ci.pipeline.detection import (
-    can_fork,
-    chunk_findings,
-    detect_chunks,
-    in_workers,
-    worker_state,
-)
+from byok_ci.pipeline.detection import chunk_findings, detect_chunks
+from byok_ci.pipeline.workers import can_fork, in_workers, worker_state
 from byok_ci.rules import RuleSet, load_rules
 from byok_ci.sources import Reading
 from byok_ci.sources.files import (
