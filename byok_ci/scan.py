@@ -231,7 +231,11 @@ def _chunks_with_progress(
 ) -> Iterator[Chunk]:
     done = 0
     for entry in entries:
-        yield from source.entry_chunks(entry)
+        got = source.entry_read(entry)
+        if isinstance(got, Chunk):
+            yield got
+        elif got is not None:
+            yield from got
         done += max(entry.size, 0)
         if progress is not None:
             progress(done, total)
@@ -263,7 +267,10 @@ def _scan_batch(batch: list[FileEntry]) -> tuple[list[Finding], list[ScanError],
     source = file_source([], options, settings)
     findings: list[Finding] = []
     for entry in batch:
-        for chunk in source.entry_chunks(entry):
+        got = source.entry_read(entry)
+        if got is None:
+            continue
+        for chunk in (got,) if isinstance(got, Chunk) else got:
             findings.extend(chunk_findings(chunk, detector))
     return findings, source.reading.errors, source.reading.stats()
 
