@@ -17,7 +17,6 @@ from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
 from byok_ci.paths import report_root
 from byok_ci.pipeline import Run, ruleset_for, start
 from byok_ci.pipeline.detection import chunk_findings, detect_chunks
-from byok_ci.pipeline.workers import can_fork, in_workers, worker_state
 from byok_ci.rules import RuleSet, load_rules
 from byok_ci.sources import Reading
 from byok_ci.sources.files import (
@@ -121,7 +120,7 @@ def scan_paths(
     sieve = NameSieve(run.ruleset, detector.prefilter)
     entries = sieve.watch(entries)
     # Keys held for verification never leave this process: no forked workers then.
-    if keys is None and jobs > 1 and (total >= PARALLEL_MIN_BYTES[kind] or not complete) and can_fork() and not stdin:
+    if keys is None and jobs > 1 and (total >= PARALLEL_MIN_BYTES[kind] or not complete) and _can_fork() and not stdin:
         findings, errors, stats = _in_workers(entries, run, detector, jobs, progress, total if complete else 0,
                                               options)
     else:
@@ -271,8 +270,16 @@ def _packed(batches: Iterable[list[FileEntry]]) -> Iterator[Packed]:
         yield tuple(zip(*batch))  # type: ignore[misc]
 
 
+def _can_fork() -> bool:
+    from byok_ci.pipeline.workers import can_fork  # pickle and select: large scans only
+
+    return can_fork()
+
+
 def _scan_batch(batch: Packed) -> tuple[list[Finding], list[ScanError], Stats]:
     """A worker's share: the chunks of ``batch``, read and scanned in this process."""
+    from byok_ci.pipeline.workers import worker_state
+
     options, settings, detector = worker_state()
     source = file_source([], options, settings)
     findings: list[Finding] = []
@@ -295,6 +302,7 @@ def _in_workers(
     # modules are imported once here, before the fork, not once in every worker.
     import byok_ci.detect.encoded
     import byok_ci.detect.structure  # noqa: F401
+    from byok_ci.pipeline.workers import in_workers
 
     findings: list[Finding] = []
     errors: list[ScanError] = []
