@@ -86,7 +86,12 @@ def _fork(function: Callable[[Any], Any], jobs: int) -> list[_Worker]:
         for _ in range(jobs):
             task_in, task_out = os.pipe()
             result_in, result_out = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:
+                for fd in (task_in, task_out, result_in, result_out):
+                    os.close(fd)
+                raise
             if pid == 0:  # the worker: never returns
                 _worker_main(function, task_in, result_out, [fd for w in workers for fd in (w.tasks, w.results)]
                              + [task_out, result_in])
