@@ -9,7 +9,7 @@ first fork, on the scan's serial path), a task, a result and a handler thread, a
 that pickle through them.
 
 A message is an 8-byte length and a pickle. The parent never blocks on a pipe (it writes
-what fits and waits with ``select``), so a worker writing a large result and the parent
+what fits and waits with ``poll``), so a worker writing a large result and the parent
 writing it a batch cannot wait for each other.
 """
 
@@ -38,7 +38,7 @@ _WORKER_STATE: Any = None
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork") and hasattr(os, "register_at_fork")
+    return hasattr(os, "fork") and hasattr(os, "register_at_fork") and hasattr(select, "poll")
 
 
 def worker_state() -> Any:
@@ -140,11 +140,17 @@ def _dispatch(workers: list[_Worker], batches: Iterator[T]) -> Iterator[tuple[T,
             continue
         if (ahead is not None or (not exhausted and count - next_result < window)) and len(busy) < len(workers):
             continue  # an idle worker takes the next batch now
-        readable, writable, _ = select.select([w.results for w in busy], [w.tasks for w in busy if w.out], [])
+        # poll, not select: a process with a thousand files open has descriptors select cannot take.
+        poller = select.poll()
         for worker in busy:
-            if worker.tasks in writable:
+            poller.register(worker.results, select.POLLIN)
+            if worker.out:
+                poller.register(worker.tasks, select.POLLOUT)
+        ready = {fd for fd, _event in poller.poll()}  # an error or hang-up shows when read or written
+        for worker in busy:
+            if worker.tasks in ready:
                 _write_some(worker)
-            if worker.results in readable:
+            if worker.results in ready:
                 result = _receive(worker)
                 if result is not None:
                     ok, value = result
