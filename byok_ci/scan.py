@@ -34,10 +34,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ruleset_for", "scan_paths", "scan_text"]
 
-# Below these, starting worker processes costs more than it saves. Measured on 2 cores:
-# with Hyperscan one process scans ~150 MB/s (archives, notebooks and encoded-secret
-# decoding included) and a second worker pays off from a few tens of MB.
-PARALLEL_MIN_BYTES = {"python": 16 << 20, "hyperscan": 48 << 20}
+# Below these, starting worker processes costs more than it saves. Measured on 2 cores
+# (bench/workers.py): with Hyperscan one process scans ~150 MB/s (archives, notebooks and
+# encoded-secret decoding included); forking workers and feeding them costs about a sixth
+# more CPU, so two pay off from 20-30 MB (33 MB of haystack's docs: 0.15 s against 0.23).
+# The walk is listed this far before any file is read: a lower bound shortens that wait.
+PARALLEL_MIN_BYTES = {"python": 16 << 20, "hyperscan": 24 << 20}
 BATCH_BYTES = 4 << 20
 BATCH_FILES = 2000  # a tree of small files reaches workers in batches of this many
 # So many files make a scan large whatever their size (and the walk's look-ahead, listed
