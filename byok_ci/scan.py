@@ -273,7 +273,7 @@ def _packed(batches: Iterable[list[FileEntry]]) -> Iterator[Packed]:
 
 
 def _can_fork() -> bool:
-    from byok_ci.pipeline.workers import can_fork  # pickle and select: large scans only
+    from byok_ci.pipeline.workers import can_fork  # pickle and select.poll: large scans only
 
     return can_fork()
 
