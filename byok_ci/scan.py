@@ -16,13 +16,7 @@ from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
 from byok_ci.model import Chunk, Finding, Report, ScanError, Stats
 from byok_ci.paths import report_root
 from byok_ci.pipeline import Run, ruleset_for, start
-from byok_ci.pipeline.detection import (
-    can_fork,
-    chunk_findings,
-    detect_chunks,
-    in_workers,
-    worker_state,
-)
+from byok_ci.pipeline.detection import chunk_findings, detect_chunks
 from byok_ci.rules import RuleSet, load_rules
 from byok_ci.sources import Reading
 from byok_ci.sources.files import (
@@ -40,10 +34,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ruleset_for", "scan_paths", "scan_text"]
 
-# Below these, starting worker processes costs more than it saves. Measured on 2 cores:
-# with Hyperscan one process scans ~150 MB/s (archives, notebooks and encoded-secret
-# decoding included) and a second worker pays off from a few tens of MB.
-PARALLEL_MIN_BYTES = {"python": 16 << 20, "hyperscan": 48 << 20}
+# Below these, starting worker processes costs more than it saves. Measured on 2 cores
+# (bench/workers.py): with Hyperscan one process scans ~150 MB/s (archives, notebooks and
+# encoded-secret decoding included); forking workers and feeding them costs about a sixth
+# more CPU, so two pay off from 20-30 MB (33 MB of haystack's docs: 0.15 s against 0.23).
+# The walk is listed this far before any file is read: a lower bound shortens that wait.
+PARALLEL_MIN_BYTES = {"python": 16 << 20, "hyperscan": 24 << 20}
 BATCH_BYTES = 4 << 20
 BATCH_FILES = 2000  # a tree of small files reaches workers in batches of this many
 # So many files make a scan large whatever their size (and the walk's look-ahead, listed
@@ -126,7 +122,7 @@ def scan_paths(
     sieve = NameSieve(run.ruleset, detector.prefilter)
     entries = sieve.watch(entries)
     # Keys held for verification never leave this process: no forked workers then.
-    if keys is None and jobs > 1 and (total >= PARALLEL_MIN_BYTES[kind] or not complete) and can_fork() and not stdin:
+    if keys is None and jobs > 1 and (total >= PARALLEL_MIN_BYTES[kind] or not complete) and _can_fork() and not stdin:
         findings, errors, stats = _in_workers(entries, run, detector, jobs, progress, total if complete else 0,
                                               options)
     else:
@@ -236,7 +232,11 @@ def _chunks_with_progress(
 ) -> Iterator[Chunk]:
     done = 0
     for entry in entries:
-        yield from source.entry_chunks(entry)
+        got = source.entry_read(entry)
+        if isinstance(got, Chunk):
+            yield got
+        elif got is not None:
+            yield from got
         done += max(entry.size, 0)
         if progress is not None:
             progress(done, total)
@@ -262,13 +262,34 @@ def _batches(entries: Iterable[FileEntry], target: int) -> Iterator[list[FileEnt
         yield batch
 
 
-def _scan_batch(batch: list[FileEntry]) -> tuple[list[Finding], list[ScanError], Stats]:
+# A batch as it goes to a worker: its files' paths, shown paths and sizes (three tuples
+# pickle in a quarter of the time of as many FileEntry records, and load in a third).
+Packed = tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]
+
+
+def _packed(batches: Iterable[list[FileEntry]]) -> Iterator[Packed]:
+    for batch in batches:
+        yield tuple(zip(*batch))  # type: ignore[misc]
+
+
+def _can_fork() -> bool:
+    from byok_ci.pipeline.workers import can_fork  # pickle and select.poll: large scans only
+
+    return can_fork()
+
+
+def _scan_batch(batch: Packed) -> tuple[list[Finding], list[ScanError], Stats]:
     """A worker's share: the chunks of ``batch``, read and scanned in this process."""
+    from byok_ci.pipeline.workers import worker_state
+
     options, settings, detector = worker_state()
     source = file_source([], options, settings)
     findings: list[Finding] = []
-    for entry in batch:
-        for chunk in source.entry_chunks(entry):
+    for entry in map(FileEntry, *batch):
+        got = source.entry_read(entry)
+        if got is None:
+            continue
+        for chunk in (got,) if isinstance(got, Chunk) else got:
             findings.extend(chunk_findings(chunk, detector))
     return findings, source.reading.errors, source.reading.stats()
 
@@ -283,18 +304,19 @@ def _in_workers(
     # modules are imported once here, before the fork, not once in every worker.
     import byok_ci.detect.encoded
     import byok_ci.detect.structure  # noqa: F401
+    from byok_ci.pipeline.workers import in_workers
 
     findings: list[Finding] = []
     errors: list[ScanError] = []
     stats = Stats()
     done = 0
-    batches = _batches(entries, BATCH_BYTES)
+    batches = _packed(_batches(entries, BATCH_BYTES))
     for batch, (found, batch_errors, batch_stats) in in_workers(_scan_batch, batches, jobs,
                                                                  (options, run.settings, detector)):
         findings.extend(found)
         errors.extend(batch_errors)
         stats = stats + batch_stats
-        done += sum(max(e.size, 0) for e in batch)
+        done += sum(max(size, 0) for size in batch[2])
         if progress is not None:
             progress(done, total)
     return findings, errors, stats

@@ -19,6 +19,8 @@ NOT_ON_THE_HOOK_PATH = [
     "byok_ci.detect.encoded", "byok_ci.detect.structure", "byok_ci.rules.ids", "byok_ci.schemas", "jsonschema",
     # --shard only; an ignore file only
     "byok_ci.shard", "byok_ci.suppress.ignorefile",
+    # large scans' worker processes
+    "byok_ci.pipeline.workers", "pickle", "multiprocessing",
     # OpenSSL's hashlib: fingerprints, the rule cache's key and the rules' digest use CPython's SHA-256
     "hashlib", "_hashlib",
 ]

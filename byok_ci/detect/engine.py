@@ -80,7 +80,7 @@ class Detector:
         # The provider names in each path component seen, and the rules each directory's
         # label names: directories and common file names repeat, so most files cost two
         # lookups (caches, bounded, of derived data only).
-        self._names_in_part: dict[str, frozenset[str]] = {}
+        self._names_in_part: dict[str, tuple[int, ...]] = {}
         # Every word of a label, and every run of adjacent words joined, is a piece of the
         # label with all but ASCII letters and digits taken out: a label in which no name
         # occurs so (most file names) is not split into words at all.
@@ -235,23 +235,26 @@ class Detector:
             in_head = self._named_in_dir[head] = [
                 index for part in head.rsplit("/", 2)[-2:] if part for index in self._named_in(part)
             ]
+        in_name = self._named_in(name) if name else ()
+        if not in_head and not in_name:
+            return set()  # most paths
         named = set(in_head)
-        if name:
-            named.update(self._named_in(name))
+        named.update(in_name)
         return named
 
-    def _named_in(self, part: str) -> list[int]:
+    def _named_in(self, part: str) -> tuple[int, ...]:
         """The context rules a path component names, in the order their names come."""
         cache = self._names_in_part
-        names = cache.get(part)
-        if names is None:
+        indexes = cache.get(part)
+        if indexes is None:
             if len(cache) > 4096:
                 cache.clear()
             if self._any_name.search(_NOT_ALNUM.sub("", part).lower()) is None:
-                names = cache[part] = frozenset()
+                indexes = cache[part] = ()
             else:
-                names = cache[part] = frozenset(w for w in words(part) if w in self._by_name)
-        return [index for name in names for index in self._by_name[name]]
+                names = frozenset(w for w in words(part) if w in self._by_name)
+                indexes = cache[part] = tuple(index for name in names for index in self._by_name[name])
+        return indexes
 
     def redact_text(self, text: str) -> str:
         """``text`` with every key-like match replaced by its redacted form.

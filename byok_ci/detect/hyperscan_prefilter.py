@@ -22,7 +22,6 @@ version, because compiling costs more than scanning a small tree.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import threading
@@ -30,6 +29,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
+from byok_ci._sha256 import sha256  # not hashlib: loading OpenSSL costs a large scan's start-up 3 ms
 from byok_ci.detect.hyperscan_expressions import _expressions, _gates, _second_pass, _widened
 from byok_ci.detect.prefilter import KeywordPrefilter, Spans
 from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir
@@ -134,7 +134,7 @@ class HyperscanPrefilter:
     def _load_or_build(self, rules: Sequence[Rule], digest: str, count: int) -> list[Any]:
         hyperscan = self._hyperscan
         version = getattr(hyperscan, "__version__", "")
-        key = hashlib.sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}".encode()).hexdigest()[:24]
+        key = sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}".encode()).hexdigest()[:24]
         path = self._cache_path = cache_dir() / f"hyperscan-{key}.db"
         # A database that never matches would make every scan pass: read only one this user
         # alone can have written, and none on CI machines (byok_ci.paths.caches_in_use).

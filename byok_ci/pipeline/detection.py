@@ -1,12 +1,11 @@
 """Running detection over a source's chunks: one chunk at a time, in batches of many small
-chunks, on several threads (one source each) or in forked worker processes."""
+chunks, or on several threads (one source each); forked worker processes are
+:mod:`byok_ci.pipeline.workers`."""
 
 from __future__ import annotations
 
-import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Iterator, Sequence
 
 from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect.engine import _MAY_ENCODE, Detector
@@ -15,8 +14,6 @@ from byok_ci.model import Chunk, Finding
 from byok_ci.sources import Source
 
 BATCH_CHARS = 1 << 20
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 def chunk_findings(chunk: Chunk, detector: Detector) -> list[Finding]:
@@ -128,62 +125,3 @@ def unique(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(finding)
     return out
-
-
-# -- forked workers ------------------------------------------------------------------------
-
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-# Set in the parent just before forking, so workers inherit the compiled rules and the
-# prefilter instead of unpickling them.
-_WORKER_STATE: Any = None
-
-
-def can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-def worker_state() -> Any:
-    """What the parent handed :func:`in_workers` (in a worker process)."""
-    assert _WORKER_STATE is not None
-    return _WORKER_STATE
-
-
-def _quiet_worker() -> None:
-    """Workers leave Ctrl-C to the parent and die quietly when it stops them: they inherit
-    the CLI's SIGTERM-as-KeyboardInterrupt handler, which printed a traceback per worker.
-    The parent forks them with both signals blocked, so none arrives before this runs."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-
-
-def in_workers(function: Callable[[T], R], batches: Iterable[T], jobs: int, state: Any) -> Iterator[tuple[T, R]]:
-    """``function`` over ``batches`` in ``jobs`` forked processes, results in batch order.
-    Workers read ``state`` with :func:`worker_state` (``function`` must be a module's own).
-    ``batches`` may be a generator: the pool takes batches as workers need them (its task
-    queue is a pipe, so only a few wait), and each result comes with its batch."""
-    import collections
-    import multiprocessing
-
-    sent: collections.deque[T] = collections.deque()
-
-    def feed() -> Iterator[T]:
-        for batch in batches:  # on the pool's task thread; results come back in this order
-            sent.append(batch)
-            yield batch
-
-    global _WORKER_STATE
-    _WORKER_STATE = state
-    try:
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-        try:
-            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        with pool:
-            for result in pool.imap(function, feed()):
-                yield sent.popleft(), result
-    finally:
-        _WORKER_STATE = None

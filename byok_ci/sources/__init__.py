@@ -40,6 +40,13 @@ class Reading:
         assert name in _COUNTS, name
         self._counts[name] = self._counts.get(name, 0) + n
 
+    def count_file(self, size: int) -> None:
+        """One file of ``size`` bytes read as text (``files`` and ``bytes``: a directory
+        scan counts both for every file)."""
+        counts = self._counts
+        counts["files"] = counts.get("files", 0) + 1
+        counts["bytes"] = counts.get("bytes", 0) + size
+
     def error(self, path: str, message: str, line: int | None = None, *, blocking: bool = True) -> None:
         self.errors.append(ScanError(path, message, line, blocking=blocking))
 

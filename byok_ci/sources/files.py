@@ -65,6 +65,13 @@ class FileSource:
             return
         yield from self.reader.read_chunks(entry)
 
+    def entry_read(self, entry: Entry) -> Chunk | Iterator[Chunk] | None:
+        """:meth:`entry_chunks`, a plain file's one chunk (or nothing) given as it is
+        (:meth:`~byok_ci.sources.artifacts.ArtifactReader.file_read`)."""
+        if self.artifacts is not None and entry.path != STDIN:
+            return self.artifacts.file_read(entry.path, entry.shown)
+        return self.reader.read_chunks(entry)
+
     def files(self) -> Iterator[Entry]:
         """Each regular file to read once, in a stable order (a path given twice, or a file
         inside a directory also given, is read once)."""

@@ -76,44 +76,73 @@ class ArtifactReader:
 
     def file_chunks(self, path: str, shown: str) -> Iterator[Chunk]:
         """The chunks of one file on disk (one open; archives are streamed from it)."""
+        got = self.file_read(path, shown)
+        if isinstance(got, Chunk):
+            yield got
+        elif got is not None:
+            yield from got
+
+    def file_read(self, path: str, shown: str) -> Chunk | Iterator[Chunk] | None:
+        """:meth:`file_chunks`, with most files' one chunk (or nothing) given as it is: a
+        tree's files are mostly small plain text, and three generators a file cost a
+        directory scan more than its ``fstat``. An archive, a large file, a document or a
+        file with an archive inside it is read by the iterator returned (iterate it: it
+        holds the open file)."""
         reader = self.reader
         try:
             fd, size = read.open_sized(path)
         except OSError as exc:
             reader.read_failed(shown, exc)
-            return
+            return None
         opens = self.archives and self.limits.max_depth > 0
-        if size <= WHOLE_FIRST and size <= reader.max_file_size:
-            # Most files of a tree: one read for the sniff and the text alike, on the bare
-            # descriptor (a file object per file costs more than the read).
-            archive = False
+        if size > WHOLE_FIRST or size > reader.max_file_size:
+            return self._large_chunks(fd, shown, opens)
+        # Most files of a tree: one read for the sniff and the text alike, on the bare
+        # descriptor (a file object per file costs more than the read).
+        archive = False
+        try:
+            data = reader.read_fd(fd, size, shown)
+            archive = data is not None and opens and sniff(data[:512]) not in (None, "zstd")
+        except OSError as exc:
+            reader.read_failed(shown, exc)
+            return None
+        finally:
+            if not archive:
+                os.close(fd)
+        if archive:
+            return self._archive_at(fd, shown)
+        if data is None:
+            return None
+        if opens and _may_embed(data):
+            found = embedded(io.BytesIO(data))  # BytesIO shares the bytes
+            if found is not None:
+                return self.embedded_chunks(io.BytesIO(data), shown, *found)
+        chunk = reader.text_chunk(data, shown)
+        if chunk is None or not shown.endswith(_DOCUMENTS):
+            return chunk
+        return self.expand(chunk)
+
+    def _archive_at(self, fd: int, shown: str) -> Iterator[Chunk]:
+        """The members of the archive open at ``fd`` (read from its start); closes it."""
+        with os.fdopen(fd, "rb") as handle:
             try:
-                data = reader.read_fd(fd, size, shown)
-                archive = data is not None and opens and sniff(data[:512]) not in (None, "zstd")
+                handle.seek(0)
+                yield from self.archive_chunks(handle, shown)
+            except OSError as exc:
+                self.reader.read_failed(shown, exc)
+
+    def _large_chunks(self, fd: int, shown: str, opens: bool) -> Iterator[Chunk]:
+        """The chunks of a file larger than WHOLE_FIRST (or the size limit) open at ``fd``; closes it."""
+        reader = self.reader
+        with os.fdopen(fd, "rb") as handle:
+            try:
+                data = yield from self._read_large(handle, shown, opens)
             except OSError as exc:
                 reader.read_failed(shown, exc)
                 return
-            finally:
-                if not archive:
-                    os.close(fd)
-            if archive:
-                with os.fdopen(fd, "rb") as handle:
-                    try:
-                        handle.seek(0)
-                        yield from self.archive_chunks(handle, shown)
-                    except OSError as exc:
-                        reader.read_failed(shown, exc)
-                return
-        else:
-            with os.fdopen(fd, "rb") as handle:
-                try:
-                    data = yield from self._read_large(handle, shown, opens)
-                except OSError as exc:
-                    reader.read_failed(shown, exc)
-                    return
         if data is None:
             return
-        found = embedded(io.BytesIO(data)) if opens and _may_embed(data) else None  # BytesIO shares the bytes
+        found = embedded(io.BytesIO(data)) if opens and _may_embed(data) else None
         if found is not None:
             yield from self.embedded_chunks(io.BytesIO(data), shown, *found)
             return

@@ -16,19 +16,21 @@ SCRIPT_WINDOW = 1024 * 1024
 # Bytes that no text holds (tab, newlines, form feed and escape are text).
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _PAYLOAD_MAGIC = (b"\x1f\x8b\x08", b"BZh", b"\xfd7zXZ\x00")
+_MAGIC_LEADS = frozenset((b"P", b"\x1f", b"B", b"\xfd"))  # the first bytes of zip, gzip, bzip2, xz
 
 
 def sniff(head: bytes) -> str | None:
     """The archive format of a file from its first bytes (a tar without the ``ustar``
     magic by its header checksum), or None."""
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
-        return "zip"
-    if head.startswith(b"\x1f\x8b\x08"):
-        return "gzip"
-    if head.startswith(b"BZh") and head[3:4].isdigit() and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
-        return "bzip2"
-    if head.startswith(b"\xfd7zXZ\x00"):
-        return "xz"
+    if head[:1] in _MAGIC_LEADS:  # most files start with none of them: one test, not five
+        if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+            return "zip"
+        if head.startswith(b"\x1f\x8b\x08"):
+            return "gzip"
+        if head.startswith(b"BZh") and head[3:4].isdigit() and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
+            return "bzip2"
+        if head.startswith(b"\xfd7zXZ\x00"):
+            return "xz"
     if head[257:262] == b"ustar":
         return "tar"
     if head.startswith(b"\x28\xb5\x2f\xfd"):
