@@ -7,8 +7,9 @@ count, and a path belongs to exactly one shard, so no file or blob is read by tw
 
 A history scan shards by path too: every version of a path is scanned by the shard that owns
 the path, so "each key once per path, at the commit that introduced it" is decided inside one
-shard. Its units are whole directories where it can (:func:`tree_units`), so that a shard
-names its part to git in a few pathspecs and git skips the other shards' subtrees unread.
+shard. Its units are whole directories where it can, and the files of a directory too heavy
+for one shard are cut into ranges of their names (:func:`tree_plan`), so that a shard names
+its part to git in a few pathspecs and git skips the other shards' subtrees and files unread.
 
 ``byok-ci report merge`` (:mod:`byok_ci.merge`) puts the shards' reports back together.
 """
@@ -35,8 +36,12 @@ MAX_SHARDS = 4096
 # openai-python, the slowest shard's stayed the same or fell).
 SPLIT_ABOVE = 1
 # The files directly in a split directory are cut into name ranges of at most 1/RANGE_PARTS of
-# a shard's share (bench/README.md, "name ranges").
-RANGE_PARTS = 4
+# a shard's share. One share: every range is a few glob pathspecs that git matches against
+# every entry of every tree it walks, so finer ranges cost more walking than their balance
+# saves (bench/README.md, "Name ranges": at 8 shards the shards' git work summed 2.35x the
+# single scan's on openai-python with 1, 2.48x with 4; 1.40x against 1.65x on the generated
+# history).
+RANGE_PARTS = 1
 
 
 @dataclass(frozen=True)

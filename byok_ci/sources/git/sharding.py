@@ -3,18 +3,21 @@
 The paths are weighed by what git reads to diff them (`git log --raw`: tree diffs only, a
 small fraction of the patches' cost): every version history adds or changes, and each
 version it replaced, a file added whole counting more
-(:func:`~byok_ci.sources.git.cost.path_cost`). :func:`~byok_ci.shard.tree_units` packs them
-into whole directories where it can, and the shard gives git its units as pathspecs
-(literal ones, and a ``dir/*`` glob for many files of one directory): `git log -p` then
-skips the other shards' subtrees in its tree walk and never reads or diffs their versions (``--sparse
---full-history``: every commit is still listed, with its every parent, so commits, authors
-and merges' combined diffs are as in the single scan). How near a shard's git work comes to
-1/N of the single scan's is measured in bench/README.md.
+(:func:`~byok_ci.sources.git.cost.path_cost`). :func:`~byok_ci.shard.tree_plan` packs them
+into whole directories where it can, and cuts the files directly in a directory too heavy
+for one shard into name ranges. The shard gives git its units as literal pathspecs and each
+of its name ranges as a few glob pathspecs that match exactly the names in the range
+(:func:`range_globs`): `git log -p` then skips the other shards' subtrees in its tree walk
+and never reads or diffs their versions, even in a directory it shares with them
+(``--sparse --full-history``: every commit is still listed, with its every parent, so
+commits, authors and merges' combined diffs are as in the single scan). How near a shard's
+git work comes to 1/N of the single scan's is measured in bench/README.md.
 
 The listing holds every path the scan can meet: the same commits, each one's changes and
 each merge's combined ones (``-c``, a superset of the ``--cc`` patches the scan reads). A
-path it could not list (a commit whose parent git cannot read shows its whole tree) goes by
-a hash of its name, and the chunker drops other shards' patches unseen
+path it could not list (a commit whose parent git cannot read shows its whole tree) falls in
+the name range of its directory where it has one (a range's globs match it too), else goes
+by a hash of its name, and the chunker drops other shards' patches unseen
 (:attr:`~byok_ci.sources.git.chunker.Chunker.owns`), so every path is one shard's.
 
 When the scan has pathspecs of its own (git would add the shard's to them, not intersect),
