@@ -162,7 +162,7 @@ def tree_plan(weights: Mapping[str, int], count: int, ranges: bool = True) -> Pl
     cuts: dict[str, list[bytes]] = {}
     for directory, names in sorted(files.items()):
         cuts[directory] = []
-        for number, (lowest, weight) in enumerate(_name_ranges(directory, names, totals, limit / RANGE_PARTS)):
+        for number, (lowest, weight) in enumerate(_name_ranges(names, totals, limit / RANGE_PARTS)):
             cuts[directory].append(lowest)
             units[f"{directory}\0{number:08d}"] = weight
     owners = assign(units.items(), count)
@@ -175,7 +175,7 @@ def tree_plan(weights: Mapping[str, int], count: int, ranges: bool = True) -> Pl
     merged: dict[str, int] = {}
     ranged: dict[str, list[tuple[bytes, int]]] = {}
     for unit, shard in sorted(owners.items()):
-        directory, nul, number = unit.partition("\0")
+        directory, nul, position = unit.partition("\0")
         parts = (directory if nul else unit).split("/")
         # The shallowest split directory that is all this shard's stands for the unit.
         top = next((prefix for prefix in ("/".join(parts[:d]) for d in range(1, len(parts) + (1 if nul else 0)))
@@ -185,16 +185,15 @@ def tree_plan(weights: Mapping[str, int], count: int, ranges: bool = True) -> Pl
         elif not nul:
             merged[unit] = shard
         else:
-            lowest = cuts[directory][int(number)]
+            lowest = cuts[directory][int(position)]
             kept = ranged.setdefault(directory, [])
             if not kept or kept[-1][1] != shard:  # consecutive ranges of one shard are one range
                 kept.append((lowest, shard))
     return Plan(merged, ranged)
 
 
-def _name_ranges(directory: str, names: list[str], totals: Mapping[str, int],
-                 cap: float) -> Iterator[tuple[bytes, int]]:
-    """``names`` (entries of ``directory``) cut into consecutive ranges of their bytes'
+def _name_ranges(names: list[str], totals: Mapping[str, int], cap: float) -> Iterator[tuple[bytes, int]]:
+    """``names`` (the files of one directory) cut into consecutive ranges of their bytes'
     order, each as heavy as ``cap`` allows: (its lowest name, the first empty; weight). A
     cut falls at the shortest prefix of the next range's first name that sorts above the
     last name before it, so that its globs are short."""
