@@ -189,3 +189,19 @@ def test_shards_of_a_flat_directory_split_in_ranges_merge_to_the_single_scan(tmp
     assert not merged.errors, merged.errors
     assert _findings_json(merged) == _findings_json(single)
     assert _stats(merged) == _stats(single)
+
+
+@pytest.mark.parametrize("variable", ["GIT_LITERAL_PATHSPECS", "GIT_NOGLOB_PATHSPECS", "GIT_GLOB_PATHSPECS",
+                                      "GIT_ICASE_PATHSPECS"])
+def test_shards_ignore_the_environments_pathspec_switches(tmp_path, shipped_rules, rng, monkeypatch, variable):
+    """git reads every pathspec literally (or otherwise) when these are set: a shard's own
+    pathspecs would then match nothing, and its findings would be lost without an error."""
+    repo = tmp_path / "repo"
+    _flat_history(repo, _keys(shipped_rules, rng, 4))
+    target = GitTarget("history")
+    single = scan_git(target, cwd=str(repo))
+    assert single.findings
+    monkeypatch.setenv(variable, "1")
+    merged = _merged([scan_git(target, cwd=str(repo), shard=Shard(k, 3)) for k in (1, 2, 3)], tmp_path)
+    assert not merged.errors, merged.errors
+    assert _findings_json(merged) == _findings_json(single)
