@@ -7,21 +7,23 @@ count, and a path belongs to exactly one shard, so no file or blob is read by tw
 
 A history scan shards by path too: every version of a path is scanned by the shard that owns
 the path, so "each key once per path, at the commit that introduced it" is decided inside one
-shard. Its units are whole directories where it can (:func:`tree_units`), so that a shard
-names its part to git in a few pathspecs and git skips the other shards' subtrees unread.
+shard. Its units are whole directories where it can, and the files of a directory too heavy
+for one shard are cut into ranges of their names (:func:`tree_plan`), so that a shard names
+its part to git in a few pathspecs and git skips the other shards' subtrees and files unread.
 
 ``byok-ci report merge`` (:mod:`byok_ci.merge`) puts the shards' reports back together.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Shard", "assign", "parse_shard", "tree_units"]
+__all__ = ["Plan", "Shard", "assign", "parse_shard", "tree_plan", "tree_units"]
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 MAX_SHARDS = 4096
@@ -33,6 +35,13 @@ MAX_SHARDS = 4096
 # shards' git work over the single scan's fell from 1.8x to 1.3x at 8 shards of
 # openai-python, the slowest shard's stayed the same or fell).
 SPLIT_ABOVE = 1
+# The files directly in a split directory are cut into name ranges of at most 1/RANGE_PARTS of
+# a shard's share. One share: every range is a few glob pathspecs that git matches against
+# every entry of every tree it walks, so finer ranges cost more walking than their balance
+# saves (bench/README.md, "Name ranges": at 8 shards the shards' git work summed 2.35x the
+# single scan's on openai-python with 1, 2.48x with 4; 1.40x against 1.65x on the generated
+# history).
+RANGE_PARTS = 1
 
 
 @dataclass(frozen=True)
@@ -95,15 +104,38 @@ def hashed(path: str, count: int) -> int:
 
 
 def tree_units(weights: Mapping[str, int], count: int) -> dict[str, int]:
+    """Each path's shard by whole directories where balance allows (:func:`tree_plan` with
+    no name ranges: a split directory's files are units of their own)."""
+    return tree_plan(weights, count, ranges=False).units
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which shard owns which paths: ``units`` (a directory or a file, none below another)
+    each owned whole, and ``ranges``: for a split directory, the files directly in it cut
+    into name ranges, as ``(lowest name, shard)`` sorted by the names' bytes (the first
+    lowest name empty), a range running up to the next one's lowest name. A name in a
+    range's directory that no unit covers, listed or not, falls in exactly one range."""
+
+    units: dict[str, int]
+    ranges: dict[str, list[tuple[bytes, int]]]
+
+
+def tree_plan(weights: Mapping[str, int], count: int, ranges: bool = True) -> Plan:
     """Each path's shard by whole directories where balance allows: ``weights`` are
-    ``/``-separated paths with their weight; the result maps each unit (a directory or a
-    file, none below another) to its shard (1..count).
+    ``/``-separated paths with their weight (lossless: names that are not UTF-8 as
+    surrogate escapes).
 
     A directory no heavier than 1/:data:`SPLIT_ABOVE` of a shard's share is one unit; a
     heavier one is split into its entries, recursively (a name that was both a file and a
-    directory in history stays one unit). Units are packed by :func:`assign`, and a split
-    directory whose units all went to one shard is made one unit again, so that shard names
-    it in one pathspec. Deterministic: the same weights give the same units on every machine.
+    directory in history stays one unit). The files directly in a split directory are cut,
+    in the order of their names' bytes, into consecutive name ranges of at most
+    1/:data:`RANGE_PARTS` of a share (a heavier file is a range alone), so that a shard
+    names its part of a flat directory to git in a few globs rather than walking it all
+    (``ranges=False``: each file a unit). Units and ranges are packed by :func:`assign`,
+    and a split directory whose units and ranges all went to one shard is made one unit
+    again, so that shard names it in one pathspec. Deterministic: the same weights give the
+    same plan on every machine.
     """
     totals: dict[str, int] = {}
     entries: dict[str, set[str]] = {}
@@ -115,32 +147,73 @@ def tree_units(weights: Mapping[str, int], count: int) -> dict[str, int]:
             entries.setdefault("/".join(parts[:depth - 1]), set()).add(prefix)
     limit = sum(totals.get(top, 0) for top in entries.get("", ())) / (count * SPLIT_ABOVE)
     units: dict[str, int] = {}
+    files: dict[str, list[str]] = {}
     split = [""]
     while split:
-        for entry in entries.get(split.pop(), ()):
+        directory = split.pop()
+        for entry in entries.get(directory, ()):
             if entry in entries and entry not in weights and totals[entry] > limit:
                 split.append(entry)
+            elif ranges and entry not in entries and count > 1:
+                files.setdefault(directory, []).append(entry)
             else:
                 units[entry] = totals[entry]
+    # A range is packed under a key no path can have (a NUL), its number in its directory.
+    cuts: dict[str, list[bytes]] = {}
+    for directory, names in sorted(files.items()):
+        cuts[directory] = []
+        for number, (lowest, weight) in enumerate(_name_ranges(names, totals, limit / RANGE_PARTS)):
+            cuts[directory].append(lowest)
+            units[f"{directory}\0{number:08d}"] = weight
     owners = assign(units.items(), count)
     shards_below: dict[str, set[int]] = {}
     for unit, shard in owners.items():
-        parts = unit.split("/")
-        for depth in range(1, len(parts)):
+        directory, nul, _ = unit.partition("\0")
+        parts = (directory if nul else unit).split("/")
+        for depth in range(1, len(parts) + (1 if nul and directory else 0)):
             shards_below.setdefault("/".join(parts[:depth]), set()).add(shard)
     merged: dict[str, int] = {}
-    for unit, shard in owners.items():
-        parts = unit.split("/")
+    ranged: dict[str, list[tuple[bytes, int]]] = {}
+    for unit, shard in sorted(owners.items()):
+        directory, nul, position = unit.partition("\0")
+        parts = (directory if nul else unit).split("/")
         # The shallowest split directory that is all this shard's stands for the unit.
-        top = next((prefix for prefix in ("/".join(parts[:d]) for d in range(1, len(parts)))
-                    if shards_below[prefix] == {shard}), unit)
-        merged[top] = shard
-    return merged
+        top = next((prefix for prefix in ("/".join(parts[:d]) for d in range(1, len(parts) + (1 if nul else 0)))
+                    if prefix and shards_below[prefix] == {shard}), None)
+        if top is not None:
+            merged[top] = shard
+        elif not nul:
+            merged[unit] = shard
+        else:
+            lowest = cuts[directory][int(position)]
+            kept = ranged.setdefault(directory, [])
+            if not kept or kept[-1][1] != shard:  # consecutive ranges of one shard are one range
+                kept.append((lowest, shard))
+    return Plan(merged, ranged)
 
 
-def unit_owner(units: Mapping[str, int], count: int) -> Callable[[str], int]:
-    """A path's shard: that of the unit it is or lies below, else (a path the units do not
-    cover) a hash of its name."""
+def _name_ranges(names: list[str], totals: Mapping[str, int], cap: float) -> Iterator[tuple[bytes, int]]:
+    """``names`` (the files of one directory) cut into consecutive ranges of their bytes'
+    order, each as heavy as ``cap`` allows: (its lowest name, the first empty; weight). A
+    cut falls at the shortest prefix of the next range's first name that sorts above the
+    last name before it, so that its globs are short."""
+    ordered = sorted(((name.rpartition("/")[2].encode("utf-8", "surrogateescape"), totals[name]) for name in names))
+    lowest, load, previous = b"", 0, b""
+    for name, weight in ordered:
+        if load and load + weight > cap:
+            yield lowest, load
+            lowest = next(name[:length] for length in range(1, len(name) + 1) if name[:length] > previous)
+            load = 0
+        load += weight
+        previous = name
+    yield lowest, load
+
+
+def unit_owner(units: Mapping[str, int], count: int,
+               ranges: Mapping[str, Sequence[tuple[bytes, int]]] | None = None) -> Callable[[str], int]:
+    """A path's shard: that of the unit it is or lies below, else that of the name range of
+    its directory it falls in (:class:`Plan`), else (a path neither covers) a hash of its
+    name. Paths are lossless (names that are not UTF-8 as surrogate escapes)."""
 
     def owner(path: str) -> int:
         parts = path.split("/")
@@ -148,6 +221,16 @@ def unit_owner(units: Mapping[str, int], count: int) -> Callable[[str], int]:
             shard = units.get("/".join(parts[:depth]))
             if shard is not None:
                 return shard
+        if ranges:
+            directory, _, name = path.rpartition("/")
+            cut = ranges.get(directory)
+            if cut:
+                return range_owner(cut, name.encode("utf-8", "surrogateescape"))
         return hashed(path, count)
 
     return owner
+
+
+def range_owner(cut: Sequence[tuple[bytes, int]], name: bytes) -> int:
+    """The shard of the range ``name`` falls in: the last whose lowest name is not above it."""
+    return cut[bisect.bisect_right([lowest for lowest, _ in cut], name) - 1][1]

@@ -41,13 +41,17 @@ def environment() -> dict[str, str]:
 
     ``git replace`` refs and grafts (``info/grafts``) make git show other commits in place
     of the stored ones, so a commit that added a key could be swapped for a clean one: they
-    are ignored, and byok-ci reads the objects as stored.
+    are ignored, and byok-ci reads the objects as stored. ``GIT_LITERAL_PATHSPECS`` would have
+    git read every pathspec's magic as part of a name, so a history shard's pathspecs would
+    match nothing and its paths go unscanned: it is dropped (pathspecs are git's own, magic
+    included, as without it).
     """
     env = dict(os.environ)
     env.update({"GIT_PAGER": "cat", "PAGER": "cat", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0",
                 "GIT_NO_REPLACE_OBJECTS": "1", "GIT_GRAFT_FILE": NO_GRAFTS})
     env.pop("GIT_EXTERNAL_DIFF", None)
     env.pop("GIT_REPLACE_REF_BASE", None)
+    env.pop("GIT_LITERAL_PATHSPECS", None)
     return env
 
 

@@ -3,18 +3,21 @@
 The paths are weighed by what git reads to diff them (`git log --raw`: tree diffs only, a
 small fraction of the patches' cost): every version history adds or changes, and each
 version it replaced, a file added whole counting more
-(:func:`~byok_ci.sources.git.cost.path_cost`). :func:`~byok_ci.shard.tree_units` packs them
-into whole directories where it can, and the shard gives git its units as pathspecs
-(literal ones, and a ``dir/*`` glob for many files of one directory): `git log -p` then
-skips the other shards' subtrees in its tree walk and never reads or diffs their versions (``--sparse
---full-history``: every commit is still listed, with its every parent, so commits, authors
-and merges' combined diffs are as in the single scan). How near a shard's git work comes to
-1/N of the single scan's is measured in bench/README.md.
+(:func:`~byok_ci.sources.git.cost.path_cost`). :func:`~byok_ci.shard.tree_plan` packs them
+into whole directories where it can, and cuts the files directly in a directory too heavy
+for one shard into name ranges. The shard gives git its units as literal pathspecs and each
+of its name ranges as a few glob pathspecs that match exactly the names in the range
+(:func:`range_globs`): `git log -p` then skips the other shards' subtrees in its tree walk
+and never reads or diffs their versions, even in a directory it shares with them
+(``--sparse --full-history``: every commit is still listed, with its every parent, so
+commits, authors and merges' combined diffs are as in the single scan). How near a shard's
+git work comes to 1/N of the single scan's is measured in bench/README.md.
 
 The listing holds every path the scan can meet: the same commits, each one's changes and
 each merge's combined ones (``-c``, a superset of the ``--cc`` patches the scan reads). A
-path it could not list (a commit whose parent git cannot read shows its whole tree) goes by
-a hash of its name, and the chunker drops other shards' patches unseen
+path it could not list (a commit whose parent git cannot read shows its whole tree) falls in
+the name range of its directory where it has one (a range's globs match it too), else goes
+by a hash of its name, and the chunker drops other shards' patches unseen
 (:attr:`~byok_ci.sources.git.chunker.Chunker.owns`), so every path is one shard's.
 
 When the scan has pathspecs of its own (git would add the shard's to them, not intersect),
@@ -33,17 +36,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from byok_ci.errors import GitError
-from byok_ci.shard import Shard, tree_units, unit_owner
-from byok_ci.sources.git.patch import display
+from byok_ci.shard import Plan, Shard, tree_plan, unit_owner
+from byok_ci.sources.git.patch import display, raw_path
 from byok_ci.sources.git import cost
 from byok_ci.sources.git.process import first_error_line, run
 
 # Paths git's attribute patterns cannot name exactly are left to be diffed (correct, slower).
 _UNSAFE = re.compile(r"[\s\"\\]|[^\x20-\x7e]")
 _GLOB = re.compile(r"([*?\[\]])")
-_PATHSPEC_GLOB = re.compile(r"([*?\[\]\\])")
-# More of a shard's files than this directly in one directory: one glob pathspec for them.
-FLAT_FILES = 8
 # Command lines are limited (32,767 characters on Windows); beyond this the attributes file.
 MAX_PATHSPEC_CHARS = 24_000
 # The pathspec of a shard that owns no path: excludes everything.
@@ -136,21 +136,26 @@ def narrowed(shard: Shard, weights: dict[bytes, int], pathspecs: Sequence[str] =
     goes by a hash of its name and git sees them all); an attributes file it makes is
     removed afterwards."""
     names = {_lossless(path): weight for path, weight in weights.items()}
-    units = tree_units(names, shard.count)
-    shown = {display(unit.encode("utf-8", "surrogateescape")): number for unit, number in units.items()}
-    shown_owner = unit_owner(shown, shard.count)
+    plan = tree_plan(names, shard.count)
+    owner = unit_owner(plan.units, shard.count, plan.ranges)
+    # Every listed path by the name the chunker shows (its bytes as they are); a path the
+    # listing missed by its bytes, as that name gives them back.
+    shown = {display(path): owner(name) for path, name in zip(weights, names)}
 
     def owns(path: str) -> bool:
-        return shown_owner(path) == shard.index
+        number = shown.get(path)
+        if number is None:
+            number = owner(_lossless(raw_path(path)))
+        return number == shard.index
 
     if shard.count == 1 or not weights:
         yield Narrowing(owns)
         return
-    mine, spared = _pathspecs(units, set(names), shard.index)
+    mine = _pathspecs(plan, shard.index)
+    spared: list[str] = []
     if pathspecs or sum(len(spec) + 3 for spec in mine) > MAX_PATHSPEC_CHARS:
         # git adds pathspecs up rather than intersecting them with the user's, and a command
         # line is limited: the attributes file alone, for every other shard's path.
-        owner = unit_owner(units, shard.count)
         mine, spared = [], [name for name in names if owner(name) != shard.index]
     elif not mine:
         mine = [NOTHING]
@@ -158,35 +163,83 @@ def narrowed(shard: Shard, weights: dict[bytes, int], pathspecs: Sequence[str] =
         yield Narrowing(owns, config, mine)
 
 
-def _pathspecs(units: dict[str, int], names: set[str], index: int) -> tuple[list[str], list[str]]:
-    """Shard ``index``'s pathspecs, and the other shards' paths they take in (to be spared).
-
-    A unit is one literal pathspec, except where the shard has many files directly in one
-    directory: git matches every entry of each tree it walks against every pathspec, so
-    those are one ``dir/*`` glob instead, and the others' files there are marked ``-diff``.
-    """
-    directories = {prefix for name in names for prefix in _parents(name)}
-    files: dict[str, dict[bool, list[str]]] = {}
-    specs = []
-    for unit, number in sorted(units.items()):
-        if unit in names and unit not in directories:
-            files.setdefault(unit.rpartition("/")[0], {True: [], False: []})[number == index].append(unit)
-        elif number == index:
-            specs.append(f":(top,literal){unit}")
-    spared = []
-    for directory, split in sorted(files.items()):
-        if len(split[True]) > FLAT_FILES:
-            specs.append(":(top,glob)" + (_PATHSPEC_GLOB.sub(r"\\\1", directory) + "/" if directory else "") + "*")
-            spared += split[False]
-        else:
-            specs += [f":(top,literal){unit}" for unit in split[True]]
-    return specs, spared
+def _pathspecs(plan: Plan, index: int) -> list[str]:
+    """Shard ``index``'s pathspecs: one literal one a unit, and for each name range of a
+    split directory the globs that match exactly the names in it (:func:`range_globs`), so
+    that git neither walks the other shards' subtrees nor diffs their files in a directory
+    it shares with them."""
+    specs = [f":(top,literal){unit}" for unit, number in sorted(plan.units.items()) if number == index]
+    for directory, cut in sorted(plan.ranges.items()):
+        base = (directory + "/").encode("utf-8", "surrogateescape") if directory else b""
+        for position, (lowest, number) in enumerate(cut):
+            if number != index:
+                continue
+            above = cut[position + 1][0] if position + 1 < len(cut) else None
+            for pattern, glob in range_globs(lowest, above):
+                specs.append((":(top,glob)" if glob else ":(top,literal)")
+                             + _lossless((_GLOB_BYTES.sub(rb"\\\1", base) if glob else base) + pattern))
+    return specs
 
 
-def _parents(name: str) -> Iterator[str]:
-    parts = name.split("/")
-    for depth in range(1, len(parts)):
-        yield "/".join(parts[:depth])
+# A name's bytes: any but NUL and "/" (which no bracket or "*" of a glob pathspec matches).
+_LOW, _HIGH, _SLASH = 0x01, 0xFF, 0x2F
+_GLOB_BYTES = re.compile(rb"([*?\[\]\\])")
+# (prefix, (lowest, highest) byte of the next name byte or None, whether any rest follows)
+_Set = tuple[bytes, "tuple[int, int] | None", bool]
+
+
+def range_globs(lowest: bytes, above: bytes | None) -> list[tuple[bytes, bool]]:
+    """Patterns that match exactly the names (bytes, no "/") from ``lowest`` up to, not
+    including, ``above`` (None: no end) in byte order: (a glob pathspec pattern, True) or
+    (a literal name, False). Every name n in the range is matched by one of them and no name
+    outside it by any: a name n is at least ``lowest`` when it starts with it or, where it
+    first differs from it, has the greater byte; below ``above`` when it is a proper prefix
+    of it or has the smaller byte where they first differ."""
+    out = []
+    for prefix, span, rest in _between(lowest, above):
+        if span is None and not rest:
+            if prefix:
+                out.append((prefix, False))
+            continue
+        pattern = _GLOB_BYTES.sub(rb"\\\1", prefix)
+        if span is not None:
+            low, high = span
+            parts = [(low, min(high, _SLASH - 1)), (max(low, _SLASH + 1), high)]
+            spans = [b"\\%c-\\%c" % (a, b) for a, b in parts if a <= b]
+            if not spans:
+                continue
+            pattern += b"[" + b"".join(spans) + b"]"
+        out.append((pattern + (b"*" if rest else b""), True))
+    return out
+
+
+def _between(lowest: bytes, above: bytes | None) -> list[_Set]:
+    if above is None:
+        return _at_least(lowest)
+    same = 0
+    while same < min(len(lowest), len(above)) and lowest[same] == above[same]:
+        same += 1
+    if same == len(lowest):  # lowest is a prefix of above
+        return [(lowest + prefix, span, rest) for prefix, span, rest in _below(above[same:])]
+    common, low, high = lowest[:same], lowest[same], above[same]
+    sets = [(common + bytes([low]) + prefix, span, rest) for prefix, span, rest in _at_least(lowest[same + 1:])]
+    if low + 1 <= high - 1:
+        sets.append((common, (low + 1, high - 1), True))
+    return sets + [(common + bytes([high]) + prefix, span, rest) for prefix, span, rest in _below(above[same + 1:])]
+
+
+def _at_least(lowest: bytes) -> list[_Set]:
+    sets: list[_Set] = [(lowest, None, True)]
+    return sets + [(lowest[:i], (lowest[i] + 1, _HIGH), True) for i in range(len(lowest)) if lowest[i] < _HIGH]
+
+
+def _below(above: bytes) -> list[_Set]:
+    sets: list[_Set] = []
+    for i in range(len(above)):
+        sets.append((above[:i], None, False))
+        if above[i] > _LOW:
+            sets.append((above[:i], (_LOW, above[i] - 1), True))
+    return sets
 
 
 @contextmanager

@@ -1,0 +1,89 @@
+"""What git does in each history shard: the CPU of the scan's own `git log -p` with a shard's
+pathspecs, and of the same walk with `--raw` instead (the tree walk alone, no diffs).
+
+For each N of --counts and each shard K of N it computes the shard's narrowing as a scan
+would (byok_ci.sources.git.sharding: the listing, the plan, the pathspecs) and times, in
+one git process over every commit of the history (`rev-list --topo-order --reverse --all`
+fed to `--no-walk=unsorted --stdin`, as the scan's parts are), the user + sys CPU of
+
+    git log -p --cc <the scan's diff options> --sparse --full-history -- <the shard's pathspecs>
+    git log --raw -c --sparse --full-history -- <the shard's pathspecs>
+
+(median of --runs), and the same for the single scan. `-p` minus `--raw` is the shards'
+diff work, which should add up to the single scan's; `--raw` is the tree walk under the
+shard's pathspecs, which every shard repeats.
+
+    python bench/shard_git.py --repo /tmp/oai --counts 4,8 --runs 3
+    PYTHONPATH=/tmp/main python bench/shard_git.py --repo /tmp/oai      # another checkout
+
+CPU seconds, not wall: fine on a shared machine, though noisy; compare ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def cpu(argv: list[str], repo: Path, stdin: bytes, runs: int) -> float:
+    """Median user + sys CPU seconds of one git command."""
+    spent = []
+    for _ in range(runs):
+        proc = subprocess.Popen(argv, cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                env={**os.environ, **GIT_ENV})
+        assert proc.stdin is not None
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+        _, _, usage = os.wait4(proc.pid, 0)
+        spent.append(usage.ru_utime + usage.ru_stime)
+    return statistics.median(spent)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repo", type=Path, required=True)
+    parser.add_argument("--counts", default="4,8")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    from byok_ci.shard import Shard
+    from byok_ci.sources.git.commits import DIFF_OPTIONS, LOG_FORMAT
+    from byok_ci.sources.git.sharding import history_listing, narrowed
+
+    repo = args.repo
+    weights = history_listing(str(repo), False).weights()
+    shas = subprocess.run(["git", "rev-list", "--topo-order", "--reverse", "--all"], cwd=repo, check=True,
+                          capture_output=True, env={**os.environ, **GIT_ENV}).stdout
+
+    def timed(config: list[str], pathspecs: list[str]) -> tuple[float, float]:
+        narrow = ["--sparse", "--full-history"] if pathspecs else []
+        tail = ["--root", f"--format={LOG_FORMAT}", "--no-renames", *narrow, "--no-walk=unsorted", "--stdin",
+                "--", *pathspecs]
+        patches = cpu(["git", *config, "log", "-p", "--cc", *DIFF_OPTIONS, "--irreversible-delete", *tail], repo,
+                      shas, args.runs)
+        walk = cpu(["git", *config, "log", "--raw", "-c", *tail], repo, shas, args.runs)
+        return patches, walk
+
+    single, single_walk = timed([], [])
+    print("| N | `log -p`, slowest shard | `log -p`, all shards (/ single) | `--raw`, all shards | per shard `-p` |")
+    print("|---|---|---|---|---|")
+    print(f"| 1 | {single:.2f} | {single:.2f} (1.00) | {single_walk:.2f} | |", flush=True)
+    for count in (int(c) for c in args.counts.split(",")):
+        patches, walks = [], []
+        for index in range(1, count + 1):
+            with narrowed(Shard(index, count), weights, (), str(repo)) as narrowing:
+                p, w = timed(list(narrowing.config), list(narrowing.pathspecs))
+            patches.append(p)
+            walks.append(w)
+        print(f"| {count} | {max(patches):.2f} | {sum(patches):.2f} ({sum(patches) / single:.2f}) | {sum(walks):.2f} | "
+              f"{' '.join(f'{p:.2f}' for p in patches)} |", flush=True)
+
+
+if __name__ == "__main__":
+    sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH: another checkout wins
+    main()
