@@ -43,7 +43,7 @@ from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect.engine import Detector
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, ScanError
-from byok_ci.sources.git.chunker import InContext
+from byok_ci.sources.git.chunker import AddedContext, InContext
 from byok_ci.sources.git.process import command, environment, looks_binary
 
 HERE = "git"
@@ -68,6 +68,11 @@ class ContextReader:
     # and the rules with context whose keywords its added lines hold (None: not known).
     _made: dict[str, list[tuple[tuple[str, ...], frozenset[int] | None]]] = field(default_factory=dict,
                                                                                     repr=False)
+    # The same for the rules with context whose key shapes its added lines hold, and the
+    # versions whose added lines may give a key they kept its context (sources.git.later).
+    _shaped: dict[str, list[tuple[tuple[str, ...], frozenset[int] | None]]] = field(default_factory=dict,
+                                                                                      repr=False)
+    _later: list[AddedContext] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _git: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -75,10 +80,36 @@ class ContextReader:
         with self._lock:
             self._versions.append(version)
 
-    def made(self, blob: str, parents: tuple[str, ...], worded: Collection[int] | None) -> None:
+    def made(self, blob: str, parents: tuple[str, ...], worded: Collection[int] | None,
+             shaped: Collection[int] | None = None) -> None:
         entry = (parents, None if worded is None else frozenset(worded) if worded else _NONE)
+        shapes = (parents, None if shaped is None else frozenset(shaped) if shaped else _NONE)
         with self._lock:
             self._made.setdefault(blob, []).append(entry)
+            self._shaped.setdefault(blob, []).append(shapes)
+
+    def context_added(self, version: AddedContext, data: bytes | None = None) -> None:
+        """Keep ``version`` to read (:meth:`finish_later`); ``data``, its added bytes, when
+        the keywords they hold are not known yet."""
+        from byok_ci.sources.git.later import worded
+
+        if data is not None:
+            version = replace(version, rules=tuple(worded(self.detector, data)))
+            if not version.rules and version.renamed_from is None:
+                return
+        with self._lock:
+            self._later.append(version)
+
+    def finish_later(self, known: Sequence[Finding]) -> tuple[list[Finding], list[ScanError]]:
+        """Keys on lines a version kept whose context its added lines wrote, not in
+        ``known`` (:mod:`byok_ci.sources.git.later`), and the errors met; git is left
+        running for :meth:`finish`."""
+        from byok_ci.sources.git.later import found_later
+
+        versions, self._later = self._later, []
+        if not versions:
+            return [], []
+        return found_later(self, versions, _words(self._shaped), known)
 
     @property
     def count(self) -> int:
@@ -180,7 +211,7 @@ class ContextReader:
         def ask() -> None:
             try:
                 for blob in blobs:
-                    stdin.write(blob.encode("ascii") + b"\n")
+                    stdin.write(blob.encode("utf-8", "surrogateescape") + b"\n")  # or <commit>:<path>
                 stdin.flush()
             except (OSError, ValueError):
                 pass  # git stopped, or close() closed the pipe: the reading side says so

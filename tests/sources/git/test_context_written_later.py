@@ -18,7 +18,6 @@ from tests.conftest import key_for
 from tests.gitrepo import GitRepo
 
 
-@pytest.mark.xfail(strict=True, reason="diff-based scans read no file for context a later commit adds")
 def test_a_key_whose_context_a_later_commit_writes_is_found(tmp_path: Path, shipped_rules: RuleSet,
                                                             rng: random.Random) -> None:
     key = key_for(shipped_rules, "pinecone.legacy-key", rng)
