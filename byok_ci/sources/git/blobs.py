@@ -89,27 +89,25 @@ class ContextReader:
             self._shaped.setdefault(blob, []).append(shapes)
 
     def context_added(self, version: AddedContext, data: bytes | None = None) -> None:
-        """Keep ``version`` to read (:meth:`finish_later`); ``data``, its added bytes, when
-        the keywords they hold are not known yet."""
-        from byok_ci.sources.git.later import worded
-
+        """Keep ``version`` for :mod:`byok_ci.sources.git.later` (:meth:`take_later`);
+        ``data``, its added bytes, when the keywords they hold are not known yet."""
         if data is not None:
-            version = replace(version, rules=tuple(worded(self.detector, data)))
+            detector = self.detector
+            keywords_in = getattr(detector.prefilter, "keywords_in", None)
+            rules = keywords_in(data) if keywords_in is not None else {
+                i for i, rule in enumerate(detector.rules) if any(data.find(word.encode()) >= 0 for word in rule.keywords)}
+            version = replace(version, rules=tuple(i for i in rules if detector.rules[i].context is not None))
             if not version.rules and version.renamed_from is None:
                 return
         with self._lock:
             self._later.append(version)
 
-    def finish_later(self, known: Sequence[Finding]) -> tuple[list[Finding], list[ScanError]]:
-        """Keys on lines a version kept whose context its added lines wrote, not in
-        ``known`` (:mod:`byok_ci.sources.git.later`), and the errors met; git is left
-        running for :meth:`finish`."""
-        from byok_ci.sources.git.later import found_later
-
-        versions, self._later = self._later, []
-        if not versions:
-            return [], []
-        return found_later(self, versions, _words(self._shaped), known)
+    def take_later(self) -> tuple[list[AddedContext], dict[str, frozenset[int]]]:
+        """The versions :meth:`context_added` kept (taken), and for each blob whose lineage
+        the scan saw, the rules with context whose key shape a line of it can hold."""
+        with self._lock:
+            versions, self._later = self._later, []
+        return versions, _words(self._shaped) if versions else {}
 
     @property
     def count(self) -> int:

@@ -43,31 +43,17 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
-
 from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect.engine import Detector
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, ScanError
+from byok_ci.sources.git.blobs import ContextReader, _windows, margin
 from byok_ci.sources.git.chunker import AddedContext
 from byok_ci.sources.git.process import looks_binary
-
-if TYPE_CHECKING:
-    from byok_ci.sources.git.blobs import ContextReader
 
 HERE = "git"
 _ABOUT = "for the context its added lines give to key-shaped values of the lines it kept"
 _Data = bytes | int | None
-
-
-def worded(detector: Detector, data: bytes) -> set[int]:
-    """The rules with context one of whose keywords ``data`` holds (when the screen did not say)."""
-    keywords_in = getattr(detector.prefilter, "keywords_in", None)
-    rules = detector.rules
-    if keywords_in is not None:
-        return {i for i in keywords_in(data) if rules[i].context is not None}
-    return {i for i, rule in enumerate(rules)
-            if rule.context is not None and any(data.find(keyword.encode()) >= 0 for keyword in rule.keywords)}
 
 
 def found_later(reader: ContextReader, versions: Sequence[AddedContext], shapes: dict[str, frozenset[int]],
@@ -81,12 +67,12 @@ def found_later(reader: ContextReader, versions: Sequence[AddedContext], shapes:
         named: set[int] = set()
         if version.renamed_from is not None:
             named = detector.named_by(version.path) - detector.named_by(version.renamed_from)
-        rules = set(version.rules or ()) | named
+        wanted = set(version.rules or ()) | named
         held = _held(shapes, version.parents)
         if held is not None:
-            rules &= held
-        if rules:
-            plans.append((version, frozenset(rules), bool(rules & named)))
+            wanted &= held
+        if wanted:
+            plans.append((version, frozenset(wanted), bool(wanted & named)))
     if not plans:
         return [], []
     errors: list[ScanError] = []
@@ -104,7 +90,7 @@ def found_later(reader: ContextReader, versions: Sequence[AddedContext], shapes:
                     errors.append(_unread(version, data, reader.max_size))
                     continue
                 mark = (version.path, version.added, rules, whole)
-                if mark not in seen:
+                if mark not in seen:  # a version met again (cherry-picked, merged) is detected once
                     seen[mark] = _detected(detector, version, rules, whole, data)
                 if seen[mark]:
                     candidates.append((version, seen[mark], data if not version.parents else b""))
@@ -149,8 +135,6 @@ def _each(reader: ContextReader, names: Sequence[str]) -> Iterator[_Data]:
 def _detected(detector: Detector, version: AddedContext, rules: frozenset[int], whole: bool,
               data: bytes) -> list[Finding]:
     """The keys of ``rules`` detection finds on the lines ``version`` kept (its blob's ``data``)."""
-    from byok_ci.sources.git.blobs import _windows, margin
-
     path = version.path
     if not detector.may_confirm(data, path, rules):
         return []
