@@ -27,9 +27,10 @@ What is read is cut down without losing a finding detection of the whole file wo
 2. one read must hold a keyword of those rules, or its path name their provider
    (:meth:`Detector.may_confirm`): detection confirms them nowhere else;
 3. only the parts within :func:`~.blobs.margin` of the added lines are detected, and only
-   those that hold such a keyword: a context is read no farther from a key than that, so a
-   key farther from every added line owes nothing to them (a renamed path gives context to
-   the whole file, which is then detected whole);
+   those that hold such a keyword and a match of one of those rules' patterns (or text the
+   decoder may take, which can hide one): a context is read no farther from a key than
+   that, so a key farther from every added line owes nothing to them (a renamed path gives
+   context to the whole file, which is then detected whole);
 4. only the keys of those rules on kept lines are kept: keys on added lines are the added
    lines' own (the scan, or :mod:`~.blobs`, finds them), and a key of another rule owes
    nothing to this commit.
@@ -44,7 +45,7 @@ import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from byok_ci._offsets import cr_line_ends_as_lf
-from byok_ci.detect.engine import Detector
+from byok_ci.detect.engine import _MAY_ENCODE, Detector
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, ScanError
 from byok_ci.sources.git.blobs import ContextReader, _windows, margin
@@ -148,6 +149,9 @@ def _detected(detector: Detector, version: AddedContext, rules: frozenset[int], 
         text = piece.decode("utf-8", "replace")
         if "\n" not in text and cr_line_ends_as_lf(text) is not text:
             return []  # classic Mac: one line to git, which the commit changed
+        if not any(detector.rules[i].pattern.search(text) for i in rules) and not (
+                detector.decode_depth > 0 and _may_decode(text)):
+            continue  # no key of theirs here, plain or encoded (most parts: the keyword was a word of prose)
         found += detector.detect(Chunk(text=text, path=path, line_offset=line_offset,
                                        data=piece if piece.isascii() else None))
     ids = {detector.rules[i].id for i in rules}
@@ -158,6 +162,13 @@ def _detected(detector: Detector, version: AddedContext, rules: frozenset[int], 
         if finding.rule_id in ids and not (at >= 0 and finding.line <= version.added[at][1]):
             kept.append(finding)
     return kept
+
+
+def _may_decode(text: str) -> bool:
+    """Whether the decoder finds a segment of ``text`` that decodes to text (a key may hide there)."""
+    from byok_ci.detect import encoded
+
+    return bool(_MAY_ENCODE.search(text)) and next(encoded.segments(text), None) is not None
 
 
 def _confirmed_before(reader: ContextReader,
