@@ -220,9 +220,11 @@ def test_a_keyword_far_from_the_key_gives_no_context(tmp_path: Path, repo: GitRe
                     cwd=str(repo.path)).findings == ()
 
 
-@pytest.mark.parametrize("edit", [False, True], ids=["pure rename", "rename with an edit"])
+@pytest.mark.parametrize(("name", "edit"), [("config/pinecone.ini", False), ("config/pinecone.ini", True),
+                                            ("config/pinecone-café.ini", False)],
+                         ids=["pure rename", "rename with an edit", "pure rename, a non-ASCII path"])
 def test_a_file_renamed_to_a_path_that_names_the_provider(tmp_path: Path, repo: GitRepo, shipped_rules: RuleSet,
-                                                          rng: random.Random, edit: bool) -> None:
+                                                          rng: random.Random, name: str, edit: bool) -> None:
     """git's rename detection (ranges, the index, pushes) shows a pure rename as a patch that
     adds nothing: the new path is the context, and the file is read whole for it. A history
     scan (no rename detection) sees the new path as a new file."""
@@ -230,11 +232,11 @@ def test_a_file_renamed_to_a_path_that_names_the_provider(tmp_path: Path, repo: 
     text = f"region = us\napi_key = {key}\n" + "".join(f"option_{n} = {n}\n" for n in range(8))
     repo.write("config/service.ini", text)
     base = repo.commit("a key no rule can call Pinecone's")
-    repo.git("mv", "config/service.ini", "config/pinecone.ini")
+    repo.git("mv", "config/service.ini", name)
     if edit:
-        repo.write("config/pinecone.ini", text + "timeout = 30\n")
+        repo.write(name, text + "timeout = 30\n")
     renamed = repo.commit("the file renamed")
-    expected = {("config/pinecone.ini", 2, "pinecone.legacy-key")}
+    expected = {(name, 2, "pinecone.legacy-key")}
     assert directory_scan(tmp_path, repo) == expected
     for target in (GitTarget("range", revision=f"{base}..HEAD"), HISTORY):
         report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
