@@ -68,10 +68,11 @@ class ContextReader:
     # and the rules with context whose keywords its added lines hold (None: not known).
     _made: dict[str, list[tuple[tuple[str, ...], frozenset[int] | None]]] = field(default_factory=dict,
                                                                                     repr=False)
-    # The same for the rules with context whose key shapes its added lines hold, and the
-    # versions whose added lines may give a key they kept its context (sources.git.later).
-    _shaped: dict[str, list[tuple[tuple[str, ...], frozenset[int] | None]]] = field(default_factory=dict,
-                                                                                      repr=False)
+    # For sources.git.later: each patch as made() was told of it (the blob, the blobs it was
+    # diffed against, the rules with context whose keywords, and whose key shapes, its added
+    # lines hold), and the versions whose added lines may give a key they kept its context.
+    _lineage: list[tuple[str, tuple[str, ...], Collection[int] | None, Collection[int] | None]] = field(
+        default_factory=list, repr=False)
     _later: list[AddedContext] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _git: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -83,10 +84,9 @@ class ContextReader:
     def made(self, blob: str, parents: tuple[str, ...], worded: Collection[int] | None,
              shaped: Collection[int] | None = None) -> None:
         entry = (parents, None if worded is None else frozenset(worded) if worded else _NONE)
-        shapes = (parents, None if shaped is None else frozenset(shaped) if shaped else _NONE)
         with self._lock:
             self._made.setdefault(blob, []).append(entry)
-            self._shaped.setdefault(blob, []).append(shapes)
+        self._lineage.append((blob, parents, worded, shaped))  # one append: no lock needed
 
     def context_added(self, version: AddedContext, data: bytes | None = None) -> None:
         """Keep ``version`` for :mod:`byok_ci.sources.git.later` (:meth:`take_later`);
@@ -102,12 +102,12 @@ class ContextReader:
         with self._lock:
             self._later.append(version)
 
-    def take_later(self) -> tuple[list[AddedContext], dict[str, frozenset[int]]]:
-        """The versions :meth:`context_added` kept (taken), and for each blob whose lineage
-        the scan saw, the rules with context whose key shape a line of it can hold."""
+    def take_later(self) -> tuple[list[AddedContext], list[tuple[str, tuple[str, ...], Collection[int] | None,
+                                                                Collection[int] | None]]]:
+        """The versions :meth:`context_added` kept, and each patch :meth:`made` was told of."""
         with self._lock:
             versions, self._later = self._later, []
-        return versions, _words(self._shaped) if versions else {}
+        return versions, self._lineage
 
     @property
     def count(self) -> int:

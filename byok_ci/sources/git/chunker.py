@@ -133,8 +133,9 @@ class Chunker:
                      commit_info=commit.info if commit else None)
 
     def _renamed(self, patch: FilePatch) -> None:
-        """Hand a renamed file that adds no line to ``context_added``: its new path may name
-        the provider of a key it holds. Pure renames come without a blob id: git is asked
+        """Hand a renamed file that adds no line to ``context_added`` (its new path may name
+        the provider of a key it holds), or a merge's (it may join a key from one parent
+        with its context from another). Pure renames come without a blob id: git is asked
         for ``<commit>:<path>`` (``:<path>``, the index's)."""
         assert self.context_added is not None
         if is_excluded(patch.path, self.exclude) or "\n" in patch.path:
@@ -163,8 +164,8 @@ class Chunker:
                                             patch.parents))
             return
         if not patch.runs:
-            if patch.renamed_from is not None and self.context_added is not None:
-                self._renamed(patch)
+            if self.context_added is not None and (patch.renamed_from is not None or len(patch.parents) > 1):
+                self._renamed(patch)  # or a merge that joins its parents' lines
             if self.made is not None and patch.blob:
                 self.made(patch.blob, patch.parents, (), ())  # lines removed, none added
             return

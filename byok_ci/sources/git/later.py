@@ -36,19 +36,24 @@ What is read is cut down without losing a finding detection of the whole file wo
    nothing to this commit.
 
 For the cut of (1), a new file's patch is screened for every shape (the second pass's
-too): a key committed in a new file is the usual case.
+too): a key committed in a new file is the usual case. Merges are diffed with ``-c``, not
+``--cc``: ``--cc`` leaves out a file a merge joined cleanly from both parents, which can
+join a key from one with its context from the other (such a version is read whole where
+its parents' lines can hold both a keyword and the shape of one rule), and without it the
+lineage of every later version of that file would be unknown (on openai-python, every
+version read for want of a lineage came after such a merge).
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect.engine import _MAY_ENCODE, Detector
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, ScanError
-from byok_ci.sources.git.blobs import ContextReader, _windows, margin
+from byok_ci.sources.git.blobs import ROOT, ContextReader, _windows, margin
 from byok_ci.sources.git.chunker import AddedContext
 from byok_ci.sources.git.process import looks_binary
 
@@ -57,23 +62,33 @@ _ABOUT = "for the context its added lines give to key-shaped values of the lines
 _Data = bytes | int | None
 
 
-def found_later(reader: ContextReader, versions: Sequence[AddedContext], shapes: dict[str, frozenset[int]],
+Made = Sequence[tuple[str, tuple[str, ...], Collection[int] | None, Collection[int] | None]]
+
+
+def found_later(reader: ContextReader, versions: Sequence[AddedContext], made: Made,
                 known: Sequence[Finding]) -> tuple[list[Finding], list[ScanError]]:
     """What ``reader`` finds on the kept lines of ``versions`` that no version they were
-    diffed against confirmed and ``known`` does not hold; ``shapes``: for each blob whose
-    lineage the scan saw, the rules with context whose key shape a line of it can hold."""
+    diffed against confirmed and ``known`` does not hold; ``made``: each patch the scan
+    read (:meth:`ContextReader.made`)."""
     detector = reader.detector
+    if not versions:
+        return [], []
+    lineage = _lineage(made)
+    every = _mask(i for i, rule in enumerate(detector.rules) if rule.context is not None)
     plans: list[tuple[AddedContext, frozenset[int], bool]] = []
     for version in versions:
+        words, shapes = _held(lineage, version.parents, every)
         named: set[int] = set()
-        if version.renamed_from is not None:
-            named = detector.named_by(version.path) - detector.named_by(version.renamed_from)
-        wanted = set(version.rules or ()) | named
-        held = _held(shapes, version.parents)
-        if held is not None:
-            wanted &= held
+        if len(version.parents) > 1 and not version.added and version.renamed_from is None:
+            # A merge that adds no line but joins its parents' lines (a key from one, its
+            # context from another): read whole where they can hold both.
+            wanted = _rules(words & shapes)
+        else:
+            if version.renamed_from is not None:
+                named = detector.named_by(version.path) - detector.named_by(version.renamed_from)
+            wanted = {i for i in (*(version.rules or ()), *named) if shapes >> i & 1}
         if wanted:
-            plans.append((version, frozenset(wanted), bool(wanted & named)))
+            plans.append((version, frozenset(wanted), bool(wanted & named) or not version.added))
     if not plans:
         return [], []
     errors: list[ScanError] = []
@@ -116,17 +131,59 @@ def found_later(reader: ContextReader, versions: Sequence[AddedContext], shapes:
     return found, errors
 
 
-def _held(shapes: dict[str, frozenset[int]], parents: Sequence[str]) -> set[int] | None:
-    """The rules whose key shape a line of one of ``parents`` can hold (None: not known)."""
+def _lineage(made: Made) -> dict[str, tuple[int, int]]:
+    """For each blob whose history the scan met back to new files: the rules with context
+    (bit i: rule i) one of whose keywords, and whose key shape, a line of it can hold. Each
+    line of a version is a line of a blob it was diffed against or one its patch added
+    (a blob made by several patches takes the first that tells). Blobs made from what the
+    scan did not see (before a range, a version too large to diff) are left out: they are
+    read. The patches are taken last first: git writes each part newest first, so most find
+    the blobs they were diffed against settled already."""
+    settled: dict[str, tuple[int, int]] = {ROOT: (0, 0)}
+    waiting: dict[str, list[tuple[str, tuple[str, ...], int, int]]] = {}
+    for blob, parents, worded, shaped in reversed(made):
+        if worded is None or shaped is None or blob in settled:
+            continue
+        stack = [(blob, parents, _mask(worded), _mask(shaped))]
+        while stack:
+            blob, parents, words, shapes = stack.pop()
+            if blob in settled:
+                continue
+            for parent in parents:
+                known = settled.get(parent)
+                if known is None:
+                    waiting.setdefault(parent, []).append((blob, parents, words, shapes))
+                    break
+                words, shapes = words | known[0], shapes | known[1]
+            else:
+                settled[blob] = (words, shapes)
+                stack.extend(waiting.pop(blob, ()))
+    return settled
+
+
+def _held(lineage: dict[str, tuple[int, int]], parents: Sequence[str], every: int) -> tuple[int, int]:
+    """The rules one of whose keywords, and whose key shape, a line of one of ``parents`` can
+    hold (``every`` rule when not known)."""
     if not parents:
-        return None
-    held: set[int] = set()
+        return every, every
+    words = shapes = 0
     for parent in parents:
-        of_parent = shapes.get(parent)
-        if of_parent is None:
-            return None
-        held |= of_parent
-    return held
+        known = lineage.get(parent)
+        if known is None:
+            return every, every
+        words, shapes = words | known[0], shapes | known[1]
+    return words, shapes
+
+
+def _mask(rules: Iterable[int]) -> int:
+    mask = 0
+    for index in rules:
+        mask |= 1 << index
+    return mask
+
+
+def _rules(mask: int) -> set[int]:
+    return {i for i in range(mask.bit_length()) if mask >> i & 1}
 
 
 def _each(reader: ContextReader, names: Sequence[str]) -> Iterator[_Data]:

@@ -284,6 +284,49 @@ def test_context_written_in_a_merge_commit_is_found(repo: GitRepo, shipped_rules
             ("settings.ini", 3, "pinecone.legacy-key", merge)]
 
 
+def test_a_clean_merge_that_joins_a_key_with_its_context_is_found(tmp_path: Path, repo: GitRepo,
+                                                                   shipped_rules: RuleSet, rng: random.Random) -> None:
+    """One branch writes the context, the other the key, far enough apart that git merges
+    them cleanly: the merge adds no line (git's --cc shows no hunk of the file), yet a
+    directory scan of it reports the key. The merged file is read whole."""
+    key = key_for(shipped_rules, "pinecone.legacy-key", rng)
+    pad = "".join(f"option_{n} = {n}\n" for n in range(6))
+    repo.write("settings.ini", "[default]\nregion = us\n" + pad + "[end]\n")
+    base = repo.commit("settings")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("settings.ini", "[pinecone]\nregion = us\n" + pad + "[end]\n")
+    repo.commit("the context")
+    repo.git("checkout", "-q", "main")
+    repo.write("settings.ini", "[default]\nregion = us\n" + pad + f"api_key = {key}\n[end]\n")
+    repo.commit("the key")
+    repo.git("merge", "-q", "--no-edit", "side")
+    merge = repo.git("rev-parse", "HEAD")
+    assert directory_scan(tmp_path, repo) == {("settings.ini", 9, "pinecone.legacy-key")}
+    for target in (HISTORY, GitTarget("range", revision=f"{base}..HEAD")):
+        report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
+        assert [(f.path, f.line, f.rule_id, f.commit) for f in report.findings] == [
+            ("settings.ini", 9, "pinecone.legacy-key", merge)]
+
+
+def test_a_clean_merge_of_a_key_one_parent_confirmed_reports_it_once(repo: GitRepo, shipped_rules: RuleSet,
+                                                                     rng: random.Random) -> None:
+    key = key_for(shipped_rules, "pinecone.legacy-key", rng)
+    pad = "".join(f"option_{n} = {n}\n" for n in range(6))
+    repo.write("settings.ini", f"[pinecone]\napi_key = {key}\n" + pad + "[end]\n")
+    introduced = repo.commit("a key under its context")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("settings.ini", f"[pinecone]\napi_key = {key}\n" + pad + "[end]\nx = 1\n")
+    repo.commit("one end")
+    repo.git("checkout", "-q", "main")
+    repo.write("settings.ini", f"# Pinecone\n[pinecone]\napi_key = {key}\n" + pad + "[end]\n")
+    repo.commit("the other")
+    repo.git("merge", "-q", "--no-edit", "side")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert [(f.line, f.commit) for f in report.findings] == [(2, introduced)]
+    ranged = scan_git(GitTarget("range", revision=f"{introduced}..HEAD"), rules=shipped_rules, cwd=str(repo.path))
+    assert ranged.findings == ()
+
+
 def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every blob the scan's reader asks git for, recorded where it is read."""
     from byok_ci.sources.git import blobs
