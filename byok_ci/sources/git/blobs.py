@@ -92,11 +92,9 @@ class ContextReader:
         """Keep ``version`` for :mod:`byok_ci.sources.git.later` (:meth:`take_later`);
         ``data``, its added bytes, when the keywords they hold are not known yet."""
         if data is not None:
-            detector = self.detector
-            keywords_in = getattr(detector.prefilter, "keywords_in", None)
-            rules = keywords_in(data) if keywords_in is not None else {
-                i for i, rule in enumerate(detector.rules) if any(data.find(word.encode()) >= 0 for word in rule.keywords)}
-            version = replace(version, rules=tuple(i for i in rules if detector.rules[i].context is not None))
+            from byok_ci.sources.git.keywords import keyword_rules
+
+            version = replace(version, rules=tuple(keyword_rules(self.detector, data)))
             if not version.rules and version.renamed_from is None:
                 return
         with self._lock:
