@@ -6,10 +6,12 @@ section ``[default]``) becomes a leak a directory scan reports when a later comm
 only the context (renames the section ``[pinecone]``, adds a keyword above it, renames the
 file to a path that names the provider). That commit adds no key-shaped line, so a
 diff-based scan would never see the key. The chunker hands the reader each version whose
-added bytes hold a keyword of a rule with context, or that git renamed; the reader reads it
-whole (through its one ``git cat-file --batch``), detects it around the added lines, and
-keeps the keys of those rules found on the lines it kept. Such a key is reported at this
-commit, with this version's line numbers (what a directory scan of this commit says),
+added bytes hold a keyword of a rule with context, that git renamed, or that a merge made
+without a line of its own (it may join a key from one parent with context from another);
+the reader reads it whole (through its one ``git cat-file --batch``), detects it around
+the added lines (all of it, for a rename or such a merge), and keeps the keys of those
+rules found on the lines it kept. Such a key is reported at this commit, with this
+version's line numbers (what a directory scan of this commit says),
 unless a version it was diffed against already confirmed it: that one was, or will be,
 reported where it was introduced (each key once per path, at its introducing commit). That
 is known losslessly by detecting those versions too, only for a version where such a key
@@ -20,7 +22,7 @@ What is read is cut down without losing a finding detection of the whole file wo
 1. a version none of whose kept lines can hold the key shape of a rule whose keyword its
    added lines hold (each kept line is a line of a blob it was diffed against, and each
    line of a blob is one a patch of its lineage added; the screen's Hyperscan pass records
-   the shapes each patch adds, as it records keywords: :func:`~.blobs._words`) is not read;
+   the shapes each patch adds, as it records keywords: :func:`_lineage`) is not read;
    its path naming a provider counts only when a rename brought it. Blobs whose lineage the
    scan did not see (before a range, an incremental run's old commits, the index's HEAD, no
    Hyperscan) are read;
@@ -49,6 +51,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
+
 from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect.engine import _MAY_ENCODE, Detector
 from byok_ci.errors import GitError

@@ -10,6 +10,7 @@ line numbers, unless a version it was diffed against already confirmed it.
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import subprocess
@@ -174,6 +175,30 @@ def test_an_incremental_history_finds_a_key_scanned_before_its_context(repo: Git
     notes: list[str] = []
     report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), state=state, on_note=notes.append)
     assert any("1 commit(s) not scanned before" in note for note in notes)
+    assert where(report.findings) == EXPECTED and {f.commit for f in report.findings} == {written}
+
+
+def test_a_state_written_before_context_added_later_was_read_scans_everything_again(
+        repo: GitRepo, tmp_path: Path, shipped_rules: RuleSet, rng: random.Random,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest says what detection reads: a state from a byok-ci that never read whole
+    files for context added later (which called the context commit clean) is not trusted."""
+    scanning = importlib.import_module("byok_ci.scan_git")  # the module (the package exports a function so named)
+    state = tmp_path / "state.json"
+    _, keys = write_keys(repo, shipped_rules, rng)
+    write_context(repo, keys)
+    written = repo.commit("the context")
+    current = scanning._finding_settings
+
+    def before(*args):  # type: ignore[no-untyped-def]
+        return [("context read from whole files" if "later commit" in part else part) for part in current(*args)]
+
+    monkeypatch.setattr(scanning, "_finding_settings", before)
+    scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), state=state)
+    monkeypatch.setattr(scanning, "_finding_settings", current)
+    notes: list[str] = []
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), state=state, on_note=notes.append)
+    assert any("rules or settings changed" in note for note in notes)
     assert where(report.findings) == EXPECTED and {f.commit for f in report.findings} == {written}
 
 
