@@ -162,6 +162,22 @@ def test_check_on_a_pull_request_finds_them(repo: GitRepo, shipped_rules: RuleSe
     assert not any(key in result.output for key in keys.values())
 
 
+@pytest.mark.parametrize("count", [2, 3])
+def test_history_shards_find_them_as_the_whole_scan_does(repo: GitRepo, shipped_rules: RuleSet, rng: random.Random,
+                                                         count: int) -> None:
+    """A key and its context are in the same file, so in the same shard."""
+    from byok_ci.shard import Shard
+
+    _, keys = write_keys(repo, shipped_rules, rng)
+    write_context(repo, keys)
+    written = repo.commit("the context")
+    shards = [scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), shard=Shard(k, count))
+              for k in range(1, count + 1)]
+    found = [f for shard in shards for f in shard.findings]
+    assert sorted((f.path, f.line, f.rule_id) for f in found) == sorted(EXPECTED)
+    assert {f.commit for f in found} == {written}
+
+
 def test_an_incremental_history_finds_a_key_scanned_before_its_context(repo: GitRepo, tmp_path: Path,
                                                                         shipped_rules: RuleSet,
                                                                         rng: random.Random) -> None:
