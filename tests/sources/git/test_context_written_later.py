@@ -218,6 +218,25 @@ def test_a_state_written_before_context_added_later_was_read_scans_everything_ag
     assert where(report.findings) == EXPECTED and {f.commit for f in report.findings} == {written}
 
 
+def test_a_whole_file_over_the_maximum_size_is_an_error_naming_it(repo: GitRepo, shipped_rules: RuleSet,
+                                                                  rng: random.Random) -> None:
+    """The context commit adds one line to a file too large to read whole: the scan says it
+    is incomplete, never calls the file clean."""
+    key = key_for(shipped_rules, "pinecone.legacy-key", rng)
+    filler = "# filler\n" * 40
+    repo.write("settings.ini", f"[default]\napi_key = {key}\n" + filler)
+    repo.commit("a key")
+    repo.write("settings.ini", f"[default]\napi_key = {key}\n" + filler * 2)
+    repo.commit("more")  # each commit adds less than the maximum, the file grows past it
+    repo.write("settings.ini", f"[pinecone]\napi_key = {key}\n" + filler * 2)
+    written = repo.commit("the context")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), settings=Settings(max_file_size=500))
+    (error,) = report.errors
+    assert error.path == f"settings.ini@{written[:12]}" and error.blocking
+    assert "over the maximum file size 500" in error.message and "--max-file-size" in error.message
+    assert report.findings == ()
+
+
 def test_a_key_its_context_confirmed_before_is_reported_once_where_it_was_introduced(
         repo: GitRepo, shipped_rules: RuleSet, rng: random.Random) -> None:
     """Each key once per path, at its introducing commit: a later commit that names the
