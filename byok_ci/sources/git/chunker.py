@@ -207,7 +207,7 @@ class Chunker:
                 (run.first, run.first + max(0, run.data.count(b"\n", 0, len(run.data) - 1))) for run in patch.runs),
                 None if shaped is None else tuple(shaped)))
         if self.context_added is not None and patch.blob and not new_file and (
-                patch.renamed_from is not None or self.triage is None or worded):
+                patch.renamed_from is not None or self.triage is None or worded or len(patch.parents) > 1):
             self.context_added(AddedContext(
                 patch.path, where, patch.blob, patch.commit, _lines_of(patch), None if self.triage is None
                 else tuple(worded), patch.parents, patch.renamed_from),

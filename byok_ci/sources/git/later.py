@@ -82,16 +82,16 @@ def found_later(reader: ContextReader, versions: Sequence[AddedContext], made: M
     for version in versions:
         words, shapes = _held(lineage, version.parents, every)
         named: set[int] = set()
-        if len(version.parents) > 1 and not version.added and version.renamed_from is None:
-            # A merge that adds no line but joins its parents' lines (a key from one, its
-            # context from another): read whole where they can hold both.
-            wanted = _rules(words & shapes)
+        if len(version.parents) > 1:
+            # A merge joins its parents' lines (a key from one, its context from another,
+            # whatever lines it adds itself): read whole where they can hold both.
+            wanted = _rules(words & shapes) | {i for i in version.rules or () if shapes >> i & 1}
         else:
             if version.renamed_from is not None:
                 named = detector.named_by(version.path) - detector.named_by(version.renamed_from)
             wanted = {i for i in (*(version.rules or ()), *named) if shapes >> i & 1}
         if wanted:
-            plans.append((version, frozenset(wanted), bool(wanted & named) or not version.added))
+            plans.append((version, frozenset(wanted), bool(wanted & named) or len(version.parents) != 1))
     if not plans:
         return [], []
     errors: list[ScanError] = []

@@ -368,6 +368,28 @@ def test_a_clean_merge_that_joins_a_key_with_its_context_is_found(tmp_path: Path
             ("settings.ini", 9, "pinecone.legacy-key", merge)]
 
 
+def test_a_merge_that_joins_them_and_adds_a_line_of_its_own_is_read_too(repo: GitRepo, shipped_rules: RuleSet,
+                                                                         rng: random.Random) -> None:
+    key = key_for(shipped_rules, "pinecone.legacy-key", rng)
+    pad = "".join(f"option_{n} = {n}\n" for n in range(6))
+    repo.write("settings.ini", "[default]\nregion = us\n" + pad + "[end]\nz = 0\n")
+    repo.commit("settings")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("settings.ini", "[pinecone]\nregion = us\n" + pad + "[end]\nz = 1\n")
+    repo.commit("the context")
+    repo.git("checkout", "-q", "main")
+    repo.write("settings.ini", "[default]\nregion = us\n" + pad + f"api_key = {key}\n[end]\nz = 2\n")
+    repo.commit("the key")
+    subprocess.run(["git", "merge", "-q", "side"], cwd=repo.path, env=git_env(), capture_output=True)
+    repo.write("settings.ini", "[pinecone]\nregion = us\n" + pad + f"api_key = {key}\n[end]\nz = 3\n")
+    repo.git("add", "settings.ini")
+    repo.git("commit", "-q", "--no-edit")  # the conflict resolved with a line neither side had
+    merge = repo.git("rev-parse", "HEAD")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert [(f.path, f.line, f.rule_id, f.commit) for f in report.findings] == [
+        ("settings.ini", 9, "pinecone.legacy-key", merge)]
+
+
 def test_a_clean_merge_of_a_key_one_parent_confirmed_reports_it_once(repo: GitRepo, shipped_rules: RuleSet,
                                                                      rng: random.Random) -> None:
     key = key_for(shipped_rules, "pinecone.legacy-key", rng)
