@@ -5,8 +5,11 @@ a key of a rule with context that those lines cannot confirm. This runs `scan --
 in-process on a repository and counts, per file patch (each file a commit changes):
 
 - patches screened (Hyperscan), and those the screen lets through to detection;
-- ``handed to the reader``: patches whose added bytes hold the shape of a rule with
-  context (the trigger: each is handed to the reader);
+- ``handed to the reader (shape added)``: patches (of files that existed before) whose
+  added bytes hold the shape of a rule with context, each handed to the reader;
+  ``(keyword added, or renamed)``: those whose added bytes hold a keyword of one, or that
+  git renamed, each handed to the reader for a key of the lines they kept
+  (:mod:`byok_ci.sources.git.later`);
 - ``blobs read``: versions the reader read (not those whose lines can hold no keyword of
   the rules whose shapes they hold, nor one ruled out once again),
   ``detected``: those where a keyword could reach the added lines and an added line held a
@@ -34,7 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from byok_ci.config import Settings  # noqa: E402
 from byok_ci.detect import engine  # noqa: E402
 from byok_ci.sources.git import blobs  # noqa: E402
-from byok_ci.scan_git import GitTarget, scan_git  # noqa: E402
+from byok_ci.scan_git import GitTarget  # noqa: E402
+
+scan_git = sys.modules["byok_ci.scan_git"]  # the module (the package exports a function of that name)
 
 
 def cpu() -> float:
@@ -53,6 +58,9 @@ def main() -> None:
     spent: Counter[str] = Counter()
     triage, finish, read, detected = (engine.Detector.triage, blobs.ContextReader.finish, blobs.ContextReader._read_all,
                                       blobs.ContextReader._detected)
+    # (Before sources.git.later, neither of the last two exists: this runs on older checkouts too.)
+    add = blobs.ContextReader.add
+    context_added, found_later = getattr(blobs.ContextReader, "context_added", None), getattr(scan_git, "found_later", None)
 
     def counted_triage(self):  # type: ignore[no-untyped-def]
         inner = triage(self)
@@ -62,10 +70,24 @@ def main() -> None:
             worth, shaped, worded = inner(data, path, all_shapes)
             counts["patches screened"] += 1
             counts["passed the screen"] += worth
-            counts["handed to the reader"] += bool(shaped)
             return worth, shaped, worded
 
         return counted
+
+    def counted_add(self, version):  # type: ignore[no-untyped-def]
+        counts["handed to the reader (shape added)"] += 1
+        return add(self, version)
+
+    def counted_context_added(self, version, data=None):  # type: ignore[no-untyped-def]
+        counts["handed to the reader (keyword added, or renamed)"] += 1
+        return context_added(self, version, data)
+
+    def timed_found_later(*args):  # type: ignore[no-untyped-def]
+        started = cpu()
+        try:
+            return found_later(*args)
+        finally:
+            spent["the reader for context added later (with its git cat-file)"] += cpu() - started
 
     def timed_finish(self, known):  # type: ignore[no-untyped-def]
         started = cpu()
@@ -92,8 +114,12 @@ def main() -> None:
     blobs.ContextReader.finish = timed_finish  # type: ignore[method-assign]
     blobs.ContextReader._read_all = counted_read  # type: ignore[method-assign]
     blobs.ContextReader._detected = counted_detected  # type: ignore[method-assign]
+    blobs.ContextReader.add = counted_add  # type: ignore[method-assign]
+    if context_added is not None:
+        blobs.ContextReader.context_added = counted_context_added  # type: ignore[method-assign]
+        scan_git.found_later = timed_found_later
     before, wall = cpu(), time.perf_counter()
-    report = scan_git(GitTarget("history"), cwd=args.repo, settings=Settings(jobs=args.jobs))
+    report = scan_git.scan_git(GitTarget("history"), cwd=args.repo, settings=Settings(jobs=args.jobs))
     total, wall = cpu() - before, time.perf_counter() - wall
     print(f"{args.repo} ({'every version read detected' if args.simple else 'as shipped'}, -j{args.jobs})")
     for name, value in counts.items():

@@ -36,6 +36,7 @@ from byok_ci.sources.git.binaries import BinaryTexts
 from byok_ci.sources.git.blobs import ContextReader
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
+from byok_ci.sources.git.later import found_later
 from byok_ci.sources.git.patch import raw_path
 from byok_ci.sources.git.process import read_blobs
 from byok_ci.sources.git.reach import RANK, reachability
@@ -155,7 +156,8 @@ def scan_git(
     context = ContextReader(detector, settings.max_file_size, cwd)
     chunker = Chunker(exclude=settings.exclude, max_file_size=settings.max_file_size, screen=screen,
                       scan_binary=settings.scan_binary, triage=None if screen is None else detector.triage(),
-                      made=context.made, in_context=context.add, wants_context=detector.wants_context)
+                      made=context.made, in_context=context.add, wants_context=detector.wants_context,
+                      context_added=context.context_added)
     note = on_note or (lambda _message: None)
     findings: list[Finding] = []
     errors: list[ScanError] = []
@@ -370,7 +372,7 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
                       all_objects])
     # Keys whose context only the whole file gives are found: a state written
     # before, which never looked for them, scans again.
-    yield "context read from whole files"
+    yield "context read from whole files, and context a later commit adds (sources.git.later)"
     if not settings.inline_allow:
         yield "inline allow markers not honoured"
     if settings.scan_binary:
@@ -387,9 +389,10 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
 def _found_in_context(context: ContextReader, chunker: Chunker, known: list[Finding]) -> list[Finding]:
     """Keys on added lines whose context only the whole file gives, not in ``known``; what
     could not be read is an error of ``chunker``'s reading."""
-    found, errors = context.finish(known)
-    chunker.reading.errors.extend(errors)
-    return found
+    later, errors = found_later(context, *context.take_later(), known)  # first: finish() stops git
+    found, more = context.finish(known)
+    chunker.reading.errors.extend(errors + more)
+    return later + found
 
 
 def _count_commits(parts: Sequence[CommitPart], progress: Callable[[int, int], None]) -> None:

@@ -43,7 +43,7 @@ from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect.engine import Detector
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, ScanError
-from byok_ci.sources.git.chunker import InContext
+from byok_ci.sources.git.chunker import AddedContext, InContext
 from byok_ci.sources.git.process import command, environment, looks_binary
 
 HERE = "git"
@@ -51,6 +51,8 @@ _ABOUT = "for the context of a key-shaped value its added lines hold"
 
 
 ROOT = "0" * 40  # the "blob" a new file is diffed against
+# A patch as ContextReader.made was told of it: blob, blobs diffed against, rules worded, rules shaped.
+Patched = tuple[str, tuple[str, ...], Collection[int] | None, Collection[int] | None]
 
 
 @dataclass
@@ -64,9 +66,12 @@ class ContextReader:
     cwd: str | None = None
     _versions: list[InContext] = field(default_factory=list, repr=False)
     # Each patch that made a blob, as :meth:`made` was told of it: the blob, the blobs it was
-    # diffed against and the rules with context whose keywords its added lines hold (None:
-    # not known). Appended to by the scan's threads without a lock (one append each).
-    _made: list[tuple[str, tuple[str, ...], Collection[int] | None]] = field(default_factory=list, repr=False)
+    # diffed against and the rules with context whose keywords, and whose key shapes, its
+    # added lines hold (None: not known). Appended to by the scan's threads without a lock
+    # (one append each); read by :func:`_words` and :mod:`byok_ci.sources.git.later`.
+    _made: list[Patched] = field(default_factory=list, repr=False)
+    # For sources.git.later: the versions whose added lines may give a key they kept its context.
+    _later: list[AddedContext] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _git: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -74,9 +79,28 @@ class ContextReader:
         with self._lock:
             self._versions.append(version)
 
-    def made(self, blob: str, parents: tuple[str, ...], worded: Collection[int] | None) -> None:
-        """Told of each patch the scan reads (``worded`` is kept as given: not changed after)."""
-        self._made.append((blob, parents, worded))
+    def made(self, blob: str, parents: tuple[str, ...], worded: Collection[int] | None,
+             shaped: Collection[int] | None = None) -> None:
+        """Told of each patch the scan reads (``worded``, ``shaped`` kept as given: not changed after)."""
+        self._made.append((blob, parents, worded, shaped))
+
+    def context_added(self, version: AddedContext, data: bytes | None = None) -> None:
+        """Keep ``version`` for :mod:`byok_ci.sources.git.later` (:meth:`take_later`);
+        ``data``, its added bytes, when the keywords they hold are not known yet."""
+        if data is not None:
+            from byok_ci.sources.git.keywords import keyword_rules
+
+            version = replace(version, rules=tuple(keyword_rules(self.detector, data)))
+            if not version.rules and version.renamed_from is None:
+                return
+        with self._lock:
+            self._later.append(version)
+
+    def take_later(self) -> tuple[list[AddedContext], list[Patched]]:
+        """The versions :meth:`context_added` kept, and each patch :meth:`made` was told of."""
+        with self._lock:
+            versions, self._later = self._later, []
+        return versions, self._made
 
     @property
     def count(self) -> int:
@@ -178,7 +202,7 @@ class ContextReader:
         def ask() -> None:
             try:
                 for blob in blobs:
-                    stdin.write(blob.encode("ascii") + b"\n")
+                    stdin.write(blob.encode("utf-8", "surrogateescape") + b"\n")  # or <commit>:<path>
                 stdin.flush()
             except (OSError, ValueError):
                 pass  # git stopped, or close() closed the pipe: the reading side says so
@@ -230,7 +254,7 @@ class ContextReader:
         return _on_lines(found, version.added)
 
 
-def _words(made: Sequence[tuple[str, tuple[str, ...], Collection[int] | None]]) -> dict[str, int]:
+def _words(made: Sequence[Patched]) -> dict[str, int]:
     """For each blob whose history the scan met back to new files: the rules with context
     any of whose keywords a line of it can hold (bit i: rule i). Each line of a version is
     a line of a blob it was diffed against or one its patch added, so it holds no keyword
@@ -242,7 +266,7 @@ def _words(made: Sequence[tuple[str, tuple[str, ...], Collection[int] | None]]) 
     most find the blobs they were diffed against settled already."""
     words: dict[str, int] = {ROOT: 0}
     waiting: dict[str, list[tuple[str, tuple[str, ...], int]]] = {}  # blob -> the patches that wait for it
-    for blob, parents, worded in reversed(made):
+    for blob, parents, worded, _shaped in reversed(made):
         if worded is None or blob in words:
             continue
         held = 0

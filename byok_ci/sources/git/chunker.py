@@ -9,7 +9,7 @@ from byok_ci.config import DEFAULT_MAX_FILE_SIZE
 from byok_ci.model import Chunk
 from byok_ci.sources import Reading
 from byok_ci.sources.select import is_excluded
-from byok_ci.sources.git.patch import LFS_POINTER, SUBMODULE_MODE, SYMLINK_MODE, Commit, FilePatch
+from byok_ci.sources.git.patch import LFS_POINTER, SUBMODULE_MODE, SYMLINK_MODE, Commit, FilePatch, raw_path
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,22 @@ class InContext:
     commit: Commit | None
     added: tuple[tuple[int, int], ...]  # (first, last) line numbers of each run of added lines
     rules: tuple[int, ...] | None  # the rules whose key shape they hold (None: not known)
+
+
+@dataclass(frozen=True)
+class AddedContext:
+    """A file version whose added lines may write the context of a key its unchanged lines
+    hold (a keyword of a rule with context; a new path that names a provider): the whole
+    file is read for it (:mod:`byok_ci.sources.git.later`)."""
+
+    path: str
+    where: str
+    blob: str  # what git is asked for: the blob, or ``<commit>:<path>`` (a pure rename has no blob id)
+    commit: Commit | None
+    added: tuple[tuple[int, int], ...]  # (first, last) line numbers of each run of added lines
+    rules: tuple[int, ...] | None  # the rules with context whose keywords they hold (None: not known)
+    parents: tuple[str, ...] = ()  # the blobs it was diffed against (none: the same blob, renamed)
+    renamed_from: str | None = None
 
 
 @dataclass
@@ -63,21 +79,25 @@ class Chunker:
     # the bytes hold, from one pass (Detector.triage); used in place of ``screen`` when set.
     triage: Callable[[bytes, str, bool], tuple[bool, Collection[int], Collection[int]]] | None = None
     # Told of each text file version a patch makes: its blob, the blobs it was diffed
-    # against, and the rules with context whose keywords its added lines hold (None: not
-    # known), so the keywords a version can hold are known without reading it.
-    made: Callable[[str, tuple[str, ...], Collection[int] | None], None] | None = None
+    # against, and the rules with context whose keywords, and whose key shapes, its added
+    # lines hold (None: not known), so what a version can hold is known without reading it.
+    made: Callable[[str, tuple[str, ...], Collection[int] | None, Collection[int] | None], None] | None = None
     # A file version whose added bytes hold the key shape of a rule with context is handed
     # to ``in_context`` to be read whole (sources.git.blobs.ContextReader). Without
     # ``triage``, only one whose added text (at a path) holds a match that only the rest of
     # the file can confirm (``wants_context``, Detector.wants_context).
     in_context: Callable[[InContext], None] | None = None
     wants_context: Callable[[str, str, Collection[int] | None], bool] | None = None
+    # A file version whose added bytes hold a keyword of a rule with context, or a renamed
+    # one, is handed to ``context_added``, with those bytes when ``triage`` cannot say which
+    # keywords they hold (sources.git.later).
+    context_added: Callable[[AddedContext, bytes | None], None] | None = None
 
     def fork(self) -> Chunker:
         """A chunker with the same settings and its own counters (for another thread)."""
         return Chunker(self.exclude, self.max_file_size, owns=self.owns, screen=self.screen,
                        scan_binary=self.scan_binary, triage=self.triage, made=self.made, in_context=self.in_context,
-                       wants_context=self.wants_context)
+                       wants_context=self.wants_context, context_added=self.context_added)
 
     def absorb(self, other: Chunker) -> None:
         """Add another chunker's reading, submodules and binaries to this one's."""
@@ -112,6 +132,19 @@ class Chunker:
         return Chunk(text=text, path=binary.path, commit=commit.sha if commit else None,
                      commit_info=commit.info if commit else None)
 
+    def _renamed(self, patch: FilePatch) -> None:
+        """Hand a renamed file that adds no line to ``context_added`` (its new path may name
+        the provider of a key it holds), or a merge's (it may join a key from one parent
+        with its context from another). Pure renames come without a blob id: git is asked
+        for ``<commit>:<path>`` (``:<path>``, the index's)."""
+        assert self.context_added is not None
+        if is_excluded(patch.path, self.exclude) or "\n" in patch.path:
+            return
+        commit = patch.commit
+        name = patch.blob or f"{commit.sha if commit else ''}:{raw_path(patch.path).decode('utf-8', 'surrogateescape')}"
+        self.context_added(AddedContext(patch.path, self._where(patch), name, commit, (), (),
+                                        patch.parents if patch.blob else (), patch.renamed_from), None)
+
     def chunks(self, patch: FilePatch) -> Iterator[Chunk]:
         reading = self.reading
         if patch.deleted or (self.owns is not None and not self.owns(patch.path)):
@@ -131,8 +164,10 @@ class Chunker:
                                             patch.parents))
             return
         if not patch.runs:
+            if self.context_added is not None and (patch.renamed_from is not None or len(patch.parents) > 1):
+                self._renamed(patch)  # or a merge that joins its parents' lines
             if self.made is not None and patch.blob:
-                self.made(patch.blob, patch.parents, ())  # lines removed, none added
+                self.made(patch.blob, patch.parents, (), ())  # lines removed, none added
             return
         if is_excluded(patch.path, self.exclude):
             reading.count("skipped_excluded")
@@ -157,18 +192,26 @@ class Chunker:
         # is detection of the whole file, so it is not read again for context.
         new_file = bool(patch.parents) and not any(parent.strip("0") for parent in patch.parents)
         if self.triage is not None:
-            worth, shaped, worded = self.triage(b"".join(run.data for run in patch.runs), patch.path, not new_file)
+            # All shapes, a new file's too, while a later commit may add their context.
+            worth, shaped, worded = self.triage(b"".join(run.data for run in patch.runs), patch.path,
+                                                not new_file or self.context_added is not None)
             if self.made is not None and patch.blob:
-                self.made(patch.blob, patch.parents, worded)
+                self.made(patch.blob, patch.parents, worded, shaped)
         else:
             worth = self.screen is None or self.screen(b"".join(run.data for run in patch.runs), patch.path)
-            shaped = None
+            shaped, worded = None, ()
         if self.in_context is not None and patch.blob and not new_file and (
                 shaped if shaped is not None else self.wants_context is None
                 or any(self.wants_context(run.text(), patch.path, None) for run in patch.runs)):
             self.in_context(InContext(patch.path, where, patch.blob, patch.commit, tuple(
                 (run.first, run.first + max(0, run.data.count(b"\n", 0, len(run.data) - 1))) for run in patch.runs),
                 None if shaped is None else tuple(shaped)))
+        if self.context_added is not None and patch.blob and not new_file and (
+                patch.renamed_from is not None or self.triage is None or worded or len(patch.parents) > 1):
+            self.context_added(AddedContext(
+                patch.path, where, patch.blob, patch.commit, _lines_of(patch), None if self.triage is None
+                else tuple(worded), patch.parents, patch.renamed_from),
+                b"".join(run.data for run in patch.runs) if self.triage is None else None)
         if not worth:
             return
         commit = patch.commit
@@ -181,6 +224,11 @@ class Chunker:
                 commit_info=commit.info if commit else None,
                 data=run.data if run.data.isascii() else None,  # the text's UTF-8, as it is
             )
+
+
+def _lines_of(patch: FilePatch) -> tuple[tuple[int, int], ...]:
+    """The (first, last) line numbers of each run of lines ``patch`` adds."""
+    return tuple((run.first, run.first + max(0, run.data.count(b"\n", 0, len(run.data) - 1))) for run in patch.runs)
 
 
 # Every byte but printable ASCII, tab and newline reads as a space: keys (ASCII) and the

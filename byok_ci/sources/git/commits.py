@@ -1,7 +1,7 @@
 """Commits: the lines each commit adds, attributed to it.
 
 `git rev-list --topo-order --reverse` lists the commits parents-first; parts of the list
-each stream their patches from their own `git log -p --cc -U0 --no-walk --stdin` process,
+each stream their patches from their own `git log -p -c -U0 --no-walk --stdin` process,
 so computing diffs (most of the cost) uses every core. :meth:`CommitSource.positions` puts
 what the parts found back in parents-first order. Only added lines are read: content a
 commit leaves unchanged is never read again, however many commits carry it. Merge
@@ -216,7 +216,9 @@ class CommitSource:
         # the commits left with no diff, so merges' and deletions' authors would go unscanned,
         # and a history shard, whose pathspecs leave most commits no diff, would miss them.)
         # --root: a root commit's files are all added, even if log.showRoot says otherwise.
-        return ["-p", "--cc", "--root", *DIFF_OPTIONS, f"--format={LOG_FORMAT}", "--irreversible-delete",
+        # -c, not --cc: --cc leaves out a file a merge joined cleanly from both parents (no
+        # line neither had), which can join a key with its context (sources.git.later).
+        return ["-p", "-c", "--root", *DIFF_OPTIONS, f"--format={LOG_FORMAT}", "--irreversible-delete",
                 "--no-renames" if self.all_refs else "-M"]
 
     def commit_list(self) -> bytes:

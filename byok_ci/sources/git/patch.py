@@ -60,6 +60,7 @@ class FilePatch:
     runs: list[Run] = field(default_factory=list)
     added_bytes: int = 0
     parents: tuple[str, ...] = ()  # the blobs it was diffed against (all zeros: none, a new file)
+    renamed_from: str | None = None  # the path it had before (git's rename detection, -M)
 
     @property
     def deleted(self) -> bool:
@@ -286,6 +287,12 @@ def _read_header(current: FilePatch, line: bytes, collect: bool) -> bool:
         return not current.deleted and current.mode != SUBMODULE_MODE
     elif first == b"B" and line.startswith(b"Binary files "):
         current.binary = True
+    elif first == b"r" and line.startswith((b"rename from ", b"rename to ")):
+        # A pure rename has no ---/+++ lines (nor an index line): its paths are only here.
+        if line.startswith(b"rename from "):
+            current.renamed_from = display(unquote(line[12:].rstrip(b"\n")))
+        else:
+            current.path = display(unquote(line[10:].rstrip(b"\n")))
     return collect
 
 

@@ -58,14 +58,14 @@ def test_line_starts_and_windows_are_those_of_a_file_split_into_lines(block: int
 def test_a_version_holds_the_keywords_of_its_lineage_back_to_new_files() -> None:
     """Told newest first, as git writes a part's commits; bit i: rule i."""
     made = [
-        ("c", ("b",), []),  # c: b with lines adding no keyword
-        ("merged", ("c", "x"), [4]),  # a merge of c and x, adding rule 4's keyword
-        ("b", ("a",), [2]),
-        ("x", (ROOT,), [7]),  # a new file
-        ("a", (ROOT,), [1]),
-        ("orphan", ("unseen",), []),  # diffed against a version the scan never met
-        ("big", ("a",), None),  # a version too large to diff: what it added is not known
-        ("after-big", ("big",), []),
+        ("c", ("b",), [], None),  # c: b with lines adding no keyword
+        ("merged", ("c", "x"), [4], None),  # a merge of c and x, adding rule 4's keyword
+        ("b", ("a",), [2], None),
+        ("x", (ROOT,), [7], None),  # a new file
+        ("a", (ROOT,), [1], None),
+        ("orphan", ("unseen",), [], None),  # diffed against a version the scan never met
+        ("big", ("a",), None, None),  # a version too large to diff: what it added is not known
+        ("after-big", ("big",), [], None),
     ]
     words = _words(made)
     assert words["a"] == _mask([1])

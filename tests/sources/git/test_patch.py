@@ -86,6 +86,15 @@ def test_quoted_paths() -> None:
     assert patch.path == "caf\\xe9 b"
 
 
+def test_a_pure_rename_is_named_by_its_new_path() -> None:
+    """git's rename detection shows a pure rename with no ---/+++ (nor index) line: its
+    paths are on the rename lines, quoted as any other (the new one may name a provider)."""
+    text = b'diff --git config/a b.ini "config/caf\\303\\251.ini"\nsimilarity index 100%\nrename from config/a b.ini\n' \
+           b'rename to "config/caf\\303\\251.ini"\n'
+    (patch,) = parse(text.splitlines(keepends=True))
+    assert (patch.path, patch.renamed_from, patch.blob, patch.runs) == ("config/café.ini", "config/a b.ini", None, [])
+
+
 # -- reading whole hunks: the same as reading line by line, however the stream is cut --------
 
 def _by_lines(data: bytes) -> list[tuple[object, ...]]:
