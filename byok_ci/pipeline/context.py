@@ -33,9 +33,13 @@ def found_in_context(context: ContextReader, chunker: Chunker, known: list[Findi
     theirs: list[int] = []
     child = None
     if len(firsts) >= SHARE_MIN_VERSIONS:
+        import threading
+
         from byok_ci.pipeline.workers import Child, can_fork  # (not on a hook's path)
 
-        if can_fork():
+        # Only where no other thread runs (a library caller's might hold a lock the
+        # forked process then waits for): else this process does it all, as before.
+        if can_fork() and threading.active_count() == 1:
             theirs = list(range(0, len(firsts), SHARE_EVERY))
             shared = [firsts[i] for i in theirs]
             try:
