@@ -61,6 +61,9 @@ def found_in_context(context: ContextReader, chunker: Chunker, known: list[Findi
             seen.update(seen_there)
             more = sorted([*more, *_at(theirs, more_there)],
                           key=lambda error: error[0] if error[0] >= 0 else len(firsts))
+            failed = [error for error in more if error[0] < 0]
+            if len(failed) > 1:  # git failed in both processes: one error says so, as from one
+                more = [error for error in more if error[0] >= 0 or error is failed[0]]
     finally:
         if child is not None:
             child.stop()

@@ -97,3 +97,18 @@ def test_a_forked_process_lost_leaves_its_share_to_the_scan(
     alone = scanned(repo, shipped_rules, monkeypatch, share=False)
     monkeypatch.setattr(shared_reads, "_elsewhere", lambda *args: os._exit(9))  # killed, say
     assert scanned(repo, shipped_rules, monkeypatch, share=True) == alone
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_git_failing_in_both_processes_is_one_error(
+        tmp_path: Path, shipped_rules: RuleSet, rng: random.Random, monkeypatch: pytest.MonkeyPatch) -> None:
+    from byok_ci.sources.git import blobs
+
+    repo = history(tmp_path, shipped_rules, rng)
+    monkeypatch.setattr(blobs, "command", lambda args: ["false"])  # git cat-file gone, in each process
+    alone = scanned(repo, shipped_rules, monkeypatch, share=False)
+    made = forks(monkeypatch)
+    shared = scanned(repo, shipped_rules, monkeypatch, share=True)
+    assert made == [1]
+    assert shared == alone
+    assert [path for path, _ in alone[1]] == ["git", "git"]  # found_later's and the reads' own
