@@ -26,6 +26,7 @@ from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, Report, ScanError
 from byok_ci.paths import work_tree_root
 from byok_ci.pipeline import Run, start
+from byok_ci.pipeline.context import found_in_context
 from byok_ci.pipeline.detection import (
     detect_chunks,
     detect_concurrently,
@@ -36,7 +37,6 @@ from byok_ci.sources.git.binaries import BinaryTexts
 from byok_ci.sources.git.blobs import ContextReader
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.commits import CommitPart, CommitSource
-from byok_ci.sources.git.later import found_later
 from byok_ci.sources.git.patch import raw_path
 from byok_ci.sources.git.process import read_blobs
 from byok_ci.sources.git.reach import RANK, reachability
@@ -166,7 +166,7 @@ def scan_git(
         if target.mode == "staged":
             findings += detect_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector)
             findings += BinaryTexts(chunker, detector, context, cwd).findings()
-            findings += _found_in_context(context, chunker, findings)
+            findings += found_in_context(context, chunker, findings)
         else:
             incremental = History(run, state, full, shard=shard) if state is not None else None
             if shard is not None:
@@ -299,7 +299,7 @@ def _scan_commits(
         try:
             shares += BinaryTexts(chunker, detector, reader, cwd).findings()
             if context is not None:
-                shares += _found_in_context(context, chunker, shares)
+                shares += found_in_context(context, chunker, shares)
         finally:
             reader.close()
         commits = {f.commit for f in shares if f.commit}
@@ -384,15 +384,6 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
     yield json.dumps([sorted(held.allowed), sorted(held.ignore), sorted(held.sha1_hashes)])
     yield json.dumps([sorted((fp, list(entry.paths)) for fp, entry in baseline.entries.items())
                       for baseline in held.baselines])
-
-
-def _found_in_context(context: ContextReader, chunker: Chunker, known: list[Finding]) -> list[Finding]:
-    """Keys on added lines whose context only the whole file gives, not in ``known``; what
-    could not be read is an error of ``chunker``'s reading."""
-    later, errors = found_later(context, *context.take_later(), known)  # first: finish() stops git
-    found, more = context.finish(known)
-    chunker.reading.errors.extend(errors + more)
-    return later + found
 
 
 def _count_commits(parts: Sequence[CommitPart], progress: Callable[[int, int], None]) -> None:

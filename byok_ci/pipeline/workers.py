@@ -163,6 +163,60 @@ def _dispatch(workers: list[_Worker], batches: Iterator[T]) -> Iterator[tuple[T,
 _END: Any = object()
 
 
+class Child:
+    """``function()`` run in a process forked when this is made, while the caller goes on
+    (fork only where no other thread runs: a lock another thread held stays held in the
+    child). :meth:`result` waits for what it returned, raising what it raised."""
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        read_end, write_end = os.pipe()
+        # Blocked across the fork: the child sets its own handlers before it takes any signal.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pid = os.fork()
+        except OSError:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            os.close(read_end)
+            os.close(write_end)
+            raise
+        if pid == 0:  # the child: never returns
+            _child_main(function, write_end, read_end)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        os.close(write_end)
+        self.pid: int | None = pid
+        self._results = read_end
+
+    def result(self) -> Any:
+        """What ``function`` returned; None if the process ended without an answer (killed)."""
+        try:
+            with open(self._results, "rb", closefd=False) as source:
+                data = source.read()
+        finally:
+            self.stop()
+        size = int.from_bytes(data[:_LENGTH], "big")
+        if len(data) < _LENGTH or len(data) < _LENGTH + size:
+            return None
+        ok, value = pickle.loads(data[_LENGTH:_LENGTH + size])
+        if not ok:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """End the process (if it has not ended) and wait for it."""
+        pid, self.pid = self.pid, None
+        if pid is None:
+            return
+        os.close(self._results)
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
 def _frame(value: object) -> bytes:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     return len(data).to_bytes(_LENGTH, "big") + data
@@ -241,6 +295,25 @@ def _worker_main(function: Callable[[Any], Any], tasks: int, results: int, other
         os._exit(status)
 
 
+def _child_main(function: Callable[[], Any], results: int, other: int) -> None:
+    """A :class:`Child`'s whole life: ``function()``, its result (or exception) to ``results``."""
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        os.close(other)
+        try:
+            message = _frame((True, function()))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the parent
+            message = _frame_error(exc)
+        with open(results, "wb", buffering=0) as sink:
+            sink.write(message)
+        status = 0
+    finally:
+        os._exit(status)
+
+
 def _frame_error(exc: BaseException) -> bytes:
     try:
         return _frame((False, exc))
@@ -248,4 +321,4 @@ def _frame_error(exc: BaseException) -> bytes:
         return _frame((False, RuntimeError(f"a worker failed: {type(exc).__name__}")))
 
 
-__all__ = ["can_fork", "in_workers", "worker_state"]
+__all__ = ["Child", "can_fork", "in_workers", "worker_state"]

@@ -33,6 +33,7 @@ these parts: a file's first version is one long added run.)
 from __future__ import annotations
 
 import bisect
+import os
 import subprocess
 import threading
 from collections.abc import Collection, Iterator, Sequence
@@ -51,6 +52,8 @@ _ABOUT = "for the context of a key-shaped value its added lines hold"
 
 
 ROOT = "0" * 40  # the "blob" a new file is diffed against
+# A version as ContextReader.finish reads it once: blob, path, added lines.
+Seen = tuple[str, str, tuple[tuple[int, int], ...]]
 # A patch as ContextReader.made was told of it: blob, blobs diffed against, rules worded, rules shaped.
 Patched = tuple[str, tuple[str, ...], Collection[int] | None, Collection[int] | None]
 
@@ -109,16 +112,17 @@ class ContextReader:
     def finish(self, known: Sequence[Finding]) -> tuple[list[Finding], list[ScanError]]:
         """What was found that ``known`` (what the added lines alone gave) does not hold, and
         the errors met (each naming a file at its commit)."""
+        wanted = self.wanted()
+        firsts = self.firsts(wanted)
+        seen, errors = self.detect(firsts)
+        return self.found(wanted, seen, known), [error for _, error in errors]
+
+    def wanted(self) -> list[InContext]:
+        """The versions :meth:`add` was given that must be read (taken: a second call has none)."""
         versions, self._versions = self._versions, []
         if not versions:
-            return [], []
+            return []
         words = _words(self._made)
-        places = {_place(f) for f in known}
-        spots = {_spot(f) for f in known}
-        found: list[Finding] = []
-        errors: list[ScanError] = []
-        ruled_out: set[tuple[str, str, tuple[int, ...] | None]] = set()
-        seen: dict[tuple[str, str, tuple[tuple[int, int], ...]], list[Finding]] = {}
         wanted: list[InContext] = []
         for version in versions:
             held = words.get(version.blob)
@@ -127,16 +131,30 @@ class ContextReader:
                 if not rules & held and not rules & _mask(self.detector.named_by(version.path)):
                     continue  # no keyword of theirs in any line this version can hold
             wanted.append(version)
-        # Each version read once (a repeat takes what its first reading found), git asked
-        # for all of them at once so it reads the next blobs while these are detected.
-        firsts: list[InContext] = []
+        return wanted
+
+    @staticmethod
+    def firsts(wanted: Sequence[InContext]) -> list[InContext]:
+        """``wanted`` with each version once (a repeat takes what its first reading found)."""
+        firsts: dict[Seen, InContext] = {}
         for version in wanted:
-            if (version.blob, version.path, version.added) not in seen:
-                seen[(version.blob, version.path, version.added)] = []
-                firsts.append(version)
+            firsts.setdefault((version.blob, version.path, version.added), version)
+        return list(firsts.values())
+
+    def detect(self, firsts: Sequence[InContext], start: int = 0
+               ) -> tuple[dict[Seen, list[Finding]], list[tuple[int, ScanError]]]:
+        """What detection finds on each of ``firsts`` (read in that order, git asked for all
+        of them at once so it reads the next blobs while these are detected), and the errors
+        met, each with the index of its version (from ``start``; -1: git failed). Stops git."""
+        seen: dict[Seen, list[Finding]] = {(v.blob, v.path, v.added): [] for v in firsts}
+        errors: list[tuple[int, ScanError]] = []
+        if not firsts:
+            self.close()
+            return seen, errors
+        ruled_out: set[tuple[str, str, tuple[int, ...] | None]] = set()
         try:
             contents = self._read_all([version.blob for version in firsts])
-            for version in firsts:
+            for index, version in enumerate(firsts, start):
                 data = next(contents)
                 # A version ruled out for these rules (none of their keywords in the file)
                 # is not detected again with other added lines.
@@ -150,23 +168,47 @@ class ContextReader:
                         continue
                     seen[(version.blob, version.path, version.added)] = detected
                 elif isinstance(data, int):
-                    errors.append(ScanError(version.where, f"skipped: the whole file ({data:,} bytes) is over the "
-                                            f"maximum file size {self.max_size:,} and was not read {_ABOUT} (raise "
-                                            "it with --max-file-size)"))
+                    errors.append((index, ScanError(
+                        version.where, f"skipped: the whole file ({data:,} bytes) is over the maximum file size "
+                        f"{self.max_size:,} and was not read {_ABOUT} (raise it with --max-file-size)")))
                 elif data is None:
-                    errors.append(ScanError(version.where, f"git could not read the whole file {_ABOUT}; the "
-                                            "repository may be damaged (run git fsck)"))
+                    errors.append((index, ScanError(version.where, f"git could not read the whole file {_ABOUT}; "
+                                                    "the repository may be damaged (run git fsck)")))
                 else:
-                    errors.append(ScanError(version.where, f"the whole file, read {_ABOUT}, is binary: not scanned"))
+                    errors.append((index, ScanError(version.where,
+                                                    f"the whole file, read {_ABOUT}, is binary: not scanned")))
         except (GitError, OSError) as exc:
-            errors.append(ScanError(HERE, "git could not read whole files for the context of key-shaped values "
-                                    f"their added lines hold ({exc}); keys whose context only those files give "
-                                    "may be missed"))
+            errors.append((-1, ScanError(HERE, "git could not read whole files for the context of key-shaped "
+                                         f"values their added lines hold ({exc}); keys whose context only those "
+                                         "files give may be missed")))
         finally:
             self.close()
+        return seen, errors
+
+    @staticmethod
+    def found(wanted: Sequence[InContext], seen: dict[Seen, list[Finding]], known: Sequence[Finding]) -> list[Finding]:
+        """What :meth:`detect` found on ``wanted`` (``seen``) that ``known`` does not hold."""
+        places = {_place(f) for f in known}
+        spots = {_spot(f) for f in known}
+        found: list[Finding] = []
         for version in wanted:  # what was found before a failure is kept
-            found.extend(_as_of(version, seen[(version.blob, version.path, version.added)]))
-        return [f for f in found if _place(f) not in places and _spot(f) not in spots], errors
+            found.extend(_as_of(version, seen.get((version.blob, version.path, version.added), [])))
+        return [f for f in found if _place(f) not in places and _spot(f) not in spots]
+
+    def forget_git(self) -> None:
+        """In a forked process: let go of the parent's git (never stop or wait for it: it is
+        the parent's), so :meth:`read` starts one of this process's own. The pipes' ends
+        become /dev/null here: the parent's git sees the end of its input when the parent
+        closes it, and nothing this process still holds can reach it."""
+        git, self._git = self._git, None
+        if git is not None:
+            null = os.open(os.devnull, os.O_RDWR)
+            try:
+                for pipe in (git.stdin, git.stdout):
+                    if pipe is not None:
+                        os.dup2(null, pipe.fileno())
+            finally:
+                os.close(null)
 
     def close(self) -> None:
         """Stop git, if it was started."""

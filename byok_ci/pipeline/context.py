@@ -1,0 +1,92 @@
+"""Keys whose context only the whole file gives, read after a diff-based scan's diffs.
+
+The versions :class:`~byok_ci.sources.git.blobs.ContextReader` was handed, and
+:func:`~byok_ci.sources.git.later.found_later`'s, are read once git's diffs are: in a
+history scan that ran on one core while the other idled (a tenth to a fifth of a second
+on openai-python, bench/README.md "Round 4b"). With many versions a forked process takes
+part of the work; what it finds and the errors it meets are what this process would, in
+the same order, and a process lost leaves its share to this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from byok_ci.model import Finding, ScanError
+from byok_ci.sources.git.blobs import ContextReader, Seen
+from byok_ci.sources.git.chunker import Chunker, InContext
+from byok_ci.sources.git.later import found_later
+
+__all__ = ["found_in_context"]
+
+
+def found_in_context(context: ContextReader, chunker: Chunker, known: list[Finding]) -> list[Finding]:
+    """Keys on added lines whose context only the whole file gives, not in ``known``; what
+    could not be read is an error of ``chunker``'s reading.
+
+    This runs after git's diffs, on one core while the other idles (a tenth to a fifth of a
+    second of a history scan's wall): with many versions to read, a forked process (which
+    has the detector and the patches' lineage already, and starts a git of its own) runs
+    :func:`found_later` and reads and detects some of them while this one does the rest."""
+    wanted = context.wanted()
+    firsts = context.firsts(wanted)
+    theirs: list[int] = []
+    child = None
+    if len(firsts) >= SHARE_MIN_VERSIONS:
+        import threading
+
+        from byok_ci.pipeline.workers import Child, can_fork  # (not on a hook's path)
+
+        # Only where no other thread runs (a library caller's might hold a lock the
+        # forked process then waits for): else this process does it all, as before.
+        if can_fork() and threading.active_count() == 1:
+            theirs = list(range(0, len(firsts), SHARE_EVERY))
+            shared = [firsts[i] for i in theirs]
+            try:
+                child = Child(lambda: _elsewhere(context, shared, known))
+            except OSError:
+                theirs = []
+    try:
+        if child is None:
+            later, errors = found_later(context, *context.take_later(), known)  # first: detect() stops git
+        mine = sorted(set(range(len(firsts))).difference(theirs))
+        seen, mine_more = context.detect([firsts[i] for i in mine])
+        more = _at(mine, mine_more)
+        if child is not None:
+            answer = child.result()
+            if answer is None:  # the process was lost (killed): its work is done here
+                answer = (found_later(context, *context.take_later(), known),
+                          context.detect([firsts[i] for i in theirs]))
+            (later, errors), (seen_there, more_there) = answer
+            seen.update(seen_there)
+            more = sorted([*more, *_at(theirs, more_there)],
+                          key=lambda error: error[0] if error[0] >= 0 else len(firsts))
+            failed = [error for error in more if error[0] < 0]
+            if len(failed) > 1:  # git failed in both processes: one error says so, as from one
+                more = [error for error in more if error[0] >= 0 or error is failed[0]]
+    finally:
+        if child is not None:
+            child.stop()
+    chunker.reading.errors.extend(errors + [error for _, error in more])
+    return later + context.found(wanted, seen, known)
+
+
+# Versions to read for context, at the least, before a forked process shares the work,
+# and its share of them: every SHARE_EVERY-th (it also runs found_later, about as much).
+SHARE_MIN_VERSIONS = 48
+SHARE_EVERY = 5
+
+
+def _elsewhere(context: ContextReader, versions: list[InContext], known: list[Finding]
+               ) -> tuple[tuple[list[Finding], list[ScanError]],
+                          tuple[dict[Seen, list[Finding]], list[tuple[int, ScanError]]]]:
+    """In a forked process: :func:`found_later`, then ``versions`` detected (git of its own)."""
+    context.forget_git()
+    return found_later(context, *context.take_later(), known), context.detect(versions)
+
+
+def _at(indices: Sequence[int], errors: list[tuple[int, ScanError]]) -> list[tuple[int, ScanError]]:
+    """Errors of :meth:`ContextReader.detect` over the versions at ``indices``, at those indices."""
+    return [(indices[at] if at >= 0 else at, error) for at, error in errors]
+
+
