@@ -112,7 +112,8 @@ def scan_paths(
     else:
         # The walk streams to detection: only enough of it is listed to choose the
         # prefilter and whether workers pay off, so memory does not grow with the tree.
-        entries, total, complete = _look_ahead(source.files(), max(PARALLEL_MIN_BYTES.values()), PARALLEL_MIN_FILES)
+        entries, total, looked, complete = _look_ahead(source.files(), max(PARALLEL_MIN_BYTES.values()),
+                                                       PARALLEL_MIN_FILES)
     # A walk not listed to its end is large: in bytes, or in files (whose per-file cost
     # workers share as well as they share bytes).
     detector = run.detector(total if complete else max(total, FAST_PREFILTER_MIN_BYTES))
@@ -123,8 +124,15 @@ def scan_paths(
     entries = sieve.watch(entries)
     # Keys held for verification never leave this process: no forked workers then.
     if keys is None and jobs > 1 and (total >= PARALLEL_MIN_BYTES[kind] or not complete) and _can_fork() and not stdin:
+        unknown = 0
+        if not complete and shard is None and progress is None:
+            # The workers' reads need no size from the walk (each file's fstat gives it): the
+            # rest of the walk skips its lstat, and a file of unknown size counts in a batch
+            # as the look-ahead's average file.
+            source.sizes = False
+            unknown = total // looked
         findings, errors, stats = _in_workers(entries, run, detector, jobs, progress, total if complete else 0,
-                                              options)
+                                              options, unknown)
     else:
         findings = detect_chunks(_chunks_with_progress(entries, source, progress, total), detector)
         errors, stats = source.reader.reading.errors, source.reader.reading.stats()
@@ -148,17 +156,17 @@ def tree_digest(entries: list[FileEntry]) -> str:
     return f"files:{digest.hexdigest()[:32]}"
 
 
-def _look_ahead(entries: Iterator[FileEntry], enough: int, files: int) -> tuple[Iterator[FileEntry], int, bool]:
-    """``entries`` again, and the size of those listed before their sizes reached
-    ``enough`` or their number ``files`` (all of them when neither is reached: then True)."""
+def _look_ahead(entries: Iterator[FileEntry], enough: int, files: int) -> tuple[Iterator[FileEntry], int, int, bool]:
+    """``entries`` again, the size and the number of those listed before their sizes reached
+    ``enough`` or their number ``files``, and whether that was all of them (neither reached)."""
     head: list[FileEntry] = []
     total = 0
     for entry in entries:
         head.append(entry)
         total += max(entry.size, 0)
         if total >= enough or len(head) >= files:
-            return itertools.chain(head, entries), total, False
-    return iter(head), total, True
+            return itertools.chain(head, entries), total, len(head), False
+    return iter(head), total, len(head), True
 
 
 class NameSieve:
@@ -248,13 +256,14 @@ def scan_text(text: str, path: str = "<text>", *, rules: RuleSet | None = None) 
     return sorted(detector.detect(Chunk(text=text, path=path)), key=Finding.sort_key)
 
 
-def _batches(entries: Iterable[FileEntry], target: int) -> Iterator[list[FileEntry]]:
-    """``entries`` in batches of about ``target`` bytes or BATCH_FILES files, as they come."""
+def _batches(entries: Iterable[FileEntry], target: int, unknown: int = 0) -> Iterator[list[FileEntry]]:
+    """``entries`` in batches of about ``target`` bytes or BATCH_FILES files, as they come
+    (a file whose size the walk did not take counts as ``unknown`` bytes)."""
     batch: list[FileEntry] = []
     size = 0
     for entry in entries:
         batch.append(entry)
-        size += max(entry.size, 0)
+        size += entry.size if entry.size >= 0 else unknown
         if size >= target or len(batch) >= BATCH_FILES:
             yield batch
             batch, size = [], 0
@@ -296,10 +305,11 @@ def _scan_batch(batch: Packed) -> tuple[list[Finding], list[ScanError], Stats]:
 
 def _in_workers(
     entries: Iterable[FileEntry], run: Run, detector: Detector, jobs: int,
-    progress: Callable[[int, int], None] | None, total: int, options: WalkOptions,
+    progress: Callable[[int, int], None] | None, total: int, options: WalkOptions, unknown: int = 0,
 ) -> tuple[list[Finding], list[ScanError], Stats]:
     """Findings, errors and counts of ``entries`` read and scanned by ``jobs`` workers, the
-    walk feeding them batches as it lists them."""
+    walk feeding them batches as it lists them (``unknown``: the bytes a file whose size
+    the walk did not take counts for in a batch)."""
     # A scan this large meets a rule with context and encoded text (nearly) surely: their
     # modules are imported once here, before the fork, not once in every worker.
     import byok_ci.detect.encoded
@@ -310,7 +320,7 @@ def _in_workers(
     errors: list[ScanError] = []
     stats = Stats()
     done = 0
-    batches = _packed(_batches(entries, BATCH_BYTES))
+    batches = _packed(_batches(entries, BATCH_BYTES, unknown))
     for batch, (found, batch_errors, batch_stats) in in_workers(_scan_batch, batches, jobs,
                                                                  (options, run.settings, detector)):
         findings.extend(found)

@@ -95,11 +95,14 @@ class Detector:
             chunk = replace(chunk, text=text, data=None)
         survey = getattr(self.prefilter, "survey", None)
         # The decoding pass runs only where an encoded key can be (Hyperscan says), or always.
+        named = self._named_by_path(chunk.path)
         if survey is not None:
-            spans, may_encode = survey(chunk.text, chunk.data)
+            # Rules the path names are kept by the survey only where their shape occurs.
+            spans, may_encode = survey(chunk.text, chunk.data, named)
+            named = set()
         else:
             spans, may_encode = self.prefilter.spans(chunk.text), None
-        candidates = self._resolved(chunk.text, chunk.path, spans)
+        candidates = self._resolved(chunk.text, chunk.path, spans, named)
         found = self._findings(chunk, candidates) if candidates else []
         if self.decode_depth > 0 and (may_encode or (may_encode is None and _MAY_ENCODE.search(chunk.text))):
             from byok_ci.detect import encoded
@@ -201,13 +204,17 @@ class Detector:
         return self._findings(chunk, candidates) if candidates else []
 
     def _resolved(
-        self, text: str, path: str = "", spans: dict[int, list[tuple[int, int]]] | None = None
+        self, text: str, path: str = "", spans: dict[int, list[tuple[int, int]]] | None = None,
+        named: set[int] | None = None,
     ) -> list[_Candidate]:
+        """``named``: the rules ``path`` names that ``spans`` does not already account for
+        (default: every one)."""
         candidates: list[_Candidate] = []
         shape = None  # parsed only around candidates that need context
         if spans is None:
             spans = self.prefilter.spans(text)
-        named = self._named_by_path(path)
+        if named is None:
+            named = self._named_by_path(path)
         if named:
             spans = {**spans, **{index: [(0, len(text))] for index in named}}
         for index, rule_spans in spans.items():

@@ -50,6 +50,10 @@ class FileSource:
     reading: Reading = field(default_factory=Reading)
     artifacts: ArtifactReader | None = None
     reader: FileReader = field(init=False)
+    # False: the walk gives files it finds from now on without their size (-1): one
+    # ``lstat`` a file fewer, for a scan whose workers read each file's size as they open it
+    # (:meth:`ArtifactReader.file_read`'s ``fstat``); about a quarter of the walk's CPU.
+    sizes: bool = field(init=False, default=True)
 
     def __post_init__(self) -> None:
         self.reader = FileReader(self.reading, self.options.max_file_size)
@@ -141,6 +145,9 @@ class FileSource:
                     continue
                 if self._excluded(shown):
                     self.reading.count("skipped_excluded")
+                    continue
+                if not self.sizes:
+                    yield Entry(entry.path, shown, -1)
                     continue
                 try:
                     size = entry.stat(follow_symlinks=False).st_size

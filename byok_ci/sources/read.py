@@ -41,7 +41,7 @@ class Entry(NamedTuple):
 
     path: str  # on the filesystem
     shown: str  # in reports: POSIX, relative to the scan root when inside it
-    size: int  # -1 when unknown (standard input)
+    size: int  # -1 when unknown (standard input; a walk told not to stat, FileSource.sizes)
 
 
 @dataclass

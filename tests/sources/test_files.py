@@ -152,6 +152,44 @@ def test_parallel_scan_gives_the_same_findings_in_the_same_order(
     assert (parallel.stats.files, parallel.stats.bytes) == (sequential.stats.files, sequential.stats.bytes)
 
 
+def test_a_walk_feeding_workers_takes_no_sizes_after_its_look_ahead_and_reads_the_same(
+    tmp_path: Path, shipped_rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers read each file's size from the fstat of its open: past the look-ahead the walk
+    gives files without one (no lstat each), and what is found, reported and counted is what
+    a scan in one process gives: a file over --max-file-size, an empty file, keys."""
+    import byok_ci.scan
+    from byok_ci.keygen import expand_example
+
+    rng = random.Random(5)
+    for n in range(40):
+        rule = shipped_rules.rules[n % len(shipped_rules.rules)]
+        (tmp_path / f"d{n % 4}").mkdir(exist_ok=True)
+        text = "x = 1\n" * rng.randint(0, 300) + rule.examples.positive[0] + "\n"
+        (tmp_path / f"d{n % 4}" / f"f{n}.txt").write_text(expand_example(text, rule, rng))
+    (tmp_path / "d2" / "big.txt").write_text("y\n" * 40_000)
+    (tmp_path / "d3" / "empty.txt").write_text("")
+    settings = Settings(jobs=1, max_file_size=50_000)
+    sequential = scan_paths([str(tmp_path)], rules=shipped_rules, settings=settings, root=tmp_path)
+    monkeypatch.setattr(byok_ci.scan, "PARALLEL_MIN_BYTES", {"python": 3000, "hyperscan": 3000})
+    monkeypatch.setattr(byok_ci.scan, "BATCH_BYTES", 2000)
+    sizes: list[int] = []
+    batches = byok_ci.scan._batches
+
+    def seen(entries, target, *unknown):  # type: ignore[no-untyped-def]
+        for batch in batches(entries, target, *unknown):
+            sizes.extend(entry.size for entry in batch)
+            yield batch
+
+    monkeypatch.setattr(byok_ci.scan, "_batches", seen)
+    parallel = scan_paths([str(tmp_path)], rules=shipped_rules, settings=Settings(jobs=2, max_file_size=50_000),
+                          root=tmp_path)
+    assert len(sizes) == 42 and sizes[0] >= 0 and sizes[-1] == -1
+    assert parallel.findings == sequential.findings and len(parallel.findings) >= 30
+    assert parallel.errors == sequential.errors and "big.txt" in str(parallel.errors)
+    assert parallel.stats == sequential.stats.__class__(**{**vars(sequential.stats), "seconds": parallel.stats.seconds})
+
+
 def test_names_in_a_walk_are_shown_as_display_path_shows_them(tmp_path: Path) -> None:
     """The walk builds an ASCII name's shown path from its directory's: the same as
     display_path, inside the report root, at it, and outside it."""
