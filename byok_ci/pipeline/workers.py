@@ -67,10 +67,10 @@ def in_workers(function: Callable[[T], R], batches: Iterable[T], jobs: int, stat
     not a wait for ever."""
     global _WORKER_STATE
     _WORKER_STATE = state
-    workers: list[_Worker] = []
+    workers: list[_Worker] = []  # filled as they are forked, so every one forked is stopped
     done = False
     try:
-        workers = _fork(function, jobs)
+        _fork(function, jobs, workers)
         yield from _dispatch(workers, iter(batches))
         done = True
     finally:
@@ -78,8 +78,10 @@ def in_workers(function: Callable[[T], R], batches: Iterable[T], jobs: int, stat
         _stop(workers, done)
 
 
-def _fork(function: Callable[[Any], Any], jobs: int) -> list[_Worker]:
-    workers: list[_Worker] = []
+def _fork(function: Callable[[Any], Any], jobs: int, workers: list[_Worker]) -> None:
+    """Fork ``jobs`` workers into ``workers``, the caller's list: a stop signal held while
+    they are forked is raised as it is unblocked, and the workers forked by then must be in
+    the list the caller stops (they would wait for ever on a batch pipe the parent holds)."""
     # Blocked across the fork: a worker sets its own handlers before it takes any signal.
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
@@ -95,16 +97,12 @@ def _fork(function: Callable[[Any], Any], jobs: int) -> list[_Worker]:
             if pid == 0:  # the worker: never returns
                 _worker_main(function, task_in, result_out, [fd for w in workers for fd in (w.tasks, w.results)]
                              + [task_out, result_in])
+            workers.append(_Worker(pid, task_out, result_in))
             os.close(task_in)
             os.close(result_out)
             os.set_blocking(task_out, False)
-            workers.append(_Worker(pid, task_out, result_in))
-    except BaseException:
-        _stop(workers, False)
-        raise
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    return workers
 
 
 def _dispatch(workers: list[_Worker], batches: Iterator[T]) -> Iterator[tuple[T, Any]]:

@@ -112,3 +112,23 @@ def test_batches_are_drawn_as_workers_need_them() -> None:
     for batch, _ in in_workers(work, batches(), 2, None):
         # Batches wait for an earlier one's result only so far (and one is pickled ahead).
         assert len(drawn) <= batch + 2 * workers.AHEAD + 1
+
+
+def test_a_stop_signal_that_arrives_while_workers_are_forked_leaves_no_worker_behind(monkeypatch) -> None:
+    """Ctrl-C or SIGTERM is held while the workers are forked and raised when the pool
+    unblocks it: the workers forked by then are the pool's to stop, not orphans waiting
+    on a batch pipe the parent still holds."""
+    before = _children()
+    fork = os.fork
+
+    def fork_then_interrupted() -> int:
+        pid = fork()
+        if pid:
+            os.kill(os.getpid(), signal.SIGINT)  # blocked now: raised as the pool unblocks it
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        list(in_workers(lambda batch: batch, iter(range(10)), 2, None))
+    monkeypatch.undo()
+    assert _children() == before
