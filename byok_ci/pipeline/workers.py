@@ -47,6 +47,19 @@ def worker_state() -> Any:
     return _WORKER_STATE
 
 
+class WorkerLost(RuntimeError):
+    """A worker ended with a batch in its hands: ``batch`` was (perhaps partly) processed
+    and its result is lost; ``pending`` are the other batches drawn from the caller's
+    iterable whose results were not yielded, in order (the rest of it is still to be drawn)."""
+
+    def __init__(self, worker: _Worker, before: str) -> None:
+        self.how = _ended(worker)  # "was killed by SIGKILL (out of memory?)", "ended with status 1"
+        super().__init__(f"a worker process (pid {worker.pid}) {self.how} before it {before}")
+        self.index = worker.batch
+        self.batch: Any = None
+        self.pending: list[Any] = []
+
+
 @dataclass
 class _Worker:
     pid: int
@@ -55,6 +68,7 @@ class _Worker:
     out: memoryview = field(default_factory=lambda: memoryview(b""))  # what is still to be written
     received: bytearray = field(default_factory=bytearray)
     batch: int = -1  # the index of the batch in its hands, -1 when idle
+    reaped: bool = False  # waited for already: its pid may be another process's now
 
 
 def in_workers(function: Callable[[T], R], batches: Iterable[T], jobs: int, state: Any) -> Iterator[tuple[T, R]]:
@@ -63,16 +77,24 @@ def in_workers(function: Callable[[T], R], batches: Iterable[T], jobs: int, stat
     the parent has it). ``batches`` may be a generator: it is drawn from as workers need
     batches (one ahead, at most :data:`AHEAD` a worker past the first result not in yet),
     and each result comes with its batch. An exception a worker raised is raised here; a
-    worker that ends with a batch in its hands (killed, out of memory) is a RuntimeError,
-    not a wait for ever."""
+    worker that ends with a batch in its hands (killed, out of memory) is a
+    :class:`WorkerLost` naming that batch and those drawn but not yet answered, not a wait
+    for ever."""
     global _WORKER_STATE
     _WORKER_STATE = state
     workers: list[_Worker] = []  # filled as they are forked, so every one forked is stopped
+    held: dict[int, T] = {}
     done = False
     try:
         _fork(function, jobs, workers)
-        yield from _dispatch(workers, iter(batches))
+        yield from _dispatch(workers, iter(batches), held)
         done = True
+    except WorkerLost as lost:
+        # What the caller may still do without the pool: the lost batch, and every other one
+        # drawn and not yet yielded (given out, answered out of order, or pickled ahead).
+        lost.batch = held.pop(lost.index)
+        lost.pending = [held[index] for index in sorted(held)]
+        raise
     finally:
         _WORKER_STATE = None
         _stop(workers, done)
@@ -105,8 +127,9 @@ def _fork(function: Callable[[Any], Any], jobs: int, workers: list[_Worker]) -> 
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
-def _dispatch(workers: list[_Worker], batches: Iterator[T]) -> Iterator[tuple[T, Any]]:
-    held: dict[int, T] = {}  # batches given out, by index, until their results are yielded
+def _dispatch(workers: list[_Worker], batches: Iterator[T], held: dict[int, T]) -> Iterator[tuple[T, Any]]:
+    """Results of ``batches`` in order; ``held`` (the caller's) has every batch drawn, by
+    index, until its result is yielded."""
     results: dict[int, Any] = {}
     ahead: tuple[int, T, bytes] | None = None  # the next batch, pickled while the workers work
     count = next_result = 0
@@ -119,11 +142,11 @@ def _dispatch(workers: list[_Worker], batches: Iterator[T]) -> Iterator[tuple[T,
                 exhausted = True
             else:
                 ahead = (count, batch, _frame(batch))  # type: ignore[arg-type]
+                held[count] = batch
                 count += 1
         for worker in workers:
             if ahead is not None and worker.batch < 0:
                 index, batch, message = ahead
-                held[index] = batch
                 worker.batch, worker.out = index, memoryview(message)
                 _write_some(worker)
                 ahead = None
@@ -173,7 +196,7 @@ def _write_some(worker: _Worker) -> None:
         except BlockingIOError:
             return
         except BrokenPipeError:
-            raise RuntimeError(f"a worker process (pid {worker.pid}) ended before it took its batch") from None
+            raise WorkerLost(worker, "took its batch") from None
         worker.out = worker.out[written:]
 
 
@@ -181,7 +204,7 @@ def _receive(worker: _Worker) -> tuple[bool, Any] | None:
     """The worker's (ok, result or exception) once all of it has come, else None."""
     data = os.read(worker.results, 1 << 20)
     if not data:
-        raise RuntimeError(f"a worker process (pid {worker.pid}) ended before it finished its batch")
+        raise WorkerLost(worker, "finished its batch")
     received = worker.received
     received += data
     if len(received) < _LENGTH:
@@ -194,18 +217,34 @@ def _receive(worker: _Worker) -> tuple[bool, Any] | None:
     return value  # type: ignore[no-any-return]
 
 
+def _ended(worker: _Worker) -> str:
+    """How a worker whose pipe closed ended (it has exited: only its end closes it)."""
+    try:
+        _, status = os.waitpid(worker.pid, 0)
+    except ChildProcessError:
+        return "ended"
+    worker.reaped = True
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else f"signal {number}"
+        return f"was killed by {name}" + (" (out of memory?)" if number == signal.SIGKILL else "")
+    return f"ended with status {os.waitstatus_to_exitcode(status)}"
+
+
 def _stop(workers: list[_Worker], finished: bool) -> None:
     """Workers end on the end of their batch pipe; stopped early (an error, Ctrl-C, a
     consumer that stopped reading), they are terminated. Each is waited for."""
     for worker in workers:
         os.close(worker.tasks)
         os.close(worker.results)
-        if not finished:
+        if not finished and not worker.reaped:
             try:
                 os.kill(worker.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
     for worker in workers:
+        if worker.reaped:
+            continue
         try:
             os.waitpid(worker.pid, 0)
         except ChildProcessError:
@@ -246,4 +285,4 @@ def _frame_error(exc: BaseException) -> bytes:
         return _frame((False, RuntimeError(f"a worker failed: {type(exc).__name__}")))
 
 
-__all__ = ["can_fork", "in_workers", "worker_state"]
+__all__ = ["WorkerLost", "can_fork", "in_workers", "worker_state"]

@@ -84,9 +84,15 @@ def test_a_killed_worker_is_an_error_not_a_hang() -> None:
             os.kill(os.getpid(), signal.SIGKILL)
         return batch
 
-    with pytest.raises(RuntimeError, match="ended before it finished its batch"):
-        list(in_workers(work, iter(range(10)), 2, None))
+    batches = iter(range(10))
+    yielded = []
+    with pytest.raises(workers.WorkerLost, match="killed by SIGKILL .*before it finished its batch") as lost:
+        for batch, _ in in_workers(work, batches, 2, None):
+            yielded.append(batch)
     assert _children() == before
+    # Every batch is accounted for: yielded, lost, drawn and pending, or still to be drawn.
+    assert lost.value.batch == 3
+    assert sorted(yielded + [3] + lost.value.pending + list(batches)) == list(range(10))
 
 
 def test_a_consumer_that_stops_early_leaves_no_worker_behind() -> None:
