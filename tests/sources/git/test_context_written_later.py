@@ -281,8 +281,13 @@ def test_a_keyword_far_from_the_key_gives_no_context(tmp_path: Path, repo: GitRe
 
 
 @pytest.mark.parametrize(("name", "edit"), [("config/pinecone.ini", False), ("config/pinecone.ini", True),
-                                            ("config/pinecone-café.ini", False)],
-                         ids=["pure rename", "rename with an edit", "pure rename, a non-ASCII path"])
+                                            ("config/pinecone-café.ini", False),
+                                            ("config/pinecone\n.ini", False), ("config/pinecone\n.ini", True),
+                                            ('config/a "b" -> pinecone\t\\ é.ini', False),
+                                            ('config/a "b" -> pinecone\t\\ é.ini', True)],
+                         ids=["pure rename", "rename with an edit", "pure rename, a non-ASCII path",
+                              "pure rename, a newline in the path", "rename with an edit, a newline in the path",
+                              "pure rename, quotes, arrow, tab, backslash", "rename with an edit, the same"])
 def test_a_file_renamed_to_a_path_that_names_the_provider(tmp_path: Path, repo: GitRepo, shipped_rules: RuleSet,
                                                           rng: random.Random, name: str, edit: bool) -> None:
     """git's rename detection (ranges, the index, pushes) shows a pure rename as a patch that
