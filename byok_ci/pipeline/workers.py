@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from byok_ci.errors import WorkerLost
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -45,19 +47,6 @@ def worker_state() -> Any:
     """What the parent handed :func:`in_workers` (in a worker process)."""
     assert _WORKER_STATE is not None
     return _WORKER_STATE
-
-
-class WorkerLost(RuntimeError):
-    """A worker ended with a batch in its hands: ``batch`` was (perhaps partly) processed
-    and its result is lost; ``pending`` are the other batches drawn from the caller's
-    iterable whose results were not yielded, in order (the rest of it is still to be drawn)."""
-
-    def __init__(self, worker: _Worker, before: str) -> None:
-        self.how = _ended(worker)  # "was killed by SIGKILL (out of memory?)", "ended with status 1"
-        super().__init__(f"a worker process (pid {worker.pid}) {self.how} before it {before}")
-        self.index = worker.batch
-        self.batch: Any = None
-        self.pending: list[Any] = []
 
 
 @dataclass
@@ -196,7 +185,7 @@ def _write_some(worker: _Worker) -> None:
         except BlockingIOError:
             return
         except BrokenPipeError:
-            raise WorkerLost(worker, "took its batch") from None
+            raise _lost(worker, "took its batch") from None
         worker.out = worker.out[written:]
 
 
@@ -204,7 +193,7 @@ def _receive(worker: _Worker) -> tuple[bool, Any] | None:
     """The worker's (ok, result or exception) once all of it has come, else None."""
     data = os.read(worker.results, 1 << 20)
     if not data:
-        raise WorkerLost(worker, "finished its batch")
+        raise _lost(worker, "finished its batch")
     received = worker.received
     received += data
     if len(received) < _LENGTH:
@@ -215,6 +204,11 @@ def _receive(worker: _Worker) -> tuple[bool, Any] | None:
     value = pickle.loads(received[_LENGTH:_LENGTH + size])
     del received[:_LENGTH + size]
     return value  # type: ignore[no-any-return]
+
+
+def _lost(worker: _Worker, before: str) -> WorkerLost:
+    how = _ended(worker)
+    return WorkerLost(f"a worker process (pid {worker.pid}) {how} before it {before}", worker.batch, how)
 
 
 def _ended(worker: _Worker) -> str:
