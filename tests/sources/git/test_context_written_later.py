@@ -491,3 +491,22 @@ def test_an_encoded_key_whose_context_other_lines_give_is_found(tmp_path: Path, 
         report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
         assert where(report.findings) == expected and report.errors == ()
         assert {f.commit for f in report.findings} == {added}
+
+
+@pytest.mark.xfail(strict=True, reason="review-4: without Hyperscan (BYOK_CI_PREFILTER=python; platforms with no "
+                   "hyperscan wheel) a history scan misses a key moved to a path that names its provider, with or "
+                   "without an edit; the same file first committed at that path is found. Cause not found yet; "
+                   "4cc0cac misses it too")
+def test_without_hyperscan_a_key_moved_to_a_path_that_names_the_provider_is_found(
+        tmp_path: Path, repo: GitRepo, shipped_rules: RuleSet, rng: random.Random,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BYOK_CI_PREFILTER", "python")
+    key = key_for(shipped_rules, "pinecone.legacy-key", rng)
+    repo.write("config/service.ini", f"region = us\napi_key = {key}\n" + "".join(f"o_{n} = {n}\n" for n in range(8)))
+    repo.commit("a key no rule can call Pinecone's")
+    repo.git("mv", "config/service.ini", "config/pinecone.ini")
+    renamed = repo.commit("the file renamed")
+    assert directory_scan(tmp_path, repo) == {("config/pinecone.ini", 2, "pinecone.legacy-key")}
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert where(report.findings) == {("config/pinecone.ini", 2, "pinecone.legacy-key")}
+    assert {f.commit for f in report.findings} == {renamed}
