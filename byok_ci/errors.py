@@ -29,8 +29,10 @@
     ├── DriftError                a key cannot be probed at all; the other keys still are
     │   ├── SecretUnavailable     its secret reference cannot be resolved
     │   └── EndpointRefused       its endpoint is not one byok-ci may send a key to
-    └── AdminApiUnavailable       a provider's admin API did not answer what `byok-ci usage`
-                                  asked (unreachable, key refused, permission missing)
+    ├── AdminApiUnavailable       a provider's admin API did not answer what `byok-ci usage`
+    │                             asked (unreachable, key refused, permission missing)
+    └── WorkerLost                a forked worker process ended with a batch in its hands (killed,
+                                  out of memory): the scan names that batch's files as not scanned
 
 Each layer raises these for what it cannot do and the layer above translates them at its
 boundary: a source turns an ``InputError`` into a :class:`~byok_ci.model.ScanError` of the
@@ -47,6 +49,7 @@ prints the exception.
 from __future__ import annotations
 
 import errno
+from typing import Any
 
 from byok_ci.outbound import redact_text
 
@@ -225,3 +228,17 @@ class AdminApiUnavailable(ByokError):
         super().__init__(reason)
         self.reason = str(self.args[0])
         self.status = status  # the HTTP status that refused, if one did
+
+
+class WorkerLost(ByokError, RuntimeError):
+    """A worker process of :mod:`byok_ci.pipeline.workers` ended with batch ``index`` in its
+    hands (``how``: "was killed by SIGKILL (out of memory?)", "ended with status 1"). The
+    pool sets ``batch`` (its result is lost) and ``pending`` (the other batches drawn and
+    not yet yielded, in order) before the caller sees it."""
+
+    def __init__(self, message: str, index: int, how: str) -> None:
+        super().__init__(message)
+        self.index = index
+        self.how = how
+        self.batch: Any = None
+        self.pending: list[Any] = []

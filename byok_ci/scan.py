@@ -291,7 +291,11 @@ def _scan_batch(batch: Packed) -> tuple[list[Finding], list[ScanError], Stats]:
     """A worker's share: the chunks of ``batch``, read and scanned in this process."""
     from byok_ci.pipeline.workers import worker_state
 
-    options, settings, detector = worker_state()
+    return _scan_packed(batch, *worker_state())
+
+
+def _scan_packed(batch: Packed, options: WalkOptions, settings: Settings,
+                 detector: Detector) -> tuple[list[Finding], list[ScanError], Stats]:
     source = file_source([], options, settings)
     findings: list[Finding] = []
     for entry in map(FileEntry, *batch):
@@ -314,15 +318,28 @@ def _in_workers(
     # modules are imported once here, before the fork, not once in every worker.
     import byok_ci.detect.encoded
     import byok_ci.detect.structure  # noqa: F401
-    from byok_ci.pipeline.workers import in_workers
+    from byok_ci.pipeline.workers import WorkerLost, in_workers
 
     findings: list[Finding] = []
     errors: list[ScanError] = []
     stats = Stats()
     done = 0
     batches = _packed(_batches(entries, BATCH_BYTES, unknown))
-    for batch, (found, batch_errors, batch_stats) in in_workers(_scan_batch, batches, jobs,
-                                                                 (options, run.settings, detector)):
+    state = (options, run.settings, detector)
+
+    def results() -> Iterator[tuple[Packed, tuple[list[Finding], list[ScanError], Stats]]]:
+        try:
+            yield from in_workers(_scan_batch, batches, jobs, state)
+        except WorkerLost as lost:
+            # A worker killed (out of memory, most often) took its batch's results with it:
+            # those files are named as not scanned (never "no leaks found" for them), and
+            # the rest of the scan goes on in this process, without the pool.
+            errors.extend(ScanError(shown, f"not scanned: the worker process reading it {lost.how}")
+                          for shown in lost.batch[1])
+            for batch in itertools.chain(lost.pending, batches):
+                yield batch, _scan_packed(batch, *state)
+
+    for batch, (found, batch_errors, batch_stats) in results():
         findings.extend(found)
         errors.extend(batch_errors)
         stats = stats + batch_stats

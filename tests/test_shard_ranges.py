@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -203,5 +204,25 @@ def test_shards_ignore_the_environments_pathspec_switches(tmp_path, shipped_rule
     assert single.findings
     monkeypatch.setenv(variable, "1")
     merged = _merged([scan_git(target, cwd=str(repo), shard=Shard(k, 3)) for k in (1, 2, 3)], tmp_path)
+    assert not merged.errors, merged.errors
+    assert _findings_json(merged) == _findings_json(single)
+
+
+@pytest.mark.parametrize("pathspecs", [(), (f":(glob){FLAT.replace('[', '[[]').replace('*', '[*]')}/*",)],
+                         ids=["every path", "the user's own glob pathspec"])
+def test_shards_of_names_that_differ_only_in_case_on_a_case_insensitive_config(tmp_path, shipped_rules, rng,
+                                                                               monkeypatch, pathspecs):
+    """core.ignorecase and GIT_ICASE_PATHSPECS make git match a range's globs without regard
+    to case, so a shard's globs also match names of a range next to its own (`A*` and `a*`):
+    the other shard's patches git then writes are dropped unseen, and none is lost."""
+    monkeypatch.setattr(sys.modules[__name__], "ALPHABET", b"aAbBzZ*[]?-\\\xc3\xa9\xc3\x89")
+    repo = tmp_path / "repo"
+    _flat_history(repo, _keys(shipped_rules, rng, 4))
+    subprocess.run(["git", "config", "core.ignorecase", "true"], cwd=repo, check=True, env=git_env())
+    monkeypatch.setenv("GIT_ICASE_PATHSPECS", "1")
+    target = GitTarget("history")
+    single = scan_git(target, pathspecs, cwd=str(repo))
+    assert any(f.path.startswith(FLAT) for f in single.findings)
+    merged = _merged([scan_git(target, pathspecs, cwd=str(repo), shard=Shard(k, 3)) for k in (1, 2, 3)], tmp_path)
     assert not merged.errors, merged.errors
     assert _findings_json(merged) == _findings_json(single)

@@ -257,6 +257,9 @@ class HyperscanPrefilter:
             shaped += self._run_shapes(data)
         worded = [i for i in fired if i < count and (i in gate_of or i in second_of)]
         if self._encoded[0] in fired or self._encoded[1] in fired:
+            # A key in base64 or URL encoding has its shape only decoded: a git scan that
+            # reads a file whole for a shape without its keyword must know that one too.
+            shaped += self._decoded_shapes(data, everywhere)
             return True, shaped, worded
         if self._rules_fired(data, fired, sharp=False, first=True):
             return True, shaped, worded
@@ -268,6 +271,27 @@ class HyperscanPrefilter:
         # ``everywhere`` False: the second pass's shapes were not looked for (the caller
         # wants the shapes of no file it would read): those of the rules the path names are.
         return self._shape_of_any(data, fired, names), shaped, worded
+
+    def _decoded_shapes(self, data: bytes, everywhere: bool, depth: int = 2) -> list[int]:
+        """The rules with context whose shape occurs in the text the decoder makes of
+        ``data``'s encoded segments (decoded again ``depth`` deep, as detection decodes)."""
+        from byok_ci.detect.encoded import _url_segments, decoded_runs
+
+        text = data.decode("utf-8", "replace")
+        pieces = [decoded for *_, decoded in decoded_runs(text)]
+        if "%" in text:
+            pieces += [decoded for *_, decoded in _url_segments(text)]
+        # All segments at once: a shape a join makes across two of them only reads a file more.
+        inner = "\n".join(pieces).encode("utf-8", "replace")
+        if not inner:
+            return []
+        fired = self._fired(inner)
+        shaped = [i for i, gate in self._gate_of.items() if gate in fired]
+        if self._second_of and everywhere:
+            shaped += self._run_shapes(inner)
+        if depth > 1 and (self._encoded[0] in fired or self._encoded[1] in fired):
+            shaped += self._decoded_shapes(inner, everywhere, depth - 1)
+        return shaped
 
     def _run_shapes(self, data: bytes) -> set[int]:
         """The rules of the second pass whose loose gate occurs in ``data`` (a database of

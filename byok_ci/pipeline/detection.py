@@ -66,7 +66,9 @@ def _detect_batch(batch: list[Chunk], detector: Detector) -> list[Finding]:
     # the spans say, as Detector.detect decodes it (without it, history scans with the
     # pure-Python prefilter missed every base64 and URL-encoded key in a batch).
     decodes = detector.decode_depth > 0
-    if not spans and not decodes:
+    # Nor has a key whose provider only its path names (`pinecone.ini`): the joined text has
+    # no path, so a chunk at such a path is detected whatever the spans say, as alone it is.
+    if not spans and not decodes and not any(detector.named_by(chunk.path) for chunk in batch):
         return []
     intervals = merge([span for rule_spans in spans.values() for span in rule_spans])
     found: list[Finding] = []
@@ -75,7 +77,8 @@ def _detect_batch(batch: list[Chunk], detector: Detector) -> list[Finding]:
         end = start + len(chunk.text)
         while k < len(intervals) and intervals[k][1] <= start:
             k += 1
-        if (k < len(intervals) and intervals[k][0] <= end) or (decodes and _MAY_ENCODE.search(chunk.text)):
+        if ((k < len(intervals) and intervals[k][0] <= end) or (decodes and _MAY_ENCODE.search(chunk.text))
+                or detector.named_by(chunk.path)):
             found.extend(chunk_findings(chunk, detector))
         start = end + 1
     return found

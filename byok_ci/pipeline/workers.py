@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from byok_ci.errors import WorkerLost
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -55,6 +57,7 @@ class _Worker:
     out: memoryview = field(default_factory=lambda: memoryview(b""))  # what is still to be written
     received: bytearray = field(default_factory=bytearray)
     batch: int = -1  # the index of the batch in its hands, -1 when idle
+    reaped: bool = False  # waited for already: its pid may be another process's now
 
 
 def in_workers(function: Callable[[T], R], batches: Iterable[T], jobs: int, state: Any) -> Iterator[tuple[T, R]]:
@@ -63,23 +66,33 @@ def in_workers(function: Callable[[T], R], batches: Iterable[T], jobs: int, stat
     the parent has it). ``batches`` may be a generator: it is drawn from as workers need
     batches (one ahead, at most :data:`AHEAD` a worker past the first result not in yet),
     and each result comes with its batch. An exception a worker raised is raised here; a
-    worker that ends with a batch in its hands (killed, out of memory) is a RuntimeError,
-    not a wait for ever."""
+    worker that ends with a batch in its hands (killed, out of memory) is a
+    :class:`WorkerLost` naming that batch and those drawn but not yet answered, not a wait
+    for ever."""
     global _WORKER_STATE
     _WORKER_STATE = state
-    workers: list[_Worker] = []
+    workers: list[_Worker] = []  # filled as they are forked, so every one forked is stopped
+    held: dict[int, T] = {}
     done = False
     try:
-        workers = _fork(function, jobs)
-        yield from _dispatch(workers, iter(batches))
+        _fork(function, jobs, workers)
+        yield from _dispatch(workers, iter(batches), held)
         done = True
+    except WorkerLost as lost:
+        # What the caller may still do without the pool: the lost batch, and every other one
+        # drawn and not yet yielded (given out, answered out of order, or pickled ahead).
+        lost.batch = held.pop(lost.index)
+        lost.pending = [held[index] for index in sorted(held)]
+        raise
     finally:
         _WORKER_STATE = None
         _stop(workers, done)
 
 
-def _fork(function: Callable[[Any], Any], jobs: int) -> list[_Worker]:
-    workers: list[_Worker] = []
+def _fork(function: Callable[[Any], Any], jobs: int, workers: list[_Worker]) -> None:
+    """Fork ``jobs`` workers into ``workers``, the caller's list: a stop signal held while
+    they are forked is raised as it is unblocked, and the workers forked by then must be in
+    the list the caller stops (they would wait for ever on a batch pipe the parent holds)."""
     # Blocked across the fork: a worker sets its own handlers before it takes any signal.
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
@@ -95,20 +108,17 @@ def _fork(function: Callable[[Any], Any], jobs: int) -> list[_Worker]:
             if pid == 0:  # the worker: never returns
                 _worker_main(function, task_in, result_out, [fd for w in workers for fd in (w.tasks, w.results)]
                              + [task_out, result_in])
+            workers.append(_Worker(pid, task_out, result_in))
             os.close(task_in)
             os.close(result_out)
             os.set_blocking(task_out, False)
-            workers.append(_Worker(pid, task_out, result_in))
-    except BaseException:
-        _stop(workers, False)
-        raise
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    return workers
 
 
-def _dispatch(workers: list[_Worker], batches: Iterator[T]) -> Iterator[tuple[T, Any]]:
-    held: dict[int, T] = {}  # batches given out, by index, until their results are yielded
+def _dispatch(workers: list[_Worker], batches: Iterator[T], held: dict[int, T]) -> Iterator[tuple[T, Any]]:
+    """Results of ``batches`` in order; ``held`` (the caller's) has every batch drawn, by
+    index, until its result is yielded."""
     results: dict[int, Any] = {}
     ahead: tuple[int, T, bytes] | None = None  # the next batch, pickled while the workers work
     count = next_result = 0
@@ -121,11 +131,11 @@ def _dispatch(workers: list[_Worker], batches: Iterator[T]) -> Iterator[tuple[T,
                 exhausted = True
             else:
                 ahead = (count, batch, _frame(batch))  # type: ignore[arg-type]
+                held[count] = batch
                 count += 1
         for worker in workers:
             if ahead is not None and worker.batch < 0:
                 index, batch, message = ahead
-                held[index] = batch
                 worker.batch, worker.out = index, memoryview(message)
                 _write_some(worker)
                 ahead = None
@@ -229,7 +239,7 @@ def _write_some(worker: _Worker) -> None:
         except BlockingIOError:
             return
         except BrokenPipeError:
-            raise RuntimeError(f"a worker process (pid {worker.pid}) ended before it took its batch") from None
+            raise _lost(worker, "took its batch") from None
         worker.out = worker.out[written:]
 
 
@@ -237,7 +247,7 @@ def _receive(worker: _Worker) -> tuple[bool, Any] | None:
     """The worker's (ok, result or exception) once all of it has come, else None."""
     data = os.read(worker.results, 1 << 20)
     if not data:
-        raise RuntimeError(f"a worker process (pid {worker.pid}) ended before it finished its batch")
+        raise _lost(worker, "finished its batch")
     received = worker.received
     received += data
     if len(received) < _LENGTH:
@@ -250,18 +260,39 @@ def _receive(worker: _Worker) -> tuple[bool, Any] | None:
     return value  # type: ignore[no-any-return]
 
 
+def _lost(worker: _Worker, before: str) -> WorkerLost:
+    how = _ended(worker)
+    return WorkerLost(f"a worker process (pid {worker.pid}) {how} before it {before}", worker.batch, how)
+
+
+def _ended(worker: _Worker) -> str:
+    """How a worker whose pipe closed ended (it has exited: only its end closes it)."""
+    try:
+        _, status = os.waitpid(worker.pid, 0)
+    except ChildProcessError:
+        return "ended"
+    worker.reaped = True
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else f"signal {number}"
+        return f"was killed by {name}" + (" (out of memory?)" if number == signal.SIGKILL else "")
+    return f"ended with status {os.waitstatus_to_exitcode(status)}"
+
+
 def _stop(workers: list[_Worker], finished: bool) -> None:
     """Workers end on the end of their batch pipe; stopped early (an error, Ctrl-C, a
     consumer that stopped reading), they are terminated. Each is waited for."""
     for worker in workers:
         os.close(worker.tasks)
         os.close(worker.results)
-        if not finished:
+        if not finished and not worker.reaped:
             try:
                 os.kill(worker.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
     for worker in workers:
+        if worker.reaped:
+            continue
         try:
             os.waitpid(worker.pid, 0)
         except ChildProcessError:
@@ -321,4 +352,4 @@ def _frame_error(exc: BaseException) -> bytes:
         return _frame((False, RuntimeError(f"a worker failed: {type(exc).__name__}")))
 
 
-__all__ = ["Child", "can_fork", "in_workers", "worker_state"]
+__all__ = ["Child", "WorkerLost", "can_fork", "in_workers", "worker_state"]

@@ -84,9 +84,15 @@ def test_a_killed_worker_is_an_error_not_a_hang() -> None:
             os.kill(os.getpid(), signal.SIGKILL)
         return batch
 
-    with pytest.raises(RuntimeError, match="ended before it finished its batch"):
-        list(in_workers(work, iter(range(10)), 2, None))
+    batches = iter(range(10))
+    yielded = []
+    with pytest.raises(workers.WorkerLost, match="killed by SIGKILL .*before it finished its batch") as lost:
+        for batch, _ in in_workers(work, batches, 2, None):
+            yielded.append(batch)
     assert _children() == before
+    # Every batch is accounted for: yielded, lost, drawn and pending, or still to be drawn.
+    assert lost.value.batch == 3
+    assert sorted(yielded + [3] + lost.value.pending + list(batches)) == list(range(10))
 
 
 def test_a_consumer_that_stops_early_leaves_no_worker_behind() -> None:
@@ -112,3 +118,23 @@ def test_batches_are_drawn_as_workers_need_them() -> None:
     for batch, _ in in_workers(work, batches(), 2, None):
         # Batches wait for an earlier one's result only so far (and one is pickled ahead).
         assert len(drawn) <= batch + 2 * workers.AHEAD + 1
+
+
+def test_a_stop_signal_that_arrives_while_workers_are_forked_leaves_no_worker_behind(monkeypatch) -> None:
+    """Ctrl-C or SIGTERM is held while the workers are forked and raised when the pool
+    unblocks it: the workers forked by then are the pool's to stop, not orphans waiting
+    on a batch pipe the parent still holds."""
+    before = _children()
+    fork = os.fork
+
+    def fork_then_interrupted() -> int:
+        pid = fork()
+        if pid:
+            os.kill(os.getpid(), signal.SIGINT)  # blocked now: raised as the pool unblocks it
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        list(in_workers(lambda batch: batch, iter(range(10)), 2, None))
+    monkeypatch.undo()
+    assert _children() == before

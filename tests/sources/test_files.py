@@ -205,3 +205,43 @@ def test_names_in_a_walk_are_shown_as_display_path_shows_them(tmp_path: Path) ->
         for _ in range(200):
             name = "".join(rng.choice(["x", ".env", "-", "é", "e\u0301", " ", "_", "KEY"]) for _ in range(rng.randint(1, 6)))
             assert shown(name) == display_path(str(directory / name), root), (directory, name)
+
+
+def test_a_worker_killed_mid_scan_names_its_files_and_the_rest_is_still_scanned(
+    tmp_path: Path, shipped_rules: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed with a batch in its hands (the kernel's OOM killer, a SIGKILL) took
+    that batch's results with it: those files are errors (never "no leaks found" for files
+    not scanned), and every other file's findings are still reported."""
+    import signal
+
+    import byok_ci.scan
+    from byok_ci.keygen import expand_example
+    from byok_ci.pipeline.workers import can_fork
+
+    if not can_fork():
+        pytest.skip("workers are forked")
+    rng = random.Random(78)
+    for n in range(60):
+        rule = shipped_rules.rules[n % len(shipped_rules.rules)]
+        text = "\n".join(["filler line"] * rng.randint(0, 200) + [rule.examples.positive[0]])
+        (tmp_path / f"f{n:02}.txt").write_text(expand_example(text, rule, rng))
+    (tmp_path / "victim.txt").write_text("nothing here\n")
+    sequential = scan_paths([str(tmp_path)], rules=shipped_rules, settings=Settings(jobs=1), root=tmp_path)
+    scan_batch = byok_ci.scan._scan_batch
+
+    def killed_on_the_victim(batch):  # type: ignore[no-untyped-def]
+        if "victim.txt" in batch[1]:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return scan_batch(batch)
+
+    monkeypatch.setattr(byok_ci.scan, "_scan_batch", killed_on_the_victim)
+    monkeypatch.setattr(byok_ci.scan, "PARALLEL_MIN_BYTES", {"python": 0, "hyperscan": 0})
+    monkeypatch.setattr(byok_ci.scan, "BATCH_FILES", 4)
+    report = scan_paths([str(tmp_path)], rules=shipped_rules, settings=Settings(jobs=2), root=tmp_path)
+    lost = {error.path for error in report.errors}
+    assert "victim.txt" in lost and 1 <= len(lost) <= 4, report.errors
+    assert all("not scanned" in e.message and "SIGKILL" in e.message for e in report.errors)
+    assert all(error.blocking for error in report.errors)  # exit 2 (1 with findings), never 0
+    assert list(report.findings) == [f for f in sequential.findings if f.path not in lost]
+    assert report.stats.files == sequential.stats.files - len(lost)

@@ -90,6 +90,10 @@ class ContextReader:
     def context_added(self, version: AddedContext, data: bytes | None = None) -> None:
         """Keep ``version`` for :mod:`byok_ci.sources.git.later` (:meth:`take_later`);
         ``data``, its added bytes, when the keywords they hold are not known yet."""
+        if "\n" in version.blob:
+            # git's batch reader takes a name a line: a pure rename's ``<commit>:<path>`` whose
+            # path holds a newline is resolved here, as an argument (it was skipped unread).
+            version = replace(version, blob=self._blob_of(version.blob))
         if data is not None:
             from byok_ci.sources.git.keywords import keyword_rules
 
@@ -98,6 +102,14 @@ class ContextReader:
                 return
         with self._lock:
             self._later.append(version)
+
+    def _blob_of(self, name: str) -> str:
+        """The blob ``<commit>:<path>`` names; not found, an id git reports missing (an error naming the file)."""
+        from byok_ci.sources.git.process import run
+
+        done = run(["rev-parse", "--verify", "--quiet", "--end-of-options", name], cwd=self.cwd)
+        found = done.stdout.decode("ascii", "replace").strip()
+        return found if done.returncode == 0 and found else "0" * 40
 
     def take_later(self) -> tuple[list[AddedContext], list[Patched]]:
         """The versions :meth:`context_added` kept, and each patch :meth:`made` was told of."""

@@ -138,7 +138,7 @@ class Chunker:
         with its context from another). Pure renames come without a blob id: git is asked
         for ``<commit>:<path>`` (``:<path>``, the index's)."""
         assert self.context_added is not None
-        if is_excluded(patch.path, self.exclude) or "\n" in patch.path:
+        if is_excluded(patch.path, self.exclude):
             return
         commit = patch.commit
         name = patch.blob or f"{commit.sha if commit else ''}:{raw_path(patch.path).decode('utf-8', 'surrogateescape')}"

@@ -281,8 +281,13 @@ def test_a_keyword_far_from_the_key_gives_no_context(tmp_path: Path, repo: GitRe
 
 
 @pytest.mark.parametrize(("name", "edit"), [("config/pinecone.ini", False), ("config/pinecone.ini", True),
-                                            ("config/pinecone-café.ini", False)],
-                         ids=["pure rename", "rename with an edit", "pure rename, a non-ASCII path"])
+                                            ("config/pinecone-café.ini", False),
+                                            ("config/pinecone\n.ini", False), ("config/pinecone\n.ini", True),
+                                            ('config/a "b" -> pinecone\t\\ é.ini', False),
+                                            ('config/a "b" -> pinecone\t\\ é.ini', True)],
+                         ids=["pure rename", "rename with an edit", "pure rename, a non-ASCII path",
+                              "pure rename, a newline in the path", "rename with an edit, a newline in the path",
+                              "pure rename, quotes, arrow, tab, backslash", "rename with an edit, the same"])
 def test_a_file_renamed_to_a_path_that_names_the_provider(tmp_path: Path, repo: GitRepo, shipped_rules: RuleSet,
                                                           rng: random.Random, name: str, edit: bool) -> None:
     """git's rename detection (ranges, the index, pushes) shows a pure rename as a patch that
@@ -453,3 +458,54 @@ def test_a_file_whose_lineage_held_a_key_shape_is_read(repo: GitRepo, shipped_ru
         repo.commit(f"document {name}")
     assert scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path)).findings == ()
     assert len(read) == 2
+
+
+@pytest.mark.parametrize("rule_id", ["pinecone.legacy-key", "together.legacy-key"])
+@pytest.mark.parametrize("order", ["context written later", "context written before"])
+def test_an_encoded_key_whose_context_other_lines_give_is_found(tmp_path: Path, shipped_rules: RuleSet,
+                                                                rng: random.Random, rule_id: str, order: str) -> None:
+    """A key in base64 has its shape only once decoded: the screen that
+    decides which file versions are read whole (a shape without its keyword in the added
+    lines; a later commit's keyword next to lines that can hold the shape) must see it so,
+    or a key a directory scan of the commit reports goes unreported, with no error."""
+    import base64
+
+    key = key_for(shipped_rules, rule_id, rng)
+    value = base64.b64encode(f"api_key={key}".encode()).decode()
+    provider = rule_id.split(".")[0]
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("README.md", "hello\n")
+    base = repo.commit("start")
+    head = f"[{provider}]\n" if order == "context written before" else "[default]\n"
+    repo.write("settings.ini", head + "region = us\n" + "".join(f"option_{n} = {n}\n" for n in range(6)))
+    repo.commit("settings")
+    repo.write("settings.ini", head + f"region = us\nblob = {value}\n" + "".join(f"option_{n} = {n}\n" for n in range(6)))
+    added = repo.commit("a value")
+    if order == "context written later":
+        repo.write("settings.ini", f"[{provider}]\nregion = us\nblob = {value}\n"
+                   + "".join(f"option_{n} = {n}\n" for n in range(6)))
+        added = repo.commit("the section renamed: now the key is one")
+    expected = {("settings.ini", 3, rule_id)}
+    assert directory_scan(tmp_path, repo) == expected
+    for target in (HISTORY, GitTarget("range", revision=f"{base}..HEAD")):
+        report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
+        assert where(report.findings) == expected and report.errors == ()
+        assert {f.commit for f in report.findings} == {added}
+
+
+def test_without_hyperscan_a_key_moved_to_a_path_that_names_the_provider_is_found(
+        tmp_path: Path, repo: GitRepo, shipped_rules: RuleSet, rng: random.Random,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pure-Python prefilter (platforms with no hyperscan wheel) finds keywords in a
+    history's chunks joined into one text, which has no path: a chunk whose provider only its
+    path names was skipped in a batch of several (alone, it was detected)."""
+    monkeypatch.setenv("BYOK_CI_PREFILTER", "python")
+    key = key_for(shipped_rules, "pinecone.legacy-key", rng)
+    repo.write("config/service.ini", f"region = us\napi_key = {key}\n" + "".join(f"o_{n} = {n}\n" for n in range(8)))
+    repo.commit("a key no rule can call Pinecone's")
+    repo.git("mv", "config/service.ini", "config/pinecone.ini")
+    renamed = repo.commit("the file renamed")
+    assert directory_scan(tmp_path, repo) == {("config/pinecone.ini", 2, "pinecone.legacy-key")}
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert where(report.findings) == {("config/pinecone.ini", 2, "pinecone.legacy-key")}
+    assert {f.commit for f in report.findings} == {renamed}
