@@ -163,7 +163,7 @@ class Detector:
         Every check made here sees what it sees in the whole file (the match, its line,
         the name it is assigned to, the lines before it on the added run), so a match
         rejected here is rejected in the whole file too; one whose context ``text`` gives
-        is found in ``text`` itself."""
+        is found in ``text`` itself. A shape only decoding gives (a key in base64) says yes."""
         shape = None
         for index in range(len(self.rules)) if rules is None else rules:
             rule = self.rules[index]
@@ -177,6 +177,23 @@ class Detector:
                 candidate = self._check(rule, text, match, shape, probe=True)
                 if candidate is not None and not candidate.context_matched:
                     return True
+        return self.decode_depth > 0 and self._shaped_decoded(text, rules, self.decode_depth)
+
+    def _shaped_decoded(self, text: str, rules: Collection[int] | None, depth: int) -> bool:
+        """Whether the text the decoder makes of ``text`` (``depth`` deep, as :meth:`detect`
+        decodes) holds the shape of a rule with context: a key in base64 has its shape only
+        decoded, and its checks are made on the decoded text, so the whole file is read (as
+        the Hyperscan screen reads it)."""
+        if not _MAY_ENCODE.search(text):
+            return False
+        from byok_ci.detect import encoded
+
+        chosen = [self.rules[i] for i in (range(len(self.rules)) if rules is None else rules)]
+        patterns = [rule.pattern for rule in chosen if rule.context is not None]
+        for *_, decoded in encoded.segments(text):
+            if any(pattern.search(decoded) for pattern in patterns) or (
+                    depth > 1 and self._shaped_decoded(decoded, rules, depth - 1)):
+                return True
         return False
 
     def named_by(self, path: str) -> set[int]:

@@ -98,8 +98,8 @@ class ContextReader:
             from byok_ci.sources.git.keywords import keyword_rules
 
             version = replace(version, rules=tuple(keyword_rules(self.detector, data)))
-            if not version.rules and version.renamed_from is None:
-                return
+            if not version.rules and version.renamed_from is None and len(version.parents) < 2:
+                return  # a merge is kept: its parents' lines may join a key with its context
         with self._lock:
             self._later.append(version)
 

@@ -30,6 +30,10 @@ from tests.gitrepo import GitRepo, git_env
 
 HISTORY = GitTarget("history")
 
+# Each test runs with each prefilter (tests/sources/git/conftest.py): without Hyperscan a git
+# scan takes another path (no screen, no lineage of file versions) to the same findings.
+pytestmark = pytest.mark.usefixtures("prefilter")
+
 
 @dataclass(frozen=True)
 class Case:
@@ -124,6 +128,29 @@ def test_the_index_finds_them(repo: GitRepo, shipped_rules: RuleSet, rng: random
     repo.git("add", "-A")
     report = scan_git(GitTarget("staged"), rules=shipped_rules, cwd=str(repo.path))
     assert where(report.findings) == EXPECTED and {f.commit for f in report.findings} == {None}
+
+
+@pytest.mark.parametrize("rule_id", ["pinecone.legacy-key", "together.legacy-key"])
+def test_the_index_finds_an_encoded_key_under_context_written_before(repo: GitRepo, shipped_rules: RuleSet,
+                                                                    rng: random.Random, rule_id: str) -> None:
+    """A key in base64 has its shape only once decoded. The index is never screened (with
+    or without Hyperscan): which versions are read whole is decided by what the added lines
+    hold, decoded too, or a key a directory scan reports goes unreported (a pre-commit hook
+    let it through), with no error."""
+    import base64
+
+    key = key_for(shipped_rules, rule_id, rng)
+    value = base64.b64encode(f"api_key={key}".encode()).decode()
+    rest = "".join(f"option_{n} = {n}\n" for n in range(6))
+    head = f"[{rule_id.split('.')[0]}]\nregion = us\n"
+    repo.write("settings.ini", head + rest)
+    repo.commit("settings")
+    repo.write("settings.ini", head + f"blob = {value}\n" + rest)
+    repo.git("add", "settings.ini")
+    assert where(scan_paths([str(repo.path / "settings.ini")], root=str(repo.path)).findings) == {
+        ("settings.ini", 3, rule_id)}
+    report = scan_git(GitTarget("staged"), rules=shipped_rules, cwd=str(repo.path))
+    assert where(report.findings) == {("settings.ini", 3, rule_id)} and report.errors == ()
 
 
 def test_check_on_a_pull_request_finds_them(repo: GitRepo, shipped_rules: RuleSet, rng: random.Random,
@@ -222,9 +249,11 @@ def test_a_whole_file_over_the_maximum_size_is_an_error_naming_it(repo: GitRepo,
 
 
 def test_a_value_no_rule_confirms_reads_no_file(repo: GitRepo, shipped_rules: RuleSet,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+                                                monkeypatch: pytest.MonkeyPatch, prefilter: str) -> None:
     """A key shape (a commit sha, a long identifier) in a file that names no provider of a
-    rule it could belong to is not detected again: nothing there can give it context."""
+    rule it could belong to is not detected again: nothing there can give it context.
+    Hyperscan's loose shapes read the file under a provider; without it, the added value
+    is checked first (Detector.wants_context) and this one, no key, reads nothing."""
     from byok_ci.sources.git import blobs
 
     detected: list[int] = []
@@ -244,7 +273,8 @@ def test_a_value_no_rule_confirms_reads_no_file(repo: GitRepo, shipped_rules: Ru
                                      + "ab" * 32 + "\n")
     repo.commit("a hex value under a provider")
     assert scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path)).findings == ()
-    assert detected == [len("together:\n  base_url: https://example.com/v1\n  region: " + "ab" * 32 + "\n")]
+    under_provider = len("together:\n  base_url: https://example.com/v1\n  region: " + "ab" * 32 + "\n")
+    assert detected == ([under_provider] if prefilter == "hyperscan" else [])
 
 
 def test_one_git_process_reads_every_file_of_a_scan(repo: GitRepo, shipped_rules: RuleSet,
@@ -315,10 +345,12 @@ def test_a_failure_in_the_reader_is_raised_not_lost(repo: GitRepo, shipped_rules
 
 
 def test_a_file_whose_history_never_held_a_providers_keyword_is_not_read(
-        repo: GitRepo, shipped_rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+        repo: GitRepo, shipped_rules: RuleSet, monkeypatch: pytest.MonkeyPatch, prefilter: str) -> None:
     """Hex values (hashes) added to a file in every commit: no line any version can hold
     names a provider whose key has that shape, which the patches alone tell, so no version
-    is read (reading every one cost more than the rest of the scan)."""
+    is read (reading every one cost more than the rest of the scan). The patches tell it
+    from the Hyperscan screen's pass over them; without Hyperscan no file's lineage is
+    known and each version is read: the same findings, at a higher cost."""
     from byok_ci.sources.git import blobs
 
     read: list[str] = []
@@ -337,7 +369,9 @@ def test_a_file_whose_history_never_held_a_providers_keyword_is_not_read(
         repo.write("other.py", "".join(reversed(lines)))  # lines removed and moved too
         repo.commit(f"hash {n}")
     report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
-    assert report.findings == () and report.errors == () and read == []
+    assert report.findings == () and report.errors == ()
+    if prefilter == "hyperscan":  # the cost the lineage cuts (the python path pays it)
+        assert read == []
 
 
 def test_context_that_came_through_a_merge_is_found(repo: GitRepo, shipped_rules: RuleSet,

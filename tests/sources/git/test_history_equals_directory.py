@@ -129,6 +129,8 @@ def test_history_finds_what_a_directory_scan_finds(jobs: int, prefilter: str, pl
     _, repo, expected = planted
     if prefilter:  # the pure-Python prefilter cannot screen bytes: batched detection instead
         monkeypatch.setenv("BYOK_CI_PREFILTER", prefilter)
+    else:  # the default, whatever the suite was started with
+        monkeypatch.delenv("BYOK_CI_PREFILTER", raising=False)
     report = scan_git(HISTORY, rules=RULES, cwd=str(repo), settings=Settings(jobs=jobs))
     assert report.errors == ()
     if not prefilter and importlib.util.find_spec("hyperscan") is not None:  # where it is, history is screened
