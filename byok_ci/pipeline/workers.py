@@ -19,6 +19,7 @@ import os
 import pickle
 import select
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -37,6 +38,10 @@ AHEAD = 8
 # Set in the parent just before forking, so workers inherit the compiled rules and the
 # prefilter instead of unpickling them.
 _WORKER_STATE: Any = None
+# One pool at a time in a process: the state above is read at fork, and a pool's workers
+# would inherit another pool's pipe ends (whose workers then never see their batches end).
+# A scan started from a second thread (the Python API) waits for the first's pool.
+_ONE_POOL = threading.Lock()
 
 
 def can_fork() -> bool:
@@ -69,6 +74,11 @@ def in_workers(function: Callable[[T], R], batches: Iterable[T], jobs: int, stat
     worker that ends with a batch in its hands (killed, out of memory) is a
     :class:`WorkerLost` naming that batch and those drawn but not yet answered, not a wait
     for ever."""
+    with _ONE_POOL:
+        yield from _pool(function, batches, jobs, state)
+
+
+def _pool(function: Callable[[T], R], batches: Iterable[T], jobs: int, state: Any) -> Iterator[tuple[T, R]]:
     global _WORKER_STATE
     _WORKER_STATE = state
     workers: list[_Worker] = []  # filled as they are forked, so every one forked is stopped

@@ -138,3 +138,39 @@ def test_a_stop_signal_that_arrives_while_workers_are_forked_leaves_no_worker_be
         list(in_workers(lambda batch: batch, iter(range(10)), 2, None))
     monkeypatch.undo()
     assert _children() == before
+
+
+def _tagged(batch: int) -> tuple[int, object]:
+    return batch, worker_state()
+
+
+def test_two_scans_in_two_threads_each_get_their_own_pool_and_state(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The state is a module global the workers inherit at fork, and a pool's workers inherit
+    every pipe end open in the parent: two pools at once in one process (the Python API called
+    from two threads; the CLI never does) mixed their states, or hung, another pool's worker
+    holding a pipe whose batches then never ended. One pool at a time: the second waits."""
+    import threading
+
+    forking = workers._fork
+    second_set_its_state = threading.Event()
+    first = threading.current_thread()
+
+    def slow_first_fork(function, jobs, pool):  # type: ignore[no-untyped-def]
+        if threading.current_thread() is first:
+            second_set_its_state.wait(timeout=1.0)  # the other thread's scan starts meanwhile
+        else:
+            second_set_its_state.set()
+        forking(function, jobs, pool)
+
+    monkeypatch.setattr(workers, "_fork", slow_first_fork)
+    found: dict[str, list[object]] = {}
+
+    def second() -> None:
+        found["second"] = [state for _batch, (_, state) in in_workers(_tagged, range(4), 2, "second")]
+
+    other = threading.Thread(target=second)
+    results = in_workers(_tagged, range(4), 2, "first")
+    other.start()
+    found["first"] = [state for _batch, (_, state) in results]
+    other.join(timeout=20)
+    assert found == {"first": ["first"] * 4, "second": ["second"] * 4}
