@@ -36,7 +36,7 @@ import bisect
 import os
 import subprocess
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO
 
@@ -309,41 +309,41 @@ class ContextReader:
 
 
 def _words(made: Sequence[Patched]) -> dict[str, int]:
-    """For each blob whose history the scan met back to new files: the rules with context
-    any of whose keywords a line of it can hold (bit i: rule i). Each line of a version is
-    a line of a blob it was diffed against or one its patch added, so it holds no keyword
-    its patch's added lines and those blobs cannot hold (a blob made by several patches
-    takes the first that tells). Blobs made from what the scan did not see (before a range,
-    a version too large to diff) are left out: they are read.
+    """The rules with context (bit i: rule i) any of whose keywords a line of each blob can
+    hold: each line is one of a blob it was diffed against or one its patch added."""
+    return settle(made, lambda patch: None if patch[2] is None else _mask(patch[2]))
 
-    git writes each part's commits newest first, so the patches are taken last first:
-    most find the blobs they were diffed against settled already."""
-    words: dict[str, int] = {ROOT: 0}
+
+def settle(made: Sequence[Patched], held_by: Callable[[Patched], int | None]) -> dict[str, int]:
+    """For each blob whose history the scan met back to new files: what ``held_by`` says of
+    the patch that made it (bits), or'ed with what the blobs it was diffed against hold (a
+    blob made by several patches takes the first that tells). Patches ``held_by`` knows
+    nothing of (None), and blobs made from what the scan did not see (before a range, a
+    version too large to diff), are left out: they are read. Taken last first: git writes
+    each part newest first, so most find the blobs they were diffed against settled."""
+    settled: dict[str, int] = {ROOT: 0}
     waiting: dict[str, list[tuple[str, tuple[str, ...], int]]] = {}  # blob -> the patches that wait for it
-    for blob, parents, worded, _shaped in reversed(made):
-        if worded is None or blob in words:
+    for patch in reversed(made):
+        if patch[0] in settled or (held := held_by(patch)) is None:
             continue
-        held = 0
-        for index in worded:
-            held |= 1 << index
-        stack = [(blob, parents, held)]
+        stack = [(patch[0], patch[1], held)]
         while stack:
             blob, parents, held = stack.pop()
-            if blob in words:
+            if blob in settled:
                 continue
             for parent in parents:
-                known = words.get(parent)
+                known = settled.get(parent)
                 if known is None:
                     waiting.setdefault(parent, []).append((blob, parents, held))
                     break
                 held |= known
             else:
-                words[blob] = held
+                settled[blob] = held
                 stack.extend(waiting.pop(blob, ()))
-    return words
+    return settled
 
 
-def _mask(rules: Collection[int]) -> int:
+def _mask(rules: Iterable[int]) -> int:
     mask = 0
     for index in rules:
         mask |= 1 << index

@@ -49,14 +49,14 @@ version read for want of a lineage came after such a merge).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect.engine import _MAY_ENCODE, Detector
 from byok_ci.errors import GitError
 from byok_ci.model import Chunk, Finding, ScanError
-from byok_ci.sources.git.blobs import ROOT, ContextReader, _windows, margin
+from byok_ci.sources.git.blobs import ContextReader, Patched, _mask, _windows, margin, settle
 from byok_ci.sources.git.chunker import AddedContext
 from byok_ci.sources.git.process import looks_binary
 
@@ -65,7 +65,7 @@ _ABOUT = "for the context its added lines give to key-shaped values of the lines
 _Data = bytes | int | None
 
 
-Made = Sequence[tuple[str, tuple[str, ...], Collection[int] | None, Collection[int] | None]]
+Made = Sequence[Patched]
 
 
 def found_later(reader: ContextReader, versions: Sequence[AddedContext], made: Made,
@@ -76,11 +76,12 @@ def found_later(reader: ContextReader, versions: Sequence[AddedContext], made: M
     detector = reader.detector
     if not versions:
         return [], []
-    lineage = _lineage(made)
+    count = len(detector.rules)
+    lineage = _lineage(made, count)
     every = _mask(i for i, rule in enumerate(detector.rules) if rule.context is not None)
     plans: list[tuple[AddedContext, frozenset[int], bool]] = []
     for version in versions:
-        words, shapes = _held(lineage, version.parents, every)
+        words, shapes = _held(lineage, version.parents, every, count)
         named: set[int] = set()
         if len(version.parents) > 1:
             # A merge joins its parents' lines (a key from one, its context from another,
@@ -134,55 +135,29 @@ def found_later(reader: ContextReader, versions: Sequence[AddedContext], made: M
     return found, errors
 
 
-def _lineage(made: Made) -> dict[str, tuple[int, int]]:
-    """For each blob whose history the scan met back to new files: the rules with context
-    (bit i: rule i) one of whose keywords, and whose key shape, a line of it can hold. Each
-    line of a version is a line of a blob it was diffed against or one its patch added
-    (a blob made by several patches takes the first that tells). Blobs made from what the
-    scan did not see (before a range, a version too large to diff) are left out: they are
-    read. The patches are taken last first: git writes each part newest first, so most find
-    the blobs they were diffed against settled already."""
-    settled: dict[str, tuple[int, int]] = {ROOT: (0, 0)}
-    waiting: dict[str, list[tuple[str, tuple[str, ...], int, int]]] = {}
-    for blob, parents, worded, shaped in reversed(made):
-        if worded is None or shaped is None or blob in settled:
-            continue
-        stack = [(blob, parents, _mask(worded), _mask(shaped))]
-        while stack:
-            blob, parents, words, shapes = stack.pop()
-            if blob in settled:
-                continue
-            for parent in parents:
-                known = settled.get(parent)
-                if known is None:
-                    waiting.setdefault(parent, []).append((blob, parents, words, shapes))
-                    break
-                words, shapes = words | known[0], shapes | known[1]
-            else:
-                settled[blob] = (words, shapes)
-                stack.extend(waiting.pop(blob, ()))
-    return settled
+def _lineage(made: Made, count: int) -> dict[str, int]:
+    """For each blob whose history the scan met back to new files (:func:`~.blobs.settle`):
+    the rules with context one of whose keywords a line of it can hold (bit i: rule i), and
+    those whose key shape it can hold (bit ``count`` + i)."""
+    def held_by(patch: Patched) -> int | None:
+        worded, shaped = patch[2], patch[3]
+        return None if worded is None or shaped is None else _mask(worded) | _mask(shaped) << count
+
+    return settle(made, held_by)
 
 
-def _held(lineage: dict[str, tuple[int, int]], parents: Sequence[str], every: int) -> tuple[int, int]:
+def _held(lineage: dict[str, int], parents: Sequence[str], every: int, count: int) -> tuple[int, int]:
     """The rules one of whose keywords, and whose key shape, a line of one of ``parents`` can
     hold (``every`` rule when not known)."""
     if not parents:
         return every, every
-    words = shapes = 0
+    held = 0
     for parent in parents:
         known = lineage.get(parent)
         if known is None:
             return every, every
-        words, shapes = words | known[0], shapes | known[1]
-    return words, shapes
-
-
-def _mask(rules: Iterable[int]) -> int:
-    mask = 0
-    for index in rules:
-        mask |= 1 << index
-    return mask
+        held |= known
+    return held & ((1 << count) - 1), held >> count
 
 
 def _rules(mask: int) -> set[int]:
