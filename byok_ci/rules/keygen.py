@@ -43,6 +43,10 @@ class Segment:
     min_len: int = 0
     max_len: int = 0
 
+    @property
+    def draws_digits(self) -> bool:
+        return any(c.isdigit() for c in CHARSETS.get(self.charset, ""))
+
 
 Length = Literal["random", "min", "max"]
 

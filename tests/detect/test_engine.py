@@ -243,3 +243,42 @@ def test_the_rules_a_path_names_come_from_its_label_in_the_same_order(shipped_ru
         assert list(detector._named_by_path(path)) == by_label(path), path
         named += bool(by_label(path))
     assert named > 1000
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SageMakerHFTextGenerationInvocationLayer",  # haystack's history: taken for a Cohere key
+        "cohereStreamingChatCompletionHandlerName",
+        "CohereGenerativeEmbeddingDocumentBuilder",
+    ],
+)
+def test_a_class_name_of_a_keys_shape_beside_the_provider_is_not_a_key(
+    shipped_rules: RuleSet, rng: random.Random, name: str,
+) -> None:
+    assert len(name) == 40
+    imports = (
+        "from haystack.nodes.prompt.invocation_layer.cohere import CohereInvocationLayer\n"
+        "from haystack.nodes.prompt.invocation_layer.sagemaker import {name}\n"
+    )
+    assert detect(shipped_rules, imports.format(name=name)) == []
+    # The same place holds a key: still found.
+    key = key_for(shipped_rules, "cohere.api-key", rng)
+    assert [f.rule_id for f in detect(shipped_rules, imports.format(name=key))] == ["cohere.api-key"]
+
+
+def test_random_keys_of_prefixless_rules_are_not_taken_for_identifiers(shipped_rules: RuleSet) -> None:
+    """The identifier filter drops a key only by a vanishing chance: 2,000 bodies of every
+    prefix-less rule drawn straight from its format (no strength redraw) all pass it."""
+    from byok_ci.rules.keygen import generate
+    from byok_ci.rules.strength import reads_as_identifier
+
+    rng = random.Random(7)
+    checked = 0
+    for rule in shipped_rules.rules:
+        if rule.prefix:
+            continue
+        for _ in range(20_000 // 10):
+            assert not reads_as_identifier(rule, generate(rule.format, rng))
+        checked += 1
+    assert checked >= 5
