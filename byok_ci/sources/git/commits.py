@@ -375,7 +375,7 @@ class CommitSource:
         # it has unpacked for neighbouring commits (interleaving them between the processes
         # cost 10-20% more git CPU). Of about equal predicted git cost where it is known or
         # a core is to spare to predict it, else of equal count (bench/README.md).
-        count = run_count(self.processes, total)
+        count = run_count(self.processes, total, self.cwd)
         bounds = [0, *part_starts([line.strip() for line in lines], count, self.cwd, self.costs, self.config,
                                   [*self.pathspecs, *self.only], self._orphans), total]
         mine = [lines[start:end] for start, end in zip(bounds, bounds[1:])]

@@ -41,6 +41,7 @@ def _lopsided(path: Path, old: int, new: int) -> GitRepo:
 def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     monkeypatch.setattr(runs, "COMMITS_PER_RUN", 4)
+    monkeypatch.setattr(runs, "BYTES_PER_RUN", 1)
     monkeypatch.setattr(commits, "MIN_COMMITS_PER_PART", 10)
 
 
@@ -50,7 +51,7 @@ def test_a_lopsided_history_is_cut_into_more_runs_than_processes_taken_newest_fi
     source = CommitSource(all_refs=True, cwd=str(repo.path))
     parts = source.parts()
     assert source.processes == 2
-    assert [part.count for part in parts] == [4] * 8  # 32 commits, COMMITS_PER_RUN 4
+    assert [part.count for part in parts] == [4] * 8  # 32 commits, runs of at least 4
     # Consecutive runs of the parents-first list, each newest first for its git.
     listed = repo.git("rev-list", "--topo-order", "--reverse", "--all").split()
     assert [sha.decode() for part in parts for sha in reversed(part.shas.split())] == listed
@@ -70,6 +71,18 @@ def test_runs_are_at_most_a_number_per_process_and_one_git_reads_all(tmp_path: P
     monkeypatch.setattr(runs, "COMMITS_PER_RUN", 12)
     source = CommitSource(all_refs=True, cwd=str(repo.path), max_parts=3)
     assert len(source.parts()) == 3 and source.processes == 3  # 24 // 12 runs: at least one a process
+
+
+def test_a_small_repository_is_cut_into_no_more_runs_than_processes(tmp_path: Path, two_cores: None,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each run's git costs a start-up that a small repository's whole history does not repay."""
+    repo = _lopsided(tmp_path, old=24, new=8)
+    size = runs.object_bytes(str(repo.path))
+    assert size > 0
+    monkeypatch.setattr(runs, "BYTES_PER_RUN", size)
+    assert len(CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2).parts()) == 2
+    monkeypatch.setattr(runs, "BYTES_PER_RUN", size // 5)
+    assert len(CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2).parts()) == 5
 
 
 def test_started_history_starts_only_the_runs_taken_first(tmp_path: Path, two_cores: None) -> None:
@@ -168,6 +181,7 @@ def test_findings_and_counts_do_not_depend_on_the_runs(tmp_path: Path, shipped_r
         repo.commit(f"commit {n}")
     single = scan_git(GitTarget("history"), cwd=str(repo.path), rules=shipped_rules, settings=Settings(jobs=1))
     monkeypatch.setattr(runs, "COMMITS_PER_RUN", 1)  # every commit a run of its own
+    monkeypatch.setattr(runs, "BYTES_PER_RUN", 1)
     report = scan_git(GitTarget("history"), cwd=str(repo.path), rules=shipped_rules, settings=Settings(jobs=jobs))
     assert len(single.findings) == 12
     assert [(f.fingerprint, f.path, f.commit, f.line) for f in report.findings] == \
