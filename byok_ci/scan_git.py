@@ -50,6 +50,7 @@ from byok_ci.sources.git.revisions import (
     revisions_for,
     shallow_boundary,
 )
+from byok_ci.sources.git.runs import taken
 from byok_ci.sources.git.staged import StagedSource
 from byok_ci.sources.git.state import load as load_state
 from byok_ci.sources.git.state import save as save_state
@@ -291,7 +292,8 @@ def _scan_commits(
                 errors.append(ScanError(HERE, message + ", or pass --allow-shallow to accept this"))
         if history and progress is not None:
             _count_commits(parts, progress)
-        found, failure = detect_concurrently(parts, detector, batched=chunker.screen is None)
+        found, failure = detect_concurrently(taken(parts), detector, batched=chunker.screen is None,
+                                             workers=source.processes)
         for part in parts[1:]:
             chunker.absorb(part.chunker)
         shares = [finding for share in found for finding in share]

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from byok_ci.model import Finding, ScanError
-from byok_ci.sources.git.blobs import ContextReader, Seen
-from byok_ci.sources.git.chunker import Chunker, InContext
+from byok_ci.sources.git.blobs import ContextReader, Patched, Seen
+from byok_ci.sources.git.chunker import AddedContext, Chunker, InContext
 from byok_ci.sources.git.later import found_later
 
 __all__ = ["found_in_context"]
@@ -32,6 +32,7 @@ def found_in_context(context: ContextReader, chunker: Chunker, known: list[Findi
     firsts = context.firsts(wanted)
     theirs: list[int] = []
     child = None
+    taken = context.take_later()
     if len(firsts) >= SHARE_MIN_VERSIONS:
         import threading
 
@@ -40,22 +41,23 @@ def found_in_context(context: ContextReader, chunker: Chunker, known: list[Findi
         # Only where no other thread runs (a library caller's might hold a lock the
         # forked process then waits for): else this process does it all, as before.
         if can_fork() and threading.active_count() == 1:
-            theirs = list(range(0, len(firsts), SHARE_EVERY))
+            every = SHARE_EVERY or _every(len(taken[0]), len(firsts))
+            theirs = list(range(0, len(firsts), every)) if every else []
             shared = [firsts[i] for i in theirs]
             try:
-                child = Child(lambda: _elsewhere(context, shared, known))
+                child = Child(lambda: _elsewhere(context, taken, shared, known))
             except OSError:
                 theirs = []
     try:
         if child is None:
-            later, errors = found_later(context, *context.take_later(), known)  # first: detect() stops git
+            later, errors = found_later(context, *taken, known)  # first: detect() stops git
         mine = sorted(set(range(len(firsts))).difference(theirs))
         seen, mine_more = context.detect([firsts[i] for i in mine])
         more = _at(mine, mine_more)
         if child is not None:
             answer = child.result()
             if answer is None:  # the process was lost (killed): its work is done here
-                answer = (found_later(context, *context.take_later(), known),
+                answer = (found_later(context, *taken, known),
                           context.detect([firsts[i] for i in theirs]))
             (later, errors), (seen_there, more_there) = answer
             seen.update(seen_there)
@@ -72,17 +74,27 @@ def found_in_context(context: ContextReader, chunker: Chunker, known: list[Findi
 
 
 # Versions to read for context, at the least, before a forked process shares the work,
-# and its share of them: every SHARE_EVERY-th (it also runs found_later, about as much).
+# and its share of them: every SHARE_EVERY-th, or (0) as many as balance found_later, which
+# it also runs: found_later's versions cost about 1/LATER_PER_VERSION of one version read
+# and detected (~4 on openai-python, ~7.5 on haystack; bench/README.md, "Round 5 — hist-sched").
 SHARE_MIN_VERSIONS = 48
-SHARE_EVERY = 5
+SHARE_EVERY = 0
+LATER_PER_VERSION = 6
 
 
-def _elsewhere(context: ContextReader, versions: list[InContext], known: list[Finding]
-               ) -> tuple[tuple[list[Finding], list[ScanError]],
-                          tuple[dict[Seen, list[Finding]], list[tuple[int, ScanError]]]]:
-    """In a forked process: :func:`found_later`, then ``versions`` detected (git of its own)."""
+def _every(later: int, versions: int) -> int:
+    """Which versions the forked process takes (every n-th; 0: none) for the two processes
+    to end together, with ``later`` versions for found_later and ``versions`` to read."""
+    share = (1 - later / (LATER_PER_VERSION * versions)) / 2  # of the versions, to the forked process
+    return max(2, round(1 / share)) if share * versions >= 1 else 0
+
+
+def _elsewhere(context: ContextReader, taken: tuple[list[AddedContext], list[Patched]], versions: list[InContext],
+               known: list[Finding]) -> tuple[tuple[list[Finding], list[ScanError]],
+                                              tuple[dict[Seen, list[Finding]], list[tuple[int, ScanError]]]]:
+    """In a forked process: :func:`found_later` of ``taken``, then ``versions`` detected (git of its own)."""
     context.forget_git()
-    return found_later(context, *context.take_later(), known), context.detect(versions)
+    return found_later(context, *taken, known), context.detect(versions)
 
 
 def _at(indices: Sequence[int], errors: list[tuple[int, ScanError]]) -> list[tuple[int, ScanError]]:

@@ -5,7 +5,8 @@ chunks, or on several threads (one source each); forked worker processes are
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Protocol, runtime_checkable
 
 from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect.engine import _MAY_ENCODE, Detector
@@ -84,17 +85,38 @@ def _detect_batch(batch: list[Chunk], detector: Detector) -> list[Finding]:
     return found
 
 
+@runtime_checkable
+class Ahead(Protocol):
+    """A source whose input another process produces (git), which can start it before its
+    chunks are read and tell when it has produced all of it (sources.git.commits.CommitPart)."""
+
+    def start(self) -> None: ...
+
+    def when_written(self, then: Callable[[], None]) -> None: ...
+
+
 def detect_concurrently(sources: Sequence[Source], detector: Detector, batched: bool = True,
-                        ) -> tuple[list[list[Finding]], BaseException | None]:
+                        workers: int = 0) -> tuple[list[list[Finding]], BaseException | None]:
     """Findings of each source (batched, or chunk by chunk for sources that screened their
-    chunks already), each source on its own thread, and the first failure if one failed
-    (the other sources' findings, and what the failed one found before, count).
+    chunks already), and the first failure if one failed (the other sources' findings, and
+    what the failed one found before, count).
 
     For sources whose chunks come from other processes (git computes diffs in its own), so
-    threads keep every core busy while detection, in Python, takes the smaller share.
+    threads keep every core busy while detection, in Python, takes the smaller share. Each
+    source has a thread of its own; with ``workers`` (fewer than the sources), that many
+    threads take the sources in the order given, each the next one when its own ends, so
+    they end together however the work is spread. A thread whose source is :class:`Ahead`
+    starts its next source once the current one's process has produced everything, so that
+    process's core goes on working while the thread reads what is left.
     """
     results: list[list[Finding]] = [[] for _ in sources]
     failures: list[BaseException] = []
+    pending = list(range(len(sources)))[::-1]  # popped from the end: in the order given
+    lock = threading.Lock()
+
+    def take() -> int | None:
+        with lock:
+            return pending.pop() if pending else None
 
     def work(index: int) -> None:
         try:
@@ -107,14 +129,60 @@ def detect_concurrently(sources: Sequence[Source], detector: Detector, batched: 
         except Exception as exc:  # noqa: BLE001 - handed to the caller's thread, never lost
             failures.append(exc)
 
-    threads = [threading.Thread(target=work, args=(index,), daemon=True) for index in range(1, len(sources))]
+    def worker() -> None:
+        index = take()
+        while index is not None:
+            source = sources[index]
+            ahead = _Ahead(sources, pending, lock)
+            if isinstance(source, Ahead):
+                source.when_written(ahead.start_next)
+            work(index)
+            following = ahead.close()
+            index = following if following is not None else take()
+
+    count = min(workers, len(sources)) if workers > 0 else len(sources)
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(1, count)]
     for thread in threads:
         thread.start()
     if sources:
-        work(0)
+        worker()
     for thread in threads:
         thread.join()
     return results, (failures[0] if failures else None)
+
+
+class _Ahead:
+    """The source a thread reads next, taken and started when its current source's process
+    has produced everything (on that process's reading thread), unless the thread is done
+    with its current source first."""
+
+    def __init__(self, sources: Sequence[Source], pending: list[int], lock: threading.Lock) -> None:
+        self.sources, self.pending, self.lock = sources, pending, lock
+        self.open = True
+        self.taken: int | None = None
+        self.ready = threading.Event()
+
+    def start_next(self) -> None:
+        with self.lock:
+            if not self.open or not self.pending or self.taken is not None:
+                return  # (git, restarted after a damaged commit, can end twice)
+            self.taken = self.pending.pop()
+        try:
+            source = self.sources[self.taken]
+            if isinstance(source, Ahead):
+                source.start()
+        except Exception:  # noqa: BLE001 - met again when its chunks are read
+            pass
+        finally:
+            self.ready.set()
+
+    def close(self) -> int | None:
+        """The source taken for the thread, once started (None: none)."""
+        with self.lock:
+            self.open = False
+        if self.taken is not None:
+            self.ready.wait()
+        return self.taken
 
 
 def unique(findings: list[Finding]) -> list[Finding]:

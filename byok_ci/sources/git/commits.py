@@ -31,6 +31,7 @@ from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.cost import part_starts
 from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
 from byok_ci.sources.git.process import DIFF_OPTIONS, blocks, diff_config, drained, first_error_line, run, stream
+from byok_ci.sources.git.runs import run_count, taken
 
 # Below this many commits per part, another git process costs more than it saves (when
 # the number of parts is left to byok-ci; an explicit one is taken as given).
@@ -62,6 +63,7 @@ class CommitPart:
     config: Sequence[str] = ()  # `git -c` options for the diffs (a history shard's, sources.git.sharding)
     only: Sequence[str] = ()  # pathspecs of the paths to diff (a history shard's, sources.git.sharding)
     _started: tuple[ExitStack, Iterator[bytes]] | None = field(default=None, repr=False)
+    _on_written: Callable[[], None] | None = field(default=None, repr=False)
 
     @property
     def reading(self) -> Reading:
@@ -74,7 +76,15 @@ class CommitPart:
         if self._started is None and remaining:
             stack = ExitStack()
             out = stack.enter_context(self._log(remaining))
-            self._started = (stack, drained(out, READ_SIZE))
+            self._started = (stack, drained(out, READ_SIZE, on_end=self._written))
+
+    def when_written(self, then: Callable[[], None]) -> None:
+        """Call ``then`` (on another thread) when git has written all of this part's patches."""
+        self._on_written = then
+
+    def _written(self) -> None:
+        if self._on_written is not None:
+            self._on_written()
 
     def close(self) -> None:
         """Stop a git :meth:`start` started and :meth:`chunks` never read."""
@@ -103,7 +113,7 @@ class CommitPart:
                 yield held
             return
         with self._log(remaining) as out:
-            yield drained(out, READ_SIZE)
+            yield drained(out, READ_SIZE, on_end=self._written)
 
     def chunks(self) -> Iterator[Chunk]:
         remaining = self._remaining()
@@ -185,11 +195,12 @@ class CommitSource:
     _orphans: frozenset[bytes] = frozenset()
     _parents: set[bytes] = field(default_factory=set)
     started: list[CommitPart] | None = None  # the parts :meth:`start` made
+    processes: int = 1  # git processes at once (set by :meth:`parts`)
 
     def start(self) -> list[CommitPart]:
-        """:meth:`parts`, with every part's git started (:meth:`CommitPart.start`)."""
+        """:meth:`parts`, with the git of each part taken first started (:meth:`CommitPart.start`)."""
         self.started = self.parts()
-        for part in self.started:
+        for part in taken(self.started)[:self.processes]:
             part.start()
         return self.started
 
@@ -357,13 +368,14 @@ class CommitSource:
         if total == 0:
             return []  # (an empty --stdin would make git log show HEAD)
         if self.max_parts:
-            count = min(self.max_parts, total)
+            self.processes = min(self.max_parts, total)
         else:
-            count = max(1, min(MAX_PARTS, os.cpu_count() or 1, total // MIN_COMMITS_PER_PART))
-        # Consecutive runs of commits: git reuses what it has unpacked for neighbouring
-        # commits (interleaving blocks between the processes cost 10-20% more git CPU).
-        # Runs of about equal predicted git cost, not count: newer commits tend to change
-        # larger files (openai-python's newer half is 73 % of git's work).
+            self.processes = max(1, min(MAX_PARTS, os.cpu_count() or 1, total // MIN_COMMITS_PER_PART))
+        # Consecutive runs of commits, more than processes (sources.git.runs): git reuses what
+        # it has unpacked for neighbouring commits (interleaving them between the processes
+        # cost 10-20% more git CPU). Of about equal predicted git cost where it is known or
+        # a core is to spare to predict it, else of equal count (bench/README.md).
+        count = run_count(self.processes, total, self.cwd)
         bounds = [0, *part_starts([line.strip() for line in lines], count, self.cwd, self.costs, self.config,
                                   [*self.pathspecs, *self.only], self._orphans), total]
         mine = [lines[start:end] for start, end in zip(bounds, bounds[1:])]

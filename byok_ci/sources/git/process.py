@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO
 
@@ -173,11 +173,14 @@ def pipe_capacity(pipe: IO[bytes]) -> int:
         return 1 << 16  # the usual default
 
 
-def drained(out: IO[bytes], size: int = 1 << 20, limit: int = 16 << 20) -> Iterator[bytes]:
+def drained(out: IO[bytes], size: int = 1 << 20, limit: int = 16 << 20,
+            on_end: Callable[[], None] | None = None) -> Iterator[bytes]:
     """What git has written so far, read from now on by a thread of its own that holds up
     to ``limit`` bytes: git then never waits on a full pipe while the caller is busy or
     not reading yet (the thread takes the GIL only to hand a block over), and each block
-    handed on is everything read since the last one, so the caller works on large blocks."""
+    handed on is everything read since the last one, so the caller works on large blocks.
+    ``on_end`` is called (on that thread) once git has written everything, before the
+    caller is told the output ended: git's core is free while the caller works on."""
     held: list[bytes] = []
     state = {"bytes": 0, "done": False, "stopped": False}
     failure: list[BaseException] = []
@@ -189,6 +192,8 @@ def drained(out: IO[bytes], size: int = 1 << 20, limit: int = 16 << 20) -> Itera
         try:
             while True:
                 block = out.read1(size)  # type: ignore[attr-defined]
+                if not block and on_end is not None:
+                    on_end()
                 with ready:
                     held.append(block)
                     state["bytes"] += len(block)
