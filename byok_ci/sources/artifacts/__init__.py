@@ -60,7 +60,7 @@ def archive_limits(settings: Settings) -> ArchiveLimits:
     )
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no generated __eq__ at start-up
 class ArtifactReader:
     """Reads files for a :class:`~byok_ci.sources.files.FileSource` with ``reader``, opening
     archives and decoding documents; problems and counts go to the reader's reading."""
@@ -228,7 +228,7 @@ class ArtifactReader:
         self.reading.error(exc.path, reason, blocking=not (limit and self.limits.allow_partial))
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no generated __eq__ at start-up
 class ArchiveSource:
     """One file on disk read as an artifact (a :class:`~byok_ci.sources.Source`): an archive's
     members, a document's decoded parts, or its text."""
