@@ -56,6 +56,23 @@ def test_the_hook_imports_only_what_three_plain_files_need(tmp_path: Path) -> No
     assert sorted(set(NOT_ON_THE_HOOK_PATH) & loaded) == []
 
 
+def test_a_staged_scan_loads_no_openssl_and_no_temporary_files(tmp_path: Path) -> None:
+    """`scan --staged` (a hook reading the index itself): no hashlib (OpenSSL's start-up), no
+    shard module, no tempfile (and random) that only an incremental history's state needs."""
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("app.py", "DEBUG = False\n")
+    repo.git("add", "app.py")
+    env = {**os.environ, "BYOK_CI_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):  # the first run fills the rule cache
+        done = subprocess.run([sys.executable, "-c", _PROBE, "--staged"], cwd=repo.path, env=env,
+                              capture_output=True, text=True, check=True)
+    loaded = set(next(line for line in done.stderr.splitlines() if line.startswith("MODULES ")).split()[1:])
+    assert "byok_ci.scan_git" in loaded
+    assert sorted({"hashlib", "_hashlib", "byok_ci.shard", "tempfile", "random"} & loaded) == []
+
+
 def test_what_a_file_needs_is_imported_when_it_needs_it(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
     """A key that needs provider context, and a base64 run, bring in their modules (and are found)."""
     key = key_for(shipped_rules, "cohere.api-key", rng)
