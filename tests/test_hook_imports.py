@@ -17,6 +17,8 @@ NOT_ON_THE_HOOK_PATH = [
     "yaml", "tarfile", "zipfile", "tempfile", "random", "httpx", "git", "detect_secrets", "junit_xml",
     "byok_ci.sources.artifacts.archives", "byok_ci.sources.artifacts.documents", "byok_ci.suppress.baseline",
     "byok_ci.detect.encoded", "byok_ci.detect.structure", "byok_ci.rules.ids", "byok_ci.schemas", "jsonschema",
+    # an archive's (or a file holding one) only: sniffing is byok_ci.sources.artifacts.formats'
+    "byok_ci.sources.artifacts.tarheaders", "byok_ci.sources.artifacts.zipdir",
     # --shard only; an ignore file only
     "byok_ci.shard", "byok_ci.suppress.ignorefile",
     # large scans' worker processes
@@ -204,3 +206,11 @@ def test_the_hook_path_sha256_is_hashlib_sha256() -> None:
             incremental.update(data[start:start + 4096])
         assert sha256(data).hexdigest() == incremental.hexdigest() == hashlib.sha256(data).hexdigest()
     assert fingerprint("x" * 40) == hashlib.sha256(b"x" * 40).hexdigest()[:16]
+
+
+def test_the_zip_end_window_the_reader_looks_in_is_zipdirs() -> None:
+    """ArtifactReader keeps its own copy (zipdir is not imported for plain files)."""
+    from byok_ci.sources import artifacts
+    from byok_ci.sources.artifacts import zipdir
+
+    assert artifacts.ZIP_END_WINDOW == zipdir.END_WINDOW
