@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from byok_ci._values import by_value
 from byok_ci._yaml import LineDict, load_yaml_file
 from byok_ci.errors import ConfigError, MalformedYaml
 from byok_ci.model import ScanError
@@ -27,7 +28,8 @@ _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _SECTIONS = ("policy", "check", "iac")
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Settings:
     exclude: tuple[str, ...] = ()
     rule_files: tuple[Path, ...] = ()

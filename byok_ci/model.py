@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from byok_ci._sha256 import sha256
+from byok_ci._values import by_value
 
 SEVERITIES = ("error", "warning")
 # The one vocabulary of check outcomes. "error": the check could not run at all (a drift key
@@ -61,7 +62,8 @@ def redact(secret: str, prefix: str = "") -> str:
     return f"{prefix}…{tail}"
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class CommitInfo:
     """Who made the commit a finding came from, and when (ISO 8601)."""
 
@@ -76,7 +78,8 @@ class Origin(Protocol):
     def relocate(self, finding: Finding, text: str) -> Finding: ...
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Chunk:
     """A piece of text to scan and where it came from.
 
@@ -97,7 +100,8 @@ class Chunk:
     data: bytes | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Verification:
     """What the key's provider said of a found key (``scan --verify``): ``status`` one of
     :data:`VERIFIED`, ``reason`` one of :data:`UNKNOWN_REASONS` when unknown, ``detail`` in
@@ -119,7 +123,8 @@ class Verification:
         return f"{head} ({self.detail})" if self.detail else head
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Finding:
     """One leaked key, policy violation or drift failure."""
 
@@ -188,7 +193,8 @@ class Finding:
         return data
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class ScanError:
     """Something the run could not do; the rest of the run still completes.
 
@@ -219,7 +225,8 @@ class ScanError:
         return data
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class RuleInfo:
     """What a report needs to describe a rule (SARIF rules, help links), for any command."""
 
@@ -235,7 +242,8 @@ class RuleInfo:
     security_severity: float | None = None
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class DriftProbe:
     """What a drift check probed: one key of an environment, with one kind of request
     (:data:`PROBES`), and what the provider answered (``status``; ``reason`` already
@@ -254,7 +262,8 @@ class DriftProbe:
         return PROBE_TITLES[self.probe]
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Check:
     """One check that ran, whatever its outcome: a release checklist counts these.
 
@@ -297,7 +306,8 @@ def check_counts(checks: Iterable[Check]) -> dict[str, int]:
     return counts
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Stats:
     """How much a command read and skipped; :meth:`__add__` sums two parts' counts."""
 
@@ -351,7 +361,8 @@ class Stats:
         return data
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Report:
     """What one command found, could not do, and how much it read. Read-only: made once,
     with every finding, check and error, and rendered as it is by every reporter."""

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from byok_ci._version import __version__
 from byok_ci.config import Settings
@@ -32,7 +32,6 @@ from byok_ci.pipeline.detection import (
     detect_concurrently,
 )
 from byok_ci.rules import RuleSet
-from byok_ci.shard import Shard
 from byok_ci.sources.git.binaries import BinaryTexts
 from byok_ci.sources.git.blobs import ContextReader
 from byok_ci.sources.git.chunker import Chunker
@@ -57,6 +56,9 @@ from byok_ci.sources.git.state import save as save_state
 from byok_ci.sources.git.state import settings_digest
 from byok_ci.sources.select import is_excluded
 from byok_ci.vault import KeyVault
+
+if TYPE_CHECKING:
+    from byok_ci.shard import Shard  # --shard only: the CLI imports it (and OpenSSL's hashlib) then
 
 __all__ = ["GitTarget", "pre_push_target", "scan_git"]
 

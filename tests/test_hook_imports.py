@@ -17,6 +17,8 @@ NOT_ON_THE_HOOK_PATH = [
     "yaml", "tarfile", "zipfile", "tempfile", "random", "httpx", "git", "detect_secrets", "junit_xml",
     "byok_ci.sources.artifacts.archives", "byok_ci.sources.artifacts.documents", "byok_ci.suppress.baseline",
     "byok_ci.detect.encoded", "byok_ci.detect.structure", "byok_ci.rules.ids", "byok_ci.schemas", "jsonschema",
+    # an archive's (or a file holding one) only: sniffing is byok_ci.sources.artifacts.formats'
+    "byok_ci.sources.artifacts.tarheaders", "byok_ci.sources.artifacts.zipdir",
     # --shard only; an ignore file only
     "byok_ci.shard", "byok_ci.suppress.ignorefile",
     # large scans' worker processes
@@ -56,6 +58,23 @@ def test_the_hook_imports_only_what_three_plain_files_need(tmp_path: Path) -> No
     assert sorted(set(NOT_ON_THE_HOOK_PATH) & loaded) == []
 
 
+def test_a_staged_scan_loads_no_openssl_and_no_temporary_files(tmp_path: Path) -> None:
+    """`scan --staged` (a hook reading the index itself): no hashlib (OpenSSL's start-up), no
+    shard module, no tempfile (and random) that only an incremental history's state needs."""
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("app.py", "DEBUG = False\n")
+    repo.git("add", "app.py")
+    env = {**os.environ, "BYOK_CI_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):  # the first run fills the rule cache
+        done = subprocess.run([sys.executable, "-c", _PROBE, "--staged"], cwd=repo.path, env=env,
+                              capture_output=True, text=True, check=True)
+    loaded = set(next(line for line in done.stderr.splitlines() if line.startswith("MODULES ")).split()[1:])
+    assert "byok_ci.scan_git" in loaded
+    assert sorted({"hashlib", "_hashlib", "byok_ci.shard", "tempfile", "random"} & loaded) == []
+
+
 def test_what_a_file_needs_is_imported_when_it_needs_it(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
     """A key that needs provider context, and a base64 run, bring in their modules (and are found)."""
     key = key_for(shipped_rules, "cohere.api-key", rng)
@@ -73,6 +92,37 @@ def test_a_config_file_brings_in_its_schema_and_no_more(tmp_path: Path) -> None:
     loaded = _modules(tmp_path, ["app.py"])
     assert "byok_ci.schemas.validate" in loaded
     assert sorted({"jsonschema", "byok_ci.rules.ids", "tarfile", "httpx"} & loaded) == []
+
+
+_METHODS_PROBE = """
+import dataclasses, sys
+compiled = []
+generate = dataclasses._create_fn
+def counted(name, *args, **kwargs):
+    compiled.append(name)
+    return generate(name, *args, **kwargs)
+dataclasses._create_fn = counted
+from byok_ci.cli import main
+sys.argv = ["probe", "scan", "--no-color", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print("METHODS", len(compiled), file=sys.stderr)
+"""
+
+
+def test_the_hook_compiles_few_dataclass_methods(tmp_path: Path) -> None:
+    """@dataclass compiles each method it writes (exec) as a class is defined: 171 methods for
+    the 33 dataclasses of a hook's scan cost it ~10 ms. Records compared by value take theirs
+    from byok_ci._values.by_value (nothing compiled), classes never compared write none."""
+    (tmp_path / "app.py").write_text("import os\n\nDEBUG = False\n")
+    env = {**os.environ, "BYOK_CI_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):  # the first run fills the rule cache
+        done = subprocess.run([sys.executable, "-c", _METHODS_PROBE, "app.py"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, check=True)
+    compiled = int(next(line for line in done.stderr.splitlines() if line.startswith("METHODS ")).split()[1])
+    assert compiled <= 100
 
 
 _GC_PROBE = """
@@ -156,3 +206,11 @@ def test_the_hook_path_sha256_is_hashlib_sha256() -> None:
             incremental.update(data[start:start + 4096])
         assert sha256(data).hexdigest() == incremental.hexdigest() == hashlib.sha256(data).hexdigest()
     assert fingerprint("x" * 40) == hashlib.sha256(b"x" * 40).hexdigest()[:16]
+
+
+def test_the_zip_end_window_the_reader_looks_in_is_zipdirs() -> None:
+    """ArtifactReader keeps its own copy (zipdir is not imported for plain files)."""
+    from byok_ci.sources import artifacts
+    from byok_ci.sources.artifacts import zipdir
+
+    assert artifacts.ZIP_END_WINDOW == zipdir.END_WINDOW

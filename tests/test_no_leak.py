@@ -721,3 +721,15 @@ def test_keys_in_input_strings_under_check_on_github_actions(tmp_path: Path, shi
     assert "::error" in result.stdout and "junit=out/" in (tmp_path / "out" / "outputs.txt").read_text()
     for name, text in outputs_of(result, tmp_path / "out").items():
         assert leaked_runs(text, planted) == [], name
+
+
+def test_a_detection_candidate_shows_no_key(shipped_rules: RuleSet, rng: random.Random) -> None:
+    """The engine's candidate holds the raw key until a finding is made; its repr (a traceback's
+    locals, a debugger, a log line) shows none of it."""
+    from byok_ci.detect.engine import Detector
+    from tests.conftest import key_for
+
+    key = key_for(shipped_rules, "openai.admin-key", rng)
+    candidates = Detector(shipped_rules)._resolved(f'OPENAI_ADMIN_KEY = "{key}"\n', "app.py")
+    assert candidates and all(c.secret == key for c in candidates)
+    assert all(key[-RUN:] not in repr(c) and key not in str(c) for c in candidates)

@@ -215,3 +215,53 @@ def test_an_entry_others_can_write_is_not_read(cache_dir: Path) -> None:
     link.chmod(0o644)
     entry.symlink_to(link)
     assert len(load_rules().rules) == shipped
+
+
+def test_text_moved_from_one_rule_file_to_the_next_is_another_key(cache_dir: Path, tmp_path: Path) -> None:
+    """The key hashes the files' contents once, one after the other, with their sizes: the same
+    bytes cut at another place between two files are another rule set, and another entry."""
+    rules = (default_rules_dir() / "openai.yaml").read_text()
+    cut = rules.index("\n  - id:", rules.index("rules:")) + 1  # between the provider and its rules
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(rules)
+    b.write_text("")
+    load_rules([a, b])
+    a.write_text(rules[:cut])
+    b.write_text(rules[cut:])
+    load_rules([a, b])
+    assert len(entries(cache_dir)) == 2
+
+
+def test_each_rule_file_is_hashed_once(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the rules from the cache hashes the rule files once (the rule set's digest also
+    keys the cache) and the entry's payload once (its check)."""
+    from byok_ci.rules import load
+
+    load_rules()
+    hashed = []
+    real = load.sha256
+
+    class Counted:
+        def __init__(self, data: bytes = b"") -> None:
+            self.hash = real(data)
+            hashed.append(len(data))
+
+        def update(self, data: bytes) -> None:
+            hashed.append(len(data))
+            self.hash.update(data)
+
+        def digest(self) -> bytes:
+            return self.hash.digest()
+
+        def hexdigest(self) -> str:
+            return self.hash.hexdigest()
+
+    monkeypatch.setattr(load, "sha256", Counted)
+    monkeypatch.setattr(cache, "sha256", Counted)
+    load_rules()
+    from byok_ci.rules.files import rule_files_in
+
+    files = sum(len(path.read_bytes()) for path in rule_files_in(default_rules_dir()))
+    (entry,) = entries(cache_dir)
+    payload = len(json.loads(entry.read_text())["payload"].encode())
+    assert files + payload <= sum(hashed) < files + payload + 4096

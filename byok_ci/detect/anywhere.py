@@ -34,7 +34,7 @@ _TRAILING_LOOKAHEAD = re.compile(r"\(\?![^()]*\)\Z")
 NAME_KINDS = {"path": "a file or directory name", "author": "a commit author", "ref": "a git ref name"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: no generated __eq__/__hash__ to compile at start-up
 class KeyMatch:
     rule: Rule
     start: int
@@ -42,7 +42,7 @@ class KeyMatch:
     secret: str = field(repr=False)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # never compared nor shown: fewer generated methods at start-up
 class _Anchored:
     rule: Rule
     anchors: tuple[str, ...]

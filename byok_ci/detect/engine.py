@@ -29,7 +29,10 @@ _MAY_ENCODE = re.compile(r"[A-Za-z0-9+/]{27}|%[0-9A-Fa-f]{2}")
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 
 
-@dataclass(frozen=True)
+# Never compared (overlaps are resolved by position and strength) and never shown: no generated
+# __eq__/__hash__/__repr__, whose compiling a hook's start-up pays; the default repr also
+# keeps the raw secret it holds out of any traceback or log.
+@dataclass(frozen=True, eq=False, repr=False)
 class _Candidate:
     rule: Rule
     start: int  # of the secret

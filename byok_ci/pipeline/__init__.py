@@ -37,7 +37,7 @@ def ruleset_for(settings: Settings) -> RuleSet:
     return load_rules(extra=settings.rule_files, disabled=settings.disable_rules)
 
 
-@dataclass
+@dataclass(eq=False)  # one per scan, never compared: no generated __eq__ at start-up
 class Run:
     """One scan under way: its rules, settings, report root and suppression."""
 

@@ -15,7 +15,7 @@ from byok_ci.detect.anywhere import KeyMatcher
 from byok_ci.model import CommitInfo, Finding, ScanError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: no generated __eq__/__hash__ at start-up
 class Found:
     """What a scan found so far: findings, errors and warnings."""
 

@@ -116,8 +116,11 @@ def enabled() -> bool:
     return os.environ.get("BYOK_CI_RULES_CACHE", "1") != "0" and caches_in_use()
 
 
-def key_of(contents: Sequence[bytes]) -> str:
-    """The key of the rule files with these contents, in this order."""
+def key_of(contents_digest: bytes, sizes: Sequence[int]) -> str:
+    """The key of rule files of these sizes, in this order, whose contents one after the
+    other have this SHA-256 digest (the rule set's, taken as the files are read: the rule
+    files are hashed once). The sizes tell where each file ends, so two lists of contents
+    differ in their key as the lists of their SHA-256 digests would."""
     digest = sha256(f"byok-ci {__version__} rules-cache {FORMAT}\n".encode())
     here = Path(__file__).parent
     for name in _LOADER_FILES:  # a checkout whose loader changed is another key
@@ -126,8 +129,8 @@ def key_of(contents: Sequence[bytes]) -> str:
             digest.update(f"{name} {info.st_size} {info.st_mtime_ns}\n".encode())
         except OSError:
             pass
-    for content in contents:
-        digest.update(sha256(content).digest())
+    digest.update(f"{' '.join(map(str, sizes))}\n".encode())
+    digest.update(contents_digest)
     return digest.hexdigest()[:32]
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from byok_ci._values import by_value
+
 if TYPE_CHECKING:
     import random  # only for annotations: loading rules must not pay for it
 
@@ -34,7 +36,8 @@ CHARSETS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Segment:
     """A literal (``charset`` empty) or a run of random characters from a charset."""
 

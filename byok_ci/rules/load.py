@@ -222,7 +222,8 @@ def load_rules(
             pass
     for content in contents:
         digest.update(content)
-    loaded = _load_files(files, contents)
+    # The contents' digest also keys the rule cache: the files are hashed once, not twice.
+    loaded = _load_files(files, contents, digest.digest())
     rules: list[Rule] = []
     providers: dict[str, Provider] = {}
     errors: list[ScanError] = []
@@ -262,7 +263,8 @@ def load_rules(
     return RuleSet(kept, providers, tuple(errors), digest.hexdigest()[:16])
 
 
-def _load_files(files: Sequence[Path], contents: Sequence[bytes]) -> list[tuple[Provider | None, list[Rule], list[ScanError]]]:
+def _load_files(files: Sequence[Path], contents: Sequence[bytes],
+                contents_digest: bytes) -> list[tuple[Provider | None, list[Rule], list[ScanError]]]:
     """Each file's provider, rules and errors: from the cache (:mod:`byok_ci.rules.cache`)
     when it holds these contents, else from YAML (then cached)."""
     from byok_ci.rules import cache
@@ -270,7 +272,7 @@ def _load_files(files: Sequence[Path], contents: Sequence[bytes]) -> list[tuple[
     shown = [path.as_posix() for path in files]
     # A file that could not be read is not cached: loading it says why, every time.
     cacheable = cache.enabled() and len(contents) == len(files)
-    key = cache.key_of(contents) if cacheable else ""
+    key = cache.key_of(contents_digest, [len(content) for content in contents]) if cacheable else ""
     loaded = cache.load(key, shown) if cacheable else None
     if loaded is None:
         loaded = [load_rule_file(path) for path in files]

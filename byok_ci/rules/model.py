@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from byok_ci._values import by_value
 from byok_ci._version import PROJECT_URL
 from byok_ci.model import RuleInfo, ScanError
 from byok_ci.rules.keygen import Segment
@@ -15,7 +16,8 @@ from byok_ci.rules.keygen import Segment
 RULES_DOC_URL = f"{PROJECT_URL}/blob/main/docs/rules.md"
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Context:
     """Provider context that must occur near a match for prefix-less key formats."""
 
@@ -27,13 +29,15 @@ class Context:
     names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Examples:
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Rule:
     id: str
     provider: str
@@ -69,14 +73,16 @@ class Rule:
         return sum(len(seg.literal) for seg in self.format if not seg.charset)
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Provider:
     id: str
     name: str
     key_management: str = ""
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class RuleSet:
     """The rules in force, the providers they belong to, and what failed to load."""
 

@@ -22,7 +22,7 @@ from byok_ci.model import Chunk, CommitInfo, ScanError, Stats
 _COUNTS = {f.name for f in fields(Stats)} - {"seconds", "baselined", "ignored", "allowed"}
 
 
-@dataclass
+@dataclass(eq=False)  # a source's running tally, never compared: no generated __eq__ at start-up
 class Reading:
     """What a source met while its chunks were read. ``commits`` counts are kept for git
     sources only (they start at 0; for files they stay out of reports)."""

@@ -33,14 +33,16 @@ SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "site-package
 FileEntry = Entry
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no generated __eq__ at start-up
 class WalkOptions:
+    """Where a walk starts, what it leaves out, and the largest file it reads."""
+
     root: Path
     exclude: Sequence[str] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no generated __eq__ at start-up
 class FileSource:
     """Chunks of every text file under ``paths`` (a :class:`~byok_ci.sources.Source`);
     ``artifacts``, when given, opens archives and decodes source maps and notebooks."""

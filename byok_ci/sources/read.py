@@ -44,7 +44,7 @@ class Entry(NamedTuple):
     size: int  # -1 when unknown (standard input; a walk told not to stat, FileSource.sizes)
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no generated __eq__ at start-up
 class FileReader:
     """Reads files as text chunks; problems and counts go to ``reading``."""
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from byok_ci._values import by_value
 from byok_ci.config import Settings
 from byok_ci.model import Finding, ScanError
 from byok_ci.paths import shown_path
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from byok_ci.suppress.ignorefile import IgnoreEntry
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: no generated __eq__/__hash__ at start-up
 class Held:
     """How many findings each kind of suppression held back; None for a kind not in use."""
 
@@ -34,7 +35,8 @@ class Held:
     allowed: int | None = None
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Suppression:
     """Allowed fingerprints, baselines, ignore entries, and detect-secrets' false positives
     (as SHA-1 hashes, which detection matches)."""

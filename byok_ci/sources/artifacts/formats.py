@@ -4,9 +4,8 @@ not start their file, and member names fit for a report."""
 from __future__ import annotations
 
 import re
+import struct
 from typing import IO
-
-from byok_ci.sources.artifacts import tarheaders, zipdir
 
 # Compressed streams byok-ci decompresses (zstd is recognised, and reported as unsupported).
 COMPRESSED = ("gzip", "bzip2", "xz")
@@ -17,6 +16,37 @@ SCRIPT_WINDOW = 1024 * 1024
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _PAYLOAD_MAGIC = (b"\x1f\x8b\x08", b"BZh", b"\xfd7zXZ\x00")
 _MAGIC_LEADS = frozenset((b"P", b"\x1f", b"B", b"\xfd"))  # the first bytes of zip, gzip, bzip2, xz
+# Tar headers are sniffed here (every file is) and read by byok_ci.sources.artifacts.tarheaders
+# (only an archive's): a scan of plain files imports neither that module nor zipdir.
+TAR_BLOCK = 512  # tarfile.BLOCKSIZE
+TAR_CHECKSUM_FIELD = re.compile(rb"[ \0]*[0-7]{1,8}[ \0]*")
+_NUMERIC_FIELD = re.compile(rb"[0-7 \0]*")
+
+
+def verifies(block: bytes, at: int = 0) -> bool:
+    """Whether the 512 bytes at ``at`` are a tar header whose checksum verifies."""
+    field_ = block[at + 148:at + 156]
+    if len(block) < at + TAR_BLOCK or not TAR_CHECKSUM_FIELD.fullmatch(field_):
+        return False
+    stored = int(field_.strip(b" \0"), 8)
+    unsigned = sum(block[at:at + 148]) + 256 + sum(block[at + 156:at + TAR_BLOCK])
+    if stored == unsigned:
+        return True
+    # Some old tars summed signed bytes.
+    signed = struct.unpack_from("148b8x356b", block, at)
+    return stored == sum(signed) + 256
+
+
+def is_v7_header(head: bytes) -> bool:
+    """A tar header without the ``ustar`` magic (Unix V7 tar): a name, numeric fields in
+    octal and a checksum that verifies."""
+    return (
+        len(head) >= TAR_BLOCK
+        and head[0] != 0
+        and _NUMERIC_FIELD.fullmatch(head, 100, 108) is not None  # mode
+        and _NUMERIC_FIELD.fullmatch(head, 124, 136) is not None  # size
+        and verifies(head)
+    )
 
 
 def sniff(head: bytes) -> str | None:
@@ -35,7 +65,7 @@ def sniff(head: bytes) -> str | None:
         return "tar"
     if head.startswith(b"\x28\xb5\x2f\xfd"):
         return "zstd"
-    if tarheaders.is_v7_header(head):
+    if is_v7_header(head):
         return "tar"
     return None
 
@@ -50,6 +80,8 @@ def embedded(handle: IO[bytes]) -> tuple[str, int] | None:
     ``SCRIPT_WINDOW`` bytes: a tar, gzip, bzip2 or xz stream there is the payload of a
     shell self-extractor (``cat install.sh payload.tar.gz > installer.sh``).
     """
+    from byok_ci.sources.artifacts import zipdir  # only for files that may hold an archive
+
     directory = zipdir.locate(handle)
     if directory is not None and zipdir.is_zip(handle, directory):
         return "zip", directory.zip_start

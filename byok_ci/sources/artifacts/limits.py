@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from byok_ci._values import by_value
 from byok_ci.errors import ArchiveProblem, LimitExceeded, MemberSkipped, PartlyRead
 
 __all__ = ["ArchiveLimits", "ArchiveProblem", "Budget", "LimitExceeded", "MemberSkipped", "PartlyRead", "human_size"]
@@ -16,7 +17,8 @@ __all__ = ["ArchiveLimits", "ArchiveProblem", "Budget", "LimitExceeded", "Member
 MB = 1024 * 1024
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class ArchiveLimits:
     """What one top-level archive (with everything nested in it) may cost."""
 

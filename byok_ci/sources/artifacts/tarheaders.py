@@ -16,51 +16,22 @@ skipped with its data (or, when it claims more than the file holds, like a damag
 from __future__ import annotations
 
 import io
-import re
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
 from byok_ci.errors import HeaderTooLarge
+from byok_ci.sources.artifacts.formats import TAR_BLOCK, TAR_CHECKSUM_FIELD, verifies
 from byok_ci.sources.artifacts.limits import MB
 
 if TYPE_CHECKING:
     import tarfile  # imported by the functions that open a tar: every file is sniffed, few are tars
 
-BLOCK = 512  # tarfile.BLOCKSIZE
+BLOCK = TAR_BLOCK  # tarfile.BLOCKSIZE
 # Long names and PAX records of real archives take a few KB (a path, xattrs, ACLs).
 MAX_EXTENDED_HEADER = 1 * MB
 _SCAN = 1 * MB  # read this much at a time when looking for the next valid header
-_CHECKSUM_FIELD = re.compile(rb"[ \0]*[0-7]{1,8}[ \0]*")
-_NUMERIC_FIELD = re.compile(rb"[0-7 \0]*")
 _ZERO_BLOCK = bytes(BLOCK)
-
-
-def verifies(block: bytes, at: int = 0) -> bool:
-    """Whether the 512 bytes at ``at`` are a tar header whose checksum verifies."""
-    field_ = block[at + 148:at + 156]
-    if len(block) < at + BLOCK or not _CHECKSUM_FIELD.fullmatch(field_):
-        return False
-    stored = int(field_.strip(b" \0"), 8)
-    unsigned = sum(block[at:at + 148]) + 256 + sum(block[at + 156:at + BLOCK])
-    if stored == unsigned:
-        return True
-    # Some old tars summed signed bytes.
-    signed = struct.unpack_from("148b8x356b", block, at)
-    return stored == sum(signed) + 256
-
-
-def is_v7_header(head: bytes) -> bool:
-    """A tar header without the ``ustar`` magic (Unix V7 tar): a name, numeric fields in
-    octal and a checksum that verifies."""
-    return (
-        len(head) >= BLOCK
-        and head[0] != 0
-        and _NUMERIC_FIELD.fullmatch(head, 100, 108) is not None  # mode
-        and _NUMERIC_FIELD.fullmatch(head, 124, 136) is not None  # size
-        and verifies(head)
-    )
 
 
 class _GuardedReader:
@@ -186,5 +157,5 @@ def next_header(raw: IO[bytes], position: int) -> int | None:
 def _candidates(data: bytes) -> Iterator[int]:
     # Most blocks are data or zeros: the checksum field's form rules them out cheaply.
     for at in range(0, len(data) - BLOCK + 1, BLOCK):
-        if _CHECKSUM_FIELD.fullmatch(data, at + 148, at + 156):
+        if TAR_CHECKSUM_FIELD.fullmatch(data, at + 148, at + 156):
             yield at

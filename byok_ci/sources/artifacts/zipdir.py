@@ -14,6 +14,7 @@ import struct
 from dataclasses import dataclass
 from typing import IO
 
+from byok_ci._values import by_value
 from byok_ci.sources.artifacts.limits import LimitExceeded, human_size
 
 _END = b"PK\x05\x06"
@@ -32,7 +33,8 @@ BYTES_PER_MEMBER = 640
 _READ = 1 << 20
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class CentralDirectory:
     start: int  # where the directory lies in the file
     size: int
