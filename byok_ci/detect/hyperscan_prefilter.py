@@ -172,7 +172,11 @@ class HyperscanPrefilter:
         a fifth of the rules' time on a tree with such a directory)."""
         if data is None:
             data = text.encode("utf-8", "surrogatepass")
-        fired = self._fired(data)
+        screened = getattr(self._local, "screened", None)
+        if screened is not None and screened[0] == data:  # bytes compared, not scanned again
+            fired = screened[1]
+        else:
+            fired = self._fired(data)
         if not fired and not named:
             return {}, False
         encoded = self._encoded[0] in fired or self._encoded[1] in fired
@@ -195,13 +199,15 @@ class HyperscanPrefilter:
         gate = self._gate_of.get(index)
         return gate is None or gate in fired
 
-    def _rules_fired(self, data: bytes, fired: set[int], sharp: bool, first: bool = False) -> set[int]:
+    def _rules_fired(self, data: bytes, fired: set[int], sharp: bool, first: bool = False,
+                     passed: dict[int, bool] | None = None) -> set[int]:
         """The rules that fired in ``data`` (``fired``: the first pass's ids): with their
         shape, in the first pass or the second (its sharp gates, or the loose ones).
-        ``first``: the first rule found is enough."""
+        ``first``: the first rule found is enough. ``passed``: second-pass expressions
+        already scanned for in ``data``, and their answers."""
         count, gate_of, second_of = self._count, self._gate_of, self._second_of
         rules: set[int] = set()
-        passed: dict[int, bool] = {}
+        passed = {} if passed is None else passed
         for i in fired:
             if i >= count:
                 continue
@@ -251,17 +257,24 @@ class HyperscanPrefilter:
         pass's shapes are looked for everywhere here, in one database of their own, unless
         ``everywhere`` is False (then the list holds only the first pass's)."""
         fired = self._fired(data)
+        # A git scan detects in a one-run patch's bytes next (survey): the same scan.
+        self._local.screened = (data, fired)
         count, gate_of, second_of = self._count, self._gate_of, self._second_of
         shaped = [i for i, gate in gate_of.items() if gate in fired]
+        # The loose gates' answers, once known: _rules_fired asks for the same expressions.
+        passed: dict[int, bool] = {}
         if second_of and everywhere:
-            shaped += self._run_shapes(data)
+            runs = self._run_shapes(data)
+            shaped += runs
+            for i, pair in second_of.items():
+                passed[pair[0]] = passed.get(pair[0], False) or i in runs
         worded = [i for i in fired if i < count and (i in gate_of or i in second_of)]
         if self._encoded[0] in fired or self._encoded[1] in fired:
             # A key in base64 or URL encoding has its shape only decoded: a git scan that
             # reads a file whole for a shape without its keyword must know that one too.
             shaped += self._decoded_shapes(data, everywhere)
             return True, shaped, worded
-        if self._rules_fired(data, fired, sharp=False, first=True):
+        if self._rules_fired(data, fired, sharp=False, first=True, passed=passed):
             return True, shaped, worded
         names = named()
         if not names:
