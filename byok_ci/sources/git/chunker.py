@@ -185,8 +185,7 @@ class Chunker:
         if first.first == 1 and first.data.startswith(LFS_POINTER.encode()):
             # The content lives on the LFS server, not in git; the pointer itself is scanned.
             reading.count("lfs_pointers")
-        reading.count("files")
-        reading.count("bytes", patch.added_bytes)
+        reading.count_file(patch.added_bytes)
         # A new file's patch adds every line: detection of its added lines (below, where the
         # screen lets them through, as it does wherever a needed keyword is among them) already
         # is detection of the whole file, so it is not read again for context.
