@@ -200,18 +200,21 @@ class HyperscanPrefilter:
         return gate is None or gate in fired
 
     def _rules_fired(self, data: bytes, fired: set[int], sharp: bool, first: bool = False,
-                     passed: dict[int, bool] | None = None) -> set[int]:
+                     runs: set[int] | None = None) -> set[int]:
         """The rules that fired in ``data`` (``fired``: the first pass's ids): with their
         shape, in the first pass or the second (its sharp gates, or the loose ones).
-        ``first``: the first rule found is enough. ``passed``: second-pass expressions
-        already scanned for in ``data``, and their answers."""
+        ``first``: the first rule found is enough. ``runs``: :meth:`_run_shapes` of ``data``
+        (the loose gates' answers), when known."""
         count, gate_of, second_of = self._count, self._gate_of, self._second_of
         rules: set[int] = set()
-        passed = {} if passed is None else passed
+        passed: dict[int, bool] = {}
         for i in fired:
             if i >= count:
                 continue
-            if i in second_of:
+            if not sharp and runs is not None and i in second_of:
+                if i not in runs:
+                    continue
+            elif i in second_of:
                 # The loose gate first: a run of one class costs Hyperscan a fraction of what
                 # the sharp gate (which implies it) costs per byte, and rules most texts out.
                 if not all(self._passed(data, n, passed) for n in second_of[i][:1 + sharp]):
@@ -261,20 +264,18 @@ class HyperscanPrefilter:
         self._local.screened = (data, fired)
         count, gate_of, second_of = self._count, self._gate_of, self._second_of
         shaped = [i for i, gate in gate_of.items() if gate in fired]
-        # The loose gates' answers, once known: _rules_fired asks for the same expressions.
-        passed: dict[int, bool] = {}
+        # The runs database's answer is the loose gates': _rules_fired need not scan again.
+        runs: set[int] | None = None
         if second_of and everywhere:
             runs = self._run_shapes(data)
             shaped += runs
-            for i, pair in second_of.items():
-                passed[pair[0]] = passed.get(pair[0], False) or i in runs
         worded = [i for i in fired if i < count and (i in gate_of or i in second_of)]
         if self._encoded[0] in fired or self._encoded[1] in fired:
             # A key in base64 or URL encoding has its shape only decoded: a git scan that
             # reads a file whole for a shape without its keyword must know that one too.
             shaped += self._decoded_shapes(data, everywhere)
             return True, shaped, worded
-        if self._rules_fired(data, fired, sharp=False, first=True, passed=passed):
+        if self._rules_fired(data, fired, sharp=False, first=True, runs=runs):
             return True, shaped, worded
         names = named()
         if not names:

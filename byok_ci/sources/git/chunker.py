@@ -199,16 +199,17 @@ class Chunker:
         else:
             worth = self.screen is None or self.screen(b"".join(run.data for run in patch.runs), patch.path)
             shaped, worded = None, ()
+        lines: tuple[tuple[int, int], ...] = ()  # the runs' line ranges, once counted
         if self.in_context is not None and patch.blob and not new_file and (
                 shaped if shaped is not None else self.wants_context is None
                 or any(self.wants_context(run.text(), patch.path, None) for run in patch.runs)):
-            self.in_context(InContext(patch.path, where, patch.blob, patch.commit, tuple(
-                (run.first, run.first + max(0, run.data.count(b"\n", 0, len(run.data) - 1))) for run in patch.runs),
-                None if shaped is None else tuple(shaped)))
+            lines = _lines_of(patch)
+            self.in_context(InContext(patch.path, where, patch.blob, patch.commit, lines,
+                                      None if shaped is None else tuple(shaped)))
         if self.context_added is not None and patch.blob and not new_file and (
                 patch.renamed_from is not None or self.triage is None or worded or len(patch.parents) > 1):
             self.context_added(AddedContext(
-                patch.path, where, patch.blob, patch.commit, _lines_of(patch), None if self.triage is None
+                patch.path, where, patch.blob, patch.commit, lines or _lines_of(patch), None if self.triage is None
                 else tuple(worded), patch.parents, patch.renamed_from),
                 b"".join(run.data for run in patch.runs) if self.triage is None else None)
         if not worth:
