@@ -34,6 +34,7 @@ if not os.environ.get("PYTHONPATH"):
 
 from byok_ci.config import Settings  # noqa: E402
 from byok_ci.detect.choose import FAST_PREFILTER_MIN_BYTES  # noqa: E402
+from byok_ci.errors import GitError  # noqa: E402
 from byok_ci.pipeline import start  # noqa: E402
 from byok_ci.pipeline.detection import chunk_findings  # noqa: E402
 from byok_ci.sources.git.blobs import ContextReader  # noqa: E402
@@ -43,11 +44,33 @@ from byok_ci.sources.git.patch import parse  # noqa: E402
 
 
 def capture(repo: str, out: Path) -> None:
-    """git's output for the whole history, as one part of `scan --history` asks for it."""
+    """git's output for the whole history, as one part of `scan --history` asks for it.
+
+    Where git stops at a damaged commit (/tmp/hay: one missing blob), what it wrote is kept
+    and git is asked again for the commits after that one, as the scan itself does
+    (CommitSource.chunks): the replace ref is ignored here too, the same bytes are captured."""
     part = CommitSource(all_refs=True, chunker=Chunker(), cwd=repo, max_parts=1).parts()[0]
-    with part._log(part._remaining()) as stream, out.open("wb") as sink:
-        while block := stream.read(1 << 20):
-            sink.write(block)
+    remaining = part._remaining()
+    with out.open("wb") as sink:
+        while remaining:
+            begun = sink.tell()
+            try:
+                with part._log(remaining) as stream:
+                    while block := stream.read(1 << 20):
+                        sink.write(block)
+                return
+            except GitError as exc:
+                sink.flush()
+                seen: list[bytes] = []
+                with out.open("rb") as written:
+                    written.seek(begun)
+                    for _ in parse(iter([written.read()]), on_commit=lambda c: seen.append(c.sha.encode())):
+                        pass
+                if not seen or seen[-1] not in remaining:
+                    raise
+                print(f"git stopped at {seen[-1][:12].decode()} ({exc}); kept its output, went on after it",
+                      file=sys.stderr)
+                remaining = remaining[remaining.index(seen[-1]) + 1:]
 
 
 def main() -> None:

@@ -84,6 +84,10 @@ class Detector:
         # label names: directories and common file names repeat, so most files cost two
         # lookups (caches, bounded, of derived data only).
         self._names_in_part: dict[str, tuple[int, ...]] = {}
+        # Whether a rule's candidate is too weak to be a key (placeholder, fixture, strength):
+        # a pure function of the rule and the value, asked again for every version of a file
+        # a history scan sees (a coverage report's hashes, thousands of times each).
+        self._weak: dict[tuple[str, str], bool] = {}
         # Every word of a label, and every run of adjacent words joined, is a piece of the
         # label with all but ASCII letters and digits taken out: a label in which no name
         # occurs so (most file names) is not split into words at all.
@@ -336,8 +340,15 @@ class Detector:
             return None
         if any(allow.search(secret) for allow in rule.allow):
             return None
-        body = body_of(rule, secret)
-        if is_placeholder(body) or is_fixture(rule, secret) or fails_strength(rule, body):
+        weak = self._weak.get((rule.id, secret))
+        if weak is None:
+            if len(self._weak) > 4096:
+                self._weak.clear()
+            body = body_of(rule, secret)
+            weak = self._weak[rule.id, secret] = (
+                is_placeholder(body) or is_fixture(rule, secret) or fails_strength(rule, body)
+            )
+        if weak:
             return None
         if filters.is_env_reference(text, match.start()):
             return None

@@ -66,11 +66,33 @@ _GENERIC_KEY_NAME = re.compile(
 )
 
 
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_NAME_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+# What follows the name in _ASSIGNED_NAME: none of it is a name character.
+_ASSIGNED_TAIL = re.compile(r"""["']?\s*(?::=|=>|[:=])\s*["'`]?""")
+
+
 def assigned_name(text: str, start: int) -> str | None:
-    """The name a value on its line is assigned to (``NAME=`` / ``name:`` / ``"name": "``), if any."""
+    """The name a value on its line is assigned to (``NAME=`` / ``name:`` / ``"name": "``), if any.
+
+    ``_ASSIGNED_NAME.search`` over the window, computed from its end: the tail after the
+    name holds no name character, so the name's run ends at the window's last name
+    character, and the leftmost match starts at the run's first letter or underscore. A
+    regex search tries every position of the window (on a minified JSON line of hashes,
+    ``"hash":"…"`` thousands of times, that was most of a history scan's detection)."""
     line_start = text.rfind("\n", max(0, start - 200), start) + 1
-    found = _ASSIGNED_NAME.search(text, max(line_start, start - 120), start)
-    return found.group(1) if found else None
+    low = max(line_start, start - 120)
+    end = start
+    while end > low and text[end - 1] not in _NAME_CHARS:
+        end -= 1
+    if end == low or _ASSIGNED_TAIL.fullmatch(text, end, start) is None:
+        return None
+    at = end - 1
+    while at > low and text[at - 1] in _NAME_CHARS:
+        at -= 1
+    while at < end and text[at] not in _NAME_FIRST:
+        at += 1
+    return text[at:end] if at < end else None
 
 
 def is_generic_key_name(name: str) -> bool:

@@ -172,7 +172,11 @@ class HyperscanPrefilter:
         a fifth of the rules' time on a tree with such a directory)."""
         if data is None:
             data = text.encode("utf-8", "surrogatepass")
-        fired = self._fired(data)
+        screened = getattr(self._local, "screened", None)
+        if screened is not None and screened[0] == data:  # bytes compared, not scanned again
+            fired = screened[1]
+        else:
+            fired = self._fired(data)
         if not fired and not named:
             return {}, False
         encoded = self._encoded[0] in fired or self._encoded[1] in fired
@@ -195,17 +199,22 @@ class HyperscanPrefilter:
         gate = self._gate_of.get(index)
         return gate is None or gate in fired
 
-    def _rules_fired(self, data: bytes, fired: set[int], sharp: bool, first: bool = False) -> set[int]:
+    def _rules_fired(self, data: bytes, fired: set[int], sharp: bool, first: bool = False,
+                     runs: set[int] | None = None) -> set[int]:
         """The rules that fired in ``data`` (``fired``: the first pass's ids): with their
         shape, in the first pass or the second (its sharp gates, or the loose ones).
-        ``first``: the first rule found is enough."""
+        ``first``: the first rule found is enough. ``runs``: :meth:`_run_shapes` of ``data``
+        (the loose gates' answers), when known."""
         count, gate_of, second_of = self._count, self._gate_of, self._second_of
         rules: set[int] = set()
         passed: dict[int, bool] = {}
         for i in fired:
             if i >= count:
                 continue
-            if i in second_of:
+            if not sharp and runs is not None and i in second_of:
+                if i not in runs:
+                    continue
+            elif i in second_of:
                 # The loose gate first: a run of one class costs Hyperscan a fraction of what
                 # the sharp gate (which implies it) costs per byte, and rules most texts out.
                 if not all(self._passed(data, n, passed) for n in second_of[i][:1 + sharp]):
@@ -251,17 +260,22 @@ class HyperscanPrefilter:
         pass's shapes are looked for everywhere here, in one database of their own, unless
         ``everywhere`` is False (then the list holds only the first pass's)."""
         fired = self._fired(data)
+        # A git scan detects in a one-run patch's bytes next (survey): the same scan.
+        self._local.screened = (data, fired)
         count, gate_of, second_of = self._count, self._gate_of, self._second_of
         shaped = [i for i, gate in gate_of.items() if gate in fired]
+        # The runs database's answer is the loose gates': _rules_fired need not scan again.
+        runs: set[int] | None = None
         if second_of and everywhere:
-            shaped += self._run_shapes(data)
+            runs = self._run_shapes(data)
+            shaped += runs
         worded = [i for i in fired if i < count and (i in gate_of or i in second_of)]
         if self._encoded[0] in fired or self._encoded[1] in fired:
             # A key in base64 or URL encoding has its shape only decoded: a git scan that
             # reads a file whole for a shape without its keyword must know that one too.
             shaped += self._decoded_shapes(data, everywhere)
             return True, shaped, worded
-        if self._rules_fired(data, fired, sharp=False, first=True):
+        if self._rules_fired(data, fired, sharp=False, first=True, runs=runs):
             return True, shaped, worded
         names = named()
         if not names:

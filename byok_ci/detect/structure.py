@@ -387,14 +387,20 @@ def _name_before(before: str) -> str | None:
     assignment, typed constant, ``ENV NAME value``, ``x["a"]["b"] =`` or header
     (``Authorization: Bearer …``) it is written in."""
     cleaned = before.replace('\\"', '"').replace("\\'", "'")  # JSON-escaped code (notebooks)
-    scheme = _SCHEME.search(cleaned)
+    # Each pattern is searched for only where the text's end can complete it (each is
+    # anchored there, and a search tries every position before it): a scheme ends in
+    # whitespace; a typed or subscripted name in ``=`` and at most a quote.
+    scheme = _SCHEME.search(cleaned) if cleaned[-1:].isspace() else None
     if scheme:
         cleaned = cleaned[:scheme.start()]
-    for pattern in (_TYPED_NAME, _SPACE_ASSIGNED):
-        found = pattern.search(cleaned)
-        if found:
-            return found.group(1)
-    subscripted = _SUBSCRIPTS.search(cleaned)
+    tail = cleaned[:-1] if cleaned[-1:] in ("\"", "'", "`") else cleaned
+    equals = tail.rstrip().endswith("=")
+    found = _TYPED_NAME.search(cleaned) if equals else None
+    if found is None and ("ENV" in cleaned or "ARG" in cleaned or "set" in cleaned):
+        found = _SPACE_ASSIGNED.search(cleaned)
+    if found:
+        return found.group(1)
+    subscripted = _SUBSCRIPTS.search(cleaned) if equals and "]" in cleaned else None
     if subscripted:
         keys = re.findall(r"""["']([^"']+)["']""", subscripted.group(2))
         return ".".join([subscripted.group(1), *keys])

@@ -185,8 +185,7 @@ class Chunker:
         if first.first == 1 and first.data.startswith(LFS_POINTER.encode()):
             # The content lives on the LFS server, not in git; the pointer itself is scanned.
             reading.count("lfs_pointers")
-        reading.count("files")
-        reading.count("bytes", patch.added_bytes)
+        reading.count_file(patch.added_bytes)
         # A new file's patch adds every line: detection of its added lines (below, where the
         # screen lets them through, as it does wherever a needed keyword is among them) already
         # is detection of the whole file, so it is not read again for context.
@@ -200,16 +199,17 @@ class Chunker:
         else:
             worth = self.screen is None or self.screen(b"".join(run.data for run in patch.runs), patch.path)
             shaped, worded = None, ()
+        lines: tuple[tuple[int, int], ...] = ()  # the runs' line ranges, once counted
         if self.in_context is not None and patch.blob and not new_file and (
                 shaped if shaped is not None else self.wants_context is None
                 or any(self.wants_context(run.text(), patch.path, None) for run in patch.runs)):
-            self.in_context(InContext(patch.path, where, patch.blob, patch.commit, tuple(
-                (run.first, run.first + max(0, run.data.count(b"\n", 0, len(run.data) - 1))) for run in patch.runs),
-                None if shaped is None else tuple(shaped)))
+            lines = _lines_of(patch)
+            self.in_context(InContext(patch.path, where, patch.blob, patch.commit, lines,
+                                      None if shaped is None else tuple(shaped)))
         if self.context_added is not None and patch.blob and not new_file and (
                 patch.renamed_from is not None or self.triage is None or worded or len(patch.parents) > 1):
             self.context_added(AddedContext(
-                patch.path, where, patch.blob, patch.commit, _lines_of(patch), None if self.triage is None
+                patch.path, where, patch.blob, patch.commit, lines or _lines_of(patch), None if self.triage is None
                 else tuple(worded), patch.parents, patch.renamed_from),
                 b"".join(run.data for run in patch.runs) if self.triage is None else None)
         if not worth:

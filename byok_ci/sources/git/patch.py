@@ -214,16 +214,16 @@ _HUNK = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 # A line other than removed, or other than added (context, "\ No newline at end of file", ...).
 _NOT_REMOVED = re.compile(rb"\n[^-]")
 _NOT_ADDED = re.compile(rb"\n[^+]")
-_AT, _PLUS = ord("@"), ord("+")
+_AT, _PLUS, _BACKSLASH = ord("@"), ord("+"), ord("\\")
 
 
 def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
     """One file's patch, its hunks read whole (bytes operations, not a loop over lines).
 
     A hunk of an ordinary diff without context lines (what -U0 gives) is its removed lines,
-    then its added lines, which are consecutive in the new file: one run. Anything else (a
-    combined diff, context lines, "\\ No newline at end of file", a line no hunk holds) is
-    read line by line instead.
+    then its added lines, which are consecutive in the new file: one run, and after either
+    side a "\\ No newline at end of file" line. Anything else (a combined diff, context
+    lines, a line no hunk holds) is read line by line instead.
     """
     hunks = section.find(b"\n@") + 1
     end = hunks or len(section)
@@ -248,6 +248,10 @@ def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
         if found is None:
             break  # removed lines to the end
         plus = found.start() + 1
+        if section[plus] == _BACKSLASH:  # "\ No newline at end of file" of the old side
+            plus = section.find(b"\n", plus) + 1
+            if plus <= 0 or plus >= size:
+                break
         if section[plus] == _AT:  # the next hunk: this one only removes lines
             at = plus
             continue
@@ -255,10 +259,15 @@ def _file_patch(section: bytes, commit: Commit | None) -> FilePatch:
             return _patch_by_lines(section, commit)
         found = _NOT_ADDED.search(section, plus)
         following = size if found is None else found.start() + 1
+        last = following  # where the added lines end
+        if following < size and section[following] == _BACKSLASH:  # the new file ends without one
+            following = section.find(b"\n", following) + 1 or size
         if following < size and section[following] != _AT:
             return _patch_by_lines(section, commit)
         if collect:
-            data = section[plus + 1:following].replace(b"\n+", b"\n")
+            data = section[plus + 1:last].replace(b"\n+", b"\n")
+            if last < following and data.endswith(b"\n"):
+                data = data[:-1]  # the newline is git's, not the file's (as _patch_by_lines reads it)
             runs.append(Run(int(header.group(1)), data))
             added += len(data)
         at = following

@@ -179,3 +179,29 @@ def test_no_newline_marker_is_not_part_of_the_line() -> None:
     (patch,) = parse([text])
     # The second marker is of the new side: "c" ends the file without a newline (as it is read from disk).
     assert [(r.first, r.data) for r in patch.runs] == [(1, b"b\nc")] and patch.added_bytes == 3
+
+
+def test_hunks_that_end_without_a_newline_are_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file without a newline at its end (a notebook, a minified report: 3,168 of haystack's
+    patches) is read whole, not line by line, and gives what reading it by lines gives."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("a.txt", b"one\ntwo")  # the new side ends without a newline
+    repo.write("b.txt", b"kept\nold last")
+    repo.commit("first")
+    repo.write("a.txt", b"one\nTWO\nthree")  # both sides
+    repo.write("b.txt", b"kept\nold last\nnew last\n")  # the old side only
+    repo.commit("second")
+    repo.write("a.txt", b"")  # removed lines, the old side's marker, nothing added
+    repo.commit("third")
+    args = ["log", "-p", "--root", *DIFF_OPTIONS, f"--format={LOG_FORMAT}", "--no-renames"]
+    data = subprocess.run(["git", *args], cwd=repo.path, capture_output=True, check=True, env=git_env()).stdout
+    assert data.count(b"\\ No newline") >= 4
+    expected = _by_lines(data)
+    from byok_ci.sources.git import patch as module
+
+    by_lines: list[bytes] = []
+    real = module._patch_by_lines
+    monkeypatch.setattr(module, "_patch_by_lines", lambda section, commit: by_lines.append(section) or real(section, commit))
+    for size in (1, 7, len(data)):
+        assert [_shape(p) for p in parse(_cut(data, size))] == expected, size
+    assert by_lines == []
