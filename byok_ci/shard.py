@@ -44,10 +44,10 @@ SPLIT_ABOVE = 1
 # single scan's on openai-python with 1, 2.48x with 4; 1.40x against 1.65x on the generated
 # history).
 RANGE_PARTS = 1
-# A name range may end early, down to this fraction of a range's weight below its cap, where
-# that makes its bounds shorter: haystack's htmlcov/ (names z_<16 hex>_<module>.html) was cut
-# at bounds of 20 bytes and more, 40-76 pathspecs a shard, whose tree walk cost more than the
-# slightly worse balance does (bench/README.md, "Round 5 — shard-hay").
+# A name range may end early, as light as 1 - CUT_SLACK of its cap, where that makes its
+# bounds shorter: haystack's htmlcov/ (names z_<16 hex>_<module>.html) was cut at bounds of
+# 20 bytes and more, 21-76 pathspecs a shard, whose tree walk cost git more than the slightly
+# worse balance does (bench/README.md, "Round 5 — shard-hay").
 CUT_SLACK = 0.25
 
 
