@@ -6,7 +6,7 @@ would (byok_ci.sources.git.sharding: the listing, the plan, the pathspecs) and t
 one git process over every commit of the history (`rev-list --topo-order --reverse --all`
 fed to `--no-walk=unsorted --stdin`, as the scan's parts are), the user + sys CPU of
 
-    git log -p --cc <the scan's diff options> --sparse --full-history -- <the shard's pathspecs>
+    git log -p -c <the scan's diff options> --sparse --full-history -- <the shard's pathspecs>
     git log --raw -c --sparse --full-history -- <the shard's pathspecs>
 
 (median of --runs), and the same for the single scan. `-p` minus `--raw` is the shards'
@@ -50,9 +50,13 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, required=True)
     parser.add_argument("--counts", default="4,8")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pathspec", action="append", default=[],
+                        help="time only these pathspecs (separated by ';', repeatable), no shards")
     args = parser.parse_args()
     from byok_ci.shard import Shard
+    from byok_ci.config import DEFAULT_MAX_FILE_SIZE
     from byok_ci.sources.git.commits import DIFF_OPTIONS, LOG_FORMAT
+    from byok_ci.sources.git.process import diff_config
     from byok_ci.sources.git.sharding import history_listing, narrowed
 
     repo = args.repo
@@ -64,11 +68,17 @@ def main() -> None:
         narrow = ["--sparse", "--full-history"] if pathspecs else []
         tail = ["--root", f"--format={LOG_FORMAT}", "--no-renames", *narrow, "--no-walk=unsorted", "--stdin",
                 "--", *pathspecs]
-        patches = cpu(["git", *config, "log", "-p", "--cc", *DIFF_OPTIONS, "--irreversible-delete", *tail], repo,
-                      shas, args.runs)
+        # The scan's own options (sources.git.commits: `-c`, not `--cc`; git's big-file threshold).
+        patches = cpu(["git", *diff_config(DEFAULT_MAX_FILE_SIZE), *config, "log", "-p", "-c", *DIFF_OPTIONS,
+                       "--irreversible-delete", *tail], repo, shas, args.runs)
         walk = cpu(["git", *config, "log", "--raw", "-c", *tail], repo, shas, args.runs)
         return patches, walk
 
+    if args.pathspec:  # git's work for a set of paths alone, e.g. a heavy directory against the rest
+        for spec in args.pathspec:
+            patches, walk = timed([], spec.split(";"))
+            print(f"{spec}: `log -p` {patches:.2f}, `--raw` {walk:.2f} CPU-s", flush=True)
+        return
     single, single_walk = timed([], [])
     print("| N | `log -p`, slowest shard | `log -p`, all shards (/ single) | `--raw`, all shards | per shard `-p` |")
     print("|---|---|---|---|---|")

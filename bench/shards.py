@@ -12,9 +12,10 @@ matrix job would have its runner to itself); the critical path of a matrix is th
 slowest shard plus the merge, and the runner time is the sum of the shards' times. N = 2 is
 also run as two concurrent processes, as a check that one-at-a-time timing is not flattering.
 Every merged report's findings are compared with the single scan's (they must be equal).
-Each command's CPU time is split into byok-ci's own process and the git processes it ran
-(its waited-for children), so the table shows each shard's git work against 1/N of the
-single scan's.
+Each command's CPU time is split into byok-ci's (its own process and its `-j` worker
+processes) and the git processes it ran (each timed by /usr/bin/time through a `git` first
+on PATH; without /usr/bin/time, every waited-for child counts as git), so the table shows
+each shard's git work against 1/N of the single scan's.
 
     python bench/shards.py                                   # generated repository, N = 2, 4, 8
     python bench/shards.py --repo /tmp/openai-python --skip-generated
@@ -32,8 +33,10 @@ machine are noisy: take the median of --runs and compare ratios, not seconds.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -75,21 +78,57 @@ sys.exit(code)
 @dataclass(frozen=True)
 class Timing:
     wall: float  # seconds
-    python: float  # CPU seconds of byok-ci's own process
+    python: float  # CPU seconds of byok-ci: its own process and its worker processes
     git: float  # CPU seconds of the git processes it ran
+
+
+# The waited-for children are git and byok-ci's own worker processes (`-j`): a `git` first on
+# PATH that has /usr/bin/time log each git's CPU tells them apart (without it, "git" is all
+# the children, as in the tables before round 5).
+GIT_WRAPPER = '#!/bin/sh\nexec /usr/bin/time -a -o "$BYOK_BENCH_GIT_LOG" -f "%U %S" {git} "$@"\n'
+
+
+def _git_wrapper() -> Path | None:
+    git = shutil.which("git")
+    if git is None or not os.access("/usr/bin/time", os.X_OK):
+        return None
+    directory = Path(tempfile.mkdtemp(prefix="byok-bench-git-"))
+    (directory / "git").write_text(GIT_WRAPPER.format(git=git))
+    (directory / "git").chmod(0o755)
+    atexit.register(shutil.rmtree, directory, True)
+    return directory
+
+
+WRAPPER = _git_wrapper()
+
+
+def _git_seconds(log: Path) -> float:
+    total = 0.0
+    for line in log.read_text().splitlines():  # "Command exited with non-zero status" lines too
+        fields = line.split()
+        if len(fields) == 2 and all(f.replace(".", "", 1).isdigit() for f in fields):
+            total += float(fields[0]) + float(fields[1])
+    return total
 
 
 def run(argv: list[str], cwd: Path) -> Timing:
     """Wall and CPU seconds of one byok-ci command (argv without the program)."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as usage:
+    with tempfile.NamedTemporaryFile(suffix=".json") as usage, tempfile.NamedTemporaryFile(suffix=".git") as gits:
+        env = {**os.environ, **GIT_ENV}
+        if WRAPPER is not None:
+            env.update(PATH=f"{WRAPPER}{os.pathsep}{env.get('PATH', '')}", BYOK_BENCH_GIT_LOG=gits.name)
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-c", RUNNER, usage.name, *argv], cwd=cwd, capture_output=True,
-                              env={**os.environ, **GIT_ENV})
+                              env=env)
         wall = time.perf_counter() - started
-        if done.returncode not in (0, 1):
+        # 2 (incomplete) with a report written: a damaged commit is reported by the shard holding it (/tmp/hay).
+        if done.returncode not in (0, 1) and not (done.returncode == 2 and b"internal error" not in done.stderr):
             raise SystemExit(f"byok-ci {' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
         cpu = json.loads(Path(usage.name).read_text())
-    return Timing(wall, cpu["python"], cpu["git"])
+        if WRAPPER is None:
+            return Timing(wall, cpu["python"], cpu["git"])
+        git = _git_seconds(Path(gits.name))
+        return Timing(wall, cpu["python"] + max(cpu["git"] - git, 0.0), git)
 
 
 def median(timings: list[Timing]) -> Timing:
@@ -100,7 +139,7 @@ def findings(path: Path) -> list[dict]:
     return json.loads(path.read_text())["findings"]
 
 
-def bench_case(cwd: Path, scan: list[str], counts: list[int], runs: int, out: Path) -> dict:
+def bench_case(cwd: Path, scan: list[str], counts: list[int], runs: int, out: Path, concurrent: bool = True) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     single = out / "single.json"
     one = median([run(["scan", *scan, "-q", "--format", "json", "--output", str(single)], cwd) for _ in range(runs)])
@@ -123,7 +162,7 @@ def bench_case(cwd: Path, scan: list[str], counts: list[int], runs: int, out: Pa
                                    "equal": True}
         log(f"{' '.join(scan)}: N={count} critical path {max(walls) + merge.wall:.2f}s, git CPU per shard "
             f"{min(t.git for t in shards):.2f}-{max(t.git for t in shards):.2f}s (single {one.wall:.2f}s, git {one.git:.2f}s)")
-    if 2 in counts:  # two real processes at once on this machine's cores
+    if 2 in counts and concurrent:  # two real processes at once on this machine's cores
         started = time.perf_counter()
         procs = [subprocess.Popen([sys.executable, "-m", "byok_ci", "scan", *scan, "--shard", f"{k}/2", "-q",
                                    "--format", "json", "--output", str(out / f"concurrent-{k}.json")], cwd=cwd,
@@ -167,6 +206,7 @@ def main() -> None:
     parser.add_argument("--repack", action="store_true",
                         help="repack the generated repository (`git repack -a -d -f`) as a server's clone would be: "
                              "git fast-import's pack makes git's diffs about 3x slower")
+    parser.add_argument("--no-concurrent", action="store_true", help="skip N = 2 as two concurrent processes")
     args = parser.parse_args()
     counts = [int(c) for c in args.counts.split(",")]
     repos = list(args.repo)
@@ -192,7 +232,8 @@ def main() -> None:
             name = f"{repo.name} ({commits} commits), {kind}"
             log(name)
             results[name] = bench_case(repo, scan, counts, args.runs,
-                                       args.workdir / "out" / repo.name / kind.replace(" ", "-"))
+                                       args.workdir / "out" / repo.name / kind.replace(" ", "-"),
+                                       not args.no_concurrent)
             print(table(name, results[name]) + "\n", flush=True)
     out = HERE / "out"
     out.mkdir(exist_ok=True)

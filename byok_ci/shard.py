@@ -19,9 +19,11 @@ from __future__ import annotations
 import bisect
 import hashlib
 import heapq
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 __all__ = ["Plan", "Shard", "assign", "parse_shard", "tree_plan", "tree_units"]
 
@@ -42,6 +44,11 @@ SPLIT_ABOVE = 1
 # single scan's on openai-python with 1, 2.48x with 4; 1.40x against 1.65x on the generated
 # history).
 RANGE_PARTS = 1
+# A name range may end early, as light as 1 - CUT_SLACK of its cap, where that makes its
+# bounds shorter: haystack's htmlcov/ (names z_<16 hex>_<module>.html) was cut at bounds of
+# 20 bytes and more, 21-76 pathspecs a shard, whose tree walk cost git more than the slightly
+# worse balance does (bench/README.md, "Round 5 — shard-hay").
+CUT_SLACK = 0.25
 
 
 @dataclass(frozen=True)
@@ -195,18 +202,27 @@ def tree_plan(weights: Mapping[str, int], count: int, ranges: bool = True) -> Pl
 def _name_ranges(names: list[str], totals: Mapping[str, int], cap: float) -> Iterator[tuple[bytes, int]]:
     """``names`` (the files of one directory) cut into consecutive ranges of their bytes'
     order, each as heavy as ``cap`` allows: (its lowest name, the first empty; weight). A
-    cut falls at the shortest prefix of the next range's first name that sorts above the
-    last name before it, so that its globs are short."""
+    range's lowest name is the shortest prefix of its first name that sorts above the last
+    name before it; a range is cut early (down to 1 - :data:`CUT_SLACK` of ``cap``) where
+    that prefix is shorter, since a shard names a range to git in about three pathspecs a
+    byte of its bounds (:func:`~byok_ci.sources.git.sharding.range_globs`)."""
     ordered = sorted(((name.rpartition("/")[2].encode("utf-8", "surrogateescape"), totals[name]) for name in names))
-    lowest, load, previous = b"", 0, b""
-    for name, weight in ordered:
-        if load and load + weight > cap:
-            yield lowest, load
-            lowest = next(name[:length] for length in range(1, len(name) + 1) if name[:length] > previous)
-            load = 0
-        load += weight
-        previous = name
-    yield lowest, load
+    before = list(accumulate((weight for _, weight in ordered), initial=0))
+
+    def common(index: int) -> int:  # bytes the name at index shares with the one before it
+        return len(os.path.commonprefix([ordered[index - 1][0], ordered[index][0]]))
+
+    lowest, start, index = b"", 0, 0
+    while index < len(ordered):
+        if index > start and before[index + 1] - before[start] > cap:
+            floor = before[start] + cap * (1 - CUT_SLACK)
+            cut = min((j for j in range(index, start, -1) if j == index or before[j] >= floor),
+                      key=lambda j: (common(j), -j))
+            yield lowest, before[cut] - before[start]
+            lowest, start = ordered[cut][0][:common(cut) + 1], cut
+            continue
+        index += 1
+    yield lowest, before[-1] - before[start]
 
 
 def unit_owner(units: Mapping[str, int], count: int,

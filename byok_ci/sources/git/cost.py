@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from byok_ci.sources.git.process import blob_sizes, run
 
@@ -52,11 +52,12 @@ def change_cost(oids: Sequence[bytes], sizes: dict[str, int], per_change: int = 
     return per_change + sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
 
 
-def path_cost(oids: Sequence[bytes], sizes: dict[str, int]) -> int:
+def path_cost(oids: Sequence[bytes], sizes: Mapping[bytes, int]) -> int:
     """A change's weight in packing a history's paths into shards: the bytes of the versions
-    git reads, and :data:`ADDED_EXTRA` times more for a file added (``oids`` its new version
-    alone), all of which git writes and byok-ci reads, where a change writes only its lines."""
-    read = sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
+    git reads (``sizes`` by the ids' bytes), and :data:`ADDED_EXTRA` times more for a file
+    added (``oids`` its new version alone), all of which git writes and byok-ci reads, where
+    a change writes only its lines."""
+    read = sum(sizes.get(oid, 0) for oid in oids)
     return read * (1 + ADDED_EXTRA) if len(oids) == 1 else read
 
 

@@ -73,11 +73,12 @@ class Listing:
         the bytes git reads to diff it, each version added or changed and the one it
         replaced, and more for whole files added."""
         weights: dict[bytes, int] = {}
+        sizes = {oid.encode("ascii"): size for oid, size in self.sizes.items()}  # (not a decode a change)
         for _, path, oids in self.changes:
             # No fixed cost a change (which cuts commits well): it packed paths worse
             # (bench/README.md, "git's cost"); what a path shard costs git beyond its bytes is
             # mostly walking the trees down to its paths, shared with whatever else lies there.
-            weights[path] = weights.get(path, 0) + cost.path_cost(oids, self.sizes)
+            weights[path] = weights.get(path, 0) + cost.path_cost(oids, sizes)
         return weights
 
     def commit_costs(self, owns: Callable[[str], bool]) -> dict[bytes, int]:
