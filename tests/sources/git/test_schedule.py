@@ -81,6 +81,8 @@ def test_a_small_repository_is_cut_into_no_more_runs_than_processes(tmp_path: Pa
     assert size > 0
     monkeypatch.setattr(runs, "BYTES_PER_RUN", size)
     assert len(CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2).parts()) == 2
+    monkeypatch.setattr(runs, "BYTES_PER_RUN", size // 3)  # one run more than processes: not worth it
+    assert len(CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2).parts()) == 2
     monkeypatch.setattr(runs, "BYTES_PER_RUN", size // 5)
     assert len(CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2).parts()) == 5
 
