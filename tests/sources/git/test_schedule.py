@@ -73,6 +73,17 @@ def test_runs_are_at_most_a_number_per_process_and_one_git_reads_all(tmp_path: P
     assert len(source.parts()) == 3 and source.processes == 3  # 24 // 12 runs: at least one a process
 
 
+def test_a_shard_with_known_costs_is_cut_by_them_into_one_run_a_process(tmp_path: Path, two_cores: None) -> None:
+    """A shard knows each commit's predicted cost: cut by it, two runs end together, and
+    more runs would each walk the shard's commits again under its pathspecs."""
+    repo = _lopsided(tmp_path, old=24, new=8)
+    listed = repo.git("rev-list", "--topo-order", "--reverse", "--all").split()
+    costs = {sha.encode(): (10**9 if index >= 24 else 1) for index, sha in enumerate(listed)}
+    parts = CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2, costs=costs).parts()
+    assert len(parts) == 2
+    assert [part.count for part in parts] == [28, 4]  # cut where half the known cost lies
+
+
 def test_a_small_repository_is_cut_into_no_more_runs_than_processes(tmp_path: Path, two_cores: None,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Each run's git costs a start-up that a small repository's whole history does not repay."""
