@@ -375,10 +375,8 @@ class CommitSource:
         # it has unpacked for neighbouring commits (interleaving them between the processes
         # cost 10-20% more git CPU). Of about equal predicted git cost where it is known or
         # a core is to spare to predict it, else of equal count (bench/README.md).
-        # A shard's commits come with their predicted costs: cut by them, its processes'
-        # runs already end together, and each more run is a git walking its commits under the
-        # shard's pathspecs again (haystack's shards 1/8 and 5/8: 5.38 and 5.80 s with 2 runs,
-        # 5.53-5.87 and 6.17 s with 32).
+        # A shard's runs are cut by its known costs, which end them together; more runs would
+        # each walk its commits again under its pathspecs (bench/README.md, Round 5 merged).
         count = self.processes if self.costs is not None else run_count(self.processes, total, self.cwd)
         bounds = [0, *part_starts([line.strip() for line in lines], count, self.cwd, self.costs, self.config,
                                   [*self.pathspecs, *self.only], self._orphans), total]
