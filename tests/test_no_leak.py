@@ -733,3 +733,21 @@ def test_a_detection_candidate_shows_no_key(shipped_rules: RuleSet, rng: random.
     candidates = Detector(shipped_rules)._resolved(f'OPENAI_ADMIN_KEY = "{key}"\n', "app.py")
     assert candidates and all(c.secret == key for c in candidates)
     assert all(key[-RUN:] not in repr(c) and key not in str(c) for c in candidates)
+
+
+def test_records_holding_a_manifests_inline_key_or_an_admin_key_show_none(
+        tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    """A manifest entry's inline key (``secret_text``, "never shown") and ``byok-ci usage``'s
+    admin key were in their dataclass repr (a traceback's locals, a debugger, a log line)."""
+    from byok_ci.manifest.load import load_manifest
+    from byok_ci.usage.run import _Admin
+    from tests.conftest import key_for
+    from tests.manifest.conftest import MANIFESTS, write
+
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    text = (MANIFESTS / "good.yaml").read_text().replace("secret: aws-sm://acme/prod/openai#api_key", f"secret: {key}")
+    manifest = load_manifest(write(tmp_path, text), providers=[p for p in shipped_rules.providers])
+    (entry,) = [e for e in manifest.keys if e.secret_text == key]
+    admin = _Admin(entry, secret=key_for(shipped_rules, "openai.admin-key", rng))
+    for record, secret in ((entry, key), (manifest, key), (admin, admin.secret)):
+        assert secret[-RUN:] not in repr(record), type(record).__name__

@@ -265,3 +265,34 @@ def test_each_rule_file_is_hashed_once(cache_dir: Path, monkeypatch: pytest.Monk
     (entry,) = entries(cache_dir)
     payload = len(json.loads(entry.read_text())["payload"].encode())
     assert files + payload <= sum(hashed) < files + payload + 4096
+
+
+def test_a_pattern_edited_to_the_same_size_and_time_is_applied(cache_dir: Path, tmp_path: Path) -> None:
+    """The cache key is the rule files' contents (their digest and sizes), not their size or
+    time alone: a pattern changed by one character, the file's size and mtime kept, is the
+    new pattern at once (a stale entry would be a silent miss of every key it now matches)."""
+    import random
+
+    from byok_ci.detect.engine import Detector
+    from byok_ci.keygen import generate_key
+    from byok_ci.model import Chunk
+
+    rules = _rules_copy(tmp_path)
+    groq = rules / "groq.yaml"
+    wide = groq.read_text()
+    assert wide.count("gsk_[A-Za-z0-9]{52}") == 1
+    narrow = wide.replace("gsk_[A-Za-z0-9]{52}", "gsk_[A-Za-z0-8]{52}")
+    groq.write_text(narrow)
+    stat = groq.stat()
+    assert load_rules([rules]).get("groq.api-key").pattern.pattern == "gsk_[A-Za-z0-8]{52}"  # now cached
+    groq.write_text(wide)
+    os.utime(groq, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert groq.stat().st_size == stat.st_size and groq.stat().st_mtime_ns == stat.st_mtime_ns
+    ruleset = load_rules([rules])
+    rule = ruleset.get("groq.api-key")
+    assert rule is not None and rule.pattern.pattern == "gsk_[A-Za-z0-9]{52}"
+    rng = random.Random(3)
+    key = next(k for k in (generate_key(rule, rng) for _ in range(100)) if "9" in k)
+    (finding,) = Detector(ruleset).detect(Chunk(text=f"GROQ_API_KEY={key}\n", path="f.env"))
+    assert finding.rule_id == "groq.api-key"
+    assert len(entries(cache_dir)) == 2

@@ -33,7 +33,9 @@ class KeyEntry:
     env: str
     provider: str
     secret: SecretRef | None = None
-    secret_text: str = ""  # the raw value of `secret`, only for checks that compare text; never shown
+    # The raw value of `secret` (an inline key, when it is not a reference), only for checks
+    # that compare text; never shown, not even by repr (a traceback, a debugger, a log line).
+    secret_text: str = field(default="", repr=False)
     owner: str = ""
     scopes: tuple[str, ...] | None = None
     models: tuple[str, ...] | None = None

@@ -47,8 +47,14 @@ class Segment:
     max_len: int = 0
 
     @property
-    def draws_digits(self) -> bool:
-        return any(c.isdigit() for c in CHARSETS.get(self.charset, ""))
+    def chance_of_letters_only(self) -> float:
+        """The chance that what this segment gives is letters only (at its shortest: the likeliest)."""
+        if not self.charset:
+            return 1.0 if self.literal.isalpha() or not self.literal else 0.0
+        alphabet = CHARSETS.get(self.charset, "")
+        if not alphabet:
+            return 1.0
+        return (sum(c.isalpha() for c in alphabet) / len(alphabet)) ** self.min_len
 
 
 Length = Literal["random", "min", "max"]

@@ -26,7 +26,12 @@ _SEQUENCE_RUN = 8
 # Humps of a camelCase or PascalCase name: an acronym (HF, GPT) or a word (Text, layer).
 _HUMP = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+")
 _VOWELS = frozenset("aeiouyAEIOUY")
+_CONSONANT_RUN = re.compile(r"[^aeiouyAEIOUY]{4}")
 _IDENTIFIER_MIN = 24
+# Only a rule whose keys are this rarely letters only by chance drops such bodies as names:
+# a 32-character alphanumeric key (Mistral, Clarifai) has no digit once in 278 draws, and
+# round 5's filter dropped one of those in 24,000: one real key in 6.6 million was lost.
+_LETTERS_ONLY_MAX = 1 / 1000
 
 
 def body_of(rule: Rule, secret: str) -> str:
@@ -83,15 +88,17 @@ def reads_as_identifier(rule: Rule, body: str) -> bool:
     """A class or function name, not a key: ``SageMakerHFTextGenerationInvocationLayer`` after
     ``from …cohere import …`` is 40 letters of both cases, Cohere's shape with Cohere named nearby.
 
-    Only for rules without a prefix (a prefix is evidence no identifier gives) whose alphabet
-    has digits: a body with none that splits into three or more pronounceable words, each of
-    three letters or more, and at most a third capitals. A random 40-character alphanumeric
-    key has no digit once in 1,150 draws, and those read so about once in 250,000 (Monte Carlo):
-    about one real key in 3·10^8 is lost, against every long identifier a context rule sees.
+    Only for rules without a prefix (a prefix is evidence no identifier gives) whose keys are
+    letters only at most once in :data:`_LETTERS_ONLY_MAX` draws (Cohere's 40 alphanumerics:
+    once in 1,136): a body with none that splits into three or more pronounceable words (three
+    letters or more, more than a fifth of them vowels, no four consonants in a row) and at most
+    a third capitals. Random letters read so in 11 of 4·10^6 draws of 32 and none of 2·10^6
+    of 40 (bench/README.md, "Round 6 — diff-review"): under one real key in 3·10^8 is lost,
+    against 95 % of the long identifiers of a Python AI framework's tree it dropped before.
     """
     if rule.prefix or len(body) < _IDENTIFIER_MIN or not body.isascii() or not body.isalpha():
         return False
-    if not any(seg.draws_digits for seg in rule.format):
+    if math.prod(seg.chance_of_letters_only for seg in rule.format) > _LETTERS_ONLY_MAX:
         return False
     if sum(c.isupper() for c in body) * 3 > len(body):
         return False
@@ -99,5 +106,10 @@ def reads_as_identifier(rule: Rule, body: str) -> bool:
     if "".join(humps) != body:
         return False
     words = [hump for hump in humps if not hump.isupper()]
-    return (len(words) >= 3 and all(len(word) >= 3 and not _VOWELS.isdisjoint(word) for word in words)
+    return (len(words) >= 3 and all(len(word) >= 3 and _pronounceable(word) for word in words)
             and all(len(hump) <= 5 for hump in humps if hump.isupper()))
+
+
+def _pronounceable(word: str) -> bool:
+    """More than a fifth vowels and no four consonants in a row: English words, not random letters."""
+    return sum(c in _VOWELS for c in word) * 5 > len(word) and _CONSONANT_RUN.search(word) is None

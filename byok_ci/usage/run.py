@@ -74,7 +74,7 @@ class UsageResult:
 @dataclass
 class _Admin:
     entry: KeyEntry
-    secret: str = ""
+    secret: str = field(default="", repr=False)  # the admin key itself: never in a repr
     base_url: str = ""
     error: str = ""
     snapshot: Snapshot | None = None

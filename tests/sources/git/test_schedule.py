@@ -201,3 +201,84 @@ def test_findings_and_counts_do_not_depend_on_the_runs(tmp_path: Path, shipped_r
         [(f.fingerprint, f.path, f.commit, f.line) for f in single.findings]
     assert replace(report.stats, seconds=0) == replace(single.stats, seconds=0)
     assert report.errors == single.errors
+
+
+def _random_history(path: Path, rules: RuleSet, rng: random.Random, commits: int) -> GitRepo:
+    """Keys added, removed, added again, renamed, on a file's last line without a newline,
+    bare (their provider named on another line, in an earlier or a later commit), on side
+    branches merged back (a merge adding a key of its own), and a damaged blob."""
+    named = [f'OPENAI_API_KEY = "{key_for(rules, "openai.project-key", rng)}"' for _ in range(3)]
+    bare = [f'token = "{key_for(rules, rule, rng)}"' for rule in ("mistral.api-key", "cohere.api-key") for _ in range(2)]
+    context = ["from mistralai import Mistral", "import cohere"]
+    filler = ["x = 1", "import os", "# note", f'sha = "{"%040x" % rng.getrandbits(160)}"']
+    repo = GitRepo(path)
+    files: dict[str, list[str]] = {}
+
+    def edit(names: list[str]) -> None:
+        name = rng.choice(names)
+        lines = files.setdefault(name, [])
+        roll = rng.random()
+        if roll < 0.15 and lines:
+            moved = name + ".old" if not name.endswith(".old") else name[:-4]
+            if moved not in files and (repo.path / name).exists():
+                repo.git("mv", name, moved)
+                files[moved] = files.pop(name)
+                return
+        if roll < 0.35 and lines:
+            del lines[rng.randrange(len(lines))]
+        else:
+            lines.insert(rng.randint(0, len(lines)), rng.choice([*named, *bare, *bare, *context, *filler]))
+        text = "\n".join(lines)
+        repo.write(name, text if rng.random() < 0.4 or not text else text + "\n")
+
+    main_names, side_names = ["a.py", "b/c.env", "d.txt"], ["e.py", "f/g.yaml"]
+    n = 0
+    while n < commits:
+        if n and n % 9 == 0:
+            repo.git("checkout", "-q", "-b", f"side{n}")
+            for _ in range(2):
+                edit(side_names)
+                repo.commit(f"side {n}")
+            repo.git("checkout", "-q", "main")
+            edit(main_names)
+            repo.commit(f"main {n}")
+            repo.git("merge", "-q", "--no-ff", "--no-commit", f"side{n}")
+            if n % 2:  # the merge adds a line neither parent has
+                repo.write("merged.py", rng.choice([*named, *bare]) + "\n")
+            repo.commit(f"merge {n}")
+            n += 4
+        else:
+            edit(main_names)
+            repo.commit(f"c {n}")
+            n += 1
+    damaged = repo.git("rev-parse", "HEAD~5:a.py")
+    loose = repo.path / ".git" / "objects" / damaged[:2] / damaged[2:]
+    loose.chmod(0o644)
+    loose.write_bytes(b"not zlib at all")
+    return repo
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_random_history_scans_the_same_whatever_the_runs_and_processes(
+        tmp_path: Path, shipped_rules: RuleSet, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Introducing commits, each key once per path, history_only, the damaged commits'
+    errors and the counts do not depend on where runs of commits end, how many git
+    processes take them, nor on the forked process sharing the reads for context."""
+    from byok_ci.pipeline import context
+
+    repo = _random_history(tmp_path / "repo", shipped_rules, random.Random(seed), commits=40)
+
+    def scanned(jobs: int) -> tuple[object, ...]:
+        report = scan_git(GitTarget("history"), cwd=str(repo.path), rules=shipped_rules, settings=Settings(jobs=jobs))
+        # (The library's errors come in the order the runs met them: reports sort them.)
+        return ([(f.fingerprint, f.path, f.commit, f.line, f.column, f.history_only) for f in report.findings],
+                sorted(report.errors, key=lambda e: (e.path, e.message)), replace(report.stats, seconds=0))
+
+    single = scanned(1)
+    assert len(single[0]) >= 5 and single[1]  # keys found, and the damaged blob's commits said so
+    assert any(finding[5] for finding in single[0])  # (a key a later commit removed)
+    monkeypatch.setattr(runs, "COMMITS_PER_RUN", 1)  # every commit a run of its own
+    monkeypatch.setattr(runs, "BYTES_PER_RUN", 1)
+    monkeypatch.setattr(context, "SHARE_MIN_VERSIONS", 2)  # the reads for context shared with a fork
+    for jobs in (2, 3):
+        assert scanned(jobs) == single, jobs
