@@ -85,10 +85,10 @@ class Chunk:
 
     ``line_offset`` is added to line numbers found in ``text``; ``path`` is already in the
     POSIX form reports show. ``origin`` is set when ``text`` was decoded from the file, so
-    its positions are not the file's.
+    its positions are not the file's. ``text`` is kept out of ``repr``: it may hold a key.
     """
 
-    text: str
+    text: str = field(repr=False)
     path: str
     line_offset: int = 0
     commit: str | None = None

@@ -751,3 +751,21 @@ def test_records_holding_a_manifests_inline_key_or_an_admin_key_show_none(
     admin = _Admin(entry, secret=key_for(shipped_rules, "openai.admin-key", rng))
     for record, secret in ((entry, key), (manifest, key), (admin, admin.secret)):
         assert secret[-RUN:] not in repr(record), type(record).__name__
+
+
+def test_records_holding_scanned_text_show_none_of_it(shipped_rules: RuleSet, rng: random.Random) -> None:
+    """A chunk of scanned text, a parsed config line and a source map's decoded strings hold the
+    text a key sits in; their repr (a traceback's locals, a debugger) showed it."""
+    from byok_ci.detect.structure import _parse
+    from byok_ci.model import Chunk
+    from byok_ci.sources.artifacts.documents import chunks
+    from tests.conftest import key_for
+
+    key = key_for(shipped_rules, "openai.project-key", rng)
+    line = f"openai_api_key: {key}"
+    source_map = '{"version": 3, "sources": ["a.js"], "sourcesContent": ["const k = \\"' + key + '\\";"]}'
+    decoded = [c for c in chunks(Chunk(text=source_map, path="app.js.map")) if c.origin is not None]
+    assert decoded, "the source map was not decoded"
+    records = [Chunk(text=line, path="a.yaml"), _parse(line, 0, len(line)), *decoded, decoded[0].origin]
+    for record in records:
+        assert key[-RUN:] not in repr(record), type(record).__name__

@@ -86,7 +86,7 @@ class _Line:
     closer: bool
     section: str | None
     key: str | None
-    value: str
+    value: str = field(repr=False)  # scanned text: may hold a key
     header: str | None  # a block opener: `variable "x" {`, `"Deepgram": {`, `together:`
 
 

@@ -172,7 +172,7 @@ class JsonStringOrigin:
     where each literal starts in it, checkpoints within each literal), so a text with a
     finding on each of its lines is relocated in linear time."""
 
-    raw: str
+    raw: str = field(repr=False)  # the file's text: may hold a key
     spans: tuple[tuple[int, int], ...]
     decoded_lengths: tuple[int, ...]
     label: str
