@@ -12,13 +12,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from byok_ci._values import by_value
 from byok_ci.errors import GitError
 from byok_ci.sources.git.patch import display
 from byok_ci.sources.git.process import first_error_line, run
 
 ZERO_SHA = "0" * 40
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class GitTarget:
     """What to scan. ``revision`` is ``A..B`` for ``range`` and a ref for ``since``.
 
@@ -43,7 +45,8 @@ class GitTarget:
     refs: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Repo:
     """A repository as git finds it from a directory: where to run git, and its (common)
     git directory, where ``shallow``, ``info/grafts`` and the refs live."""
