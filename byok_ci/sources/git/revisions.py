@@ -104,6 +104,9 @@ def shallow_boundary(repo: Repo) -> frozenset[bytes]:
         return frozenset()
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
 def _is_null(sha: str | None) -> bool:
     return not sha or set(sha) == {"0"}
 
@@ -117,6 +120,12 @@ def resolve(repo: Repo, ref: str) -> str:
     if not ref or ref.startswith("-"):
         raise GitError(f"{ref!r} is not a revision")
     cwd = repo.cwd
+    if len(ref) in (40, 64) and set(ref) <= _HEX:
+        # A full object name (what a push hands over): named and peeled by one git, not two;
+        # anything wrong with it is told as below.
+        peeled = run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=cwd)
+        if peeled.returncode == 0:
+            return peeled.stdout.decode("ascii", "replace").strip()
     found = run(["rev-parse", "--verify", "--quiet", ref], cwd=cwd)
     sha = found.stdout.decode("ascii", "replace").strip()
     if found.returncode != 0 or not sha:
