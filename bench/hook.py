@@ -9,9 +9,12 @@ pre-commit hook runs), with the tree's ``byok_ci`` first on ``PYTHONPATH``. ``--
 adds the same byok-ci commands run from another checkout (e.g. ``git worktree add /tmp/old
 main``); ``--installed VENV`` adds the ``byok-ci`` of a venv holding a non-editable install
 (``pip install .``), run as it is. Both trees are byte-compiled first (``compileall``), as an
-installed wheel is. Rows of bare interpreter start-ups (``python3 -c pass`` and ``python3 -I -S
--c pass``) say how fast the machine was. The ``-X importtime`` output of the hook's command is
-kept in ``bench/out/hook-importtime.txt``, the numbers in ``bench/out/hook.json``.
+installed wheel is. Rows of bare interpreter start-ups (``-c pass`` and ``-I -S -c pass`` of the
+interpreter ``--python`` names, byok-ci's, not a ``python3`` on PATH that may be a shell shim) say
+how fast the machine was. ``scan --pre-push`` (the ``byok-ci-push`` hook) runs on a small push: a
+commit adding the same 3 files, in a repository of its own, with the environment pre-commit
+sets. The ``-X importtime`` output of the hook's command is kept in
+``bench/out/hook-importtime.txt``, the numbers in ``bench/out/hook.json``.
 
 Usage: .venv/bin/python bench/hook.py [--runs 21] [--before /tmp/old] [--peers-venv bench/.venv]
        [--installed /tmp/hook-venv]
@@ -58,6 +61,26 @@ def make_repo(work: Path, python: str) -> Path:
     return corpus
 
 
+def make_push_repo(work: Path, corpus: Path) -> tuple[Path, dict[str, str]]:
+    """A repository whose newest commit adds the 3 files, and what pre-commit's pre-push hook
+    hands over for pushing it onto a remote at the commit before."""
+    repo = work / "push3"
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-C", str(repo)]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "README.md").write_text("# push3\n")
+    subprocess.run([*git, "add", "README.md"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
+    base = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    for name in FILES:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_bytes((corpus / name).read_bytes())
+    subprocess.run([*git, "add", *FILES], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "add 3 files"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    return repo, {"PRE_COMMIT": "1", "PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": head,
+                  "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main", "PRE_COMMIT_REMOTE_NAME": "origin"}
+
+
 def peer_binary(venv: Path, package: str, name: str) -> str | None:
     found = sorted(venv.glob(f"lib/python3*/site-packages/{package}/bin/{name}"))
     return str(found[0]) if found else None
@@ -96,15 +119,22 @@ def main() -> int:
     cache = work / "cache"
     try:
         repo = make_repo(work, args.python)
-        python3 = shutil.which("python3") or sys.executable
+        push_repo, push_env = make_push_repo(work, repo)
+        # The interpreter byok-ci runs on (--python, in its venv): `python3` on PATH may be a shim
+        # (pyenv's is a bash script, ~60 ms), and the real binary behind the venv's symlink reads
+        # another site-packages (here one with a sandbox's .pth, ~35 ms): neither is byok-ci's start-up.
         commands: dict[str, tuple[list[str], dict[str, str]]] = {
-            "machine: python3 -c pass": ([python3, "-c", "pass"], env),
-            "machine: python3 -I -S -c pass": ([python3, "-I", "-S", "-c", "pass"], env),
+            "machine: --python -c pass": ([args.python, "-c", "pass"], env),
+            "machine: --python -I -S -c pass": ([args.python, "-I", "-S", "-c", "pass"], env),
         }
+        cwds = {}  # where a command runs, if not in the repository of the staged files
         for label, tree in trees.items():
             tree_env = {**env, "PYTHONPATH": str(tree), "BYOK_CI_CACHE_DIR": str(cache / label)}
             commands[f"byok-ci {label}: scan FILES (the hook)"] = ([script, "scan", "--no-color", *FILES], tree_env)
             commands[f"byok-ci {label}: scan --staged"] = ([script, "scan", "--no-color", "--staged"], tree_env)
+            name = f"byok-ci {label}: scan --pre-push (a commit of the 3 files)"
+            commands[name] = ([script, "scan", "--no-color", "--pre-push"], {**tree_env, **push_env})
+            cwds[name] = push_repo
         after_env = commands["byok-ci after: scan FILES (the hook)"][1]
         commands["byok-ci after: python -m byok_ci scan FILES"] = (
             [args.python, "-m", "byok_ci", "scan", "--no-color", *FILES], after_env)
@@ -122,13 +152,13 @@ def main() -> int:
         if gitleaks:
             commands["gitleaks: git --pre-commit --staged"] = ([gitleaks, "git", "--pre-commit", "--staged", "--no-banner",
                                                                "--exit-code", "0", "--log-level", "error"], env)
-        for argv, command_env in commands.values():  # warm-up: caches, page cache
-            run_once(argv, repo, command_env)
+        for name, (argv, command_env) in commands.items():  # warm-up: caches, page cache
+            run_once(argv, cwds.get(name, repo), command_env)
         samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         codes: dict[str, set[int]] = {name: set() for name in commands}
         for _ in range(args.runs):
             for name, (argv, command_env) in commands.items():
-                wall, cpu, code = run_once(argv, repo, command_env)
+                wall, cpu, code = run_once(argv, cwds.get(name, repo), command_env)
                 samples[name].append((wall, cpu))
                 codes[name].add(code)
 

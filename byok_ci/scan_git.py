@@ -35,10 +35,8 @@ from byok_ci.rules import RuleSet
 from byok_ci.sources.git.binaries import BinaryTexts
 from byok_ci.sources.git.blobs import ContextReader
 from byok_ci.sources.git.chunker import Chunker
-from byok_ci.sources.git.commits import CommitPart, CommitSource
 from byok_ci.sources.git.patch import raw_path
 from byok_ci.sources.git.process import read_blobs
-from byok_ci.sources.git.reach import RANK, reachability
 from byok_ci.sources.git.revisions import (
     FETCH_HINT,
     ZERO_SHA,
@@ -49,16 +47,13 @@ from byok_ci.sources.git.revisions import (
     revisions_for,
     shallow_boundary,
 )
-from byok_ci.sources.git.runs import taken
 from byok_ci.sources.git.staged import StagedSource
-from byok_ci.sources.git.state import load as load_state
-from byok_ci.sources.git.state import save as save_state
-from byok_ci.sources.git.state import settings_digest
 from byok_ci.sources.select import is_excluded
 from byok_ci.vault import KeyVault
 
 if TYPE_CHECKING:
     from byok_ci.shard import Shard  # --shard only: the CLI imports it (and OpenSSL's hashlib) then
+    from byok_ci.sources.git.commits import CommitPart, CommitSource
 
 __all__ = ["GitTarget", "pre_push_target", "scan_git"]
 
@@ -253,6 +248,11 @@ def _scan_commits(
 ) -> None:
     """Findings of the commits ``target`` selects into ``findings``, parents first (whatever
     was found before a failure is kept, then the failure raised)."""
+    # Commits' machinery: not on a staged scan's path (a hook's start-up, issue 16 §1).
+    from byok_ci.sources.git.commits import CommitSource
+    from byok_ci.sources.git.reach import RANK, reachability
+    from byok_ci.sources.git.runs import taken
+
     repo = open_repo(cwd)
     try:
         history = target.mode == "history"
@@ -335,7 +335,7 @@ def _scan_commits(
         repo.close()
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class History:
     """An incremental history scan: its state file and the digest of what changes findings."""
 
@@ -348,6 +348,9 @@ class History:
     def start(self, pathspecs: Sequence[str], all_objects: bool, boundary: Iterable[bytes], cwd: str | None,
               note: Callable[[str], None]) -> list[bytes]:
         """The heads of the commits scanned before (empty: scan everything, and say why)."""
+        from byok_ci.sources.git.state import load as load_state
+        from byok_ci.sources.git.state import settings_digest
+
         self.digest = settings_digest(_finding_settings(self.run, pathspecs, all_objects, self.shard))
         if self.full:
             note(f"--full: scanning the whole history; the history state {self.path.as_posix()} is rewritten")
@@ -358,6 +361,8 @@ class History:
         return heads
 
     def finish(self, heads: Sequence[bytes], boundary: Iterable[bytes]) -> ScanError | None:
+        from byok_ci.sources.git.state import save as save_state
+
         try:
             save_state(self.path, self.digest, heads, boundary)
         except OSError as exc:

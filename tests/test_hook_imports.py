@@ -75,6 +75,46 @@ def test_a_staged_scan_loads_no_openssl_and_no_temporary_files(tmp_path: Path) -
     assert sorted({"hashlib", "_hashlib", "byok_ci.shard", "tempfile", "random"} & loaded) == []
 
 
+# What a history or a range needs and `scan --staged` (a hook reading the index) does not:
+# the commits' machinery, the history state, reachability, shards; shutil (with bz2 and
+# lzma) only for its which().
+NOT_ON_THE_STAGED_PATH = [
+    "byok_ci.sources.git.commits", "byok_ci.sources.git.cost", "byok_ci.sources.git.runs",
+    "byok_ci.sources.git.reach", "byok_ci.sources.git.state", "byok_ci.sources.git.sharding",
+    "shutil", "bz2", "lzma",
+]
+
+
+def _staged_probe(tmp_path: Path, probe: str) -> str:
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("app.py", "import os\n\nDEBUG = False\n")
+    repo.write("web/client.ts", "export const url = '/api/v1/items';\n")
+    repo.git("add", ".")
+    env = {**os.environ, "BYOK_CI_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("BYOK_CI_RULES_CACHE", None)
+    for _ in range(2):  # the first run fills the rule cache
+        done = subprocess.run([sys.executable, "-c", probe, "--staged"], cwd=repo.path, env=env,
+                              capture_output=True, text=True, check=True)
+    return done.stderr
+
+
+def test_a_staged_scan_imports_no_history_machinery(tmp_path: Path) -> None:
+    """`scan --staged` reads one `git diff --cached`: it imports none of what commits need."""
+    stderr = _staged_probe(tmp_path, _PROBE)
+    loaded = set(next(line for line in stderr.splitlines() if line.startswith("MODULES ")).split()[1:])
+    assert {"byok_ci.scan_git", "byok_ci.sources.git.staged"} <= loaded
+    assert sorted(set(NOT_ON_THE_STAGED_PATH) & loaded) == []
+
+
+def test_a_staged_scan_compiles_few_dataclass_methods(tmp_path: Path) -> None:
+    """The git sources' records take ==, hash and repr from byok_ci._values.by_value, and
+    their machinery (chunker, readers, sources) writes none: 139 compiled methods before, 99."""
+    stderr = _staged_probe(tmp_path, _METHODS_PROBE)
+    assert int(next(line for line in stderr.splitlines() if line.startswith("METHODS ")).split()[1]) <= 105
+
+
 def test_what_a_file_needs_is_imported_when_it_needs_it(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
     """A key that needs provider context, and a base64 run, bring in their modules (and are found)."""
     key = key_for(shipped_rules, "cohere.api-key", rng)

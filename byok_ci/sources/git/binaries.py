@@ -25,7 +25,7 @@ from byok_ci.sources.git.patch import raw_path
 from byok_ci.sources.git.process import big_file_threshold, blob_sizes, looks_binary, marked_binary
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class BinaryTexts:
     """The texts among the files ``chunker`` met as binary, and what ``detector`` finds in them."""
 
@@ -51,12 +51,12 @@ class BinaryTexts:
     def _texts(self) -> Iterator[tuple[Chunk, tuple[str, ...]]]:
         """Each text's chunk, and for a UTF-16 one the blobs it was diffed against (whose
         keys it does not report again)."""
-        from byok_ci.sources.read import SNIFF, utf16_encoding
-
         chunker = self.chunker
         binaries, chunker.binaries = chunker.binaries, []
         if not binaries:
             return
+        from byok_ci.sources.read import SNIFF, utf16_encoding
+
         cwd = self.cwd
         sizes = blob_sizes(sorted({b.blob for b in binaries}), cwd)
         threshold = big_file_threshold(chunker.max_file_size)

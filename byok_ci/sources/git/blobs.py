@@ -58,7 +58,7 @@ Seen = tuple[str, str, tuple[tuple[int, int], ...]]
 Patched = tuple[str, tuple[str, ...], Collection[int] | None, Collection[int] | None]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ContextReader:
     """Collects the file versions :meth:`add` is given and what :meth:`made` says of every
     version the scan met, and reads and detects them with :meth:`finish`. Both may be

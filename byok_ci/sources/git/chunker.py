@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from byok_ci._values import by_value
 from byok_ci.config import DEFAULT_MAX_FILE_SIZE
 from byok_ci.model import Chunk
 from byok_ci.sources import Reading
@@ -12,7 +13,8 @@ from byok_ci.sources.select import is_excluded
 from byok_ci.sources.git.patch import LFS_POINTER, SUBMODULE_MODE, SYMLINK_MODE, Commit, FilePatch, raw_path
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Binary:
     """A file version git diffed as "Binary files differ"."""
 
@@ -23,7 +25,8 @@ class Binary:
     parents: tuple[str, ...] = ()  # the blobs it was diffed against (all zeros: none, a new file)
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class InContext:
     """A file version whose added lines hold a value shaped like a key of a rule with
     context, which those lines alone may not confirm: the whole file is read for its
@@ -37,7 +40,8 @@ class InContext:
     rules: tuple[int, ...] | None  # the rules whose key shape they hold (None: not known)
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class AddedContext:
     """A file version whose added lines may write the context of a key its unchanged lines
     hold (a keyword of a rule with context; a new path that names a provider): the whole
@@ -53,7 +57,7 @@ class AddedContext:
     renamed_from: str | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Chunker:
     """Chunks of a file patch's added lines; what it cannot scan lands in its ``reading``
     (counts, errors), never silently. The reading also keeps the names a key can hide in

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from byok_ci._values import by_value
 from byok_ci.model import CommitInfo
 
 COMMIT_MARK = b"\0commit "
@@ -24,13 +25,15 @@ LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
 NULL_PATH = "/dev/null"
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Commit:
     sha: str
     info: CommitInfo
 
 
-@dataclass
+@by_value
+@dataclass(eq=False, repr=False)
 class Run:
     """Consecutive added lines (``data``, each with its newline); ``first`` is the line
     number of the first in the new file."""
@@ -48,7 +51,8 @@ class Run:
         return self.data.decode("utf-8", "replace")
 
 
-@dataclass
+@by_value
+@dataclass(eq=False, repr=False)
 class FilePatch:
     """What one file gained in one commit (or in the index)."""
 

@@ -12,13 +12,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from byok_ci._values import by_value
 from byok_ci.errors import GitError
 from byok_ci.sources.git.patch import display
 from byok_ci.sources.git.process import first_error_line, run
 
 ZERO_SHA = "0" * 40
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class GitTarget:
     """What to scan. ``revision`` is ``A..B`` for ``range`` and a ref for ``since``.
 
@@ -43,7 +45,8 @@ class GitTarget:
     refs: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@by_value
+@dataclass(frozen=True, eq=False, repr=False)
 class Repo:
     """A repository as git finds it from a directory: where to run git, and its (common)
     git directory, where ``shallow``, ``info/grafts`` and the refs live."""
@@ -101,6 +104,9 @@ def shallow_boundary(repo: Repo) -> frozenset[bytes]:
         return frozenset()
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
 def _is_null(sha: str | None) -> bool:
     return not sha or set(sha) == {"0"}
 
@@ -114,6 +120,12 @@ def resolve(repo: Repo, ref: str) -> str:
     if not ref or ref.startswith("-"):
         raise GitError(f"{ref!r} is not a revision")
     cwd = repo.cwd
+    if len(ref) in (40, 64) and set(ref) <= _HEX:
+        # A full object name (what a push hands over): named and peeled by one git, not two;
+        # anything wrong with it is told as below.
+        peeled = run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=cwd)
+        if peeled.returncode == 0:
+            return peeled.stdout.decode("ascii", "replace").strip()
     found = run(["rev-parse", "--verify", "--quiet", ref], cwd=cwd)
     sha = found.stdout.decode("ascii", "replace").strip()
     if found.returncode != 0 or not sha:

@@ -17,7 +17,7 @@ from byok_ci.sources.git.patch import parse
 from byok_ci.sources.git.process import DIFF_OPTIONS, check_work_tree, diff_config, stream
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class StagedSource:
     """Chunks of the lines the index adds over HEAD; ``pathspecs`` limit it as in git."""
 
