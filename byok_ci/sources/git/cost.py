@@ -28,6 +28,9 @@ ADDED_EXTRA = 4
 # as of a file added (haystack's data.json, one 1.2 MB line changed by 438 commits, cost
 # byok-ci twice git's work for it: bench/README.md, "Round 6 — shard-bal").
 LONG_LINE = 4096
+# How much more than its bytes such a version weighs (haystack: data.json's shard alone 9.7
+# CPU-s, git and byok-ci, where 4 gives it 15 % of the weight and the others 8.3-10.4).
+LONG_LINE_EXTRA = 4
 # Only paths of at least this share of a history's weight are looked at: one version each
 # (the largest), read whole, if under this size (haystack: 198 paths, 22 MB).
 LONG_LINE_SHARE = 1 / 1024
@@ -74,8 +77,8 @@ def path_cost(oids: Sequence[bytes], sizes: Mapping[bytes, int]) -> int:
 def rewritten_whole(weights: Mapping[bytes, int], changes: Sequence[tuple[bytes, bytes, list[bytes]]],
                     sizes: Mapping[bytes, int], cwd: str | None) -> dict[bytes, int]:
     """What the heavy paths (``weights``, by :func:`path_cost`) whose versions are long lines
-    (:data:`LONG_LINE`) weigh beyond it: each version a change writes, :data:`ADDED_EXTRA`
-    times its bytes, as for a file added. Whether a path's lines are long is read from its
+    (:data:`LONG_LINE`) weigh beyond it: each version a change writes, :data:`LONG_LINE_EXTRA`
+    times its bytes, as a file added weighs more. Whether a path's lines are long is read from its
     largest version (ties: the greater id), so every clone decides alike; none where git
     cannot read it."""
     floor = sum(weights.values()) * LONG_LINE_SHARE
@@ -94,7 +97,7 @@ def rewritten_whole(weights: Mapping[bytes, int], changes: Sequence[tuple[bytes,
     extra: dict[bytes, int] = {}
     for _, path, oids in changes:
         if len(oids) > 1 and path in whole:
-            extra[path] = extra.get(path, 0) + ADDED_EXTRA * sizes.get(oids[-1], 0)
+            extra[path] = extra.get(path, 0) + LONG_LINE_EXTRA * sizes.get(oids[-1], 0)
     return extra
 
 

@@ -114,7 +114,7 @@ def test_a_path_of_long_lines_weighs_each_version_changed_as_added(tmp_path: Pat
     """A change to a file of one long line (haystack's data.json: 1.2 MB of JSON on one line,
     rewritten by 438 commits) is read whole by byok-ci, as a file added is: its versions weigh
     as added ones, decided from the path's largest version, and a binary one does not."""
-    from byok_ci.sources.git.cost import ADDED_EXTRA
+    from byok_ci.sources.git.cost import ADDED_EXTRA, LONG_LINE_EXTRA
     from byok_ci.sources.git.sharding import history_weights
 
     repo = GitRepo(tmp_path)
@@ -132,4 +132,4 @@ def test_a_path_of_long_lines_weighs_each_version_changed_as_added(tmp_path: Pat
     added = (size // 100 * 100) * (1 + ADDED_EXTRA)
     assert weights[b"lines.txt"] == added + 2 * (size // 100 * 100)
     assert weights[b"binary.bin"] == size * (1 + ADDED_EXTRA) + 2 * size
-    assert weights[b"long.json"] == size * (1 + ADDED_EXTRA) + size + size * (1 + ADDED_EXTRA)
+    assert weights[b"long.json"] == size * (1 + ADDED_EXTRA) + size + size * (1 + LONG_LINE_EXTRA)
