@@ -78,14 +78,18 @@ def rewritten_whole(weights: Mapping[bytes, int], changes: Sequence[tuple[bytes,
                     sizes: Mapping[bytes, int], cwd: str | None) -> dict[bytes, int]:
     """What the heavy paths (``weights``, by :func:`path_cost`) whose versions are long lines
     (:data:`LONG_LINE`) weigh beyond it: each version a change writes, :data:`LONG_LINE_EXTRA`
-    times its bytes, as a file added weighs more. Whether a path's lines are long is read from its
-    largest version (ties: the greater id), so every clone decides alike; none where git
-    cannot read it."""
+    times its bytes, as a file added weighs more. Whether a path's lines are long is read
+    from its largest version (ties: the greater id), so every clone decides alike; not
+    long where git cannot read it."""
     floor = sum(weights.values()) * LONG_LINE_SHARE
+    heavy = {path for path, weight in weights.items() if weight >= floor > 0}
     largest: dict[bytes, tuple[int, bytes]] = {}
     for _, path, oids in changes:
-        if weights.get(path, 0) >= floor and floor > 0:
-            largest[path] = max([largest.get(path, (-1, b"")), *((sizes.get(oid, 0), oid) for oid in oids)])
+        if path in heavy:
+            for oid in oids:
+                version = (sizes.get(oid, 0), oid)
+                if version > largest.get(path, (-1, b"")):
+                    largest[path] = version
     paths = sorted(largest)
     try:
         blobs = read_blobs([largest[path][1] for path in paths], LONG_LINE_READ, cwd)
@@ -95,7 +99,7 @@ def rewritten_whole(weights: Mapping[bytes, int], changes: Sequence[tuple[bytes,
              if isinstance(data, bytes) and data and not looks_binary(data)
              and len(data) >= LONG_LINE * (data.count(b"\n") + (not data.endswith(b"\n")))}
     extra: dict[bytes, int] = {}
-    for _, path, oids in changes:
+    for _, path, oids in changes if whole else ():
         if len(oids) > 1 and path in whole:
             extra[path] = extra.get(path, 0) + LONG_LINE_EXTRA * sizes.get(oids[-1], 0)
     return extra
