@@ -21,15 +21,18 @@ from byok_ci.sources.git.process import blob_sizes, looks_binary, read_blobs, ru
 
 # A change's cost beyond the bytes git reads for it, in bytes (calibrated: bench/README.md).
 CHANGE_BYTES = 32 * 1024
-# How much more than its bytes a whole added file weighs in a path shard (bench/README.md).
-ADDED_EXTRA = 4
+# How much more than its bytes a whole added file weighs in a path shard: git writes all of it
+# and byok-ci reads all of it (haystack's docs-website/, 27,579 versions of text added: git
+# and byok-ci 7.3 CPU-s alone, three times what 4 weighed it as; openai-python and the
+# generated history shard alike with 4, 8, 12 or 16: bench/README.md, "Round 6 — shard-bal").
+ADDED_EXTRA = 12
 # A path whose lines average this many bytes or more (one long line of JSON, minified code)
 # is rewritten whole by every change: git writes, and byok-ci reads, all of the new version,
 # as of a file added (haystack's data.json, one 1.2 MB line changed by 438 commits, cost
 # byok-ci twice git's work for it: bench/README.md, "Round 6 — shard-bal").
 LONG_LINE = 4096
-# How much more than its bytes such a version weighs (haystack: data.json's shard alone 9.7
-# CPU-s, git and byok-ci, where 4 gives it 15 % of the weight and the others 8.3-10.4).
+# How much more than its bytes such a version weighs (haystack: 4 gives data.json a shard of
+# its own at 8 shards, 9.7 CPU-s of git and byok-ci, against 8.3-10.4 for the others).
 LONG_LINE_EXTRA = 4
 # Only paths of at least this share of a history's weight are looked at: one version each
 # (the largest), read whole, if under this size (haystack: 198 paths, 22 MB).
