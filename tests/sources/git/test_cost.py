@@ -133,3 +133,26 @@ def test_a_path_of_long_lines_weighs_each_version_changed_as_added(tmp_path: Pat
     assert weights[b"lines.txt"] == added + 2 * (size // 100 * 100)
     assert weights[b"binary.bin"] == size * (1 + ADDED_EXTRA) + 2 * size
     assert weights[b"long.json"] == size * (1 + ADDED_EXTRA) + size + size * (1 + LONG_LINE_EXTRA)
+
+
+def test_a_path_of_long_lines_gets_a_shard_apart_from_paths_git_weighs_alike(tmp_path: Path) -> None:
+    """haystack's data.json and docs-website/ weighed about alike by git's bytes and were packed
+    into one shard, which then took twice the others' time: a path rewritten whole by each
+    change is weighed by what byok-ci reads too, and no longer shares a shard with paths git
+    alone weighs like it."""
+    from byok_ci.shard import tree_plan, unit_owner
+    from byok_ci.sources.git.sharding import history_weights
+
+    repo = GitRepo(tmp_path)
+    size = 16_384
+    for version in range(4):
+        for name in ("a.txt", "b.txt"):
+            repo.write(name, "".join(f"{name} {line} {version if line == 7 else 0}".ljust(99) + "\n"
+                                     for line in range(size // 100)))
+        repo.write("long.json", "[" + str(version) * (size // 100 * 100 - 3) + "]\n")
+        repo.commit(f"version {version}")
+    weights = history_weights(str(repo.path), all_objects=False)
+    names = {path.decode(): weight for path, weight in weights.items()}
+    plan = tree_plan(names, 2)
+    owner = unit_owner(plan.units, 2, plan.ranges)
+    assert owner("long.json") not in {owner("a.txt"), owner("b.txt")}
