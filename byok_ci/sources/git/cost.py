@@ -16,12 +16,28 @@ import os
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 
-from byok_ci.sources.git.process import blob_sizes, run
+from byok_ci.errors import GitError
+from byok_ci.sources.git.process import blob_sizes, looks_binary, read_blobs, run
 
 # A change's cost beyond the bytes git reads for it, in bytes (calibrated: bench/README.md).
 CHANGE_BYTES = 32 * 1024
-# How much more than its bytes a whole added file weighs in a path shard (bench/README.md).
-ADDED_EXTRA = 4
+# How much more than its bytes a whole added file weighs in a path shard: git writes all of it
+# and byok-ci reads all of it (haystack's docs-website/, 27,579 versions of text added: git
+# and byok-ci 7.3 CPU-s alone, three times what 4 weighed it as; openai-python and the
+# generated history shard alike with 4, 8, 12 or 16: bench/README.md, "Round 6 — shard-bal").
+ADDED_EXTRA = 12
+# A path whose lines average this many bytes or more (one long line of JSON, minified code)
+# is rewritten whole by every change: git writes, and byok-ci reads, all of the new version,
+# as of a file added (haystack's data.json, one 1.2 MB line changed by 438 commits, cost
+# byok-ci twice git's work for it: bench/README.md, "Round 6 — shard-bal").
+LONG_LINE = 4096
+# How much more than its bytes such a version weighs (haystack: 4 gives data.json a shard of
+# its own at 8 shards, 9.7 CPU-s of git and byok-ci, against 8.3-10.4 for the others).
+LONG_LINE_EXTRA = 4
+# Only paths of at least this share of a history's weight are looked at: one version each
+# (the largest), read whole, if under this size (haystack: 198 paths, 22 MB).
+LONG_LINE_SHARE = 1 / 1024
+LONG_LINE_READ = 64 << 20
 # Commits whose cost is predicted to cut a history into `-j` parts (bench/parts.py).
 SAMPLED_COMMITS = 2048
 # Predicting costs git ~5-8 % of the diffs' CPU; it shortens the scan only where the parts'
@@ -59,6 +75,37 @@ def path_cost(oids: Sequence[bytes], sizes: Mapping[bytes, int]) -> int:
     a change writes only its lines."""
     read = sum(sizes.get(oid, 0) for oid in oids)
     return read * (1 + ADDED_EXTRA) if len(oids) == 1 else read
+
+
+def rewritten_whole(weights: Mapping[bytes, int], changes: Sequence[tuple[bytes, bytes, list[bytes]]],
+                    sizes: Mapping[bytes, int], cwd: str | None) -> dict[bytes, int]:
+    """What the heavy paths (``weights``, by :func:`path_cost`) whose versions are long lines
+    (:data:`LONG_LINE`) weigh beyond it: each version a change writes, :data:`LONG_LINE_EXTRA`
+    times its bytes, as a file added weighs more. Whether a path's lines are long is read
+    from its largest version (ties: the greater id), so every clone decides alike; not
+    long where git cannot read it."""
+    floor = sum(weights.values()) * LONG_LINE_SHARE
+    heavy = {path for path, weight in weights.items() if weight >= floor > 0}
+    largest: dict[bytes, tuple[int, bytes]] = {}
+    for _, path, oids in changes:
+        if path in heavy:
+            for oid in oids:
+                version = (sizes.get(oid, 0), oid)
+                if version > largest.get(path, (-1, b"")):
+                    largest[path] = version
+    paths = sorted(largest)
+    try:
+        blobs = read_blobs([largest[path][1] for path in paths], LONG_LINE_READ, cwd)
+    except GitError:
+        return {}
+    whole = {path for path, data in zip(paths, blobs)
+             if isinstance(data, bytes) and data and not looks_binary(data)
+             and len(data) >= LONG_LINE * (data.count(b"\n") + (not data.endswith(b"\n")))}
+    extra: dict[bytes, int] = {}
+    for _, path, oids in changes if whole else ():
+        if len(oids) > 1 and path in whole:
+            extra[path] = extra.get(path, 0) + LONG_LINE_EXTRA * sizes.get(oids[-1], 0)
+    return extra
 
 
 def sizes_of(changes: Sequence[tuple[bytes, bytes, list[bytes]]], cwd: str | None) -> dict[str, int]:

@@ -67,11 +67,15 @@ class Listing:
 
     changes: list[tuple[bytes, bytes, list[bytes]]]
     sizes: dict[str, int]
+    # Whether (and where) to read which heavy paths are long lines (a listing git made does).
+    read_lines: bool = False
+    cwd: str | None = None
 
     def weights(self) -> dict[bytes, int]:
         """Every path, with what its shard will spend on it (:func:`~byok_ci.sources.git.cost.path_cost`):
         the bytes git reads to diff it, each version added or changed and the one it
-        replaced, and more for whole files added."""
+        replaced, and more for whole files added and for versions of long lines, which a
+        change rewrites whole (:func:`~byok_ci.sources.git.cost.rewritten_whole`)."""
         weights: dict[bytes, int] = {}
         sizes = {oid.encode("ascii"): size for oid, size in self.sizes.items()}  # (not a decode a change)
         for _, path, oids in self.changes:
@@ -79,6 +83,9 @@ class Listing:
             # (bench/README.md, "git's cost"); what a path shard costs git beyond its bytes is
             # mostly walking the trees down to its paths, shared with whatever else lies there.
             weights[path] = weights.get(path, 0) + cost.path_cost(oids, sizes)
+        if self.read_lines and self.changes:
+            for path, extra in cost.rewritten_whole(weights, self.changes, sizes, self.cwd).items():
+                weights[path] += extra
         return weights
 
     def commit_costs(self, owns: Callable[[str], bool]) -> dict[bytes, int]:
@@ -107,7 +114,7 @@ def history_listing(cwd: str | None, all_objects: bool, pathspecs: Sequence[str]
     if done.returncode != 0:
         raise GitError(first_error_line(done.stderr))
     changes = list(cost.raw_changes(done.stdout))
-    return Listing(changes, cost.sizes_of(changes, cwd))
+    return Listing(changes, cost.sizes_of(changes, cwd), True, cwd)
 
 
 def history_weights(cwd: str | None, all_objects: bool, pathspecs: Sequence[str] = ()) -> dict[bytes, int]:

@@ -101,10 +101,58 @@ def test_a_path_weighs_the_versions_git_reads_and_whole_added_files_more(tmp_pat
 
     repo = GitRepo(tmp_path)
     repo.write("added.txt", "a" * 9999 + "\n")
-    repo.write("changed.txt", "b" * 4999 + "\n")
+    repo.write("changed.txt", ("b" * 99 + "\n") * 50)
     repo.commit("add both")
-    repo.write("changed.txt", "c" * 4999 + "\n")
+    repo.write("changed.txt", ("b" * 99 + "\n") * 49 + "c" * 99 + "\n")
     repo.commit("change one")
     weights = history_weights(str(repo.path), all_objects=False)
     assert weights[b"added.txt"] == 10_000 * (1 + ADDED_EXTRA)
     assert weights[b"changed.txt"] == 5_000 * (1 + ADDED_EXTRA) + 5_000 + 5_000
+
+
+def test_a_path_of_long_lines_weighs_each_version_changed_as_added(tmp_path: Path) -> None:
+    """A change to a file of one long line (haystack's data.json: 1.2 MB of JSON on one line,
+    rewritten by 438 commits) is read whole by byok-ci, as a file added is: its versions weigh
+    as added ones, decided from the path's largest version, and a binary one does not."""
+    from byok_ci.sources.git.cost import ADDED_EXTRA, LONG_LINE_EXTRA
+    from byok_ci.sources.git.sharding import history_weights
+
+    repo = GitRepo(tmp_path)
+    size = 16_384  # lines of more than byok_ci.sources.git.cost.LONG_LINE bytes
+    lines = ("d" * 99 + "\n") * (size // 100)
+    repo.write("long.json", "[" + "a" * (size - 3) + "]\n")
+    repo.write("lines.txt", lines)
+    repo.write("binary.bin", "\0" + "b" * (size - 1))
+    repo.commit("add")
+    repo.write("long.json", "[" + "b" * (size - 3) + "]\n")
+    repo.write("lines.txt", lines[:-100] + "e" * 99 + "\n")
+    repo.write("binary.bin", "\0" + "c" * (size - 1))
+    repo.commit("change")
+    weights = history_weights(str(repo.path), all_objects=False)
+    added = (size // 100 * 100) * (1 + ADDED_EXTRA)
+    assert weights[b"lines.txt"] == added + 2 * (size // 100 * 100)
+    assert weights[b"binary.bin"] == size * (1 + ADDED_EXTRA) + 2 * size
+    assert weights[b"long.json"] == size * (1 + ADDED_EXTRA) + size + size * (1 + LONG_LINE_EXTRA)
+
+
+def test_a_path_of_long_lines_gets_a_shard_apart_from_paths_git_weighs_alike(tmp_path: Path) -> None:
+    """haystack's data.json and docs-website/ weighed about alike by git's bytes and were packed
+    into one shard, which then took twice the others' time: a path rewritten whole by each
+    change is weighed by what byok-ci reads too, and no longer shares a shard with paths git
+    alone weighs like it."""
+    from byok_ci.shard import tree_plan, unit_owner
+    from byok_ci.sources.git.sharding import history_weights
+
+    repo = GitRepo(tmp_path)
+    size = 16_384
+    for version in range(4):
+        for name in ("a.txt", "b.txt"):
+            repo.write(name, "".join(f"{name} {line} {version if line == 7 else 0}".ljust(99) + "\n"
+                                     for line in range(size // 100)))
+        repo.write("long.json", "[" + str(version) * (size // 100 * 100 - 3) + "]\n")
+        repo.commit(f"version {version}")
+    weights = history_weights(str(repo.path), all_objects=False)
+    names = {path.decode(): weight for path, weight in weights.items()}
+    plan = tree_plan(names, 2)
+    owner = unit_owner(plan.units, 2, plan.ranges)
+    assert owner("long.json") not in {owner("a.txt"), owner("b.txt")}
