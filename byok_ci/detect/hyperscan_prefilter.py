@@ -22,6 +22,7 @@ version, because compiling costs more than scanning a small tree.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -97,7 +98,7 @@ def cache_dir() -> Path:
 
 # Changes whenever _databases lays the databases out differently, so cached databases of
 # another layout are never loaded.
-_LAYOUT = "two-pass-9"
+_LAYOUT = "two-pass-10"
 
 
 class HyperscanPrefilter:
@@ -114,16 +115,17 @@ class HyperscanPrefilter:
 
         self._hyperscan = hyperscan
         self._keywords = KeywordPrefilter(rules, check_shapes=False)  # Hyperscan checks shapes
-        gates, of_rule = _gates(rules)
-        second, self._second_of = _second_pass(rules)
+        version = getattr(hyperscan, "__version__", "")
+        key = sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}".encode()).hexdigest()[:24]
+        self._cache_path = cache_dir() / f"hyperscan-{key}.db"  # where the databases are kept
+        gates, of_rule, second, self._second_of = self._layout(rules)
         self._second_expressions = second
         # A rule with context fires only with its shape's expression: in the first pass
         # (this id), or in the second (_second_of).
         self._gate_of = {index: len(rules) + n for index, n in of_rule.items() if index not in self._second_of}
         self._count = len(rules)
-        self._encoded = (len(rules) + len(gates), len(rules) + len(gates) + 1)
-        self._cache_path = Path()  # where the databases are kept (_load_or_build)
-        databases = self._load_or_build(rules, digest, 1 + len(second))
+        self._encoded = (len(rules) + gates, len(rules) + gates + 1)
+        databases = self._load_or_build(rules, 1 + len(second))
         self._database, self._second = databases[0], databases[1:]
         # Hyperscan scratch space may be used by one scan at a time: one per thread and
         # database, and a forked worker (which inherits the parent's) makes its own.
@@ -131,11 +133,32 @@ class HyperscanPrefilter:
         self._words: Any = None  # keywords_in's database
         self._runs: Any = None  # _run_shapes' database
 
-    def _load_or_build(self, rules: Sequence[Rule], digest: str, count: int) -> list[Any]:
+    def _layout(self, rules: Sequence[Rule]) -> tuple[int, dict[int, int], list[bytes], dict[int, tuple[int, int]]]:
+        """How many gates the first pass has, the gate of each rule with context, the second
+        pass's expressions and each rule's pair of them (:func:`_gates`, :func:`_second_pass`).
+        Read from the cache beside the databases as JSON data when it is there and fits the
+        rules: working it out parses every rule's pattern, 5-10 ms of a large scan's serial
+        start-up (more than loading the databases)."""
+        path = self._cache_path.with_suffix(".layout")
+        use_cache = caches_in_use()
+        cached = read_cache_file(path) if use_cache else None
+        if cached is not None:
+            try:
+                return _layout_from(json.loads(cached), len(rules))
+            except (ValueError, TypeError, KeyError):  # damaged or not ours: worked out again
+                pass
+        gates, of_rule = _gates(rules)
+        second, second_of = _second_pass(rules)
+        if use_cache:
+            data = {"gates": len(gates), "gate_of": list(of_rule.items()),
+                    "second": [e.decode("latin-1") for e in second],
+                    "second_of": [(index, *pair) for index, pair in second_of.items()]}
+            _write_cache(path, json.dumps(data).encode())
+        return len(gates), of_rule, second, second_of
+
+    def _load_or_build(self, rules: Sequence[Rule], count: int) -> list[Any]:
         hyperscan = self._hyperscan
-        version = getattr(hyperscan, "__version__", "")
-        key = sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}".encode()).hexdigest()[:24]
-        path = self._cache_path = cache_dir() / f"hyperscan-{key}.db"
+        path = self._cache_path
         # A database that never matches would make every scan pass: read only one this user
         # alone can have written, and none on CI machines (byok_ci.paths.caches_in_use).
         use_cache = caches_in_use()
@@ -150,13 +173,7 @@ class HyperscanPrefilter:
         databases = _databases(rules, hyperscan)
         if not use_cache:
             return databases
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(_pack([hyperscan.dumpb(database) for database in databases]))
-            os.replace(partial, path)
-        except OSError:
-            pass  # a read-only home only costs the compile next time
+        _write_cache(path, _pack([hyperscan.dumpb(database) for database in databases]))
         return databases
 
     def spans(self, text: str) -> dict[int, Spans]:
@@ -386,6 +403,30 @@ class HyperscanPrefilter:
         data = text.encode("utf-8", "surrogatepass")
         fired = self._fired(data)
         return bool(self._rules_fired(data, fired, sharp=False, first=True)) or self._shape_of_any(data, fired, alone)
+
+
+def _layout_from(data: Any, count: int) -> tuple[int, dict[int, int], list[bytes], dict[int, tuple[int, int]]]:
+    """:meth:`HyperscanPrefilter._layout` of its JSON form, checked (ValueError, TypeError or
+    KeyError when it does not fit ``count`` rules)."""
+    gates = int(data["gates"])
+    gate_of = {int(index): int(n) for index, n in data["gate_of"]}
+    second = [str(e).encode("latin-1") for e in data["second"]]
+    second_of = {int(index): (int(loose), int(sharp)) for index, loose, sharp in data["second_of"]}
+    if (not all(0 <= i < count and 0 <= n < gates for i, n in gate_of.items())
+            or not all(0 <= i < count and 0 <= a < len(second) and 0 <= b < len(second) for i, (a, b) in second_of.items())):
+        raise ValueError("a layout for other rules")
+    return gates, gate_of, second, second_of
+
+
+def _write_cache(path: Path, data: bytes) -> None:
+    """``data`` as the cache file ``path``, whole or not at all (another scan may read it)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only home only costs the compile next time
 
 
 # Forks this process came through: a forked worker inherits the parent's scratch spaces and
