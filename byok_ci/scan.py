@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -45,6 +46,11 @@ BATCH_FILES = 2000  # a tree of small files reaches workers in batches of this m
 # So many files make a scan large whatever their size (and the walk's look-ahead, listed
 # before detection starts, stays this short: memory does not grow with the tree).
 PARALLEL_MIN_FILES = 20_000
+# The walk is listed this many batches ahead of the workers, so the last batches can be cut
+# smaller (down to about these sizes) and the workers end together (see _batches).
+WALK_AHEAD = 3
+LAST_BATCH_BYTES = 256 << 10
+LAST_BATCH_FILES = BATCH_FILES // 16
 
 
 def file_source(paths: Sequence[str], options: WalkOptions, settings: Settings, reading: Reading | None = None) -> FileSource:
@@ -256,18 +262,39 @@ def scan_text(text: str, path: str = "<text>", *, rules: RuleSet | None = None) 
     return sorted(detector.detect(Chunk(text=text, path=path)), key=Finding.sort_key)
 
 
-def _batches(entries: Iterable[FileEntry], target: int, unknown: int = 0) -> Iterator[list[FileEntry]]:
+def _batches(entries: Iterable[FileEntry], target: int, unknown: int = 0, workers: int = 1) -> Iterator[list[FileEntry]]:
     """``entries`` in batches of about ``target`` bytes or BATCH_FILES files, as they come
-    (a file whose size the walk did not take counts as ``unknown`` bytes)."""
-    batch: list[FileEntry] = []
-    size = 0
-    for entry in entries:
-        batch.append(entry)
-        size += entry.size if entry.size >= 0 else unknown
-        if size >= target or len(batch) >= BATCH_FILES:
-            yield batch
-            batch, size = [], 0
-    if batch:
+    (a file whose size the walk did not take counts as ``unknown`` bytes). The walk is read
+    :data:`WALK_AHEAD` batches ahead, so its end is known before the last batches are cut:
+    those take a ``1 / (2 × workers)`` share of what is left each (down to
+    :data:`LAST_BATCH_BYTES`), and the ``workers`` end together instead of one idling while
+    another reads a whole last batch."""
+    walk = iter(entries)
+    pending: deque[FileEntry] = deque()
+    pending_size = 0
+    walking = True
+    while True:
+        while walking and pending_size < WALK_AHEAD * target and len(pending) < WALK_AHEAD * BATCH_FILES:
+            entry = next(walk, None)
+            if entry is None:
+                walking = False
+                break
+            pending.append(entry)
+            pending_size += entry.size if entry.size >= 0 else unknown
+        if not pending:
+            return
+        most, files = target, BATCH_FILES
+        if not walking:
+            shares = 2 * max(workers, 1)
+            most = min(target, max(pending_size // shares, LAST_BATCH_BYTES))
+            files = min(BATCH_FILES, max(len(pending) // shares, LAST_BATCH_FILES))
+        batch: list[FileEntry] = []
+        size = 0
+        while pending and size < most and len(batch) < files:
+            entry = pending.popleft()
+            batch.append(entry)
+            size += entry.size if entry.size >= 0 else unknown
+        pending_size -= size
         yield batch
 
 
@@ -324,7 +351,7 @@ def _in_workers(
     errors: list[ScanError] = []
     stats = Stats()
     done = 0
-    batches = _packed(_batches(entries, BATCH_BYTES, unknown))
+    batches = _packed(_batches(entries, BATCH_BYTES, unknown, jobs))
     state = (options, run.settings, detector)
 
     def results() -> Iterator[tuple[Packed, tuple[list[Finding], list[ScanError], Stats]]]:
