@@ -190,6 +190,7 @@ class NameSieve:
         self._pending: list[str] = []
         self._kept: list[str] = []
         self._may_hold = getattr(prefilter, "may_hold", None)
+        self._worded = getattr(prefilter, "worded", None)
         self._alone: frozenset[int] = frozenset()
         if self._may_hold is not None:
             from byok_ci.detect.anywhere import anchors_of
@@ -228,8 +229,16 @@ class NameSieve:
         if self._may_hold is not None:
             # A batch may fire by one name's provider and another's long run: each name is
             # judged alone in the end (keys_in_names), so only names that may hold a key
-            # alone are kept, found by halving the batches that fire.
-            pending = self._may_hold_alone(pending)
+            # alone are kept, found by halving the batches that fire. Names with a provider's
+            # word are halved apart from the others: together, a tree's names fire in nearly
+            # every half (a few hundred scans a batch); apart, the others fire only for a
+            # name that may hold a key, and those with a word halve among fewer.
+            worded = self._worded(pending) if self._worded is not None else [False] * len(pending)
+            kept = set()
+            for part in ([n for n, w in zip(pending, worded) if w], [n for n, w in zip(pending, worded) if not w]):
+                if part:
+                    kept.update(self._may_hold_alone(part))
+            pending = [name for name in pending if name in kept]
             if not pending:
                 return
         joined = "\n".join(pending)

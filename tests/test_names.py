@@ -178,3 +178,39 @@ def test_names_of_a_batch_are_sifted_by_halving_not_one_by_one(
     list(sieve.watch(Entry(name, name, 1) for name in names))
     assert key_name in sieve.names()
     assert len(calls) < 100
+
+
+def test_names_with_a_provider_word_are_halved_apart_from_the_others(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A tree's names: hundreds say a provider ("azure", "cohere"), hundreds are long runs.
+    Halved together nearly every half fired by one's word and another's run (723 scans for
+    haystack's 10,720 names); halved apart, the names kept are the same, in the walk's order,
+    for a fraction of the scans."""
+    import pytest
+
+    pytest.importorskip("hyperscan")
+    from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter
+    from byok_ci.keygen import generate_key
+    from byok_ci.scan import NameSieve
+    from byok_ci.sources.read import Entry
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    calls = []
+    original = prefilter.may_hold
+    monkeypatch.setattr(prefilter, "may_hold", lambda text, alone: calls.append(text) or original(text, alone))
+    names = []
+    for n in range(1500):
+        names.append(f"docs/integrations/{('azure', 'cohere', 'aws', 'mistral')[n % 4]}/guide_{n}.md")
+        names.append(f"pkg/{rng.choice('abcdefgh') * 3}{'components' * 5}/module_{n}.py")
+    for rule_id, at in (("groq.api-key", 700), ("cohere.api-key", 2100)):
+        rule = shipped_rules.get(rule_id)
+        assert rule is not None
+        names.insert(at, f"backup/{rule.keywords[0]}_{generate_key(rule, rng)}.env")
+    sieve = NameSieve(shipped_rules, prefilter)
+    alone = [name for name in names if original(name, sieve._alone)]
+    assert len(alone) >= 2
+    list(sieve.watch(Entry(name, name, 1) for name in names))
+    assert sieve.names() == alone
+    assert len(calls) < 120, len(calls)  # 5,255 halved together

@@ -22,7 +22,8 @@ version, because compiling costs more than scanning a small tree.
 
 from __future__ import annotations
 
-import json
+import bisect
+import itertools
 import os
 import re
 import threading
@@ -31,9 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from byok_ci._sha256 import sha256  # not hashlib: loading OpenSSL costs a large scan's start-up 3 ms
-from byok_ci.detect.hyperscan_expressions import _expressions, _gates, _second_pass, _widened
+from byok_ci.detect.hyperscan_expressions import Layout, _expressions, _gates, _second_pass, _widened
+from byok_ci.detect.hyperscan_expressions import layout_data, layout_from
 from byok_ci.detect.prefilter import KeywordPrefilter, Spans
-from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir
+from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir, write_cache_file
 from byok_ci.rules.model import Rule
 
 
@@ -47,10 +49,11 @@ def _compiles(expression: bytes, hyperscan: Any) -> bool:
     return True
 
 
-def _compile(expressions: Sequence[bytes], ids: Sequence[int], hyperscan: Any) -> Any:
+def _compile(expressions: Sequence[bytes], ids: Sequence[int], hyperscan: Any, every: bool = False) -> Any:
+    """The database of ``expressions``; each reports its first match only, or (``every``) all."""
     database = hyperscan.Database()
     database.compile(expressions=[_widened(e) for e in expressions], ids=list(ids), elements=len(expressions),
-                     flags=[_flags(hyperscan)] * len(expressions))
+                     flags=[0 if every else _flags(hyperscan)] * len(expressions))
     return database
 
 
@@ -133,7 +136,7 @@ class HyperscanPrefilter:
         self._words: Any = None  # keywords_in's database
         self._runs: Any = None  # _run_shapes' database
 
-    def _layout(self, rules: Sequence[Rule]) -> tuple[int, dict[int, int], list[bytes], dict[int, tuple[int, int]]]:
+    def _layout(self, rules: Sequence[Rule]) -> Layout:
         """How many gates the first pass has, the gate of each rule with context, the second
         pass's expressions and each rule's pair of them (:func:`_gates`, :func:`_second_pass`).
         Read from the cache beside the databases as JSON data when it is there and fits the
@@ -144,16 +147,13 @@ class HyperscanPrefilter:
         cached = read_cache_file(path) if use_cache else None
         if cached is not None:
             try:
-                return _layout_from(json.loads(cached), len(rules))
+                return layout_from(cached, len(rules))
             except (ValueError, TypeError, KeyError):  # damaged or not ours: worked out again
                 pass
         gates, of_rule = _gates(rules)
         second, second_of = _second_pass(rules)
         if use_cache:
-            data = {"gates": len(gates), "gate_of": list(of_rule.items()),
-                    "second": [e.decode("latin-1") for e in second],
-                    "second_of": [(index, *pair) for index, pair in second_of.items()]}
-            _write_cache(path, json.dumps(data).encode())
+            write_cache_file(path, layout_data(len(gates), of_rule, second, second_of))
         return len(gates), of_rule, second, second_of
 
     def _load_or_build(self, rules: Sequence[Rule], count: int) -> list[Any]:
@@ -173,7 +173,7 @@ class HyperscanPrefilter:
         databases = _databases(rules, hyperscan)
         if not use_cache:
             return databases
-        _write_cache(path, _pack([hyperscan.dumpb(database) for database in databases]))
+        write_cache_file(path, _pack([hyperscan.dumpb(database) for database in databases]))
         return databases
 
     def spans(self, text: str) -> dict[int, Spans]:
@@ -357,12 +357,7 @@ class HyperscanPrefilter:
                 pass
         database = build()
         if use_cache:
-            try:
-                partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-                partial.write_bytes(hyperscan.dumpb(database))
-                os.replace(partial, path)
-            except OSError:
-                pass  # a read-only home only costs the compile next time
+            write_cache_file(path, hyperscan.dumpb(database))
         return database
 
     def keywords_in(self, data: bytes) -> set[int]:
@@ -370,14 +365,39 @@ class HyperscanPrefilter:
         of those literals alone, built on first use: whole files of a history are asked)."""
         words = self._words
         if words is None:
-            pairs = [(re.escape(keyword).encode(), index) for index in (*self._gate_of, *self._second_of)
-                     for keyword in self._keywords.keywords_of(index)]
-            words = self._words = _compile([e for e, _ in pairs], [i for _, i in pairs], self._hyperscan)
+            words = self._words = _compile(*self._context_words(), self._hyperscan)
         return self._scan_with(words, "words", data)
+
+    def _context_words(self) -> tuple[list[bytes], list[int]]:
+        pairs = [(re.escape(keyword).encode(), index) for index in (*self._gate_of, *self._second_of)
+                 for keyword in self._keywords.keywords_of(index)]
+        return [e for e, _ in pairs], [i for _, i in pairs]
+
+    def worded(self, names: Sequence[str]) -> list[bool]:
+        """For each of ``names``, whether a keyword of a rule with context occurs in it: one
+        scan of them joined, every occurrence reported (a database of its own, kept as the
+        others are). A name sieve sifts such names apart from the others, which then cannot
+        fire together by one's keyword and another's long run."""
+        words = self._kept("wordlines", lambda: _compile(*self._context_words(), self._hyperscan, every=True))
+        data = "\n".join(names).encode("utf-8", "surrogatepass")
+        ends: list[int] = []
+        words.scan(data, match_event_handler=_end, context=ends, scratch=self._scratch(words, "wordlines"))
+        # Where each name's line ends (its newline's offset + 1): a match ending at ``end``
+        # lies in the first name whose line ends at or after it.
+        lines = list(itertools.accumulate(len(name.encode("utf-8", "surrogatepass")) + 1 for name in names))
+        out = [False] * len(names)
+        for end in ends:
+            out[bisect.bisect_left(lines, end)] = True
+        return out
 
     def _scan_with(self, database: Any, name: int | str, data: bytes) -> set[int]:
         """The ids of ``database`` that match in ``data``, with this thread's scratch space for
         it (``name``: which database; made again in a forked worker)."""
+        fired: set[int] = set()
+        database.scan(data, match_event_handler=_collect, context=fired, scratch=self._scratch(database, name))
+        return fired
+
+    def _scratch(self, database: Any, name: int | str) -> Any:
         local = self._local
         if getattr(local, "forks", None) != _forks:
             local.scratch = {}
@@ -385,9 +405,7 @@ class HyperscanPrefilter:
         scratch = local.scratch.get(name)
         if scratch is None:
             scratch = local.scratch[name] = self._hyperscan.Scratch(database)
-        fired: set[int] = set()
-        database.scan(data, match_event_handler=_collect, context=fired, scratch=scratch)
-        return fired
+        return scratch
 
     def _fired(self, data: bytes, second: int = -1) -> set[int]:
         """The ids that match in ``data`` of the first pass's expressions, or (``second``)
@@ -403,30 +421,6 @@ class HyperscanPrefilter:
         data = text.encode("utf-8", "surrogatepass")
         fired = self._fired(data)
         return bool(self._rules_fired(data, fired, sharp=False, first=True)) or self._shape_of_any(data, fired, alone)
-
-
-def _layout_from(data: Any, count: int) -> tuple[int, dict[int, int], list[bytes], dict[int, tuple[int, int]]]:
-    """:meth:`HyperscanPrefilter._layout` of its JSON form, checked (ValueError, TypeError or
-    KeyError when it does not fit ``count`` rules)."""
-    gates = int(data["gates"])
-    gate_of = {int(index): int(n) for index, n in data["gate_of"]}
-    second = [str(e).encode("latin-1") for e in data["second"]]
-    second_of = {int(index): (int(loose), int(sharp)) for index, loose, sharp in data["second_of"]}
-    if (not all(0 <= i < count and 0 <= n < gates for i, n in gate_of.items())
-            or not all(0 <= i < count and 0 <= a < len(second) and 0 <= b < len(second) for i, (a, b) in second_of.items())):
-        raise ValueError("a layout for other rules")
-    return gates, gate_of, second, second_of
-
-
-def _write_cache(path: Path, data: bytes) -> None:
-    """``data`` as the cache file ``path``, whole or not at all (another scan may read it)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    except OSError:
-        pass  # a read-only home only costs the compile next time
 
 
 # Forks this process came through: a forked worker inherits the parent's scratch spaces and
@@ -446,3 +440,7 @@ if hasattr(os, "register_at_fork"):
 
 def _collect(expression: int, _start: int, _end: int, _flags: int, fired: set[int]) -> None:
     fired.add(expression)
+
+
+def _end(_expression: int, _start: int, end: int, _flags: int, ends: list[int]) -> None:
+    ends.append(end)
