@@ -380,8 +380,7 @@ class HyperscanPrefilter:
         fire together by one's keyword and another's long run."""
         words = self._kept("wordlines", lambda: _compile(*self._context_words(), self._hyperscan, every=True))
         data = "\n".join(names).encode("utf-8", "surrogatepass")
-        ends: list[int] = []
-        words.scan(data, match_event_handler=_end, context=ends, scratch=self._scratch(words, "wordlines"))
+        ends: list[int] = self._scan_with(words, "wordlines", data, _end, [])
         # Where each name's line ends (its newline's offset + 1): a match ending at ``end``
         # lies in the first name whose line ends at or after it.
         lines = list(itertools.accumulate(len(name.encode("utf-8", "surrogatepass")) + 1 for name in names))
@@ -390,14 +389,10 @@ class HyperscanPrefilter:
             out[bisect.bisect_left(lines, end)] = True
         return out
 
-    def _scan_with(self, database: Any, name: int | str, data: bytes) -> set[int]:
+    def _scan_with(self, database: Any, name: int | str, data: bytes, handler: Any = None, into: Any = None) -> Any:
         """The ids of ``database`` that match in ``data``, with this thread's scratch space for
-        it (``name``: which database; made again in a forked worker)."""
-        fired: set[int] = set()
-        database.scan(data, match_event_handler=_collect, context=fired, scratch=self._scratch(database, name))
-        return fired
-
-    def _scratch(self, database: Any, name: int | str) -> Any:
+        it (``name``: which database; made again in a forked worker); or what ``handler``
+        gathers of the matches ``into`` (returned)."""
         local = self._local
         if getattr(local, "forks", None) != _forks:
             local.scratch = {}
@@ -405,7 +400,9 @@ class HyperscanPrefilter:
         scratch = local.scratch.get(name)
         if scratch is None:
             scratch = local.scratch[name] = self._hyperscan.Scratch(database)
-        return scratch
+        fired = set() if into is None else into
+        database.scan(data, match_event_handler=handler or _collect, context=fired, scratch=scratch)
+        return fired
 
     def _fired(self, data: bytes, second: int = -1) -> set[int]:
         """The ids that match in ``data`` of the first pass's expressions, or (``second``)
