@@ -278,32 +278,33 @@ def _batches(entries: Iterable[FileEntry], target: int, unknown: int = 0, worker
     those take a ``1 / (2 × workers)`` share of what is left each (down to
     :data:`LAST_BATCH_BYTES`), and the ``workers`` end together instead of one idling while
     another reads a whole last batch."""
-    walk = iter(entries)
-    pending: deque[FileEntry] = deque()
-    pending_size = 0
-    walking = True
-    while True:
-        while walking and pending_size < WALK_AHEAD * target and len(pending) < WALK_AHEAD * BATCH_FILES:
-            entry = next(walk, None)
-            if entry is None:
-                walking = False
-                break
-            pending.append(entry)
-            pending_size += entry.size if entry.size >= 0 else unknown
-        if not pending:
-            return
-        most, files = target, BATCH_FILES
-        if not walking:
-            shares = 2 * max(workers, 1)
-            most = min(target, max(pending_size // shares, LAST_BATCH_BYTES))
-            files = min(BATCH_FILES, max(len(pending) // shares, LAST_BATCH_FILES))
-        batch: list[FileEntry] = []
-        size = 0
-        while pending and size < most and len(batch) < files:
-            entry = pending.popleft()
-            batch.append(entry)
-            size += entry.size if entry.size >= 0 else unknown
-        pending_size -= size
+    ahead: deque[list[FileEntry]] = deque()
+    for batch in _cut(entries, target, BATCH_FILES, unknown):
+        ahead.append(batch)
+        if len(ahead) > WALK_AHEAD:
+            yield ahead.popleft()
+    rest = [entry for batch in ahead for entry in batch]
+    weight = sum(entry.size if entry.size >= 0 else unknown for entry in rest)
+    shares = 2 * max(workers, 1)
+    while rest:
+        most = min(target, max(weight // shares, LAST_BATCH_BYTES))
+        batch = next(_cut(rest, most, min(BATCH_FILES, max(len(rest) // shares, LAST_BATCH_FILES)), unknown))
+        del rest[:len(batch)]
+        weight -= sum(entry.size if entry.size >= 0 else unknown for entry in batch)
+        yield batch
+
+
+def _cut(entries: Iterable[FileEntry], target: int, files: int, unknown: int) -> Iterator[list[FileEntry]]:
+    """``entries`` in batches of ``target`` bytes or ``files`` files (the last one smaller)."""
+    batch: list[FileEntry] = []
+    size = 0
+    for entry in entries:
+        batch.append(entry)
+        size += entry.size if entry.size >= 0 else unknown
+        if size >= target or len(batch) >= files:
+            yield batch
+            batch, size = [], 0
+    if batch:
         yield batch
 
 
