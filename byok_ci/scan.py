@@ -204,6 +204,9 @@ class NameSieve:
             if len(self._pending) >= self.BATCH:
                 self._sift()
             yield entry
+        # The walk's last names now: a scan with workers ends its walk while they still read
+        # (batches are cut ahead), so this is not left to the end, when nothing else runs.
+        self._sift()
 
     def names(self) -> list[str]:
         self._sift()
