@@ -282,10 +282,14 @@ def _batches(entries: Iterable[FileEntry], target: int, unknown: int = 0, worker
     :data:`LAST_BATCH_BYTES`), and the ``workers`` end together instead of one idling while
     another reads a whole last batch."""
     ahead: deque[list[FileEntry]] = deque()
+    given = 0
     for batch in _cut(entries, target, BATCH_FILES, unknown):
         ahead.append(batch)
-        if len(ahead) > WALK_AHEAD:
+        # Nothing is held back until every worker has its first batch and the next one: the
+        # look-ahead grows by a batch a batch given, so the workers start at once.
+        if len(ahead) > min(WALK_AHEAD, max(0, given - workers)):
             yield ahead.popleft()
+            given += 1
     rest = [entry for batch in ahead for entry in batch]
     weight = sum(entry.size if entry.size >= 0 else unknown for entry in rest)
     shares = 2 * max(workers, 1)
