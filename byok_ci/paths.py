@@ -161,6 +161,21 @@ def caches_in_use() -> bool:
     return not any(os.environ.get(name, "").strip().lower() not in ("", "0", "false") for name in _CI_VARIABLES)
 
 
+def write_cache_file(path: Path, data: bytes) -> None:
+    """``data`` as the cache file ``path``, whole or not at all (another scan, or another
+    thread of this one, may read or write it meanwhile); a read-only home only costs the
+    work the file would have saved."""
+    import threading
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError:
+        pass
+
+
 def read_cache_file(path: Path) -> bytes | None:
     """The bytes of a cache file only this user can have written, else None: a file that is
     a symlink, owned by another user, or writable by group or others is not trusted."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -45,6 +46,11 @@ BATCH_FILES = 2000  # a tree of small files reaches workers in batches of this m
 # So many files make a scan large whatever their size (and the walk's look-ahead, listed
 # before detection starts, stays this short: memory does not grow with the tree).
 PARALLEL_MIN_FILES = 20_000
+# The walk is listed this many batches ahead of the workers, so the last batches can be cut
+# smaller (down to about these sizes) and the workers end together (see _batches).
+WALK_AHEAD = 3
+LAST_BATCH_BYTES = 256 << 10
+LAST_BATCH_FILES = BATCH_FILES // 16
 
 
 def file_source(paths: Sequence[str], options: WalkOptions, settings: Settings, reading: Reading | None = None) -> FileSource:
@@ -184,6 +190,7 @@ class NameSieve:
         self._pending: list[str] = []
         self._kept: list[str] = []
         self._may_hold = getattr(prefilter, "may_hold", None)
+        self._worded = getattr(prefilter, "worded", None)
         self._alone: frozenset[int] = frozenset()
         if self._may_hold is not None:
             from byok_ci.detect.anywhere import anchors_of
@@ -197,6 +204,9 @@ class NameSieve:
             if len(self._pending) >= self.BATCH:
                 self._sift()
             yield entry
+        # The walk's last names now: a scan with workers ends its walk while they still read
+        # (batches are cut ahead), so this is not left to the end, when nothing else runs.
+        self._sift()
 
     def names(self) -> list[str]:
         self._sift()
@@ -222,8 +232,16 @@ class NameSieve:
         if self._may_hold is not None:
             # A batch may fire by one name's provider and another's long run: each name is
             # judged alone in the end (keys_in_names), so only names that may hold a key
-            # alone are kept, found by halving the batches that fire.
-            pending = self._may_hold_alone(pending)
+            # alone are kept, found by halving the batches that fire. Names with a provider's
+            # word are halved apart from the others: together, a tree's names fire in nearly
+            # every half (a few hundred scans a batch); apart, the others fire only for a
+            # name that may hold a key, and those with a word halve among fewer.
+            worded = self._worded(pending) if self._worded is not None else [False] * len(pending)
+            kept = set()
+            for part in ([n for n, w in zip(pending, worded) if w], [n for n, w in zip(pending, worded) if not w]):
+                if part:
+                    kept.update(self._may_hold_alone(part))
+            pending = [name for name in pending if name in kept]
             if not pending:
                 return
         joined = "\n".join(pending)
@@ -256,15 +274,41 @@ def scan_text(text: str, path: str = "<text>", *, rules: RuleSet | None = None) 
     return sorted(detector.detect(Chunk(text=text, path=path)), key=Finding.sort_key)
 
 
-def _batches(entries: Iterable[FileEntry], target: int, unknown: int = 0) -> Iterator[list[FileEntry]]:
+def _batches(entries: Iterable[FileEntry], target: int, unknown: int = 0, workers: int = 1) -> Iterator[list[FileEntry]]:
     """``entries`` in batches of about ``target`` bytes or BATCH_FILES files, as they come
-    (a file whose size the walk did not take counts as ``unknown`` bytes)."""
+    (a file whose size the walk did not take counts as ``unknown`` bytes). The walk is read
+    :data:`WALK_AHEAD` batches ahead, so its end is known before the last batches are cut:
+    those take a ``1 / (2 × workers)`` share of what is left each (down to
+    :data:`LAST_BATCH_BYTES`), and the ``workers`` end together instead of one idling while
+    another reads a whole last batch."""
+    ahead: deque[list[FileEntry]] = deque()
+    given = 0
+    for batch in _cut(entries, target, BATCH_FILES, unknown):
+        ahead.append(batch)
+        # Nothing is held back until every worker has its first batch and the next one: the
+        # look-ahead grows by a batch a batch given, so the workers start at once.
+        if len(ahead) > min(WALK_AHEAD, max(0, given - workers)):
+            yield ahead.popleft()
+            given += 1
+    rest = [entry for batch in ahead for entry in batch]
+    weight = sum(entry.size if entry.size >= 0 else unknown for entry in rest)
+    shares = 2 * max(workers, 1)
+    while rest:
+        most = min(target, max(weight // shares, LAST_BATCH_BYTES))
+        batch = next(_cut(rest, most, min(BATCH_FILES, max(len(rest) // shares, LAST_BATCH_FILES)), unknown))
+        del rest[:len(batch)]
+        weight -= sum(entry.size if entry.size >= 0 else unknown for entry in batch)
+        yield batch
+
+
+def _cut(entries: Iterable[FileEntry], target: int, files: int, unknown: int) -> Iterator[list[FileEntry]]:
+    """``entries`` in batches of ``target`` bytes or ``files`` files (the last one smaller)."""
     batch: list[FileEntry] = []
     size = 0
     for entry in entries:
         batch.append(entry)
         size += entry.size if entry.size >= 0 else unknown
-        if size >= target or len(batch) >= BATCH_FILES:
+        if size >= target or len(batch) >= files:
             yield batch
             batch, size = [], 0
     if batch:
@@ -324,7 +368,7 @@ def _in_workers(
     errors: list[ScanError] = []
     stats = Stats()
     done = 0
-    batches = _packed(_batches(entries, BATCH_BYTES, unknown))
+    batches = _packed(_batches(entries, BATCH_BYTES, unknown, jobs))
     state = (options, run.settings, detector)
 
     def results() -> Iterator[tuple[Packed, tuple[list[Finding], list[ScanError], Stats]]]:

@@ -178,3 +178,69 @@ def test_names_of_a_batch_are_sifted_by_halving_not_one_by_one(
     list(sieve.watch(Entry(name, name, 1) for name in names))
     assert key_name in sieve.names()
     assert len(calls) < 100
+
+
+def test_names_with_a_provider_word_are_halved_apart_from_the_others(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A tree's names: hundreds say a provider ("azure", "cohere"), hundreds are long runs.
+    Halved together nearly every half fired by one's word and another's run (723 scans for
+    haystack's 10,720 names); halved apart, the names kept are the same, in the walk's order,
+    for a fraction of the scans."""
+    import pytest
+
+    pytest.importorskip("hyperscan")
+    from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter
+    from byok_ci.keygen import generate_key
+    from byok_ci.scan import NameSieve
+    from byok_ci.sources.read import Entry
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    calls = []
+    original = prefilter.may_hold
+    monkeypatch.setattr(prefilter, "may_hold", lambda text, alone: calls.append(text) or original(text, alone))
+    names = []
+    for n in range(1500):
+        names.append(f"docs/integrations/{('azure', 'cohere', 'aws', 'mistral')[n % 4]}/guide_{n}.md")
+        names.append(f"pkg/{rng.choice('abcdefgh') * 3}{'components' * 5}/module_{n}.py")
+    for rule_id, at in (("groq.api-key", 700), ("cohere.api-key", 2100)):
+        rule = shipped_rules.get(rule_id)
+        assert rule is not None
+        names.insert(at, f"backup/{rule.keywords[0]}_{generate_key(rule, rng)}.env")
+    sieve = NameSieve(shipped_rules, prefilter)
+    alone = [name for name in names if original(name, sieve._alone)]
+    assert len(alone) >= 2
+    list(sieve.watch(Entry(name, name, 1) for name in names))
+    assert sieve.names() == alone
+    assert len(calls) < 120, len(calls)  # 5,255 halved together
+
+
+def test_the_walks_last_names_are_sifted_as_it_ends_and_no_matcher_is_made_for_no_name(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The end of a large scan runs alone: the last names are sifted when the walk ends (with
+    workers, while they still read), and the key matcher is made only when a name, error or
+    finding is there to look at."""
+    import byok_ci.pipeline
+    from byok_ci.config import Settings
+    from byok_ci.keygen import generate_key
+    from byok_ci.scan import NameSieve, scan_paths
+    from byok_ci.sources.read import Entry
+
+    sieve = NameSieve(shipped_rules)
+    walked = list(sieve.watch(Entry(f"src/m{n}.py", f"src/m{n}.py", 1) for n in range(10)))
+    assert len(walked) == 10 and sieve._pending == []  # sifted already, not left to names()
+    made = []
+    matcher = byok_ci.pipeline.KeyMatcher
+    monkeypatch.setattr(byok_ci.pipeline, "KeyMatcher", lambda rules: made.append(1) or matcher(rules))
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "clean" / "app.py").write_text("print('hello')\n")
+    report = scan_paths([tmp_path / "clean"], rules=shipped_rules, settings=Settings(jobs=1))
+    assert not report.findings and made == []
+    rule = shipped_rules.get("groq.api-key")
+    assert rule is not None
+    (tmp_path / "named").mkdir()
+    (tmp_path / "named" / f"{generate_key(rule, rng)}.env").write_text("x = 1\n")
+    report = scan_paths([tmp_path / "named"], rules=shipped_rules, settings=Settings(jobs=1))
+    assert [f.rule_id for f in report.findings] == ["groq.api-key"] and made == [1]

@@ -343,3 +343,31 @@ _BOUNDED = re.compile(rb"(?<!\\)\{(\d+),(\d+)\}")
 
 def _widened(expression: bytes) -> bytes:
     return _BOUNDED.sub(lambda m: b"{%s,}" % m[1] if int(m[2]) > _LONGEST_BOUND else m[0], expression)
+
+
+Layout = tuple[int, dict[int, int], list[bytes], dict[int, tuple[int, int]]]
+
+
+def layout_data(gates: int, gate_of: dict[int, int], second: list[bytes], second_of: dict[int, tuple[int, int]]) -> bytes:
+    """How many :func:`_gates` there are, each rule's, and :func:`_second_pass`, as JSON
+    (the prefilter keeps it beside its cached databases)."""
+    import json
+
+    return json.dumps({"gates": gates, "gate_of": list(gate_of.items()), "second": [e.decode("latin-1") for e in second],
+                       "second_of": [(index, *pair) for index, pair in second_of.items()]}).encode()
+
+
+def layout_from(text: bytes, count: int) -> Layout:
+    """:func:`layout_data` read back, checked (ValueError, TypeError or KeyError when it does
+    not fit ``count`` rules)."""
+    import json
+
+    data = json.loads(text)
+    gates = int(data["gates"])
+    gate_of = {int(index): int(n) for index, n in data["gate_of"]}
+    second = [str(e).encode("latin-1") for e in data["second"]]
+    second_of = {int(index): (int(loose), int(sharp)) for index, loose, sharp in data["second_of"]}
+    if (not all(0 <= i < count and 0 <= n < gates for i, n in gate_of.items())
+            or not all(0 <= i < count and 0 <= a < len(second) and 0 <= b < len(second) for i, (a, b) in second_of.items())):
+        raise ValueError("a layout for other rules")
+    return gates, gate_of, second, second_of

@@ -22,6 +22,8 @@ version, because compiling costs more than scanning a small tree.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
 import re
 import threading
@@ -30,9 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from byok_ci._sha256 import sha256  # not hashlib: loading OpenSSL costs a large scan's start-up 3 ms
-from byok_ci.detect.hyperscan_expressions import _expressions, _gates, _second_pass, _widened
+from byok_ci.detect.hyperscan_expressions import Layout, _expressions, _gates, _second_pass, _widened
+from byok_ci.detect.hyperscan_expressions import layout_data, layout_from
 from byok_ci.detect.prefilter import KeywordPrefilter, Spans
-from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir
+from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir, write_cache_file
 from byok_ci.rules.model import Rule
 
 
@@ -46,10 +49,11 @@ def _compiles(expression: bytes, hyperscan: Any) -> bool:
     return True
 
 
-def _compile(expressions: Sequence[bytes], ids: Sequence[int], hyperscan: Any) -> Any:
+def _compile(expressions: Sequence[bytes], ids: Sequence[int], hyperscan: Any, every: bool = False) -> Any:
+    """The database of ``expressions``; each reports its first match only, or (``every``) all."""
     database = hyperscan.Database()
     database.compile(expressions=[_widened(e) for e in expressions], ids=list(ids), elements=len(expressions),
-                     flags=[_flags(hyperscan)] * len(expressions))
+                     flags=[0 if every else _flags(hyperscan)] * len(expressions))
     return database
 
 
@@ -97,7 +101,7 @@ def cache_dir() -> Path:
 
 # Changes whenever _databases lays the databases out differently, so cached databases of
 # another layout are never loaded.
-_LAYOUT = "two-pass-9"
+_LAYOUT = "two-pass-10"
 
 
 class HyperscanPrefilter:
@@ -114,16 +118,17 @@ class HyperscanPrefilter:
 
         self._hyperscan = hyperscan
         self._keywords = KeywordPrefilter(rules, check_shapes=False)  # Hyperscan checks shapes
-        gates, of_rule = _gates(rules)
-        second, self._second_of = _second_pass(rules)
+        version = getattr(hyperscan, "__version__", "")
+        key = sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}".encode()).hexdigest()[:24]
+        self._cache_path = cache_dir() / f"hyperscan-{key}.db"  # where the databases are kept
+        gates, of_rule, second, self._second_of = self._layout(rules)
         self._second_expressions = second
         # A rule with context fires only with its shape's expression: in the first pass
         # (this id), or in the second (_second_of).
         self._gate_of = {index: len(rules) + n for index, n in of_rule.items() if index not in self._second_of}
         self._count = len(rules)
-        self._encoded = (len(rules) + len(gates), len(rules) + len(gates) + 1)
-        self._cache_path = Path()  # where the databases are kept (_load_or_build)
-        databases = self._load_or_build(rules, digest, 1 + len(second))
+        self._encoded = (len(rules) + gates, len(rules) + gates + 1)
+        databases = self._load_or_build(rules, 1 + len(second))
         self._database, self._second = databases[0], databases[1:]
         # Hyperscan scratch space may be used by one scan at a time: one per thread and
         # database, and a forked worker (which inherits the parent's) makes its own.
@@ -131,11 +136,29 @@ class HyperscanPrefilter:
         self._words: Any = None  # keywords_in's database
         self._runs: Any = None  # _run_shapes' database
 
-    def _load_or_build(self, rules: Sequence[Rule], digest: str, count: int) -> list[Any]:
+    def _layout(self, rules: Sequence[Rule]) -> Layout:
+        """How many gates the first pass has, the gate of each rule with context, the second
+        pass's expressions and each rule's pair of them (:func:`_gates`, :func:`_second_pass`).
+        Read from the cache beside the databases as JSON data when it is there and fits the
+        rules: working it out parses every rule's pattern, 5-10 ms of a large scan's serial
+        start-up (more than loading the databases)."""
+        path = self._cache_path.with_suffix(".layout")
+        use_cache = caches_in_use()
+        cached = read_cache_file(path) if use_cache else None
+        if cached is not None:
+            try:
+                return layout_from(cached, len(rules))
+            except (ValueError, TypeError, KeyError):  # damaged or not ours: worked out again
+                pass
+        gates, of_rule = _gates(rules)
+        second, second_of = _second_pass(rules)
+        if use_cache:
+            write_cache_file(path, layout_data(len(gates), of_rule, second, second_of))
+        return len(gates), of_rule, second, second_of
+
+    def _load_or_build(self, rules: Sequence[Rule], count: int) -> list[Any]:
         hyperscan = self._hyperscan
-        version = getattr(hyperscan, "__version__", "")
-        key = sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}".encode()).hexdigest()[:24]
-        path = self._cache_path = cache_dir() / f"hyperscan-{key}.db"
+        path = self._cache_path
         # A database that never matches would make every scan pass: read only one this user
         # alone can have written, and none on CI machines (byok_ci.paths.caches_in_use).
         use_cache = caches_in_use()
@@ -150,13 +173,7 @@ class HyperscanPrefilter:
         databases = _databases(rules, hyperscan)
         if not use_cache:
             return databases
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(_pack([hyperscan.dumpb(database) for database in databases]))
-            os.replace(partial, path)
-        except OSError:
-            pass  # a read-only home only costs the compile next time
+        write_cache_file(path, _pack([hyperscan.dumpb(database) for database in databases]))
         return databases
 
     def spans(self, text: str) -> dict[int, Spans]:
@@ -340,12 +357,7 @@ class HyperscanPrefilter:
                 pass
         database = build()
         if use_cache:
-            try:
-                partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-                partial.write_bytes(hyperscan.dumpb(database))
-                os.replace(partial, path)
-            except OSError:
-                pass  # a read-only home only costs the compile next time
+            write_cache_file(path, hyperscan.dumpb(database))
         return database
 
     def keywords_in(self, data: bytes) -> set[int]:
@@ -353,14 +365,34 @@ class HyperscanPrefilter:
         of those literals alone, built on first use: whole files of a history are asked)."""
         words = self._words
         if words is None:
-            pairs = [(re.escape(keyword).encode(), index) for index in (*self._gate_of, *self._second_of)
-                     for keyword in self._keywords.keywords_of(index)]
-            words = self._words = _compile([e for e, _ in pairs], [i for _, i in pairs], self._hyperscan)
+            words = self._words = _compile(*self._context_words(), self._hyperscan)
         return self._scan_with(words, "words", data)
 
-    def _scan_with(self, database: Any, name: int | str, data: bytes) -> set[int]:
+    def _context_words(self) -> tuple[list[bytes], list[int]]:
+        pairs = [(re.escape(keyword).encode(), index) for index in (*self._gate_of, *self._second_of)
+                 for keyword in self._keywords.keywords_of(index)]
+        return [e for e, _ in pairs], [i for _, i in pairs]
+
+    def worded(self, names: Sequence[str]) -> list[bool]:
+        """For each of ``names``, whether a keyword of a rule with context occurs in it: one
+        scan of them joined, every occurrence reported (a database of its own, kept as the
+        others are). A name sieve sifts such names apart from the others, which then cannot
+        fire together by one's keyword and another's long run."""
+        words = self._kept("wordlines", lambda: _compile(*self._context_words(), self._hyperscan, every=True))
+        data = "\n".join(names).encode("utf-8", "surrogatepass")
+        ends: list[int] = self._scan_with(words, "wordlines", data, _end, [])
+        # Where each name's line ends (its newline's offset + 1): a match ending at ``end``
+        # lies in the first name whose line ends at or after it.
+        lines = list(itertools.accumulate(len(name.encode("utf-8", "surrogatepass")) + 1 for name in names))
+        out = [False] * len(names)
+        for end in ends:
+            out[bisect.bisect_left(lines, end)] = True
+        return out
+
+    def _scan_with(self, database: Any, name: int | str, data: bytes, handler: Any = None, into: Any = None) -> Any:
         """The ids of ``database`` that match in ``data``, with this thread's scratch space for
-        it (``name``: which database; made again in a forked worker)."""
+        it (``name``: which database; made again in a forked worker); or what ``handler``
+        gathers of the matches ``into`` (returned)."""
         local = self._local
         if getattr(local, "forks", None) != _forks:
             local.scratch = {}
@@ -368,8 +400,8 @@ class HyperscanPrefilter:
         scratch = local.scratch.get(name)
         if scratch is None:
             scratch = local.scratch[name] = self._hyperscan.Scratch(database)
-        fired: set[int] = set()
-        database.scan(data, match_event_handler=_collect, context=fired, scratch=scratch)
+        fired = set() if into is None else into
+        database.scan(data, match_event_handler=handler or _collect, context=fired, scratch=scratch)
         return fired
 
     def _fired(self, data: bytes, second: int = -1) -> set[int]:
@@ -405,3 +437,7 @@ if hasattr(os, "register_at_fork"):
 
 def _collect(expression: int, _start: int, _end: int, _flags: int, fired: set[int]) -> None:
     fired.add(expression)
+
+
+def _end(_expression: int, _start: int, end: int, _flags: int, ends: list[int]) -> None:
+    ends.append(end)

@@ -79,7 +79,7 @@ class Run:
         after the setup's and before the reading's."""
         found = Found(unique(list(findings)), [*self.setup_errors, *errors, *reading.errors], list(self.settings.notes))
         found = keys_in_names(
-            found, KeyMatcher(self.ruleset.rules), paths=reading.paths if names is None else names, missing=missing,
+            found, lambda: KeyMatcher(self.ruleset.rules), paths=reading.paths if names is None else names, missing=missing,
             authors=authors, refs=refs,
         )
         kept, held = self.suppression.apply(found.findings, self.root)

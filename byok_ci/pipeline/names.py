@@ -8,7 +8,7 @@ ref) and puts the redacted name in place of the name everywhere in what the scan
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from byok_ci.detect.anywhere import KeyMatcher
@@ -26,7 +26,7 @@ class Found:
 
 def keys_in_names(
     found: Found,
-    matcher: KeyMatcher,
+    make_matcher: Callable[[], KeyMatcher],
     *,
     paths: Iterable[str] = (),
     missing: Collection[str] = (),
@@ -43,8 +43,11 @@ def keys_in_names(
     authors = authors or {}
     refs = refs or {}
     everything = "\n".join([*names, *others, *authors, *refs])
+    if not everything:
+        return found  # a scan with no name to look at makes no matcher
     # One pass over every name at once: a scan whose names hold no key pays only this.
-    if not everything or not matcher.keys(everything):
+    matcher = make_matcher()
+    if not matcher.keys(everything):
         return found
     new: dict[tuple[str, str, str, str], Finding] = {}
 

@@ -86,6 +86,35 @@ def test_corrupt_cache_is_rebuilt(shipped_rules: RuleSet, tmp_path: Path, monkey
     assert Detector(shipped_rules, prefilter=prefilter).detect(Chunk(text=f"K={key}", path="p"))
 
 
+def test_the_layout_is_read_from_the_cache_and_a_damaged_one_worked_out_again(
+    shipped_rules: RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Working out which expression is which parses every rule's pattern: a large scan's
+    start-up reads it beside the databases instead, and gets the same prefilter."""
+    import byok_ci.detect.hyperscan_prefilter as module
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    chunks = corpus(shipped_rules, 7, files=10)
+    built = HyperscanPrefilter(shipped_rules.rules, "d")
+    (layout,) = tmp_path.glob("hyperscan-*.layout")
+    expected = fingerprints(Detector(shipped_rules, prefilter=built), chunks)
+
+    def parsed(_rules: object) -> object:
+        raise AssertionError("the layout was worked out again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(module, "_gates", parsed)
+        patched.setattr(module, "_second_pass", parsed)
+        cached = HyperscanPrefilter(shipped_rules.rules, "d")
+    assert (cached._gate_of, cached._second_of, cached._encoded) == (built._gate_of, built._second_of, built._encoded)
+    assert fingerprints(Detector(shipped_rules, prefilter=cached), chunks) == expected
+    for damaged in (b"garbage", b'{"gates": 1, "gate_of": [[0, 5]], "second": [], "second_of": []}'):
+        layout.write_bytes(damaged)
+        again = HyperscanPrefilter(shipped_rules.rules, "d")
+        assert fingerprints(Detector(shipped_rules, prefilter=again), chunks) == expected
+        assert layout.read_bytes() != damaged  # written again
+
+
 def test_pure_python_can_be_forced(shipped_rules: RuleSet, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("BYOK_CI_PREFILTER", "python")
     assert isinstance(fast_prefilter(shipped_rules.rules, shipped_rules.digest), KeywordPrefilter)

@@ -190,6 +190,38 @@ def test_a_walk_feeding_workers_takes_no_sizes_after_its_look_ahead_and_reads_th
     assert parallel.stats == sequential.stats.__class__(**{**vars(sequential.stats), "seconds": parallel.stats.seconds})
 
 
+def test_the_last_batches_shrink_so_the_workers_end_together() -> None:
+    """A whole last batch in one worker while the other idles was the end of every large
+    scan (30 ms of one core on haystack's tree): once the walk has ended, each batch takes a
+    share of what is left. Every file once, in the walk's order, the walk read only a few
+    batches ahead of the workers."""
+    from byok_ci.scan import BATCH_BYTES, LAST_BATCH_BYTES, WALK_AHEAD, FileEntry, _batches
+
+    sizes = [random.Random(n).randint(0, 40_000) for n in range(3_000)] + [-1] * 1_000
+    drawn = 0
+
+    def walk():  # type: ignore[no-untyped-def]
+        nonlocal drawn
+        for n, size in enumerate(sizes):
+            drawn += 1
+            yield FileEntry(f"f{n}", f"f{n}", size)
+
+    given = 0
+    batches = []
+    for batch in _batches(walk(), BATCH_BYTES, 20_000, 2):
+        if len(batches) < 3:
+            assert drawn == given + len(batch)  # the first batches go out at once: the workers start
+        batches.append(batch)
+        given += len(batch)
+        assert sum(max(e.size, 0) for e in batch) < BATCH_BYTES + 40_000
+        assert drawn == len(sizes) or drawn - given <= WALK_AHEAD * 2000  # the walk is read so far ahead only
+    assert [e.path for batch in batches for e in batch] == [f"f{n}" for n in range(len(sizes))]
+    weights = [sum(e.size if e.size >= 0 else 20_000 for e in batch) for batch in batches]
+    tail = weights[-6:]
+    assert tail == sorted(tail, reverse=True) and tail[-1] < LAST_BATCH_BYTES + 40_000
+    assert weights[0] >= BATCH_BYTES  # full batches while the walk goes on
+
+
 def test_names_in_a_walk_are_shown_as_display_path_shows_them(tmp_path: Path) -> None:
     """The walk builds an ASCII name's shown path from its directory's: the same as
     display_path, inside the report root, at it, and outside it."""

@@ -46,8 +46,11 @@ ZIP_END_WINDOW = 22 + 0xFFFF
 def _may_embed(data: bytes) -> bool:
     """Whether :func:`~byok_ci.sources.artifacts.formats.embedded` can find an archive in
     ``data``: a script (``#!``), or a zip end record in its last END_WINDOW bytes. Most
-    files are neither, and are not copied into a stream to look."""
-    return data.startswith(b"#!") or data.rfind(b"PK\x05\x06", max(0, len(data) - ZIP_END_WINDOW)) >= 0
+    files are neither, and are not copied into a stream to look. A byte 0x05 is looked for
+    first: text has none, and a search for one byte (memchr) costs a file of text less than
+    half of the search for the record's four."""
+    start = max(0, len(data) - ZIP_END_WINDOW)
+    return data.startswith(b"#!") or (data.find(b"\x05", start) >= 0 and data.rfind(b"PK\x05\x06", start) >= 0)
 
 
 def archive_limits(settings: Settings) -> ArchiveLimits:
