@@ -35,7 +35,7 @@ def found_in_context(context: ContextReader, chunker: Chunker, known: list[Findi
     pending = list(context._versions)  # as the forked process has them: its share is told by position
     child = None
     tell: int | None = None  # where the forked process hears its share
-    if len(taken[0]) + len(pending) >= SHARE_MIN_VERSIONS:
+    if len(taken[0]) // LATER_PER_VERSION + len(pending) >= SHARE_MIN_VERSIONS:
         import threading
 
         from byok_ci.pipeline.workers import Child, can_fork  # (not on a hook's path)
@@ -55,10 +55,13 @@ def found_in_context(context: ContextReader, chunker: Chunker, known: list[Findi
         wanted = context.wanted()
         firsts = context.firsts(wanted)
         if tell is not None:
-            every = SHARE_EVERY or _every(len(taken[0]), len(firsts))
+            every = (SHARE_EVERY or _every(len(taken[0]), len(firsts))) if firsts else 0
             theirs = list(range(0, len(firsts), every)) if every else []
             at = {id(version): index for index, version in enumerate(pending)}
-            _told(tell, [at[id(firsts[i])] for i in theirs])
+            positions = [at.get(id(firsts[i]), -1) for i in theirs]
+            if -1 in positions:  # (not one the forked process has: it takes none)
+                theirs, positions = [], []
+            _told(tell, positions)
             tell = None
         if child is None:
             later, errors = found_later(context, *taken, known)  # first: detect() stops git
@@ -86,11 +89,11 @@ def found_in_context(context: ContextReader, chunker: Chunker, known: list[Findi
     return later + context.found(wanted, seen, known)
 
 
-# Versions handed over for context and found_later's versions, at the least, before a forked
-# process shares the work, and its share of the versions to read: every SHARE_EVERY-th, or
-# (0) as many as balance found_later, which it runs meanwhile: found_later's versions cost
-# about 1/LATER_PER_VERSION of one version read and detected (bench/README.md, "Round 6 —
-# hist-small": ~4.6 on openai-python, ~22 on the generated history).
+# Versions handed over for context, at the least (found_later's count LATER_PER_VERSION to
+# one), before a forked process shares the work, and its share of the versions to read:
+# every SHARE_EVERY-th, or (0) as many as balance found_later, which it runs meanwhile:
+# found_later's versions cost about 1/LATER_PER_VERSION of one version read and detected
+# (bench/README.md, "Round 6 — hist-small": ~4.6 on openai-python, ~22 on the generated history).
 SHARE_MIN_VERSIONS = 48
 SHARE_EVERY = 0
 LATER_PER_VERSION = 6
