@@ -87,7 +87,11 @@ def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Setting
     from byok_ci.report.progress import commit_progress, on_terminal
     from byok_ci.scan_git import scan_git
 
-    resume_collection()  # what the scan runs is imported (byok_ci._startup)
+    if started is None:
+        # A whole history's scan makes next to no cyclic garbage (44 objects on openai-python
+        # and on a generated history alike) while a collection walks every object it keeps:
+        # collection stays paused until its process ends (bench/README.md, "Round 6 — hist-small").
+        resume_collection()  # what the scan runs is imported (byok_ci._startup)
     with commit_progress() as progress:
         return scan_git(
             target, paths, settings=settings, allow_shallow=allow_shallow,

@@ -10,6 +10,8 @@ the same order, and a process lost leaves its share to this one.
 
 from __future__ import annotations
 
+import os
+from array import array
 from collections.abc import Sequence
 
 from byok_ci.model import Finding, ScanError
@@ -27,13 +29,13 @@ def found_in_context(context: ContextReader, chunker: Chunker, known: list[Findi
     This runs after git's diffs, on one core while the other idles (a tenth to a fifth of a
     second of a history scan's wall): with many versions to read, a forked process (which
     has the detector and the patches' lineage already, and starts a git of its own) runs
-    :func:`found_later` and reads and detects some of them while this one does the rest."""
-    wanted = context.wanted()
-    firsts = context.firsts(wanted)
-    theirs: list[int] = []
-    child = None
+    :func:`found_later` at once, while this one settles which versions to read, then
+    reads and detects the share of them this one hands it while this one does the rest."""
     taken = context.take_later()
-    if len(firsts) >= SHARE_MIN_VERSIONS:
+    pending = list(context._versions)  # as the forked process has them: its share is told by position
+    child = None
+    tell: int | None = None  # where the forked process hears its share
+    if len(taken[0]) // LATER_PER_VERSION + len(pending) >= SHARE_MIN_VERSIONS:
         import threading
 
         from byok_ci.pipeline.workers import Child, can_fork  # (not on a hook's path)
@@ -41,14 +43,26 @@ def found_in_context(context: ContextReader, chunker: Chunker, known: list[Findi
         # Only where no other thread runs (a library caller's might hold a lock the
         # forked process then waits for): else this process does it all, as before.
         if can_fork() and threading.active_count() == 1:
-            every = SHARE_EVERY or _every(len(taken[0]), len(firsts))
-            theirs = list(range(0, len(firsts), every)) if every else []
-            shared = [firsts[i] for i in theirs]
+            hear, told = os.pipe()
             try:
-                child = Child(lambda: _elsewhere(context, taken, shared, known))
+                child = Child(lambda: _elsewhere(context, taken, pending, hear, told, known))
+                tell = told
             except OSError:
-                theirs = []
+                os.close(told)
+            os.close(hear)
+    theirs: list[int] = []
     try:
+        wanted = context.wanted()
+        firsts = context.firsts(wanted)
+        if tell is not None:
+            every = (SHARE_EVERY or _every(len(taken[0]), len(firsts))) if firsts else 0
+            theirs = list(range(0, len(firsts), every)) if every else []
+            at = {id(version): index for index, version in enumerate(pending)}
+            positions = [at.get(id(firsts[i]), -1) for i in theirs]
+            if -1 in positions:  # (not one the forked process has: it takes none)
+                theirs, positions = [], []
+            _told(tell, positions)
+            tell = None
         if child is None:
             later, errors = found_later(context, *taken, known)  # first: detect() stops git
         mine = sorted(set(range(len(firsts))).difference(theirs))
@@ -67,16 +81,19 @@ def found_in_context(context: ContextReader, chunker: Chunker, known: list[Findi
             if len(failed) > 1:  # git failed in both processes: one error says so, as from one
                 more = [error for error in more if error[0] >= 0 or error is failed[0]]
     finally:
+        if tell is not None:
+            os.close(tell)
         if child is not None:
             child.stop()
     chunker.reading.errors.extend(errors + [error for _, error in more])
     return later + context.found(wanted, seen, known)
 
 
-# Versions to read for context, at the least, before a forked process shares the work,
-# and its share of them: every SHARE_EVERY-th, or (0) as many as balance found_later, which
-# it also runs: found_later's versions cost about 1/LATER_PER_VERSION of one version read
-# and detected (~4 on openai-python, ~7.5 on haystack; bench/README.md, "Round 5 — hist-sched").
+# Versions handed over for context, at the least (found_later's count LATER_PER_VERSION to
+# one), before a forked process shares the work, and its share of the versions to read:
+# every SHARE_EVERY-th, or (0) as many as balance found_later, which it runs meanwhile:
+# found_later's versions cost about 1/LATER_PER_VERSION of one version read and detected
+# (bench/README.md, "Round 6 — hist-small": ~4.6 on openai-python, ~22 on the generated history).
 SHARE_MIN_VERSIONS = 48
 SHARE_EVERY = 0
 LATER_PER_VERSION = 6
@@ -89,12 +106,29 @@ def _every(later: int, versions: int) -> int:
     return max(2, round(1 / share)) if share * versions >= 1 else 0
 
 
-def _elsewhere(context: ContextReader, taken: tuple[list[AddedContext], list[Patched]], versions: list[InContext],
-               known: list[Finding]) -> tuple[tuple[list[Finding], list[ScanError]],
-                                              tuple[dict[Seen, list[Finding]], list[tuple[int, ScanError]]]]:
-    """In a forked process: :func:`found_later` of ``taken``, then ``versions`` detected (git of its own)."""
+def _told(tell: int, positions: list[int]) -> None:
+    """Hand the forked process its share (positions in its list of versions) and close the pipe."""
+    try:
+        with open(tell, "wb", closefd=True) as sink:
+            sink.write(array("I", positions).tobytes())
+    except OSError:
+        pass  # the process is gone: its result says so, and its share is done here
+
+
+def _elsewhere(context: ContextReader, taken: tuple[list[AddedContext], list[Patched]], pending: list[InContext],
+               hear: int, tell: int, known: list[Finding]
+               ) -> tuple[tuple[list[Finding], list[ScanError]],
+                          tuple[dict[Seen, list[Finding]], list[tuple[int, ScanError]]]]:
+    """In a forked process: :func:`found_later` of ``taken``, then the versions of ``pending``
+    the scan hands over (by position, on ``hear``) detected (git of its own)."""
+    os.close(tell)
     context.forget_git()
-    return found_later(context, *taken, known), context.detect(versions)
+    later = found_later(context, *taken, known)
+    with open(hear, "rb", closefd=True) as source:
+        told = source.read()
+    positions = array("I")
+    positions.frombytes(told[:len(told) - len(told) % positions.itemsize])
+    return later, context.detect([pending[i] for i in positions])
 
 
 def _at(indices: Sequence[int], errors: list[tuple[int, ScanError]]) -> list[tuple[int, ScanError]]:
