@@ -151,24 +151,31 @@ def test_hyperscan_drops_only_names_the_key_matcher_finds_nothing_in(
     assert sieve.names() == [] and sieve._matcher is None
 
 
+def _counted_prefilter(tmp_path: Path, shipped_rules: RuleSet, monkeypatch):  # type: ignore[no-untyped-def]
+    """A Hyperscan prefilter whose ``may_hold`` calls are recorded: (prefilter, calls, the unrecorded ``may_hold``)."""
+    import pytest
+
+    pytest.importorskip("hyperscan")
+    from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
+    calls: list[str] = []
+    original = prefilter.may_hold
+    monkeypatch.setattr(prefilter, "may_hold", lambda text, alone: calls.append(text) or original(text, alone))
+    return prefilter, calls, original
+
+
 def test_names_of_a_batch_are_sifted_by_halving_not_one_by_one(
     tmp_path: Path, shipped_rules: RuleSet, rng: random.Random, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     """A batch fires whenever one name says "aws" and another is a long path: the names
     that may hold a key alone are found in a few dozen scans, not one scan a name."""
-    import pytest
-
-    pytest.importorskip("hyperscan")
-    from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter
     from byok_ci.keygen import generate_key
     from byok_ci.scan import NameSieve
     from byok_ci.sources.read import Entry
 
-    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
-    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
-    calls = []
-    original = prefilter.may_hold
-    monkeypatch.setattr(prefilter, "may_hold", lambda text, alone: calls.append(text) or original(text, alone))
+    prefilter, calls, original = _counted_prefilter(tmp_path, shipped_rules, monkeypatch)
     rule = shipped_rules.get("groq.api-key")
     assert rule is not None
     key_name = f"dist/{generate_key(rule, rng)}.env"
@@ -187,19 +194,11 @@ def test_names_with_a_provider_word_are_halved_apart_from_the_others(
     Halved together nearly every half fired by one's word and another's run (723 scans for
     haystack's 10,720 names); halved apart, the names kept are the same, in the walk's order,
     for a fraction of the scans."""
-    import pytest
-
-    pytest.importorskip("hyperscan")
-    from byok_ci.detect.hyperscan_prefilter import HyperscanPrefilter
     from byok_ci.keygen import generate_key
     from byok_ci.scan import NameSieve
     from byok_ci.sources.read import Entry
 
-    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
-    prefilter = HyperscanPrefilter(shipped_rules.rules, "t")
-    calls = []
-    original = prefilter.may_hold
-    monkeypatch.setattr(prefilter, "may_hold", lambda text, alone: calls.append(text) or original(text, alone))
+    prefilter, calls, original = _counted_prefilter(tmp_path, shipped_rules, monkeypatch)
     names = []
     for n in range(1500):
         names.append(f"docs/integrations/{('azure', 'cohere', 'aws', 'mistral')[n % 4]}/guide_{n}.md")
