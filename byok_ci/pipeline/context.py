@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from byok_ci.model import Finding, ScanError
 from byok_ci.sources.git.blobs import ContextReader, Patched, Seen
@@ -123,12 +123,33 @@ def _elsewhere(context: ContextReader, taken: tuple[list[AddedContext], list[Pat
     the scan hands over (by position, on ``hear``) detected (git of its own)."""
     os.close(tell)
     context.forget_git()
+    heard = _listen(hear)
     later = found_later(context, *taken, known)
-    with open(hear, "rb", closefd=True) as source:
-        told = source.read()
-    positions = array("I")
-    positions.frombytes(told[:len(told) - len(told) % positions.itemsize])
-    return later, context.detect([pending[i] for i in positions])
+    return later, context.detect([pending[i] for i in heard()])
+
+
+def _listen(hear: int) -> Callable[[], array[int]]:
+    """Read the share told on ``hear`` as it comes (a thread: a share larger than the pipe
+    holds would otherwise keep the scan waiting until :func:`found_later` ends here); the
+    function returned waits for the end and gives the positions."""
+    import threading
+
+    told: list[bytes] = []
+
+    def read() -> None:
+        with open(hear, "rb", closefd=True) as source:
+            told.append(source.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+
+    def heard() -> array[int]:
+        reader.join()
+        data = told[0] if told else b""
+        positions = array("I")
+        positions.frombytes(data[:len(data) - len(data) % positions.itemsize])
+        return positions
+    return heard
 
 
 def _at(indices: Sequence[int], errors: list[tuple[int, ScanError]]) -> list[tuple[int, ScanError]]:

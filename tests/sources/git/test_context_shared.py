@@ -180,3 +180,19 @@ def test_a_forked_process_with_no_versions_to_read_runs_found_later_alone(
     assert made == [1]
     assert ([(f.path, f.line, f.rule_id, f.commit, f.fingerprint) for f in report.findings],
             [(e.path, e.message) for e in report.errors]) == alone == ([], [])
+
+
+def test_a_share_larger_than_a_pipe_holds_is_told_without_waiting() -> None:
+    """The scan tells the forked process its share over a pipe while that process runs
+    found_later: a share of more positions than the pipe holds (64 KiB: 16,384) kept the
+    scan waiting until found_later ended there, unless the process reads as it comes."""
+    import threading
+
+    hear, tell = os.pipe()
+    heard = shared_reads._listen(hear)  # what the forked process does before found_later
+    positions = list(range(0, 200_000, 3))
+    teller = threading.Thread(target=shared_reads._told, args=(tell, positions), daemon=True)
+    teller.start()
+    teller.join(timeout=10)
+    assert not teller.is_alive(), "the share was not taken while found_later ran"
+    assert list(heard()) == positions
