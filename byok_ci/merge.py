@@ -90,6 +90,12 @@ class _Merge:
             return
         first = self.shards[0]
         for shard in self.shards[1:]:
+            apart = _plan_apart(shard.scanned, first.scanned)
+            if apart and shard.count == first.count:
+                self.problems.append(ScanError(shard.name, f"shard {shard.index}/{shard.count} cut the history into "
+                                               f"shards otherwise than {first.name} (assignment {apart}): paths may "
+                                               "be in no shard; run every shard with the same git on the same clone"))
+                continue
             for what, mine, theirs in (("shard count", shard.count, first.count),
                                        ("scanned tree", shard.scanned, first.scanned),
                                        ("rules digest", shard.digest, first.digest),
@@ -105,6 +111,15 @@ class _Merge:
             self.problems.append(ScanError(
                 "merge", f"shard(s) {', '.join(missing)} of {first.count} missing: what they scan is not in this "
                 "report (a shard's job failed or its report was not given)"))
+
+
+def _plan_apart(mine: str, theirs: str) -> str:
+    """"A against B" where two history shards scanned the same commits and refs under different
+    assignments (``scanned`` ends ``+plan:<id>``), else empty."""
+    mine_scanned, _, mine_plan = mine.partition("+plan:")
+    theirs_scanned, _, theirs_plan = theirs.partition("+plan:")
+    apart = mine_scanned == theirs_scanned and mine_plan and theirs_plan and mine_plan != theirs_plan
+    return f"{mine_plan} against {theirs_plan}" if apart else ""
 
 
 def merge_reports(paths: Sequence[str | Path], rules: Iterable[RuleInfo] = ()) -> Report:

@@ -167,11 +167,7 @@ def scan_git(
             findings += found_in_context(context, chunker, findings)
         else:
             incremental = History(run, state, full, shard=shard) if state is not None else None
-            if shard is not None:
-                from byok_ci.sources.git.sharding import history_id
-
-                scanned = history_id(cwd)
-            with _sharded(shard, target, pathspecs, chunker, cwd) as (config, only, costs):
+            with _sharded(shard, target, pathspecs, chunker, cwd) as (config, only, costs, scanned):
                 _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note,
                               progress, settings.jobs, incremental, config, only, started, costs, context)
     except GitError as exc:
@@ -208,14 +204,16 @@ def _names_of_refs(target: GitTarget, cwd: str | None) -> dict[str, str] | None:
 
 @contextmanager
 def _sharded(shard: Shard | None, target: GitTarget, pathspecs: Sequence[str], chunker: Chunker,
-             cwd: str | None) -> Iterator[tuple[list[str], list[str], dict[bytes, int] | None]]:
+             cwd: str | None) -> Iterator[tuple[list[str], list[str], dict[bytes, int] | None, str]]:
     """For a shard: its paths set on ``chunker``, git's options and pathspecs that keep it to
-    them (sources.git.sharding), and each commit's predicted cost on them (to cut `-j` parts)."""
+    them (sources.git.sharding), each commit's predicted cost on them (to cut `-j` parts),
+    and what it scans: the commits and refs, and the assignment every shard must share."""
     if shard is None:
-        yield [], [], None
+        yield [], [], None, ""
         return
-    from byok_ci.sources.git.sharding import Listing, history_listing, narrowed
+    from byok_ci.sources.git.sharding import Listing, history_id, history_listing, narrowed
 
+    scanned = history_id(cwd)
     try:
         listing = history_listing(cwd, target.all_objects, pathspecs)
     except GitError:
@@ -224,7 +222,8 @@ def _sharded(shard: Shard | None, target: GitTarget, pathspecs: Sequence[str], c
         listing = Listing([], {})
     with narrowed(shard, listing.weights(), pathspecs, cwd) as narrowing:
         chunker.owns = narrowing.owns
-        yield narrowing.config, narrowing.pathspecs, listing.commit_costs(narrowing.owns) if listing.changes else None
+        costs = listing.commit_costs(narrowing.owns) if listing.changes else None
+        yield narrowing.config, narrowing.pathspecs, costs, f"{scanned}+plan:{narrowing.plan}"
 
 
 def _scan_commits(

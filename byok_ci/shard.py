@@ -127,6 +127,19 @@ class Plan:
     units: dict[str, int]
     ranges: dict[str, list[tuple[bytes, int]]]
 
+    def digest(self) -> str:
+        """An id of the assignment, which every shard of one scan must share: a history's is
+        computed from what git lists and reads, and runners whose git or repository differ
+        would cut it differently, leaving paths to no shard (:mod:`byok_ci.merge` checks it)."""
+        digest = hashlib.sha256()
+        for unit, number in sorted(self.units.items()):
+            digest.update(f"{unit}\0{number}\n".encode("utf-8", "surrogateescape"))
+        for directory, cut in sorted(self.ranges.items()):
+            digest.update(directory.encode("utf-8", "surrogateescape") + b"\0\0")
+            for lowest, number in cut:
+                digest.update(lowest + f"\0{number}\n".encode())
+        return digest.hexdigest()[:16]
+
 
 def tree_plan(weights: Mapping[str, int], count: int, ranges: bool = True) -> Plan:
     """Each path's shard by whole directories where balance allows: ``weights`` are

@@ -478,3 +478,27 @@ def test_shards_of_a_history_with_pathspec_magic_names_merge_to_the_single_scan(
     assert not merged.errors, merged.errors
     assert _findings_json(merged) == _findings_json(single)
     assert _stats(merged) == _stats(single)
+
+
+def test_history_shards_cut_under_different_assignments_never_merge_clean(tmp_path, shipped_rules, rng,
+                                                                          monkeypatch):
+    """A history's assignment is computed from what each runner's git lists and reads: runners
+    whose git or clone differ (or one that could not read a blob the weights look at) cut it
+    otherwise, and a path can then be in no shard, its key in no report. Each shard records
+    its assignment's id with what it scanned, and the merge is incomplete where they differ."""
+    from dataclasses import replace
+
+    from byok_ci.exitcodes import exit_code
+    from byok_ci.sources.git import cost
+
+    repo = _history(tmp_path / "repo", _keys(shipped_rules, rng, 6))
+    target = GitTarget("history", all_objects=True)
+    alike = [scan_git(target, cwd=str(repo.path), shard=Shard(k, 2)) for k in (1, 2)]
+    assert len({s.scanned for s in alike}) == 1 and not _merged(alike, tmp_path).errors
+    monkeypatch.setattr(cost, "ADDED_EXTRA", 0)  # another runner weighs the paths otherwise
+    other = scan_git(target, cwd=str(repo.path), shard=Shard(2, 2))
+    assert other.scanned.split("+plan:")[0] == alike[0].scanned.split("+plan:")[0]
+    assert other.scanned != alike[0].scanned
+    merged = _merged([alike[0], other], tmp_path)
+    assert [e for e in merged.errors if e.blocking and "cut the history into shards otherwise" in e.message]
+    assert exit_code(replace(merged, findings=())) == 2  # incomplete, never clean

@@ -58,6 +58,7 @@ class Narrowing:
     owns: Callable[[str], bool]
     config: list[str] = field(default_factory=list)
     pathspecs: list[str] = field(default_factory=list)
+    plan: str = ""  # the assignment's id (:meth:`~byok_ci.shard.Plan.digest`): every shard's must match
 
 
 @dataclass
@@ -157,7 +158,7 @@ def narrowed(shard: Shard, weights: dict[bytes, int], pathspecs: Sequence[str] =
         return number == shard.index
 
     if shard.count == 1 or not weights:
-        yield Narrowing(owns)
+        yield Narrowing(owns, plan=plan.digest())
         return
     mine = _pathspecs(plan, shard.index)
     spared: list[str] = []
@@ -168,7 +169,7 @@ def narrowed(shard: Shard, weights: dict[bytes, int], pathspecs: Sequence[str] =
     elif not mine:
         mine = [NOTHING]
     with _sparing(spared, cwd) as config:
-        yield Narrowing(owns, config, mine)
+        yield Narrowing(owns, config, mine, plan.digest())
 
 
 def _pathspecs(plan: Plan, index: int) -> list[str]:
