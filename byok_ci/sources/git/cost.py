@@ -17,7 +17,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from byok_ci.errors import GitError
-from byok_ci.sources.git.process import blob_sizes, looks_binary, read_blobs, run
+from byok_ci.sources.git.process import blob_lines, blob_sizes, run
 
 # A change's cost beyond the bytes git reads for it, in bytes (calibrated: bench/README.md).
 CHANGE_BYTES = 32 * 1024
@@ -35,7 +35,7 @@ LONG_LINE = 4096
 # its own at 8 shards, 9.7 CPU-s of git and byok-ci, against 8.3-10.4 for the others).
 LONG_LINE_EXTRA = 4
 # Only paths of at least this share of a history's weight are looked at: one version each
-# (the largest), read whole, if under this size (haystack: 198 paths, 22 MB).
+# (the largest), its lines counted as git streams it, if under this size (haystack: 198 paths, 22 MB).
 LONG_LINE_SHARE = 1 / 1024
 LONG_LINE_READ = 64 << 20
 # Commits whose cost is predicted to cut a history into `-j` parts (bench/parts.py).
@@ -95,12 +95,11 @@ def rewritten_whole(weights: Mapping[bytes, int], changes: Sequence[tuple[bytes,
                     largest[path] = version
     paths = sorted(largest)
     try:
-        blobs = read_blobs([largest[path][1] for path in paths], LONG_LINE_READ, cwd)
+        counted = blob_lines([largest[path][1] for path in paths], LONG_LINE_READ, cwd)
     except GitError:
         return {}
-    whole = {path for path, data in zip(paths, blobs)
-             if isinstance(data, bytes) and data and not looks_binary(data)
-             and len(data) >= LONG_LINE * (data.count(b"\n") + (not data.endswith(b"\n")))}
+    whole = {path for path, size_lines in zip(paths, counted)
+             if size_lines is not None and size_lines[0] and size_lines[0] >= LONG_LINE * size_lines[1]}
     extra: dict[bytes, int] = {}
     for _, path, oids in changes if whole else ():
         if len(oids) > 1 and path in whole:

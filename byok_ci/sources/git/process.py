@@ -331,6 +331,36 @@ def read_blobs(names: Sequence[bytes], max_size: int, cwd: str | None = None) ->
     return results
 
 
+def blob_lines(names: Sequence[bytes], max_size: int, cwd: str | None = None) -> list[tuple[int, int] | None]:
+    """For each object named: its size and its number of lines, counted as git streams it
+    (a piece at a time: no blob held whole, so memory stays flat whatever the blobs weigh);
+    None if it is no blob, looks binary, or is over ``max_size`` (read past)."""
+    if not names:
+        return []
+    results: list[tuple[int, int] | None] = []
+    with stream(["cat-file", "--batch"], cwd=cwd, input=b"".join(name + b"\n" for name in names)) as out:
+        for _name in names:
+            header = out.readline().split()
+            if len(header) != 3 or not header[2].isdigit():
+                results.append(None)
+                continue
+            size = left = int(header[2])
+            counted = header[1] == b"blob" and size <= max_size
+            lines, last, binary = 0, b"\n", False
+            while left > 0:
+                piece = out.read(min(left, 1 << 20))
+                if not piece:
+                    raise GitError("git cat-file --batch ended early")
+                if counted:
+                    binary = binary or (left == size and looks_binary(piece))
+                    lines += piece.count(b"\n")
+                    last = piece[-1:]
+                left -= len(piece)
+            _read_exactly(out, 1, False)  # the newline after the content
+            results.append((size, lines + (last != b"\n")) if counted and not binary else None)
+    return results
+
+
 def _read_exactly(out: IO[bytes], size: int, keep: bool) -> bytes:
     chunks = []
     while size > 0:

@@ -156,3 +156,24 @@ def test_a_path_of_long_lines_gets_a_shard_apart_from_paths_git_weighs_alike(tmp
     plan = tree_plan(names, 2)
     owner = unit_owner(plan.units, 2, plan.ranges)
     assert owner("long.json") not in {owner("a.txt"), owner("b.txt")}
+
+
+def test_a_heavy_paths_lines_are_counted_as_git_streams_it_not_held_whole(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Whether a heavy path is long lines was decided from its largest version read whole, every
+    heavy path's at once (up to 1,024 paths of up to 64 MiB in memory together): the lines are
+    now counted a piece at a time, with the same answers."""
+    from byok_ci.sources.git import process
+
+    repo = GitRepo(tmp_path / "repo")
+    texts = {"long.json": b'{"a": "' + b"x" * 9000 + b'"}\n', "short.py": b"x = 1\n" * 3000,
+             "no-newline.txt": b"y" * 5000 + b"\nz", "empty": b"", "binary.bin": b"\0\1" * 4000}
+    for name, data in texts.items():
+        (repo.path / name).write_bytes(data)
+    repo.commit("files")
+    names = [f"HEAD:{name}".encode() for name in texts] + [b"HEAD:gone"]
+    pieces: list[int] = []
+    original = process._read_exactly
+    monkeypatch.setattr(process, "_read_exactly", lambda out, size, keep: pieces.append(size) or original(out, size, keep))
+    counted = process.blob_lines(names, 1 << 20, cwd=str(repo.path))
+    assert counted == [(9010, 1), (18000, 3000), (5002, 2), (0, 0), None, None]
+    assert max(pieces, default=0) <= 1  # no blob read into memory whole, only git's separators
