@@ -754,11 +754,13 @@ def test_records_holding_a_manifests_inline_key_or_an_admin_key_show_none(
 
 
 def test_records_holding_scanned_text_show_none_of_it(shipped_rules: RuleSet, rng: random.Random) -> None:
-    """A chunk of scanned text, a parsed config line and a source map's decoded strings hold the
-    text a key sits in; their repr (a traceback's locals, a debugger) showed it."""
+    """A chunk of scanned text, a parsed config line, a source map's decoded strings and a git
+    patch's added lines hold the text a key sits in; their repr (a traceback's locals, a
+    debugger) showed it."""
     from byok_ci.detect.structure import _parse
     from byok_ci.model import Chunk
     from byok_ci.sources.artifacts.documents import chunks
+    from byok_ci.sources.git.patch import FilePatch, Run
     from tests.conftest import key_for
 
     key = key_for(shipped_rules, "openai.project-key", rng)
@@ -766,6 +768,8 @@ def test_records_holding_scanned_text_show_none_of_it(shipped_rules: RuleSet, rn
     source_map = '{"version": 3, "sources": ["a.js"], "sourcesContent": ["const k = \\"' + key + '\\";"]}'
     decoded = [c for c in chunks(Chunk(text=source_map, path="app.js.map")) if c.origin is not None]
     assert decoded, "the source map was not decoded"
-    records = [Chunk(text=line, path="a.yaml"), _parse(line, 0, len(line)), *decoded, decoded[0].origin]
+    run = Run(3, f"{line}\n".encode())
+    records = [Chunk(text=line, path="a.yaml"), _parse(line, 0, len(line)), *decoded, decoded[0].origin,
+               run, FilePatch(None, "a.yaml", runs=[run])]
     for record in records:
         assert key[-RUN:] not in repr(record), type(record).__name__

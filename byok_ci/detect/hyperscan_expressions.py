@@ -353,16 +353,28 @@ def layout_data(gates: int, gate_of: dict[int, int], second: list[bytes], second
     (the prefilter keeps it beside its cached databases)."""
     import json
 
-    return json.dumps({"gates": gates, "gate_of": list(gate_of.items()), "second": [e.decode("latin-1") for e in second],
-                       "second_of": [(index, *pair) for index, pair in second_of.items()]}).encode()
+    from byok_ci._sha256 import sha256
+
+    payload = json.dumps({"gates": gates, "gate_of": list(gate_of.items()), "second": [e.decode("latin-1") for e in second],
+                          "second_of": [(index, *pair) for index, pair in second_of.items()]})
+    return json.dumps({"sha256": sha256(payload.encode()).hexdigest(), "layout": payload}).encode()
 
 
-def layout_from(text: bytes, count: int) -> Layout:
-    """:func:`layout_data` read back, checked (ValueError, TypeError or KeyError when it does
-    not fit ``count`` rules)."""
+def layout_from(text: bytes, with_context: Sequence[bool]) -> Layout:
+    """:func:`layout_data` read back, checked (ValueError, TypeError or KeyError when it is
+    damaged or does not fit the rules, each with context or not): a layout that parsed but was
+    wrong would keep rules' keys from ever being found, so its checksum and its shape are both
+    checked, and every rule with context must have its gate."""
     import json
 
-    data = json.loads(text)
+    from byok_ci._sha256 import sha256
+
+    wrapped = json.loads(text)
+    payload = str(wrapped["layout"])
+    if sha256(payload.encode()).hexdigest() != wrapped["sha256"]:
+        raise ValueError("a damaged layout")
+    data = json.loads(payload)
+    count = len(with_context)
     gates = int(data["gates"])
     gate_of = {int(index): int(n) for index, n in data["gate_of"]}
     second = [str(e).encode("latin-1") for e in data["second"]]
@@ -370,4 +382,7 @@ def layout_from(text: bytes, count: int) -> Layout:
     if (not all(0 <= i < count and 0 <= n < gates for i, n in gate_of.items())
             or not all(0 <= i < count and 0 <= a < len(second) and 0 <= b < len(second) for i, (a, b) in second_of.items())):
         raise ValueError("a layout for other rules")
+    if (set(gate_of) != {index for index, context in enumerate(with_context) if context}
+            or set(gate_of.values()) != set(range(gates)) or not set(second_of) <= set(gate_of)):
+        raise ValueError("a layout with a gate no rule has, or a rule with no gate")
     return gates, gate_of, second, second_of

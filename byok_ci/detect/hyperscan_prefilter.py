@@ -101,7 +101,7 @@ def cache_dir() -> Path:
 
 # Changes whenever _databases lays the databases out differently, so cached databases of
 # another layout are never loaded.
-_LAYOUT = "two-pass-10"
+_LAYOUT = "two-pass-11"
 
 
 class HyperscanPrefilter:
@@ -134,6 +134,7 @@ class HyperscanPrefilter:
         # database, and a forked worker (which inherits the parent's) makes its own.
         self._local = threading.local()
         self._words: Any = None  # keywords_in's database
+        self._pairs: tuple[list[bytes], list[int]] | None = None  # _context_words'
         self._runs: Any = None  # _run_shapes' database
 
     def _layout(self, rules: Sequence[Rule]) -> Layout:
@@ -147,7 +148,7 @@ class HyperscanPrefilter:
         cached = read_cache_file(path) if use_cache else None
         if cached is not None:
             try:
-                return layout_from(cached, len(rules))
+                return layout_from(cached, [rule.context is not None for rule in rules])
             except (ValueError, TypeError, KeyError):  # damaged or not ours: worked out again
                 pass
         gates, of_rule = _gates(rules)
@@ -363,21 +364,27 @@ class HyperscanPrefilter:
     def keywords_in(self, data: bytes) -> set[int]:
         """The rules with context one of whose keywords occurs in ``data`` (a small database
         of those literals alone, built on first use: whole files of a history are asked)."""
+        if not self._context_words()[0]:
+            return set()  # no rule with context: nothing to find (and Hyperscan compiles no empty database)
         words = self._words
         if words is None:
             words = self._words = _compile(*self._context_words(), self._hyperscan)
         return self._scan_with(words, "words", data)
 
     def _context_words(self) -> tuple[list[bytes], list[int]]:
-        pairs = [(re.escape(keyword).encode(), index) for index in (*self._gate_of, *self._second_of)
-                 for keyword in self._keywords.keywords_of(index)]
-        return [e for e, _ in pairs], [i for _, i in pairs]
+        if self._pairs is None:
+            pairs = [(re.escape(keyword).encode(), index) for index in (*self._gate_of, *self._second_of)
+                     for keyword in self._keywords.keywords_of(index)]
+            self._pairs = [e for e, _ in pairs], [i for _, i in pairs]
+        return self._pairs
 
     def worded(self, names: Sequence[str]) -> list[bool]:
         """For each of ``names``, whether a keyword of a rule with context occurs in it: one
         scan of them joined, every occurrence reported (a database of its own, kept as the
         others are). A name sieve sifts such names apart from the others, which then cannot
         fire together by one's keyword and another's long run."""
+        if not self._context_words()[0]:
+            return [False] * len(names)
         words = self._kept("wordlines", lambda: _compile(*self._context_words(), self._hyperscan, every=True))
         data = "\n".join(names).encode("utf-8", "surrogatepass")
         ends: list[int] = self._scan_with(words, "wordlines", data, _end, [])

@@ -115,6 +115,60 @@ def test_the_layout_is_read_from_the_cache_and_a_damaged_one_worked_out_again(
         assert layout.read_bytes() != damaged  # written again
 
 
+def test_a_cached_layout_that_parses_but_is_wrong_is_worked_out_again(
+    shipped_rules: RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A layout file that is valid JSON and in range but wrong (one rule's gate moved by one:
+    a flipped digit, a half-written edit) was used as it was, and that rule's keys were never
+    found again; a layout missing a rule gave that rule no gate in the whole-file reads.
+    The cached layout carries a checksum and must cover every rule with context."""
+    import json
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    chunks = corpus(shipped_rules, 7, files=10)
+    built = HyperscanPrefilter(shipped_rules.rules, "d")
+    (layout,) = tmp_path.glob("hyperscan-*.layout")
+    expected = fingerprints(Detector(shipped_rules, prefilter=built), chunks)
+    wrapped = json.loads(layout.read_bytes())
+    inner = json.loads(wrapped["layout"])
+    moved = dict(inner, gate_of=[[index, (gate + 1) % inner["gates"]] for index, gate in inner["gate_of"]])
+    dropped = dict(inner, gate_of=inner["gate_of"][1:])
+    from byok_ci._sha256 import sha256
+
+    resealed = json.dumps(dropped)
+    for damaged in (dict(wrapped, layout=json.dumps(moved)),  # its checksum no longer fits
+                    {"sha256": sha256(resealed.encode()).hexdigest(), "layout": resealed}):  # fits, a rule missing
+        layout.write_text(json.dumps(damaged))
+        layout.chmod(0o600)
+        again = HyperscanPrefilter(shipped_rules.rules, "d")
+        assert (again._gate_of, again._second_of) == (built._gate_of, built._second_of)
+        assert fingerprints(Detector(shipped_rules, prefilter=again), chunks) == expected
+
+
+def test_a_rule_set_with_no_rule_with_context_scans_a_large_tree(
+    shipped_rules: RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rng: random.Random
+) -> None:
+    """Hyperscan compiles no empty database: a rule set with no rule with context (every such
+    rule disabled, or a caller's few prefixed rules) crashed a directory scan in the name
+    sieve's keyword database."""
+    from byok_ci.scan import scan_paths
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path / "cache"))
+    rules = shipped_rules.without(r.id for r in shipped_rules.rules if r.id != "openai.project-key")
+    assert all(r.context is None for r in rules.rules)
+    rule = rules.get("openai.project-key")
+    assert rule is not None
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for n in range(12):  # large enough for Hyperscan and the name sieve
+        (tree / f"f{n}.txt").write_text("filler line of text\n" * 6000)
+    (tree / "azure_cohere_settings.env").write_text(f"KEY={generate_key(rule, rng)}\n")
+    report = scan_paths([tree], rules=rules, root=tmp_path)
+    assert [f.rule_id for f in report.findings] == ["openai.project-key"] and not report.errors
+    assert isinstance(report.findings[0].path, str)
+    assert HyperscanPrefilter(rules.rules, "d").keywords_in(b"cohere azure openai") == set()
+
+
 def test_pure_python_can_be_forced(shipped_rules: RuleSet, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("BYOK_CI_PREFILTER", "python")
     assert isinstance(fast_prefilter(shipped_rules.rules, shipped_rules.digest), KeywordPrefilter)

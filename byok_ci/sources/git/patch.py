@@ -39,7 +39,7 @@ class Run:
     number of the first in the new file."""
 
     first: int
-    data: bytes = b""
+    data: bytes = field(default=b"", repr=False)  # scanned text: may hold a key
     # While the line-by-line parser collects them: the lines, joined into data by close().
     lines: list[bytes] | None = field(default=None, repr=False, compare=False)
 
