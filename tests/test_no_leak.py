@@ -760,6 +760,7 @@ def test_records_holding_scanned_text_show_none_of_it(shipped_rules: RuleSet, rn
     from byok_ci.detect.structure import _parse
     from byok_ci.model import Chunk
     from byok_ci.sources.artifacts.documents import chunks
+    from byok_ci.drift.http import Exchange
     from byok_ci.sources.git.patch import FilePatch, Run
     from tests.conftest import key_for
 
@@ -769,7 +770,8 @@ def test_records_holding_scanned_text_show_none_of_it(shipped_rules: RuleSet, rn
     decoded = [c for c in chunks(Chunk(text=source_map, path="app.js.map")) if c.origin is not None]
     assert decoded, "the source map was not decoded"
     run = Run(3, f"{line}\n".encode())
+    echoed = Exchange(401, text=f'{{"error": "invalid key {key}"}}')  # an endpoint that echoes the key
     records = [Chunk(text=line, path="a.yaml"), _parse(line, 0, len(line)), *decoded, decoded[0].origin,
-               run, FilePatch(None, "a.yaml", runs=[run])]
+               run, FilePatch(None, "a.yaml", runs=[run]), echoed]
     for record in records:
         assert key[-RUN:] not in repr(record), type(record).__name__

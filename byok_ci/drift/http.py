@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -50,7 +50,7 @@ class Exchange:
     """What came back: a status and body, or a transport error (already scrubbed)."""
 
     status: int | None
-    text: str = ""
+    text: str = field(default="", repr=False)  # the provider's body: an endpoint may echo the key sent
     error: str = ""
     location: str = ""
     attempts: int = 1
