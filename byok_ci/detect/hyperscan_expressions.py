@@ -386,3 +386,21 @@ def layout_from(text: bytes, with_context: Sequence[bool]) -> Layout:
             or set(gate_of.values()) != set(range(gates)) or not set(second_of) <= set(gate_of)):
         raise ValueError("a layout with a gate no rule has, or a rule with no gate")
     return gates, gate_of, second, second_of
+
+
+def code_id() -> str:
+    """byok-ci's version and a digest of the two modules that lay out and build the
+    prefilter's databases, for their cache key: a database or layout cached by other code
+    (an upgrade, an edit that forgot to bump ``_LAYOUT``) could leave rules unmatched."""
+    from pathlib import Path
+
+    from byok_ci._sha256 import sha256
+    from byok_ci._version import __version__
+
+    digest = sha256(__version__.encode())
+    for name in ("hyperscan_expressions.py", "hyperscan_prefilter.py"):
+        try:
+            digest.update((Path(__file__).with_name(name)).read_bytes())
+        except OSError:  # installed without sources: the version alone
+            pass
+    return digest.hexdigest()[:16]

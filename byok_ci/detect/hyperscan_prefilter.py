@@ -33,7 +33,7 @@ from typing import Any
 
 from byok_ci._sha256 import sha256  # not hashlib: loading OpenSSL costs a large scan's start-up 3 ms
 from byok_ci.detect.hyperscan_expressions import Layout, _expressions, _gates, _second_pass, _widened
-from byok_ci.detect.hyperscan_expressions import layout_data, layout_from
+from byok_ci.detect.hyperscan_expressions import code_id, layout_data, layout_from
 from byok_ci.detect.prefilter import KeywordPrefilter, Spans
 from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir, write_cache_file
 from byok_ci.rules.model import Rule
@@ -119,7 +119,7 @@ class HyperscanPrefilter:
         self._hyperscan = hyperscan
         self._keywords = KeywordPrefilter(rules, check_shapes=False)  # Hyperscan checks shapes
         version = getattr(hyperscan, "__version__", "")
-        key = sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}".encode()).hexdigest()[:24]
+        key = sha256(f"{digest}|{version}|{[r.id for r in rules]}|{_LAYOUT}|{code_id()}".encode()).hexdigest()[:24]
         self._cache_path = cache_dir() / f"hyperscan-{key}.db"  # where the databases are kept
         gates, of_rule, second, self._second_of = self._layout(rules)
         self._second_expressions = second

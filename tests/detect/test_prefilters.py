@@ -145,6 +145,23 @@ def test_a_cached_layout_that_parses_but_is_wrong_is_worked_out_again(
         assert fingerprints(Detector(shipped_rules, prefilter=again), chunks) == expected
 
 
+def test_databases_and_layouts_cached_by_other_code_are_not_read(
+    shipped_rules: RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache key held the rules, Hyperscan's version and ``_LAYOUT``, not byok-ci's code: an
+    upgrade (or an edit) that laid the expressions out otherwise without bumping ``_LAYOUT``
+    read the old databases and layout, whose gates then fit other expressions."""
+    import byok_ci.detect.hyperscan_prefilter as module
+    from byok_ci.detect.hyperscan_expressions import code_id
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    first = HyperscanPrefilter(shipped_rules.rules, "d")
+    monkeypatch.setattr(module, "code_id", lambda: code_id() + "-edited")
+    second = HyperscanPrefilter(shipped_rules.rules, "d")
+    assert first._cache_path != second._cache_path
+    assert len(list(tmp_path.glob("hyperscan-*.layout"))) == 2
+
+
 def test_a_rule_set_with_no_rule_with_context_scans_a_large_tree(
     shipped_rules: RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rng: random.Random
 ) -> None:
