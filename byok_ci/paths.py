@@ -161,19 +161,26 @@ def caches_in_use() -> bool:
     return not any(os.environ.get(name, "").strip().lower() not in ("", "0", "false") for name in _CI_VARIABLES)
 
 
-def write_cache_file(path: Path, data: bytes) -> None:
-    """``data`` as the cache file ``path``, whole or not at all (another scan, or another
-    thread of this one, may read or write it meanwhile); a read-only home only costs the
-    work the file would have saved."""
-    import threading
-
+def write_cache_file(path: Path, data: bytes) -> bool:
+    """``data`` as the cache file ``path``, whole or not at all: a file of this writer's own
+    (pid and random, created exclusively) renamed into place, so scans sharing the directory
+    never read half a file. Mode 0644 at most: :func:`read_cache_file` trusts no file others
+    may write, and one the default 0666 left group-writable (umask 002) was never read back. Whether
+    it was written; a read-only home only costs the work the file would have saved."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        partial.write_bytes(data)
-        os.replace(partial, path)
+        partial = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(6).hex()}.tmp")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
     except OSError:
-        pass
+        return False
+    return True
 
 
 def read_cache_file(path: Path) -> bytes | None:

@@ -30,7 +30,7 @@ from typing import Any, cast
 from byok_ci._sha256 import sha256
 from byok_ci._version import __version__
 from byok_ci.model import ScanError
-from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir
+from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir, write_cache_file
 from byok_ci.rules.keygen import Segment
 from byok_ci.rules.model import Context, Examples, Provider, Rule
 
@@ -166,21 +166,8 @@ def store(key: str, files: Sequence[FileRules]) -> None:
     entry = {"key": key, "format": FORMAT, "version": __version__,
              "sha256": sha256(payload.encode()).hexdigest(), "payload": payload}
     target = path_of(key)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # A name of its own (pid and random), created exclusively: writers never share one.
-        temporary = target.parent / f".rules-{os.getpid()}-{os.urandom(6).hex()}.tmp"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entry, handle)
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+    if write_cache_file(target, json.dumps(entry).encode()):
         _prune(target.parent, keep=target)
-    except OSError:
-        pass
 
 
 def _prune(directory: Path, keep: Path) -> None:

@@ -145,6 +145,33 @@ def test_a_cached_layout_that_parses_but_is_wrong_is_worked_out_again(
         assert fingerprints(Detector(shipped_rules, prefilter=again), chunks) == expected
 
 
+def test_the_databases_cached_under_a_group_writable_umask_are_read_back(
+    shipped_rules: RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cache files were written with the default mode 0666, so under umask 002 (Debian and
+    Ubuntu users' default) they were group-writable, which the cache reader rightly refuses:
+    every large scan compiled the databases again and rewrote them."""
+    import os
+
+    import byok_ci.detect.hyperscan_prefilter as module
+
+    monkeypatch.setenv("BYOK_CI_CACHE_DIR", str(tmp_path))
+    previous = os.umask(0o002)
+    try:
+        HyperscanPrefilter(shipped_rules.rules, "d")
+
+        def compiled(*_args: object) -> object:
+            raise AssertionError("the databases were compiled again")
+
+        monkeypatch.setattr(module, "_databases", compiled)
+        monkeypatch.setattr(module, "_gates", compiled)
+        HyperscanPrefilter(shipped_rules.rules, "d")
+    finally:
+        os.umask(previous)
+    assert all(not path.stat().st_mode & 0o022 for path in tmp_path.iterdir())
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*"))
+
+
 def test_databases_and_layouts_cached_by_other_code_are_not_read(
     shipped_rules: RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
