@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import threading
@@ -314,20 +315,13 @@ def read_blobs(names: Sequence[bytes], max_size: int, cwd: str | None = None) ->
     held); None if git knows no such object (e.g. a path gone at HEAD) or it is not a blob.
     Names must not hold a newline: one request is one line.
     """
-    if not names:
-        return []
     results: list[bytes | int | None] = []
-    with stream(["cat-file", "--batch"], cwd=cwd, input=b"".join(name + b"\n" for name in names)) as out:
-        for _name in names:
-            header = out.readline().split()
-            if len(header) != 3 or not header[2].isdigit():
-                results.append(None)  # "<name> missing" (or "ambiguous")
-                continue
-            size = int(header[2])
-            keep = header[1] == b"blob" and size <= max_size
-            data = _read_exactly(out, size, keep)
-            _read_exactly(out, 1, False)  # the newline after the content
-            results.append(data if keep else size if header[1] == b"blob" else None)
+    for found in _objects(names, cwd):
+        if found is None or found[0] != b"blob":
+            results.append(None)  # "<name> missing" (or "ambiguous"), or no blob
+        else:
+            _, size, pieces = found
+            results.append(b"".join(pieces) if size <= max_size else size)
     return results
 
 
@@ -335,39 +329,47 @@ def blob_lines(names: Sequence[bytes], max_size: int, cwd: str | None = None) ->
     """For each object named: its size and its number of lines, counted as git streams it
     (a piece at a time: no blob held whole, so memory stays flat whatever the blobs weigh);
     None if it is no blob, looks binary, or is over ``max_size`` (read past)."""
-    if not names:
-        return []
     results: list[tuple[int, int] | None] = []
+    for found in _objects(names, cwd):
+        if found is None or found[0] != b"blob" or found[1] > max_size:
+            results.append(None)
+            continue
+        size, pieces = found[1], found[2]
+        first = next(pieces, b"")
+        if looks_binary(first):
+            results.append(None)
+            continue
+        lines, last = first.count(b"\n"), first[-1:] or b"\n"
+        for piece in pieces:
+            lines, last = lines + piece.count(b"\n"), piece[-1:]
+        results.append((size, lines + (last != b"\n")))
+    return results
+
+
+def _objects(names: Sequence[bytes], cwd: str | None) -> Iterator[tuple[bytes, int, Iterator[bytes]] | None]:
+    """For each name, from one `git cat-file --batch`: the object's type, its size and its
+    content in pieces of a MiB at most (what the caller leaves unread is read past); None
+    where git knows no such object."""
+    if not names:
+        return
     with stream(["cat-file", "--batch"], cwd=cwd, input=b"".join(name + b"\n" for name in names)) as out:
         for _name in names:
             header = out.readline().split()
             if len(header) != 3 or not header[2].isdigit():
-                results.append(None)
+                yield None
                 continue
-            size = left = int(header[2])
-            counted = header[1] == b"blob" and size <= max_size
-            lines, last, binary = 0, b"\n", False
-            while left > 0:
-                piece = out.read(min(left, 1 << 20))
-                if not piece:
-                    raise GitError("git cat-file --batch ended early")
-                if counted:
-                    binary = binary or (left == size and looks_binary(piece))
-                    lines += piece.count(b"\n")
-                    last = piece[-1:]
-                left -= len(piece)
-            _read_exactly(out, 1, False)  # the newline after the content
-            results.append((size, lines + (last != b"\n")) if counted and not binary else None)
-    return results
+            size = int(header[2])
+            pieces = _pieces(out, size)
+            yield header[1], size, pieces
+            for _ in itertools.chain(pieces, _pieces(out, 1)):  # what was left unread, and the newline after it
+                pass
 
 
-def _read_exactly(out: IO[bytes], size: int, keep: bool) -> bytes:
-    chunks = []
+def _pieces(out: IO[bytes], size: int) -> Iterator[bytes]:
+    """The next ``size`` bytes of ``out``, a MiB at most at a time."""
     while size > 0:
         piece = out.read(min(size, 1 << 20))
         if not piece:
             raise GitError("git cat-file --batch ended early")
-        if keep:
-            chunks.append(piece)
         size -= len(piece)
-    return b"".join(chunks)
+        yield piece

@@ -158,22 +158,27 @@ def test_a_path_of_long_lines_gets_a_shard_apart_from_paths_git_weighs_alike(tmp
     assert owner("long.json") not in {owner("a.txt"), owner("b.txt")}
 
 
-def test_a_heavy_paths_lines_are_counted_as_git_streams_it_not_held_whole(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_heavy_paths_lines_are_counted_as_git_streams_it_not_held_whole(tmp_path: Path) -> None:
     """Whether a heavy path is long lines was decided from its largest version read whole, every
     heavy path's at once (up to 1,024 paths of up to 64 MiB in memory together): the lines are
     now counted a piece at a time, with the same answers."""
+    import tracemalloc
+
     from byok_ci.sources.git import process
 
     repo = GitRepo(tmp_path / "repo")
     texts = {"long.json": b'{"a": "' + b"x" * 9000 + b'"}\n', "short.py": b"x = 1\n" * 3000,
-             "no-newline.txt": b"y" * 5000 + b"\nz", "empty": b"", "binary.bin": b"\0\1" * 4000}
+             "no-newline.txt": b"y" * 5000 + b"\nz", "empty": b"", "binary.bin": b"\0\1" * 4000,
+             "big.json": (b"[" + b"1," * 4000 + b"0]\n") * 1040}  # 8 MiB
     for name, data in texts.items():
         (repo.path / name).write_bytes(data)
     repo.commit("files")
     names = [f"HEAD:{name}".encode() for name in texts] + [b"HEAD:gone"]
-    pieces: list[int] = []
-    original = process._read_exactly
-    monkeypatch.setattr(process, "_read_exactly", lambda out, size, keep: pieces.append(size) or original(out, size, keep))
-    counted = process.blob_lines(names, 1 << 20, cwd=str(repo.path))
-    assert counted == [(9010, 1), (18000, 3000), (5002, 2), (0, 0), None, None]
-    assert max(pieces, default=0) <= 1  # no blob read into memory whole, only git's separators
+    tracemalloc.start()
+    try:
+        counted = process.blob_lines(names, 64 << 20, cwd=str(repo.path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert counted == [(9010, 1), (18000, 3000), (5002, 2), (0, 0), None, (len(texts["big.json"]), 1040), None]
+    assert peak < 4 << 20, peak  # a MiB piece at a time (with git's pipe buffers), not the 8 MiB blob
