@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -67,3 +68,15 @@ class GitRepo:
         self.git("commit", "-q", "--allow-empty", "-m", message, *args,
                  env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
         return self.git("rev-parse", "HEAD")
+
+
+def growing_history(path: Path, new_key: Callable[[], str], commits: int, key_names: int) -> GitRepo:
+    """A history of ``commits`` commits over three files that grow (30 more lines a commit),
+    each commit adding a key (``new_key()``) under one of ``key_names`` names: commits of
+    different costs, for tests that cut a history into parts or runs."""
+    repo = GitRepo(path)
+    for n in range(commits):
+        body = "".join(f"x{n}_{i} = {i}\n" for i in range(30 * (n + 1)))
+        repo.write(f"m{n % 3}.py", body + f'K{n % key_names} = "{new_key()}"\n')
+        repo.commit(f"commit {n}")
+    return repo

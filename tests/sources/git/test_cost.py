@@ -14,7 +14,7 @@ from byok_ci.scan_git import GitTarget, scan_git
 from byok_ci.sources.git.commits import CommitSource
 from byok_ci.sources.git.cost import CHANGE_BYTES, commit_costs, cut
 from tests.conftest import key_for
-from tests.gitrepo import GitRepo
+from tests.gitrepo import GitRepo, growing_history
 
 
 @pytest.mark.parametrize("costs, count", [
@@ -34,7 +34,7 @@ def test_each_run_ends_where_the_running_cost_reaches_its_share() -> None:
     assert cut([4, 4, 4, 4], 2) == [2]
 
 
-def _growing_history(path: Path, commits: int) -> GitRepo:
+def _one_growing_file(path: Path, commits: int) -> GitRepo:
     """Each commit rewrites one file, larger each time: the newest commits cost the most."""
     repo = GitRepo(path)
     for n in range(commits):
@@ -50,7 +50,7 @@ def cores(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_parts_are_cut_by_predicted_cost_not_count(tmp_path: Path, cores: None) -> None:
-    repo = _growing_history(tmp_path, 24)
+    repo = _one_growing_file(tmp_path, 24)
     parts = CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2).parts()
     counts = [part.count for part in parts]
     assert sum(counts) == 24
@@ -65,7 +65,7 @@ def test_parts_are_cut_by_predicted_cost_not_count(tmp_path: Path, cores: None) 
 
 
 def test_parts_are_cut_by_count_when_git_cannot_list_the_changes(tmp_path: Path, cores: None) -> None:
-    repo = _growing_history(tmp_path, 8)
+    repo = _one_growing_file(tmp_path, 8)
     source = CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2, config=["-c", "core.bigFileThreshold=x"])
     assert [part.count for part in source.parts()] == [4, 4]
 
@@ -73,11 +73,8 @@ def test_parts_are_cut_by_count_when_git_cannot_list_the_changes(tmp_path: Path,
 @pytest.mark.parametrize("jobs", [1, 2, 3])
 def test_findings_do_not_depend_on_where_the_parts_are_cut(tmp_path: Path, shipped_rules: RuleSet,
                                                            rng: random.Random, jobs: int, cores: None) -> None:
-    repo = GitRepo(tmp_path)
-    for n in range(9):
-        body = "".join(f"x{n}_{i} = {i}\n" for i in range(30 * (n + 1)))
-        repo.write(f"m{n % 3}.py", body + f'K{n} = "{key_for(shipped_rules, "openai.project-key", rng)}"\n')
-        repo.commit(f"commit {n}")
+    repo = growing_history(tmp_path, lambda: key_for(shipped_rules, "openai.project-key", rng), 9,
+                           key_names=9)
     single = scan_git(GitTarget("history"), cwd=str(repo.path), rules=shipped_rules, settings=Settings(jobs=1))
     report = scan_git(GitTarget("history"), cwd=str(repo.path), rules=shipped_rules, settings=Settings(jobs=jobs))
     assert len(single.findings) == 9
@@ -88,7 +85,7 @@ def test_findings_do_not_depend_on_where_the_parts_are_cut(tmp_path: Path, shipp
 
 def test_on_two_cores_parts_are_cut_by_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("os.cpu_count", lambda: 2)
-    repo = _growing_history(tmp_path, 8)
+    repo = _one_growing_file(tmp_path, 8)
     assert [part.count for part in CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2).parts()] == [4, 4]
 
 

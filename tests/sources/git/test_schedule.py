@@ -22,7 +22,7 @@ from byok_ci.sources import Reading
 from byok_ci.sources.git import commits, runs
 from byok_ci.sources.git.commits import CommitSource
 from tests.conftest import key_for
-from tests.gitrepo import GitRepo
+from tests.gitrepo import GitRepo, growing_history
 
 
 def _lopsided(path: Path, old: int, new: int) -> GitRepo:
@@ -187,11 +187,8 @@ def test_the_next_source_starts_when_the_current_one_is_written_not_read(shipped
 def test_findings_and_counts_do_not_depend_on_the_runs(tmp_path: Path, shipped_rules: RuleSet,
                                                        rng: random.Random, jobs: int,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    repo = GitRepo(tmp_path)
-    for n in range(12):
-        body = "".join(f"x{n}_{i} = {i}\n" for i in range(30 * (n + 1)))
-        repo.write(f"m{n % 3}.py", body + f'K{n % 5} = "{key_for(shipped_rules, "openai.project-key", rng)}"\n')
-        repo.commit(f"commit {n}")
+    repo = growing_history(tmp_path, lambda: key_for(shipped_rules, "openai.project-key", rng), 12,
+                           key_names=5)
     single = scan_git(GitTarget("history"), cwd=str(repo.path), rules=shipped_rules, settings=Settings(jobs=1))
     monkeypatch.setattr(runs, "COMMITS_PER_RUN", 1)  # every commit a run of its own
     monkeypatch.setattr(runs, "BYTES_PER_RUN", 1)
