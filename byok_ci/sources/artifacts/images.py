@@ -81,6 +81,9 @@ def scan(
     for info in members:
         name = clean_name(info.name)
         if name in layer_set:
+            shadowed = by_name.get(name)
+            if shadowed is not None:  # an earlier copy the image does not load: still in the tarball
+                yield from walk.tar_member(archive, shadowed, shown, depth, None)
             by_name[name] = info
         else:
             yield from walk.tar_member(archive, info, shown, depth, None)
