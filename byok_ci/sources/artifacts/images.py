@@ -77,7 +77,7 @@ def scan(
     walk: Walk, archive: tarfile.TarFile, members: list[tarfile.TarInfo], layers: list[str], shown: str, depth: int
 ) -> Iterator[Chunk]:
     layer_set = set(layers)
-    by_name = {}
+    by_name: dict[str, tarfile.TarInfo] = {}
     for info in members:
         name = clean_name(info.name)
         if name in layer_set:
