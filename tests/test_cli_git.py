@@ -216,3 +216,16 @@ def test_gits_pre_push_arguments_name_the_remote(repo: GitRepo) -> None:
     pushed = _push_through_hook(repo, str(repo.path / ".git" / "backup.git"), "main:other")
     assert pushed.returncode != 0, pushed.stderr
     assert "openai.project-key" in pushed.stdout, pushed.stdout + pushed.stderr
+
+
+def test_pre_commit_push_over_an_unknown_remote_commit_knows_only_that_remotes_refs(repo: GitRepo) -> None:
+    """pre-commit's push whose remote commit is not here (someone else pushed since the last
+    fetch): the commits no remote-tracking ref of *that* remote has are scanned, not those
+    of no remote at all (a commit on another remote's tracking ref was taken as pushed)."""
+    repo.git("update-ref", "refs/remotes/origin/main", "HEAD")  # another remote holds the leak
+    env: dict[str, str | None] = {"PRE_COMMIT": "1", "PRE_COMMIT_FROM_REF": "1" * 40,
+                                  "PRE_COMMIT_TO_REF": repo.git("rev-parse", "HEAD"),
+                                  "PRE_COMMIT_REMOTE_NAME": "backup", "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
+    result = invoke(["scan", "--pre-push", "--format", "json"], repo.path, env)
+    assert result.exit_code == 1, result.output
+    assert [f["rule_id"] for f in json.loads(result.stdout)["findings"]] == ["openai.project-key"]
