@@ -73,14 +73,15 @@ def pre_push_target(environ: Mapping[str, str], stdin: TextIO | None = None) -> 
     """
     to_ref = environ.get("PRE_COMMIT_TO_REF")
     remote_branch = environ.get("PRE_COMMIT_REMOTE_BRANCH")
+    remote = environ.get("PRE_COMMIT_REMOTE_NAME", "")
+    known = (f"--remotes={remote}",) if remote else None  # what that remote (not any remote) has
     if to_ref:
         pushed = ((remote_branch, to_ref),) if remote_branch else ()
-        return GitTarget("pre-push", push_from=environ.get("PRE_COMMIT_FROM_REF"), push_to=to_ref, refs=pushed)
+        return GitTarget("pre-push", push_from=environ.get("PRE_COMMIT_FROM_REF"), push_to=to_ref, known=known,
+                         refs=pushed)
     local = environ.get("PRE_COMMIT_LOCAL_BRANCH")
     if local:
-        remote = environ.get("PRE_COMMIT_REMOTE_NAME", "")
-        return GitTarget("pre-push", push_from=ZERO_SHA, push_to=local,
-                         known=(f"--remotes={remote}",) if remote else None,
+        return GitTarget("pre-push", push_from=ZERO_SHA, push_to=local, known=known,
                          refs=((remote_branch, local),) if remote_branch else ())
     if environ.get("PRE_COMMIT") != "1" and stdin is not None and not stdin.isatty():
         updates = []

@@ -6,6 +6,8 @@ import io
 import json
 import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,3 +188,44 @@ def test_the_names_of_pushed_refs_are_scanned(shipped_rules) -> None:  # type: i
     target = pre_push_target({"PRE_COMMIT_TO_REF": sha, "PRE_COMMIT_FROM_REF": zero,
                               "PRE_COMMIT_REMOTE_BRANCH": f"refs/heads/fix-{key}"})
     assert target.refs == ((f"refs/heads/fix-{key}", sha),)
+
+
+
+def _push_through_hook(repo: GitRepo, *push: str) -> subprocess.CompletedProcess[str]:
+    """`git push` with byok-ci as git's own pre-push hook, passing git's arguments on."""
+    from tests.gitrepo import git_env
+
+    hook = repo.path / ".git" / "hooks" / "pre-push"
+    hook.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m byok_ci scan --pre-push --no-color "$@"\n')
+    hook.chmod(0o755)
+    return subprocess.run(["git", "push", *push], cwd=repo.path, capture_output=True, text=True,
+                          env={**git_env(), "PRE_COMMIT": ""})
+
+
+def test_gits_pre_push_arguments_name_the_remote(repo: GitRepo) -> None:
+    """git runs a pre-push hook with the remote's name and URL as arguments. A hook passing
+    "$@" on made them pathspecs, which no file matched: the push passed, 'no leaks found'.
+    They name the remote: what only another remote's tracking refs hold is new to this one."""
+    repo.git("init", "-q", "--bare", ".git/backup.git")  # a URL that is also a path in the work tree
+    repo.git("remote", "add", "backup", ".git/backup.git")
+    repo.git("update-ref", "refs/remotes/origin/main", "HEAD")  # another remote holds the leak
+    pushed = _push_through_hook(repo, "backup", "main")
+    assert pushed.returncode != 0, pushed.stderr
+    assert "openai.project-key" in pushed.stdout, pushed.stdout + pushed.stderr
+    # Pushed to a URL (no remote's name): no remote-tracking ref tells what it has.
+    pushed = _push_through_hook(repo, str(repo.path / ".git" / "backup.git"), "main:other")
+    assert pushed.returncode != 0, pushed.stderr
+    assert "openai.project-key" in pushed.stdout, pushed.stdout + pushed.stderr
+
+
+def test_pre_commit_push_over_an_unknown_remote_commit_knows_only_that_remotes_refs(repo: GitRepo) -> None:
+    """pre-commit's push whose remote commit is not here (someone else pushed since the last
+    fetch): the commits no remote-tracking ref of *that* remote has are scanned, not those
+    of no remote at all (a commit on another remote's tracking ref was taken as pushed)."""
+    repo.git("update-ref", "refs/remotes/origin/main", "HEAD")  # another remote holds the leak
+    env: dict[str, str | None] = {"PRE_COMMIT": "1", "PRE_COMMIT_FROM_REF": "1" * 40,
+                                  "PRE_COMMIT_TO_REF": repo.git("rev-parse", "HEAD"),
+                                  "PRE_COMMIT_REMOTE_NAME": "backup", "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
+    result = invoke(["scan", "--pre-push", "--format", "json"], repo.path, env)
+    assert result.exit_code == 1, result.output
+    assert [f["rule_id"] for f in json.loads(result.stdout)["findings"]] == ["openai.project-key"]

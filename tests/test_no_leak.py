@@ -483,6 +483,31 @@ def test_an_internal_error_quoting_a_key_prints_no_key(
     assert list((tmp_path / "out").iterdir()) == []
 
 
+
+def test_a_debug_traceback_quoting_a_key_prints_no_key(tmp_path: Path, shipped_rules: RuleSet) -> None:
+    """BYOK_CI_DEBUG=1 prints a crash's traceback. It was raised past the redaction of
+    standard error, with the exception's message: a message quoting a key (prefixed or
+    bare) reached a CI log whole. It now shows where, and the type, never the message."""
+    import subprocess
+    import sys
+
+    planted = seed_tree(tmp_path, shipped_rules)
+    quoted = " ".join((tmp_path / f"{p.rule_id}.txt").read_text() for p in planted)  # whole keys, prefixes too
+    crash = ("import os, sys\n"
+             "from byok_ci.detect.engine import Detector\n"
+             "def crash(*args, **kwargs):\n"
+             "    raise ValueError('cannot handle ' + os.environ['QUOTED'])\n"
+             "Detector.detect = crash\n"
+             "from byok_ci.cli import main\n"
+             "sys.argv = ['byok-ci', 'scan', '.']\n"
+             "main()\n")
+    done = subprocess.run([sys.executable, "-c", crash], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "BYOK_CI_DEBUG": "1", "QUOTED": quoted, "NO_COLOR": "1"})
+    assert done.returncode == 3
+    assert "Traceback" in done.stderr and "ValueError" in done.stderr and "crash" in done.stderr
+    assert leaked_runs(done.stdout + done.stderr, planted) == []
+
+
 def test_check_under_github_actions_leaks_nothing(tmp_path: Path, shipped_rules: RuleSet) -> None:
     """`byok-ci check` with annotations, job summary, step outputs and every report file."""
     from tests.gitrepo import GIT_ENV, GitRepo

@@ -72,16 +72,35 @@ class _Main(click.Group):
             ctx.exit(INTERRUPTED)
         except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into exit code 3
             if os.environ.get("BYOK_CI_DEBUG"):
-                raise
-            tb = exc.__traceback__
-            while tb is not None and tb.tb_next is not None:
-                tb = tb.tb_next
-            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
-            say(
-                f"byok-ci: internal error ({type(exc).__name__}{where}); "
-                "set BYOK_CI_DEBUG=1 for a traceback and please report it"
-            )
+                _say_traceback(exc)
+            else:
+                tb = exc.__traceback__
+                while tb is not None and tb.tb_next is not None:
+                    tb = tb.tb_next
+                where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+                say(
+                    f"byok-ci: internal error ({type(exc).__name__}{where}); "
+                    "set BYOK_CI_DEBUG=1 for a traceback and please report it"
+                )
             ctx.exit(INTERNAL_ERROR)
+
+
+
+def _say_traceback(exc: BaseException) -> None:
+    """BYOK_CI_DEBUG's traceback: where each exception of the chain was raised, and its
+    type, never its message (a message may quote scanned text, a key; raised on past the
+    redacted streams it reached CI logs whole)."""
+    import sys
+    import traceback
+
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and all(seen is not other for other in chain):
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    for link in reversed(chain):
+        sys.stderr.write("Traceback (most recent call last):\n" + "".join(traceback.format_tb(link.__traceback__)))
+        sys.stderr.write(f"{type(link).__module__}.{type(link).__qualname__} (message not shown: it may quote a key)\n")
 
 
 # Each command's module is imported only when that command runs (or --help lists them), so

@@ -133,6 +133,10 @@ def scan(
         config = settings.config_path.as_posix() if settings.config_path else "none"
         say(f"byok-ci {__version__}: config {config}; max file size {settings.max_file_size:,} bytes")
     target = git_target(staged, git_range, since, history, pre_push, all_objects, state, full)
+    if target is not None and target.mode == "pre-push":
+        from byok_ci.sources.git.revisions import with_hook_arguments
+
+        target, paths = with_hook_arguments(target, paths)  # git's hook arguments name the remote
     if shard is not None and target is not None and target.mode != "history":
         raise click.UsageError("--shard applies to a scan of files or to --history")
 

@@ -247,14 +247,28 @@ def _decode(data: bytes) -> tuple[str | None, bool]:
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", "replace"), False
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", "replace"), False
+        return utf16_text(data, "utf-16"), False
     if data.find(b"\0", 0, SNIFF) >= 0:
         encoding = _utf16_without_bom(data[:SNIFF])
-        return (None if encoding is None else data.decode(encoding, "replace")), False
+        return (None if encoding is None else utf16_text(data, encoding)), False
     try:
         return data.decode("utf-8"), True
     except UnicodeDecodeError:
         return data.decode("utf-8", "replace"), False
+
+
+
+def utf16_text(data: bytes, encoding: str) -> str:
+    """``data`` read with the UTF-16 codec ``encoding``, up to its last NUL byte; what
+    follows as UTF-8. Each ASCII character of UTF-16 text holds a NUL byte, so no key lies
+    in UTF-16 past the last one: bytes there are another encoding's (a PowerShell file
+    appended to by another shell, a byte-order mark put before UTF-8 text), and read as
+    UTF-16 their keys were lost."""
+    cut = data.rfind(b"\0") + 1
+    cut += cut % 2  # the end of that NUL's code unit
+    if cut == 0 and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        cut = 2
+    return data[:cut].decode(encoding, "replace") + data[cut:].decode("utf-8", "replace")
 
 
 def utf16_encoding(data: bytes) -> str | None:
@@ -279,7 +293,10 @@ def _stream_encoding(first: bytes) -> str | None:
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:
-    """UTF-16 text of mostly ASCII characters has a NUL in every other byte."""
+    """UTF-16 text of mostly ASCII characters has a NUL in every other byte (up to its last
+    NUL: :func:`utf16_text` reads what follows as UTF-8)."""
+    end = sample.rfind(b"\0") + 1
+    sample = sample[:end + end % 2]
     even, odd = sample[0::2], sample[1::2]
     if len(sample) < 4:
         return None

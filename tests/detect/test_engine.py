@@ -318,3 +318,23 @@ def _read_as_words_in_round_5(body: str) -> bool:
     return ("".join(humps) == body and len(words) >= 3
             and all(len(word) >= 3 and not set("aeiouyAEIOUY").isdisjoint(word) for word in words)
             and all(len(hump) <= 5 for hump in humps if hump.isupper()))
+
+
+def test_only_the_published_ci_hub_tokens_are_allowed(shipped_rules: RuleSet, rng: random.Random) -> None:
+    """Hugging Face publishes a few tokens of its sandboxed CI hub. Any token within 200
+    characters of that hub's host or its dummy user was allowed: a real token in a config
+    that mentions the staging hub passed as clean. Only the published tokens are (named by
+    their ends in the rule, as Google's sample keys are; built here from those patterns)."""
+    import re
+
+    rule = shipped_rules.get("huggingface.user-token")
+    assert rule is not None and rule.allow
+    real = key_for(shipped_rules, "huggingface.user-token", rng)
+    for context in ("# staging: https://hub-ci.huggingface.co\n", "USER = '__DUMMY_TRANSFORMERS_USER__'\n"):
+        (finding,) = detect(shipped_rules, f"{context}HF_TOKEN={real}\n")
+        assert finding.rule_id == "huggingface.user-token"
+    for allow in rule.allow:
+        start, middle, end = re.fullmatch(r"\^(hf_\w+)\[A-Za-z0-9\]\{(\d+)\}(\w+)\$", allow.pattern).groups()
+        published = start + "".join(rng.choice("abcdefghijkLMNOP0123") for _ in range(int(middle))) + end
+        assert rule.pattern.fullmatch(published)
+        assert detect(shipped_rules, f"ENDPOINT_STAGING = 'https://hub-ci.huggingface.co'\nTOKEN = '{published}'\n") == []

@@ -287,6 +287,26 @@ def test_docker_save_image_scans_every_layer_and_files_deleted_later(
     ])
 
 
+
+def test_an_image_layer_given_twice_scans_both_copies(
+    dist: Path, tmp_path: Path, shipped_rules: RuleSet, key  # type: ignore[no-untyped-def]
+) -> None:
+    """A tarball holding a layer's name twice: the image loads the last copy, and only that
+    one was read; the first, with its keys, shipped in the tarball unscanned."""
+    hidden = _layer({"app/.env": f"GROQ_API_KEY={key()}\n"})
+    shown = _layer({"app/readme": "hello\n"})
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        for name, data in [("manifest.json", json.dumps([{"Config": "c.json", "Layers": ["l/layer.tar"]}]).encode()),
+                           ("c.json", b"{}"), ("l/layer.tar", hidden), ("l/layer.tar", shown)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    (dist / "image.tar").write_bytes(out.getvalue())
+    report = scan(tmp_path, shipped_rules)
+    assert [f.path for f in report.findings] == ["dist/image.tar!l/layer.tar!app/.env"]
+
+
 def test_oci_layout_with_gzip_layers(dist: Path, tmp_path: Path, shipped_rules: RuleSet, key) -> None:  # type: ignore[no-untyped-def]
     base = _layer({"srv/config.yaml": f"llm:\n  key: {key()}\n"})
     top = _layer({"srv/.wh.config.yaml": ""})

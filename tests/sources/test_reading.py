@@ -131,6 +131,26 @@ def test_columns_count_characters_in_every_encoding(
     assert [(f.line, f.column) for f in report.findings] == [(2, column)]
 
 
+
+@pytest.mark.parametrize(("encoding", "before"), [("utf-16", "[default]\r\n"), ("utf-16-le", "[default]\r\n"),
+                                                  ("utf-16-be", "[default]\r\n"), ("utf-16", "")])
+def test_text_after_the_utf16_text_of_a_file_is_read_as_utf8(
+    tmp_path: Path, shipped_rules: RuleSet, rng: random.Random, encoding: str, before: str
+) -> None:
+    """A UTF-16 file appended to by another shell (`echo KEY=... >> .env` after PowerShell
+    wrote it), or a UTF-16 byte-order mark put before UTF-8 text, was read as UTF-16 to its
+    end: the UTF-8 lines became CJK-looking characters and their keys passed as clean. Every
+    ASCII character of UTF-16 text has a NUL byte, so the bytes after the last NUL are read as
+    UTF-8 instead: nothing UTF-16 could hold a key in is lost."""
+    key, other = key_for(shipped_rules, "groq.api-key", rng), key_for(shipped_rules, "groq.api-key", rng)
+    head = (before + _line_with_key("", other)).encode(encoding) if before else codecs.BOM_UTF16_LE
+    (tmp_path / "ps.env").write_bytes(head + b"# appended\r\n" + _line_with_key("", key).encode())
+    report = scan_paths([tmp_path], settings=Settings(), root=tmp_path)
+    lines = 1 + 2 * bool(before)
+    expected = ([(2, 15)] if before else []) + [(lines + 1, 15)]  # after GROQ_API_KEY='
+    assert [(f.line, f.column) for f in report.findings] == expected
+
+
 def test_bad_utf8_bytes_keep_lines_and_columns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_rules: RuleSet, rng: random.Random
 ) -> None:

@@ -77,10 +77,13 @@ def scan(
     walk: Walk, archive: tarfile.TarFile, members: list[tarfile.TarInfo], layers: list[str], shown: str, depth: int
 ) -> Iterator[Chunk]:
     layer_set = set(layers)
-    by_name = {}
+    by_name: dict[str, tarfile.TarInfo] = {}
     for info in members:
         name = clean_name(info.name)
         if name in layer_set:
+            shadowed = by_name.get(name)
+            if shadowed is not None:  # an earlier copy the image does not load: still in the tarball
+                yield from walk.tar_member(archive, shadowed, shown, depth, None)
             by_name[name] = info
         else:
             yield from walk.tar_member(archive, info, shown, depth, None)

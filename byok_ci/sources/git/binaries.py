@@ -55,7 +55,7 @@ class BinaryTexts:
         binaries, chunker.binaries = chunker.binaries, []
         if not binaries:
             return
-        from byok_ci.sources.read import SNIFF, utf16_encoding
+        from byok_ci.sources.read import SNIFF, utf16_encoding, utf16_text
 
         cwd = self.cwd
         sizes = blob_sizes(sorted({b.blob for b in binaries}), cwd)
@@ -78,7 +78,7 @@ class BinaryTexts:
                 continue
             encoding = utf16_encoding(data)
             if encoding is not None:
-                text = data.decode(encoding, "replace")
+                text = utf16_text(data, encoding)
                 yield chunker.text_after_all(binary, data, text=text), _diffed_against(binary)
             elif chunker.scan_binary or raw_path(binary.path) in marked:
                 if not looks_binary(data):

@@ -9,8 +9,8 @@ in a millisecond. `--staged` needs one `git diff` and nothing more.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from byok_ci._values import by_value
 from byok_ci.errors import GitError
@@ -180,6 +180,23 @@ def revisions_for(repo: Repo, target: GitTarget, note: Callable[[str], None]) ->
         return [f"^{have[0]}", tips[0]]
     known = list(target.known) if target.known is not None else ["--remotes"]
     return [*tips, "--not", *have, *known] if have or known else tips
+
+
+def with_hook_arguments(target: GitTarget, arguments: Sequence[str],
+                        cwd: str | None = None) -> tuple[GitTarget, tuple[str, ...]]:
+    """The target and pathspecs of ``scan --pre-push ARGUMENTS``.
+
+    git runs its pre-push hook with two arguments, the remote's name and its URL, and a hook
+    that passes them on (``byok-ci scan --pre-push "$@"``) hands them over with git's ref
+    lines on standard input. They name the remote, not paths: as pathspecs they matched no
+    file and the push passed unscanned. What that remote's tracking refs hold is known to
+    it (not what other remotes' hold); pushed to a URL, only the remote's old commits are.
+    """
+    if target.mode != "pre-push" or not target.updates or len(arguments) != 2:
+        return target, tuple(arguments)
+    remotes = run(["remote"], cwd=cwd).stdout.decode("utf-8", "surrogateescape").split()
+    known = (f"--remotes={arguments[0]}",) if arguments[0] in remotes else ()
+    return replace(target, known=known), ()
 
 
 def ref_names(cwd: str | None) -> dict[str, str]:

@@ -85,6 +85,18 @@ def test_utf16_without_a_bom_is_read_as_a_directory_scan_reads_it(
     assert [(f.path, f.line, f.commit) for f in report.findings] == [("settings.ini", 2, commit)]
 
 
+
+def test_utf8_lines_after_a_utf16_files_text_are_read_as_utf8(
+        tmp_path: Path, shipped_rules: RuleSet, keys: list[str]) -> None:
+    """A UTF-16 file appended to in UTF-8 (`echo KEY=... >> settings.ini` after PowerShell
+    wrote it): what follows its last NUL byte is read as UTF-8, as a directory scan reads it."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("settings.ini", _ini(keys[0]) + f"key9 = {keys[1]}\r\n".encode())
+    commit = repo.commit("appended")
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert sorted((f.line, f.commit) for f in report.findings) == [(2, commit), (3, commit)]
+
+
 def test_a_binary_file_that_is_not_utf16_is_still_skipped_unless_binaries_are_read(
         tmp_path: Path, shipped_rules: RuleSet, keys: list[str]) -> None:
     repo = GitRepo(tmp_path / "repo")
