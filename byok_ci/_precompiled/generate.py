@@ -28,6 +28,7 @@ HOOK_MODULES = (
     "byok_ci.report.text", "byok_ci.report.progress",
 )
 
+# The texts of one small record first: which texts a Python's dataclasses write (its "format").
 _RECORD = """
 import builtins, dataclasses, importlib, json, sys
 texts = []
@@ -35,25 +36,38 @@ def recording(source, globals, locals):
     texts.append(source)
     builtins.exec(source, globals, locals)
 dataclasses.exec = recording
+dataclasses.dataclass(frozen=True)(type("Format", (), {"__annotations__": {"name": "str"}}))
+format_texts = texts[:]
+del texts[:]
 for name in sys.argv[1:]:
     importlib.import_module(name)
-print(json.dumps(texts))
+print(json.dumps([format_texts, texts]))
 """
 
 
-def recorded_texts() -> list[str]:
-    """The texts dataclasses compiles for the hook's records, in order, each once."""
+def recorded_texts() -> tuple[str, list[str]]:
+    """This Python's text format, and the texts it compiles for the hook's records, in order,
+    each once."""
+    from byok_ci._precompiled import key_of
+
     done = subprocess.run([sys.executable, "-c", _RECORD, *HOOK_MODULES], capture_output=True, text=True,
                           check=True)
-    return list(dict.fromkeys(json.loads(done.stdout)))
+    format_texts, texts = json.loads(done.stdout)
+    return key_of("".join(format_texts))[:16], list(dict.fromkeys(texts))
 
 
-def module_texts(texts: list[str]) -> list[str]:
+def written_format() -> str:
+    """The text format of the Python the modules were written with (their first line)."""
+    return (HERE / PARTS[0]).read_text().split("\n", 1)[0].rsplit("format ", 1)[-1].rstrip(":")
+
+
+def module_texts(text_format: str, texts: list[str]) -> list[str]:
     """The ``methods_*`` modules' contents, in PARTS' order."""
     from byok_ci._precompiled import key_of
 
     head = (f"# Written by `python -m byok_ci._precompiled.generate` with Python "
-            f"{sys.version_info[0]}.{sys.version_info[1]}: do not edit.\n"
+            f"{sys.version_info[0]}.{sys.version_info[1]}, dataclasses' text format {text_format}:\n"
+            "# do not edit.\n"
             "# The texts are dataclasses' own, compiled as they are: no __future__ import here.\n"
             "# mypy: ignore-errors\n# ruff: noqa\n\nCODE = {}\n")
     parts = [head]
@@ -68,7 +82,7 @@ def module_texts(texts: list[str]) -> list[str]:
 
 
 def main() -> None:
-    for name, content in zip(PARTS, module_texts(recorded_texts())):
+    for name, content in zip(PARTS, module_texts(*recorded_texts())):
         (HERE / name).write_text(content)
 
 

@@ -1,4 +1,5 @@
-# Written by `python -m byok_ci._precompiled.generate` with Python 3.11: do not edit.
+# Written by `python -m byok_ci._precompiled.generate` with Python 3.11, dataclasses' text format 8d7a3678dd3b48b4:
+# do not edit.
 # The texts are dataclasses' own, compiled as they are: no __future__ import here.
 # mypy: ignore-errors
 # ruff: noqa
