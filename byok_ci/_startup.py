@@ -7,7 +7,9 @@ In a process that is the `byok-ci scan` command (not an import of byok-ci by ano
 program or a test), collection is paused from the package's first import (the console
 script's) or the CLI's (``python -m byok_ci``) until the scan has imported what it runs, then
 resumed with what start-up made frozen (:func:`gc.freeze`: never walked again, nor at exit),
-so the scan itself collects as any program does.
+so the scan itself collects as any program does. The same process defines its records'
+dataclass methods from texts compiled with the package (:mod:`byok_ci._precompiled`)
+instead of compiling them as each class is defined.
 
 When that process is done (its reports written, its exit code decided) it ends at once
 (:func:`exit_now`) instead of tearing down every module and object one by one, as long as
@@ -40,11 +42,15 @@ _the_command = False
 
 
 def pause_collection() -> None:
-    """Pause the collector if this process is the scan command (and it is on)."""
+    """Pause the collector if this process is the scan command (and it is on), and have its
+    records' dataclass methods defined from their compiled texts (:mod:`byok_ci._precompiled`)."""
     global _paused, _the_command
     if not _paused and gc.isenabled() and _is_the_scan_command():
         gc.disable()
         _paused = _the_command = True
+        from byok_ci import _precompiled
+
+        _precompiled.install()
 
 
 def resume_collection() -> None:
