@@ -341,13 +341,22 @@ def _scan_batch(batch: Packed) -> tuple[list[Finding], list[ScanError], Stats]:
 def _scan_packed(batch: Packed, options: WalkOptions, settings: Settings,
                  detector: Detector) -> tuple[list[Finding], list[ScanError], Stats]:
     source = file_source([], options, settings)
+    assert source.artifacts is not None
+    # What source.entry_read and chunk_findings do, without their calls for most files (a
+    # batch never holds standard input): a plain file's one chunk, not decoded from it.
+    read, detect = source.artifacts.file_read, detector.detect
     findings: list[Finding] = []
-    for entry in map(FileEntry, *batch):
-        got = source.entry_read(entry)
+    for path, shown in zip(batch[0], batch[1]):
+        got = read(path, shown)
         if got is None:
             continue
-        for chunk in (got,) if isinstance(got, Chunk) else got:
-            findings.extend(chunk_findings(chunk, detector))
+        if not isinstance(got, Chunk):
+            for chunk in got:
+                findings.extend(chunk_findings(chunk, detector))
+        elif got.origin is None:
+            findings += detect(got)
+        else:
+            findings.extend(chunk_findings(got, detector))
     return findings, source.reading.errors, source.reading.stats()
 
 

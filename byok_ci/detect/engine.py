@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from byok_ci._offsets import cr_line_ends_as_lf
 from byok_ci.detect import filters
 from byok_ci.detect.prefilter import KeywordPrefilter, Prefilter
-from byok_ci.detect.words import words
+from byok_ci.detect.words import any_of, squashed, words
 from byok_ci.model import Chunk, Finding, fingerprint, redact
 from byok_ci.rules.fixtures import is_fixture
 from byok_ci.rules.model import Rule, RuleSet
@@ -26,7 +26,6 @@ DEFAULT_DECODE_DEPTH = 2
 # What the decoder needs to find anything: a run of base64 characters as long as the
 # shortest it decodes, or a percent escape (the Hyperscan prefilter says this itself).
 _MAY_ENCODE = re.compile(r"[A-Za-z0-9+/]{27}|%[0-9A-Fa-f]{2}")
-_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 
 
 # Never compared (overlaps are resolved by position and strength) and never shown: no generated
@@ -68,6 +67,7 @@ class Detector:
         self.rules = ruleset.rules
         self.inline_allow = inline_allow
         self.prefilter = prefilter if prefilter is not None else KeywordPrefilter(self.rules)
+        self._survey = getattr(self.prefilter, "survey", None)  # looked up once: detect runs a file
         # detect-secrets' hashed secrets (SHA-1 of the value) of audited false positives:
         # only this package sees the value, so the hash is taken here. Such findings are
         # marked, not dropped: the suppression stage holds them back and counts them.
@@ -91,7 +91,7 @@ class Detector:
         # Every word of a label, and every run of adjacent words joined, is a piece of the
         # label with all but ASCII letters and digits taken out: a label in which no name
         # occurs so (most file names) is not split into words at all.
-        self._any_name = re.compile("|".join(map(re.escape, sorted(self._by_name, key=len, reverse=True))))
+        self._any_name = any_of(list(self._by_name))
         self._named_in_dir: dict[str, list[int]] = {}
         # `scan --verify` only: each reported key, held in memory by fingerprint (byok_ci.vault).
         self.keys = keys
@@ -100,7 +100,7 @@ class Detector:
         text = cr_line_ends_as_lf(chunk.text)
         if text is not chunk.text:
             chunk = replace(chunk, text=text, data=None)
-        survey = getattr(self.prefilter, "survey", None)
+        survey = self._survey
         # The decoding pass runs only where an encoded key can be (Hyperscan says), or always.
         named = self._named_by_path(chunk.path)
         if survey is not None:
@@ -109,7 +109,8 @@ class Detector:
             named = set()
         else:
             spans, may_encode = self.prefilter.spans(chunk.text), None
-        candidates = self._resolved(chunk.text, chunk.path, spans, named)
+        # Most texts of a tree: nothing fired, nothing named (no call made for them).
+        candidates = self._resolved(chunk.text, chunk.path, spans, named) if spans or named else None
         found = self._findings(chunk, candidates) if candidates else []
         if self.decode_depth > 0 and (may_encode or (may_encode is None and _MAY_ENCODE.search(chunk.text))):
             from byok_ci.detect import encoded
@@ -280,7 +281,7 @@ class Detector:
         if indexes is None:
             if len(cache) > 4096:
                 cache.clear()
-            if self._any_name.search(_NOT_ALNUM.sub("", part).lower()) is None:
+            if self._any_name.search(squashed(part)) is None:
                 indexes = cache[part] = ()
             else:
                 names = frozenset(w for w in words(part) if w in self._by_name)

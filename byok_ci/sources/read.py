@@ -207,7 +207,7 @@ class FileReader:
             return None
         self.reading.count_file(len(data))
         # Valid UTF-8 without a BOM: the bytes are the text's encoding, scanned as they are.
-        return Chunk(text=text, path=shown, data=data if utf8 else None)
+        return Chunk.of_file(text, shown, data if utf8 else None)
 
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import codecs
 import os
 import random
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 
 import pytest
 
 import byok_ci.scan
 from byok_ci.config import Settings
+from byok_ci.model import Chunk
 from byok_ci.rules import RuleSet
 from byok_ci.scan import scan_paths
 from byok_ci.sources import Reading, read
@@ -169,6 +170,16 @@ def test_chunks_carry_their_utf8_bytes_only_when_they_are_the_text(tmp_path: Pat
     assert reader.text_chunk(b"\xff bad", "b").data is None  # type: ignore[union-attr]
     assert reader.text_chunk(codecs.BOM_UTF8 + b"bom", "c").data is None  # type: ignore[union-attr]
     assert reader.text_chunk("utf16".encode("utf-16"), "d").data is None  # type: ignore[union-attr]
+
+
+def test_a_files_chunk_is_the_chunk_its_fields_make() -> None:
+    """Chunk.of_file sets every field as the dataclass's own __init__ does (a field added to
+    Chunk and not to of_file fails here)."""
+    for data in (b"t", None):
+        made, expected = Chunk.of_file("t", "p", data), Chunk(text="t", path="p", data=data)
+        assert made == expected and vars(made) == vars(expected)
+        with pytest.raises(FrozenInstanceError):
+            made.text = "x"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
