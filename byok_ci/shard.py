@@ -10,9 +10,6 @@ the path, so "each key once per path, at the commit that introduced it" is decid
 shard. Its units are whole directories where it can, and the files of a directory too heavy
 for one shard are cut into ranges of their names (:func:`tree_plan`), so that a shard names
 its part to git in a few pathspecs and git skips the other shards' subtrees and files unread.
-A history's paths carry two costs, git's and byok-ci's, which are balanced each
-(:func:`balance`): one weight that adds them up let a shard take its share in byok-ci's work
-and others twice theirs in git's.
 
 ``byok-ci report merge`` (:mod:`byok_ci.merge`) puts the shards' reports back together.
 """
@@ -22,15 +19,13 @@ from __future__ import annotations
 import bisect
 import hashlib
 import heapq
-import math
-import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-__all__ = ["Plan", "Shard", "assign", "balance", "parse_shard", "tree_plan", "tree_units"]
+__all__ = ["Plan", "Shard", "assign", "parse_shard", "tree_plan", "tree_units"]
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 MAX_SHARDS = 4096
@@ -54,14 +49,6 @@ RANGE_PARTS = 1
 # 20 bytes and more, 21-76 pathspecs a shard, whose tree walk cost git more than the slightly
 # worse balance does (bench/README.md, "Round 5 — shard-hay").
 CUT_SLACK = 0.25
-# The rule :func:`tree_plan` packs by, part of every plan's id (:meth:`Plan.digest`), so that
-# shards cut by one rule never merge with shards cut by another (round 7: each cost balanced
-# on its own; before, one weight: no rule in the id).
-PACKING = "each-cost-balanced/1"
-
-# A path's weight: one number, or one number per cost (e.g. git's and byok-ci's), each cost
-# balanced across the shards on its own (:func:`balance`).
-Weight = int | tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -117,64 +104,13 @@ def assign(sizes: Iterable[tuple[str, int]], count: int) -> dict[str, int]:
     return owners
 
 
-def normalised(weights: Mapping[str, Weight], count: int = 1) -> dict[str, tuple[int, ...]]:
-    """Each path's costs scaled so that every cost's bound is the same, as exact integers (so
-    that packing is the same on every machine): cost d times the other costs' bounds, a
-    cost's bound its total, or ``count`` times its heaviest path where that is more (a cost
-    that totals nothing is left out)."""
-    vectors = {path: weight if isinstance(weight, tuple) else (weight,) for path, weight in weights.items()}
-    dims = max((len(vector) for vector in vectors.values()), default=1)
-    bounds = []
-    for d in range(dims):
-        costs = [max(vector[d], 0) for vector in vectors.values() if d < len(vector)]
-        bounds.append(max(sum(costs), count * max(costs, default=0)))
-    kept = [d for d in range(dims) if bounds[d] > 0]
-    scales = [(d, math.prod(bounds[other] for other in kept if other != d)) for d in kept]
-    return {path: tuple(max(vector[d], 0) * scale if d < len(vector) else 0 for d, scale in scales) or (0,)
-            for path, vector in vectors.items()}
-
-
-def balance(units: Mapping[str, Weight], count: int) -> dict[str, int]:
-    """Each unit's shard (1..count) by its costs: the unit whose largest cost is heaviest first
-    (path order breaking ties), into the shard whose largest cost it leaves lowest (then
-    whose costs' sum, then the lowest number), so that every cost is balanced, not only their
-    sum. Each cost is measured against the least any packing can leave in the heaviest
-    shard, a shard's share or its heaviest unit (:func:`normalised`): against the share alone,
-    the shard of a unit too heavy in one cost for any balance would look full and take
-    nothing of the others, which would pile on the other shards. With one cost,
-    :func:`assign`'s packing."""
-    scaled = normalised(units, count)
-    ordered = sorted(scaled.items(), key=lambda item: (-max(item[1]), item[0]))
-    dims = len(next(iter(scaled.values()), (0,)))
-    loads = [(0,) * dims for _ in range(count)]
-    by_height = [(0, shard) for shard in range(count)]  # (a shard's largest load, its index), sorted
-    owners: dict[str, int] = {}
-    for unit, weight in ordered:
-        least = min(weight)
-        best: tuple[int, int, int] | None = None
-        for height, shard in by_height:
-            if best is not None and height + least > best[0]:
-                break  # no shard this high or higher can end lower than the best
-            after = tuple(map(operator.add, loads[shard], weight))
-            key = (max(after), sum(after), shard)
-            if best is None or key < best:
-                best = key
-        assert best is not None
-        shard = best[2]
-        by_height.remove((max(loads[shard]), shard))
-        loads[shard] = tuple(map(operator.add, loads[shard], weight))
-        bisect.insort(by_height, (max(loads[shard]), shard))
-        owners[unit] = shard + 1
-    return owners
-
-
 def hashed(path: str, count: int) -> int:
     """A path's shard by its name alone (for paths no listing sized)."""
     digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).digest()
     return int.from_bytes(digest[:8], "big") % count + 1
 
 
-def tree_units(weights: Mapping[str, Weight], count: int) -> dict[str, int]:
+def tree_units(weights: Mapping[str, int], count: int) -> dict[str, int]:
     """Each path's shard by whole directories where balance allows (:func:`tree_plan` with
     no name ranges: a split directory's files are units of their own)."""
     return tree_plan(weights, count, ranges=False).units
@@ -195,7 +131,7 @@ class Plan:
         """An id of the assignment, which every shard of one scan must share: a history's is
         computed from what git lists and reads, and runners whose git or repository differ
         would cut it differently, leaving paths to no shard (:mod:`byok_ci.merge` checks it)."""
-        digest = hashlib.sha256(f"{PACKING}\n".encode())
+        digest = hashlib.sha256()
         for unit, number in sorted(self.units.items()):
             digest.update(f"{unit}\0{number}\n".encode("utf-8", "surrogateescape"))
         for directory, cut in sorted(self.ranges.items()):
@@ -205,47 +141,38 @@ class Plan:
         return digest.hexdigest()[:16]
 
 
-def tree_plan(weights: Mapping[str, Weight], count: int, ranges: bool = True) -> Plan:
+def tree_plan(weights: Mapping[str, int], count: int, ranges: bool = True) -> Plan:
     """Each path's shard by whole directories where balance allows: ``weights`` are
-    ``/``-separated paths with their weight, one number or one per cost (lossless: names
-    that are not UTF-8 as surrogate escapes).
+    ``/``-separated paths with their weight (lossless: names that are not UTF-8 as
+    surrogate escapes).
 
-    A directory no heavier in any cost than 1/:data:`SPLIT_ABOVE` of a shard's share is one
-    unit; a heavier one is split into its entries, recursively (a name that was both a file
-    and a directory in history stays one unit). The files directly in a split directory are
-    cut, in the order of their names' bytes, into consecutive name ranges of at most
-    1/:data:`RANGE_PARTS` of a share in every cost (a heavier file is a range alone), so
-    that a shard names its part of a flat directory to git in a few globs rather than
-    walking it all (``ranges=False``: each file a unit). Units and ranges are packed by
-    :func:`balance`, and a split directory whose units and ranges all went to one shard is
-    made one unit again, so that shard names it in one pathspec. Deterministic: the same
-    weights give the same plan on every machine.
+    A directory no heavier than 1/:data:`SPLIT_ABOVE` of a shard's share is one unit; a
+    heavier one is split into its entries, recursively (a name that was both a file and a
+    directory in history stays one unit). The files directly in a split directory are cut,
+    in the order of their names' bytes, into consecutive name ranges of at most
+    1/:data:`RANGE_PARTS` of a share (a heavier file is a range alone), so that a shard
+    names its part of a flat directory to git in a few globs rather than walking it all
+    (``ranges=False``: each file a unit). Units and ranges are packed by :func:`assign`,
+    and a split directory whose units and ranges all went to one shard is made one unit
+    again, so that shard names it in one pathspec. Deterministic: the same weights give the
+    same plan on every machine.
     """
-    scaled = normalised(weights)
-    dims = len(next(iter(scaled.values()), (0,)))
+    totals: dict[str, int] = {}
     entries: dict[str, set[str]] = {}
-    for path in scaled:
+    for path, weight in weights.items():
         parts = path.split("/")
         for depth in range(1, len(parts) + 1):
-            entries.setdefault("/".join(parts[:depth - 1]), set()).add("/".join(parts[:depth]))
-    # Each directory's costs from its entries', the deepest first (a name that was a file too
-    # adds its own).
-    totals: dict[str, tuple[int, ...]] = dict(scaled)
-    for directory in sorted(entries, key=lambda name: name.count("/") + bool(name), reverse=True):
-        if directory:
-            total = scaled.get(directory, (0,) * dims)
-            for entry in entries[directory]:
-                total = tuple(map(operator.add, total, totals[entry]))
-            totals[directory] = total
-    # Every cost totals the same (normalised): a share is that over count.
-    limit = sum(totals[top][0] for top in entries.get("", ())) / (count * SPLIT_ABOVE)
-    units: dict[str, tuple[int, ...]] = {}
+            prefix = "/".join(parts[:depth])
+            totals[prefix] = totals.get(prefix, 0) + max(weight, 0)
+            entries.setdefault("/".join(parts[:depth - 1]), set()).add(prefix)
+    limit = sum(totals.get(top, 0) for top in entries.get("", ())) / (count * SPLIT_ABOVE)
+    units: dict[str, int] = {}
     files: dict[str, list[str]] = {}
     split = [""]
     while split:
         directory = split.pop()
         for entry in entries.get(directory, ()):
-            if entry in entries and entry not in weights and max(totals[entry]) > limit:
+            if entry in entries and entry not in weights and totals[entry] > limit:
                 split.append(entry)
             elif ranges and entry not in entries and count > 1:
                 files.setdefault(directory, []).append(entry)
@@ -255,10 +182,10 @@ def tree_plan(weights: Mapping[str, Weight], count: int, ranges: bool = True) ->
     cuts: dict[str, list[bytes]] = {}
     for directory, names in sorted(files.items()):
         cuts[directory] = []
-        for number, (lowest, weight) in enumerate(_name_ranges(names, totals, limit / RANGE_PARTS, dims)):
+        for number, (lowest, weight) in enumerate(_name_ranges(names, totals, limit / RANGE_PARTS)):
             cuts[directory].append(lowest)
             units[f"{directory}\0{number:08d}"] = weight
-    owners = balance(units, count)
+    owners = assign(units.items(), count)
     shards_below: dict[str, set[int]] = {}
     for unit, shard in owners.items():
         directory, nul, _ = unit.partition("\0")
@@ -285,34 +212,30 @@ def tree_plan(weights: Mapping[str, Weight], count: int, ranges: bool = True) ->
     return Plan(merged, ranged)
 
 
-def _name_ranges(names: list[str], totals: Mapping[str, tuple[int, ...]], cap: float,
-                 dims: int) -> Iterator[tuple[bytes, tuple[int, ...]]]:
+def _name_ranges(names: list[str], totals: Mapping[str, int], cap: float) -> Iterator[tuple[bytes, int]]:
     """``names`` (the files of one directory) cut into consecutive ranges of their bytes'
-    order, each as heavy in its heaviest cost as ``cap`` allows: (its lowest name, the first
-    empty; its costs). A range's lowest name is the shortest prefix of its first name that
-    sorts above the last name before it; a range is cut early (down to 1 - :data:`CUT_SLACK`
-    of ``cap``) where that prefix is shorter, since a shard names a range to git in about
-    three pathspecs a byte of its bounds (:func:`~byok_ci.sources.git.sharding.range_globs`)."""
+    order, each as heavy as ``cap`` allows: (its lowest name, the first empty; weight). A
+    range's lowest name is the shortest prefix of its first name that sorts above the last
+    name before it; a range is cut early (down to 1 - :data:`CUT_SLACK` of ``cap``) where
+    that prefix is shorter, since a shard names a range to git in about three pathspecs a
+    byte of its bounds (:func:`~byok_ci.sources.git.sharding.range_globs`)."""
     ordered = sorted(((name.rpartition("/")[2].encode("utf-8", "surrogateescape"), totals[name]) for name in names))
-    before = [list(accumulate((weight[d] for _, weight in ordered), initial=0)) for d in range(dims)]
-
-    def weight(start: int, end: int) -> tuple[int, ...]:  # of the names from start up to end
-        return tuple(running[end] - running[start] for running in before)
+    before = list(accumulate((weight for _, weight in ordered), initial=0))
 
     def common(index: int) -> int:  # bytes the name at index shares with the one before it
         return len(os.path.commonprefix([ordered[index - 1][0], ordered[index][0]]))
 
     lowest, start, index = b"", 0, 0
     while index < len(ordered):
-        if index > start and max(weight(start, index + 1)) > cap:
-            floor = cap * (1 - CUT_SLACK)
-            cut = min((j for j in range(index, start, -1) if j == index or max(weight(start, j)) >= floor),
+        if index > start and before[index + 1] - before[start] > cap:
+            floor = before[start] + cap * (1 - CUT_SLACK)
+            cut = min((j for j in range(index, start, -1) if j == index or before[j] >= floor),
                       key=lambda j: (common(j), -j))
-            yield lowest, weight(start, cut)
+            yield lowest, before[cut] - before[start]
             lowest, start = ordered[cut][0][:common(cut) + 1], cut
             continue
         index += 1
-    yield lowest, weight(start, len(ordered))
+    yield lowest, before[-1] - before[start]
 
 
 def unit_owner(units: Mapping[str, int], count: int,

@@ -19,7 +19,7 @@ from byok_ci.model import Report, fingerprint
 from byok_ci.report.json import envelope, write
 from byok_ci.scan import scan_paths
 from byok_ci.scan_git import GitTarget, scan_git
-from byok_ci.shard import SPLIT_ABOVE, Shard, assign, balance, parse_shard, tree_plan, tree_units, unit_owner
+from byok_ci.shard import SPLIT_ABOVE, Shard, assign, parse_shard, tree_units, unit_owner
 from tests.conftest import key_for
 from tests.gitrepo import GitRepo, git_env
 
@@ -143,63 +143,6 @@ def test_the_assignment_packs_by_bytes_and_is_the_same_in_any_order():
     assert owners == assign(list(reversed(sizes)), 3)
     loads = {k: sum(size for path, size in sizes if owners[path] == k) for k in (1, 2, 3)}
     assert max(loads.values()) == 900 and min(loads.values()) >= 700
-
-
-@pytest.mark.parametrize("count", (1, 2, 3, 8))
-def test_balancing_one_cost_is_the_packing_by_bytes(count):
-    import random
-
-    rng = random.Random(count)
-    sizes = {f"p{i:03d}": rng.choice([0, 1, 7, 50, 50, 400, 3000]) for i in range(200)}
-    assert balance({path: (size,) for path, size in sizes.items()}, count) == assign(sizes.items(), count)
-
-
-@pytest.mark.parametrize("count", (2, 4, 8))
-def test_two_costs_are_each_balanced_where_their_sum_is_not(count):
-    """haystack (issue 19): paths heavy for byok-ci and light for git (data.json, docs-website/)
-    took a shard's share of one weight that added both up, and the other shards took more
-    than theirs of git's work (the slowest 1.9 times it at 8 shards). Each cost is balanced
-    on its own, as far as units allow, whatever order they come in."""
-    import random
-
-    rng = random.Random(count)
-    units = {f"git{i:03d}": (rng.randint(50, 150), rng.randint(0, 10)) for i in range(40 * count)}
-    units.update({f"scan{i}": (rng.randint(0, 300), rng.randint(4000, 6000)) for i in range(count // 2)})
-    owners = balance(units, count)
-    assert owners == balance(dict(reversed(list(units.items()))), count)
-
-    def git_loads(owners: dict[str, int]) -> list[int]:
-        return [sum(units[unit][0] for unit, shard in owners.items() if shard == k) for k in range(1, count + 1)]
-
-    git_share = sum(git for git, _ in units.values()) / count
-    assert max(git_loads(owners)) <= git_share * 1.06
-    scans = [sum(units[unit][1] for unit, shard in owners.items() if shard == k) for k in range(1, count + 1)]
-    assert sorted(scans)[count // 2 - 1] < 1000  # the byok-ci-heavy units each in a shard of their own
-    summed = assign(((unit, sum(weight)) for unit, weight in units.items()), count)
-    assert max(git_loads(summed)) > git_share * 1.2  # (by their sum, git's work piles up elsewhere)
-
-
-def test_a_plan_by_costs_puts_a_path_heavy_for_one_apart_and_records_the_rule(monkeypatch):
-    """A path as heavy for byok-ci as a shard's share and light for git shares its shard with
-    git's work only up to git's share; and a plan's id names the packing rule, so shards cut by
-    another rule never merge with these."""
-    from byok_ci import shard
-
-    weights = {f"htmlcov/z_{i:02d}.html": (100, 1) for i in range(16)}
-    weights["data.json"] = (40, 100)
-    weights["docs/a.md"] = (10, 60)
-    plan = tree_plan(weights, 4)
-    owner = unit_owner(plan.units, 4, plan.ranges)
-    loads = {k: [0, 0] for k in range(1, 5)}
-    for path, (git, scan) in weights.items():
-        loads[owner(path)][0] += git
-        loads[owner(path)][1] += scan
-    git_share = sum(git for git, _ in weights.values()) / 4
-    assert max(git for git, _ in loads.values()) <= git_share + 100, loads
-    assert owner("data.json") != owner("docs/a.md")
-    before = plan.digest()
-    monkeypatch.setattr(shard, "PACKING", "another-rule/1")
-    assert plan.digest() != before
 
 
 @pytest.mark.parametrize("spec", ["0/3", "4/3", "3", "a/b", "1/0"])

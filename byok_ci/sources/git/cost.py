@@ -21,25 +21,19 @@ from byok_ci.sources.git.process import blob_lines, blob_sizes, run
 
 # A change's cost beyond the bytes git reads for it, in bytes (calibrated: bench/README.md).
 CHANGE_BYTES = 32 * 1024
-# A path's two costs in a history shard, git's and byok-ci's, are balanced each
-# (:func:`~byok_ci.shard.balance`); in bytes of the versions a change reads or writes, fitted
-# by least squares to 14 haystack shards' measured CPU (bench/README.md, "Round 7 — shardgit7":
-# R² 0.98 for git, 0.89 for byok-ci). git reads every version a change needs, writes an added
-# file whole (GIT_ADDED_EXTRA more), and spends about GIT_CHANGE_BYTES' worth on each change.
-GIT_ADDED_EXTRA = 4
-GIT_CHANGE_BYTES = 16 * 1024
-# byok-ci reads every line of an added file (ADDED_EXTRA times a changed file's new version:
-# it reads only that one's changed lines), and a little for each change whatever its size.
-ADDED_EXTRA = 32
-BYOK_CHANGE_BYTES = 64 * 1024
+# How much more than its bytes a whole added file weighs in a path shard: git writes all of it
+# and byok-ci reads all of it (haystack's docs-website/, 27,579 versions of text added: git
+# and byok-ci 7.3 CPU-s alone, three times what 4 weighed it as; openai-python and the
+# generated history shard alike with 4, 8, 12 or 16: bench/README.md, "Round 6 — shard-bal").
+ADDED_EXTRA = 12
 # A path whose lines average this many bytes or more (one long line of JSON, minified code)
-# is rewritten whole by every change: byok-ci reads all of the new version, nearly as of a
-# file added (haystack's data.json, one 1.2 MB line changed by 438 commits, cost byok-ci
-# twice git's work for it: bench/README.md, "Round 6 — shard-bal").
+# is rewritten whole by every change: git writes, and byok-ci reads, all of the new version,
+# as of a file added (haystack's data.json, one 1.2 MB line changed by 438 commits, cost
+# byok-ci twice git's work for it: bench/README.md, "Round 6 — shard-bal").
 LONG_LINE = 4096
-# How much more than its bytes such a version weighs for byok-ci (fitted as above: 8.7 s/GB,
-# against 0.8 a changed file's new version and 30 an added one).
-LONG_LINE_EXTRA = 8
+# How much more than its bytes such a version weighs (haystack: 4 gives data.json a shard of
+# its own at 8 shards, 9.7 CPU-s of git and byok-ci, against 8.3-10.4 for the others).
+LONG_LINE_EXTRA = 4
 # Only paths of at least this share of a history's weight are looked at: one version each
 # (the largest), its lines counted as git streams it, if under this size (haystack: 198 paths, 22 MB).
 LONG_LINE_SHARE = 1 / 1024
@@ -74,26 +68,20 @@ def change_cost(oids: Sequence[bytes], sizes: dict[str, int], per_change: int = 
     return per_change + sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
 
 
-def path_cost(oids: Sequence[bytes], sizes: Mapping[bytes, int]) -> tuple[int, int]:
-    """A change's (git, byok-ci) costs in packing a history's paths into shards (``sizes`` by
-    the ids' bytes; ``oids`` a file added's new version alone, a change's old and new): git's,
-    the bytes it reads, :data:`GIT_ADDED_EXTRA` times more for a file added, which it writes
-    whole, and :data:`GIT_CHANGE_BYTES`; byok-ci's, the new version, :data:`ADDED_EXTRA`
-    times more for a file added, which it reads whole, and :data:`BYOK_CHANGE_BYTES`."""
-    versions = len(oids)
-    new = sizes.get(oids[-1], 0) if versions else 0
-    if versions == 1:
-        return new * (1 + GIT_ADDED_EXTRA) + GIT_CHANGE_BYTES, new * ADDED_EXTRA + BYOK_CHANGE_BYTES
-    # (one old version but in a merge's combined diff: not summed, 168,797 changes on haystack)
-    read = new + (sizes.get(oids[0], 0) if versions == 2 else sum(sizes.get(oid, 0) for oid in oids[:-1]))
-    return read + GIT_CHANGE_BYTES, new + BYOK_CHANGE_BYTES
+def path_cost(oids: Sequence[bytes], sizes: Mapping[bytes, int]) -> int:
+    """A change's weight in packing a history's paths into shards: the bytes of the versions
+    git reads (``sizes`` by the ids' bytes), and :data:`ADDED_EXTRA` times more for a file
+    added (``oids`` its new version alone), all of which git writes and byok-ci reads, where
+    a change writes only its lines."""
+    read = sum(sizes.get(oid, 0) for oid in oids)
+    return read * (1 + ADDED_EXTRA) if len(oids) == 1 else read
 
 
 def rewritten_whole(weights: Mapping[bytes, int], changes: Sequence[tuple[bytes, bytes, list[bytes]]],
                     sizes: Mapping[bytes, int], cwd: str | None) -> dict[bytes, int]:
-    """What the heavy paths (``weights``: git's costs, by :func:`path_cost`) whose versions are
-    long lines (:data:`LONG_LINE`) weigh for byok-ci beyond it: each version a change writes,
-    :data:`LONG_LINE_EXTRA` times its bytes, as a file added weighs more. Whether a path's lines are long is read
+    """What the heavy paths (``weights``, by :func:`path_cost`) whose versions are long lines
+    (:data:`LONG_LINE`) weigh beyond it: each version a change writes, :data:`LONG_LINE_EXTRA`
+    times its bytes, as a file added weighs more. Whether a path's lines are long is read
     from its largest version (ties: the greater id), so every clone decides alike; not
     long where git cannot read it."""
     floor = sum(weights.values()) * LONG_LINE_SHARE

@@ -1,11 +1,11 @@
 """A history shard's paths (:mod:`byok_ci.shard`), and how git is kept to them.
 
-The paths are weighed from what the listing shows (`git log --raw`: tree diffs only, a
-small fraction of the patches' cost), twice: by what git spends to diff them and by what
-byok-ci spends to scan the patches (:func:`~byok_ci.sources.git.cost.path_cost`), and
-:func:`~byok_ci.shard.tree_plan` balances each of the two across the shards, packing the
-paths into whole directories where it can and cutting the files directly in a directory too
-heavy for one shard into name ranges. The shard gives git its units as literal pathspecs and each
+The paths are weighed by what git reads to diff them (`git log --raw`: tree diffs only, a
+small fraction of the patches' cost): every version history adds or changes, and each
+version it replaced, a file added whole counting more
+(:func:`~byok_ci.sources.git.cost.path_cost`). :func:`~byok_ci.shard.tree_plan` packs them
+into whole directories where it can, and cuts the files directly in a directory too heavy
+for one shard into name ranges. The shard gives git its units as literal pathspecs and each
 of its name ranges as a few glob pathspecs that match exactly the names in the range
 (:func:`range_globs`): `git log -p` then skips the other shards' subtrees in its tree walk
 and never reads or diffs their versions, even in a directory it shares with them
@@ -31,12 +31,12 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from byok_ci.errors import GitError
-from byok_ci.shard import Plan, Shard, Weight, tree_plan, unit_owner
+from byok_ci.shard import Plan, Shard, tree_plan, unit_owner
 from byok_ci.sources.git.patch import display, raw_path
 from byok_ci.sources.git import cost
 from byok_ci.sources.git.process import first_error_line, run
@@ -72,27 +72,22 @@ class Listing:
     read_lines: bool = False
     cwd: str | None = None
 
-    def weights(self) -> dict[bytes, tuple[int, int]]:
-        """Every path, with what its shard will spend on it, (git, byok-ci)
-        (:func:`~byok_ci.sources.git.cost.path_cost`): the bytes git reads to diff it, each
-        version added or changed and the one it replaced, and what byok-ci reads of the new
-        ones, more for whole files added and for versions of long lines, which a change
-        rewrites whole (:func:`~byok_ci.sources.git.cost.rewritten_whole`)."""
-        costs: dict[bytes, list[int]] = {}
+    def weights(self) -> dict[bytes, int]:
+        """Every path, with what its shard will spend on it (:func:`~byok_ci.sources.git.cost.path_cost`):
+        the bytes git reads to diff it, each version added or changed and the one it
+        replaced, and more for whole files added and for versions of long lines, which a
+        change rewrites whole (:func:`~byok_ci.sources.git.cost.rewritten_whole`)."""
+        weights: dict[bytes, int] = {}
         sizes = {oid.encode("ascii"): size for oid, size in self.sizes.items()}  # (not a decode a change)
         for _, path, oids in self.changes:
-            git, scan = cost.path_cost(oids, sizes)
-            known = costs.get(path)
-            if known is None:
-                costs[path] = [git, scan]
-            else:
-                known[0] += git
-                known[1] += scan
+            # No fixed cost a change (which cuts commits well): it packed paths worse
+            # (bench/README.md, "git's cost"); what a path shard costs git beyond its bytes is
+            # mostly walking the trees down to its paths, shared with whatever else lies there.
+            weights[path] = weights.get(path, 0) + cost.path_cost(oids, sizes)
         if self.read_lines and self.changes:
-            gits = {path: git for path, (git, _) in costs.items()}
-            for path, extra in cost.rewritten_whole(gits, self.changes, sizes, self.cwd).items():
-                costs[path][1] += extra
-        return {path: (git, scan) for path, (git, scan) in costs.items()}
+            for path, extra in cost.rewritten_whole(weights, self.changes, sizes, self.cwd).items():
+                weights[path] += extra
+        return weights
 
     def commit_costs(self, owns: Callable[[str], bool]) -> dict[bytes, int]:
         """Each commit's predicted git cost (:mod:`byok_ci.sources.git.cost`) for the paths
@@ -123,8 +118,7 @@ def history_listing(cwd: str | None, all_objects: bool, pathspecs: Sequence[str]
     return Listing(changes, cost.sizes_of(changes, cwd), True, cwd)
 
 
-def history_weights(cwd: str | None, all_objects: bool,
-                    pathspecs: Sequence[str] = ()) -> dict[bytes, tuple[int, int]]:
+def history_weights(cwd: str | None, all_objects: bool, pathspecs: Sequence[str] = ()) -> dict[bytes, int]:
     """Every path a history scan can meet, weighed (:meth:`Listing.weights`)."""
     return history_listing(cwd, all_objects, pathspecs).weights()
 
@@ -145,7 +139,7 @@ def _lossless(raw: bytes) -> str:
 
 
 @contextmanager
-def narrowed(shard: Shard, weights: Mapping[bytes, Weight], pathspecs: Sequence[str] = (),
+def narrowed(shard: Shard, weights: dict[bytes, int], pathspecs: Sequence[str] = (),
              cwd: str | None = None) -> Iterator[Narrowing]:
     """The shard's :class:`Narrowing` for a history ``weights`` lists (empty: every path
     goes by a hash of its name and git sees them all); an attributes file it makes is

@@ -89,24 +89,11 @@ def test_on_two_cores_parts_are_cut_by_count(tmp_path: Path, monkeypatch: pytest
     assert [part.count for part in CommitSource(all_refs=True, cwd=str(repo.path), max_parts=2).parts()] == [4, 4]
 
 
-def _costs(added: int, changed: list[tuple[int, int]], long_lines: bool = False) -> tuple[int, int]:
-    """(git, byok-ci) of a path added with ``added`` bytes, then changed from one size to
-    another for each of ``changed``."""
-    from byok_ci.sources.git import cost
-
-    git = added * (1 + cost.GIT_ADDED_EXTRA) + cost.GIT_CHANGE_BYTES
-    scan = added * cost.ADDED_EXTRA + cost.BYOK_CHANGE_BYTES
-    for old, new in changed:
-        git += old + new + cost.GIT_CHANGE_BYTES
-        scan += new * (1 + (cost.LONG_LINE_EXTRA if long_lines else 0)) + cost.BYOK_CHANGE_BYTES
-    return git, scan
-
-
 def test_a_path_weighs_the_versions_git_reads_and_whole_added_files_more(tmp_path: Path) -> None:
     """A shard's git writes, and byok-ci reads, every line of a file added whole but only the
     changed lines of a file changed: openai-python's generated types (many files added) cost
-    their shard far more than their bytes (bench/README.md). Each path weighs twice, git's
-    cost and byok-ci's, which shards balance each."""
+    their shard far more than their bytes (bench/README.md)."""
+    from byok_ci.sources.git.cost import ADDED_EXTRA
     from byok_ci.sources.git.sharding import history_weights
 
     repo = GitRepo(tmp_path)
@@ -116,15 +103,15 @@ def test_a_path_weighs_the_versions_git_reads_and_whole_added_files_more(tmp_pat
     repo.write("changed.txt", ("b" * 99 + "\n") * 49 + "c" * 99 + "\n")
     repo.commit("change one")
     weights = history_weights(str(repo.path), all_objects=False)
-    assert weights[b"added.txt"] == _costs(10_000, [])
-    assert weights[b"changed.txt"] == _costs(5_000, [(5_000, 5_000)])
-    assert weights[b"added.txt"][1] > weights[b"changed.txt"][1]  # byok-ci reads all of it
+    assert weights[b"added.txt"] == 10_000 * (1 + ADDED_EXTRA)
+    assert weights[b"changed.txt"] == 5_000 * (1 + ADDED_EXTRA) + 5_000 + 5_000
 
 
 def test_a_path_of_long_lines_weighs_each_version_changed_as_added(tmp_path: Path) -> None:
     """A change to a file of one long line (haystack's data.json: 1.2 MB of JSON on one line,
     rewritten by 438 commits) is read whole by byok-ci, as a file added is: its versions weigh
-    more for byok-ci, decided from the path's largest version, and a binary one does not."""
+    as added ones, decided from the path's largest version, and a binary one does not."""
+    from byok_ci.sources.git.cost import ADDED_EXTRA, LONG_LINE_EXTRA
     from byok_ci.sources.git.sharding import history_weights
 
     repo = GitRepo(tmp_path)
@@ -139,10 +126,10 @@ def test_a_path_of_long_lines_weighs_each_version_changed_as_added(tmp_path: Pat
     repo.write("binary.bin", "\0" + "c" * (size - 1))
     repo.commit("change")
     weights = history_weights(str(repo.path), all_objects=False)
-    text = size // 100 * 100
-    assert weights[b"lines.txt"] == _costs(text, [(text, text)])
-    assert weights[b"binary.bin"] == _costs(size, [(size, size)])
-    assert weights[b"long.json"] == _costs(size, [(size, size)], long_lines=True)
+    added = (size // 100 * 100) * (1 + ADDED_EXTRA)
+    assert weights[b"lines.txt"] == added + 2 * (size // 100 * 100)
+    assert weights[b"binary.bin"] == size * (1 + ADDED_EXTRA) + 2 * size
+    assert weights[b"long.json"] == size * (1 + ADDED_EXTRA) + size + size * (1 + LONG_LINE_EXTRA)
 
 
 def test_a_path_of_long_lines_gets_a_shard_apart_from_paths_git_weighs_alike(tmp_path: Path) -> None:
