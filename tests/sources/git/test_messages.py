@@ -124,3 +124,13 @@ def test_history_shards_report_a_message_once(tmp_path: Path, shipped_rules: Rul
     assert json.dumps(envelope(merged)["findings"], sort_keys=True) == json.dumps(envelope(single)["findings"],
                                                                                sort_keys=True)
     assert leaky in {f.path for f in merged.findings}
+
+
+@pytest.mark.parametrize("form", ["text", "json", "junit", "sarif", "github", "gitlab"])
+def test_every_report_format_shows_a_message_finding_without_its_key(tmp_path: Path, key: str, form: str) -> None:
+    from tests.test_cli_git import invoke
+
+    repo, _, leaky = _repo(tmp_path, key)
+    result = invoke(["scan", "--history", "--format", form], repo.path)
+    assert result.exit_code == 1, result.output
+    assert key not in result.output and leaky[:12] in result.output
