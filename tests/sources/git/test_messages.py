@@ -134,3 +134,15 @@ def test_every_report_format_shows_a_message_finding_without_its_key(tmp_path: P
     result = invoke(["scan", "--history", "--format", form], repo.path)
     assert result.exit_code == 1, result.output
     assert key not in result.output and leaky[:12] in result.output
+
+
+def test_a_baseline_holds_a_message_finding_back(tmp_path: Path, shipped_rules: RuleSet, key: str) -> None:
+    from byok_ci.suppress.baseline import from_findings, write_baseline
+    from tests.test_cli_git import invoke
+
+    repo, _, _ = _repo(tmp_path, key)
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    baseline = repo.path / "baseline.json"  # paths bound relative to the repository
+    write_baseline(from_findings(report.findings, root=repo.path, base_dir=repo.path, bind_paths=True), baseline)
+    assert invoke(["scan", "--history", "--baseline", str(baseline)], repo.path).exit_code == 0
+    assert invoke(["scan", "--history"], repo.path).exit_code == 1
