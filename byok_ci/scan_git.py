@@ -299,7 +299,6 @@ def _scan_commits(
         for part in parts[1:]:
             chunker.absorb(part.chunker)
         shares = [finding for share in found for finding in share]
-        shares += message_findings(target, parts, detector, cwd) if messages else []
         reader = context or ContextReader(detector, chunker.max_file_size, cwd)
         try:
             shares += BinaryTexts(chunker, detector, reader, cwd).findings()
@@ -307,6 +306,7 @@ def _scan_commits(
                 shares += found_in_context(context, chunker, shares)
         finally:
             reader.close()
+        shares += message_findings(target, parts, detector, cwd) if messages else []
         commits = {f.commit for f in shares if f.commit}
         if history:
             marks = reachability(commits, cwd, all_objects=target.all_objects)
