@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from byok_ci.model import Chunk, CommitInfo, Finding
 from byok_ci.pipeline.detection import detect_chunks
-from byok_ci.sources.git.process import run
+from byok_ci.errors import GitError
+from byok_ci.sources.git.process import blocks, run, stream
 
 if TYPE_CHECKING:
     from byok_ci.detect.engine import Detector
@@ -51,32 +52,47 @@ def message_findings(target: GitTarget, parts: Sequence[CommitPart], detector: D
 
 def commit_messages(shas: Sequence[bytes], cwd: str | None) -> Iterator[Chunk]:
     """Each commit's whole message (``%B``, in UTF-8 as git re-encodes it), a chunk whose
-    path is the commit's sha."""
+    path is the commit's sha, read as git writes them (a history's messages are not all
+    held at once)."""
     if not shas:
         return
-    done = run(["log", "--no-walk=unsorted", "--stdin", "--no-patch", "-z", f"--format={_FORMAT}"], cwd=cwd,
-               input=b"\n".join(shas) + b"\n")
-    # A commit git cannot read stops the log: read the others one by one (the walk has
-    # reported the damage already).
-    records = _records(done.stdout) if done.returncode == 0 else _one_by_one(shas, cwd)
-    for sha, author, date, message in records:
-        if message.strip():
-            yield Chunk(text=message, path=sha, commit=sha, commit_info=CommitInfo(author=author, date=date))
+    read: set[str] = set()
+    try:
+        with stream(["log", "--no-walk=unsorted", "--stdin", "--no-patch", "-z", f"--format={_FORMAT}"], cwd=cwd,
+                    input=b"\n".join(shas) + b"\n") as out:
+            for record in _records(blocks(out)):
+                read.add(record[0])
+                yield from _chunk(*record)
+    except GitError:
+        # A commit git cannot read stops the log: read the others one by one (the walk has
+        # reported the damage already).
+        for sha in shas:
+            if sha.decode("ascii") not in read:
+                done = run(["log", "--no-walk", "--no-patch", "-z", f"--format={_FORMAT}", sha.decode("ascii")],
+                           cwd=cwd)
+                for record in _records([done.stdout] if done.returncode == 0 else []):
+                    yield from _chunk(*record)
 
 
-def _records(out: bytes) -> Iterator[tuple[str, str, str, str]]:
-    fields = out.split(b"\0")
-    for at in range(0, len(fields) - 3, 4):
-        sha, author, date, message = fields[at:at + 4]
-        yield (sha.decode("ascii", "replace"), author.decode("utf-8", "replace"), date.decode("ascii", "replace"),
-               message.decode("utf-8", "replace"))
+def _chunk(sha: str, author: str, date: str, message: str) -> Iterator[Chunk]:
+    if message.strip():
+        yield Chunk(text=message, path=sha, commit=sha, commit_info=CommitInfo(author=author, date=date))
 
 
-def _one_by_one(shas: Iterable[bytes], cwd: str | None) -> Iterator[tuple[str, str, str, str]]:
-    for sha in shas:
-        done = run(["log", "--no-walk", "--no-patch", "-z", f"--format={_FORMAT}", sha.decode("ascii")], cwd=cwd)
-        if done.returncode == 0:
-            yield from _records(done.stdout)
+def _records(pieces: Iterable[bytes]) -> Iterator[tuple[str, str, str, str]]:
+    """(sha, author, date, message) of each record of ``pieces``, git's output cut anywhere."""
+    fields: list[bytes] = []
+    rest = b""
+    for piece in pieces:
+        cut = (rest + piece).split(b"\0")
+        rest = cut.pop()
+        fields += cut
+        whole = len(fields) // 4 * 4
+        for at in range(0, whole, 4):
+            sha, author, date, message = fields[at:at + 4]
+            yield (sha.decode("ascii", "replace"), author.decode("utf-8", "replace"),
+                   date.decode("ascii", "replace"), message.decode("utf-8", "replace"))
+        del fields[:whole]
 
 
 def _tag_findings(tags: Sequence[tuple[str, str]], detector: Detector, cwd: str | None) -> list[Finding]:

@@ -146,3 +146,15 @@ def test_a_baseline_holds_a_message_finding_back(tmp_path: Path, shipped_rules: 
     write_baseline(from_findings(report.findings, root=repo.path, base_dir=repo.path, bind_paths=True), baseline)
     assert invoke(["scan", "--history", "--baseline", str(baseline)], repo.path).exit_code == 0
     assert invoke(["scan", "--history"], repo.path).exit_code == 1
+
+
+def test_messages_are_read_from_output_cut_anywhere_and_around_an_unreadable_commit(tmp_path: Path, key: str) -> None:
+    from byok_ci.sources.git.messages import _records, commit_messages
+
+    repo, base, leaky = _repo(tmp_path, key)
+    shas = [base.encode(), b"1" * 40, leaky.encode()]  # the second is no commit: git log stops at it
+    chunks = list(commit_messages(shas, str(repo.path)))
+    assert [(c.path, c.text.splitlines()[0]) for c in chunks] == [(base, "base"), (leaky, "rotate the key")]
+    whole = b"a\0b\0c\0d\n\0e\0f\0g\0h\0"
+    for cut in range(len(whole) + 1):
+        assert list(_records([whole[:cut], whole[cut:]])) == [("a", "b", "c", "d\n"), ("e", "f", "g", "h")]
