@@ -41,10 +41,10 @@ def message_findings(target: GitTarget, parts: Sequence[CommitPart], detector: D
     shas = [sha for part in parts for sha in part.shas.split()]
     found = [replace(f, found_in="message") for f in detect_chunks(commit_messages(shas, cwd), detector)]
     if target.mode == "history":
-        listed = run(["for-each-ref", "--format=%(objecttype) %(refname)", TAGS], cwd=cwd).stdout.decode(
-            "utf-8", "surrogateescape")
-        tags = [(name, name) for kind, _, name in (line.partition(" ") for line in listed.splitlines())
-                if kind == "tag"]
+        listed = run(["for-each-ref", "--format=%(objecttype) %(refname)", TAGS], cwd=cwd).stdout
+        # (shown as reports show text; asked for as git wrote it)
+        tags = [(name.decode("utf-8", "replace"), name.decode("utf-8", "surrogateescape"))
+                for kind, _, name in (line.partition(b" ") for line in listed.splitlines()) if kind == b"tag"]
     else:
         tags = [(ref, local) for ref, local in target.refs if ref.startswith(TAGS)]
     return found + _tag_findings(tags, detector, cwd)
