@@ -249,7 +249,7 @@ def _scan_commits(
     was found before a failure is kept, then the failure raised)."""
     # Commits' machinery: not on a staged scan's path (a hook's start-up, issue 16 §1).
     from byok_ci.sources.git.commits import CommitSource
-    from byok_ci.sources.git.messages import message_findings
+    from byok_ci.sources.git.messages import in_messages, message_chunks
     from byok_ci.sources.git.reach import RANK, reachability
     from byok_ci.sources.git.runs import taken
 
@@ -306,7 +306,7 @@ def _scan_commits(
                 shares += found_in_context(context, chunker, shares)
         finally:
             reader.close()
-        shares += message_findings(target, parts, detector, cwd) if messages else []
+        shares += in_messages(detect_chunks(message_chunks(target, parts, cwd), detector)) if messages else []
         commits = {f.commit for f in shares if f.commit}
         if history:
             marks = reachability(commits, cwd, all_objects=target.all_objects)

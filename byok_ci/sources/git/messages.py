@@ -20,12 +20,10 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from byok_ci.model import Chunk, CommitInfo, Finding
-from byok_ci.pipeline.detection import detect_chunks
 from byok_ci.errors import GitError
 from byok_ci.sources.git.process import blocks, run, stream
 
 if TYPE_CHECKING:
-    from byok_ci.detect.engine import Detector
     from byok_ci.sources.git.commits import CommitPart
     from byok_ci.sources.git.revisions import GitTarget
 
@@ -34,12 +32,10 @@ _FORMAT = "%H%x00%aN <%aE>%x00%aI%x00%B"
 TAGS = "refs/tags/"
 
 
-def message_findings(target: GitTarget, parts: Sequence[CommitPart], detector: Detector,
-                     cwd: str | None) -> list[Finding]:
-    """Findings in the messages of the commits ``parts`` read, and of the annotated tags
-    ``target`` covers (every tag for a history, the pushed tags for a push)."""
-    shas = [sha for part in parts for sha in part.shas.split()]
-    found = [replace(f, found_in="message") for f in detect_chunks(commit_messages(shas, cwd), detector)]
+def message_chunks(target: GitTarget, parts: Sequence[CommitPart], cwd: str | None) -> Iterator[Chunk]:
+    """The messages of the commits ``parts`` read, then of the annotated tags ``target``
+    covers (every tag for a history, the pushed tags for a push)."""
+    yield from commit_messages([sha for part in parts for sha in part.shas.split()], cwd)
     if target.mode == "history":
         listed = run(["for-each-ref", "--format=%(objecttype) %(refname)", TAGS], cwd=cwd).stdout
         # (shown as reports show text; asked for as git wrote it)
@@ -47,7 +43,13 @@ def message_findings(target: GitTarget, parts: Sequence[CommitPart], detector: D
                 for kind, _, name in (line.partition(b" ") for line in listed.splitlines()) if kind == b"tag"]
     else:
         tags = [(ref, local) for ref, local in target.refs if ref.startswith(TAGS)]
-    return found + _tag_findings(tags, detector, cwd)
+    yield from tag_messages(tags, cwd)
+
+
+def in_messages(findings: Iterable[Finding]) -> list[Finding]:
+    """``findings`` of :func:`message_chunks` marked as found in a commit's message (a
+    path that is a sha) or a tag's (a path that is a tag's ref name)."""
+    return [replace(f, found_in="tag-message" if f.path.startswith(TAGS) else "message") for f in findings]
 
 
 def commit_messages(shas: Sequence[bytes], cwd: str | None) -> Iterator[Chunk]:
@@ -95,14 +97,14 @@ def _records(pieces: Iterable[bytes]) -> Iterator[tuple[str, str, str, str]]:
         del fields[:whole]
 
 
-def _tag_findings(tags: Sequence[tuple[str, str]], detector: Detector, cwd: str | None) -> list[Finding]:
-    """Findings in the messages of ``tags`` (ref name, and the object git reads it by);
-    one that is no annotated tag has no message."""
+def tag_messages(tags: Sequence[tuple[str, str]], cwd: str | None) -> Iterator[Chunk]:
+    """The messages of ``tags`` (ref name, and the object git reads it by), chunks whose
+    path is the ref name; one that is no annotated tag has no message."""
     if not tags:
-        return []
+        return
     asked = b"".join(obj.encode("utf-8", "surrogateescape") + b"\n" for _, obj in tags)
     out = run(["cat-file", "--batch"], cwd=cwd, input=asked).stdout
-    chunks, at = [], 0
+    at = 0
     for name, _ in tags:
         end = out.find(b"\n", at)
         if end < 0:
@@ -119,9 +121,8 @@ def _tag_findings(tags: Sequence[tuple[str, str]], detector: Detector, cwd: str 
         fields = dict(line.split(b" ", 1) for line in head.splitlines() if b" " in line and not line.startswith(b" "))
         target = fields.get(b"object", b"").decode("ascii", "replace") if fields.get(b"type") == b"commit" else None
         if message.strip():
-            chunks.append(Chunk(text=message.decode("utf-8", "replace"), path=name, commit=target,
-                                commit_info=_tagger(fields.get(b"tagger"))))
-    return [replace(f, found_in="tag-message") for f in detect_chunks(chunks, detector)]
+            yield Chunk(text=message.decode("utf-8", "replace"), path=name, commit=target,
+                        commit_info=_tagger(fields.get(b"tagger")))
 
 
 def _tagger(line: bytes | None) -> CommitInfo | None:
