@@ -36,8 +36,9 @@ FINGERPRINT_HEX_CHARS = 16
 VERIFIED = ("live", "revoked", "unknown")
 UNKNOWN_REASONS = ("no-free-probe", "rate-limited", "network", "deadline", "inconclusive", "not-held",
                    "not-key-format")
-# Finding.found_in: where in a name a key was, and how reports say it.
-FOUND_IN = {"path": "file name", "author": "commit author", "ref": "ref name"}
+# Finding.found_in: where in a name or a message a key was, and how reports say it.
+FOUND_IN = {"path": "file name", "author": "commit author", "ref": "ref name", "message": "commit message",
+            "tag-message": "tag message"}
 # Finding.reachability: how a commit no branch or tag reaches is reached, and how reports say it.
 REACHABILITY = {
     "pull-request": "only in pull-request refs",
@@ -161,7 +162,9 @@ class Finding:
     audited_false_positive: bool = False
     # Set when the key is not in content but in a name: "path" (a file or directory name),
     # "author" (a commit author) or "ref" (a branch or tag). ``path`` is then the redacted
-    # name and ``line`` 0: there is no line to point at.
+    # name and ``line`` 0: there is no line to point at. Or in a message (sources.git.messages):
+    # "message" (``path`` the commit's sha) or "tag-message" (``path`` the tag's ref name),
+    # ``line`` the line within the message.
     found_in: str | None = None
     # Set when the finding's commit is reachable from no branch, tag or HEAD (a history
     # scan): "pull-request" (only from refs/pull/*), "other-ref" (only from other refs or

@@ -27,10 +27,7 @@ from byok_ci.model import Chunk, Finding, Report, ScanError
 from byok_ci.paths import work_tree_root
 from byok_ci.pipeline import Run, start
 from byok_ci.pipeline.context import found_in_context
-from byok_ci.pipeline.detection import (
-    detect_chunks,
-    detect_concurrently,
-)
+from byok_ci.pipeline.detection import detect_chunks, detect_concurrently
 from byok_ci.rules import RuleSet
 from byok_ci.sources.git.binaries import BinaryTexts
 from byok_ci.sources.git.blobs import ContextReader
@@ -126,7 +123,7 @@ def scan_git(
     updated when the scan read every commit; ``full`` scans everything and rewrites it.
 
     ``shard`` (a history scan only) scans only the paths that shard owns
-    (:mod:`byok_ci.shard`); commit authors and ref names are the first shard's. The report
+    (:mod:`byok_ci.shard`); commit authors, messages and ref names are the first shard's. The report
     records the shard and the commit and refs it scanned.
 
     ``started`` (a whole history, neither incremental nor sharded): its commits listed and
@@ -170,7 +167,8 @@ def scan_git(
             incremental = History(run, state, full, shard=shard) if state is not None else None
             with _sharded(shard, target, pathspecs, chunker, cwd) as (config, only, costs, scanned):
                 _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note,
-                              progress, settings.jobs, incremental, config, only, started, costs, context)
+                              progress, settings.jobs, incremental, config, only, started, costs, context,
+                              shard is None or shard.first)
     except GitError as exc:
         errors.append(ScanError(HERE, str(exc)))
     finally:
@@ -245,11 +243,13 @@ def _scan_commits(
     started: CommitSource | None = None,
     costs: dict[bytes, int] | None = None,
     context: ContextReader | None = None,
+    messages: bool = True,
 ) -> None:
     """Findings of the commits ``target`` selects into ``findings``, parents first (whatever
     was found before a failure is kept, then the failure raised)."""
     # Commits' machinery: not on a staged scan's path (a hook's start-up, issue 16 §1).
     from byok_ci.sources.git.commits import CommitSource
+    from byok_ci.sources.git.messages import in_messages, message_chunks
     from byok_ci.sources.git.reach import RANK, reachability
     from byok_ci.sources.git.runs import taken
 
@@ -306,6 +306,7 @@ def _scan_commits(
                 shares += found_in_context(context, chunker, shares)
         finally:
             reader.close()
+        shares += in_messages(detect_chunks(message_chunks(target, parts, cwd), detector)) if messages else []
         commits = {f.commit for f in shares if f.commit}
         if history:
             marks = reachability(commits, cwd, all_objects=target.all_objects)
@@ -433,7 +434,7 @@ def mark_history_only(findings: list[Finding], detector: Detector, max_size: int
         if text is None:
             text = data.decode("utf-8", "replace")
         present[path] = {f.fingerprint for f in detector.detect(Chunk(text=text, path=path))}
-    return [f if f.fingerprint in present[f.path] else replace(f, history_only=True) for f in findings]
+    return [f if f.found_in or f.fingerprint in present[f.path] else replace(f, history_only=True) for f in findings]
 
 
 def first_per_path(findings: list[Finding]) -> list[Finding]:

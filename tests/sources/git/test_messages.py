@@ -1,0 +1,160 @@
+"""Keys in commit messages and annotated tag messages: every mode that scans commits."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from byok_ci.merge import merge_reports
+from byok_ci.model import Report
+from byok_ci.report.json import envelope, write
+from byok_ci.rules import RuleSet
+from byok_ci.scan_git import GitTarget, scan_git
+from byok_ci.shard import Shard
+from tests.conftest import key_for
+from tests.gitrepo import GitRepo
+
+HISTORY = GitTarget("history")
+
+
+@pytest.fixture
+def key(shipped_rules: RuleSet, rng: random.Random) -> str:
+    return key_for(shipped_rules, "openai.project-key", rng)
+
+
+def _repo(tmp_path: Path, key: str) -> tuple[GitRepo, str, str]:
+    """base, then a commit whose message's third line holds ``key`` (and no file does)."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("a.py", "x = 1\n")
+    base = repo.commit("base")
+    repo.write("a.py", "x = 2\n")
+    leaky = repo.commit(f"rotate the key\n\nold OPENAI_API_KEY={key}\n")
+    return repo, base, leaky
+
+
+def _in_message(report: Report) -> list[tuple[str | None, str, int, str | None]]:
+    return [(f.found_in, f.path, f.line, f.commit) for f in report.findings if f.found_in in ("message", "tag-message")]
+
+
+def _no_raw_key(report: Report, key: str) -> None:
+    out = io.StringIO()
+    write(report, out)
+    assert key not in out.getvalue() and key not in repr(report)
+
+
+def test_a_history_scan_reports_a_key_in_a_commit_message(tmp_path: Path, shipped_rules: RuleSet, key: str) -> None:
+    repo, _, leaky = _repo(tmp_path, key)
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert report.errors == ()
+    assert _in_message(report) == [("message", leaky, 3, leaky)]
+    (finding,) = report.findings
+    assert not finding.history_only and finding.commit_info is not None
+    assert finding.commit_info.author == "Ada Lovelace <ada@example.com>"
+    envelope(report)  # the schema's found_in enum holds it
+    _no_raw_key(report, key)
+
+
+def test_a_range_reports_a_key_in_a_commit_message(tmp_path: Path, shipped_rules: RuleSet, key: str) -> None:
+    repo, base, leaky = _repo(tmp_path, key)
+    report = scan_git(GitTarget("range", f"{base}..HEAD"), rules=shipped_rules, cwd=str(repo.path))
+    assert _in_message(report) == [("message", leaky, 3, leaky)]
+    before = scan_git(GitTarget("range", f"{base}..{base}"), rules=shipped_rules, cwd=str(repo.path))
+    assert before.findings == ()
+
+
+def test_a_push_reports_a_key_in_a_commit_or_a_pushed_tag_message(tmp_path: Path, shipped_rules: RuleSet,
+                                                                  key: str) -> None:
+    repo, base, leaky = _repo(tmp_path, key)
+    push = GitTarget("pre-push", push_from=base, push_to=leaky)
+    assert _in_message(scan_git(push, rules=shipped_rules, cwd=str(repo.path))) == [("message", leaky, 3, leaky)]
+    repo.git("tag", "-a", "v1", base, "-m", f"release\n\nkey {key}")
+    tag = GitTarget("pre-push", push_from=base, push_to=base, refs=(("refs/tags/v1", "refs/tags/v1"),))
+    report = scan_git(tag, rules=shipped_rules, cwd=str(repo.path))
+    assert _in_message(report) == [("tag-message", "refs/tags/v1", 3, base)]
+    _no_raw_key(report, key)
+
+
+def test_history_scans_tag_messages_and_every_object_and_increments(tmp_path: Path, shipped_rules: RuleSet,
+                                                                     key: str) -> None:
+    repo, base, leaky = _repo(tmp_path, key)
+    repo.git("tag", "-a", "v1", base, "-m", f"release\n\nkey {key}")
+    repo.git("reset", "-q", "--hard", base)  # the leaky commit is now dangling
+    repo.git("reflog", "expire", "--expire=now", "--all")
+    report = scan_git(GitTarget("history", all_objects=True), rules=shipped_rules, cwd=str(repo.path))
+    assert sorted(_in_message(report)) == [("message", leaky, 3, leaky), ("tag-message", "refs/tags/v1", 3, base)]
+    assert {f.reachability for f in report.findings if f.found_in == "message"} == {"unreachable"}
+    state = tmp_path / "state.json"
+    repo.write("a.py", "x = 3\n")
+    repo.git("tag", "-d", "v1")
+    repo.commit(f"again {key}")
+    first = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), state=state)
+    assert [f.line for f in first.findings if f.found_in == "message"] == [1]
+    newer = repo.commit("no key here")
+    again = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), state=state)
+    assert again.findings == () and again.stats.commits == 1 and newer
+
+
+def test_an_allow_marker_holds_a_message_finding_back(tmp_path: Path, shipped_rules: RuleSet, key: str) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit(f"docs: example key {key}  # byok-ci: allow")
+    assert scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path)).findings == ()
+    unmarked = repo.commit(f"docs: example key {key}")
+    assert _in_message(scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))) == [
+        ("message", unmarked, 1, unmarked)]
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_history_shards_report_a_message_once(tmp_path: Path, shipped_rules: RuleSet, key: str, count: int) -> None:
+    repo, _, leaky = _repo(tmp_path, key)
+    repo.git("tag", "-a", "v1", "-m", f"release\n\nkey {key}")
+    single = scan_git(HISTORY, cwd=str(repo.path))
+    assert len(_in_message(single)) == 2
+    shards = [scan_git(HISTORY, cwd=str(repo.path), shard=Shard(k, count)) for k in range(1, count + 1)]
+    assert [len(_in_message(shard)) for shard in shards] == [2] + [0] * (count - 1)
+    paths = []
+    for index, shard in enumerate(shards):
+        paths.append(tmp_path / f"shard-{index}.json")
+        with open(paths[-1], "w", encoding="utf-8") as stream:
+            write(shard, stream)
+    merged = merge_reports(paths)
+    assert json.dumps(envelope(merged)["findings"], sort_keys=True) == json.dumps(envelope(single)["findings"],
+                                                                               sort_keys=True)
+    assert leaky in {f.path for f in merged.findings}
+
+
+@pytest.mark.parametrize("form", ["text", "json", "junit", "sarif", "github", "gitlab"])
+def test_every_report_format_shows_a_message_finding_without_its_key(tmp_path: Path, key: str, form: str) -> None:
+    from tests.test_cli_git import invoke
+
+    repo, _, leaky = _repo(tmp_path, key)
+    result = invoke(["scan", "--history", "--format", form], repo.path)
+    assert result.exit_code == 1, result.output
+    assert key not in result.output and leaky[:12] in result.output
+
+
+def test_a_baseline_holds_a_message_finding_back(tmp_path: Path, shipped_rules: RuleSet, key: str) -> None:
+    from byok_ci.suppress.baseline import from_findings, write_baseline
+    from tests.test_cli_git import invoke
+
+    repo, _, _ = _repo(tmp_path, key)
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    baseline = repo.path / "baseline.json"  # paths bound relative to the repository
+    write_baseline(from_findings(report.findings, root=repo.path, base_dir=repo.path, bind_paths=True), baseline)
+    assert invoke(["scan", "--history", "--baseline", str(baseline)], repo.path).exit_code == 0
+    assert invoke(["scan", "--history"], repo.path).exit_code == 1
+
+
+def test_messages_are_read_from_output_cut_anywhere_and_around_an_unreadable_commit(tmp_path: Path, key: str) -> None:
+    from byok_ci.sources.git.messages import _records, commit_messages
+
+    repo, base, leaky = _repo(tmp_path, key)
+    shas = [base.encode(), b"1" * 40, leaky.encode()]  # the second is no commit: git log stops at it
+    chunks = list(commit_messages(shas, str(repo.path)))
+    assert [(c.path, c.text.splitlines()[0]) for c in chunks] == [(base, "base"), (leaky, "rotate the key")]
+    whole = b"a\0b\0c\0d\n\0e\0f\0g\0h\0"
+    for cut in range(len(whole) + 1):
+        assert list(_records([whole[:cut], whole[cut:]])) == [("a", "b", "c", "d\n"), ("e", "f", "g", "h")]
