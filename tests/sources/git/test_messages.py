@@ -158,3 +158,31 @@ def test_messages_are_read_from_output_cut_anywhere_and_around_an_unreadable_com
     whole = b"a\0b\0c\0d\n\0e\0f\0g\0h\0"
     for cut in range(len(whole) + 1):
         assert list(_records([whole[:cut], whole[cut:]])) == [("a", "b", "c", "d\n"), ("e", "f", "g", "h")]
+
+
+def test_every_tag_object_a_history_reaches_is_read_and_marked(tmp_path: Path, shipped_rules: RuleSet,
+                                                                rng: random.Random) -> None:
+    """Not only tags under refs/tags: a tag only a pull-request ref or another ref reaches,
+    a tag inside another tag, and with --all-objects a dangling tag."""
+    keys = [key_for(shipped_rules, "openai.project-key", rng) for _ in range(4)]
+    repo = GitRepo(tmp_path / "repo")
+    base = repo.commit("base")
+    for name, key in zip(["gone", "pr", "other", "inner"], keys):
+        repo.git("tag", "-a", name, base, "-m", f"release\n\nkey {key}")
+    tags = {name: repo.git("rev-parse", f"refs/tags/{name}") for name in ["gone", "pr", "other", "inner"]}
+    repo.git("update-ref", "refs/pull/1/head", tags["pr"])
+    repo.git("update-ref", "refs/keep/other", tags["other"])
+    repo.git("tag", "-a", "outer", "inner", "-m", "no key here")
+    for name in ["gone", "pr", "other", "inner"]:
+        repo.git("tag", "-d", name)
+    reached = [("tag-message", "refs/keep/other", 3, base), ("tag-message", "refs/pull/1/head", 3, base),
+               ("tag-message", tags["inner"], 3, base)]
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert sorted(_in_message(report)) == sorted(reached)
+    everything = scan_git(GitTarget("history", all_objects=True), rules=shipped_rules, cwd=str(repo.path))
+    assert sorted(_in_message(everything)) == sorted([*reached, ("tag-message", tags["gone"], 3, base)])
+    assert {f.path: f.reachability for f in everything.findings} == {
+        "refs/keep/other": "other-ref", "refs/pull/1/head": "pull-request", tags["inner"]: None,
+        tags["gone"]: "unreachable"}
+    for key in keys:
+        _no_raw_key(everything, key)
