@@ -186,3 +186,21 @@ def test_every_tag_object_a_history_reaches_is_read_and_marked(tmp_path: Path, s
         tags["gone"]: "unreachable"}
     for key in keys:
         _no_raw_key(everything, key)
+
+
+def test_a_key_in_a_tags_name_and_its_message_is_two_findings_each_saying_where(
+        tmp_path: Path, shipped_rules: RuleSet, key: str) -> None:
+    """The name's key is the ref's finding, the message's the message's; the message's path
+    (the ref name) is not also a file name holding a key."""
+    repo = GitRepo(tmp_path / "repo")
+    base = repo.commit("base")
+    repo.git("tag", "-a", f"v-{key}", base, "-m", f"release\n\nkey {key}")
+    tag = repo.git("rev-parse", f"refs/tags/v-{key}")
+    # (git's pre-push hands over the pushed sha; pre-commit's first push the local ref's name)
+    pushes = [GitTarget("pre-push", push_from=base, push_to=base, refs=((f"refs/tags/v-{key}", local),))
+              for local in (tag, f"refs/tags/v-{key}")]
+    for target in (HISTORY, GitTarget("history", all_objects=True), *pushes):
+        report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
+        assert sorted((f.found_in, f.line) for f in report.findings) == [("ref", 0), ("tag-message", 3)], target
+        assert len({f.path for f in report.findings}) == 1 and len({f.fingerprint for f in report.findings}) == 1
+        _no_raw_key(report, key)
