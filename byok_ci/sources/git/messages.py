@@ -24,7 +24,6 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from byok_ci.model import Chunk, CommitInfo, Finding
-from byok_ci.pipeline.detection import detect_chunks
 from byok_ci.errors import GitError
 from byok_ci.sources.git.patch import display
 from byok_ci.sources.git.process import blocks, run, stream
@@ -75,9 +74,9 @@ class MessageSource:
         yield from tag_messages(dangling, self.cwd, read, self.tags)
 
     def findings(self, detector: Detector) -> list[Finding]:
-        """What ``detector`` finds in :meth:`chunks`, marked as found in a commit's message
-        or a tag's (and a tag's marked with how it is reached)."""
-        found = detect_chunks(self.chunks(), detector)
+        """What ``detector`` finds in :meth:`chunks` (plain text: detected as it is), marked
+        as found in a commit's message or a tag's (and a tag's marked with how it is reached)."""
+        found = [finding for chunk in self.chunks() for finding in detector.detect(chunk)]
         return [replace(f, found_in="tag-message", reachability=self.tags[f.path]) if f.path in self.tags
                 else replace(f, found_in="message") for f in found]
 
