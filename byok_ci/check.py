@@ -224,12 +224,15 @@ def _scan_job(options: CheckOptions, settings: Settings, notices: list[str], roo
         return Report(command="scan", errors=[ScanError("git", str(exc))])
     if plan.notice:
         notices.append(plan.notice)
+    # A tag's push or pipeline brings the tag itself: its name and message are scanned with
+    # its commits, as a push hook scans a pushed tag (a range alone is commits).
+    tag = ((plan.ref, plan.ref),) if plan.ref.startswith("refs/tags/") else ()
     if plan.mode == "history":
         target = GitTarget("history")
     elif plan.mode == "commits":
-        target = GitTarget("pre-push", push_from="0" * 40, push_to=plan.head, known=plan.known)
+        target = GitTarget("pre-push", push_from="0" * 40, push_to=plan.head, known=plan.known, refs=tag)
     else:
-        target = GitTarget("range", revision=f"{plan.base}..{plan.head}")
+        target = GitTarget("range", revision=f"{plan.base}..{plan.head}", refs=tag)
     return scan_git(target, settings=settings, allow_shallow=options.allow_shallow, on_note=notices.append)
 
 

@@ -163,8 +163,8 @@ class Finding:
     # Set when the key is not in content but in a name: "path" (a file or directory name),
     # "author" (a commit author) or "ref" (a branch or tag). ``path`` is then the redacted
     # name and ``line`` 0: there is no line to point at. Or in a message (sources.git.messages):
-    # "message" (``path`` the commit's sha) or "tag-message" (``path`` the tag's ref name),
-    # ``line`` the line within the message.
+    # "message" (``path`` the commit's sha) or "tag-message" (``path`` the ref name that
+    # reaches the tag, or its object's sha when none names it), ``line`` the line within it.
     found_in: str | None = None
     # Set when the finding's commit is reachable from no branch, tag or HEAD (a history
     # scan): "pull-request" (only from refs/pull/*), "other-ref" (only from other refs or

@@ -249,7 +249,7 @@ def _scan_commits(
     was found before a failure is kept, then the failure raised)."""
     # Commits' machinery: not on a staged scan's path (a hook's start-up, issue 16 §1).
     from byok_ci.sources.git.commits import CommitSource
-    from byok_ci.sources.git.messages import in_messages, message_chunks
+    from byok_ci.sources.git.messages import MessageSource
     from byok_ci.sources.git.reach import RANK, reachability
     from byok_ci.sources.git.runs import taken
 
@@ -306,11 +306,12 @@ def _scan_commits(
                 shares += found_in_context(context, chunker, shares)
         finally:
             reader.close()
-        shares += in_messages(detect_chunks(message_chunks(target, parts, cwd), detector)) if messages else []
+        shares += MessageSource(target, parts, cwd, source.tags).findings(detector) if messages else []
         commits = {f.commit for f in shares if f.commit}
         if history:
             marks = reachability(commits, cwd, all_objects=target.all_objects)
-            shares = [replace(f, reachability=marks[f.commit]) if f.commit in marks else f for f in shares]
+            shares = [replace(f, reachability=marks[f.commit]) if f.commit in marks and f.found_in != "tag-message"
+                      else f for f in shares]  # (a tag is reached as itself, not as its commit)
         # Parents first again, so the first finding of a key is at its introducing commit
         # (on a branch rather than only in a pull request or a dangling commit, if both).
         order = source.positions(commits)

@@ -198,3 +198,33 @@ def test_a_raw_key_outside_the_key_entries_fails_check(tree: Path, shipped_rules
     values = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
     assert values["result"] == "fail" and values["policy-failures"] == "1"
     assert key not in result.output and key not in outputs.read_text()
+
+
+@pytest.mark.parametrize("before", ["0" * 40, "base", "gitlab"])
+def test_a_tag_push_in_ci_scans_the_tags_name_and_message(tmp_path: Path, shipped_rules: RuleSet,
+                                                           monkeypatch: pytest.MonkeyPatch, before: str) -> None:
+    """A tag's push event scans its commits (a new tag: those no other ref holds; a moved
+    one: the range) and the tag itself, as a push hook does; a range alone is commits.
+    GitLab's tag pipeline likewise."""
+    from tests.realclient.gitlab import variables
+
+    from byok_ci.check import CheckOptions, run_check
+    from byok_ci.config import Settings
+    from tests.gitrepo import GitRepo
+
+    rng = random.Random(3)
+    in_name, in_message = (key_for(shipped_rules, "openai.project-key", rng) for _ in range(2))
+    repo = GitRepo(tmp_path / "repo")
+    base = repo.commit("base")
+    head = repo.commit("head")
+    repo.git("tag", "-a", f"v-{in_name}", head, "-m", f"release\n\nkey {in_message}")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"ref": f"refs/tags/v-{in_name}", "before": base if before == "base" else before,
+                                 "after": head, "repository": {"default_branch": "main"}}))
+    environ = {"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(event)}
+    if before == "gitlab":
+        environ = variables("push", sha=head, tag=f"v-{in_name}", project_dir=repo.path)
+    monkeypatch.chdir(repo.path)
+    report = run_check(CheckOptions(run=("scan",), environ=environ), Settings()).report
+    assert sorted((f.found_in, f.line) for f in report.findings) == [("ref", 0), ("tag-message", 3)]
+    assert in_name not in repr(report) and in_message not in repr(report)

@@ -315,21 +315,22 @@ def __create_fn__():
  return __repr__
 CODE['cd049f60540f4b3e8d704a030f9514eba7b5782b360849ff6f3cf80898085d36'] = __create_fn__.__code__
 
-def __create_fn__(_type_paths, _type_options, _type_reading, _type_artifacts, _type_reader, _type_sizes, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_reading, _dflt_artifacts, _return_type):
+def __create_fn__(_type_paths, _type_options, _type_reading, _type_artifacts, _type_reader, _type_sizes, _type_outside_links, _type__inside, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_reading, _dflt_artifacts, _dflt_outside_links, _return_type):
  def __init__(self,paths:_type_paths,options:_type_options,reading:_type_reading=_HAS_DEFAULT_FACTORY,artifacts:_type_artifacts=_dflt_artifacts)->_return_type:
   self.paths=paths
   self.options=options
   self.reading=_dflt_reading() if reading is _HAS_DEFAULT_FACTORY else reading
   self.artifacts=artifacts
+  self.outside_links=_dflt_outside_links()
   self.__post_init__()
  return __init__
-CODE['13f538e4907050b3eb4db654c11e71af0298535fe60d7d376e02a99334541dca'] = __create_fn__.__code__
+CODE['edc7d74cc911a850536a6c43d68c22b54b71c8d7c15ef281caf5df05de4a2f32'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(paths={self.paths!r}, options={self.options!r}, reading={self.reading!r}, artifacts={self.artifacts!r}, reader={self.reader!r}, sizes={self.sizes!r})"
+  return self.__class__.__qualname__ + f"(paths={self.paths!r}, options={self.options!r}, reading={self.reading!r}, artifacts={self.artifacts!r}, reader={self.reader!r}, sizes={self.sizes!r}, outside_links={self.outside_links!r}, _inside={self._inside!r})"
  return __repr__
-CODE['a0abaf7a00bf24cef3e786df15ca5e0a13ec304fd6d64f18b705c848abb4d255'] = __create_fn__.__code__
+CODE['89e58a6164c356e05b2df28cc4a7ec196c44ed11b9d5fc97915fd5af13bba6cd'] = __create_fn__.__code__
 
 def __create_fn__(_type_sha, _type_info, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,sha:_type_sha,info:_type_info)->_return_type:

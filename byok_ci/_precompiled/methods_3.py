@@ -235,8 +235,8 @@ def __create_fn__():
  return __eq__
 CODE['e97886b863208e00d5e917cbe0f142d0d2dbeb92ce0a023e3beb42764a77a7e7'] = __create_fn__.__code__
 
-def __create_fn__(_type_revisions, _type_pathspecs, _type_all_refs, _type_chunker, _type_cwd, _type_max_parts, _type_all_objects, _type_exclude, _type_config, _type_only, _type_costs, _type_damaged, _type__listed, _type__orphans, _type__parents, _type_started, _type_processes, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_revisions, _dflt_pathspecs, _dflt_all_refs, _dflt_chunker, _dflt_cwd, _dflt_max_parts, _dflt_all_objects, _dflt_exclude, _dflt_config, _dflt_only, _dflt_costs, _dflt_damaged, _dflt__listed, _dflt__orphans, _dflt__parents, _dflt_started, _dflt_processes, _return_type):
- def __init__(self,revisions:_type_revisions=_dflt_revisions,pathspecs:_type_pathspecs=_dflt_pathspecs,all_refs:_type_all_refs=_dflt_all_refs,chunker:_type_chunker=_HAS_DEFAULT_FACTORY,cwd:_type_cwd=_dflt_cwd,max_parts:_type_max_parts=_dflt_max_parts,all_objects:_type_all_objects=_dflt_all_objects,exclude:_type_exclude=_dflt_exclude,config:_type_config=_dflt_config,only:_type_only=_dflt_only,costs:_type_costs=_dflt_costs,damaged:_type_damaged=_dflt_damaged,_listed:_type__listed=_dflt__listed,_orphans:_type__orphans=_dflt__orphans,_parents:_type__parents=_HAS_DEFAULT_FACTORY,started:_type_started=_dflt_started,processes:_type_processes=_dflt_processes)->_return_type:
+def __create_fn__(_type_revisions, _type_pathspecs, _type_all_refs, _type_chunker, _type_cwd, _type_max_parts, _type_all_objects, _type_exclude, _type_config, _type_only, _type_costs, _type_damaged, _type_tags, _type__listed, _type__orphans, _type__parents, _type_started, _type_processes, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_revisions, _dflt_pathspecs, _dflt_all_refs, _dflt_chunker, _dflt_cwd, _dflt_max_parts, _dflt_all_objects, _dflt_exclude, _dflt_config, _dflt_only, _dflt_costs, _dflt_damaged, _dflt_tags, _dflt__listed, _dflt__orphans, _dflt__parents, _dflt_started, _dflt_processes, _return_type):
+ def __init__(self,revisions:_type_revisions=_dflt_revisions,pathspecs:_type_pathspecs=_dflt_pathspecs,all_refs:_type_all_refs=_dflt_all_refs,chunker:_type_chunker=_HAS_DEFAULT_FACTORY,cwd:_type_cwd=_dflt_cwd,max_parts:_type_max_parts=_dflt_max_parts,all_objects:_type_all_objects=_dflt_all_objects,exclude:_type_exclude=_dflt_exclude,config:_type_config=_dflt_config,only:_type_only=_dflt_only,costs:_type_costs=_dflt_costs,damaged:_type_damaged=_dflt_damaged,tags:_type_tags=_HAS_DEFAULT_FACTORY,_listed:_type__listed=_dflt__listed,_orphans:_type__orphans=_dflt__orphans,_parents:_type__parents=_HAS_DEFAULT_FACTORY,started:_type_started=_dflt_started,processes:_type_processes=_dflt_processes)->_return_type:
   self.revisions=revisions
   self.pathspecs=pathspecs
   self.all_refs=all_refs
@@ -249,27 +249,28 @@ def __create_fn__(_type_revisions, _type_pathspecs, _type_all_refs, _type_chunke
   self.only=only
   self.costs=costs
   self.damaged=damaged
+  self.tags=_dflt_tags() if tags is _HAS_DEFAULT_FACTORY else tags
   self._listed=_listed
   self._orphans=_orphans
   self._parents=_dflt__parents() if _parents is _HAS_DEFAULT_FACTORY else _parents
   self.started=started
   self.processes=processes
  return __init__
-CODE['3b89d21eea4772842e8db0b68d93f303b59dea57b55b0c4337a3d5fbab364930'] = __create_fn__.__code__
+CODE['7b9bcce1346b13fc0270de55a2b649ac62f60497a1131208be40a9dba4165fad'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(revisions={self.revisions!r}, pathspecs={self.pathspecs!r}, all_refs={self.all_refs!r}, chunker={self.chunker!r}, cwd={self.cwd!r}, max_parts={self.max_parts!r}, all_objects={self.all_objects!r}, exclude={self.exclude!r}, config={self.config!r}, only={self.only!r}, costs={self.costs!r}, damaged={self.damaged!r}, _listed={self._listed!r}, _orphans={self._orphans!r}, _parents={self._parents!r}, started={self.started!r}, processes={self.processes!r})"
+  return self.__class__.__qualname__ + f"(revisions={self.revisions!r}, pathspecs={self.pathspecs!r}, all_refs={self.all_refs!r}, chunker={self.chunker!r}, cwd={self.cwd!r}, max_parts={self.max_parts!r}, all_objects={self.all_objects!r}, exclude={self.exclude!r}, config={self.config!r}, only={self.only!r}, costs={self.costs!r}, damaged={self.damaged!r}, tags={self.tags!r}, _listed={self._listed!r}, _orphans={self._orphans!r}, _parents={self._parents!r}, started={self.started!r}, processes={self.processes!r})"
  return __repr__
-CODE['e4805d36c5638965dca8534f2ebd12fc7453cde755f5cc3dc0eb78c6071ea0bc'] = __create_fn__.__code__
+CODE['cd4fed4819397004b00ec16e30fc2a84507497e05083ed0eb9cd80e469b47f13'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.revisions,self.pathspecs,self.all_refs,self.chunker,self.cwd,self.max_parts,self.all_objects,self.exclude,self.config,self.only,self.costs,self.damaged,self._listed,self._orphans,self._parents,self.started,self.processes,)==(other.revisions,other.pathspecs,other.all_refs,other.chunker,other.cwd,other.max_parts,other.all_objects,other.exclude,other.config,other.only,other.costs,other.damaged,other._listed,other._orphans,other._parents,other.started,other.processes,)
+   return (self.revisions,self.pathspecs,self.all_refs,self.chunker,self.cwd,self.max_parts,self.all_objects,self.exclude,self.config,self.only,self.costs,self.damaged,self.tags,self._listed,self._orphans,self._parents,self.started,self.processes,)==(other.revisions,other.pathspecs,other.all_refs,other.chunker,other.cwd,other.max_parts,other.all_objects,other.exclude,other.config,other.only,other.costs,other.damaged,other.tags,other._listed,other._orphans,other._parents,other.started,other.processes,)
   return NotImplemented
  return __eq__
-CODE['6aebc33b05c3e74d39438ef1d3e55d112b1d6290c2b5af8a7ec7b176f71699a5'] = __create_fn__.__code__
+CODE['e2204fcc9766e50e4c2494a6bbeafcd6a0b7941d87894b18bcf5c16be88443f8'] = __create_fn__.__code__
 
 def __create_fn__(_type_start, _type_end, _type_indent, _type_dash, _type_blank, _type_closer, _type_section, _type_key, _type_value, _type_header, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,start:_type_start,end:_type_end,indent:_type_indent,dash:_type_dash,blank:_type_blank,closer:_type_closer,section:_type_section,key:_type_key,value:_type_value,header:_type_header)->_return_type:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from byok_ci.detect.anywhere import KeyMatcher
 from byok_ci.model import CommitInfo, Finding, ScanError
 
+MESSAGES = ("message", "tag-message")  # Finding.found_in of a key in a message (sources.git.messages)
+
 
 @dataclass(frozen=True, eq=False)  # never compared: no generated __eq__/__hash__ at start-up
 class Found:
@@ -38,8 +40,11 @@ def keys_in_names(
     names redacted throughout. Paths of errors and warnings, and paths in ``missing`` (a
     mistyped argument names nothing that exists), are redacted, not reported."""
     names = set(paths) - set(missing)
-    names.update(f.path for f in found.findings)
+    # A message's path is a commit's sha or a tag's ref name, no file's: a key in that ref
+    # name is the ref's finding (``refs``), so there it is redacted, not reported again.
+    names.update(f.path for f in found.findings if f.found_in not in MESSAGES)
     others = {e.path for e in found.errors} | {w.path for w in found.warnings} | set(missing)
+    others.update(f.path for f in found.findings if f.found_in in MESSAGES)
     authors = authors or {}
     refs = refs or {}
     everything = "\n".join([*names, *others, *authors, *refs])
@@ -72,7 +77,8 @@ def keys_in_names(
             shown_authors[author] = matcher.redact(author)
             add([replace(f, commit_info=CommitInfo(shown_authors[author], info.date)) for f in findings])
     for ref, target in sorted(refs.items()):
-        add(matcher.findings_in_name(ref, "ref", commit=target))
+        # (a push may name the pushed commit by the local ref, whose name can hold the key too)
+        add(matcher.findings_in_name(ref, "ref", commit=target and matcher.redact(target)))
     findings = [_renamed(f, shown_paths, shown_authors) for f in found.findings] + list(new.values())
     findings.sort(key=Finding.sort_key)
     return Found(

@@ -1,7 +1,8 @@
 """Files and directory trees on disk, and standard input.
 
-Walks skip ``.git`` and dependency environments, never follow symlinks, and keep build
-output and git-ignored files (an ignored ``.env`` is exactly where keys sit). A path given
+Walks skip ``.git`` and dependency environments, never follow symlinks (one pointing out of
+the directories walked is reported: its target was not scanned), and keep build output and
+git-ignored files (an ignored ``.env`` is exactly where keys sit). A path given
 explicitly is followed even when it is a symlink, and every problem with it is reported.
 Each file is read by a :class:`~byok_ci.sources.read.FileReader`, or, when archives and
 documents are opened, by an :class:`~byok_ci.sources.artifacts.ArtifactReader`.
@@ -56,6 +57,9 @@ class FileSource:
     # ``lstat`` a file fewer, for a scan whose workers read each file's size as they open it
     # (:meth:`ArtifactReader.file_read`'s ``fstat``); about a quarter of the walk's CPU.
     sizes: bool = field(init=False, default=True)
+    # Symlinks met that point outside the directories walked: never followed, reported once.
+    outside_links: list[str] = field(init=False, default_factory=list)
+    _inside: tuple[str, ...] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.reader = FileReader(self.reading, self.options.max_file_size)
@@ -114,6 +118,21 @@ class FileSource:
                     self.reading.count("skipped_excluded")
             else:
                 self.reading.error(shown, f"not a regular file ({kind_of(info.st_mode)}); skipped")
+        if self.outside_links:
+            # Said once, not once a link (a copied virtualenv's links to the system's Python);
+            # the other links' names stay out of the message: only a path is redacted.
+            more = len(self.outside_links) - 1
+            self.reading.error(self.outside_links[0], "symlink to outside the scanned directories, not followed: its "
+                               "target was not scanned" + (f" (and {more} more such symlink(s))" if more else ""),
+                               blocking=False)
+
+    def _points_outside(self, link: str) -> bool:
+        """Whether the symlink ``link`` names an existing file or directory outside every
+        directory the walk was given (a link within them names what the walk reads anyway)."""
+        if self._inside is None:
+            self._inside = tuple(os.path.join(os.path.realpath(p), "") for p in self.paths if os.path.isdir(p))
+        target = os.path.realpath(link)
+        return os.path.exists(target) and not os.path.join(target, "").startswith(self._inside)
 
     def _walk(self, top: str) -> Iterator[Entry]:
         stack = [top]
@@ -132,6 +151,8 @@ class FileSource:
                 try:
                     if entry.is_symlink():
                         self.reading.count("skipped_other")
+                        if self._points_outside(entry.path):
+                            self.outside_links.append(shown)
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         if entry.name in SKIPPED_DIRS or self._excluded(shown):

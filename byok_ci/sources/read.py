@@ -128,7 +128,8 @@ class FileReader:
         if encoding is None:
             self.reading.count("skipped_binary")
             return
-        decoder = codecs.getincrementaldecoder(encoding)("replace")
+        decoder = _Utf16Decoder(first) if encoding.startswith("utf-16") else codecs.getincrementaldecoder(encoding)(
+            "replace")
         if first.startswith(codecs.BOM_UTF8):
             first = first[3:]
         total, pending, tail, line = len(first), decoder.decode(first), "", 0
@@ -269,6 +270,50 @@ def utf16_text(data: bytes, encoding: str) -> str:
     if cut == 0 and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         cut = 2
     return data[:cut].decode(encoding, "replace") + data[cut:].decode("utf-8", "replace")
+
+
+class _Utf16Decoder:
+    """A UTF-16 file's blocks decoded as :func:`utf16_text` decodes it whole: as UTF-16 up to
+    its last NUL byte, as UTF-8 after it, never holding more than the bytes since the last
+    NUL. A run of more than STREAM_BLOCK bytes without one is read as UTF-8 when met (a file
+    read whole reads it so only after its last NUL): it holds no ASCII character in UTF-16,
+    so no key is lost either way, and the file is never held whole."""
+
+    def __init__(self, first: bytes) -> None:
+        # The byte order is taken from the file's BOM once (the decoder is reset after a run).
+        encoding = "utf-16-be" if first.startswith(codecs.BOM_UTF16_BE) else (
+            "utf-16-le" if first.startswith(codecs.BOM_UTF16_LE) else _utf16_without_bom(first[:SNIFF]) or "utf-16-le")
+        self._utf16 = codecs.getincrementaldecoder(encoding)("replace")
+        self._utf8 = codecs.getincrementaldecoder("utf-8")("replace")
+        self._skip = 2 if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else 0
+        self._pending = b""
+        self._at = 0  # the file's offset of the first byte of _pending
+        self._in_run = False  # in a run of more than STREAM_BLOCK bytes without NUL (read as UTF-8)
+
+    def decode(self, block: bytes, final: bool = False) -> str:
+        data, out = self._pending + block, []
+        if self._at < self._skip:  # the byte-order mark
+            dropped = min(len(data), self._skip - self._at)
+            data, self._at = data[dropped:], self._at + dropped
+        if self._in_run and data:  # UTF-8 up to the code unit of the next NUL (then UTF-16 again)
+            first = data.find(b"\0")
+            cut = len(data) - 1 if first < 0 else max(0, first - (self._at + first) % 2)
+            out.append(self._utf8.decode(data[:cut], final=first >= 0))
+            data, self._at, self._in_run = data[cut:], self._at + cut, first < 0
+        elif self._at % 2 and data:  # the second byte of the code unit the last block ended in
+            out.append(self._utf16.decode(data[:1]))
+            data, self._at = data[1:], self._at + 1
+        end = data.rfind(b"\0") + 1
+        if end:
+            end = min(len(data), end + (self._at + end) % 2)  # to the end of that NUL's code unit
+            out.append(self._utf16.decode(data[:end]))
+            data, self._at = data[end:], self._at + end
+        if final or len(data) > STREAM_BLOCK:
+            out += [self._utf16.decode(b"", final=True), self._utf8.decode(data if final else data[:-1], final=final)]
+            self._utf16.reset()
+            data, self._at, self._in_run = data[len(data) - 1:] if not final else b"", self._at + len(data) - 1, True
+        self._pending = data
+        return "".join(out)
 
 
 def utf16_encoding(data: bytes) -> str | None:

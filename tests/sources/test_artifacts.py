@@ -328,7 +328,8 @@ def test_oci_layout_with_gzip_layers(dist: Path, tmp_path: Path, shipped_rules: 
     ("head", "kind"),
     [(b"PK\x03\x04rest", "zip"), (b"\x1f\x8b\x08\x00", "gzip"), (b"\xfd7zXZ\x00", "xz"),
      (b"BZh91AY&SY", "bzip2"), (b"BZhello world", None), (b"plain text", None),
-     (b"\0" * 257 + b"ustar\x0000", "tar"), (b"\x28\xb5\x2f\xfd", "zstd")],
+     (b"\0" * 257 + b"ustar\x0000", "tar"), (b"\x28\xb5\x2f\xfd", "zstd"), (b"7z\xbc\xaf\x27\x1c\x00\x04", "7z"),
+     (b"Rar!\x1a\x07\x01\x00", "rar"), (b"Rar!\x1a\x07\x00", "rar"), (b"Rar! is a word", None)],
 )
 def test_sniff(head: bytes, kind: str | None) -> None:
     assert sniff(head) == kind
@@ -464,3 +465,67 @@ def test_member_names_are_one_line_and_depth_0_opens_nothing(dist: Path, tmp_pat
     assert located(report) == [("dist/odd.zip!bad?name?[31m.py", 1, 1)]
     closed = scan(tmp_path, shipped_rules, Settings(max_archive_depth=0))
     assert closed.findings == () and closed.errors == () and closed.stats.skipped_binary == 1
+
+
+def zstd_bytes(data: bytes) -> bytes:
+    """A zstd frame holding ``data`` as one raw block (what `zstd` writes for data it cannot
+    shrink): magic, a single-segment header with the size, the last block's header."""
+    assert len(data) < 256
+    return b"\x28\xb5\x2f\xfd" + bytes([0x20, len(data)]) + (1 | len(data) << 3).to_bytes(3, "little") + data
+
+
+def seven_zip_empty() -> bytes:
+    """What 7-Zip writes for an empty archive: the 32-byte signature header, no next header."""
+    import zlib
+
+    after = bytes(20)  # next header offset, size, CRC: none
+    return b"7z\xbc\xaf\x27\x1c\x00\x04" + zlib.crc32(after).to_bytes(4, "little") + after
+
+
+def rar5_empty() -> bytes:
+    """A RAR 5 archive with no file: signature, main archive header, end of archive header."""
+    import zlib
+
+    def block(kind: int) -> bytes:
+        body = bytes([kind, 0, 0])  # type, header flags, archive (or end-of-archive) flags
+        sized = bytes([len(body)]) + body
+        return zlib.crc32(sized).to_bytes(4, "little") + sized
+
+    return b"Rar!\x1a\x07\x01\x00" + block(1) + block(5)
+
+
+def test_zstd_7z_and_rar_files_are_reported_not_scanned_not_passed_as_binary(
+    dist: Path, tmp_path: Path, shipped_rules: RuleSet, key  # type: ignore[no-untyped-def]
+) -> None:
+    """byok-ci cannot read inside them: a scan that counted them as binary files called the
+    tree clean. Ordinary binaries stay quiet."""
+    import shutil
+    import subprocess
+
+    frame = zstd_bytes(b"plain text\n")
+    if shutil.which("zstd"):  # the frame is one zstd itself reads
+        assert subprocess.run(["zstd", "-dc"], input=frame, capture_output=True, check=True).stdout == b"plain text\n"
+    (dist / "settings.env.zst").write_bytes(frame)
+    (dist / "bundle.7z").write_bytes(seven_zip_empty())
+    (dist / "bundle.rar").write_bytes(rar5_empty())
+    (dist / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (dist / "lib.so").write_bytes(b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 4)
+    big = dist / "big.7z"  # read in blocks (past the size read whole): sniffed the same
+    big.write_bytes(seven_zip_empty() + random.Random(8).randbytes(2 << 20))
+    report = scan(tmp_path, shipped_rules)
+    assert sorted((e.path, e.message) for e in report.errors) == [
+        ("dist/big.7z", "not scanned: 7z archives are not supported; extract it and scan the files"),
+        ("dist/bundle.7z", "not scanned: 7z archives are not supported; extract it and scan the files"),
+        ("dist/bundle.rar", "not scanned: RAR archives are not supported; extract it and scan the files"),
+        ("dist/settings.env.zst", "not scanned: zstd compression is not supported; decompress it and scan the result"),
+    ]
+    assert all(e.blocking for e in report.errors) and exit_code(report) == 2
+    nested = tar_bytes({"inner.zst": frame}, "w:gz")
+    for name in ("settings.env.zst", "bundle.7z", "bundle.rar", "big.7z"):
+        (dist / name).unlink()
+    (dist / "release.tar.gz").write_bytes(nested)
+    assert [(e.path, e.message) for e in scan(tmp_path, shipped_rules).errors] == [
+        ("dist/release.tar.gz!inner.zst", "not scanned: zstd compression is not supported; decompress it and scan "
+                                          "the result")]
+    # Otherwise read as any file is (a binary one is counted so): what was read before still is.
+    assert report.stats.skipped_binary == 6

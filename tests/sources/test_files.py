@@ -37,17 +37,33 @@ def test_walk_skips_dependency_dirs_but_not_build_output_or_ignored_files(
 
 
 def test_symlinks_are_not_followed_in_walks(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    """A link within the tree names what the walk reads anyway (once, at its own path); one
+    out of it would read what is not the tree's (a runner's files, /dev/zero): never
+    followed, and said once (not blocking: the tree itself was read), so "no leaks" does
+    not pass for a tree whose link holds one."""
+    from byok_ci.exitcodes import exit_code
+
     outside = tmp_path / "outside"
     plant(outside / "secret.txt", shipped_rules, rng)
     tree = tmp_path / "tree"
-    tree.mkdir()
+    plant(tree / "conf" / "real.env", shipped_rules, rng)
     (tree / "link-dir").symlink_to(outside)
     (tree / "link-file").symlink_to(outside / "secret.txt")
+    (tree / "inside.env").symlink_to(tree / "conf" / "real.env")
+    (tree / "inside-dir").symlink_to("conf")
     (tree / "broken").symlink_to(tmp_path / "missing")
     (tree / "loop").symlink_to(tree / "loop")
     report = scan_paths([str(tree)], rules=shipped_rules, root=tmp_path)
-    assert report.findings == () and report.errors == ()
-    assert report.stats.skipped_other == 4
+    assert paths_found(report) == ["tree/conf/real.env"]
+    assert [(e.path, e.message, e.blocking) for e in report.errors] == [
+        ("tree/link-dir", "symlink to outside the scanned directories, not followed: its target was not scanned "
+                          "(and 1 more such symlink(s))", False)]
+    assert report.stats.skipped_other == 6 and exit_code(report) == 1
+    (tree / "conf" / "real.env").unlink()
+    assert exit_code(scan_paths([str(tree)], rules=shipped_rules, root=tmp_path)) == 0
+    # Given both directories, the links point within what is scanned.
+    both = scan_paths([str(tree), str(outside)], rules=shipped_rules, root=tmp_path)
+    assert both.errors == () and paths_found(both) == ["outside/secret.txt"]
 
 
 def test_excludes(tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import byok_ci.sources.artifacts as artifacts
 import byok_ci.sources.files as files
 import byok_ci.sources.read as read
 from byok_ci.config import Settings
@@ -24,6 +25,8 @@ KEYED = [r for r in RULES.rules if r.prefix]
 def scan(path: Path, streamed: bool, monkeypatch: pytest.MonkeyPatch, **kw):  # type: ignore[no-untyped-def]
     with monkeypatch.context() as patch:
         if streamed:
+            # (a directory scan reads a file up to WHOLE_FIRST whole, before asking whether it streams)
+            patch.setattr(artifacts, "WHOLE_FIRST", 100)
             patch.setattr(read, "STREAM_ABOVE", 100)
             patch.setattr(read, "STREAM_BLOCK", 256)
             patch.setattr(read, "STREAM_OVERLAP", 300)
@@ -42,18 +45,49 @@ PIECES = st.sampled_from(["\n", "\r\n", "\r", " ", "x" * 40, "word ", "é", "\U0
 @pytest.mark.slow  # hypothesis
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(layout=st.lists(st.one_of(PIECES, st.integers(0, len(KEYED) - 1)), min_size=1, max_size=80),
-       seed=st.integers(0, 10**6), utf16=st.booleans())
+       seed=st.integers(0, 10**6), utf16=st.sampled_from(["", "utf-16", "utf-16-be", "utf-16-le"]),
+       appended=st.lists(st.one_of(PIECES, st.integers(0, len(KEYED) - 1)), max_size=20))
 def test_streamed_findings_equal_whole_file_findings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: list[str | int], seed: int, utf16: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: list[str | int], seed: int, utf16: str,
+    appended: list[str | int]
 ) -> None:
+    """UTF-16 with UTF-8 appended too (a PowerShell log another shell wrote to)."""
     rng = random.Random(seed)
     text = "".join(p if isinstance(p, str) else "\nK=" + generate_key(KEYED[p], rng) + "\n" for p in layout)
+    tail = "".join(p if isinstance(p, str) else "\nK=" + generate_key(KEYED[p], rng) + "\n" for p in appended)
     path = tmp_path / "big.txt"
-    path.write_bytes(text.encode("utf-16") if utf16 else text.encode())
+    path.write_bytes(text.encode(utf16) + tail.encode() if utf16 else text.encode())
     whole, streamed = scan(path, False, monkeypatch), scan(path, True, monkeypatch)
     assert positions(streamed) == positions(whole)
     assert (streamed.stats.files, streamed.stats.bytes) == (whole.stats.files, whole.stats.bytes)
     assert streamed.errors == whole.errors == ()
+
+
+def test_utf8_after_utf16_is_read_as_utf8_in_blocks_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file read in blocks was UTF-16 to its end: the key in the UTF-8 appended to it was
+    garbled, though a file read whole has it."""
+    rule = RULES.get("groq.api-key")
+    assert rule is not None
+    rng = random.Random(4)
+    head = "".join(f"line {n} K={generate_key(rule, rng)}\n" for n in range(40)).encode("utf-16")
+    path = tmp_path / "big.log"
+    path.write_bytes(head + f"appended K={generate_key(rule, rng)}\n".encode())
+    whole, streamed = scan(path, False, monkeypatch), scan(path, True, monkeypatch)
+    assert positions(streamed) == positions(whole) and [f.line for f in whole.findings] == list(range(1, 42))
+
+
+def test_a_long_run_without_nul_in_utf16_is_read_as_utf8_when_met(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More than a block without a NUL byte is not held to the end: read as UTF-8 (no UTF-16
+    ASCII character lies in it), and the UTF-16 after it still is UTF-16."""
+    rule = RULES.get("groq.api-key")
+    assert rule is not None
+    rng = random.Random(5)
+    keys = [generate_key(rule, rng) for _ in range(3)]
+    path = tmp_path / "big.log"
+    run = f" K={keys[1]}\n".encode()
+    run = b"x" * (900 + len(run) % 2) + run  # (UTF-16 goes on at the file's even offsets, as when read whole)
+    path.write_bytes(f"first K={keys[0]}\n".encode("utf-16") + run + f"last K={keys[2]}\n".encode("utf-16-le"))
+    assert [f.line for f in scan(path, True, monkeypatch).findings] == [1, 2, 3]
 
 
 def test_a_key_across_every_block_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,7 @@ from typing import IO, BinaryIO, cast
 from byok_ci.config import Settings
 from byok_ci.model import Chunk
 from byok_ci.sources import Reading
-from byok_ci.sources.artifacts.formats import embedded, sniff
+from byok_ci.sources.artifacts.formats import UNSUPPORTED, embedded, sniff
 from byok_ci.sources.artifacts.limits import (
     ArchiveLimits,
     ArchiveProblem,
@@ -107,7 +107,8 @@ class ArtifactReader:
         archive = False
         try:
             data = reader.read_fd(fd, size, shown)
-            archive = data is not None and opens and sniff(data[:512]) not in (None, "zstd")
+            kind = sniff(data[:512]) if data is not None and opens else None
+            archive = kind is not None and (kind not in UNSUPPORTED or self._unsupported(kind, shown))
         except OSError as exc:
             reader.read_failed(shown, exc)
             return None
@@ -126,6 +127,12 @@ class ArtifactReader:
         if chunk is None or not shown.endswith(_DOCUMENTS):
             return chunk
         return self.expand(chunk)
+
+    def _unsupported(self, kind: str, shown: str) -> bool:
+        """A file of a format byok-ci cannot open (``kind``) is reported not scanned (a scan
+        that counted it as a binary file called it clean), then read as any file is: never opened."""
+        self.reading.error(shown, f"not scanned: {UNSUPPORTED[kind]}")
+        return False
 
     def _archive_at(self, fd: int, shown: str) -> Iterator[Chunk]:
         """The members of the archive open at ``fd`` (read from its start); closes it."""
@@ -160,7 +167,8 @@ class ArtifactReader:
         (yielded), or the file's bytes to read as text (returned)."""
         reader = self.reader
         head = handle.read(512)
-        if opens and sniff(head) not in (None, "zstd"):
+        kind = sniff(head) if opens else None
+        if kind is not None and (kind not in UNSUPPORTED or self._unsupported(kind, shown)):
             handle.seek(0)
             yield from self.archive_chunks(handle, shown)
             return None

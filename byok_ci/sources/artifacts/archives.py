@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from byok_ci.sources.artifacts import tarheaders, zipdir
-from byok_ci.sources.artifacts.formats import clean_name, decompressed_name, sniff
+from byok_ci.sources.artifacts.formats import UNSUPPORTED, clean_name, decompressed_name, sniff
 from byok_ci.sources.artifacts.limits import (
     RATIO_FLOOR,
     ArchiveProblem,
@@ -85,8 +85,8 @@ class Walk:
                 yield from self._tar(handle, shown, depth, layer)
             elif kind in _OPENERS:
                 yield from self._compressed(handle, kind, shown, depth, layer)
-            elif kind == "zstd":
-                raise ArchiveProblem(shown, "not scanned: zstd compression is not supported")
+            elif kind in UNSUPPORTED:
+                raise ArchiveProblem(shown, f"not scanned: {UNSUPPORTED[kind]}")
         except LimitExceeded:
             raise
         except ArchiveProblem as exc:

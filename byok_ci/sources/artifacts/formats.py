@@ -7,8 +7,14 @@ import re
 import struct
 from typing import IO
 
-# Compressed streams byok-ci decompresses (zstd is recognised, and reported as unsupported).
+# Compressed streams byok-ci decompresses.
 COMPRESSED = ("gzip", "bzip2", "xz")
+# Formats recognised but not read (the standard library has no reader before Python 3.14's
+# compression.zstd, and byok-ci adds no dependency): reported as not scanned, never as clean.
+UNSUPPORTED = {"zstd": "zstd compression is not supported; decompress it and scan the result",
+               "7z": "7z archives are not supported; extract it and scan the files",
+               "rar": "RAR archives are not supported; extract it and scan the files"}
+_UNSUPPORTED_MAGIC = (b"\x28\xb5\x2f\xfd", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")
 _COMPRESSED_SUFFIXES = {"gzip": (".gz", ".gzip"), "bzip2": (".bz2",), "xz": (".xz",)}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SCRIPT_WINDOW = 1024 * 1024
@@ -63,8 +69,8 @@ def sniff(head: bytes) -> str | None:
             return "xz"
     if head[257:262] == b"ustar":
         return "tar"
-    if head.startswith(b"\x28\xb5\x2f\xfd"):
-        return "zstd"
+    if head.startswith(_UNSUPPORTED_MAGIC):  # (one test for the three)
+        return "zstd" if head[:1] == b"\x28" else "7z" if head[:1] == b"7" else "rar"
     if is_v7_header(head):
         return "tar"
     return None

@@ -30,6 +30,7 @@ from byok_ci.sources import Reading
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.cost import part_starts
 from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
+from byok_ci.sources.git.reach import every_object
 from byok_ci.sources.git.process import DIFF_OPTIONS, blocks, diff_config, drained, first_error_line, run, stream
 from byok_ci.sources.git.runs import run_count, taken
 
@@ -191,6 +192,7 @@ class CommitSource:
     only: Sequence[str] = ()  # pathspecs of the paths to diff (not to list commits)
     costs: dict[bytes, int] | None = None  # each commit's predicted git cost, if known (a shard's)
     damaged: bool = False  # some commit could not be read (set once the parts have run)
+    tags: list[bytes] = field(default_factory=list)  # with all_objects: every annotated tag object listed
     _listed: bytes = b""
     _orphans: frozenset[bytes] = frozenset()
     _parents: set[bytes] = field(default_factory=set)
@@ -235,9 +237,10 @@ class CommitSource:
     def commit_list(self) -> bytes:
         selection = ["--all"] if self.all_refs else list(self.revisions)
         listing = ["--stdin"] if self.all_objects or self.exclude else []
-        wanted = (every_commit(self.cwd) if self.all_objects else []) + [b"^" + sha for sha in self.exclude]
-        if self.all_objects:
-            selection = []
+        wanted: list[bytes] = []
+        if self.all_objects:  # (the tags' messages are read too: sources.git.messages)
+            selection, (wanted, self.tags) = [], every_object(self.cwd)
+        wanted += [b"^" + sha for sha in self.exclude]
         args = ["rev-list", "--topo-order", "--reverse", "--parents", *selection, *listing, "--", *self.pathspecs]
         done = run(args, cwd=self.cwd, input=b"".join(sha + b"\n" for sha in wanted) if listing else None)
         if done.returncode == 0:
@@ -418,16 +421,6 @@ def start_history(pathspecs: Sequence[str], max_file_size: int, jobs: int = 0, a
         source.close()
         return None
     return source
-
-
-def every_commit(cwd: str | None) -> list[bytes]:
-    """Every commit in the object database (packs, loose objects, alternates), whatever
-    refers to it: reachable, in a reflog, or dangling."""
-    done = run(["cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objecttype) %(objectname)"],
-               cwd=cwd)
-    if done.returncode != 0:
-        raise GitError(first_error_line(done.stderr))
-    return [line[7:] for line in done.stdout.splitlines() if line.startswith(b"commit ")]
 
 
 def _parents_first(chosen: set[bytes], parents: dict[bytes, list[bytes]]) -> list[bytes]:

@@ -4,52 +4,94 @@ GitHub serves a pushed commit's message, and a tag's, to anyone who can read the
 repository: a key in ``git commit -m "rotate; old key was …"`` is leaked as surely as one
 in a file. The message is scanned as text like a file's (content detection, allow markers,
 baselines), and a finding in it is marked ``found_in`` ``message`` (a commit's: ``path``
-is the commit's sha) or ``tag-message`` (an annotated tag's: ``path`` is the tag's ref
-name); ``line`` is the line within the message.
+is the commit's sha) or ``tag-message`` (an annotated tag's: ``path`` is the ref name
+that reaches it, or the tag object's sha when no ref names it: a tag inside another tag,
+or a dangling one); ``line`` is the line within the message.
 
 Each commit a scan reads is read once more, by one ``git log --no-walk --no-patch`` over
 all of them (a history of 2,357 commits: about 0.05 s of git). Tag messages are read with
-one ``git cat-file --batch``: every tag for a history scan, the pushed ones for a push.
+``git cat-file --batch``: for a history, every tag object a ref reaches (not only under
+``refs/tags``: a mirror's ``refs/pull/*``, any other ref) and the tags those tags point
+to, and with ``--all-objects`` every tag object in the database, each marked with its
+reachability as commits are (:mod:`byok_ci.sources.git.reach`); for a push, the pushed ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from byok_ci.model import Chunk, CommitInfo, Finding
 from byok_ci.errors import GitError
+from byok_ci.sources.git.patch import display
 from byok_ci.sources.git.process import blocks, run, stream
+from byok_ci.sources.git.reach import RANK, mark_of_ref
 
 if TYPE_CHECKING:
+    from byok_ci.detect.engine import Detector
     from byok_ci.sources.git.commits import CommitPart
     from byok_ci.sources.git.revisions import GitTarget
 
 # Fields a NUL apart, each record ended by one (-z): sha, author, date, the whole message.
 _FORMAT = "%H%x00%aN <%aE>%x00%aI%x00%B"
-TAGS = "refs/tags/"
+BRANCHES = "refs/heads/"  # (a branch holds commits: a pushed one has no tag to read)
 
 
-def message_chunks(target: GitTarget, parts: Sequence[CommitPart], cwd: str | None) -> Iterator[Chunk]:
-    """The messages of the commits ``parts`` read, then of the annotated tags ``target``
-    covers (every tag for a history, the pushed tags for a push)."""
-    yield from commit_messages([sha for part in parts for sha in part.shas.split()], cwd)
-    if target.mode == "history":
-        listed = run(["for-each-ref", "--format=%(objecttype) %(refname)", TAGS], cwd=cwd).stdout
-        # (shown as reports show text; asked for as git wrote it)
-        tags = [(name.decode("utf-8", "replace"), name.decode("utf-8", "surrogateescape"))
-                for kind, _, name in (line.partition(b" ") for line in listed.splitlines()) if kind == b"tag"]
-    else:
-        tags = [(ref, local) for ref, local in target.refs if ref.startswith(TAGS)]
-    yield from tag_messages(tags, cwd)
+@dataclass(frozen=True)
+class Tag:
+    """A tag object to read: how git is asked for it, how reports name it, and how it is reached."""
+
+    asked: bytes
+    path: str
+    reachability: str | None = None
 
 
-def in_messages(findings: Iterable[Finding]) -> list[Finding]:
-    """``findings`` of :func:`message_chunks` marked as found in a commit's message (a
-    path that is a sha) or a tag's (a path that is a tag's ref name)."""
-    return [replace(f, found_in="tag-message" if f.path.startswith(TAGS) else "message") for f in findings]
+class MessageSource:
+    """The messages a scan of ``target`` reads: of the commits ``parts`` read, then of the
+    annotated tags it covers; ``every_tag``: the tag objects an ``--all-objects`` listing
+    found (those no ref reaches are read too, and marked ``unreachable``)."""
+
+    def __init__(self, target: GitTarget, parts: Sequence[CommitPart], cwd: str | None,
+                 every_tag: Sequence[bytes] = ()) -> None:
+        self.target, self.parts, self.cwd, self.every_tag = target, parts, cwd, every_tag
+        self.tags: dict[str, str | None] = {}  # path of each tag message read: its reachability
+
+    def chunks(self) -> Iterator[Chunk]:
+        yield from commit_messages([sha for part in self.parts for sha in part.shas.split()], self.cwd)
+        read: set[bytes] = set()
+        if self.target.mode != "history":
+            pushed = [Tag(local.encode("utf-8", "surrogateescape"), ref)
+                      for ref, local in self.target.refs if not ref.startswith(BRANCHES)]
+            yield from tag_messages(pushed, self.cwd, read, self.tags)
+            return
+        # The most visible tags first, so a tag reached several ways is named and marked by
+        # its most visible way (a tag under refs/tags also in a pull request's ref: a tag).
+        for level in _reached_tags(self.cwd):
+            yield from tag_messages(level, self.cwd, read, self.tags)
+        dangling = [Tag(sha, sha.decode("ascii"), "unreachable") for sha in self.every_tag if sha not in read]
+        yield from tag_messages(dangling, self.cwd, read, self.tags)
+
+    def findings(self, detector: Detector) -> list[Finding]:
+        """What ``detector`` finds in :meth:`chunks` (plain text: detected as it is), marked
+        as found in a commit's message or a tag's (and a tag's marked with how it is reached)."""
+        found = [finding for chunk in self.chunks() for finding in detector.detect(chunk)]
+        return [replace(f, found_in="tag-message", reachability=self.tags[f.path]) if f.path in self.tags
+                else replace(f, found_in="message") for f in found]
+
+
+def _reached_tags(cwd: str | None) -> list[list[Tag]]:
+    """The tag objects refs point to, one list per reachability (most visible first), each
+    named by its most visible ref (then the first by name)."""
+    listed = run(["for-each-ref", "--format=%(objecttype) %(objectname) %(refname)"], cwd=cwd).stdout
+    best: dict[bytes, tuple[int, bytes]] = {}
+    for kind, sha, name in (line.split(b" ", 2) for line in listed.splitlines() if line.startswith(b"tag ")):
+        best[sha] = min(best.get(sha, (len(RANK), b"")), (RANK[mark_of_ref(name)], name))
+    levels: list[list[Tag]] = [[] for _ in RANK]
+    for sha, (rank, name) in sorted(best.items(), key=lambda item: item[1]):
+        levels[rank].append(Tag(sha, display(name), mark_of_ref(name)))
+    return [level for level in levels if level]
 
 
 def commit_messages(shas: Sequence[bytes], cwd: str | None) -> Iterator[Chunk]:
@@ -97,32 +139,41 @@ def _records(pieces: Iterable[bytes]) -> Iterator[tuple[str, str, str, str]]:
         del fields[:whole]
 
 
-def tag_messages(tags: Sequence[tuple[str, str]], cwd: str | None) -> Iterator[Chunk]:
-    """The messages of ``tags`` (ref name, and the object git reads it by), chunks whose
-    path is the ref name; one that is no annotated tag has no message."""
-    if not tags:
-        return
-    asked = b"".join(obj.encode("utf-8", "surrogateescape") + b"\n" for _, obj in tags)
-    out = run(["cat-file", "--batch"], cwd=cwd, input=asked).stdout
-    at = 0
-    for name, _ in tags:
-        end = out.find(b"\n", at)
-        if end < 0:
-            break
-        header = out[at:end].split()
-        at = end + 1
-        if len(header) != 3 or not header[2].isdigit():  # "<name> missing", "<name> ambiguous"
-            continue
-        body = out[at:at + int(header[2])]
-        at += int(header[2]) + 1
-        if header[1] != b"tag":
-            continue
-        head, _, message = body.partition(b"\n\n")
-        fields = dict(line.split(b" ", 1) for line in head.splitlines() if b" " in line and not line.startswith(b" "))
-        target = fields.get(b"object", b"").decode("ascii", "replace") if fields.get(b"type") == b"commit" else None
-        if message.strip():
-            yield Chunk(text=message.decode("utf-8", "replace"), path=name, commit=target,
-                        commit_info=_tagger(fields.get(b"tagger")))
+def tag_messages(tags: Sequence[Tag], cwd: str | None, read: set[bytes],
+                 reached: dict[str, str | None]) -> Iterator[Chunk]:
+    """The messages of ``tags`` not ``read`` yet, then of the tags they point to (named by
+    their sha, reached as the tag pointing to them is): chunks whose path is the tag's.
+    What is read is added to ``read`` (object names) and ``reached`` (path: reachability);
+    an object that is no annotated tag has no message."""
+    while tags:
+        out = run(["cat-file", "--batch"], cwd=cwd, input=b"".join(tag.asked + b"\n" for tag in tags)).stdout
+        inner: list[Tag] = []
+        at = 0
+        for tag in tags:
+            end = out.find(b"\n", at)
+            if end < 0:
+                break
+            header = out[at:end].split()
+            at = end + 1
+            if len(header) != 3 or not header[2].isdigit():  # "<name> missing", "<name> ambiguous"
+                continue
+            body = out[at:at + int(header[2])]
+            at += int(header[2]) + 1
+            if header[1] != b"tag" or header[0] in read:
+                continue
+            read.add(header[0])
+            reached[tag.path] = tag.reachability
+            head, _, message = body.partition(b"\n\n")
+            fields = dict(line.split(b" ", 1) for line in head.splitlines()
+                          if b" " in line and not line.startswith(b" "))
+            pointed = fields.get(b"object", b"")
+            if fields.get(b"type") == b"tag" and pointed not in read:
+                inner.append(Tag(pointed, pointed.decode("ascii", "replace"), tag.reachability))
+            target = pointed.decode("ascii", "replace") if fields.get(b"type") == b"commit" else None
+            if message.strip():
+                yield Chunk(text=message.decode("utf-8", "replace"), path=tag.path, commit=target,
+                            commit_info=_tagger(fields.get(b"tagger")))
+        tags = inner
 
 
 def _tagger(line: bytes | None) -> CommitInfo | None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from byok_ci.sources.git.process import run
+from byok_ci.errors import GitError
+from byok_ci.sources.git.process import first_error_line, run
 
 # What counts as "on a branch": local and remote-tracking branches, tags, and HEAD (a CI
 # checkout is often a detached HEAD).
@@ -53,3 +54,27 @@ def reachability(commits: Collection[str], cwd: str | None, *, all_objects: bool
 def _listed(args: list[str], cwd: str | None) -> set[bytes] | None:
     done = run(args, cwd=cwd)
     return set(done.stdout.split()) if done.returncode == 0 else None
+
+
+def every_object(cwd: str | None) -> tuple[list[bytes], list[bytes]]:
+    """Every commit and every annotated tag in the object database (packs, loose objects,
+    alternates), whatever refers to them: reachable, in a reflog, or dangling."""
+    done = run(["cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objecttype) %(objectname)"],
+               cwd=cwd)
+    if done.returncode != 0:
+        raise GitError(first_error_line(done.stderr))
+    commits: list[bytes] = []
+    tags: list[bytes] = []
+    for line in done.stdout.splitlines():
+        if line.startswith(b"commit "):
+            commits.append(line[7:])
+        elif line.startswith(b"tag "):
+            tags.append(line[4:])
+    return commits, tags
+
+
+def mark_of_ref(name: bytes) -> str | None:
+    """The mark of what only the ref ``name`` reaches (None: a branch, a tag or HEAD)."""
+    if name.startswith(BRANCH_REFS) or name == b"HEAD":
+        return None
+    return "pull-request" if name.startswith(b"refs/pull/") else "other-ref"

@@ -40,8 +40,9 @@ class GitTarget:
     updates: tuple[tuple[str, str], ...] = ()
     # ``history``: every commit in the object database, not only those refs reach.
     all_objects: bool = False
-    # ``pre-push``: the names of the refs being pushed and their new commits: a key in a
-    # pushed branch or tag name reaches the remote as surely as one in a commit.
+    # ``pre-push`` (and ``range``, for a CI job a tag's push started): the names of the refs
+    # being pushed and their new commits: a key in a pushed branch or tag name, or in a
+    # pushed tag's message, reaches the remote as surely as one in a commit.
     refs: tuple[tuple[str, str], ...] = ()
 
 

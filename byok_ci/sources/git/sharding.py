@@ -106,10 +106,10 @@ def history_listing(cwd: str | None, all_objects: bool, pathspecs: Sequence[str]
     selection = ["--all"]
     stdin: bytes | None = None
     if all_objects:
-        from byok_ci.sources.git.commits import every_commit
+        from byok_ci.sources.git.reach import every_object
 
         selection = ["--no-walk=unsorted", "--stdin"]
-        stdin = b"".join(sha + b"\n" for sha in every_commit(cwd))
+        stdin = b"".join(sha + b"\n" for sha in every_object(cwd)[0])
     done = run(["log", *selection, "--format=%H", "--raw", "-c", "-z", "--no-abbrev", "--no-renames",
                 "--diff-filter=d", "--root", "--", *pathspecs], cwd=cwd, input=stdin)
     if done.returncode != 0:

@@ -158,3 +158,49 @@ def test_messages_are_read_from_output_cut_anywhere_and_around_an_unreadable_com
     whole = b"a\0b\0c\0d\n\0e\0f\0g\0h\0"
     for cut in range(len(whole) + 1):
         assert list(_records([whole[:cut], whole[cut:]])) == [("a", "b", "c", "d\n"), ("e", "f", "g", "h")]
+
+
+def test_every_tag_object_a_history_reaches_is_read_and_marked(tmp_path: Path, shipped_rules: RuleSet,
+                                                                rng: random.Random) -> None:
+    """Not only tags under refs/tags: a tag only a pull-request ref or another ref reaches,
+    a tag inside another tag, and with --all-objects a dangling tag."""
+    keys = [key_for(shipped_rules, "openai.project-key", rng) for _ in range(4)]
+    repo = GitRepo(tmp_path / "repo")
+    base = repo.commit("base")
+    for name, key in zip(["gone", "pr", "other", "inner"], keys):
+        repo.git("tag", "-a", name, base, "-m", f"release\n\nkey {key}")
+    tags = {name: repo.git("rev-parse", f"refs/tags/{name}") for name in ["gone", "pr", "other", "inner"]}
+    repo.git("update-ref", "refs/pull/1/head", tags["pr"])
+    repo.git("update-ref", "refs/keep/other", tags["other"])
+    repo.git("tag", "-a", "outer", "inner", "-m", "no key here")
+    for name in ["gone", "pr", "other", "inner"]:
+        repo.git("tag", "-d", name)
+    reached = [("tag-message", "refs/keep/other", 3, base), ("tag-message", "refs/pull/1/head", 3, base),
+               ("tag-message", tags["inner"], 3, base)]
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path))
+    assert sorted(_in_message(report)) == sorted(reached)
+    everything = scan_git(GitTarget("history", all_objects=True), rules=shipped_rules, cwd=str(repo.path))
+    assert sorted(_in_message(everything)) == sorted([*reached, ("tag-message", tags["gone"], 3, base)])
+    assert {f.path: f.reachability for f in everything.findings} == {
+        "refs/keep/other": "other-ref", "refs/pull/1/head": "pull-request", tags["inner"]: None,
+        tags["gone"]: "unreachable"}
+    for key in keys:
+        _no_raw_key(everything, key)
+
+
+def test_a_key_in_a_tags_name_and_its_message_is_two_findings_each_saying_where(
+        tmp_path: Path, shipped_rules: RuleSet, key: str) -> None:
+    """The name's key is the ref's finding, the message's the message's; the message's path
+    (the ref name) is not also a file name holding a key."""
+    repo = GitRepo(tmp_path / "repo")
+    base = repo.commit("base")
+    repo.git("tag", "-a", f"v-{key}", base, "-m", f"release\n\nkey {key}")
+    tag = repo.git("rev-parse", f"refs/tags/v-{key}")
+    # (git's pre-push hands over the pushed sha; pre-commit's first push the local ref's name)
+    pushes = [GitTarget("pre-push", push_from=base, push_to=base, refs=((f"refs/tags/v-{key}", local),))
+              for local in (tag, f"refs/tags/v-{key}")]
+    for target in (HISTORY, GitTarget("history", all_objects=True), *pushes):
+        report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
+        assert sorted((f.found_in, f.line) for f in report.findings) == [("ref", 0), ("tag-message", 3)], target
+        assert len({f.path for f in report.findings}) == 1 and len({f.fingerprint for f in report.findings}) == 1
+        _no_raw_key(report, key)
