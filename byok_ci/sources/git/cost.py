@@ -151,8 +151,8 @@ def part_starts(shas: Sequence[bytes], count: int, cwd: str | None, known: dict[
     spare), else by count."""
     if count == 1:
         return []
-    if known is not None:  # (a shard's, from the listing it made anyway)
-        return cut([CHANGE_BYTES + known.get(sha, 0) for sha in shas], count)
+    if known is not None:  # (a shard's, from the listing it made anyway; git skips the commits it leaves out)
+        return cut([CHANGE_BYTES + known[sha] if sha in known else 0 for sha in shas], count)
     by_count = [len(shas) * i // count for i in range(1, count)]
     if (os.cpu_count() or 1) < PREDICT_MIN_CPUS:
         return by_count

@@ -40,6 +40,7 @@ from byok_ci.shard import Plan, Shard, tree_plan, unit_owner
 from byok_ci.sources.git.patch import display, raw_path
 from byok_ci.sources.git import cost
 from byok_ci.sources.git.process import first_error_line, run
+from byok_ci.sources.git.revisions import every_commit
 
 # Paths git's attribute patterns cannot name exactly are left to be diffed (correct, slower).
 _UNSAFE = re.compile(r"[\s\"\\]|[^\x20-\x7e]")
@@ -106,8 +107,6 @@ def history_listing(cwd: str | None, all_objects: bool, pathspecs: Sequence[str]
     selection = ["--all"]
     stdin: bytes | None = None
     if all_objects:
-        from byok_ci.sources.git.commits import every_commit
-
         selection = ["--no-walk=unsorted", "--stdin"]
         stdin = b"".join(sha + b"\n" for sha in every_commit(cwd))
     done = run(["log", *selection, "--format=%H", "--raw", "-c", "-z", "--no-abbrev", "--no-renames",
