@@ -68,7 +68,7 @@ class Listing:
     blobs' sizes."""
 
     changes: list[tuple[bytes, bytes, list[bytes]]]
-    sizes: dict[str, int]
+    sizes: dict[bytes, int]
     # Whether (and where) to read which heavy paths are long lines (a listing git made does).
     read_lines: bool = False
     cwd: str | None = None
@@ -79,7 +79,7 @@ class Listing:
         replaced, and more for whole files added and for versions of long lines, which a
         change rewrites whole (:func:`~byok_ci.sources.git.cost.rewritten_whole`)."""
         weights: dict[bytes, int] = {}
-        sizes = {oid.encode("ascii"): size for oid, size in self.sizes.items()}  # (not a decode a change)
+        sizes = self.sizes
         for _, path, oids in self.changes:
             # No fixed cost a change (which cuts commits well): it packed paths worse
             # (bench/README.md, "git's cost"); what a path shard costs git beyond its bytes is
@@ -95,8 +95,12 @@ class Listing:
         ``owns`` takes (as :func:`~byok_ci.sources.git.patch.display` shows them), to cut a
         shard's `-j` parts with no second listing."""
         costs: dict[bytes, int] = {}
+        mine: dict[bytes, bool] = {}  # (a path's owner asked once, not once a change)
         for commit, path, oids in self.changes:
-            if owns(display(path)):
+            owned = mine.get(path)
+            if owned is None:
+                owned = mine[path] = owns(display(path))
+            if owned:
                 costs[commit] = costs.get(commit, 0) + cost.change_cost(oids, self.sizes)
         return costs
 
