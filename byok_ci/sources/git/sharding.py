@@ -9,9 +9,13 @@ for one shard into name ranges. The shard gives git its units as literal pathspe
 of its name ranges as a few glob pathspecs that match exactly the names in the range
 (:func:`range_globs`): `git log -p` then skips the other shards' subtrees in its tree walk
 and never reads or diffs their versions, even in a directory it shares with them
-(``--sparse --full-history``: every commit is still listed, with its every parent, so
-commits, authors and merges' combined diffs are as in the single scan). How near a shard's
-git work comes to 1/N of the single scan's is measured in bench/README.md.
+(``--sparse --full-history``: every commit given is shown, with its every parent, so
+merges' combined diffs are as in the single scan). git is given only the commits the
+listing shows changing one of the shard's paths (:meth:`Listing.commit_costs`): the others
+hold nothing for it but deletions, and are counted, their authors noted, from their headers
+alone (:class:`~byok_ci.sources.git.commits.CommitPart`), so no shard walks every commit's
+trees. How near a shard's git work comes to 1/N of the single scan's is measured in
+bench/README.md.
 
 The listing holds every path the scan can meet: the same commits, each one's changes and
 each merge's combined ones (``-c``, a superset of the ``--cc`` patches the scan reads). A
