@@ -35,8 +35,9 @@ def keys_in_names(
 ) -> Found:
     """``found`` with findings for keys in ``paths`` (and in the paths of its findings),
     ``authors`` (author → a commit of theirs) and ``refs`` (ref name → its commit), those
-    names, and the authors the findings name, redacted throughout. Paths of errors and warnings, and paths in ``missing`` (a
-    mistyped argument names nothing that exists), are redacted, not reported."""
+    names, and the authors the findings name, redacted throughout. Paths of errors and
+    warnings, and paths in ``missing`` (a mistyped argument names nothing that exists), are
+    redacted, not reported."""
     names = set(paths) - set(missing)
     names.update(f.path for f in found.findings)
     others = {e.path for e in found.errors} | {w.path for w in found.warnings} | set(missing)
