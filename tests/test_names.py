@@ -243,3 +243,17 @@ def test_the_walks_last_names_are_sifted_as_it_ends_and_no_matcher_is_made_for_n
     (tmp_path / "named" / f"{generate_key(rule, rng)}.env").write_text("x = 1\n")
     report = scan_paths([tmp_path / "named"], rules=shipped_rules, settings=Settings(jobs=1))
     assert [f.rule_id for f in report.findings] == ["groq.api-key"] and made == [1]
+
+
+def test_a_key_as_a_taggers_name_is_redacted_in_the_tag_messages_findings(tmp_path: Path, shipped_rules: RuleSet,
+                                                                          rng: random.Random) -> None:
+    tagger = key_for(shipped_rules, "anthropic.api-key", rng)
+    content = key_for(shipped_rules, "groq.api-key", rng)
+    repo = GitRepo(tmp_path)
+    repo.write("app.py", "x = 1\n")
+    repo.commit("add")
+    repo.git("tag", "-a", "v1", "-m", f"release; old key {content}", env={"GIT_COMMITTER_NAME": tagger})
+    report = scan_git(GitTarget("history"), rules=shipped_rules, cwd=str(tmp_path))
+    [found] = [f for f in report.findings if f.found_in == "tag-message"]
+    assert found.commit_info is not None and found.commit_info.author.startswith("sk-ant-api03-…")
+    assert tagger not in json.dumps([f.to_dict() for f in report.findings])

@@ -202,8 +202,8 @@ def __create_fn__():
  return __repr__
 CODE['81d2fba44b8821e691eb7df451029f64819db3b126dbad6eefe4d3f041ef3c12'] = __create_fn__.__code__
 
-def __create_fn__(_type_index, _type_shas, _type_count, _type_options, _type_pathspecs, _type_chunker, _type_cwd, _type_on_commit, _type_damaged, _type_orphans, _type_config, _type_only, _type__started, _type__on_written, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_on_commit, _dflt_damaged, _dflt_orphans, _dflt_config, _dflt_only, _dflt__started, _dflt__on_written, _return_type):
- def __init__(self,index:_type_index,shas:_type_shas,count:_type_count,options:_type_options,pathspecs:_type_pathspecs,chunker:_type_chunker,cwd:_type_cwd,on_commit:_type_on_commit=_dflt_on_commit,damaged:_type_damaged=_dflt_damaged,orphans:_type_orphans=_dflt_orphans,config:_type_config=_dflt_config,only:_type_only=_dflt_only,_started:_type__started=_dflt__started,_on_written:_type__on_written=_dflt__on_written)->_return_type:
+def __create_fn__(_type_index, _type_shas, _type_count, _type_options, _type_pathspecs, _type_chunker, _type_cwd, _type_on_commit, _type_damaged, _type_orphans, _type_quiet, _type_config, _type_only, _type__started, _type__on_written, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_on_commit, _dflt_damaged, _dflt_orphans, _dflt_quiet, _dflt_config, _dflt_only, _dflt__started, _dflt__on_written, _return_type):
+ def __init__(self,index:_type_index,shas:_type_shas,count:_type_count,options:_type_options,pathspecs:_type_pathspecs,chunker:_type_chunker,cwd:_type_cwd,on_commit:_type_on_commit=_dflt_on_commit,damaged:_type_damaged=_dflt_damaged,orphans:_type_orphans=_dflt_orphans,quiet:_type_quiet=_dflt_quiet,config:_type_config=_dflt_config,only:_type_only=_dflt_only,_started:_type__started=_dflt__started,_on_written:_type__on_written=_dflt__on_written)->_return_type:
   self.index=index
   self.shas=shas
   self.count=count
@@ -214,26 +214,27 @@ def __create_fn__(_type_index, _type_shas, _type_count, _type_options, _type_pat
   self.on_commit=on_commit
   self.damaged=damaged
   self.orphans=orphans
+  self.quiet=quiet
   self.config=config
   self.only=only
   self._started=_started
   self._on_written=_on_written
  return __init__
-CODE['514fa29b04b0e24ded8220290e3495d6f71d468a2d9c140efe6f7b2cac50f66f'] = __create_fn__.__code__
+CODE['22e5c4d3a8cf9fbd36148cac978e88c4825878d4eb4ebc45a44b6f08461d2e11'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(index={self.index!r}, shas={self.shas!r}, count={self.count!r}, options={self.options!r}, pathspecs={self.pathspecs!r}, chunker={self.chunker!r}, cwd={self.cwd!r}, on_commit={self.on_commit!r}, damaged={self.damaged!r}, orphans={self.orphans!r}, config={self.config!r}, only={self.only!r})"
+  return self.__class__.__qualname__ + f"(index={self.index!r}, shas={self.shas!r}, count={self.count!r}, options={self.options!r}, pathspecs={self.pathspecs!r}, chunker={self.chunker!r}, cwd={self.cwd!r}, on_commit={self.on_commit!r}, damaged={self.damaged!r}, orphans={self.orphans!r}, quiet={self.quiet!r}, config={self.config!r}, only={self.only!r})"
  return __repr__
-CODE['70e1143133729313d06f34923267a4e5863e2dcd6096a07098ef0ac0f808bb91'] = __create_fn__.__code__
+CODE['c1cfa730b8bf561207e3c0696f38d6892dbb2539cd3ca909d25ccb500ac9a541'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.index,self.shas,self.count,self.options,self.pathspecs,self.chunker,self.cwd,self.on_commit,self.damaged,self.orphans,self.config,self.only,self._started,self._on_written,)==(other.index,other.shas,other.count,other.options,other.pathspecs,other.chunker,other.cwd,other.on_commit,other.damaged,other.orphans,other.config,other.only,other._started,other._on_written,)
+   return (self.index,self.shas,self.count,self.options,self.pathspecs,self.chunker,self.cwd,self.on_commit,self.damaged,self.orphans,self.quiet,self.config,self.only,self._started,self._on_written,)==(other.index,other.shas,other.count,other.options,other.pathspecs,other.chunker,other.cwd,other.on_commit,other.damaged,other.orphans,other.quiet,other.config,other.only,other._started,other._on_written,)
   return NotImplemented
  return __eq__
-CODE['e97886b863208e00d5e917cbe0f142d0d2dbeb92ce0a023e3beb42764a77a7e7'] = __create_fn__.__code__
+CODE['dbf8e4dfe1a3e27fcab8619102e3689eb350f306e480e2f483aa820217f60d59'] = __create_fn__.__code__
 
 def __create_fn__(_type_revisions, _type_pathspecs, _type_all_refs, _type_chunker, _type_cwd, _type_max_parts, _type_all_objects, _type_exclude, _type_config, _type_only, _type_costs, _type_damaged, _type_tags, _type__listed, _type__orphans, _type__parents, _type_started, _type_processes, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_revisions, _dflt_pathspecs, _dflt_all_refs, _dflt_chunker, _dflt_cwd, _dflt_max_parts, _dflt_all_objects, _dflt_exclude, _dflt_config, _dflt_only, _dflt_costs, _dflt_damaged, _dflt_tags, _dflt__listed, _dflt__orphans, _dflt__parents, _dflt_started, _dflt_processes, _return_type):
  def __init__(self,revisions:_type_revisions=_dflt_revisions,pathspecs:_type_pathspecs=_dflt_pathspecs,all_refs:_type_all_refs=_dflt_all_refs,chunker:_type_chunker=_HAS_DEFAULT_FACTORY,cwd:_type_cwd=_dflt_cwd,max_parts:_type_max_parts=_dflt_max_parts,all_objects:_type_all_objects=_dflt_all_objects,exclude:_type_exclude=_dflt_exclude,config:_type_config=_dflt_config,only:_type_only=_dflt_only,costs:_type_costs=_dflt_costs,damaged:_type_damaged=_dflt_damaged,tags:_type_tags=_HAS_DEFAULT_FACTORY,_listed:_type__listed=_dflt__listed,_orphans:_type__orphans=_dflt__orphans,_parents:_type__parents=_HAS_DEFAULT_FACTORY,started:_type_started=_dflt_started,processes:_type_processes=_dflt_processes)->_return_type:

@@ -37,8 +37,9 @@ def keys_in_names(
 ) -> Found:
     """``found`` with findings for keys in ``paths`` (and in the paths of its findings),
     ``authors`` (author → a commit of theirs) and ``refs`` (ref name → its commit), those
-    names redacted throughout. Paths of errors and warnings, and paths in ``missing`` (a
-    mistyped argument names nothing that exists), are redacted, not reported."""
+    names, and the authors the findings name, redacted throughout. Paths of errors and
+    warnings, and paths in ``missing`` (a mistyped argument names nothing that exists), are
+    redacted, not reported."""
     names = set(paths) - set(missing)
     # A message's path is a commit's sha or a tag's ref name, no file's: a key in that ref
     # name is the ref's finding (``refs``), so there it is redacted, not reported again.
@@ -47,7 +48,10 @@ def keys_in_names(
     others.update(f.path for f in found.findings if f.found_in in MESSAGES)
     authors = authors or {}
     refs = refs or {}
-    everything = "\n".join([*names, *others, *authors, *refs])
+    # Authors the findings name but ``authors`` does not (another history shard's commit, a
+    # tag's tagger): redacted, not reported, as the paths of errors are.
+    named = {f.commit_info.author for f in found.findings if f.commit_info is not None} - set(authors)
+    everything = "\n".join([*names, *others, *authors, *named, *refs])
     if not everything:
         return found  # a scan with no name to look at makes no matcher
     # One pass over every name at once: a scan whose names hold no key pays only this.
@@ -76,6 +80,10 @@ def keys_in_names(
         if findings:
             shown_authors[author] = matcher.redact(author)
             add([replace(f, commit_info=CommitInfo(shown_authors[author], info.date)) for f in findings])
+    for author in named:
+        shown = matcher.redact(author)
+        if shown != author:
+            shown_authors[author] = shown
     for ref, target in sorted(refs.items()):
         # (a push may name the pushed commit by the local ref, whose name can hold the key too)
         add(matcher.findings_in_name(ref, "ref", commit=target and matcher.redact(target)))

@@ -32,6 +32,7 @@ from byok_ci.sources.git.cost import part_starts
 from byok_ci.sources.git.patch import LOG_FORMAT, Commit, parse
 from byok_ci.sources.git.reach import every_object
 from byok_ci.sources.git.process import DIFF_OPTIONS, blocks, diff_config, drained, first_error_line, run, stream
+from byok_ci.sources.git.revisions import parents_first, reached_from
 from byok_ci.sources.git.runs import run_count, taken
 
 # Below this many commits per part, another git process costs more than it saves (when
@@ -61,6 +62,9 @@ class CommitPart:
     # Commits whose parent git cannot read: no diff against it exists, so their whole tree
     # counts as added (which also shows what the unreadable parent added).
     orphans: frozenset[bytes] = frozenset()
+    # Commits that change none of a history shard's paths (its listing says, sources.git.sharding):
+    # only their headers are read, so git never walks their trees (bench/README.md, Round 8).
+    quiet: frozenset[bytes] = frozenset()
     config: Sequence[str] = ()  # `git -c` options for the diffs (a history shard's, sources.git.sharding)
     only: Sequence[str] = ()  # pathspecs of the paths to diff (a history shard's, sources.git.sharding)
     _started: tuple[ExitStack, Iterator[bytes]] | None = field(default=None, repr=False)
@@ -95,7 +99,7 @@ class CommitPart:
             stack.__exit__(GeneratorExit, GeneratorExit(), None)  # as if abandoned: git is killed
 
     def _remaining(self) -> list[bytes]:
-        return [sha for sha in self.shas.split() if sha not in self.orphans]
+        return [sha for sha in self.shas.split() if sha not in self.orphans and sha not in self.quiet]
 
     def _log(self, remaining: list[bytes]) -> AbstractContextManager[IO[bytes]]:
         # A shard's pathspecs narrow the diffs only: every commit is still shown, with every parent.
@@ -121,6 +125,11 @@ class CommitPart:
         for sha in self.shas.split():
             if sha in self.orphans:
                 yield from self._whole_tree(sha.decode("ascii"))
+        unread = self._headers([sha for sha in self.shas.split() if sha in self.quiet])
+        if unread:  # (not expected: the listing read them) scanned as any other
+            self.close()
+            remaining = [sha for sha in self.shas.split() if sha not in self.orphans and
+                         (sha not in self.quiet or sha in unread)]
         while remaining:
             seen: list[str] = []
 
@@ -146,6 +155,22 @@ class CommitPart:
                     "the other commits were scanned",
                 )
                 remaining = remaining[failed + 1:]
+
+    def _headers(self, shas: list[bytes]) -> set[bytes]:
+        """Count ``shas`` and note their authors from their headers alone, as `git log -p`
+        shows a commit with no diff; those git could not read."""
+        read: set[bytes] = set()
+
+        def count(commit: Commit) -> None:
+            read.add(commit.sha.encode("ascii"))
+            self._count(commit)
+
+        if shas:
+            done = run(["log", "--no-walk=unsorted", "--stdin", "--no-patch", f"--format={LOG_FORMAT}"],
+                       cwd=self.cwd, input=b"\n".join(shas) + b"\n")
+            for _ in parse([done.stdout], on_commit=count):
+                pass  # (no file patches: headers only)
+        return set(shas) - read
 
     def _whole_tree(self, sha: str) -> Iterator[Chunk]:
         """The chunks of every file of commit ``sha``, as if it had added them all."""
@@ -190,7 +215,8 @@ class CommitSource:
     exclude: Sequence[bytes] = ()  # commits already scanned, with their ancestors
     config: Sequence[str] = ()  # `git -c` options for the diffs
     only: Sequence[str] = ()  # pathspecs of the paths to diff (not to list commits)
-    costs: dict[bytes, int] | None = None  # each commit's predicted git cost, if known (a shard's)
+    # Each commit's predicted git cost, if known (a shard's): a commit it leaves out changes none of the paths.
+    costs: dict[bytes, int] | None = None
     damaged: bool = False  # some commit could not be read (set once the parts have run)
     tags: list[bytes] = field(default_factory=list)  # with all_objects: every annotated tag object listed
     _listed: bytes = b""
@@ -299,10 +325,10 @@ class CommitSource:
         tips: dict[bool, list[bytes]] = {True: [], False: []}
         for line in expanded.stdout.split():
             tips[not line.startswith(b"^")].append(line.lstrip(b"^"))
-        wanted, damaged = self._reach(self._peel(tips[True]), parents)
+        wanted, damaged = reached_from(self._peel(tips[True]), parents)
         if not damaged:
             return None
-        known, _ = self._reach(self._peel(tips[False]), parents)
+        known, _ = reached_from(self._peel(tips[False]), parents)
         chosen = set(parents) - known if self.all_refs else wanted - known
         behind = ("the commits behind it were scanned too, with any commits no ref holds" if self.all_refs
                   else "commits only reachable through it were not scanned")
@@ -313,7 +339,7 @@ class CommitSource:
                 f"scanned with the whole tree of the commits after it; {behind}",
             )
         self._orphans = frozenset(sha for sha in chosen if damaged.intersection(parents[sha]))
-        return b"".join(sha + b"\n" for sha in _parents_first(chosen, parents))
+        return b"".join(sha + b"\n" for sha in parents_first(chosen, parents))
 
     def _peel(self, shas: list[bytes]) -> list[bytes]:
         """The commits ``shas`` (tags among them) point to; what cannot be read is kept as is."""
@@ -323,23 +349,6 @@ class CommitSource:
                    input=b"".join(sha + b"^{commit}\n" for sha in shas))
         lines = done.stdout.splitlines()
         return [line.split()[0] if line.endswith(b" commit") else sha for sha, line in zip(shas, lines)]
-
-    @staticmethod
-    def _reach(starts: list[bytes], parents: dict[bytes, list[bytes]]) -> tuple[set[bytes], set[bytes]]:
-        """Readable commits reachable from ``starts``, and the unreadable ones met on the way."""
-        reached: set[bytes] = set()
-        damaged: set[bytes] = set()
-        stack = list(starts)
-        while stack:
-            sha = stack.pop()
-            if sha in reached or sha in damaged:
-                continue
-            if sha not in parents:
-                damaged.add(sha)
-                continue
-            reached.add(sha)
-            stack.extend(parents[sha])
-        return reached, damaged
 
     def _readable_refs(self) -> list[bytes] | None:
         """Objects of the refs that point at something readable (broken ones reported), or
@@ -384,12 +393,14 @@ class CommitSource:
         bounds = [0, *part_starts([line.strip() for line in lines], count, self.cwd, self.costs, self.config,
                                   [*self.pathspecs, *self.only], self._orphans), total]
         mine = [lines[start:end] for start, end in zip(bounds, bounds[1:])]
+        # A shard's listing names every commit that changes one of its paths (sources.git.sharding).
+        quiet = frozenset() if self.costs is None else frozenset(line.strip() for line in lines) - self.costs.keys()
         # Newest first: git reads a pack's objects fastest in that order (newer versions
         # are stored whole, older ones as deltas against them), about 10% less work.
         return [
             CommitPart(index, b"".join(reversed(shas)), len(shas), self.options(), self.pathspecs,
                        self.chunker if index == 0 else self.chunker.fork(), self.cwd, orphans=self._orphans,
-                       config=self.config, only=self.only)
+                       config=self.config, only=self.only, quiet=quiet - self._orphans)
             for index, shas in enumerate(mine)
         ]
 
@@ -421,22 +432,3 @@ def start_history(pathspecs: Sequence[str], max_file_size: int, jobs: int = 0, a
         source.close()
         return None
     return source
-
-
-def _parents_first(chosen: set[bytes], parents: dict[bytes, list[bytes]]) -> list[bytes]:
-    """``chosen`` ordered so that every commit comes after its parents (as --topo-order --reverse)."""
-    order: list[bytes] = []
-    done: set[bytes] = set()
-    for start in sorted(chosen):
-        stack = [(start, False)]
-        while stack:
-            sha, expanded = stack.pop()
-            if expanded:
-                order.append(sha)
-                continue
-            if sha in done:
-                continue
-            done.add(sha)
-            stack.append((sha, True))
-            stack.extend((parent, False) for parent in parents.get(sha, ()) if parent in chosen and parent not in done)
-    return order

@@ -13,11 +13,10 @@ and the changes' listing), never pack layout, so every runner predicts alike.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from byok_ci.errors import GitError
-from byok_ci.sources.git.process import blob_lines, blob_sizes, run
+from byok_ci.sources.git.process import blob_lines, blob_sizes_by_id, run
 
 # A change's cost beyond the bytes git reads for it, in bytes (calibrated: bench/README.md).
 CHANGE_BYTES = 32 * 1024
@@ -44,7 +43,6 @@ SAMPLED_COMMITS = 2048
 # gits do not also compete with byok-ci itself for the cores (on 2 cores every core is busy
 # either way: measured no faster there), so below this many cores parts are cut by count.
 PREDICT_MIN_CPUS = 3
-_NULL = re.compile(rb"^0+$")
 
 
 def raw_changes(out: bytes) -> Iterator[tuple[bytes, bytes, list[bytes]]]:
@@ -53,19 +51,23 @@ def raw_changes(out: bytes) -> Iterator[tuple[bytes, bytes, list[bytes]]]:
     commit = b""
     fields = iter(out.split(b"\0"))
     for field in fields:
-        field = field.lstrip(b"\n")  # (`git log` puts a newline between a commit's id and its changes)
-        if field.startswith(b":"):
+        if field[:1] == b"\n":
+            field = field.lstrip(b"\n")  # (`git log` puts a newline between a commit's id and its changes)
+        if field[:1] == b":":
             path = next(fields, b"")
-            parents = len(field) - len(field.lstrip(b":"))  # ":" a commit, "::" a merge of two, ...
-            parts = field[parents:].split()
-            yield commit, path, [oid for oid in parts[parents + 1:2 * parents + 2] if not _NULL.match(oid)]
+            if field[1:2] != b":":  # one parent (most changes): modes, ids, status
+                oids = field[1:].split()[2:4]
+            else:  # "::" a merge of two, ...: as many more modes and ids
+                parents = len(field) - len(field.lstrip(b":"))
+                oids = field[parents:].split()[parents + 1:2 * parents + 2]
+            yield commit, path, [oid for oid in oids if oid.strip(b"0")]  # (not the null id: no version)
         elif field.strip():
             commit = field.strip()
 
 
-def change_cost(oids: Sequence[bytes], sizes: dict[str, int], per_change: int = CHANGE_BYTES) -> int:
+def change_cost(oids: Sequence[bytes], sizes: Mapping[bytes, int], per_change: int = CHANGE_BYTES) -> int:
     """A change's predicted cost: the bytes of the versions git reads, plus ``per_change``."""
-    return per_change + sum(sizes.get(oid.decode("ascii", "replace"), 0) for oid in oids)
+    return per_change + sum(sizes.get(oid, 0) for oid in oids)
 
 
 def path_cost(oids: Sequence[bytes], sizes: Mapping[bytes, int]) -> int:
@@ -107,8 +109,8 @@ def rewritten_whole(weights: Mapping[bytes, int], changes: Sequence[tuple[bytes,
     return extra
 
 
-def sizes_of(changes: Sequence[tuple[bytes, bytes, list[bytes]]], cwd: str | None) -> dict[str, int]:
-    return blob_sizes(sorted({oid.decode("ascii", "replace") for _, _, oids in changes for oid in oids}), cwd)
+def sizes_of(changes: Sequence[tuple[bytes, bytes, list[bytes]]], cwd: str | None) -> dict[bytes, int]:
+    return blob_sizes_by_id(sorted({oid for _, _, oids in changes for oid in oids}), cwd)
 
 
 def commit_costs(shas: Sequence[bytes], cwd: str | None, config: Sequence[str] = (),
@@ -151,8 +153,8 @@ def part_starts(shas: Sequence[bytes], count: int, cwd: str | None, known: dict[
     spare), else by count."""
     if count == 1:
         return []
-    if known is not None:  # (a shard's, from the listing it made anyway)
-        return cut([CHANGE_BYTES + known.get(sha, 0) for sha in shas], count)
+    if known is not None:  # (a shard's, from the listing it made anyway; git skips the commits it leaves out)
+        return cut([CHANGE_BYTES + known[sha] if sha in known else 0 for sha in shas], count)
     by_count = [len(shas) * i // count for i in range(1, count)]
     if (os.cpu_count() or 1) < PREDICT_MIN_CPUS:
         return by_count

@@ -275,15 +275,20 @@ def check_work_tree(cwd: str | None = None) -> None:
 
 def blob_sizes(ids: Sequence[str], cwd: str | None = None) -> dict[str, int]:
     """The size of each blob ``ids`` names (one `git cat-file --batch-check`); unknown ones left out."""
+    return {oid.decode("ascii"): size for oid, size in blob_sizes_by_id([i.encode("ascii") for i in ids], cwd).items()}
+
+
+def blob_sizes_by_id(ids: Sequence[bytes], cwd: str | None = None) -> dict[bytes, int]:
+    """:func:`blob_sizes` of ids as git writes them (a history's 143,281 with no decode each)."""
     if not ids:
         return {}
     # --buffer: one write at the end, not one a blob (haystack's 143,281: 0.76 -> 0.53 CPU-s).
     done = run(["cat-file", "--buffer", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], cwd=cwd,
-               input="".join(f"{i}\n" for i in ids).encode("ascii"))
+               input=b"\n".join(ids) + b"\n")
     sizes = {}
-    for line in done.stdout.decode("ascii", "replace").splitlines():
+    for line in done.stdout.splitlines():
         fields = line.split()
-        if len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit():
+        if len(fields) == 3 and fields[1] == b"blob" and fields[2].isdigit():
             sizes[fields[0]] = int(fields[2])
     return sizes
 

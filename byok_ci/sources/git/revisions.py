@@ -208,3 +208,39 @@ def ref_names(cwd: str | None) -> dict[str, str]:
         return {}
     pairs = (line.split(b" ", 1) for line in listed.stdout.splitlines() if b" " in line)
     return {display(name): sha.decode("ascii", "replace") for sha, name in pairs}
+
+
+def reached_from(starts: list[bytes], parents: dict[bytes, list[bytes]]) -> tuple[set[bytes], set[bytes]]:
+    """Readable commits reachable from ``starts``, and the unreadable ones met on the way."""
+    reached: set[bytes] = set()
+    damaged: set[bytes] = set()
+    stack = list(starts)
+    while stack:
+        sha = stack.pop()
+        if sha in reached or sha in damaged:
+            continue
+        if sha not in parents:
+            damaged.add(sha)
+            continue
+        reached.add(sha)
+        stack.extend(parents[sha])
+    return reached, damaged
+
+
+def parents_first(chosen: set[bytes], parents: dict[bytes, list[bytes]]) -> list[bytes]:
+    """``chosen`` ordered so that every commit comes after its parents (as --topo-order --reverse)."""
+    order: list[bytes] = []
+    done: set[bytes] = set()
+    for start in sorted(chosen):
+        stack = [(start, False)]
+        while stack:
+            sha, expanded = stack.pop()
+            if expanded:
+                order.append(sha)
+                continue
+            if sha in done:
+                continue
+            done.add(sha)
+            stack.append((sha, True))
+            stack.extend((parent, False) for parent in parents.get(sha, ()) if parent in chosen and parent not in done)
+    return order

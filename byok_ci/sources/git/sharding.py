@@ -9,9 +9,13 @@ for one shard into name ranges. The shard gives git its units as literal pathspe
 of its name ranges as a few glob pathspecs that match exactly the names in the range
 (:func:`range_globs`): `git log -p` then skips the other shards' subtrees in its tree walk
 and never reads or diffs their versions, even in a directory it shares with them
-(``--sparse --full-history``: every commit is still listed, with its every parent, so
-commits, authors and merges' combined diffs are as in the single scan). How near a shard's
-git work comes to 1/N of the single scan's is measured in bench/README.md.
+(``--sparse --full-history``: every commit given is shown, with its every parent, so
+merges' combined diffs are as in the single scan). git is given only the commits the
+listing shows changing one of the shard's paths (:meth:`Listing.commit_costs`): the others
+hold nothing for it but deletions, and are counted, their authors noted, from their headers
+alone (:class:`~byok_ci.sources.git.commits.CommitPart`), so no shard walks every commit's
+trees. How near a shard's git work comes to 1/N of the single scan's is measured in
+bench/README.md.
 
 The listing holds every path the scan can meet: the same commits, each one's changes and
 each merge's combined ones (``-c``, a superset of the ``--cc`` patches the scan reads). A
@@ -67,7 +71,7 @@ class Listing:
     blobs' sizes."""
 
     changes: list[tuple[bytes, bytes, list[bytes]]]
-    sizes: dict[str, int]
+    sizes: dict[bytes, int]
     # Whether (and where) to read which heavy paths are long lines (a listing git made does).
     read_lines: bool = False
     cwd: str | None = None
@@ -78,7 +82,7 @@ class Listing:
         replaced, and more for whole files added and for versions of long lines, which a
         change rewrites whole (:func:`~byok_ci.sources.git.cost.rewritten_whole`)."""
         weights: dict[bytes, int] = {}
-        sizes = {oid.encode("ascii"): size for oid, size in self.sizes.items()}  # (not a decode a change)
+        sizes = self.sizes
         for _, path, oids in self.changes:
             # No fixed cost a change (which cuts commits well): it packed paths worse
             # (bench/README.md, "git's cost"); what a path shard costs git beyond its bytes is
@@ -94,8 +98,12 @@ class Listing:
         ``owns`` takes (as :func:`~byok_ci.sources.git.patch.display` shows them), to cut a
         shard's `-j` parts with no second listing."""
         costs: dict[bytes, int] = {}
+        mine: dict[bytes, bool] = {}  # (a path's owner asked once, not once a change)
         for commit, path, oids in self.changes:
-            if owns(display(path)):
+            owned = mine.get(path)
+            if owned is None:
+                owned = mine[path] = owns(display(path))
+            if owned:
                 costs[commit] = costs.get(commit, 0) + cost.change_cost(oids, self.sizes)
         return costs
 
