@@ -158,3 +158,20 @@ def test_messages_are_read_from_output_cut_anywhere_and_around_an_unreadable_com
     whole = b"a\0b\0c\0d\n\0e\0f\0g\0h\0"
     for cut in range(len(whole) + 1):
         assert list(_records([whole[:cut], whole[cut:]])) == [("a", "b", "c", "d\n"), ("e", "f", "g", "h")]
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16", "UTF-32"])
+def test_a_log_output_encoding_in_gits_config_hides_no_commit(tmp_path: Path, shipped_rules: RuleSet, key: str,
+                                                              encoding: str) -> None:
+    # git re-encodes what `git log` writes of a commit (its header lines and message) into
+    # i18n.logOutputEncoding: in UTF-16 every byte-oriented parse of it reads nothing.
+    repo, base, leaky = _repo(tmp_path, key)
+    repo.write("b.env", f"OPENAI_API_KEY={key_for(shipped_rules, 'openai.project-key', random.Random(3))}\n")
+    with_file = repo.commit("add an env file")
+    repo.git("config", "i18n.logOutputEncoding", encoding)
+    for target in (HISTORY, GitTarget("range", f"{base}..HEAD"), GitTarget("pre-push", push_from=base,
+                                                                            push_to=with_file)):
+        report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
+        assert _in_message(report) == [("message", leaky, 3, leaky)], target
+        assert [(f.path, f.commit) for f in report.findings if not f.found_in] == [("b.env", with_file)]
+        assert report.stats.commits == (3 if target is HISTORY else 2)
