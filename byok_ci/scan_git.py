@@ -383,6 +383,7 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
     # Keys whose context only the whole file gives are found: a state written
     # before, which never looked for them, scans again.
     yield "context read from whole files, and context a later commit adds (sources.git.later)"
+    yield "commit messages read (sources.git.messages)"  # a state from before called theirs clean
     if not settings.inline_allow:
         yield "inline allow markers not honoured"
     if settings.scan_binary:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import random
@@ -175,3 +176,31 @@ def test_a_log_output_encoding_in_gits_config_hides_no_commit(tmp_path: Path, sh
         assert _in_message(report) == [("message", leaky, 3, leaky)], target
         assert [(f.path, f.commit) for f in report.findings if not f.found_in] == [("b.env", with_file)]
         assert report.stats.commits == (3 if target is HISTORY else 2)
+
+
+def test_a_state_written_before_messages_were_read_scans_everything_again(
+        tmp_path: Path, shipped_rules: RuleSet, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A byok-ci of the same version and rules that read no message recorded its commits as
+    scanned: its state must not keep their messages from ever being read."""
+    scanning = importlib.import_module("byok_ci.scan_git")  # the module (the package exports a function so named)
+    repo, _, leaky = _repo(tmp_path, key)
+    state = tmp_path / "state.json"
+    current = scanning._finding_settings
+
+    def before(*args):  # type: ignore[no-untyped-def]
+        return [part for part in current(*args) if "message" not in part]
+
+    monkeypatch.setattr(scanning, "_finding_settings", before)
+    monkeypatch.setattr(scanning, "_scan_commits", _without_messages(scanning._scan_commits))
+    assert scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), state=state).findings == ()
+    monkeypatch.undo()
+    notes: list[str] = []
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), state=state, on_note=notes.append)
+    assert any("rules or settings changed" in note for note in notes)
+    assert _in_message(report) == [("message", leaky, 3, leaky)]
+
+
+def _without_messages(scan_commits):  # type: ignore[no-untyped-def]
+    def scan(*args):  # type: ignore[no-untyped-def]
+        return scan_commits(*args[:-1], False)  # its last argument: whether messages are read
+    return scan
