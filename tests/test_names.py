@@ -107,6 +107,11 @@ def test_a_mailmap_does_not_hide_a_key_in_a_commit_author(tmp_path: Path, shippe
         for target in (GitTarget("history"), GitTarget("range", f"{base}..HEAD")):
             report = scan_git(target, rules=shipped_rules, cwd=str(tmp_path))
             assert [(f.found_in, f.path, f.commit) for f in report.findings] == [("author", shown, sha)], target
+    # A key in the message of that commit names the author as the commit holds it too.
+    repo.git("commit", "-q", "--allow-empty", f"--author={author} <dev@example.com>", "-m",
+             f"old key {key_for(shipped_rules, 'groq.api-key', rng)}")
+    report = scan_git(GitTarget("history"), rules=shipped_rules, cwd=str(tmp_path))
+    assert {f.commit_info.author for f in report.findings if f.commit_info} == {shown}
 
 
 def test_keys_in_git_paths_are_findings_and_redacted_in_errors(

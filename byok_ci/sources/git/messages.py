@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from byok_ci.sources.git.revisions import GitTarget
 
 # Fields a NUL apart, each record ended by one (-z): sha, author, date, the whole message.
-_FORMAT = "%H%x00%aN <%aE>%x00%aI%x00%B"
+_FORMAT = "%H%x00%an <%ae>%x00%aI%x00%B"  # the author as written, as sources.git.patch reads it
 TAGS = "refs/tags/"
 
 
