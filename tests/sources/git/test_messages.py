@@ -150,15 +150,24 @@ def test_a_baseline_holds_a_message_finding_back(tmp_path: Path, shipped_rules: 
 
 
 def test_messages_are_read_from_output_cut_anywhere_and_around_an_unreadable_commit(tmp_path: Path, key: str) -> None:
-    from byok_ci.sources.git.messages import _records, commit_messages
+    from byok_ci.sources.git.messages import _objects, commit_messages
 
     repo, base, leaky = _repo(tmp_path, key)
-    shas = [base.encode(), b"1" * 40, leaky.encode()]  # the second is no commit: git log stops at it
+    shas = [base.encode(), b"1" * 40, leaky.encode()]  # the second is no commit
     chunks = list(commit_messages(shas, str(repo.path)))
     assert [(c.path, c.text.splitlines()[0]) for c in chunks] == [(base, "base"), (leaky, "rotate the key")]
-    whole = b"a\0b\0c\0d\n\0e\0f\0g\0h\0"
+    damaged = repo.commit("a commit whose object is then damaged")
+    stored = repo.path / ".git" / "objects" / damaged[:2] / damaged[2:]
+    stored.chmod(0o644)
+    stored.write_bytes(b"not zlib at all")  # git cat-file --batch stops at it
+    chunks = list(commit_messages([damaged.encode(), *shas], str(repo.path)))
+    assert [(c.path, c.text.splitlines()[0]) for c in chunks] == [(base, "base"), (leaky, "rotate the key")]
+    whole = b"a commit 3\nx\ny\n\nb missing\nc commit 0\n\nd tag 2\n\n\n\n"
     for cut in range(len(whole) + 1):
-        assert list(_records([whole[:cut], whole[cut:]])) == [("a", "b", "c", "d\n"), ("e", "f", "g", "h")]
+        for second in range(cut, len(whole) + 1):
+            pieces = [whole[:cut], whole[cut:second], whole[second:]]
+            assert list(_objects(pieces)) == [(b"a", b"commit", b"x\ny"), (b"c", b"commit", b""),
+                                              (b"d", b"tag", b"\n\n")]
 
 
 @pytest.mark.parametrize("encoding", ["UTF-16", "UTF-32"])
@@ -204,3 +213,21 @@ def _without_messages(scan_commits):  # type: ignore[no-untyped-def]
     def scan(*args):  # type: ignore[no-untyped-def]
         return scan_commits(*args[:-1], False)  # its last argument: whether messages are read
     return scan
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16", "UTF-32", "ISO-8859-1"])
+def test_a_message_is_read_as_the_commit_holds_it_whatever_its_encoding_header(
+        tmp_path: Path, shipped_rules: RuleSet, key: str, encoding: str) -> None:
+    """git records i18n.commitEncoding in a commit's header without converting the message to
+    it: `git log` then converts the UTF-8 bytes the commit holds as if they were UTF-16, and the
+    key in them, pushed as written, is gone from what it shows."""
+    repo, base, _ = _repo(tmp_path, key)
+    leaky = []
+    for message in (f"a OPENAI_API_KEY={key}", f"ab OPENAI_API_KEY={key}"):  # an odd and an even length
+        repo.git("-c", f"i18n.commitEncoding={encoding}", "commit", "-q", "--allow-empty", "-m", message)
+        leaky.append(repo.git("rev-parse", "HEAD"))
+        assert f"encoding {encoding}" in repo.git("cat-file", "commit", leaky[-1])
+    for target in (GitTarget("range", f"{base}..HEAD"), HISTORY):
+        report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
+        assert {("message", sha, 1, sha) for sha in leaky} <= set(_in_message(report))
+        _no_raw_key(report, key)
