@@ -42,6 +42,8 @@ MAX_PARTS = 4
 PIPE_SIZE = 1 << 20
 READ_SIZE = 1 << 20  # git's output is read this much at a time (whatever is there, up to this)
 HERE = "git"  # the "path" of errors about the repository as a whole
+# --full-history: under pathspecs git still lists a merged branch that added a key and removed it
+LISTING = ("rev-list", "--topo-order", "--reverse", "--parents", "--full-history")
 
 
 @dataclass
@@ -238,8 +240,8 @@ class CommitSource:
         wanted = (every_commit(self.cwd) if self.all_objects else []) + [b"^" + sha for sha in self.exclude]
         if self.all_objects:
             selection = []
-        args = ["rev-list", "--topo-order", "--reverse", "--parents", *selection, *listing, "--", *self.pathspecs]
-        done = run(args, cwd=self.cwd, input=b"".join(sha + b"\n" for sha in wanted) if listing else None)
+        done = run([*LISTING, *selection, *listing, "--", *self.pathspecs], cwd=self.cwd,
+                   input=b"".join(sha + b"\n" for sha in wanted) if listing else None)
         if done.returncode == 0:
             return self._note_parents(done.stdout)
         if self.all_refs:
@@ -248,8 +250,7 @@ class CommitSource:
             good = self._readable_refs()
             if good is not None:
                 selection = [sha.decode("ascii") for sha in good]
-                args = ["rev-list", "--topo-order", "--reverse", "--parents", "--stdin", "--", *self.pathspecs]
-                done = run(args, cwd=self.cwd,
+                done = run([*LISTING, "--stdin", "--", *self.pathspecs], cwd=self.cwd,
                            input=b"".join(sha + b"\n" for sha in [*good, *(b"^" + sha for sha in self.exclude)]))
         if done.returncode != 0:
             around = self._list_around_damage(selection)

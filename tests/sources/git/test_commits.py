@@ -237,6 +237,28 @@ def test_shallow_clone_ranges(tmp_path: Path, shipped_rules: RuleSet, keys) -> N
     assert "shallow clone" in missing.errors[0].message and "fetch-depth: 0" in missing.errors[0].message
 
 
+@pytest.mark.parametrize("paths", [[], ["."], ["src/"], ["src/settings.env"]], ids=repr)
+def test_paths_do_not_prune_a_merged_branch_that_added_and_removed_a_key(  # type: ignore[no-untyped-def]
+        tmp_path: Path, shipped_rules: RuleSet, keys, paths: list[str]) -> None:
+    """The classic leak: a key committed, removed in the next commit, the branch merged and
+    deleted. The merge leaves the tree as it was, so git's default history simplification
+    under a pathspec follows only the merge's first parent and never lists the branch."""
+    repo = GitRepo(tmp_path)
+    repo.write("src/app.py", "x = 1\n")
+    base = repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("src/settings.env", f"OPENAI_API_KEY={keys()}\n")
+    leaky = repo.commit("settings")
+    repo.git("rm", "-q", "src/settings.env")
+    repo.commit("oops, remove them")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "feature", "-m", "Merge feature")
+    repo.git("branch", "-q", "-D", "feature")
+    for target in (HISTORY, GitTarget("range", f"{base}..HEAD")):
+        report = scan_git(target, paths, rules=shipped_rules, cwd=str(tmp_path))
+        assert [(f.path, f.commit) for f in report.findings] == [("src/settings.env", leaky)], target
+
+
 def test_user_config_does_not_change_what_is_read(tmp_path: Path, shipped_rules: RuleSet, keys) -> None:  # type: ignore[no-untyped-def]
     repo = GitRepo(tmp_path)
     repo.write("root.env", f"OPENAI_API_KEY={keys()}\n")
