@@ -237,6 +237,22 @@ def test_shallow_clone_ranges(tmp_path: Path, shipped_rules: RuleSet, keys) -> N
     assert "shallow clone" in missing.errors[0].message and "fetch-depth: 0" in missing.errors[0].message
 
 
+def _merged_branch_that_added_and_removed_a_key(repo: GitRepo, key: str) -> tuple[str, str]:
+    """base, then a branch whose first commit adds ``key`` under src/ and whose second removes
+    it, merged (--no-ff) and deleted; base and the commit that added the key."""
+    repo.write("src/app.py", "x = 1\n")
+    base = repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("src/settings.env", f"OPENAI_API_KEY={key}\n")
+    leaky = repo.commit("settings")
+    repo.git("rm", "-q", "src/settings.env")
+    repo.commit("oops, remove them")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "feature", "-m", "Merge feature")
+    repo.git("branch", "-q", "-D", "feature")
+    return base, leaky
+
+
 @pytest.mark.parametrize("paths", [[], ["."], ["src/"], ["src/settings.env"]], ids=repr)
 def test_paths_do_not_prune_a_merged_branch_that_added_and_removed_a_key(  # type: ignore[no-untyped-def]
         tmp_path: Path, shipped_rules: RuleSet, keys, paths: list[str]) -> None:
@@ -244,16 +260,7 @@ def test_paths_do_not_prune_a_merged_branch_that_added_and_removed_a_key(  # typ
     deleted. The merge leaves the tree as it was, so git's default history simplification
     under a pathspec follows only the merge's first parent and never lists the branch."""
     repo = GitRepo(tmp_path)
-    repo.write("src/app.py", "x = 1\n")
-    base = repo.commit("base")
-    repo.git("checkout", "-q", "-b", "feature")
-    repo.write("src/settings.env", f"OPENAI_API_KEY={keys()}\n")
-    leaky = repo.commit("settings")
-    repo.git("rm", "-q", "src/settings.env")
-    repo.commit("oops, remove them")
-    repo.git("checkout", "-q", "main")
-    repo.git("merge", "-q", "--no-ff", "feature", "-m", "Merge feature")
-    repo.git("branch", "-q", "-D", "feature")
+    base, leaky = _merged_branch_that_added_and_removed_a_key(repo, keys())
     for target in (HISTORY, GitTarget("range", f"{base}..HEAD")):
         report = scan_git(target, paths, rules=shipped_rules, cwd=str(tmp_path))
         assert [(f.path, f.commit) for f in report.findings] == [("src/settings.env", leaky)], target
@@ -268,16 +275,7 @@ def test_a_state_written_when_paths_pruned_a_merged_branch_scans_everything_agai
 
     scanning = importlib.import_module("byok_ci.scan_git")  # the module (the package exports a function so named)
     repo = GitRepo(tmp_path / "repo")
-    repo.write("src/app.py", "x = 1\n")
-    repo.commit("base")
-    repo.git("checkout", "-q", "-b", "feature")
-    repo.write("src/settings.env", f"OPENAI_API_KEY={keys()}\n")
-    leaky = repo.commit("settings")
-    repo.git("rm", "-q", "src/settings.env")
-    repo.commit("oops, remove them")
-    repo.git("checkout", "-q", "main")
-    repo.git("merge", "-q", "--no-ff", "feature", "-m", "Merge feature")
-    repo.git("branch", "-q", "-D", "feature")
+    _, leaky = _merged_branch_that_added_and_removed_a_key(repo, keys())
     repo.write("src/app.py", "x = 2\n")
     repo.commit("after the merge")  # recorded as a head: every commit behind it counts as scanned
     state = tmp_path / "state.json"
