@@ -381,9 +381,9 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
     yield f"byok-ci {__version__}; rules {run.ruleset.digest}"
     yield json.dumps([list(settings.exclude), settings.max_file_size, settings.max_decode_depth, list(pathspecs),
                       all_objects])
-    # Keys whose context only the whole file gives are found: a state written
-    # before, which never looked for them, scans again.
+    # A state written before any of these called clean what it finds now: it scans again.
     yield "context read from whole files, and context a later commit adds (sources.git.later)"
+    yield "commit messages read (sources.git.messages); paths list with --full-history (sources.git.commits)"
     if not settings.inline_allow:
         yield "inline allow markers not honoured"
     if settings.scan_binary:

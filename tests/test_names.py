@@ -87,6 +87,33 @@ def test_a_key_as_commit_author_and_branch_name(tmp_path: Path, shipped_rules: R
                if f.commit == sha and f.found_in != "ref")
 
 
+def test_a_mailmap_does_not_hide_a_key_in_a_commit_author(tmp_path: Path, shipped_rules: RuleSet,
+                                                          rng: random.Random) -> None:
+    """The commit holds the author as written, and GitHub shows it so: a .mailmap (or
+    mailmap.file) that gives the author a clean name (the usual fix without rewriting
+    history) changes what `git log` shows, not what was pushed."""
+    author = key_for(shipped_rules, "anthropic.api-key", rng)
+    repo = GitRepo(tmp_path)
+    repo.write("app.py", "x = 1\n")
+    base = repo.commit("base")
+    repo.write("app.py", "x = 2\n")
+    sha = repo.commit("add", f"--author={author} <dev@example.com>")
+    repo.write(".mailmap", "Dev Name <dev@example.com>\n")
+    repo.commit("give the author their name")
+    (tmp_path / "elsewhere.mailmap").write_text("Dev Name <dev@example.com>\n")
+    shown = f"sk-ant-api03-…{author[-4:]} <dev@example.com>"
+    for mailmap in ("", str(tmp_path / "elsewhere.mailmap")):
+        repo.git("config", "mailmap.file", mailmap)
+        for target in (GitTarget("history"), GitTarget("range", f"{base}..HEAD")):
+            report = scan_git(target, rules=shipped_rules, cwd=str(tmp_path))
+            assert [(f.found_in, f.path, f.commit) for f in report.findings] == [("author", shown, sha)], target
+    # A key in the message of that commit names the author as the commit holds it too.
+    repo.git("commit", "-q", "--allow-empty", f"--author={author} <dev@example.com>", "-m",
+             f"old key {key_for(shipped_rules, 'groq.api-key', rng)}")
+    report = scan_git(GitTarget("history"), rules=shipped_rules, cwd=str(tmp_path))
+    assert {f.commit_info.author for f in report.findings if f.commit_info} == {shown}
+
+
 def test_keys_in_git_paths_are_findings_and_redacted_in_errors(
     tmp_path: Path, shipped_rules: RuleSet, rng: random.Random
 ) -> None:

@@ -155,3 +155,24 @@ def test_own_hook_on_the_first_push_to_an_empty_remote(pre_commit_tool: PreCommi
     pushed = pre_commit_tool.push(own_hook, "-u", "origin", "main")
     assert pushed.returncode != 0 and "openai.project-key" in pushed.stdout + pushed.stderr
     assert not on_remote(remote, "refs/heads/main")
+
+
+def test_a_tag_pushed_alone_runs_no_pre_commit_hook_but_git_own_hook_checks_it(  # type: ignore[no-untyped-def]
+        pre_commit_tool: PreCommit, work: GitRepo, own_hook: GitRepo, remote: Remote, shipped_rules: RuleSet) -> None:
+    """pre-commit runs no hook for a push that adds no commit the remote lacks: an annotated
+    tag (its message, its name) on a commit already pushed goes out unchecked, as
+    docs/git.md says; byok-ci as git's own hook reads the tag's message."""
+    key = key_for(shipped_rules, "openai.project-key", random.Random(12))
+    work.write("README.md", "hello\n")
+    work.commit("start")
+    assert pre_commit_tool.push(work, "-u", "origin", "main").returncode == 0
+    own_hook.git("fetch", "-q", "origin")
+    own_hook.git("reset", "-q", "--hard", "origin/main")
+    for repo in (work, own_hook):
+        repo.git("tag", "-a", f"v1-{repo.path.name}", "-m", f"release\n\nOPENAI_API_KEY={key}")
+    unchecked = pre_commit_tool.push(work, "origin", "v1-work")
+    assert unchecked.returncode == 0 and "byok-ci" not in unchecked.stdout + unchecked.stderr
+    checked = pre_commit_tool.push(own_hook, "origin", "v1-own")
+    output = checked.stdout + checked.stderr
+    assert checked.returncode != 0 and "tag message" in output and key not in output, output
+    assert not on_remote(remote, "refs/tags/v1-own")

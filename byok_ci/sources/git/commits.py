@@ -44,6 +44,8 @@ MAX_PARTS = 4
 PIPE_SIZE = 1 << 20
 READ_SIZE = 1 << 20  # git's output is read this much at a time (whatever is there, up to this)
 HERE = "git"  # the "path" of errors about the repository as a whole
+# --full-history: under pathspecs git still lists a merged branch that added a key and removed it
+LISTING = ("rev-list", "--topo-order", "--reverse", "--parents", "--full-history")
 
 
 @dataclass
@@ -267,8 +269,8 @@ class CommitSource:
         if self.all_objects:  # (the tags' messages are read too: sources.git.messages)
             selection, (wanted, self.tags) = [], every_object(self.cwd)
         wanted += [b"^" + sha for sha in self.exclude]
-        args = ["rev-list", "--topo-order", "--reverse", "--parents", *selection, *listing, "--", *self.pathspecs]
-        done = run(args, cwd=self.cwd, input=b"".join(sha + b"\n" for sha in wanted) if listing else None)
+        done = run([*LISTING, *selection, *listing, "--", *self.pathspecs], cwd=self.cwd,
+                   input=b"".join(sha + b"\n" for sha in wanted) if listing else None)
         if done.returncode == 0:
             return self._note_parents(done.stdout)
         if self.all_refs:
@@ -277,8 +279,7 @@ class CommitSource:
             good = self._readable_refs()
             if good is not None:
                 selection = [sha.decode("ascii") for sha in good]
-                args = ["rev-list", "--topo-order", "--reverse", "--parents", "--stdin", "--", *self.pathspecs]
-                done = run(args, cwd=self.cwd,
+                done = run([*LISTING, "--stdin", "--", *self.pathspecs], cwd=self.cwd,
                            input=b"".join(sha + b"\n" for sha in [*good, *(b"^" + sha for sha in self.exclude)]))
         if done.returncode != 0:
             around = self._list_around_damage(selection)

@@ -17,8 +17,9 @@ from byok_ci._values import by_value
 from byok_ci.model import CommitInfo
 
 COMMIT_MARK = b"\0commit "
-# `git log --format` for COMMIT_MARK lines: sha, author, ISO date, NUL-separated.
-LOG_FORMAT = "%x00commit %H%x00%aN <%aE>%x00%aI"
+# `git log --format` for COMMIT_MARK lines: sha, author, ISO date, NUL-separated. The author
+# as the commit holds it (%an, not %aN): GitHub shows that, whatever a .mailmap renames it to.
+LOG_FORMAT = "%x00commit %H%x00%an <%ae>%x00%aI"
 SUBMODULE_MODE = "160000"
 SYMLINK_MODE = "120000"
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1"

@@ -19,9 +19,11 @@ from byok_ci.errors import GitError
 # lines, and git's default (fastest) diff algorithm.
 DIFF_OPTIONS = ("--no-color", "--no-ext-diff", "--no-textconv", "--no-prefix", "--full-index", "--no-relative",
                 "--submodule=short", "--diff-algorithm=myers", "-U0")
-# Config that would change the output shape or run user programs.
+# Config that would change the output shape or run user programs. What git writes of a
+# commit (its header lines, its message) is re-encoded into i18n.logOutputEncoding: in
+# UTF-16 no commit of a log could be parsed, and every one read as clean.
 _CONFIG = ("-c", "core.quotePath=true", "-c", "diff.noprefix=false", "-c", "log.showSignature=false",
-           "-c", "core.fsmonitor=false")
+           "-c", "core.fsmonitor=false", "-c", "i18n.logOutputEncoding=UTF-8")
 
 
 def git_executable() -> str:

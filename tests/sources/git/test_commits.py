@@ -237,6 +237,57 @@ def test_shallow_clone_ranges(tmp_path: Path, shipped_rules: RuleSet, keys) -> N
     assert "shallow clone" in missing.errors[0].message and "fetch-depth: 0" in missing.errors[0].message
 
 
+def _merged_branch_that_added_and_removed_a_key(repo: GitRepo, key: str) -> tuple[str, str]:
+    """base, then a branch whose first commit adds ``key`` under src/ and whose second removes
+    it, merged (--no-ff) and deleted; base and the commit that added the key."""
+    repo.write("src/app.py", "x = 1\n")
+    base = repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("src/settings.env", f"OPENAI_API_KEY={key}\n")
+    leaky = repo.commit("settings")
+    repo.git("rm", "-q", "src/settings.env")
+    repo.commit("oops, remove them")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "feature", "-m", "Merge feature")
+    repo.git("branch", "-q", "-D", "feature")
+    return base, leaky
+
+
+@pytest.mark.parametrize("paths", [[], ["."], ["src/"], ["src/settings.env"]], ids=repr)
+def test_paths_do_not_prune_a_merged_branch_that_added_and_removed_a_key(  # type: ignore[no-untyped-def]
+        tmp_path: Path, shipped_rules: RuleSet, keys, paths: list[str]) -> None:
+    """The classic leak: a key committed, removed in the next commit, the branch merged and
+    deleted. The merge leaves the tree as it was, so git's default history simplification
+    under a pathspec follows only the merge's first parent and never lists the branch."""
+    repo = GitRepo(tmp_path)
+    base, leaky = _merged_branch_that_added_and_removed_a_key(repo, keys())
+    for target in (HISTORY, GitTarget("range", f"{base}..HEAD")):
+        report = scan_git(target, paths, rules=shipped_rules, cwd=str(tmp_path))
+        assert [(f.path, f.commit) for f in report.findings] == [("src/settings.env", leaky)], target
+
+
+def test_a_state_written_when_paths_pruned_a_merged_branch_scans_everything_again(  # type: ignore[no-untyped-def]
+        tmp_path: Path, shipped_rules: RuleSet, keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its heads hold the merge, so the branch's commits, never listed, would never be scanned."""
+    import importlib
+
+    from byok_ci.sources.git import commits
+
+    scanning = importlib.import_module("byok_ci.scan_git")  # the module (the package exports a function so named)
+    repo = GitRepo(tmp_path / "repo")
+    _, leaky = _merged_branch_that_added_and_removed_a_key(repo, keys())
+    repo.write("src/app.py", "x = 2\n")
+    repo.commit("after the merge")  # recorded as a head: every commit behind it counts as scanned
+    state = tmp_path / "state.json"
+    current = scanning._finding_settings
+    monkeypatch.setattr(scanning, "_finding_settings", lambda *args: [p for p in current(*args) if "full-history" not in p])
+    monkeypatch.setattr(commits, "LISTING", tuple(a for a in commits.LISTING if a != "--full-history"))
+    assert scan_git(HISTORY, ["src/"], rules=shipped_rules, cwd=str(repo.path), state=state).findings == ()
+    monkeypatch.undo()
+    report = scan_git(HISTORY, ["src/"], rules=shipped_rules, cwd=str(repo.path), state=state)
+    assert [(f.path, f.commit) for f in report.findings] == [("src/settings.env", leaky)]
+
+
 def test_user_config_does_not_change_what_is_read(tmp_path: Path, shipped_rules: RuleSet, keys) -> None:  # type: ignore[no-untyped-def]
     repo = GitRepo(tmp_path)
     repo.write("root.env", f"OPENAI_API_KEY={keys()}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import random
@@ -149,15 +150,24 @@ def test_a_baseline_holds_a_message_finding_back(tmp_path: Path, shipped_rules: 
 
 
 def test_messages_are_read_from_output_cut_anywhere_and_around_an_unreadable_commit(tmp_path: Path, key: str) -> None:
-    from byok_ci.sources.git.messages import _records, commit_messages
+    from byok_ci.sources.git.messages import _objects, commit_messages
 
     repo, base, leaky = _repo(tmp_path, key)
-    shas = [base.encode(), b"1" * 40, leaky.encode()]  # the second is no commit: git log stops at it
+    shas = [base.encode(), b"1" * 40, leaky.encode()]  # the second is no commit
     chunks = list(commit_messages(shas, str(repo.path)))
     assert [(c.path, c.text.splitlines()[0]) for c in chunks] == [(base, "base"), (leaky, "rotate the key")]
-    whole = b"a\0b\0c\0d\n\0e\0f\0g\0h\0"
+    damaged = repo.commit("a commit whose object is then damaged")
+    stored = repo.path / ".git" / "objects" / damaged[:2] / damaged[2:]
+    stored.chmod(0o644)
+    stored.write_bytes(b"not zlib at all")  # git cat-file --batch stops at it
+    chunks = list(commit_messages([damaged.encode(), *shas], str(repo.path)))
+    assert [(c.path, c.text.splitlines()[0]) for c in chunks] == [(base, "base"), (leaky, "rotate the key")]
+    whole = b"a commit 3\nx\ny\n\nb missing\nc commit 0\n\nd tag 2\n\n\n\n"
     for cut in range(len(whole) + 1):
-        assert list(_records([whole[:cut], whole[cut:]])) == [("a", "b", "c", "d\n"), ("e", "f", "g", "h")]
+        for second in range(cut, len(whole) + 1):
+            pieces = [whole[:cut], whole[cut:second], whole[second:]]
+            assert list(_objects(pieces)) == [(b"a", b"commit", b"x\ny"), (b"c", b"commit", b""),
+                                              (b"d", b"tag", b"\n\n")]
 
 
 def test_every_tag_object_a_history_reaches_is_read_and_marked(tmp_path: Path, shipped_rules: RuleSet,
@@ -203,4 +213,66 @@ def test_a_key_in_a_tags_name_and_its_message_is_two_findings_each_saying_where(
         report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
         assert sorted((f.found_in, f.line) for f in report.findings) == [("ref", 0), ("tag-message", 3)], target
         assert len({f.path for f in report.findings}) == 1 and len({f.fingerprint for f in report.findings}) == 1
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16", "UTF-32"])
+def test_a_log_output_encoding_in_gits_config_hides_no_commit(tmp_path: Path, shipped_rules: RuleSet, key: str,
+                                                              encoding: str) -> None:
+    # git re-encodes what `git log` writes of a commit (its header lines and message) into
+    # i18n.logOutputEncoding: in UTF-16 every byte-oriented parse of it reads nothing.
+    repo, base, leaky = _repo(tmp_path, key)
+    repo.write("b.env", f"OPENAI_API_KEY={key_for(shipped_rules, 'openai.project-key', random.Random(3))}\n")
+    with_file = repo.commit("add an env file")
+    repo.git("config", "i18n.logOutputEncoding", encoding)
+    for target in (HISTORY, GitTarget("range", f"{base}..HEAD"), GitTarget("pre-push", push_from=base,
+                                                                            push_to=with_file)):
+        report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
+        assert _in_message(report) == [("message", leaky, 3, leaky)], target
+        assert [(f.path, f.commit) for f in report.findings if not f.found_in] == [("b.env", with_file)]
+        assert report.stats.commits == (3 if target is HISTORY else 2)
+
+
+def test_a_state_written_before_messages_were_read_scans_everything_again(
+        tmp_path: Path, shipped_rules: RuleSet, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A byok-ci of the same version and rules that read no message recorded its commits as
+    scanned: its state must not keep their messages from ever being read."""
+    scanning = importlib.import_module("byok_ci.scan_git")  # the module (the package exports a function so named)
+    repo, _, leaky = _repo(tmp_path, key)
+    state = tmp_path / "state.json"
+    current = scanning._finding_settings
+
+    def before(*args):  # type: ignore[no-untyped-def]
+        return [part for part in current(*args) if "message" not in part]
+
+    monkeypatch.setattr(scanning, "_finding_settings", before)
+    monkeypatch.setattr(scanning, "_scan_commits", _without_messages(scanning._scan_commits))
+    assert scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), state=state).findings == ()
+    monkeypatch.undo()
+    notes: list[str] = []
+    report = scan_git(HISTORY, rules=shipped_rules, cwd=str(repo.path), state=state, on_note=notes.append)
+    assert any("rules or settings changed" in note for note in notes)
+    assert _in_message(report) == [("message", leaky, 3, leaky)]
+
+
+def _without_messages(scan_commits):  # type: ignore[no-untyped-def]
+    def scan(*args):  # type: ignore[no-untyped-def]
+        return scan_commits(*args[:-1], False)  # its last argument: whether messages are read
+    return scan
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16", "UTF-32", "ISO-8859-1"])
+def test_a_message_is_read_as_the_commit_holds_it_whatever_its_encoding_header(
+        tmp_path: Path, shipped_rules: RuleSet, key: str, encoding: str) -> None:
+    """git records i18n.commitEncoding in a commit's header without converting the message to
+    it: `git log` then converts the UTF-8 bytes the commit holds as if they were UTF-16, and the
+    key in them, pushed as written, is gone from what it shows."""
+    repo, base, _ = _repo(tmp_path, key)
+    leaky = []
+    for message in (f"a OPENAI_API_KEY={key}", f"ab OPENAI_API_KEY={key}"):  # an odd and an even length
+        repo.git("-c", f"i18n.commitEncoding={encoding}", "commit", "-q", "--allow-empty", "-m", message)
+        leaky.append(repo.git("rev-parse", "HEAD"))
+        assert f"encoding {encoding}" in repo.git("cat-file", "commit", leaky[-1])
+    for target in (GitTarget("range", f"{base}..HEAD"), HISTORY):
+        report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
+        assert {("message", sha, 1, sha) for sha in leaky} <= set(_in_message(report))
         _no_raw_key(report, key)
