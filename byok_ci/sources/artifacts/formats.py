@@ -55,7 +55,8 @@ def is_v7_header(head: bytes) -> bool:
 
 def sniff(head: bytes) -> str | None:
     """The archive format of a file from its first bytes (a tar without the ``ustar``
-    magic by its header checksum), or None."""
+    magic by its header checksum), or None. Only the first 512 bytes are looked at: a
+    file's whole bytes may be given (not copied to be sniffed)."""
     if head[:1] in _MAGIC_LEADS:  # most files start with none of them: one test, not five
         if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
             return "zip"
@@ -69,7 +70,8 @@ def sniff(head: bytes) -> str | None:
         return "tar"
     if head.startswith(b"\x28\xb5\x2f\xfd"):
         return "zstd"
-    if is_v7_header(head):
+    # is_v7_header's first tests, made here: most files fail them, and the call costs more.
+    if len(head) >= TAR_BLOCK and head[100] in _NUMERIC_BYTES and is_v7_header(head):
         return "tar"
     return None
 
