@@ -116,6 +116,8 @@ class FileSource:
                 self.reading.error(shown, f"not a regular file ({kind_of(info.st_mode)}); skipped")
 
     def _walk(self, top: str) -> Iterator[Entry]:
+        # Without patterns no name is excluded: not asked once a file (most scans give none).
+        excluded = self._excluded if self.options.exclude else None
         stack = [top]
         while stack:
             directory = stack.pop()
@@ -134,7 +136,7 @@ class FileSource:
                         self.reading.count("skipped_other")
                         continue
                     if entry.is_dir(follow_symlinks=False):
-                        if entry.name in SKIPPED_DIRS or self._excluded(shown):
+                        if entry.name in SKIPPED_DIRS or (excluded is not None and excluded(shown)):
                             self.reading.count("skipped_excluded")
                         else:
                             subdirs.append(entry.path)
@@ -145,7 +147,7 @@ class FileSource:
                 except OSError as exc:
                     self.reading.error(shown, reason(exc))
                     continue
-                if self._excluded(shown):
+                if excluded is not None and excluded(shown):
                     self.reading.count("skipped_excluded")
                     continue
                 if not self.sizes:
