@@ -127,7 +127,6 @@ def scan_paths(
     kind = "python" if isinstance(detector.prefilter, KeywordPrefilter) else "hyperscan"
     stdin = any(str(p) == STDIN for p in paths)
     sieve = NameSieve(run.ruleset, detector.prefilter)
-    entries = sieve.watch(entries)
     # Keys held for verification never leave this process: no forked workers then.
     if keys is None and jobs > 1 and (total >= PARALLEL_MIN_BYTES[kind] or not complete) and _can_fork() and not stdin:
         unknown = 0
@@ -138,9 +137,9 @@ def scan_paths(
             source.sizes = False
             unknown = total // looked
         findings, errors, stats = _in_workers(entries, run, detector, jobs, progress, total if complete else 0,
-                                              options, unknown)
+                                              options, unknown, sieve)
     else:
-        findings = detect_chunks(_chunks_with_progress(entries, source, progress, total), detector)
+        findings = detect_chunks(_chunks_with_progress(sieve.watch(entries), source, progress, total), detector)
         errors, stats = source.reader.reading.errors, source.reader.reading.stats()
     walked.errors.extend(errors)
     walked.add_stats(stats)
@@ -207,6 +206,12 @@ class NameSieve:
         # The walk's last names now: a scan with workers ends its walk while they still read
         # (batches are cut ahead), so this is not left to the end, when nothing else runs.
         self._sift()
+
+    def add(self, names: Iterable[str]) -> None:
+        """:meth:`watch` a batch of names at a time (a worker's batch: no step a file)."""
+        self._pending.extend(names)
+        if len(self._pending) >= self.BATCH:
+            self._sift()
 
     def names(self) -> list[str]:
         self._sift()
@@ -320,9 +325,16 @@ def _cut(entries: Iterable[FileEntry], target: int, files: int, unknown: int) ->
 Packed = tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]
 
 
-def _packed(batches: Iterable[list[FileEntry]]) -> Iterator[Packed]:
+def _packed(batches: Iterable[list[FileEntry]], sieve: NameSieve | None = None) -> Iterator[Packed]:
+    """``batches`` packed, their names given to ``sieve`` as they pass (the walk's last ones
+    sifted when it has ended, while the workers still read)."""
     for batch in batches:
-        yield tuple(zip(*batch))  # type: ignore[misc]
+        packed: Packed = tuple(zip(*batch))  # type: ignore[assignment]
+        if sieve is not None:
+            sieve.add(packed[1])
+        yield packed
+    if sieve is not None:
+        sieve.names()
 
 
 def _can_fork() -> bool:
@@ -363,10 +375,11 @@ def _scan_packed(batch: Packed, options: WalkOptions, settings: Settings,
 def _in_workers(
     entries: Iterable[FileEntry], run: Run, detector: Detector, jobs: int,
     progress: Callable[[int, int], None] | None, total: int, options: WalkOptions, unknown: int = 0,
+    sieve: NameSieve | None = None,
 ) -> tuple[list[Finding], list[ScanError], Stats]:
     """Findings, errors and counts of ``entries`` read and scanned by ``jobs`` workers, the
     walk feeding them batches as it lists them (``unknown``: the bytes a file whose size
-    the walk did not take counts for in a batch)."""
+    the walk did not take counts for in a batch; ``sieve`` is given their names)."""
     # A scan this large meets a rule with context and encoded text (nearly) surely: their
     # modules are imported once here, before the fork, not once in every worker.
     import byok_ci.detect.encoded
@@ -377,7 +390,7 @@ def _in_workers(
     errors: list[ScanError] = []
     stats = Stats()
     done = 0
-    batches = _packed(_batches(entries, BATCH_BYTES, unknown, jobs))
+    batches = _packed(_batches(entries, BATCH_BYTES, unknown, jobs), sieve)
     state = (options, run.settings, detector)
 
     def results() -> Iterator[tuple[Packed, tuple[list[Finding], list[ScanError], Stats]]]:
@@ -396,7 +409,7 @@ def _in_workers(
         findings.extend(found)
         errors.extend(batch_errors)
         stats = stats + batch_stats
-        done += sum(max(size, 0) for size in batch[2])
         if progress is not None:
+            done += sum(max(size, 0) for size in batch[2])
             progress(done, total)
     return findings, errors, stats

@@ -97,9 +97,10 @@ class Detector:
         self.keys = keys
 
     def detect(self, chunk: Chunk) -> list[Finding]:
-        text = cr_line_ends_as_lf(chunk.text)
-        if text is not chunk.text:
-            chunk = replace(chunk, text=text, data=None)
+        if "\r" in chunk.text:  # most texts have none: no call for them
+            text = cr_line_ends_as_lf(chunk.text)
+            if text is not chunk.text:
+                chunk = replace(chunk, text=text, data=None)
         survey = self._survey
         # The decoding pass runs only where an encoded key can be (Hyperscan says), or always.
         named = self._named_by_path(chunk.path)

@@ -404,3 +404,19 @@ def code_id() -> str:
         except OSError:  # installed without sources: the version alone
             pass
     return digest.hexdigest()[:16]
+
+
+def pack(blobs: Sequence[bytes]) -> bytes:
+    """Databases serialized one after another, each after its length (the cache file)."""
+    return b"".join(len(blob).to_bytes(8, "big") + blob for blob in blobs)
+
+
+def unpack(data: bytes) -> list[bytes]:
+    blobs, at = [], 0
+    while at < len(data):
+        size = int.from_bytes(data[at:at + 8], "big")
+        blobs.append(data[at + 8:at + 8 + size])
+        at += 8 + size
+    if at != len(data):
+        raise ValueError("truncated")
+    return blobs

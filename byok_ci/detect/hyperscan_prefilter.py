@@ -33,7 +33,7 @@ from typing import Any
 
 from byok_ci._sha256 import sha256  # not hashlib: loading OpenSSL costs a large scan's start-up 3 ms
 from byok_ci.detect.hyperscan_expressions import Layout, _expressions, _gates, _second_pass, _widened
-from byok_ci.detect.hyperscan_expressions import code_id, layout_data, layout_from
+from byok_ci.detect.hyperscan_expressions import code_id, layout_data, layout_from, pack, unpack
 from byok_ci.detect.prefilter import KeywordPrefilter, Spans
 from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir, write_cache_file
 from byok_ci.rules.model import Rule
@@ -75,19 +75,16 @@ def _databases(rules: Sequence[Rule], hyperscan: Any) -> list[Any]:
     return databases
 
 
-def _pack(blobs: Sequence[bytes]) -> bytes:
-    return b"".join(len(blob).to_bytes(8, "big") + blob for blob in blobs)
+class _PerThread(threading.local):
+    """What each thread keeps: its scratch spaces (made again in a forked worker: ``forks``)
+    and the text :meth:`HyperscanPrefilter.shapes` screened last. Every attribute is set
+    here: ``getattr`` with a default on a missing one costs 2 µs (an exception raised and
+    caught), and :meth:`HyperscanPrefilter.survey` asked that once for each file of a tree."""
 
-
-def _unpack(data: bytes) -> list[bytes]:
-    blobs, at = [], 0
-    while at < len(data):
-        size = int.from_bytes(data[at:at + 8], "big")
-        blobs.append(data[at + 8:at + 8 + size])
-        at += 8 + size
-    if at != len(data):
-        raise ValueError("truncated")
-    return blobs
+    def __init__(self) -> None:
+        self.forks = -1
+        self.scratch: dict[int | str, Any] = {}
+        self.screened: tuple[bytes, set[int]] | None = None
 
 
 def _flags(hyperscan: Any) -> int:
@@ -131,7 +128,7 @@ class HyperscanPrefilter:
         self._database, self._second = databases[0], databases[1:]
         # Hyperscan scratch space may be used by one scan at a time: one per thread and
         # database, and a forked worker (which inherits the parent's) makes its own.
-        self._local = threading.local()
+        self._local = _PerThread()
         self._words: Any = None  # keywords_in's database
         self._pairs: tuple[list[bytes], list[int]] | None = None  # _context_words'
         self._runs: Any = None  # _run_shapes' database
@@ -165,7 +162,7 @@ class HyperscanPrefilter:
         cached = read_cache_file(path) if use_cache else None
         if cached is not None:
             try:
-                loaded = [hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK) for blob in _unpack(cached)]
+                loaded = [hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK) for blob in unpack(cached)]
                 if len(loaded) == count:
                     return loaded
             except Exception:  # noqa: BLE001 - a stale or damaged cache is rebuilt
@@ -173,7 +170,7 @@ class HyperscanPrefilter:
         databases = _databases(rules, hyperscan)
         if not use_cache:
             return databases
-        write_cache_file(path, _pack([hyperscan.dumpb(database) for database in databases]))
+        write_cache_file(path, pack([hyperscan.dumpb(database) for database in databases]))
         return databases
 
     def spans(self, text: str) -> dict[int, Spans]:
@@ -189,7 +186,7 @@ class HyperscanPrefilter:
         a fifth of the rules' time on a tree with such a directory)."""
         if data is None:
             data = text.encode("utf-8", "surrogatepass")
-        screened = getattr(self._local, "screened", None)
+        screened = self._local.screened
         if screened is not None and screened[0] == data:  # bytes compared, not scanned again
             fired = screened[1]
         else:
@@ -400,7 +397,7 @@ class HyperscanPrefilter:
         it (``name``: which database; made again in a forked worker); or what ``handler``
         gathers of the matches ``into`` (returned)."""
         local = self._local
-        if getattr(local, "forks", None) != _forks:
+        if local.forks != _forks:
             local.scratch = {}
             local.forks = _forks
         scratch = local.scratch.get(name)

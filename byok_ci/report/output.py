@@ -99,9 +99,7 @@ def write_file(path: str, write: Callable[[TextIO], None]) -> None:
             redacted.flush()
         return
     target = os.path.realpath(path)
-    import tempfile  # a report file only: standard output needs none
-
-    fd, partial = tempfile.mkstemp(prefix=".byok-ci-", suffix=".partial", dir=os.path.dirname(target))
+    fd, partial = _new_partial(os.path.dirname(target))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             redacted = RedactingWriter(handle)
@@ -114,14 +112,33 @@ def write_file(path: str, write: Callable[[TextIO], None]) -> None:
         raise
 
 
+# tempfile.mkstemp's flags: a new file of this process's alone, never through a link.
+_PARTIAL_FLAGS = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+                  | getattr(os, "O_BINARY", 0))
+
+
+def _new_partial(directory: str) -> tuple[int, str]:
+    """A new, empty file in ``directory`` readable by its owner alone, open, and its path:
+    what ``tempfile.mkstemp`` makes, without importing tempfile (with shutil and random,
+    10-20 ms at the end of every scan that writes a report file)."""
+    for _ in range(100):
+        partial = os.path.join(directory, f".byok-ci-{os.urandom(6).hex()}.partial")
+        try:
+            return os.open(partial, _PARTIAL_FLAGS, 0o600), partial
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused name for a report being written", directory)
+
+
 def committed_link(path: str) -> str:
     """The first component of ``path`` that is a symbolic link git tracks (a commit made it),
-    or "". Only links are asked about, so an ordinary path costs no git process."""
-    import subprocess
-
+    or "". Only links are asked about, so an ordinary path costs no git process (nor the
+    import of subprocess)."""
     current = os.path.abspath(path)
     while True:
         if os.path.islink(current):
+            import subprocess
+
             try:
                 done = subprocess.run(["git", "ls-files", "--error-unmatch", "--", os.path.basename(current)],
                                       cwd=os.path.dirname(current), capture_output=True, check=False)

@@ -135,6 +135,8 @@ class FileSource:
         return os.path.exists(target) and not os.path.join(target, "").startswith(self._inside)
 
     def _walk(self, top: str) -> Iterator[Entry]:
+        # Without patterns no name is excluded: not asked once a file (most scans give none).
+        excluded = self._excluded if self.options.exclude else None
         stack = [top]
         while stack:
             directory = stack.pop()
@@ -155,7 +157,7 @@ class FileSource:
                             self.outside_links.append(shown)
                         continue
                     if entry.is_dir(follow_symlinks=False):
-                        if entry.name in SKIPPED_DIRS or self._excluded(shown):
+                        if entry.name in SKIPPED_DIRS or (excluded is not None and excluded(shown)):
                             self.reading.count("skipped_excluded")
                         else:
                             subdirs.append(entry.path)
@@ -166,7 +168,7 @@ class FileSource:
                 except OSError as exc:
                     self.reading.error(shown, reason(exc))
                     continue
-                if self._excluded(shown):
+                if excluded is not None and excluded(shown):
                     self.reading.count("skipped_excluded")
                     continue
                 if not self.sizes:

@@ -242,13 +242,17 @@ def decode(data: bytes) -> str | None:
     return _decode(data)[0]
 
 
+_BOM_LEADS = frozenset(mark[:1] for mark in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+
+
 def _decode(data: bytes) -> tuple[str | None, bool]:
     """:func:`decode`, and whether ``data`` is that text encoded as UTF-8 (no BOM, no bad bytes).
     (:func:`utf16_encoding`'s tests, the first 8 kB looked through for a NUL once.)"""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", "replace"), False
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return utf16_text(data, "utf-16"), False
+    if data[:1] in _BOM_LEADS:  # most files start with none of the marks: one test, not two
+        if data.startswith(codecs.BOM_UTF8):
+            return data[3:].decode("utf-8", "replace"), False
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return utf16_text(data, "utf-16"), False
     if data.find(b"\0", 0, SNIFF) >= 0:
         encoding = _utf16_without_bom(data[:SNIFF])
         return (None if encoding is None else utf16_text(data, encoding)), False

@@ -278,12 +278,12 @@ def _plant_a_database_that_never_matches(path: Path) -> None:
     """In place of each database the cache file holds (the prefilter keeps several)."""
     import hyperscan
 
-    from byok_ci.detect.hyperscan_prefilter import _pack, _unpack
+    from byok_ci.detect.hyperscan_expressions import pack, unpack
 
     database = hyperscan.Database()
     database.compile(expressions=[b"a planted database matches only this"], ids=[0], elements=1, flags=[0])
-    count = len(_unpack(path.read_bytes()))
-    path.write_bytes(_pack([hyperscan.dumpb(database)] * count))
+    count = len(unpack(path.read_bytes()))
+    path.write_bytes(pack([hyperscan.dumpb(database)] * count))
 
 
 def test_a_planted_database_is_not_read_on_a_ci_machine(shipped_rules: RuleSet, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -129,3 +129,38 @@ def test_a_symlink_the_user_made_is_still_written_through(tmp_path: Path, leaky:
     (repo.path / "latest.json").symlink_to(tmp_path / "out.json")
     assert scan_to(leaky, repo.path / "latest.json").exit_code == 1
     assert json.loads((tmp_path / "out.json").read_text())["command"] == "scan"
+
+
+def test_a_report_file_is_made_without_tempfile_and_only_its_owner_reads_it(tmp_path: Path, leaky: Path) -> None:
+    """The partial report is made as ``tempfile.mkstemp`` made it (owner-only, created anew,
+    never through a link), without importing tempfile, shutil and random, nor subprocess for
+    a path without links: 10-20 ms at the end of every scan with ``--output``."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom byok_ci.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)\n")
+    target = tmp_path / "out" / "scan.json"
+    target.parent.mkdir()
+    done = subprocess.run([sys.executable, "-c", probe, "scan", str(leaky), "--format", "json", "--output", str(target)],
+                          capture_output=True, text=True, check=False)
+    loaded = set(next(line for line in done.stderr.splitlines() if line.startswith("MODULES ")).split()[1:])
+    assert sorted({"tempfile", "shutil", "random", "subprocess"} & loaded) == []
+    assert json.loads(target.read_text())["findings"][0]["rule_id"] == "openai.project-key"
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert partials(target.parent) == []
+
+
+def test_a_partial_name_taken_is_not_written_through(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name already taken (by a file, or a link planted there) is passed over for another."""
+    from byok_ci.report import output
+
+    draws = iter([b"\x00" * 6, b"\x01" * 6])
+    monkeypatch.setattr(output.os, "urandom", lambda n: next(draws))
+    (tmp_path / "elsewhere").write_text("precious\n")
+    (tmp_path / f".byok-ci-{'00' * 6}.partial").symlink_to(tmp_path / "elsewhere")
+    fd, partial = output._new_partial(str(tmp_path))
+    os.close(fd)
+    assert partial == str(tmp_path / f".byok-ci-{'01' * 6}.partial")
+    assert (tmp_path / "elsewhere").read_text() == "precious\n"

@@ -203,3 +203,34 @@ def test_an_installer_over_the_file_size_limit_is_opened_as_an_archive(tmp_path:
     report = _scan(tmp_path, shipped_rules, "installer.sh", Settings(max_file_size=4096))
     assert [f.path for f in report.findings] == ["installer.sh!app/.env"]
     assert report.errors == ()
+
+
+def test_a_files_whole_bytes_sniff_as_its_first_512_do(rng: random.Random) -> None:
+    """A plain file is sniffed on its whole bytes (no copy of its head): every format,
+    V7 tar headers with and without a good checksum, and random bytes around 512."""
+    members = {"app/.env": b"A=1\n", "README": b"hello\n"}
+    heads = [hostile.v7_tar(members), hostile.in_memory_tar(members), gzip.compress(b"x" * 600), b"PK\x03\x04" + b"\0" * 600,
+             b"BZh91AY&SY" + b"\0" * 600, b"\xfd7zXZ\x00" + b"\0" * 600, b"\x28\xb5\x2f\xfd" + b"\0" * 600]
+    damaged = bytearray(heads[0])
+    damaged[150] ^= 1  # the checksum no longer verifies
+    heads.append(bytes(damaged))
+    octal = bytearray(rng.randbytes(600))
+    octal[100:108] = b"0000644\0"  # a mode field, then no header
+    heads.append(bytes(octal))
+    heads += [rng.randbytes(size) for size in (0, 1, 100, 511, 512, 513, 4096)]
+    for data in heads:
+        assert sniff(data) == sniff(data[:512])
+    assert [sniff(h) for h in heads[:2]] == ["tar", "tar"]
+
+
+def test_a_zip_end_record_is_looked_for_in_the_last_window_exactly() -> None:
+    """A byte 0x05 and the end record are searched for from ``ZIP_END_WINDOW`` bytes before
+    the end (from the start of a shorter file), as before the search counted from the end."""
+    from byok_ci.sources.artifacts import ZIP_END_WINDOW, _may_embed
+
+    record = b"PK\x05\x06" + b"\0" * 18
+    for before in (0, 10, ZIP_END_WINDOW - len(record), ZIP_END_WINDOW - len(record) + 1, ZIP_END_WINDOW, 2 * ZIP_END_WINDOW):
+        data = b"x" * before + record
+        start = max(0, len(data) - ZIP_END_WINDOW)
+        assert _may_embed(data) == (data.rfind(b"PK\x05\x06", start) >= 0), before
+        assert _may_embed(record + b"y" * before) == (before + len(record) <= ZIP_END_WINDOW), before

@@ -49,8 +49,9 @@ def _may_embed(data: bytes) -> bool:
     files are neither, and are not copied into a stream to look. A byte 0x05 is looked for
     first: text has none, and a search for one byte (memchr) costs a file of text less than
     half of the search for the record's four."""
-    start = max(0, len(data) - ZIP_END_WINDOW)
-    return data.startswith(b"#!") or (data.find(b"\x05", start) >= 0 and data.rfind(b"PK\x05\x06", start) >= 0)
+    # A negative start counts from the end, as a slice's does (from 0 in a shorter file).
+    return data.startswith(b"#!") or (data.find(b"\x05", -ZIP_END_WINDOW) >= 0
+                                      and data.rfind(b"PK\x05\x06", -ZIP_END_WINDOW) >= 0)
 
 
 def archive_limits(settings: Settings) -> ArchiveLimits:
@@ -107,7 +108,7 @@ class ArtifactReader:
         archive = False
         try:
             data = reader.read_fd(fd, size, shown)
-            kind = sniff(data[:512]) if data is not None and opens else None
+            kind = sniff(data) if data is not None and opens else None
             archive = kind is not None and (kind not in UNSUPPORTED or self._unsupported(kind, shown))
         except OSError as exc:
             reader.read_failed(shown, exc)
