@@ -306,7 +306,8 @@ def _scan_commits(
                 shares += found_in_context(context, chunker, shares)
         finally:
             reader.close()
-        shares += MessageSource(target, parts, cwd, source.tags).findings(detector) if messages else []
+        shares += (MessageSource(target, parts, cwd, source.tags).findings(detector, chunker.max_file_size, errors)
+                   if messages else [])
         commits = {f.commit for f in shares if f.commit}
         if history:
             marks = reachability(commits, cwd, all_objects=target.all_objects)
@@ -416,10 +417,8 @@ def _count_commits(parts: Sequence[CommitPart], progress: Callable[[int, int], N
 
 def mark_history_only(findings: list[Finding], detector: Detector, max_size: int, cwd: str | None) -> list[Finding]:
     """Mark findings whose key is no longer in that file at HEAD (deleted, but in history).
-
     The files come from one `git cat-file --batch` process; a file too big to read again
-    keeps its findings unmarked rather than claim a key is gone.
-    """
+    keeps its findings unmarked rather than claim a key is gone."""
     from byok_ci.sources.read import decode
 
     paths = sorted({f.path for f in findings if "\n" not in f.path})

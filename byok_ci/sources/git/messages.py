@@ -27,11 +27,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from byok_ci.model import Chunk, CommitInfo, Finding
+from byok_ci.model import Chunk, CommitInfo, Finding, ScanError
 from byok_ci.errors import GitError
 from byok_ci.sources.git.patch import display
 from byok_ci.sources.git.process import blocks, run, stream
 from byok_ci.sources.git.reach import RANK, mark_of_ref
+from byok_ci.sources.git.refobjects import NamedObject, object_chunks
 
 if TYPE_CHECKING:
     from byok_ci.detect.engine import Detector
@@ -59,8 +60,9 @@ class MessageSource:
                  every_tag: Sequence[bytes] = ()) -> None:
         self.target, self.parts, self.cwd, self.every_tag = target, parts, cwd, every_tag
         self.tags: dict[str, str | None] = {}  # path of each tag message read: its reachability
+        self.objects: dict[str, str | None] = {}  # path of each blob a ref or tag names: its reachability
 
-    def chunks(self) -> Iterator[Chunk]:
+    def chunks(self, max_size: int, errors: list[ScanError]) -> Iterator[Chunk]:
         yield from commit_messages([sha for part in self.parts for sha in part.shas.split()], self.cwd)
         read: set[bytes] = set()
         if self.target.mode != "history":
@@ -70,30 +72,38 @@ class MessageSource:
             return
         # The most visible tags first, so a tag reached several ways is named and marked by
         # its most visible way (a tag under refs/tags also in a pull request's ref: a tag).
-        for level in _reached_tags(self.cwd):
-            yield from tag_messages(level, self.cwd, read, self.tags)
+        levels, named = _reached_tags(self.cwd)
+        for level in levels:
+            yield from tag_messages(level, self.cwd, read, self.tags, named)
         dangling = [Tag(sha, sha.decode("ascii"), "unreachable") for sha in self.every_tag if sha not in read]
-        yield from tag_messages(dangling, self.cwd, read, self.tags)
+        yield from tag_messages(dangling, self.cwd, read, self.tags, named)
+        yield from object_chunks(named, max_size, self.cwd, self.objects, errors)
 
-    def findings(self, detector: Detector) -> list[Finding]:
+    def findings(self, detector: Detector, max_size: int, errors: list[ScanError]) -> list[Finding]:
         """What ``detector`` finds in :meth:`chunks` (plain text: detected as it is), marked
-        as found in a commit's message or a tag's (and a tag's marked with how it is reached)."""
-        found = [finding for chunk in self.chunks() for finding in detector.detect(chunk)]
-        return [replace(f, found_in="tag-message", reachability=self.tags[f.path]) if f.path in self.tags
+        as found in a commit's message or a tag's (and a tag's marked with how it is reached);
+        in a blob a ref or tag names, marked only with how it is reached."""
+        found = [finding for chunk in self.chunks(max_size, errors) for finding in detector.detect(chunk)]
+        return [replace(f, reachability=self.objects[f.path]) if f.path in self.objects
+                else replace(f, found_in="tag-message", reachability=self.tags[f.path]) if f.path in self.tags
                 else replace(f, found_in="message") for f in found]
 
 
-def _reached_tags(cwd: str | None) -> list[list[Tag]]:
+def _reached_tags(cwd: str | None) -> tuple[list[list[Tag]], list[NamedObject]]:
     """The tag objects refs point to, one list per reachability (most visible first), each
-    named by its most visible ref (then the first by name)."""
+    named by its most visible ref (then the first by name); and the blobs and trees refs
+    point to."""
     listed = run(["for-each-ref", "--format=%(objecttype) %(objectname) %(refname)"], cwd=cwd).stdout
+    named = [NamedObject(sha, kind, display(name), mark_of_ref(name))
+             for kind, sha, name in (line.split(b" ", 2) for line in listed.splitlines()
+                                     if line.startswith((b"blob ", b"tree ")))]
     best: dict[bytes, tuple[int, bytes]] = {}
     for kind, sha, name in (line.split(b" ", 2) for line in listed.splitlines() if line.startswith(b"tag ")):
         best[sha] = min(best.get(sha, (len(RANK), b"")), (RANK[mark_of_ref(name)], name))
     levels: list[list[Tag]] = [[] for _ in RANK]
     for sha, (rank, name) in sorted(best.items(), key=lambda item: item[1]):
         levels[rank].append(Tag(sha, display(name), mark_of_ref(name)))
-    return [level for level in levels if level]
+    return [level for level in levels if level], named
 
 
 def commit_messages(shas: Sequence[bytes], cwd: str | None) -> Iterator[Chunk]:
@@ -149,11 +159,12 @@ def _objects(pieces: Iterable[bytes]) -> Iterator[tuple[bytes, bytes, bytes]]:
 
 
 def tag_messages(tags: Sequence[Tag], cwd: str | None, read: set[bytes],
-                 reached: dict[str, str | None]) -> Iterator[Chunk]:
+                 reached: dict[str, str | None], named: list[NamedObject] | None = None) -> Iterator[Chunk]:
     """The messages of ``tags`` not ``read`` yet, then of the tags they point to (named by
     their sha, reached as the tag pointing to them is): chunks whose path is the tag's.
-    What is read is added to ``read`` (object names) and ``reached`` (path: reachability);
-    an object that is no annotated tag has no message."""
+    What is read is added to ``read`` (object names) and ``reached`` (path: reachability),
+    a blob or tree a tag points to to ``named``; an object that is no annotated tag has no
+    message."""
     while tags:
         out = run(["cat-file", "--batch"], cwd=cwd, input=b"".join(tag.asked + b"\n" for tag in tags)).stdout
         inner: list[Tag] = []
@@ -178,6 +189,9 @@ def tag_messages(tags: Sequence[Tag], cwd: str | None, read: set[bytes],
             pointed = fields.get(b"object", b"")
             if fields.get(b"type") == b"tag" and pointed not in read:
                 inner.append(Tag(pointed, pointed.decode("ascii", "replace"), tag.reachability))
+            elif fields.get(b"type") in (b"blob", b"tree") and named is not None:
+                shown = tag.path + ("^{blob}" if fields[b"type"] == b"blob" else "")
+                named.append(NamedObject(pointed, fields[b"type"], shown, tag.reachability))
             target = pointed.decode("ascii", "replace") if fields.get(b"type") == b"commit" else None
             if message.strip():
                 yield Chunk(text=message.decode("utf-8", "replace"), path=tag.path, commit=target,
