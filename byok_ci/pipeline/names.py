@@ -41,13 +41,14 @@ def keys_in_names(
     warnings, and paths in ``missing`` (a mistyped argument names nothing that exists), are
     redacted, not reported."""
     names = set(paths) - set(missing)
-    # A message's path is a commit's sha or a tag's ref name, no file's: a key in that ref
-    # name is the ref's finding (``refs``), so there it is redacted, not reported again.
-    names.update(f.path for f in found.findings if f.found_in not in MESSAGES)
-    others = {e.path for e in found.errors} | {w.path for w in found.warnings} | set(missing)
-    others.update(f.path for f in found.findings if f.found_in in MESSAGES)
-    authors = authors or {}
+    # A message's path is a commit's sha or a tag's ref name, and a blob a ref names has the
+    # ref's name (sources.git.refobjects), no file's: a key in that ref name is the ref's
+    # finding (``refs``), so there it is redacted, not reported again.
     refs = refs or {}
+    only_ref = {f.path for f in found.findings if f.found_in in MESSAGES or f.path.removesuffix("^{blob}") in refs}
+    names.update(f.path for f in found.findings if f.path not in only_ref)
+    others = {e.path for e in found.errors} | {w.path for w in found.warnings} | set(missing) | only_ref
+    authors = authors or {}
     # Authors the findings name but ``authors`` does not (another history shard's commit, a
     # tag's tagger): redacted, not reported, as the paths of errors are.
     named = {f.commit_info.author for f in found.findings if f.commit_info is not None} - set(authors)

@@ -80,3 +80,28 @@ def test_a_named_blob_over_the_size_limit_is_reported_not_scanned(tmp_path: Path
     done = subprocess.run([sys.executable, "-m", "byok_ci", "scan", "--history", "."], cwd=repo.path,
                           capture_output=True, text=True)
     assert done.returncode == 2 and "refs/keep/big" in done.stdout + done.stderr
+
+
+def test_a_key_in_the_name_of_a_ref_to_a_blob_is_the_refs_finding_and_one_in_a_trees_file_name_a_paths(
+        tmp_path: Path, shipped_rules: RuleSet, rng: random.Random) -> None:
+    """The blob's path is the ref's name, no file's: its key is reported once, as the ref's;
+    a key in the name of a file of a tree a ref names is that file name's."""
+    keys = [key_for(shipped_rules, "openai.project-key", rng) for _ in range(3)]
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("a.py", "x = 1\n")
+    repo.commit("base")
+    repo.git("update-ref", f"refs/keep/{keys[0]}", _blob(repo, f"OPENAI_API_KEY={keys[1]}\n"))
+    (repo.path / "loose.txt").unlink()
+    env = {"GIT_INDEX_FILE": str(tmp_path / "index")}
+    (repo.path / f"{keys[2]}.txt").write_text(f"OPENAI_API_KEY={keys[1]}\n")
+    repo.git("update-index", "--add", f"{keys[2]}.txt", env=env)
+    repo.git("update-ref", "refs/keep/tree", repo.git("write-tree", env=env).strip())
+    (repo.path / f"{keys[2]}.txt").unlink()
+    report = scan_git(GitTarget("history"), rules=shipped_rules, cwd=str(repo.path))
+    kinds = sorted((f.found_in or "", f.line) for f in report.findings)
+    assert kinds == [("", 1), ("", 1), ("path", 0), ("ref", 0)]
+    ref_named = [f for f in report.findings if not f.path.startswith("refs/keep/tree:")]
+    assert len(ref_named) == 2 and len({f.path for f in ref_named}) == 1  # its content's, the ref's
+    assert report.errors == ()
+    _no_raw_key(report, keys)
+
