@@ -19,7 +19,7 @@ from byok_ci.model import CommitInfo, Finding, ScanError
 if TYPE_CHECKING:
     from byok_ci.sources.git.messages import NameMet
 
-MESSAGES = ("message", "tag-message")  # Finding.found_in of a key in a message (sources.git.messages)
+MESSAGES = ("message", "tag-message", "header")  # Finding.found_in of a key in a message or header (sources.git.messages)
 
 
 @dataclass(frozen=True, eq=False)  # never compared: no generated __eq__/__hash__ at start-up

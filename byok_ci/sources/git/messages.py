@@ -78,6 +78,9 @@ class NameMet:
 
 
 MERGETAG = ":mergetag"  # a merged tag's message's chunk: the merge commit's sha and this
+HEADER = ":header"  # a commit's other header lines' chunk (encoding, gpgsig, any other)
+# The header lines read for what they are (a continuation line, which starts with a space, goes with its own).
+READ_HEADERS = (b"tree ", b"parent ", b"author ", b"committer ", b"mergetag ")
 
 
 class MessageSource:
@@ -121,7 +124,8 @@ class MessageSource:
         return [replace(f, reachability=self.objects[f.path]) if f.path in self.objects
                 else replace(f, found_in="tag-message", reachability=self.tags[f.path]) if f.path in self.tags
                 else replace(f, found_in="tag-message", path=f.path.removesuffix(MERGETAG))
-                if f.path.endswith(MERGETAG) else replace(f, found_in="message") for f in found]
+                if f.path.endswith(MERGETAG) else replace(f, found_in="header", path=f.path.removesuffix(HEADER))
+                if f.path.endswith(HEADER) else replace(f, found_in="message") for f in found]
 
 
 def _reached_tags(cwd: str | None) -> tuple[list[list[Tag]], list[NamedObject]]:
@@ -187,6 +191,9 @@ def _commit_chunks(sha: bytes, body: bytes, met: dict[tuple[str, str], NameMet] 
             committers[ident] = (when, name, info)
     if message.strip():
         yield Chunk(text=message.decode("utf-8", "replace"), path=name, commit=name, commit_info=info)
+    others = _other_headers(head)
+    if others is not None:
+        yield Chunk(text=others, path=name + HEADER, commit=name, commit_info=info)
     if b"\nmergetag " in head:
         for tag in _merged_tags(head):
             tag_head, _, tag_message = tag.partition(b"\n\n")
@@ -196,6 +203,22 @@ def _commit_chunks(sha: bytes, body: bytes, met: dict[tuple[str, str], NameMet] 
             if tag_message.strip():
                 yield Chunk(text=tag_message.decode("utf-8", "replace"), path=name + MERGETAG, commit=name,
                             commit_info=_person(fields.get(b"tagger")))
+
+
+def _other_headers(head: bytes) -> str | None:
+    """A commit's header lines but those :data:`READ_HEADERS` names, each at its line (the
+    others blank): ``encoding``, ``gpgsig`` (a signature's armor headers, ``Comment:``, are
+    free text, and git checks nothing of it), any other a tool wrote. None if there are none."""
+    lines = head.split(b"\n")
+    kept, keep = False, False
+    for at, line in enumerate(lines):
+        if not line.startswith(b" "):
+            keep = not line.startswith(READ_HEADERS)
+        if keep:
+            kept = True
+        else:
+            lines[at] = b""
+    return b"\n".join(lines).decode("utf-8", "replace") if kept else None
 
 
 def _header(head: bytes, field: bytes) -> bytes | None:

@@ -245,3 +245,28 @@ def test_findings_in_names_keep_the_finding_models_contracts(tmp_path: Path, shi
 
         result = invoke(["scan", "--history", "--format", form], repo.path)
         assert result.exit_code == 1 and not any(key in result.output for key in keys), form
+
+
+def test_a_key_in_any_other_commit_header_is_a_finding_at_its_line(tmp_path: Path, shipped_rules: RuleSet,
+                                                                    keys: list[str]) -> None:
+    """git keeps and a clone carries every header line of a commit: `encoding`, a
+    signature's armor headers (`Comment:`; git checks nothing of a signature), and any
+    header a tool wrote."""
+    repo = GitRepo(tmp_path / "repo")
+    base = repo.commit("base")
+    (tmp_path / "commit.txt").write_text(
+        f"tree {repo.git('rev-parse', 'HEAD^{tree}')}\nparent {base}\n"
+        "author Ada Lovelace <ada@example.com> 1704067200 +0000\n"
+        "committer Ada Lovelace <ada@example.com> 1704067200 +0000\n"
+        f"encoding x-{keys[0]}\nchange-id {keys[1]}\n"
+        f"gpgsig -----BEGIN PGP SIGNATURE-----\n Comment: {keys[2]}\n \n iHUEABYKAB0WIQQ\n =tYsN\n"
+        " -----END PGP SIGNATURE-----\n\na clean message\n")
+    made = repo.git("hash-object", "-t", "commit", "-w", str(tmp_path / "commit.txt"))
+    repo.git("update-ref", "refs/heads/main", made)
+    for target in (HISTORY, GitTarget("range", f"{base}..{made}"), GitTarget("pre-push", push_from=base,
+                                                                              push_to=made)):
+        report = scan_git(target, rules=shipped_rules, cwd=str(repo.path))
+        assert sorted((f.found_in, f.path, f.line) for f in report.findings) == [
+            ("header", made, 5), ("header", made, 6), ("header", made, 8)], target
+        _no_raw_key(report, keys)
+    assert [f.line for f in _pre_receive(repo, "refs/heads/main").findings] == [5, 6, 8]
