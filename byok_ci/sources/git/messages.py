@@ -59,7 +59,7 @@ class Tag:
     reachability: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # never compared nor shown, not changed: one generated method (a hook imports it)
 class NameMet:
     """A name a commit or tag holds that no diff shows: ``found_in`` committer, tagger, ref
     (a tag object's own name, as ``refs/tags/<name>``) or path (a file in a tree a ref
@@ -209,6 +209,20 @@ def _other_headers(head: bytes) -> str | None:
     """A commit's header lines but those :data:`READ_HEADERS` names, each at its line (the
     others blank): ``encoding``, ``gpgsig`` (a signature's armor headers, ``Comment:``, are
     free text, and git checks nothing of it), any other a tool wrote. None if there are none."""
+    # git writes tree, parents, author and committer first: the lines after those, unless a
+    # mergetag is among them, are the others whole (a signed commit's 20 lines, read at once).
+    at = head.find(b"\ncommitter ")
+    if at < 0 or not head.startswith(b"tree ") or head.count(b"\n", 0, at) != (
+            head.count(b"\nparent ", 0, at) + head.count(b"\nauthor ", 0, at)):
+        return _other_lines(head)
+    end = head.find(b"\n", at + 1)
+    rest = b"" if end < 0 else head[end + 1:]
+    if rest.startswith(b"mergetag ") or b"\nmergetag " in rest:
+        return _other_lines(head)
+    return "\n" * head.count(b"\n", 0, end + 1) + rest.decode("utf-8", "replace") if rest else None
+
+
+def _other_lines(head: bytes) -> str | None:
     lines = head.split(b"\n")
     kept, keep = False, False
     for at, line in enumerate(lines):

@@ -270,3 +270,18 @@ def test_a_key_in_any_other_commit_header_is_a_finding_at_its_line(tmp_path: Pat
             ("header", made, 5), ("header", made, 6), ("header", made, 8)], target
         _no_raw_key(report, keys)
     assert [f.line for f in _pre_receive(repo, "refs/heads/main").findings] == [5, 6, 8]
+
+
+@pytest.mark.parametrize("head", [
+    b"tree a\nparent b\nauthor x 1 +0000\ncommitter y 1 +0000",
+    b"tree a\nparent b\nparent c\nauthor x 1 +0000\ncommitter y 1 +0000\ngpgsig -----BEGIN\n Comment: c\n \n -----END",
+    b"tree a\nencoding k\nauthor x 1 +0000\ncommitter y 1 +0000\nfoo bar",
+    b"tree a\nauthor x 1 +0000\ncommitter y 1 +0000\nmergetag object c\n type commit\n tag t\ngpgsig s\n more",
+    b"tree a\nauthor x 1 +0000\ncommitter y 1 +0000\nencoding e\n",
+    b"tree a\n parent\nauthor x 1 +0000\ncommitter y 1 +0000\ngpgsig z\n q",
+    b"tree a\nauthor x",
+])
+def test_a_commits_other_header_lines_read_at_once_are_those_read_line_by_line(head: bytes) -> None:
+    from byok_ci.sources.git.messages import _other_headers, _other_lines
+
+    assert _other_headers(head) == _other_lines(head)
