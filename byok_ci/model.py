@@ -38,7 +38,7 @@ UNKNOWN_REASONS = ("no-free-probe", "rate-limited", "network", "deadline", "inco
                    "not-key-format")
 # Finding.found_in: where in a name or a message a key was, and how reports say it.
 FOUND_IN = {"path": "file name", "author": "commit author", "ref": "ref name", "message": "commit message",
-            "tag-message": "tag message"}
+            "tag-message": "tag message", "committer": "committer", "tagger": "tagger", "header": "commit header"}
 # Finding.reachability: how a commit no branch or tag reaches is reached, and how reports say it.
 REACHABILITY = {
     "pull-request": "only in pull-request refs",
@@ -162,10 +162,14 @@ class Finding:
     # baselined, as it does for a byok-ci baseline's entries. Never in reports.
     audited_false_positive: bool = False
     # Set when the key is not in content but in a name: "path" (a file or directory name),
-    # "author" (a commit author) or "ref" (a branch or tag). ``path`` is then the redacted
-    # name and ``line`` 0: there is no line to point at. Or in a message (sources.git.messages):
+    # "author" or "committer" (a commit's), "tagger" (an annotated tag's) or "ref" (a branch
+    # or tag, or the name a tag object holds). ``path`` is then the redacted name and
+    # ``line`` 0: there is no line to point at. Or in a message (sources.git.messages):
     # "message" (``path`` the commit's sha) or "tag-message" (``path`` the ref name that
-    # reaches the tag, or its object's sha when none names it), ``line`` the line within it.
+    # reaches the tag, or its object's sha when none names it, or the sha of the merge
+    # commit that holds a copy of it), ``line`` the line within it; or "header" (another line
+    # of a commit's header: encoding, gpgsig, any other), ``path`` the commit's sha, ``line``
+    # the line of the commit object as ``git cat-file commit`` prints it.
     found_in: str | None = None
     # Set when the finding's commit is reachable from no branch, tag or HEAD (a history
     # scan): "pull-request" (only from refs/pull/*), "other-ref" (only from other refs or

@@ -132,6 +132,10 @@ def rejection(report: Report, inline_allow: bool = True) -> list[str]:
                          "administrators allow a false positive by its fingerprint (allow_fingerprints).")
         if any(f.found_in == "ref" for f in found):
             lines.append("byok-ci: a branch or tag name holds a key: push it under another name.")
+        if any(f.found_in in ("author", "committer", "tagger") for f in found):
+            lines.append("byok-ci: a commit's author or committer, or a tag's tagger, holds a key: set user.name and "
+                         "user.email, then make those commits (git commit --amend --reset-author, git rebase -i) "
+                         "or tags again.")
     if blocking:
         lines.append("byok-ci: push rejected: the pushed commits could not be scanned completely:")
         lines += [f"byok-ci:   {e.one_line()}" for e in blocking[:SHOWN]]

@@ -34,16 +34,8 @@ from byok_ci.sources.git.blobs import ContextReader
 from byok_ci.sources.git.chunker import Chunker
 from byok_ci.sources.git.patch import raw_path
 from byok_ci.sources.git.process import read_blobs
-from byok_ci.sources.git.revisions import (
-    FETCH_HINT,
-    ZERO_SHA,
-    GitTarget,
-    open_repo,
-    ref_names,
-    replacements_note,
-    revisions_for,
-    shallow_boundary,
-)
+from byok_ci.sources.git.revisions import (FETCH_HINT, ZERO_SHA, GitTarget, open_repo, ref_names, replacements_note,
+                                           revisions_for, shallow_boundary)
 from byok_ci.sources.git.staged import StagedSource
 from byok_ci.sources.select import is_excluded
 from byok_ci.vault import KeyVault
@@ -51,6 +43,7 @@ from byok_ci.vault import KeyVault
 if TYPE_CHECKING:
     from byok_ci.shard import Shard  # --shard only: the CLI imports it (and OpenSSL's hashlib) then
     from byok_ci.sources.git.commits import CommitPart, CommitSource
+    from byok_ci.sources.git.messages import NameMet
 
 __all__ = ["GitTarget", "pre_push_target", "scan_git"]
 
@@ -158,6 +151,7 @@ def scan_git(
     findings: list[Finding] = []
     errors: list[ScanError] = []
     scanned = ""
+    met: dict[tuple[str, str], NameMet] = {}  # names commits' and tags' headers hold (sources.git.messages)
     try:
         if target.mode == "staged":
             findings += detect_chunks(StagedSource(pathspecs, chunker, cwd).chunks(), detector)
@@ -167,7 +161,7 @@ def scan_git(
             incremental = History(run, state, full, shard=shard) if state is not None else None
             with _sharded(shard, target, pathspecs, chunker, cwd) as (config, only, costs, scanned):
                 _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note,
-                              progress, settings.jobs, incremental, config, only, started, costs, context,
+                              progress, settings.jobs, incremental, config, only, started, costs, context, met,
                               shard is None or shard.first)
     except GitError as exc:
         errors.append(ScanError(HERE, str(exc)))
@@ -189,7 +183,7 @@ def scan_git(
         findings, chunker.reading, errors=errors,
         names=[p for p in chunker.reading.paths if not is_excluded(p, settings.exclude)],
         authors=chunker.reading.authors if everything else {},
-        refs=_names_of_refs(target, cwd) if everything else None,
+        refs=_names_of_refs(target, cwd) if everything else None, met=list(met.values()),
     )
     return report if shard is None else replace(report, shard=str(shard), scanned=scanned)
 
@@ -243,6 +237,7 @@ def _scan_commits(
     started: CommitSource | None = None,
     costs: dict[bytes, int] | None = None,
     context: ContextReader | None = None,
+    met: dict[tuple[str, str], NameMet] | None = None,
     messages: bool = True,
 ) -> None:
     """Findings of the commits ``target`` selects into ``findings``, parents first (whatever
@@ -306,13 +301,17 @@ def _scan_commits(
                 shares += found_in_context(context, chunker, shares)
         finally:
             reader.close()
-        shares += (MessageSource(target, parts, cwd, source.tags).findings(detector, chunker.max_file_size, errors)
-                   if messages else [])
+        if messages:
+            messages_read = MessageSource(target, parts, cwd, source.tags)
+            shares += messages_read.findings(detector, chunker.max_file_size, errors)
+            if met is not None:
+                met.update(messages_read.met)
         commits = {f.commit for f in shares if f.commit}
         if history:
             marks = reachability(commits, cwd, all_objects=target.all_objects)
-            shares = [replace(f, reachability=marks[f.commit]) if f.commit in marks and f.found_in != "tag-message"
-                      else f for f in shares]  # (a tag is reached as itself, not as its commit)
+            shares = [replace(f, reachability=marks[f.commit]) if f.commit in marks and (
+                f.found_in != "tag-message" or f.path == f.commit) else f for f in shares]
+            # (a tag is reached as itself, not as its commit; a merged tag's copy, as the merge commit that holds it)
         # Parents first again, so the first finding of a key is at its introducing commit
         # (on a branch rather than only in a pull request or a dangling commit, if both).
         order = source.positions(commits)
@@ -385,6 +384,7 @@ def _finding_settings(run: Run, pathspecs: Sequence[str], all_objects: bool,
     # A state written before any of these called clean what it finds now: it scans again.
     yield "context read from whole files, and context a later commit adds (sources.git.later)"
     yield "commit messages read (sources.git.messages); paths list with --full-history (sources.git.commits)"
+    yield "committers and merged tags' copies read (sources.git.messages)"
     if not settings.inline_allow:
         yield "inline allow markers not honoured"
     if settings.scan_binary:

@@ -61,12 +61,12 @@ class GitRepo:
         with open(path, "wb") as handle:
             handle.write(text.encode() if isinstance(text, str) else text)
 
-    def commit(self, message: str, *args: str) -> str:
+    def commit(self, message: str, *args: str, env: dict[str, str] | None = None) -> str:
         self._tick += 1
         date = f"2024-01-01T00:{self._tick // 60:02d}:{self._tick % 60:02d}+00:00"
         self.git("add", "-A")
         self.git("commit", "-q", "--allow-empty", "-m", message, *args,
-                 env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+                 env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, **(env or {})})
         return self.git("rev-parse", "HEAD")
 
 

@@ -9,7 +9,7 @@ keeps its context requirement: a bare 40-hex string is a commit sha as often as 
 Documented fake keys (fixture markers) are left alone, so `byok-ci rules fixture` still
 prints one.
 
-A key found in a file name, a commit author or a ref name is also a finding of its own
+A key found in a file name, a commit's author or committer, a tag's tagger or a ref name is also a finding of its own
 (:meth:`KeyMatcher.findings_in_name`): the name is in the repository for anyone to read.
 """
 
@@ -31,7 +31,8 @@ MIN_ANCHOR = 3
 # name the key is often followed by more of the name (`<key>_old.env`), so it is dropped.
 _TRAILING_LOOKAHEAD = re.compile(r"\(\?![^()]*\)\Z")
 # Where a name finding was found: Finding.found_in, and how messages say it.
-NAME_KINDS = {"path": "a file or directory name", "author": "a commit author", "ref": "a git ref name"}
+NAME_KINDS = {"path": "a file or directory name", "author": "a commit author", "ref": "a git ref name",
+              "committer": "a commit's committer", "tagger": "a tag's tagger"}
 
 
 @dataclass(frozen=True, eq=False)  # never compared: no generated __eq__/__hash__ to compile at start-up
@@ -135,14 +136,18 @@ class KeyMatcher:
         return "".join(out)
 
     def findings_in_name(
-        self, name: str, found_in: str, *, commit: str | None = None, commit_info: CommitInfo | None = None
+        self, name: str, found_in: str, *, commit: str | None = None, commit_info: CommitInfo | None = None,
+        of: str | None = None, start: int = 0,
     ) -> list[Finding]:
-        """A finding for each key in ``name`` (``found_in``: path, author or ref), at the
-        redacted name; for a path, the name up to the end of the part holding the key, so
-        a key in a directory name is one finding, not one per file below it."""
+        """A finding for each key in ``name`` from ``start`` on (``found_in``: a key of
+        NAME_KINDS), at the redacted name; for a path, the name up to the end of the part
+        holding the key, so a key in a directory name is one finding, not one per file below
+        it. ``of`` (shown in the message) says which object holds the name."""
         findings = []
-        where = NAME_KINDS[found_in]
+        where = NAME_KINDS[found_in] + (f" ({of})" if of else "")
         for key in self.keys(name):
+            if key.start < start:
+                continue
             rule = key.rule
             end = len(name)
             if found_in == "path":

@@ -17,6 +17,7 @@ import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from byok_ci.config import Settings
 from byok_ci.detect.anywhere import KeyMatcher
@@ -30,6 +31,9 @@ from byok_ci.rules import RuleSet, load_rules
 from byok_ci.sources import Reading
 from byok_ci.suppress.stage import Suppression, load_suppression
 from byok_ci.vault import KeyVault
+
+if TYPE_CHECKING:
+    from byok_ci.sources.git.messages import NameMet
 
 
 def ruleset_for(settings: Settings) -> RuleSet:
@@ -72,15 +76,16 @@ class Run:
         missing: Collection[str] = (),
         authors: Mapping[str, tuple[str, CommitInfo]] | None = None,
         refs: Mapping[str, str | None] | None = None,
+        met: Collection[NameMet] = (),
     ) -> Report:
         """The report of ``findings``: keys in names (``names``, default the paths the
-        reading met, ``authors``, ``refs``) reported and redacted, what the suppression knows
+        reading met, ``authors``, ``refs``, ``met``) reported and redacted, what the suppression knows
         held back and counted, every path relative to the report root. ``errors`` come
         after the setup's and before the reading's."""
         found = Found(unique(list(findings)), [*self.setup_errors, *errors, *reading.errors], list(self.settings.notes))
         found = keys_in_names(
             found, lambda: KeyMatcher(self.ruleset.rules), paths=reading.paths if names is None else names, missing=missing,
-            authors=authors, refs=refs,
+            authors=authors, refs=refs, met=met,
         )
         kept, held = self.suppression.apply(found.findings, self.root)
         warnings = [*found.warnings, *self.suppression.warnings]

@@ -1,20 +1,25 @@
-"""Keys in names: file and directory names, commit authors, ref names.
+"""Keys in names: file and directory names, commit authors and committers, taggers, ref names.
 
 A key in a name is in the repository for anyone to read, and byok-ci would print it with
 every finding, error and summary line that names the file. This stage, run after
-detection, reports each such key as a finding of its own (``found_in`` path, author or
-ref) and puts the redacted name in place of the name everywhere in what the scan found.
+detection, reports each such key as a finding of its own (``found_in`` path, author,
+committer, tagger or ref) and puts the redacted name in place of the name everywhere in
+what the scan found.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from byok_ci.detect.anywhere import KeyMatcher
 from byok_ci.model import CommitInfo, Finding, ScanError
 
-MESSAGES = ("message", "tag-message")  # Finding.found_in of a key in a message (sources.git.messages)
+if TYPE_CHECKING:
+    from byok_ci.sources.git.messages import NameMet
+
+MESSAGES = ("message", "tag-message", "header")  # Finding.found_in of a key in a message or header (sources.git.messages)
 
 
 @dataclass(frozen=True, eq=False)  # never compared: no generated __eq__/__hash__ at start-up
@@ -34,13 +39,17 @@ def keys_in_names(
     missing: Collection[str] = (),
     authors: Mapping[str, tuple[str, CommitInfo]] | None = None,
     refs: Mapping[str, str | None] | None = None,
+    met: Collection[NameMet] = (),
 ) -> Found:
     """``found`` with findings for keys in ``paths`` (and in the paths of its findings),
-    ``authors`` (author → a commit of theirs) and ``refs`` (ref name → its commit), those
-    names, and the authors the findings name, redacted throughout. Paths of errors and
-    warnings, and paths in ``missing`` (a mistyped argument names nothing that exists), are
-    redacted, not reported."""
-    names = set(paths) - set(missing)
+    ``authors`` (author → a commit of theirs), ``refs`` (ref name → its commit) and ``met``
+    (names git objects' headers hold: committers, taggers, tags' own names; and file names
+    in trees refs name), those names, and the authors the findings name, redacted
+    throughout. Paths of errors and warnings, and paths in ``missing`` (a mistyped argument
+    names nothing that exists), are redacted, not reported."""
+    # A file in a tree a ref names is checked from its path in the tree on (sources.git.refobjects).
+    starts = {m.name: m.start for m in met if m.found_in == "path"}
+    names = (set(paths) | set(starts)) - set(missing)
     # A message's path is a commit's sha or a tag's ref name, and a blob a ref names has the
     # ref's name (sources.git.refobjects), no file's: a key in that ref name is the ref's
     # finding (``refs``), so there it is redacted, not reported again.
@@ -52,7 +61,9 @@ def keys_in_names(
     # Authors the findings name but ``authors`` does not (another history shard's commit, a
     # tag's tagger): redacted, not reported, as the paths of errors are.
     named = {f.commit_info.author for f in found.findings if f.commit_info is not None} - set(authors)
-    everything = "\n".join([*names, *others, *authors, *named, *refs])
+    people = sorted((m for m in met if m.found_in != "path"), key=lambda m: (m.found_in, m.name))
+    everything = "\n".join([*names, *others, *authors, *named, *refs, *(m.name for m in people),
+                            *(m.of for m in people if m.of)])
     if not everything:
         return found  # a scan with no name to look at makes no matcher
     # One pass over every name at once: a scan whose names hold no key pays only this.
@@ -67,10 +78,12 @@ def keys_in_names(
 
     shown_paths: dict[str, str] = {}
     for name in sorted(names):
-        findings = matcher.findings_in_name(name, "path")
-        if findings:
-            shown_paths[name] = matcher.redact(name)
-            add(findings)
+        findings = matcher.findings_in_name(name, "path", start=starts.get(name, 0))
+        add(findings)
+        if findings or name in starts:
+            shown = matcher.redact(name)
+            if shown != name:
+                shown_paths[name] = shown
     for name in others - names:
         shown = matcher.redact(name)
         if shown != name:
@@ -88,6 +101,10 @@ def keys_in_names(
     for ref, target in sorted(refs.items()):
         # (a push may name the pushed commit by the local ref, whose name can hold the key too)
         add(matcher.findings_in_name(ref, "ref", commit=target and matcher.redact(target)))
+    for m in people:  # (after refs: a tag's own name under its own ref is the ref's finding)
+        holder = m.info and CommitInfo(matcher.redact(m.info.author), m.info.date)
+        add([replace(f, reachability=m.reachability) for f in matcher.findings_in_name(
+            m.name, m.found_in, commit=m.commit, commit_info=holder, of=m.of and matcher.redact(m.of))])
     findings = [_renamed(f, shown_paths, shown_authors) for f in found.findings] + list(new.values())
     findings.sort(key=Finding.sort_key)
     return Found(

@@ -27,7 +27,8 @@ _LEVELS = {"error": "error", "warning": "warning"}
 _URI_SAFE = "/!$&'()*+,;=:@-._~"
 SRCROOT = "%SRCROOT%"
 # SARIF's logical location kinds for where a key in a name was found.
-_LOGICAL_KINDS = {"path": "resource", "author": "object", "ref": "object", "message": "object", "tag-message": "object"}
+_LOGICAL_KINDS = {"path": "resource", "author": "object", "ref": "object", "message": "object", "tag-message": "object",
+                  "committer": "object", "tagger": "object", "header": "object"}
 
 
 def artifact_uri(path: str) -> str:
