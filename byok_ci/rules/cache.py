@@ -36,7 +36,7 @@ from byok_ci.rules.model import Context, Examples, Provider, Rule
 
 FORMAT = 1
 KEEP = 16  # entries kept; older ones are removed when a new one is written
-_LOADER_FILES = ("load.py", "model.py", "keygen.py", "cache.py")
+_LOADER_FILES = ("load.py", "parse.py", "model.py", "keygen.py", "cache.py")
 
 FileRules = tuple[Provider | None, list[Rule], list[ScanError]]
 
