@@ -25,6 +25,9 @@ NOT_ON_THE_HOOK_PATH = [
     "byok_ci.pipeline.workers", "pickle", "multiprocessing",
     # OpenSSL's hashlib: fingerprints, the rule cache's key and the rules' digest use CPython's SHA-256
     "hashlib", "_hashlib",
+    # rules from the cache, no config file, every file read: no YAML reading, no error tree;
+    # signal's enums (the CLI sets its SIGTERM handler through _signal)
+    "byok_ci._yaml", "byok_ci.rules.parse", "byok_ci.errors", "signal",
 ]
 
 _PROBE = """
