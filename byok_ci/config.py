@@ -8,12 +8,12 @@ extend the ones below; scalars replace them.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from byok_ci._patterns import lazy_compile
 from byok_ci._values import by_value
 from byok_ci.model import ScanError
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 CONFIG_NAME = ".byok-ci.yaml"
 IGNORE_NAME = ".byok-ci-ignore"
-_SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
+_SIZE = lazy_compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 # Sections read by other modules, which validate them with their part of the schema: a
 # mistake inside one fails the commands that use it (`manifest check`, `check`), not every scan.

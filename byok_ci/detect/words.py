@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+from byok_ci._patterns import lazy_compile
+
+_WORD = lazy_compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
 def word_parts(label: str) -> list[str]:
@@ -34,7 +36,7 @@ def path_label(path: str) -> str:
 
 # A label's letters and digits, lower case, as bytes: for an ASCII label (nearly every path
 # component) one `bytes.translate`, a sixth of what the regex substitution costs.
-_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_NOT_ALNUM = lazy_compile(r"[^A-Za-z0-9]+")
 _ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _ASCII_NOT_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
 
