@@ -282,7 +282,7 @@ class Detector:
         if indexes is None:
             if len(cache) > 4096:
                 cache.clear()
-            if self._any_name.search(squashed(part)) is None:
+            if not self._any_name.found_in(squashed(part)):
                 indexes = cache[part] = ()
             else:
                 names = frozenset(w for w in words(part) if w in self._by_name)
