@@ -36,6 +36,8 @@ _SECTIONS = ("policy", "check", "iac")
 @by_value
 @dataclass(frozen=True, eq=False, repr=False)
 class Settings:
+    """What a run is set to do, every layer applied (see the module's docstring)."""
+
     exclude: tuple[str, ...] = ()
     rule_files: tuple[Path, ...] = ()
     disable_rules: tuple[str, ...] = ()

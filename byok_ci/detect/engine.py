@@ -28,11 +28,12 @@ DEFAULT_DECODE_DEPTH = 2
 _MAY_ENCODE = re.compile(r"[A-Za-z0-9+/]{27}|%[0-9A-Fa-f]{2}")
 
 
-# Never compared (overlaps are resolved by position and strength) and never shown: no generated
-# __eq__/__hash__/__repr__, whose compiling a hook's start-up pays; the default repr also
-# keeps the raw secret it holds out of any traceback or log.
 @dataclass(frozen=True, eq=False, repr=False)
 class _Candidate:
+    """A match that passed the rule's checks. Never compared (overlaps are resolved by position and
+    strength) nor shown: no generated __eq__/__hash__/__repr__ for start-up to compile, and the
+    default repr keeps the raw secret it holds out of any traceback or log."""
+
     rule: Rule
     start: int  # of the secret
     end: int
