@@ -40,6 +40,24 @@ def test_rules_from_the_cache_are_the_rules_from_yaml(cache_dir: Path, monkeypat
     assert entries(cache_dir) == [entry]
 
 
+def test_a_cache_hit_parses_no_pattern_for_the_key_matchers(cache_dir: Path) -> None:
+    """The literal prefixes byok_ci.detect.anywhere anchors rules with context by come with the
+    cached rules: the same as parsing the patterns gives, and no pattern is parsed for them."""
+    load_rules()
+    code = ("import json; from byok_ci.rules import load_rules, redos; from byok_ci.detect.anywhere import KeyMatcher\n"
+            "parse = redos.sre_parse.parse; parsed = []  # re.compile's parser too\n"
+            "redos.sre_parse.parse = lambda *a: parsed.append(a[0]) or parse(*a)\n"
+            "rules = load_rules().rules; KeyMatcher(rules); redos.sre_parse.parse = parse\n"
+            "print(json.dumps([[p for p in parsed if isinstance(p, str)], redos._CACHED_PREFIXES]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    parsed, cached = json.loads(out)
+    from byok_ci.rules.redos import literal_prefix
+
+    with_context = {r.pattern.pattern for r in load_rules().rules if r.context is not None}
+    assert len(with_context) > 10 and not with_context & set(parsed)
+    assert cached == {pattern: literal_prefix.__wrapped__(pattern) for pattern in with_context}
+
+
 def test_a_cache_hit_reads_no_yaml(cache_dir: Path) -> None:
     load_rules()
     code = ("import sys; from byok_ci.rules import load_rules; r = load_rules(); "

@@ -33,10 +33,11 @@ from byok_ci.model import ScanError
 from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir, write_cache_file
 from byok_ci.rules.keygen import Segment
 from byok_ci.rules.model import Context, Examples, Provider, Rule
+from byok_ci.rules.redos import literal_prefix, remember_literal_prefix
 
 FORMAT = 1
 KEEP = 16  # entries kept; older ones are removed when a new one is written
-_LOADER_FILES = ("load.py", "parse.py", "model.py", "keygen.py", "cache.py")
+_LOADER_FILES = ("load.py", "parse.py", "model.py", "keygen.py", "cache.py", "redos.py")
 
 FileRules = tuple[Provider | None, list[Rule], list[ScanError]]
 
@@ -211,6 +212,9 @@ def _rule_to(rule: Rule) -> dict[str, Any]:
         "boundary": rule.boundary, "priority": rule.priority, "max_length": rule.max_length,
         "key_management": rule.key_management,
         "examples": [list(rule.examples.positive), list(rule.examples.negative)],
+        # byok_ci.detect.anywhere anchors a rule with context by its pattern's literal prefix:
+        # parsing the 26 shipped patterns for it cost every hook ~2 ms.
+        "literal_prefix": None if context is None else literal_prefix(rule.pattern.pattern),
     }
 
 
@@ -246,7 +250,8 @@ def _rule_from(raw: Any, shown: str) -> Rule:
     if entropy is not None:
         entropy = float(_check(entropy, (int, float)))
     positive, negative = _check(raw["examples"], list)
-    return Rule(
+    known_prefix = raw["literal_prefix"]
+    rule = Rule(
         id=_check(raw["id"], str),
         provider=_check(raw["provider"], str),
         description=_check(raw["description"], str),
@@ -267,6 +272,9 @@ def _rule_from(raw: Any, shown: str) -> Rule:
         examples=Examples(tuple(_strings(positive)), tuple(_strings(negative))),
         source=shown,
     )
+    if known_prefix is not None:
+        remember_literal_prefix(rule.pattern.pattern, _check(known_prefix, str))
+    return rule
 
 
 def _check(value: Any, kind: Any) -> Any:
