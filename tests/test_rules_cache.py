@@ -314,3 +314,19 @@ def test_a_pattern_edited_to_the_same_size_and_time_is_applied(cache_dir: Path, 
     (finding,) = Detector(ruleset).detect(Chunk(text=f"GROQ_API_KEY={key}\n", path="f.env"))
     assert finding.rule_id == "groq.api-key"
     assert len(entries(cache_dir)) == 2
+
+
+def test_entries_are_read_as_json_reads_them(cache_dir: Path) -> None:
+    """cache._json_loads (json's C scanner, without importing json) reads what json.loads reads,
+    and refuses what it refuses."""
+    load_rules()
+    (entry,) = entries(cache_dir)
+    text = entry.read_text()
+    assert cache._json_loads(text) == json.loads(text)
+    assert cache._json_loads(json.loads(text)["payload"]) == json.loads(json.loads(text)["payload"])
+    for good in ('{"a": [1, 2.5, -3e2, true, false, null, "\\u00e9\\n"]}', "[]", '"x"', "0"):
+        assert cache._json_loads(good) == json.loads(good)
+    # json.loads refuses these too, but NaN and Infinity, which the cache never writes
+    for bad in ("", "{", '{"a": 1}{"b": 2}', "[1,]", "NaN", '{"a": Infinity}', '["\x01"]', "{'a': 1}"):
+        with pytest.raises(ValueError):
+            cache._json_loads(bad)
