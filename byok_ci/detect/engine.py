@@ -122,6 +122,10 @@ class Detector:
             found += encoded.findings(chunk, self._detect_plain, self.decode_depth, self._reach, found)
         return found
 
+    def before_fork(self) -> None:
+        """Make now what every forked worker would make for itself (the provider names' trie)."""
+        self._any_name.compile()
+
     def screen(self) -> Callable[[bytes, str], bool] | None:
         """A test of a file's raw bytes at a path, before any text is made of them: False only
         when :meth:`detect` cannot find anything in a chunk of that path whose text's UTF-8

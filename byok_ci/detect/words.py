@@ -66,12 +66,17 @@ class AnyOf:
         self._untested = TESTED_BEFORE_COMPILING
         self._trie: re.Pattern[bytes] | None = None
 
+    def compile(self) -> None:
+        """Use the trie from now on (a scan about to fork its workers compiles it once for all)."""
+        if self._trie is None:
+            self._trie = trie_of([name.decode() for name in self._names])
+
     def found_in(self, label: bytes) -> bool:
         if self._trie is not None:
             return self._trie.search(label) is not None
         self._untested -= 1
         if self._untested < 0:
-            self._trie = trie_of([name.decode() for name in self._names])
+            self.compile()
         return any(name in label for name in self._names)
 
 

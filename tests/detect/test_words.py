@@ -33,3 +33,12 @@ def test_the_trie_of_names_finds_a_name_wherever_the_alternation_of_them_does(sh
             assert (trie.search(squashed(label)) is None) == (flat.search(plain) is None), (chosen, label)
             # name by name for the first labels, by the trie from the TESTED_BEFORE_COMPILING-th on
             assert test.found_in(squashed(label)) == (flat.search(plain) is not None), (chosen, label)
+
+
+def test_a_test_compiled_before_a_fork_answers_as_before() -> None:
+    """A scan forking its workers compiles the trie first (Detector.before_fork): same answers."""
+    names = ["openai", "ai", "cohere", "zai"]
+    early, compiled = any_of(names), any_of(names)
+    compiled.compile()
+    for label in ("my_openai_key", "COHERE", "plain", "z.ai", "", "a"):
+        assert early.found_in(squashed(label)) == compiled.found_in(squashed(label))
