@@ -7,7 +7,9 @@ import bisect
 import re
 from array import array
 
-_NEWLINE = re.compile("\n")
+from byok_ci._patterns import lazy_compile
+
+_NEWLINE = lazy_compile("\n")
 
 
 def raw_offset(raw: str, decoded: int, escape: re.Pattern[str], start: int = 0, end: int | None = None) -> int:

@@ -8,20 +8,25 @@ extend the ones below; scalars replace them.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from byok_ci._patterns import lazy_compile
 from byok_ci._values import by_value
-from byok_ci._yaml import LineDict, load_yaml_file
-from byok_ci.errors import ConfigError, MalformedYaml
 from byok_ci.model import ScanError
+
+# The YAML loader and the error tree are imported when a config file is read or a setting is
+# wrong: a scan with neither (the pre-commit hook's, issue 16 §1) needs neither.
+if TYPE_CHECKING:
+    from byok_ci._yaml import LineDict
+    from byok_ci.errors import ConfigError
 
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 CONFIG_NAME = ".byok-ci.yaml"
 IGNORE_NAME = ".byok-ci-ignore"
-_SIZE = re.compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
+_SIZE = lazy_compile(r"(?i)\s*(\d+)\s*([kmg]i?b?|b)?\s*")
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 # Sections read by other modules, which validate them with their part of the schema: a
 # mistake inside one fails the commands that use it (`manifest check`, `check`), not every scan.
@@ -31,6 +36,8 @@ _SECTIONS = ("policy", "check", "iac")
 @by_value
 @dataclass(frozen=True, eq=False, repr=False)
 class Settings:
+    """What a run is set to do, every layer applied (see the module's docstring)."""
+
     exclude: tuple[str, ...] = ()
     rule_files: tuple[Path, ...] = ()
     disable_rules: tuple[str, ...] = ()
@@ -135,6 +142,9 @@ def git_root(start: Path) -> Path | None:
 
 def load_config(path: Path, base: Settings | None = None) -> Settings:
     """Read one config file on top of ``base``. Raises ConfigError naming file, line and field."""
+    from byok_ci._yaml import LineDict, load_yaml_file
+    from byok_ci.errors import ConfigError, MalformedYaml
+
     base = base or Settings()
     shown = path.as_posix()
     try:
@@ -196,6 +206,7 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
 
 def _validate(data: LineDict, shown: str) -> None:
     """Raise ConfigError for the first (by line) field that breaks the config schema."""
+    from byok_ci.errors import ConfigError
     from byok_ci.schemas.validate import describe, position, validate
 
     problems = [v for v in validate(data, "config")
@@ -209,6 +220,7 @@ def _check_rule_ids(rule_ids: tuple[str, ...], rule_files: tuple[Path, ...], sho
     """Raise ConfigError for the first of ``rule_ids`` that names no detection rule."""
     if not rule_ids:
         return
+    from byok_ci.errors import ConfigError
     from byok_ci.rules.ids import detection_problems
 
     for _, why in detection_problems(rule_ids, rule_files)[:1]:
@@ -232,6 +244,8 @@ def artifact_values(data: LineDict, shown: str) -> dict[str, bool | int]:
     """The archive and decoding settings (docs/artifacts.md#limits) of a validated config: each
     config field named as a true/false or number field of :class:`Settings` (but ``jobs`` and
     ``max_file_size``, which the command line extends)."""
+    from byok_ci.errors import ConfigError
+
     values: dict[str, bool | int] = {}
     for setting in fields(Settings):
         value = data.get(setting.name)
@@ -257,14 +271,19 @@ def from_environment(base: Settings, environ: Mapping[str, str]) -> Settings:
         try:
             max_size = parse_size(environ["BYOK_CI_MAX_FILE_SIZE"])
         except ValueError as exc:
+            from byok_ci.errors import ConfigError
+
             raise ConfigError("BYOK_CI_MAX_FILE_SIZE", None, f"environment variable {exc}") from None
     jobs = None
     if environ.get("BYOK_CI_JOBS"):
         if not environ["BYOK_CI_JOBS"].isdigit():
+            from byok_ci.errors import ConfigError
+
             raise ConfigError("BYOK_CI_JOBS", None, "environment variable must be a non-negative integer")
         jobs = int(environ["BYOK_CI_JOBS"])
     disable_rules = _env_list(environ.get("BYOK_CI_DISABLE_RULES"))
     if disable_rules:
+        from byok_ci.errors import ConfigError
         from byok_ci.rules.ids import detection_problems
 
         for _, why in detection_problems(disable_rules, base.rule_files)[:1]:
@@ -275,6 +294,14 @@ def from_environment(base: Settings, environ: Mapping[str, str]) -> Settings:
         disable_rules=disable_rules,
         max_file_size=max_size,
     )
+
+
+def _config_error() -> type[ConfigError]:
+    """ConfigError, for an ``except`` clause: its expression is evaluated only when an
+    exception reaches it, so a run whose settings are all fine never imports the error tree."""
+    from byok_ci.errors import ConfigError
+
+    return ConfigError
 
 
 def resolve_settings(
@@ -297,15 +324,17 @@ def resolve_settings(
         if path is None:
             path = find_config(cwd)
         elif not path.is_file():
+            from byok_ci.errors import ConfigError
+
             raise ConfigError(path.as_posix(), None, "config file not found")
         if path is not None:
             settings = load_config(path, settings)
-    except ConfigError as exc:
+    except _config_error() as exc:
         errors.append(ScanError(exc.path, exc.reason, exc.line))
     if settings.ignore_file is None:
         settings = replace(settings, ignore_file=find_ignore_file(cwd))
     try:
         settings = from_environment(settings, environ)
-    except ConfigError as exc:
+    except _config_error() as exc:
         errors.append(ScanError(exc.path, exc.reason, exc.line))
     return settings, errors

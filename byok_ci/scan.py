@@ -386,6 +386,8 @@ def _in_workers(
     import byok_ci.detect.structure  # noqa: F401
     from byok_ci.pipeline.workers import WorkerLost, in_workers
 
+    detector.before_fork()
+
     findings: list[Finding] = []
     errors: list[ScanError] = []
     stats = Stats()

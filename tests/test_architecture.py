@@ -21,7 +21,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Result records, the exception tree, the one redaction step, exit codes, report paths.
     ("base", ("byok_ci._version", "byok_ci._offsets", "byok_ci._yaml", "byok_ci.model", "byok_ci.outbound",
               "byok_ci.errors", "byok_ci.exitcodes", "byok_ci.paths", "byok_ci.vault",
-              "byok_ci.shard", "byok_ci._sha256", "byok_ci._startup", "byok_ci._values", "byok_ci._precompiled")),
+              "byok_ci.shard", "byok_ci._sha256", "byok_ci._startup", "byok_ci._values", "byok_ci._precompiled",
+              "byok_ci._patterns")),
     # Reporters render a Report: they know the result records and nothing else.
     ("report", ("byok_ci.report",)),
     # The schemas word their problems with the rule ids' did-you-mean.

@@ -25,6 +25,11 @@ NOT_ON_THE_HOOK_PATH = [
     "byok_ci.pipeline.workers", "pickle", "multiprocessing",
     # OpenSSL's hashlib: fingerprints, the rule cache's key and the rules' digest use CPython's SHA-256
     "hashlib", "_hashlib",
+    # rules from the cache, no config file, every file read: no YAML reading, no error tree;
+    # signal's enums (the CLI sets its SIGTERM handler through _signal)
+    "byok_ci._yaml", "byok_ci.rules.parse", "byok_ci.errors", "signal",
+    # the rule cache's entry is read by json's C scanner (_json) alone; a text report writes no JSON
+    "json",
 ]
 
 _PROBE = """
@@ -268,3 +273,30 @@ def test_the_zip_end_window_the_reader_looks_in_is_zipdirs() -> None:
     from byok_ci.sources.artifacts import zipdir
 
     assert artifacts.ZIP_END_WINDOW == zipdir.END_WINDOW
+
+
+_SIGNATURE_PROBE = """
+import inspect, sys
+asked = []
+real = inspect.signature
+inspect.signature = lambda obj, *a, **k: asked.append(getattr(obj, "__qualname__", "?")) or real(obj, *a, **k)
+from byok_ci.cli import main
+sys.argv = ["probe", "scan", "--no-color", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print("SIGNATURES", " ".join(asked), file=sys.stderr)
+"""
+
+
+def test_the_hooks_records_have_docstrings_so_dataclass_writes_no_signature(tmp_path: Path) -> None:
+    """@dataclass writes a class without a docstring an ``inspect.signature`` text as one (every
+    field a Parameter): the records a hook's scan defines have docstrings of their own."""
+    stderr = _staged_probe(tmp_path, _SIGNATURE_PROBE)
+    assert next(line for line in stderr.splitlines() if line.startswith("SIGNATURES")).split()[1:] == []
+    (tmp_path / "app.py").write_text("DEBUG = False\n")
+    env = {**os.environ, "BYOK_CI_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", _SIGNATURE_PROBE, "app.py"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=True)
+    assert next(line for line in done.stderr.splitlines() if line.startswith("SIGNATURES")).split()[1:] == []

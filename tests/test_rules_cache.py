@@ -40,6 +40,24 @@ def test_rules_from_the_cache_are_the_rules_from_yaml(cache_dir: Path, monkeypat
     assert entries(cache_dir) == [entry]
 
 
+def test_a_cache_hit_parses_no_pattern_for_the_key_matchers(cache_dir: Path) -> None:
+    """The literal prefixes byok_ci.detect.anywhere anchors rules with context by come with the
+    cached rules: the same as parsing the patterns gives, and no pattern is parsed for them."""
+    load_rules()
+    code = ("import json; from byok_ci.rules import load_rules, redos; from byok_ci.detect.anywhere import KeyMatcher\n"
+            "parse = redos.sre_parse.parse; parsed = []  # re.compile's parser too\n"
+            "redos.sre_parse.parse = lambda *a: parsed.append(a[0]) or parse(*a)\n"
+            "rules = load_rules().rules; KeyMatcher(rules); redos.sre_parse.parse = parse\n"
+            "print(json.dumps([[p for p in parsed if isinstance(p, str)], redos._CACHED_PREFIXES]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    parsed, cached = json.loads(out)
+    from byok_ci.rules.redos import literal_prefix
+
+    with_context = {r.pattern.pattern for r in load_rules().rules if r.context is not None}
+    assert len(with_context) > 10 and not with_context & set(parsed)
+    assert cached == {pattern: literal_prefix.__wrapped__(pattern) for pattern in with_context}
+
+
 def test_a_cache_hit_reads_no_yaml(cache_dir: Path) -> None:
     load_rules()
     code = ("import sys; from byok_ci.rules import load_rules; r = load_rules(); "
@@ -296,3 +314,19 @@ def test_a_pattern_edited_to_the_same_size_and_time_is_applied(cache_dir: Path, 
     (finding,) = Detector(ruleset).detect(Chunk(text=f"GROQ_API_KEY={key}\n", path="f.env"))
     assert finding.rule_id == "groq.api-key"
     assert len(entries(cache_dir)) == 2
+
+
+def test_entries_are_read_as_json_reads_them(cache_dir: Path) -> None:
+    """cache._json_loads (json's C scanner, without importing json) reads what json.loads reads,
+    and refuses what it refuses."""
+    load_rules()
+    (entry,) = entries(cache_dir)
+    text = entry.read_text()
+    assert cache._json_loads(text) == json.loads(text)
+    assert cache._json_loads(json.loads(text)["payload"]) == json.loads(json.loads(text)["payload"])
+    for good in ('{"a": [1, 2.5, -3e2, true, false, null, "\\u00e9\\n"]}', "[]", '"x"', "0"):
+        assert cache._json_loads(good) == json.loads(good)
+    # json.loads refuses these too, but NaN and Infinity, which the cache never writes
+    for bad in ("", "{", '{"a": 1}{"b": 2}', "[1,]", "NaN", '{"a": Infinity}', '["\x01"]', "{'a': 1}"):
+        with pytest.raises(ValueError):
+            cache._json_loads(bad)

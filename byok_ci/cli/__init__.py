@@ -8,9 +8,13 @@ A command parses options, calls the library, picks reporters and exits with the 
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import signal as _signal
+else:  # signal's C half, what the signal module wraps in enums: making them costs a hook ~1 ms
+    import _signal
 
 from byok_ci._startup import exit_now, pause_collection
 
@@ -54,7 +58,7 @@ class _Main(click.Group):
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         # SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so partial reports are removed.
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        _signal.signal(_signal.SIGTERM, _signal.default_int_handler)
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:

@@ -37,6 +37,8 @@ NAME_KINDS = {"path": "a file or directory name", "author": "a commit author", "
 
 @dataclass(frozen=True, eq=False)  # never compared: no generated __eq__/__hash__ to compile at start-up
 class KeyMatch:
+    """A key found in text byok-ci shows: its rule, where it is, and (never shown) its value."""
+
     rule: Rule
     start: int
     end: int
@@ -45,6 +47,8 @@ class KeyMatch:
 
 @dataclass(eq=False, repr=False)  # never compared nor shown: fewer generated methods at start-up
 class _Anchored:
+    """A rule with fixed text in every match, and that rule's pattern for names (compiled once)."""
+
     rule: Rule
     anchors: tuple[str, ...]
     _loose: re.Pattern[str] | None = None

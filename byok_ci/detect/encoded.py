@@ -23,6 +23,7 @@ from dataclasses import replace
 from itertools import accumulate, repeat
 from urllib.parse import unquote
 
+from byok_ci._patterns import lazy_compile
 from byok_ci._offsets import LineIndex, raw_offset
 from byok_ci.model import Chunk, Finding
 from byok_ci.rules.model import Rule
@@ -41,15 +42,15 @@ MAX_SEGMENT = 1 << 20  # longer runs are data (images, fonts), not keys
 # starts with A-Z or a-f, as base64 of ASCII text does (a byte < 128 has its top six bits
 # < 32): a test that throws out identifiers before decoding, made by the regex engine in
 # one pass (a run that fails it is given up at its first start: linear).
-_BASE64_RUN = re.compile(
+_BASE64_RUN = lazy_compile(
     rf"(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]{{{MIN_BASE64}}})"
     r"(?:[A-Za-f][A-Za-z0-9+/]{3})*(?:[A-Za-f][A-Za-z0-9+/]{0,3})?(?![A-Za-z0-9+/])"
 )
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-_URL_TOKEN = re.compile(r"[^\s\"'<>`]*")
+_URL_TOKEN = lazy_compile(r"[^\s\"'<>`]*")
 _URL_DELIMITERS = " \t\"'<>`"
-_HOW = re.compile(r" in plain text| hidden in \S+ encoding")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_HOW = lazy_compile(r" in plain text| hidden in \S+ encoding")
+_CONTROL = lazy_compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 Scan = Callable[[Chunk], list[Finding]]
 
@@ -127,12 +128,12 @@ _BASE64_MARKS = bytes(0x61 if chr(c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm
                       for c in range(256))
 _MARKED_RUN = b"a" * MIN_BASE64
 # A block edge falls between runs: never inside a run, never between a run and its padding.
-_RUN_FORWARD = re.compile(r"[A-Za-z0-9+/]*=*")
-_RUN_BACKWARD = re.compile(r"=*[A-Za-z0-9+/]*")  # matched on the text reversed
+_RUN_FORWARD = lazy_compile(r"[A-Za-z0-9+/]*=*")
+_RUN_BACKWARD = lazy_compile(r"=*[A-Za-z0-9+/]*")  # matched on the text reversed
 _ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _GROUP_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef")
 # Decoded bytes (as latin-1) that make a segment binary: controls and non-ASCII.
-_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]")
+_NOT_TEXT = lazy_compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]")
 # Padding that makes a run whole 4-character groups; the bytes it adds are cut off.
 _FILL = ("", "AAA", "AA", "A")
 

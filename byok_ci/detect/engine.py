@@ -28,11 +28,12 @@ DEFAULT_DECODE_DEPTH = 2
 _MAY_ENCODE = re.compile(r"[A-Za-z0-9+/]{27}|%[0-9A-Fa-f]{2}")
 
 
-# Never compared (overlaps are resolved by position and strength) and never shown: no generated
-# __eq__/__hash__/__repr__, whose compiling a hook's start-up pays; the default repr also
-# keeps the raw secret it holds out of any traceback or log.
 @dataclass(frozen=True, eq=False, repr=False)
 class _Candidate:
+    """A match that passed the rule's checks. Never compared (overlaps are resolved by position and
+    strength) nor shown: no generated __eq__/__hash__/__repr__ for start-up to compile, and the
+    default repr keeps the raw secret it holds out of any traceback or log."""
+
     rule: Rule
     start: int  # of the secret
     end: int
@@ -120,6 +121,10 @@ class Detector:
                 self._reach = encoded.reach(self.rules)
             found += encoded.findings(chunk, self._detect_plain, self.decode_depth, self._reach, found)
         return found
+
+    def before_fork(self) -> None:
+        """Make now what every forked worker would make for itself (the provider names' trie)."""
+        self._any_name.compile()
 
     def screen(self) -> Callable[[bytes, str], bool] | None:
         """A test of a file's raw bytes at a path, before any text is made of them: False only
@@ -282,7 +287,7 @@ class Detector:
         if indexes is None:
             if len(cache) > 4096:
                 cache.clear()
-            if self._any_name.search(squashed(part)) is None:
+            if not self._any_name.found_in(squashed(part)):
                 indexes = cache[part] = ()
             else:
                 names = frozenset(w for w in words(part) if w in self._by_name)

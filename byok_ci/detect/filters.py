@@ -7,7 +7,8 @@ Each returns True when a candidate is *not* a real key.
 
 from __future__ import annotations
 
-import re
+
+from byok_ci._patterns import lazy_compile
 
 INLINE_MARKERS = ("byok-ci: allow", "byok-ci:allow", "pragma: allowlist secret", "gitleaks:allow")
 NEXT_LINE_MARKER = "pragma: allowlist nextline secret"
@@ -59,9 +60,9 @@ def has_boundaries(text: str, start: int, end: int) -> bool:
     return True
 
 
-_ASSIGNED_NAME = re.compile(r"""([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?::=|=>|[:=])\s*["'`]?$""")
+_ASSIGNED_NAME = lazy_compile(r"""([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?::=|=>|[:=])\s*["'`]?$""")
 # Names ending in one of these (snake, kebab or camelCase) leave the provider to the context.
-_GENERIC_KEY_NAME = re.compile(
+_GENERIC_KEY_NAME = lazy_compile(
     r"(?i)(?:api[_.-]?key|key|token|secret|password|passwd|credentials?|bearer|value|authorization)$"
 )
 
@@ -69,7 +70,7 @@ _GENERIC_KEY_NAME = re.compile(
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _NAME_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 # What follows the name in _ASSIGNED_NAME: none of it is a name character.
-_ASSIGNED_TAIL = re.compile(r"""["']?\s*(?::=|=>|[:=])\s*["'`]?""")
+_ASSIGNED_TAIL = lazy_compile(r"""["']?\s*(?::=|=>|[:=])\s*["'`]?""")
 
 
 def assigned_name(text: str, start: int) -> str | None:

@@ -6,7 +6,8 @@
     fixtures   fake keys detection never reports
     redos      the static check that refuses patterns that backtrack catastrophically
     files      which files are rule files, and the ids they define
-    load       rule files -> validated Rules (a bad rule is reported, the others load)
+    load       rule files -> validated Rules (a bad rule is reported, the others load), cached
+    parse      one rule file's YAML -> checked Rules (only when the cache misses)
     ids        the registry of every id (rules/_ids.yaml), aliases, manifest and drift rule data
     examples   run each rule's positive and negative examples (`byok-ci rules test`)
     docs       the generated reference in docs/rules.md (`byok-ci rules docs`)

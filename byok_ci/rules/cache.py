@@ -20,7 +20,6 @@ a shared cache store is not this user's alone; see :func:`byok_ci.paths.caches_i
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -33,10 +32,11 @@ from byok_ci.model import ScanError
 from byok_ci.paths import caches_in_use, read_cache_file, user_cache_dir, write_cache_file
 from byok_ci.rules.keygen import Segment
 from byok_ci.rules.model import Context, Examples, Provider, Rule
+from byok_ci.rules.redos import literal_prefix, remember_literal_prefix
 
 FORMAT = 1
 KEEP = 16  # entries kept; older ones are removed when a new one is written
-_LOADER_FILES = ("load.py", "model.py", "keygen.py", "cache.py")
+_LOADER_FILES = ("load.py", "parse.py", "model.py", "keygen.py", "cache.py", "redos.py")
 
 FileRules = tuple[Provider | None, list[Rule], list[ScanError]]
 
@@ -145,13 +145,13 @@ def load(key: str, shown: Sequence[str]) -> list[FileRules] | None:
         raw = read_cache_file(path_of(key))  # None: missing, or writable by someone else
         if raw is None:
             return None
-        entry = json.loads(raw)
+        entry = _json_loads(raw.decode())
         if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != FORMAT:
             raise ValueError("another entry")
         payload = entry.get("payload")
         if not isinstance(payload, str) or sha256(payload.encode()).hexdigest() != entry.get("sha256"):
             raise ValueError("payload does not match its hash")
-        files = json.loads(payload)
+        files = _json_loads(payload)
         if not isinstance(files, list) or len(files) != len(shown):
             raise ValueError("another number of files")
         return [_file_from(data, name) for data, name in zip(files, shown)]
@@ -162,12 +162,46 @@ def load(key: str, shown: Sequence[str]) -> list[FileRules] | None:
 def store(key: str, files: Sequence[FileRules]) -> None:
     """Write the entry for ``key`` (temporary file, then rename); never raises for a cache
     that cannot be written."""
+    import json
+
     payload = json.dumps([_file_to(data) for data in files], separators=(",", ":"))
     entry = {"key": key, "format": FORMAT, "version": __version__,
              "sha256": sha256(payload.encode()).hexdigest(), "payload": payload}
     target = path_of(key)
     if write_cache_file(target, json.dumps(entry).encode()):
         _prune(target.parent, keep=target)
+
+
+class _JsonDefaults:
+    """What json.JSONDecoder() hands its C scanner: json's defaults, but no NaN or Infinity
+    (never written here)."""
+
+    strict = True
+    object_hook = object_pairs_hook = None
+    parse_float, parse_int = float, int
+
+    @staticmethod
+    def parse_constant(name: str) -> Any:
+        raise ValueError(f"{name} in a cache entry")
+
+
+def _json_loads(text: str) -> Any:
+    """``json.loads(text)`` for an entry :func:`store` wrote (no whitespace around it), by
+    the C scanner json.loads itself runs: importing the json package (its decoder compiles
+    regular expressions as it loads) cost a pre-commit hook ~5 M instructions."""
+    try:
+        from _json import make_scanner
+    except ImportError:  # no C accelerator (another Python): json's own
+        import json
+
+        return json.loads(text)
+    try:
+        value, end = make_scanner(cast(Any, _JsonDefaults()))(text, 0)
+    except StopIteration:
+        raise ValueError("not JSON") from None
+    if end != len(text):
+        raise ValueError("more than one JSON value")
+    return value
 
 
 def _prune(directory: Path, keep: Path) -> None:
@@ -211,6 +245,9 @@ def _rule_to(rule: Rule) -> dict[str, Any]:
         "boundary": rule.boundary, "priority": rule.priority, "max_length": rule.max_length,
         "key_management": rule.key_management,
         "examples": [list(rule.examples.positive), list(rule.examples.negative)],
+        # byok_ci.detect.anywhere anchors a rule with context by its pattern's literal prefix:
+        # parsing the 26 shipped patterns for it cost every hook ~2 ms.
+        "literal_prefix": None if context is None else literal_prefix(rule.pattern.pattern),
     }
 
 
@@ -246,7 +283,8 @@ def _rule_from(raw: Any, shown: str) -> Rule:
     if entropy is not None:
         entropy = float(_check(entropy, (int, float)))
     positive, negative = _check(raw["examples"], list)
-    return Rule(
+    known_prefix = raw["literal_prefix"]
+    rule = Rule(
         id=_check(raw["id"], str),
         provider=_check(raw["provider"], str),
         description=_check(raw["description"], str),
@@ -267,6 +305,9 @@ def _rule_from(raw: Any, shown: str) -> Rule:
         examples=Examples(tuple(_strings(positive)), tuple(_strings(negative))),
         source=shown,
     )
+    if known_prefix is not None:
+        remember_literal_prefix(rule.pattern.pattern, _check(known_prefix, str))
+    return rule
 
 
 def _check(value: Any, kind: Any) -> Any:

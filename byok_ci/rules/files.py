@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from byok_ci._yaml import load_yaml_file
-from byok_ci.errors import MalformedYaml
-
 # The shipped policy lives beside the rules; files starting with "_" are data, not rules.
 _NOT_RULE_FILES = {"policy.yaml"}
 
@@ -20,6 +17,9 @@ def rule_files_in(directory: Path) -> list[Path]:
 def rule_ids_in(path: Path) -> list[str]:
     """The rule ids a rule file (or a directory of them) defines, without building the rules.
     A file that cannot be read or parsed defines none here; loading it says why."""
+    from byok_ci._yaml import load_yaml_file  # YAML only here: listing rule files needs none
+    from byok_ci.errors import MalformedYaml
+
     ids: list[str] = []
     for file in rule_files_in(path) if path.is_dir() else [path]:
         try:

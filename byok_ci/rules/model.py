@@ -32,6 +32,8 @@ class Context:
 @by_value
 @dataclass(frozen=True, eq=False, repr=False)
 class Examples:
+    """A rule's sample keys: ones it must find and ones it must not."""
+
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
 
@@ -39,6 +41,8 @@ class Examples:
 @by_value
 @dataclass(frozen=True, eq=False, repr=False)
 class Rule:
+    """One detection rule, validated and ready to run."""
+
     id: str
     provider: str
     description: str
@@ -76,6 +80,8 @@ class Rule:
 @by_value
 @dataclass(frozen=True, eq=False, repr=False)
 class Provider:
+    """The provider a rule file is about, and where its keys are managed."""
+
     id: str
     name: str
     key_management: str = ""

@@ -162,9 +162,22 @@ def max_width(pattern: str) -> int:
     return int(sre_parse.parse(pattern).getwidth()[1])
 
 
+# literal_prefix's answers for the rules' patterns, written with them into the rule cache
+# (byok_ci.rules.cache) and read back: a hook's key matchers then parse none of the patterns.
+_CACHED_PREFIXES: dict[str, str] = {}
+
+
+def remember_literal_prefix(pattern: str, prefix: str) -> None:
+    """What :func:`literal_prefix` answered for ``pattern`` when the rule cache was written."""
+    _CACHED_PREFIXES[pattern] = prefix
+
+
 @functools.lru_cache(maxsize=1024)  # each KeyMatcher (names, output, redaction) asks again
 def literal_prefix(pattern: str) -> str:
     """The text every match of ``pattern`` starts with ("" when it may start anywhere)."""
+    cached = _CACHED_PREFIXES.get(pattern)
+    if cached is not None:
+        return cached
     parsed = sre_parse.parse(pattern)
     if parsed.state.flags & sre_constants.SRE_FLAG_IGNORECASE:
         return ""

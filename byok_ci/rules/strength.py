@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from byok_ci._patterns import lazy_compile
+
 if TYPE_CHECKING:
     from byok_ci.rules.model import Rule
 
@@ -24,9 +26,9 @@ _REPEATED = re.compile(r"(.)\1{7}")
 # Long enough that a random 64-character hex key holds one by chance about once in 10^7.
 _SEQUENCE_RUN = 8
 # Humps of a camelCase or PascalCase name: an acronym (HF, GPT) or a word (Text, layer).
-_HUMP = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+")
+_HUMP = lazy_compile(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+")
 _VOWELS = frozenset("aeiouyAEIOUY")
-_CONSONANT_RUN = re.compile(r"[^aeiouyAEIOUY]{4}")
+_CONSONANT_RUN = lazy_compile(r"[^aeiouyAEIOUY]{4}")
 _IDENTIFIER_MIN = 24
 # Only a rule whose keys are this rarely letters only by chance drops such bodies as names:
 # a 32-character alphanumeric key (Mistral, Clarifai) has no digit once in 278 draws, and

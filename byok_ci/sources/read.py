@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
 from byok_ci.config import DEFAULT_MAX_FILE_SIZE
-from byok_ci.errors import NotRegularFile
 from byok_ci.model import Chunk
 from byok_ci.sources import Reading
 
@@ -195,6 +194,8 @@ class FileReader:
         return True
 
     def read_failed(self, shown: str, exc: OSError) -> None:
+        from byok_ci.errors import NotRegularFile  # only a file that could not be read needs the error tree
+
         if isinstance(exc, NotRegularFile):
             self.reading.error(shown, f"not a regular file when opened ({exc.kind}); skipped")
         else:
@@ -229,6 +230,8 @@ def open_sized(path: str) -> tuple[int, int]:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
+            from byok_ci.errors import NotRegularFile
+
             raise NotRegularFile(kind_of(info.st_mode))
     except BaseException:
         os.close(fd)

@@ -14,23 +14,19 @@ import io
 import os
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from byok_ci.config import Settings
 from byok_ci.model import Chunk
 from byok_ci.sources import Reading
 from byok_ci.sources.artifacts.formats import UNSUPPORTED, embedded, sniff
-from byok_ci.sources.artifacts.limits import (
-    ArchiveLimits,
-    ArchiveProblem,
-    Budget,
-    LimitExceeded,
-    MemberSkipped,
-    PartlyRead,
-)
+from byok_ci.sources.artifacts.limits import ArchiveLimits, Budget
 from byok_ci.sources import read
 from byok_ci.sources.read import FileReader, decode
 from byok_ci.sources.select import is_excluded
+
+if TYPE_CHECKING:
+    from byok_ci.errors import ArchiveProblem  # imported where an archive is read: most scans open none
 
 __all__ = ["ArchiveLimits", "ArchiveSource", "ArtifactReader", "archive_limits", "sniff"]
 _PARTIAL = "not fully scanned: "
@@ -204,6 +200,7 @@ class ArtifactReader:
 
     def archive_chunks(self, handle: IO[bytes], shown: str, kind: str | None = None) -> Iterator[Chunk]:
         """Chunks of a top-level archive; a spent budget ends it with one error."""
+        from byok_ci.errors import LimitExceeded
         from byok_ci.sources.artifacts.archives import Walk  # tarfile, zipfile: only for an archive
 
         walk = Walk(self, Budget(self.limits, shown))
@@ -235,6 +232,8 @@ class ArtifactReader:
         return is_excluded(inner, self.exclude)
 
     def problem(self, exc: ArchiveProblem) -> None:
+        from byok_ci.errors import LimitExceeded, MemberSkipped, PartlyRead
+
         reason = exc.reason
         limit = isinstance(exc, (LimitExceeded, MemberSkipped, PartlyRead))
         if limit and not reason.startswith(_PARTIAL):

@@ -22,17 +22,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
+from byok_ci.errors import ArchiveProblem, LimitExceeded, MemberSkipped, PartlyRead
 from byok_ci.sources.artifacts import tarheaders, zipdir
 from byok_ci.sources.artifacts.formats import UNSUPPORTED, clean_name, decompressed_name, sniff
-from byok_ci.sources.artifacts.limits import (
-    RATIO_FLOOR,
-    ArchiveProblem,
-    Budget,
-    LimitExceeded,
-    MemberSkipped,
-    PartlyRead,
-    human_size,
-)
+from byok_ci.sources.artifacts.limits import RATIO_FLOOR, Budget, human_size
 from byok_ci.sources.artifacts.spool import Spool, Unclosed
 from byok_ci.sources.read import decode
 

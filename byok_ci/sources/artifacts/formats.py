@@ -3,9 +3,10 @@ not start their file, and member names fit for a report."""
 
 from __future__ import annotations
 
-import re
 import struct
 from typing import IO
+
+from byok_ci._patterns import lazy_compile
 
 # Compressed streams byok-ci decompresses.
 COMPRESSED = ("gzip", "bzip2", "xz")
@@ -16,17 +17,17 @@ UNSUPPORTED = {"zstd": "zstd compression is not supported; decompress it and sca
                "rar": "RAR archives are not supported; extract it and scan the files"}
 _UNSUPPORTED_MAGIC = (b"\x28\xb5\x2f\xfd", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")
 _COMPRESSED_SUFFIXES = {"gzip": (".gz", ".gzip"), "bzip2": (".bz2",), "xz": (".xz",)}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = lazy_compile(r"[\x00-\x1f\x7f]")
 SCRIPT_WINDOW = 1024 * 1024
 # Bytes that no text holds (tab, newlines, form feed and escape are text).
-_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_BINARY = lazy_compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _PAYLOAD_MAGIC = (b"\x1f\x8b\x08", b"BZh", b"\xfd7zXZ\x00")
 _MAGIC_LEADS = frozenset((b"P", b"\x1f", b"B", b"\xfd"))  # the first bytes of zip, gzip, bzip2, xz
 # Tar headers are sniffed here (every file is) and read by byok_ci.sources.artifacts.tarheaders
 # (only an archive's): a scan of plain files imports neither that module nor zipdir.
 TAR_BLOCK = 512  # tarfile.BLOCKSIZE
-TAR_CHECKSUM_FIELD = re.compile(rb"[ \0]*[0-7]{1,8}[ \0]*")
-_NUMERIC_FIELD = re.compile(rb"[0-7 \0]*")
+TAR_CHECKSUM_FIELD = lazy_compile(rb"[ \0]*[0-7]{1,8}[ \0]*")
+_NUMERIC_FIELD = lazy_compile(rb"[0-7 \0]*")
 _NUMERIC_BYTES = frozenset(b"01234567 \0")  # what _NUMERIC_FIELD's bytes are
 
 

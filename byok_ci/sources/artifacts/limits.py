@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from byok_ci._values import by_value
-from byok_ci.errors import ArchiveProblem, LimitExceeded, MemberSkipped, PartlyRead
 
-__all__ = ["ArchiveLimits", "ArchiveProblem", "Budget", "LimitExceeded", "MemberSkipped", "PartlyRead", "human_size"]
+# The errors (byok_ci.errors' ArchiveProblem and its subclasses) are imported where an archive
+# is read: every scan builds its ArchiveLimits, few open an archive (issue 16 §1).
+__all__ = ["ArchiveLimits", "Budget", "human_size"]
 
 MB = 1024 * 1024
 
@@ -53,6 +54,8 @@ class Budget:
     def member(self, where: str) -> None:
         self.members += 1
         if self.members > self.limits.max_members:
+            from byok_ci.errors import LimitExceeded
+
             raise LimitExceeded(
                 where, f"more than {self.limits.max_members:,} members (raise --max-archive-members)"
             )
@@ -60,6 +63,8 @@ class Budget:
     def spend(self, n: int, where: str) -> None:
         self.bytes += n
         if self.bytes > self.limits.max_total_bytes:
+            from byok_ci.errors import LimitExceeded
+
             raise LimitExceeded(
                 where,
                 f"more than {human_size(self.limits.max_total_bytes)} uncompressed (raise --max-archive-bytes)",
@@ -67,6 +72,8 @@ class Budget:
 
     def check_ratio(self, produced: int, consumed: int, where: str) -> None:
         if produced > RATIO_FLOOR and produced > self.limits.max_ratio * max(consumed, 1):
+            from byok_ci.errors import LimitExceeded
+
             raise LimitExceeded(
                 where,
                 f"compression ratio over {self.limits.max_ratio}:1, a likely zip bomb (raise --max-archive-ratio)",

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import IO
 
 from byok_ci._values import by_value
-from byok_ci.sources.artifacts.limits import LimitExceeded, human_size
+from byok_ci.errors import LimitExceeded
+from byok_ci.sources.artifacts.limits import human_size
 
 _END = b"PK\x05\x06"
 _END_SIZE = 22

@@ -29,6 +29,8 @@ NULL_PATH = "/dev/null"
 @by_value
 @dataclass(frozen=True, eq=False, repr=False)
 class Commit:
+    """A commit by its sha, with what reports say of it."""
+
     sha: str
     info: CommitInfo
 
