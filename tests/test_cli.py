@@ -192,12 +192,9 @@ def test_interrupted_scan_leaves_no_report(leaky: Path) -> None:
     """SIGTERM mid-scan: exit 130, message on stderr, no report file at all."""
     import signal
 
-    from tests.procs import wait_until_reading
+    from tests.procs import slow_tree, wait_until_reading
 
-    big = leaky / "big"
-    big.mkdir()
-    for n in range(150):
-        (big / f"f{n}.txt").write_text("plain text line with sk- and hf_ in it\n" * 4000)
+    big = slow_tree(leaky)
     proc = subprocess.Popen(
         [sys.executable, "-m", "byok_ci", "scan", ".", "--jobs", "1", "--json", "r.json"],
         cwd=leaky, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "BYOK_CI_PREFILTER": "python"},

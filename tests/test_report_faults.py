@@ -15,7 +15,7 @@ import pytest
 from byok_ci.exitcodes import CLOSED_PIPE
 from byok_ci.rules import RuleSet
 from tests.conftest import key_for
-from tests.procs import wait_until_reading
+from tests.procs import slow_tree, wait_until_reading
 
 # File size limits (SIGXFSZ), closed pipes (SIGPIPE) and Ctrl-C by signal are POSIX.
 resource = pytest.importorskip("resource", reason="POSIX resource limits and signals")
@@ -125,10 +125,7 @@ def test_scan_json_into_a_closed_pipe_leaves_complete_report_files(lots_of_leaks
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_mid_scan_leaves_no_report(many_leaks: Path, jobs: str) -> None:
-    big = many_leaks / "big"
-    big.mkdir()
-    for n in range(150):
-        (big / f"f{n}.txt").write_text("plain text line with sk- and hf_ in it\n" * 4000)
+    slow_tree(many_leaks)
     proc = subprocess.Popen(
         [sys.executable, "-m", "byok_ci", "scan", ".", "--jobs", jobs, "--json", "r.json", "--sarif", "r.sarif"],
         cwd=many_leaks, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
