@@ -271,23 +271,18 @@ def from_environment(base: Settings, environ: Mapping[str, str]) -> Settings:
         try:
             max_size = parse_size(environ["BYOK_CI_MAX_FILE_SIZE"])
         except ValueError as exc:
-            from byok_ci.errors import ConfigError
-
-            raise ConfigError("BYOK_CI_MAX_FILE_SIZE", None, f"environment variable {exc}") from None
+            raise _config_error()("BYOK_CI_MAX_FILE_SIZE", None, f"environment variable {exc}") from None
     jobs = None
     if environ.get("BYOK_CI_JOBS"):
         if not environ["BYOK_CI_JOBS"].isdigit():
-            from byok_ci.errors import ConfigError
-
-            raise ConfigError("BYOK_CI_JOBS", None, "environment variable must be a non-negative integer")
+            raise _config_error()("BYOK_CI_JOBS", None, "environment variable must be a non-negative integer")
         jobs = int(environ["BYOK_CI_JOBS"])
     disable_rules = _env_list(environ.get("BYOK_CI_DISABLE_RULES"))
     if disable_rules:
-        from byok_ci.errors import ConfigError
         from byok_ci.rules.ids import detection_problems
 
         for _, why in detection_problems(disable_rules, base.rule_files)[:1]:
-            raise ConfigError("BYOK_CI_DISABLE_RULES", None, f"environment variable: {why}")
+            raise _config_error()("BYOK_CI_DISABLE_RULES", None, f"environment variable: {why}")
     return base.extended(
         jobs=jobs,
         exclude=_env_list(environ.get("BYOK_CI_EXCLUDE")),
@@ -297,8 +292,8 @@ def from_environment(base: Settings, environ: Mapping[str, str]) -> Settings:
 
 
 def _config_error() -> type[ConfigError]:
-    """ConfigError, for an ``except`` clause: its expression is evaluated only when an
-    exception reaches it, so a run whose settings are all fine never imports the error tree."""
+    """ConfigError, imported when a setting is wrong (to raise it) or an exception reaches an
+    ``except _config_error()`` clause: a run whose settings are all fine never imports the error tree."""
     from byok_ci.errors import ConfigError
 
     return ConfigError
@@ -324,9 +319,7 @@ def resolve_settings(
         if path is None:
             path = find_config(cwd)
         elif not path.is_file():
-            from byok_ci.errors import ConfigError
-
-            raise ConfigError(path.as_posix(), None, "config file not found")
+            raise _config_error()(path.as_posix(), None, "config file not found")
         if path is not None:
             settings = load_config(path, settings)
     except _config_error() as exc:
