@@ -194,13 +194,13 @@ def verified_scan_report(run: Callable[[KeyVault], Report], verify: dict[str, An
 
 
 def _read_shard_plan(path: str, shard: Shard | None, target: GitTarget | None) -> SavedPlan:
-    if shard is None or target is None or target.mode != "history":
-        raise click.UsageError("--shard-plan applies to --history with --shard")
-    from byok_ci.sources.git.plan_file import PlanFileError, read_plan
+    if shard is None or target is None or target.mode != "history" or target.all_objects:
+        raise click.UsageError("--shard-plan applies to --history with --shard (not --all-objects)")
+    from byok_ci.sources.git.plan_file import ShardPlanUnusable, read_plan
 
     try:
         plan = read_plan(path)
-    except PlanFileError as exc:
+    except ShardPlanUnusable as exc:
         raise click.BadParameter(str(exc), param_hint="--shard-plan") from None
     if plan.count != shard.count:
         raise click.BadParameter(f"{path}: a plan for {plan.count} shards, not {shard.count}", param_hint="--shard-plan")

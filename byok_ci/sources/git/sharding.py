@@ -162,11 +162,10 @@ def shard_scope(shard: Shard, all_objects: bool, pathspecs: Sequence[str], chunk
     :mod:`~byok_ci.sources.git.plan_file`), which spares the shard listing it."""
     scanned = history_id(cwd)
     if saved is not None:
-        saved.check(shard, scanned, all_objects, pathspecs)
-        with narrowed(shard, {}, pathspecs, cwd, saved.plan) as narrowing:
+        saved.check(shard, scanned, all_objects, pathspecs, cwd)
+        with narrowed(shard, {}, pathspecs, cwd, saved.plan, saved.shown) as narrowing:
             chunker.owns = narrowing.owns
-            costs = None if saved.costs is None else saved.costs.get(shard.index, {})
-            yield narrowing.config, narrowing.pathspecs, costs, f"{scanned}+plan:{narrowing.plan}"
+            yield narrowing.config, narrowing.pathspecs, saved.costs[shard.index], f"{scanned}+plan:{narrowing.plan}"
         return
     try:
         listing = history_listing(cwd, all_objects, pathspecs)
@@ -182,16 +181,21 @@ def shard_scope(shard: Shard, all_objects: bool, pathspecs: Sequence[str], chunk
 
 @contextmanager
 def narrowed(shard: Shard, weights: Mapping[bytes, int], pathspecs: Sequence[str] = (),
-             cwd: str | None = None, plan: Plan | None = None) -> Iterator[Narrowing]:
+             cwd: str | None = None, plan: Plan | None = None,
+             owners: Mapping[str, int] | None = None) -> Iterator[Narrowing]:
     """The shard's :class:`Narrowing` for a history ``weights`` lists (empty: every path
     goes by a hash of its name and git sees them all), or for a ``plan`` made from them
-    before; an attributes file it makes is removed afterwards."""
+    before, with the ``owners`` of the paths whose shown name does not give back their
+    bytes (:mod:`~byok_ci.sources.git.plan_file`); an attributes file it makes is removed
+    afterwards. With a plan, git diffs the other shards' paths where the scan has pathspecs
+    of its own (no listing names them to mark them ``-diff``), and the chunker drops them."""
     names = {lossless(path): weight for path, weight in weights.items()}
     plan = plan if plan is not None else tree_plan(names, shard.count)
     owner = unit_owner(plan.units, shard.count, plan.ranges)
     # Every listed path by the name the chunker shows (its bytes as they are); a path the
     # listing missed by its bytes, as that name gives them back.
-    shown = {display(path): owner(name) for path, name in zip(weights, names)}
+    shown = dict(owners or {})
+    shown.update({display(path): owner(name) for path, name in zip(weights, names)})
 
     def owns(path: str) -> bool:
         number = shown.get(path)
