@@ -4,7 +4,7 @@
 Without it every shard lists the history (`git log --raw -c`, every blob's size) to compute
 the same plan: a cost that does not shrink with N (haystack: about 2 CPU-s of git and 2 of
 byok-ci a shard, against 44 CPU-s of git for the whole scan), so at 8 shards each shard's git
-work was 1.75 times its 1/N (bench/README.md, "Round 10 — shard10"). The file holds what a
+work was 1.65 times its 1/N (bench/README.md, "Round 10 — shard10"). The file holds what a
 shard takes from the listing: the plan (:class:`~byok_ci.shard.Plan`), for each shard the
 commits that change its paths with their predicted cost (git is given only those: a commit a
 plan leaves out is only counted), and the owner of each path whose name reports cannot give
