@@ -22,6 +22,7 @@ each shard's git work against 1/N of the single scan's.
     python bench/shards.py --commits 5000 --runs 3
     python bench/shards.py --repo /tmp/gen --skip-generated --kinds history --counts 2,4,8
     python bench/shards.py --commits 10000 --keys 200 --repack --kinds history --repo /tmp/oai
+    python bench/shards.py --repo /tmp/hay --skip-generated --kinds history --plan   # shards read one plan
 
 To time another checkout of byok-ci, put it first on PYTHONPATH (the commands run
 `python -c` with byok_ci imported from there).
@@ -139,7 +140,11 @@ def findings(path: Path) -> list[dict]:
     return json.loads(path.read_text())["findings"]
 
 
-def bench_case(cwd: Path, scan: list[str], counts: list[int], runs: int, out: Path, concurrent: bool = True) -> dict:
+def bench_case(cwd: Path, scan: list[str], counts: list[int], runs: int, out: Path, concurrent: bool = True,
+               planned: bool = False) -> dict:
+    """The single scan, then N shards for each N of ``counts``; ``planned`` (a history): the plan
+    made once by `byok-ci shard-plan N` (timed apart, as a first matrix job would make it) and
+    read by every shard (`--shard-plan`)."""
     out.mkdir(parents=True, exist_ok=True)
     single = out / "single.json"
     one = median([run(["scan", *scan, "-q", "--format", "json", "--output", str(single)], cwd) for _ in range(runs)])
@@ -147,9 +152,15 @@ def bench_case(cwd: Path, scan: list[str], counts: list[int], runs: int, out: Pa
     expected = findings(single)
     for count in counts:
         shards = []
+        plan: list[str] = []
+        planning = None
+        if planned:
+            plan_file = out / f"plan-{count}.json"
+            planning = median([run(["shard-plan", str(count), "--output", str(plan_file)], cwd) for _ in range(runs)])
+            plan = ["--shard-plan", str(plan_file)]
         for k in range(1, count + 1):
             report = out / f"shard-{count}-{k}.json"
-            shards.append(median([run(["scan", *scan, "--shard", f"{k}/{count}", "-q", "--format", "json",
+            shards.append(median([run(["scan", *scan, "--shard", f"{k}/{count}", *plan, "-q", "--format", "json",
                                        "--output", str(report)], cwd) for _ in range(runs)]))
         merged = out / f"merged-{count}.json"
         merge = run(["report", "merge", *(str(out / f"shard-{count}-{k}.json") for k in range(1, count + 1)),
@@ -159,7 +170,7 @@ def bench_case(cwd: Path, scan: list[str], counts: list[int], runs: int, out: Pa
         walls = [t.wall for t in shards]
         result["shards"][count] = {"shards": [asdict(t) for t in shards], "merge": merge.wall,
                                    "critical_path": max(walls) + merge.wall, "runner_seconds": sum(walls),
-                                   "equal": True}
+                                   "equal": True, "plan": None if planning is None else asdict(planning)}
         log(f"{' '.join(scan)}: N={count} critical path {max(walls) + merge.wall:.2f}s, git CPU per shard "
             f"{min(t.git for t in shards):.2f}-{max(t.git for t in shards):.2f}s (single {one.wall:.2f}s, git {one.git:.2f}s)")
     if 2 in counts and concurrent:  # two real processes at once on this machine's cores
@@ -187,6 +198,11 @@ def table(name: str, result: dict) -> str:
         lines.append(f"| {count} | {shard['critical_path']:.2f} | {single['wall'] / shard['critical_path']:.2f} | "
                      f"{shard['runner_seconds']:.2f} | {max(gits):.2f} | {single['git'] / int(count):.2f} | "
                      f"{sum(gits) / max(single['git'], 1e-9):.2f} | {max(t['python'] for t in shard['shards']):.2f} |")
+    plans = {count: shard["plan"] for count, shard in result["shards"].items() if shard.get("plan")}
+    if plans:
+        lines += ["", "The plan, made once (`byok-ci shard-plan N`), not in the shards' figures above: "
+                  + "; ".join(f"N = {count}: {plan['wall']:.2f} s, git {plan['git']:.2f} + byok-ci {plan['python']:.2f} CPU-s"
+                              for count, plan in plans.items()) + "."]
     if "concurrent_2" in result:
         lines += ["", f"N = 2 as two concurrent processes on this machine: {result['concurrent_2']:.2f} s."]
     return "\n".join(lines)
@@ -207,6 +223,9 @@ def main() -> None:
                         help="repack the generated repository (`git repack -a -d -f`) as a server's clone would be: "
                              "git fast-import's pack makes git's diffs about 3x slower")
     parser.add_argument("--no-concurrent", action="store_true", help="skip N = 2 as two concurrent processes")
+    parser.add_argument("--plan", action="store_true",
+                        help="history shards read a plan made once (`byok-ci shard-plan N`, timed apart) instead of "
+                             "each listing the history")
     args = parser.parse_args()
     counts = [int(c) for c in args.counts.split(",")]
     repos = list(args.repo)
@@ -233,7 +252,7 @@ def main() -> None:
             log(name)
             results[name] = bench_case(repo, scan, counts, args.runs,
                                        args.workdir / "out" / repo.name / kind.replace(" ", "-"),
-                                       not args.no_concurrent)
+                                       not args.no_concurrent, args.plan and kind == "history")
             print(table(name, results[name]) + "\n", flush=True)
     out = HERE / "out"
     out.mkdir(exist_ok=True)

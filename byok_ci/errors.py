@@ -18,7 +18,8 @@
     │   ├── HeaderTooLarge        a tar extended header claims more than it may (while listing)
     │   ├── DetectSecretsError    a detect-secrets baseline cannot be read
     │   ├── BodyRefused           a provider's answer is encoded in a way drift does not decode
-    │   └── ReportUnreadable      a file given as a byok-ci JSON report is not one (revoke-plan)
+    │   ├── ReportUnreadable      a file given as a byok-ci JSON report is not one (revoke-plan)
+    │   └── ShardPlanUnusable     a shard plan file cannot be read or is not one (file, line)
     ├── ManifestError             a key manifest (or a workflow) cannot be loaded at all (line, column)
     │   └── SecretRefError        a manifest value is not a usable secret reference
     ├── Unresolved                an infrastructure-code expression that does not resolve statically
@@ -165,6 +166,11 @@ class BodyRefused(InputError):
 
 class ReportUnreadable(InputError):
     """A file given as a byok-ci JSON report cannot be read or is not one (``revoke-plan``)."""
+
+
+class ShardPlanUnusable(InputError):
+    """A file given as a history's shard plan (``scan --shard-plan``) cannot be read, is not
+    one, or does not match its own id: the message names the file (and line)."""
 
 
 class ManifestError(ByokError):

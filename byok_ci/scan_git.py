@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -43,6 +43,7 @@ from byok_ci.vault import KeyVault
 if TYPE_CHECKING:
     from byok_ci.shard import Shard  # --shard only: the CLI imports it (and OpenSSL's hashlib) then
     from byok_ci.sources.git.commits import CommitPart, CommitSource
+    from byok_ci.sources.git.plan_file import SavedPlan
     from byok_ci.sources.git.messages import NameMet
 
 __all__ = ["GitTarget", "pre_push_target", "scan_git"]
@@ -100,6 +101,7 @@ def scan_git(
     state: Path | None = None,
     full: bool = False,
     shard: Shard | None = None,
+    plan: SavedPlan | None = None,
     keys: KeyVault | None = None,
     started: CommitSource | None = None,
 ) -> Report:
@@ -117,7 +119,8 @@ def scan_git(
 
     ``shard`` (a history scan only) scans only the paths that shard owns
     (:mod:`byok_ci.shard`); commit authors, messages and ref names are the first shard's. The report
-    records the shard and the commit and refs it scanned.
+    records the shard and the commit and refs it scanned. ``plan``: the shards' plan made once
+    (:mod:`byok_ci.sources.git.plan_file`), which spares the shard listing the history.
 
     ``started`` (a whole history, neither incremental nor sharded): its commits listed and
     their git already running (:func:`byok_ci.sources.git.commits.start_history`).
@@ -159,7 +162,7 @@ def scan_git(
             findings += found_in_context(context, chunker, findings)
         else:
             incremental = History(run, state, full, shard=shard) if state is not None else None
-            with _sharded(shard, target, pathspecs, chunker, cwd) as (config, only, costs, scanned):
+            with _sharded(shard, target, pathspecs, chunker, cwd, plan) as (config, only, costs, scanned):
                 _scan_commits(target, pathspecs, detector, chunker, findings, errors, allow_shallow, cwd, note,
                               progress, settings.jobs, incremental, config, only, started, costs, context, met,
                               shard is None or shard.first)
@@ -195,28 +198,14 @@ def _names_of_refs(target: GitTarget, cwd: str | None) -> dict[str, str] | None:
     return dict(target.refs) or None
 
 
-@contextmanager
-def _sharded(shard: Shard | None, target: GitTarget, pathspecs: Sequence[str], chunker: Chunker,
-             cwd: str | None) -> Iterator[tuple[list[str], list[str], dict[bytes, int] | None, str]]:
-    """For a shard: its paths set on ``chunker``, git's options and pathspecs that keep it to
-    them (sources.git.sharding), each commit's predicted cost on them (to cut `-j` parts),
-    and what it scans: the commits and refs, and the assignment every shard must share."""
+def _sharded(shard: Shard | None, target: GitTarget, pathspecs: Sequence[str], chunker: Chunker, cwd: str | None,
+             plan: SavedPlan | None) -> AbstractContextManager[tuple[list[str], list[str], dict[bytes, int] | None, str]]:
+    """A shard's scope (:func:`byok_ci.sources.git.sharding.shard_scope`, imported for a shard only)."""
     if shard is None:
-        yield [], [], None, ""
-        return
-    from byok_ci.sources.git.sharding import Listing, history_id, history_listing, narrowed
+        return nullcontext(([], [], None, ""))
+    from byok_ci.sources.git.sharding import shard_scope
 
-    scanned = history_id(cwd)
-    try:
-        listing = history_listing(cwd, target.all_objects, pathspecs)
-    except GitError:
-        # A history git cannot list (damaged): every shard places every path by its name
-        # alone, still alike, and the scan reports what it cannot read.
-        listing = Listing([], {})
-    with narrowed(shard, listing.weights(), pathspecs, cwd) as narrowing:
-        chunker.owns = narrowing.owns
-        costs = listing.commit_costs(narrowing.owns) if listing.changes else None
-        yield narrowing.config, narrowing.pathspecs, costs, f"{scanned}+plan:{narrowing.plan}"
+    return shard_scope(shard, target.all_objects, pathspecs, chunker, cwd, plan)
 
 
 def _scan_commits(

@@ -59,7 +59,7 @@ def test_range_globs_match_exactly_the_names_in_their_range(tmp_path):
     range and nothing else, neither names outside it nor paths in its subdirectories,
     whatever bytes the names and the cuts hold (the cuts are not names of the tree: names
     a listing never saw fall in their range too)."""
-    from byok_ci.sources.git.sharding import _lossless, range_globs
+    from byok_ci.sources.git.sharding import lossless, range_globs
 
     rng = random.Random(19)
     names = _names(rng, 400)
@@ -77,7 +77,7 @@ def test_range_globs_match_exactly_the_names_in_their_range(tmp_path):
                 expected = {base + n for n in names if lowest <= n and (above is None or n < above)}
                 globs = range_globs(lowest, above)
                 specs = [(":(top,glob)" if glob else ":(top,literal)")
-                         + _lossless((re.sub(rb"([*?\[\]\\])", rb"\\\1", base) if glob else base) + pattern)
+                         + lossless((re.sub(rb"([*?\[\]\\])", rb"\\\1", base) if glob else base) + pattern)
                          for pattern, glob in globs]
                 if not specs:
                     assert not expected
@@ -195,12 +195,12 @@ def test_every_patch_of_every_commit_is_one_shards_even_names_the_plan_never_saw
 
 @pytest.mark.parametrize("count", (1, 2, 3, 7))
 def test_shards_of_a_flat_directory_split_in_ranges_merge_to_the_single_scan(tmp_path, shipped_rules, rng, count):
-    from byok_ci.sources.git.sharding import _lossless, history_weights
+    from byok_ci.sources.git.sharding import lossless, history_weights
 
     repo = tmp_path / "repo"
     _flat_history(repo, _keys(shipped_rules, rng, 4))
     weights = history_weights(str(repo), all_objects=False)
-    plan = tree_plan({_lossless(p): w for p, w in weights.items()}, count)
+    plan = tree_plan({lossless(p): w for p, w in weights.items()}, count)
     if count > 2:
         assert len({shard for _, shard in plan.ranges[FLAT]}) >= 2
     target = GitTarget("history")

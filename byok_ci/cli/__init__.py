@@ -121,6 +121,7 @@ COMMANDS = {
     "revoke-plan": "byok_ci.cli.revoke",
     "report": "byok_ci.cli.report",
     "schema": "byok_ci.cli.schema",
+    "shard-plan": "byok_ci.cli.shard",
 }
 
 

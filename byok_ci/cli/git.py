@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from byok_ci.model import Report
     from byok_ci.scan_git import GitTarget
     from byok_ci.shard import Shard
+    from byok_ci.sources.git.plan_file import SavedPlan
     from byok_ci.vault import KeyVault
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,7 +77,7 @@ def git_target(
 
 def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Settings, allow_shallow: bool,
                     state: Path | None = None, full: bool = False, shard: Shard | None = None,
-                    keys: KeyVault | None = None) -> Report:
+                    keys: KeyVault | None = None, plan: SavedPlan | None = None) -> Report:
     """scan_git, with a progress bar in commits for a history scan on a terminal."""
     started = None
     if target.mode == "history" and state is None and shard is None:
@@ -97,5 +98,5 @@ def scan_git_report(target: GitTarget, paths: tuple[str, ...], settings: Setting
             target, paths, settings=settings, allow_shallow=allow_shallow,
             on_note=lambda message: say(f"byok-ci: note: {message}"),
             progress=progress if target.mode == "history" and on_terminal() else None,
-            state=state, full=full, shard=shard, keys=keys, started=started,
+            state=state, full=full, shard=shard, plan=plan, keys=keys, started=started,
         )

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from byok_ci.config import Settings
     from byok_ci.model import Report
     from byok_ci.shard import Shard
+    from byok_ci.sources.git.plan_file import SavedPlan
+    from byok_ci.sources.git.revisions import GitTarget
     from byok_ci.vault import KeyVault
 
 
@@ -70,6 +72,9 @@ def _shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> S
 @click.option("--shard", callback=_shard, metavar="K/N",
               help="Scan only shard K of N (files, or paths of a --history), for a CI matrix; "
                    "merge the JSON reports with byok-ci report merge.")
+@click.option("--shard-plan", "shard_plan", type=click.Path(dir_okay=False, path_type=str), metavar="FILE",
+              help="With --history --shard: the plan `byok-ci shard-plan` made once, so this shard does not "
+                   "list the whole history itself.")
 @click.option("--inline-allow/--no-inline-allow", default=True, show_default=True,
               help="Honour 'byok-ci: allow' markers in what is scanned (--no-inline-allow: a gate that "
                    "must not trust the content it judges; allow by fingerprint instead).")
@@ -103,6 +108,7 @@ def scan(
     state: Path | None,
     full: bool,
     shard: Shard | None,
+    shard_plan: str | None,
     inline_allow: bool,
     scan_binary: bool,
 ) -> None:
@@ -139,10 +145,12 @@ def scan(
         target, paths = with_hook_arguments(target, paths)  # git's hook arguments name the remote
     if shard is not None and target is not None and target.mode != "history":
         raise click.UsageError("--shard applies to a scan of files or to --history")
+    plan = _read_shard_plan(shard_plan, shard, target) if shard_plan is not None else None
 
     def run(keys: KeyVault | None) -> Report:
         if target is not None:
-            return scan_git_report(target, paths, settings, allow_shallow, state, full, shard=shard, keys=keys)
+            return scan_git_report(target, paths, settings, allow_shallow, state, full, shard=shard, keys=keys,
+                                   plan=plan)
         return scan_files_report(paths or (".",), settings, show_progress=not quiet, shard=shard, keys=keys)
 
     verify = verify_choices()
@@ -183,6 +191,20 @@ def verified_scan_report(run: Callable[[KeyVault], Report], verify: dict[str, An
     finally:
         if audit is not None:
             audit.close()
+
+
+def _read_shard_plan(path: str, shard: Shard | None, target: GitTarget | None) -> SavedPlan:
+    if shard is None or target is None or target.mode != "history" or target.all_objects:
+        raise click.UsageError("--shard-plan applies to --history with --shard (not --all-objects)")
+    from byok_ci.sources.git.plan_file import ShardPlanUnusable, read_plan
+
+    try:
+        plan = read_plan(path)
+    except ShardPlanUnusable as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard-plan") from None
+    if plan.count != shard.count:
+        raise click.BadParameter(f"{path}: a plan for {plan.count} shards, not {shard.count}", param_hint="--shard-plan")
+    return plan
 
 
 def _check_disable_rule(rule_ids: tuple[str, ...], settings: Settings) -> None:

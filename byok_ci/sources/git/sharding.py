@@ -35,15 +35,20 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from byok_ci.errors import GitError
 from byok_ci.shard import Plan, Shard, tree_plan, unit_owner
 from byok_ci.sources.git.patch import display, raw_path
 from byok_ci.sources.git import cost
 from byok_ci.sources.git.process import first_error_line, run
+
+if TYPE_CHECKING:
+    from byok_ci.sources.git.chunker import Chunker
+    from byok_ci.sources.git.plan_file import SavedPlan
 
 # Paths git's attribute patterns cannot name exactly are left to be diffed (correct, slower).
 _UNSAFE = re.compile(r"[\s\"\\]|[^\x20-\x7e]")
@@ -141,31 +146,64 @@ def history_id(cwd: str | None) -> str:
     return f"git:{commit}+refs:{hashlib.sha256(refs.stdout).hexdigest()[:16]}"
 
 
-def _lossless(raw: bytes) -> str:
+def lossless(raw: bytes) -> str:
     # Undone exactly by subprocess (os.fsencode) on POSIX, where names need not be UTF-8.
     return raw.decode("utf-8", "surrogateescape")
 
 
 @contextmanager
-def narrowed(shard: Shard, weights: dict[bytes, int], pathspecs: Sequence[str] = (),
-             cwd: str | None = None) -> Iterator[Narrowing]:
+def shard_scope(shard: Shard, all_objects: bool, pathspecs: Sequence[str], chunker: Chunker,
+                cwd: str | None, saved: SavedPlan | None = None
+                ) -> Iterator[tuple[list[str], list[str], dict[bytes, int] | None, str]]:
+    """For a history scan's shard: its paths set on ``chunker``, git's options and pathspecs
+    that keep it to them, each commit's predicted cost on them (git is given only those, and
+    they cut `-j` parts), and what it scans: the commits and refs, and the assignment every
+    shard must share. From the history's listing, or from a plan made once (``saved``,
+    :mod:`~byok_ci.sources.git.plan_file`), which spares the shard listing it."""
+    scanned = history_id(cwd)
+    if saved is not None:
+        saved.check(shard, scanned, all_objects, pathspecs, cwd)
+        with narrowed(shard, {}, pathspecs, cwd, saved.plan, saved.shown) as narrowing:
+            chunker.owns = narrowing.owns
+            yield narrowing.config, narrowing.pathspecs, saved.costs[shard.index], f"{scanned}+plan:{narrowing.plan}"
+        return
+    try:
+        listing = history_listing(cwd, all_objects, pathspecs)
+    except GitError:
+        # A history git cannot list (damaged): every shard places every path by its name
+        # alone, still alike, and the scan reports what it cannot read.
+        listing = Listing([], {})
+    with narrowed(shard, listing.weights(), pathspecs, cwd) as narrowing:
+        chunker.owns = narrowing.owns
+        costs = listing.commit_costs(narrowing.owns) if listing.changes else None
+        yield narrowing.config, narrowing.pathspecs, costs, f"{scanned}+plan:{narrowing.plan}"
+
+
+@contextmanager
+def narrowed(shard: Shard, weights: Mapping[bytes, int], pathspecs: Sequence[str] = (),
+             cwd: str | None = None, plan: Plan | None = None,
+             owners: Mapping[str, int] | None = None) -> Iterator[Narrowing]:
     """The shard's :class:`Narrowing` for a history ``weights`` lists (empty: every path
-    goes by a hash of its name and git sees them all); an attributes file it makes is
-    removed afterwards."""
-    names = {_lossless(path): weight for path, weight in weights.items()}
-    plan = tree_plan(names, shard.count)
+    goes by a hash of its name and git sees them all), or for a ``plan`` made from them
+    before, with the ``owners`` of the paths whose shown name does not give back their
+    bytes (:mod:`~byok_ci.sources.git.plan_file`); an attributes file it makes is removed
+    afterwards. With a plan, git diffs the other shards' paths where the scan has pathspecs
+    of its own (no listing names them to mark them ``-diff``), and the chunker drops them."""
+    names = {lossless(path): weight for path, weight in weights.items()}
+    plan = plan if plan is not None else tree_plan(names, shard.count)
     owner = unit_owner(plan.units, shard.count, plan.ranges)
     # Every listed path by the name the chunker shows (its bytes as they are); a path the
     # listing missed by its bytes, as that name gives them back.
-    shown = {display(path): owner(name) for path, name in zip(weights, names)}
+    shown = dict(owners or {})
+    shown.update({display(path): owner(name) for path, name in zip(weights, names)})
 
     def owns(path: str) -> bool:
         number = shown.get(path)
         if number is None:
-            number = owner(_lossless(raw_path(path)))
+            number = owner(lossless(raw_path(path)))
         return number == shard.index
 
-    if shard.count == 1 or not weights:
+    if shard.count == 1 or not (weights or plan.units or plan.ranges):
         yield Narrowing(owns, plan=plan.digest())
         return
     mine = _pathspecs(plan, shard.index)
@@ -194,7 +232,7 @@ def _pathspecs(plan: Plan, index: int) -> list[str]:
             above = cut[position + 1][0] if position + 1 < len(cut) else None
             for pattern, glob in range_globs(lowest, above):
                 specs.append((":(top,glob)" if glob else ":(top,literal)")
-                             + _lossless((_GLOB_BYTES.sub(rb"\\\1", base) if glob else base) + pattern))
+                             + lossless((_GLOB_BYTES.sub(rb"\\\1", base) if glob else base) + pattern))
     return specs
 
 
