@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import click
 
@@ -34,16 +33,12 @@ def shard_plan(count: int, paths: tuple[str, ...], output: str) -> None:
     except GitError as exc:
         say(f"byok-ci: cannot plan the shards: {exc}")
         finish(INCOMPLETE)
-    partial = f"{output}.{os.getpid()}.tmp"
-    try:
-        with open(partial, "w", encoding="utf-8") as stream:
-            json.dump(plan, stream, separators=(",", ":"))
-        os.replace(partial, output)
+    from byok_ci.report.output import write_file
+
+    try:  # whole or not at all, never through a link a checkout committed (as reports are written)
+        write_file(output, lambda stream: json.dump(plan, stream, separators=(",", ":")))
     except OSError as exc:
         say(f"byok-ci: {output}: cannot write the shard plan: {exc.strerror or exc}")
         finish(INCOMPLETE)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
     say(f"byok-ci: {output}: a plan of {count} shard(s), {len(plan['units'])} unit(s), id {plan['plan']}")
     finish(OK)

@@ -100,11 +100,15 @@ def make_plan(count: int, cwd: str | None = None, pathspecs: Sequence[str] = ())
         mine[sha] = mine.get(sha, 0) + cost.change_cost(oids, listing.sizes)
     # A name whose \xNN a report shows is its own text, not an escape, maps back to other bytes.
     shown = {display(path): number for path, number in owners.items() if raw_path(display(path)) != path}
+    # Names are written as hex: a key in a path's name (or a pathspec) is never written whole.
     content = {
-        "format": FORMAT, "count": count, "scanned": scanned, "prefix": prefix, "pathspecs": list(pathspecs),
-        "plan": plan.digest(), "units": plan.units,
-        "ranges": {directory: [[lowest.hex(), number] for lowest, number in cut] for directory, cut in plan.ranges.items()},
-        "commits": {str(number): shas for number, shas in costs.items()}, "shown": shown,
+        "format": FORMAT, "count": count, "scanned": scanned, "prefix": _hex(prefix),
+        "pathspecs": [_hex(spec) for spec in pathspecs], "plan": plan.digest(),
+        "units": {_hex(unit): number for unit, number in plan.units.items()},
+        "ranges": {_hex(directory): [[lowest.hex(), number] for lowest, number in cut]
+                   for directory, cut in plan.ranges.items()},
+        "commits": {str(number): shas for number, shas in costs.items()},
+        "shown": {_hex(name): number for name, number in shown.items()},
     }
     return {**content, "id": _content_id(content)}
 
@@ -131,18 +135,18 @@ def read_plan(path: str) -> SavedPlan:
         count = data["count"]
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SHARDS:
             raise ValueError(f"{count!r} is not a number of shards")
-        units = {_text(unit): _shard_number(number, count) for unit, number in data["units"].items()}
-        ranges = {_text(directory): _cut(cut, count) for directory, cut in data["ranges"].items()}
+        units = {_name(unit): _shard_number(number, count) for unit, number in data["units"].items()}
+        ranges = {_name(directory): _cut(cut, count) for directory, cut in data["ranges"].items()}
         costs = {_shard_number(int(number), count): {_sha(sha): _cost(value) for sha, value in shas.items()}
                  for number, shas in data["commits"].items()}
         if sorted(costs) != list(range(1, count + 1)):
             raise ValueError("not every shard's commits")
-        shown = {_text(name): _shard_number(number, count) for name, number in data["shown"].items()}
+        shown = {_name(name): _shard_number(number, count) for name, number in data["shown"].items()}
         plan = Plan(units, ranges)
         if plan.digest() != data["plan"]:
             raise ValueError("its plan does not match the plan's id")
-        return SavedPlan(path, count, _text(data["scanned"]), _text(data["prefix"]),
-                         tuple(_text(spec) for spec in data["pathspecs"]), plan, costs, shown)
+        return SavedPlan(path, count, _text(data["scanned"]), _name(data["prefix"]),
+                         tuple(_name(spec) for spec in data["pathspecs"]), plan, costs, shown)
     except ShardPlanUnusable:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
@@ -159,6 +163,15 @@ def _text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not text")
     return value
+
+
+def _hex(name: str) -> str:
+    return name.encode("utf-8", "surrogateescape").hex()
+
+
+def _name(value: object) -> str:
+    """A name written by :func:`_hex` (lossless: bytes that are not UTF-8 as surrogate escapes)."""
+    return bytes.fromhex(_text(value)).decode("utf-8", "surrogateescape")
 
 
 def _shard_number(value: object, count: int) -> int:

@@ -260,3 +260,26 @@ def test_a_shard_with_a_plan_does_not_list_the_history(tmp_path: Path, shipped_r
     planned = scan_git(GitTarget("history"), cwd=str(repo.path), shard=Shard(2, 2), plan=plan)
     assert not planned.errors and _findings_json(planned) == _findings_json(listed)
     assert planned.scanned == listed.scanned
+
+
+def test_a_key_in_a_path_or_pathspec_is_never_written_whole(tmp_path: Path, shipped_rules: RuleSet,
+                                                           rng: random.Random) -> None:
+    """The plan names paths and pathspecs (as hex), and the error that quotes a plan's
+    pathspecs is redacted like every message."""
+    key = _keys(shipped_rules, rng, 1)[0]
+    repo = GitRepo(tmp_path / "repo")
+    for i in range(3):
+        repo.write(f"keys-{key}/n{i}.txt", "x\n" * (i * 100 + 1))
+    repo.write("other/a.txt", "y\n" * 50)
+    repo.commit("a key as a directory's name")
+    plan = tmp_path / "plan.json"
+    done = _invoke(["shard-plan", "2", f"keys-{key}", "other", "--output", str(plan)], repo.path)
+    assert done.exit_code == 0, done.output
+    assert key not in plan.read_text() and key not in done.output
+    assert read_plan(str(plan)).pathspecs == (f"keys-{key}", "other")
+    out = tmp_path / "shard.json"
+    done = _invoke(["scan", "--history", "--shard", "1/2", "--shard-plan", str(plan), "--format", "json",
+                    "--output", str(out)], repo.path)
+    assert done.exit_code == 2 and "made for other paths" in done.output
+    assert key not in done.output and key not in out.read_text()
+    assert "made for other paths" in out.read_text()
