@@ -20,10 +20,16 @@ def slow_tree(root: Path, files: int = 1200) -> Path:
     return big
 
 
-def wait_until_reading(pid: int, tree: Path, timeout: float = 20) -> None:
-    """Until the scan (or one of its workers) has a file of ``tree`` open: on a busy machine
-    a fixed sleep can signal a process still importing, before the CLI handles signals.
-    Never seeing it is an error, not a signal sent at a guess."""
+def wait_until_reading(pid: int, tree: Path, timeout: float = 60, past: int = 32 * 1024 * 1024) -> None:
+    """Until the scan (or one of its workers) is reading ``tree``: on a busy machine a fixed
+    sleep can signal a process still importing, before the CLI handles signals. Never seeing
+    it is an error, not a signal sent at a guess.
+
+    Reading shows as a file of ``tree`` open, or as more than ``past`` bytes read in all
+    (``rchar`` of ``/proc/PID/io``; start-up reads a few MB, :func:`slow_tree` 190). A file is
+    read whole in one ``read`` and closed before it is scanned, so its descriptor is open a
+    few microseconds of every file's milliseconds: sampled alone, CI's busier machine missed
+    all of them for 20 s once."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pids = [pid]
@@ -32,12 +38,24 @@ def wait_until_reading(pid: int, tree: Path, timeout: float = 20) -> None:
                 pids += [int(p) for p in (task / "children").read_text().split()]
             except OSError:
                 pass
+        read = 0
         for each in pids:
             try:
                 links = [os.readlink(fd) for fd in Path(f"/proc/{each}/fd").iterdir()]
+                read += _bytes_read(Path(f"/proc/{each}/io").read_text())
             except OSError:
                 continue
             if any(link.startswith(str(tree)) for link in links):
                 return
+        if read > past:
+            return
         time.sleep(0.005)
-    raise TimeoutError(f"no process of {pid} opened a file of {tree} within {timeout} s")
+    raise TimeoutError(f"no process of {pid} read {tree} within {timeout} s")
+
+
+def _bytes_read(io: str) -> int:
+    for line in io.splitlines():
+        name, _, value = line.partition(":")
+        if name == "rchar":
+            return int(value)
+    return 0
