@@ -176,6 +176,7 @@ def shard_scope(shard: Shard, all_objects: bool, pathspecs: Sequence[str], chunk
     with narrowed(shard, listing.weights(), pathspecs, cwd) as narrowing:
         chunker.owns = narrowing.owns
         costs = listing.commit_costs(narrowing.owns) if listing.changes else None
+        del listing  # its changes and sizes, a third of a shard's memory on a large history, are done with
         yield narrowing.config, narrowing.pathspecs, costs, f"{scanned}+plan:{narrowing.plan}"
 
 
