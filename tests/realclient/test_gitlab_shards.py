@@ -125,19 +125,23 @@ def _shards(remote: Remote, tmp_path: Path, count: int = COUNT) -> list[Path]:
         done = _run("byok-ci-history-shard", workspace.path,
                     {**ci_vars, "GIT_DEPTH": "0", "CI_NODE_INDEX": str(index), "CI_NODE_TOTAL": str(count)})
         assert done.returncode == 0, done.stdout + done.stderr  # a leak is the merge's to report
-        report = workspace.path / f"byok-ci-shard-{index}.json"
+        report = workspace.path / "byok-ci-shards" / str(PIPELINE) / f"shard-{index}.json"
         assert json.loads(report.read_text())["shard"] == f"{index}/{count}"
         reports.append(report)
     return reports
 
 
-def _merge(reports: list[Path], tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """The merge job, given the shards' artifacts."""
+def _merge(reports: list[Path], tmp_path: Path, left: dict[int, list[Path]] | None = None
+           ) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The merge job, given the shards' artifacts (and what earlier pipelines ``left`` in its
+    directory, which GIT_STRATEGY none does not clean)."""
     workspace = tmp_path / "merge"
-    workspace.mkdir()
-    for report in reports:
-        shutil.copy(report, workspace)
-    return _run("byok-ci-history", workspace, {"CI_PIPELINE_SOURCE": "schedule"}), workspace
+    for pipeline, files in {**(left or {}), PIPELINE: reports}.items():
+        (workspace / "byok-ci-shards" / str(pipeline)).mkdir(parents=True)
+        for report in files:
+            shutil.copy(report, workspace / "byok-ci-shards" / str(pipeline))
+    return _run("byok-ci-history", workspace, {"CI_PIPELINE_SOURCE": "schedule", "CI_PIPELINE_ID": str(PIPELINE)}), \
+        workspace
 
 
 def _published(workspace: Path) -> tuple[ET.Element, dict[str, Any]]:
@@ -177,8 +181,9 @@ def test_parallel_jobs_merge_to_the_history_of_every_branch_and_tag(tmp_path: Pa
 
 
 def test_a_shard_job_that_left_no_report_makes_the_merge_incomplete(tmp_path: Path, remote: Origin) -> None:
+    """Also when an earlier pipeline's report of that shard is still in the merge job's directory."""
     reports = _shards(remote.origin, tmp_path)
-    done, workspace = _merge([reports[0], reports[2]], tmp_path)
+    done, workspace = _merge([reports[0], reports[2]], tmp_path, left={PIPELINE - 1: [reports[1]]})
     # Leaks (1) still outrank an incomplete run (2); the reports say what is missing.
     assert done.returncode == 1, done.stdout + done.stderr
     junit, data = _published(workspace)
@@ -191,7 +196,7 @@ def test_a_shard_job_that_left_no_report_makes_the_merge_incomplete(tmp_path: Pa
 def test_a_merge_with_no_shard_report_at_all_is_incomplete(tmp_path: Path) -> None:
     done, workspace = _merge([], tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "byok-ci-shard-*.json" in done.stderr
+    assert f"byok-ci-shards/{PIPELINE}/shard-*.json" in done.stderr
     junit, data = _published(workspace)
     assert data["scan"]["status"] == "failure" and data["vulnerabilities"] == []
     assert [error.get("message", "") for error in junit.iter("error")], ET.tostring(junit, encoding="unicode")
