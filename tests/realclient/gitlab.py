@@ -7,7 +7,8 @@
   (``app/presenters/ci/build_runner_presenter.rb`` ``refspecs``): the pipeline's persistent
   ref ``+<sha>:refs/pipelines/<id>``, and with a depth only the pipeline's own branch
   (``+refs/heads/<b>:refs/remotes/origin/<b>``) or tag (``+refs/tags/<t>:refs/tags/<t>``);
-  a merge request pipeline gets the persistent ref alone.
+  a merge request pipeline gets the persistent ref alone. With ``GIT_DEPTH`` 0, every
+  branch and every tag.
 - :func:`variables`: the predefined CI/CD variables of a merge request, push, tag or
   scheduled pipeline, as GitLab's "Predefined CI/CD variables reference" describes them.
 - :class:`TemplateJob`: the ``byok-ci`` job of ``ci/gitlab/byok-ci.gitlab-ci.yml``, its
@@ -32,8 +33,10 @@ ZERO = "0" * 40
 DEFAULT_DEPTH = 20  # GitLab's default GIT_DEPTH for new projects
 
 
-def refspecs(pipeline_id: int, sha: str, *, branch: str = "", tag: str = "") -> list[str]:
+def refspecs(pipeline_id: int, sha: str, *, branch: str = "", tag: str = "", depth: int = DEFAULT_DEPTH) -> list[str]:
     specs = [f"+{sha}:refs/pipelines/{pipeline_id}"]
+    if depth == 0:
+        return [*specs, "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]
     if branch:
         specs.append(f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
     if tag:

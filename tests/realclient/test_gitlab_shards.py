@@ -1,6 +1,6 @@
 """The GitLab template for sharded history scans (ci/gitlab/byok-ci-history-shards.gitlab-ci.yml),
-run as gitlab-runner runs it. Each `parallel` job gets GitLab's full clone (GIT_DEPTH 0) of the
-pipeline's branch alone, its CI_NODE_INDEX and CI_NODE_TOTAL, and its script lines run in one
+run as gitlab-runner runs it. Each `parallel` job gets GitLab's full clone (GIT_DEPTH 0: every
+branch and tag), its CI_NODE_INDEX and CI_NODE_TOTAL, and its script lines run in one
 bash. The merge job gets the shards' artifacts. The install lines (before_script) are the
 other template's, installed for real by test_gitlab_template.py: here this checkout's byok-ci
 stands in for the venv."""
@@ -119,14 +119,16 @@ def _shards(remote: Remote, tmp_path: Path, count: int = COUNT) -> list[Path]:
     head = remote.sha("main")
     reports = []
     for index in range(1, count + 1):
-        workspace = runner_clone(remote, tmp_path / f"runner-{index}", specs=refspecs(PIPELINE, head, branch="main"),
-                                 sha=head, depth=0)
+        workspace = runner_clone(remote, tmp_path / f"runner-{index}",
+                                 specs=refspecs(PIPELINE, head, branch="main", depth=0), sha=head, depth=0)
         ci_vars = variables("schedule", sha=head, branch="main", project_dir=workspace.path, pipeline_id=PIPELINE)
         done = _run("byok-ci-history-shard", workspace.path,
                     {**ci_vars, "GIT_DEPTH": "0", "CI_NODE_INDEX": str(index), "CI_NODE_TOTAL": str(count)})
-        assert done.returncode == 0, done.stdout + done.stderr  # a leak is the merge's to report
         report = workspace.path / "byok-ci-shards" / str(PIPELINE) / f"shard-{index}.json"
-        assert json.loads(report.read_text())["shard"] == f"{index}/{count}"
+        scanned = json.loads(report.read_text())
+        assert scanned["shard"] == f"{index}/{count}" and not scanned["errors"]
+        # The job fails on its shard's leaks (the merge job runs all the same), and only then.
+        assert done.returncode == (1 if scanned["findings"] else 0), done.stdout + done.stderr
         reports.append(report)
     return reports
 
@@ -176,8 +178,8 @@ def test_parallel_jobs_merge_to_the_history_of_every_branch_and_tag(tmp_path: Pa
                                                                     "gl-secret-detection-report.json"))
     for report in reports:
         published += report.read_text()
-    for key in expected.values():
-        assert key not in published + done.stdout + done.stderr
+    printed = published + done.stdout + done.stderr
+    assert not [path for path, key in expected.items() if key in printed], "a key was written whole"
 
 
 def test_a_shard_job_that_left_no_report_makes_the_merge_incomplete(tmp_path: Path, remote: Origin) -> None:

@@ -145,7 +145,8 @@ def test_tag_on_main_adds_nothing_new(job: TemplateJob, remote: Remote, tmp_path
 
 def test_schedule_scans_the_whole_history(job: TemplateJob, remote: Remote, tmp_path: Path) -> None:
     head = remote.sha("main")
-    workspace = runner_clone(remote, tmp_path / "builds", specs=refspecs(15, head, branch="main"), sha=head, depth=0)
+    workspace = runner_clone(remote, tmp_path / "builds", specs=refspecs(15, head, branch="main", depth=0), sha=head,
+                             depth=0)
     done = job.run(workspace.path, variables("schedule", sha=head, branch="main", project_dir=workspace.path,
                                              pipeline_id=15))
     assert done.returncode == 1, done.stderr
