@@ -19,7 +19,7 @@ def test_a_shard_lets_the_history_listing_go_before_it_scans(tmp_path: Path, shi
                                                              rng: random.Random, monkeypatch: pytest.MonkeyPatch) -> None:
     """The listing (every change of the history and every blob's size) is the largest thing
     a self-planning shard makes: on haystack a third of the memory of the shard that holds
-    its heaviest paths, if kept while that shard scans (320 MB against 233)."""
+    its heaviest paths, if kept while that shard scans (320 MB against 233-249)."""
     repo = _history(tmp_path / "repo", _keys(shipped_rules, rng, 6))
     listings: list[weakref.ref[sharding.Listing]] = []
     real = sharding.history_listing
