@@ -11,6 +11,7 @@
   branch and every tag.
 - :func:`variables`: the predefined CI/CD variables of a merge request, push, tag or
   scheduled pipeline, as GitLab's "Predefined CI/CD variables reference" describes them.
+- :func:`job_env`: the environment a job's script lines run in.
 - :class:`TemplateJob`: the ``byok-ci`` job of ``ci/gitlab/byok-ci.gitlab-ci.yml``, its
   ``before_script`` and ``script`` lines run with bash as the runner's shell executor does.
 """
@@ -90,6 +91,13 @@ def variables(source: str, *, sha: str, project_dir: Path, pipeline_id: int = 1,
     return env
 
 
+def job_env(*layers: dict[str, str]) -> dict[str, str]:
+    """A GitLab job's environment: git's, then each of ``layers``, and nothing of the GitHub
+    runner these tests may themselves run on (byok-ci would take itself for a GitHub job)."""
+    env = {**git_env(), **{name: str(value) for layer in layers for name, value in layer.items()}, "NO_COLOR": "1"}
+    return {name: value for name, value in env.items() if not name.startswith("GITHUB_")}
+
+
 @dataclass
 class TemplateJob:
     """The template's ``byok-ci`` job with its variables, installed once into ``venv``."""
@@ -111,9 +119,6 @@ class TemplateJob:
         return cls(venv, {k: str(v) for k, v in cls.job()["variables"].items()} | {"BYOK_CI_VENV": str(venv)})
 
     def run(self, workspace: Path, ci_vars: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        env = {**git_env(), **self.base_env, **ci_vars, "NO_COLOR": "1"}
-        for name in list(env):
-            if name.startswith("GITHUB_"):
-                del env[name]
         script = "\n".join(self.job()["script"])
-        return subprocess.run(["bash", "-e", "-c", script], cwd=workspace, env=env, capture_output=True, text=True)
+        return subprocess.run(["bash", "-e", "-c", script], cwd=workspace, env=job_env(self.base_env, ci_vars),
+                              capture_output=True, text=True)

@@ -25,7 +25,7 @@ import yaml
 from byok_ci.rules import RuleSet
 from tests.conftest import REPO, key_for
 from tests.gitrepo import git_env
-from tests.realclient.gitlab import TEMPLATE, refspecs, runner_clone, variables
+from tests.realclient.gitlab import TEMPLATE, job_env, refspecs, runner_clone, variables
 from tests.realclient.harness import Remote, developer
 
 SHARDS = yaml.safe_load((REPO / "ci" / "gitlab" / "byok-ci-history-shards.gitlab-ci.yml").read_text())
@@ -46,8 +46,7 @@ def _job(name: str) -> dict[str, Any]:
 def _run(name: str, workspace: Path, ci_vars: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The job's script lines in one bash, as the runner's shell executor runs them."""
     job = _job(name)
-    env = {**git_env(), **{k: str(v) for k, v in job["variables"].items()}, **ci_vars, "NO_COLOR": "1",
-           "BYOK_CI_VENV": str(Path(sys.executable).parent.parent)}
+    env = job_env(job["variables"], ci_vars, {"BYOK_CI_VENV": str(Path(sys.executable).parent.parent)})
     return subprocess.run(["bash", "-e", "-o", "pipefail", "-c", "\n".join(job["script"])], cwd=workspace, env=env,
                           capture_output=True, text=True)
 
